@@ -1,0 +1,110 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "popsa-ops",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "popsa-ops", targets: ["popsa-ops"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+    ],
+    targets: [
+        // Domain values and rules. No I/O, no dependencies.
+        .target(name: "OpsCore", swiftSettings: swiftSettings),
+        // SQLite through GRDB: the only module that imports GRDB.
+        .target(
+            name: "OpsStore",
+            dependencies: [
+                "OpsCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Payment facades: Stripe (REST), Braintree (GraphQL), in-process sandbox twins.
+        .target(
+            name: "OpsPayments",
+            dependencies: [
+                "OpsCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // In-process metrics registry behind swift-metrics, Prometheus exposition.
+        .target(
+            name: "OpsMetrics",
+            dependencies: [
+                "OpsCore",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Use cases over the store and gateway interfaces.
+        .target(
+            name: "OpsEngine",
+            dependencies: [
+                "OpsCore", "OpsPayments", "OpsMetrics",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Terminal UI kit with no terminal and no app knowledge.
+        .target(name: "OpsTUI", dependencies: ["CTermText"], swiftSettings: swiftSettings),
+        // wcwidth(3) and the locale's codeset, which Swift's Glibc module does not export.
+        .target(name: "CTermText"),
+        // The app: screens, state, actions, effects, headless runner.
+        .target(
+            name: "OpsConsole",
+            dependencies: ["OpsCore", "OpsEngine", "OpsTUI", "OpsMetrics",
+                           .product(name: "TOMLKit", package: "TOMLKit"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
+        // The ncurses backend: draws buffer diffs, reads keys. No UI logic.
+        .target(name: "OpsCurses", dependencies: ["CNCurses", "OpsTUI"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "popsa-ops",
+            dependencies: [
+                "OpsCore", "OpsStore", "OpsEngine", "OpsPayments", "OpsMetrics", "OpsTUI", "OpsConsole", "OpsCurses",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Shared by every test target: temporary folders, the built binary, golden files, fixtures.
+        .target(name: "OpsTestSupport", dependencies: ["OpsCore"], path: "Tests/OpsTestSupport",
+                swiftSettings: swiftSettings),
+        .testTarget(name: "OpsCoreTests", dependencies: ["OpsCore", "OpsTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "OpsStoreTests", dependencies: ["OpsCore", "OpsStore", "OpsEngine", "OpsTestSupport"],
+                    swiftSettings: swiftSettings),
+    ]
+)

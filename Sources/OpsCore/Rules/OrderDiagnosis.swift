@@ -1,0 +1,101 @@
+/// Why an order has not arrived (or that it has): the findings support reads first on an order.
+public struct OrderDiagnosis: Hashable, Sendable {
+    public enum Severity: String, Sendable, Hashable, Comparable {
+        case ok, info, warning, problem
+
+        public static func < (a: Severity, b: Severity) -> Bool {
+            [Severity.ok, .info, .warning, .problem].firstIndex(of: a)! < [Severity.ok, .info, .warning, .problem].firstIndex(of: b)!
+        }
+    }
+
+    public struct Finding: Hashable, Sendable {
+        public var severity: Severity
+        public var text: String
+        /// What support can do about it, per Popsa's refund and reprint policy.
+        public var suggestion: String?
+
+        public init(_ severity: Severity, _ text: String, suggestion: String? = nil) {
+            self.severity = severity
+            self.text = text
+            self.suggestion = suggestion
+        }
+    }
+
+    public var findings: [Finding]
+
+    /// The most serious finding: the one-line answer.
+    public var headline: Finding {
+        findings.max { $0.severity < $1.severity } ?? Finding(.info, "Nothing to report")
+    }
+
+    /// A job with no partner event for this long is stuck.
+    public static let defaultStuckThreshold: Int64 = 72 * 3600
+    /// Popsa's policy: a partial refund is possible for delays over 14 days after dispatch.
+    public static let lateDeliveryThreshold: Int64 = 14 * 86_400
+
+    public init(findings: [Finding]) { self.findings = findings }
+
+    public init(detail: OrderDetail, now: Timestamp, stuckThreshold: Int64 = defaultStuckThreshold) {
+        var findings: [Finding] = []
+        let order = detail.order
+        switch order.status {
+        case .cancelled:
+            findings.append(Finding(.info, "Order was cancelled"))
+        case .pending:
+            findings.append(Finding(.warning, "Payment is authorised but not captured: nothing is printed until it is"))
+        case .refunded:
+            findings.append(Finding(.info, "Order was refunded in full"))
+        case .partiallyRefunded, .paid:
+            break
+        }
+        if let print = detail.print, print.photos.missing > 0, order.status != .cancelled {
+            let total = print.photos.missing + print.photos.uploaded
+            findings.append(Finding(
+                .problem, "\(print.photos.missing) of \(total) photos never finished uploading: printing is blocked",
+                suggestion: "Ask the customer to open the app on Wi-Fi to finish the upload; if the photos are lost, refund (missing photos)"))
+        }
+        for payment in detail.payments where payment.provider == .braintree && payment.status.isVoidable {
+            findings.append(Finding(.info, "Braintree payment \(payment.providerTransactionID) is not settled yet: only a full void is possible"))
+        }
+        if detail.printJobs.isEmpty, order.status == .paid || order.status == .partiallyRefunded {
+            findings.append(Finding(.problem, "No print job was created for this paid order",
+                                    suggestion: "Escalate to the fulfilment team"))
+        }
+        for job in detail.printJobs {
+            findings.append(Self.finding(for: job, now: now, stuckThreshold: stuckThreshold))
+        }
+        self.findings = findings.isEmpty ? [Finding(.info, "Nothing to report")] : findings
+    }
+
+    static func finding(for job: PrintJob, now: Timestamp, stuckThreshold: Int64) -> Finding {
+        let since = DurationText.format(now.seconds - job.updatedAt.seconds)
+        switch job.status {
+        case .delivered:
+            return Finding(.ok, "Delivered \(job.updatedAt.dateOnly) (\(job.partner))")
+        case .failed:
+            return Finding(.problem, "\(job.partner) failed the job on \(job.updatedAt.dateOnly)",
+                           suggestion: "Reprint, or refund if the customer does not want one (manufacturing fault)")
+        case .cancelled:
+            return Finding(.info, "Print job was cancelled")
+        case .shipped:
+            let carrier = job.carrier ?? "the carrier"
+            let tracking = job.trackingNumber.map { ", tracking \($0)" } ?? ""
+            if now.seconds - job.updatedAt.seconds > lateDeliveryThreshold {
+                return Finding(.warning, "Shipped \(since) ago with \(carrier)\(tracking) and not delivered",
+                               suggestion: "Late delivery: a partial refund is possible after 14 days; after three failed deliveries, a full refund")
+            }
+            return Finding(.info, "In transit with \(carrier)\(tracking), shipped \(since) ago")
+        case .queued, .sent, .accepted, .printing:
+            if job.isStuck(now: now, threshold: stuckThreshold) {
+                return Finding(.warning, "Stuck: no update from \(job.partner) for \(since) (\(job.status.label))",
+                               suggestion: "Chase the partner with the print job id")
+            }
+            return Finding(.info, "\(job.status.label.capitalizedFirst) at \(job.partner), last update \(since) ago")
+        }
+    }
+}
+
+extension String {
+    /// "printing" → "Printing".
+    public var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
+}

@@ -1,0 +1,27 @@
+/// The read side of the store the engine's use cases need: lookups by identifier, free-text search and the
+/// customer, order and print job views. Implemented by the SQLite store; a PostgreSQL store implements the same.
+///
+/// Methods return `nil` for an id that does not exist and throw only for store failures.
+public protocol QueryStore: Sendable {
+    /// Customers whose name or email contain words starting with the words of `text` (accent-insensitive).
+    func searchCustomers(_ text: String, limit: Int) async throws -> [User]
+
+    /// Resolves an exact identifier of any kind (ids, email, provider transaction, tracking number).
+    func resolve(identifier: String) async throws -> ResolvedIdentifier?
+
+    func customer360(userID: String) async throws -> Customer360?
+    func orderDetail(orderID: String) async throws -> OrderDetail?
+    func printJobDetail(jobID: String) async throws -> PrintJobDetail?
+
+    /// Orders newest first, optionally of one status.
+    func orders(status: OrderStatus?, page: PageRequest, limit: Int) async throws -> Page<OrderRow>
+
+    /// Print jobs, most recently updated first; stuck jobs longest-stuck first.
+    func printJobs(_ filter: PrintJobFilter, page: PageRequest, limit: Int) async throws -> Page<PrintJobRow>
+
+    /// The print partners that have jobs, sorted.
+    func partners() async throws -> [String]
+
+    /// A number that changes whenever any process commits a change to the store.
+    func changeToken() async throws -> Int64
+}

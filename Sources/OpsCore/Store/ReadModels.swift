@@ -1,0 +1,230 @@
+/// The kinds of identifier a support ticket may carry.
+public enum IdentifierKind: String, Sendable, Hashable, CaseIterable {
+    case user, email, order, print, printJob = "print_job", payment, providerTransaction = "provider_transaction"
+    case trackingNumber = "tracking_number"
+
+    public var label: String {
+        switch self {
+        case .user: "user id"
+        case .email: "email"
+        case .order: "order id"
+        case .print: "print id"
+        case .printJob: "print job id"
+        case .payment: "payment id"
+        case .providerTransaction: "provider transaction"
+        case .trackingNumber: "tracking number"
+        }
+    }
+
+    /// The record's name in a sentence: "no print job with id …".
+    public var noun: String {
+        switch self {
+        case .user, .email: "customer"
+        case .order: "order"
+        case .print: "print"
+        case .printJob, .trackingNumber: "print job"
+        case .payment, .providerTransaction: "payment"
+        }
+    }
+}
+
+/// Where an exact identifier leads.
+public struct ResolvedIdentifier: Hashable, Sendable {
+    /// What the identifier turned out to be.
+    public var kind: IdentifierKind
+    /// The customer it belongs to.
+    public var userID: String
+    /// The order it belongs to, if it is an order or below one.
+    public var orderID: String?
+    /// The print job, for print job ids and tracking numbers.
+    public var printJobID: String?
+    /// The print, for print ids.
+    public var printID: String?
+
+    public init(kind: IdentifierKind, userID: String, orderID: String? = nil, printJobID: String? = nil,
+                printID: String? = nil) {
+        self.kind = kind
+        self.userID = userID
+        self.orderID = orderID
+        self.printJobID = printJobID
+        self.printID = printID
+    }
+}
+
+/// A print with how far its photos have come through the upload pipeline.
+public struct PrintSummary: Hashable, Sendable {
+    public var print: Print
+    public var photos: PhotoProgress
+
+    public init(print: Print, photos: PhotoProgress) {
+        self.print = print
+        self.photos = photos
+    }
+}
+
+/// Everything support needs about one customer, at a glance.
+public struct Customer360: Hashable, Sendable {
+    public var user: User
+    public var prints: [PrintSummary]
+    /// Newest first.
+    public var orders: [Order]
+    public var payments: [Payment]
+    public var refunds: [Refund]
+    public var printJobs: [PrintJob]
+
+    public init(user: User, prints: [PrintSummary], orders: [Order], payments: [Payment], refunds: [Refund],
+                printJobs: [PrintJob]) {
+        self.user = user
+        self.prints = prints
+        self.orders = orders
+        self.payments = payments
+        self.refunds = refunds
+        self.printJobs = printJobs
+    }
+}
+
+/// One order with what hangs off it.
+public struct OrderDetail: Hashable, Sendable {
+    public var order: Order
+    public var user: User
+    public var print: PrintSummary?
+    public var payments: [Payment]
+    public var refunds: [Refund]
+    public var printJobs: [PrintJob]
+
+    public init(order: Order, user: User, print: PrintSummary?, payments: [Payment], refunds: [Refund],
+                printJobs: [PrintJob]) {
+        self.order = order
+        self.user = user
+        self.print = print
+        self.payments = payments
+        self.refunds = refunds
+        self.printJobs = printJobs
+    }
+}
+
+/// A print job with its partner timeline.
+public struct PrintJobDetail: Hashable, Sendable {
+    public var job: PrintJob
+    public var order: Order
+    public var user: User
+    /// Oldest first.
+    public var events: [PrintJobEvent]
+
+    public init(job: PrintJob, order: Order, user: User, events: [PrintJobEvent]) {
+        self.job = job
+        self.order = order
+        self.user = user
+        self.events = events
+    }
+}
+
+/// A row of the orders list.
+public struct OrderRow: Hashable, Sendable, Identifiable {
+    public var id: String
+    public var userID: String
+    public var customerName: String
+    public var status: OrderStatus
+    public var total: Money
+    public var createdAt: Timestamp
+
+    public init(id: String, userID: String, customerName: String, status: OrderStatus, total: Money,
+                createdAt: Timestamp) {
+        self.id = id
+        self.userID = userID
+        self.customerName = customerName
+        self.status = status
+        self.total = total
+        self.createdAt = createdAt
+    }
+}
+
+/// A row of the print jobs list.
+public struct PrintJobRow: Hashable, Sendable, Identifiable {
+    public var job: PrintJob
+    public var customerName: String
+    public var userID: String
+
+    public init(job: PrintJob, customerName: String, userID: String) {
+        self.job = job
+        self.customerName = customerName
+        self.userID = userID
+    }
+
+    public var id: String { job.id }
+}
+
+/// Which print jobs a list shows.
+public struct PrintJobFilter: Hashable, Sendable {
+    public var status: PrintJobStatus?
+    public var partner: String?
+    /// Only jobs still in progress with no event for longer than this many seconds, longest first.
+    public var stuckFor: Int64?
+    /// The time `stuckFor` counts back from.
+    public var now: Timestamp
+
+    public init(status: PrintJobStatus? = nil, partner: String? = nil, stuckFor: Int64? = nil, now: Timestamp) {
+        self.status = status
+        self.partner = partner
+        self.stuckFor = stuckFor
+        self.now = now
+    }
+}
+
+/// A position in a sorted list: the sort time and id of a row. Lists page by key, never by offset.
+public struct PageCursor: Hashable, Sendable {
+    public var time: Int64
+    public var id: String
+
+    public init(time: Int64, id: String) {
+        self.time = time
+        self.id = id
+    }
+
+    /// `1732700000:ord_abc`, for the command line.
+    public var token: String { "\(time):\(id)" }
+
+    public init?(token: String) {
+        guard let colon = token.firstIndex(of: ":"), let time = Int64(token[..<colon]) else { return nil }
+        self.time = time
+        self.id = String(token[token.index(after: colon)...])
+        if id.isEmpty { return nil }
+    }
+}
+
+/// Which part of a list to fetch: the rows after a cursor (in list order), or before it, or the first rows.
+public enum PageRequest: Hashable, Sendable {
+    case first
+    case after(PageCursor)
+    case before(PageCursor)
+    /// The last rows of the list (End key).
+    case last
+}
+
+/// A slice of a list, in list order.
+public struct Page<Row: Hashable & Sendable>: Hashable, Sendable {
+    public var rows: [Row]
+    /// Whether rows exist beyond the last one here.
+    public var hasMoreAfter: Bool
+    /// Whether rows exist before the first one here.
+    public var hasMoreBefore: Bool
+
+    public init(rows: [Row], hasMoreAfter: Bool, hasMoreBefore: Bool) {
+        self.rows = rows
+        self.hasMoreAfter = hasMoreAfter
+        self.hasMoreBefore = hasMoreBefore
+    }
+}
+
+/// A row of a list paged by key.
+public protocol KeysetRow: Hashable, Sendable {
+    var pageCursor: PageCursor { get }
+}
+
+extension OrderRow: KeysetRow {
+    public var pageCursor: PageCursor { PageCursor(time: createdAt.seconds, id: id) }
+}
+
+extension PrintJobRow: KeysetRow {
+    public var pageCursor: PageCursor { PageCursor(time: job.updatedAt.seconds, id: job.id) }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import Metrics
+import OpsCore
+
+/// The time the engine's rules count from: the system clock, or a frozen `--now` for reproducible output.
+public struct EngineClock: Sendable {
+    public var now: @Sendable () -> Timestamp
+
+    public init(now: @escaping @Sendable () -> Timestamp) { self.now = now }
+
+    public static let system = EngineClock {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Timestamp(seconds: Int64(spec.tv_sec))
+    }
+
+    public static func frozen(_ time: Timestamp) -> EngineClock { EngineClock { time } }
+}
+
+/// What a search found: the record an exact identifier points at, and customers matching the words.
+public struct SearchResult: Hashable, Sendable {
+    public var query: String
+    public var exact: ResolvedIdentifier?
+    public var customers: [User]
+
+    public init(query: String, exact: ResolvedIdentifier?, customers: [User]) {
+        self.query = query
+        self.exact = exact
+        self.customers = customers
+    }
+}
+
+/// An order with the answer to "why has it not arrived?".
+public struct OrderView: Hashable, Sendable {
+    public var detail: OrderDetail
+    public var diagnosis: OrderDiagnosis
+    /// Per payment: captured, refunded, reserved by refunds in flight and what is left.
+    public var balances: [PaymentBalance]
+
+    public init(detail: OrderDetail, diagnosis: OrderDiagnosis, balances: [PaymentBalance]) {
+        self.detail = detail
+        self.diagnosis = diagnosis
+        self.balances = balances
+    }
+}
+
+/// The engine's read use cases over a ``QueryStore``. Every call is timed into the metrics registry.
+///
+/// ```swift
+/// let engine = Engine(store: store, clock: .system)
+/// let found = try await engine.search("ord_8x2k…")
+/// ```
+public final class Engine: Sendable {
+    public let store: any QueryStore
+    public let clock: EngineClock
+    public let stuckThreshold: Int64
+
+    public init(store: any QueryStore, clock: EngineClock = .system,
+                stuckThreshold: Int64 = OrderDiagnosis.defaultStuckThreshold) {
+        self.store = store
+        self.clock = clock
+        self.stuckThreshold = stuckThreshold
+    }
+
+    /// Free text or any identifier. An identifier (no spaces) is resolved exactly first; words search names and
+    /// emails. Both can hit: "smith" may be a customer's name and a print partner's order reference.
+    public func search(_ text: String, limit: Int = 50) async throws -> SearchResult {
+        try await timed("search") {
+            let trimmed = text.trimmingWhitespace()
+            guard !trimmed.isEmpty else { return SearchResult(query: text, exact: nil, customers: []) }
+            let exact = try await store.resolve(identifier: trimmed)
+            if let exact, exact.kind != .user && exact.kind != .email || trimmed.contains("@") {
+                // An id or email is not also a name: skip the word search.
+                return SearchResult(query: text, exact: exact, customers: [])
+            }
+            let customers = try await store.searchCustomers(trimmed, limit: limit)
+            return SearchResult(query: text, exact: exact, customers: customers)
+        }
+    }
+
+    public func customer(_ userID: String) async throws -> Customer360 {
+        try await timed("customer") {
+            guard let found = try await store.customer360(userID: userID) else {
+                throw EngineError.notFound(.user, userID)
+            }
+            return found
+        }
+    }
+
+    public func order(_ orderID: String) async throws -> OrderView {
+        try await timed("order") {
+            guard let detail = try await store.orderDetail(orderID: orderID) else {
+                throw EngineError.notFound(.order, orderID)
+            }
+            return OrderView(detail: detail,
+                             diagnosis: OrderDiagnosis(detail: detail, now: clock.now(), stuckThreshold: stuckThreshold),
+                             balances: detail.payments.map { PaymentBalance(payment: $0, refunds: detail.refunds) })
+        }
+    }
+
+    public func printJob(_ jobID: String) async throws -> PrintJobDetail {
+        try await timed("print_job") {
+            guard let found = try await store.printJobDetail(jobID: jobID) else {
+                throw EngineError.notFound(.printJob, jobID)
+            }
+            return found
+        }
+    }
+
+    public func orders(status: OrderStatus?, page: PageRequest = .first, limit: Int = 100) async throws -> Page<OrderRow> {
+        try await timed("orders") { try await store.orders(status: status, page: page, limit: limit) }
+    }
+
+    /// Print jobs; `stuckFor` (seconds) lists only jobs in progress with no event for that long, longest first.
+    public func printJobs(status: PrintJobStatus? = nil, partner: String? = nil, stuckFor: Int64? = nil,
+                          page: PageRequest = .first, limit: Int = 100) async throws -> Page<PrintJobRow> {
+        try await timed("print_jobs") {
+            let filter = PrintJobFilter(status: status, partner: partner, stuckFor: stuckFor, now: clock.now())
+            return try await store.printJobs(filter, page: page, limit: limit)
+        }
+    }
+
+    public func partners() async throws -> [String] {
+        try await timed("partners") { try await store.partners() }
+    }
+
+    public func changeToken() async throws -> Int64 { try await store.changeToken() }
+
+    private func timed<T>(_ name: String, _ body: () async throws -> T) async throws -> T {
+        let start = ContinuousClock.now
+        defer {
+            let elapsed = ContinuousClock.now - start
+            let (seconds, atto) = elapsed.components
+            Timer(label: "popsa_ops_query_duration_seconds", dimensions: [("query", name)])
+                .recordNanoseconds(seconds * 1_000_000_000 + atto / 1_000_000_000)
+        }
+        return try await body()
+    }
+}
+
+/// A use case could not be carried out. Messages are one line, fit for stderr and for the console's status bar.
+public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
+    case notFound(IdentifierKind, String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let kind, let id): "no \(kind.noun) with id \(id)"
+        }
+    }
+}

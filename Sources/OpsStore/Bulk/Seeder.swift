@@ -1,0 +1,189 @@
+import Foundation
+import GRDB
+import OpsCore
+import Synchronization
+
+/// What a seed wrote.
+public struct SeedReport: Sendable, Equatable {
+    public var users = 0, prints = 0, photos = 0, orders = 0, payments = 0, printJobs = 0, events = 0, refunds = 0
+    public var seconds = 0.0
+    /// Where the time went: generate-and-insert, indexes, full-text index, statistics.
+    public var phases: [Phase] = []
+
+    public struct Phase: Sendable, Equatable {
+        public var name: String
+        public var seconds: Double
+    }
+
+    public init() {}
+}
+
+/// Generates the demo data set into a new database file.
+///
+/// The file is built beside the target under a temporary name with journaling off and indexes dropped, then
+/// indexed, switched to WAL and renamed into place: an interrupted seed never leaves a half-built database.
+public enum Seeder {
+    public static let chunkSize = 2_000
+
+    /// - Parameter progress: called with the number of users written so far, from the calling thread.
+    public static func seed(path: String, users: Int, seed: UInt64, now: Timestamp, replace: Bool = false,
+                            progress: (Int) -> Void = { _ in }) throws -> SeedReport {
+        let started = ContinuousClock.now
+        let fm = FileManager.default
+        if fm.fileExists(atPath: path) && !replace {
+            throw SeedError.exists(path: path)
+        }
+        let building = path + ".seeding"
+        for suffix in ["", "-wal", "-shm", "-journal"] { try? fm.removeItem(atPath: building + suffix) }
+
+        var config = Configuration()
+        config.foreignKeysEnabled = false   // generated data is consistent by construction; checked by tests
+        let queue = try DatabaseQueue(path: building, configuration: config)
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: """
+                PRAGMA page_size = 8192; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -1048576; PRAGMA threads = 2;
+                PRAGMA temp_store = MEMORY; PRAGMA locking_mode = EXCLUSIVE;
+                """)
+        }
+        try Schema.migrator.migrate(queue)
+        var report = SeedReport()
+        try queue.writeWithoutTransaction { db in
+            let deferred = try SchemaObjects.dropSecondary(db)
+            try db.execute(sql: "BEGIN")
+            var writer = try RecordWriter(db, upsert: false)
+            let generator = DemoGenerator(seed: seed, now: now)
+            let waited = try ChunkPipeline.run(total: users, chunkSize: chunkSize, generate: { range in
+                range.map(generator.customer)
+            }, consume: { customers, done in
+                for customer in customers {
+                    try writer.write(customer)
+                    report.count(customer)
+                }
+                progress(done)
+            })
+            try db.execute(sql: "COMMIT")
+            report.mark("insert", since: started)
+            report.phases.append(SeedReport.Phase(name: "(of which waiting for the generator)", seconds: waited.seconds))
+            var phaseStart = ContinuousClock.now
+            try deferred.restore(db)
+            report.mark("indexes", since: phaseStart)
+            phaseStart = ContinuousClock.now
+            try db.execute(sql: "INSERT INTO users_fts(users_fts) VALUES('rebuild')")
+            report.mark("full-text index", since: phaseStart)
+            phaseStart = ContinuousClock.now
+            try db.execute(sql: "PRAGMA analysis_limit = 2000; ANALYZE")
+            report.mark("statistics", since: phaseStart)
+        }
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA locking_mode = NORMAL")
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+        }
+        try queue.close()
+        for suffix in ["-wal", "-shm"] { try? fm.removeItem(atPath: path + suffix) }
+        if fm.fileExists(atPath: path) { try fm.removeItem(atPath: path) }
+        try fm.moveItem(atPath: building, toPath: path)
+        for suffix in ["-wal", "-shm"] { try? fm.removeItem(atPath: building + suffix) }
+        report.seconds = (ContinuousClock.now - started).seconds
+        return report
+    }
+}
+
+extension SeedReport {
+    mutating func mark(_ name: String, since start: ContinuousClock.Instant) {
+        phases.append(Phase(name: name, seconds: (ContinuousClock.now - start).seconds))
+    }
+
+    mutating func count(_ c: DemoCustomer) {
+        users += 1
+        prints += c.prints.count
+        photos += c.photos.count
+        orders += c.orders.count
+        payments += c.payments.count
+        printJobs += c.printJobs.count
+        events += c.events.count
+        refunds += c.refunds.count
+    }
+}
+
+public enum SeedError: Error, Equatable, CustomStringConvertible {
+    case exists(path: String)
+
+    public var description: String {
+        switch self {
+        case .exists(let path): "\(path) already exists: seed into a new file, or pass --replace to overwrite it"
+        }
+    }
+}
+
+extension Duration {
+    /// This duration in seconds, as a Double (for reports, never for money).
+    public var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) / 1e18
+    }
+}
+
+/// The indexes and triggers of a schema, dropped for a bulk load and recreated after it: building an index once
+/// over sorted data is much cheaper than updating it row by row.
+struct SchemaObjects {
+    var statements: [String]
+
+    static func dropSecondary(_ db: Database, indexes: Bool = true) throws -> SchemaObjects {
+        let types = indexes ? "'index', 'trigger'" : "'trigger'"
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT type, name, sql FROM sqlite_master
+            WHERE type IN (\(types)) AND sql IS NOT NULL ORDER BY type, name
+            """)
+        for row in rows {
+            let type: String = row[0]
+            let name: String = row[1]
+            try db.execute(sql: "DROP \(type.uppercased()) \(name.quotedDatabaseIdentifier)")
+        }
+        return SchemaObjects(statements: rows.map { $0[2] })
+    }
+
+    func restore(_ db: Database) throws {
+        for sql in statements { try db.execute(sql: sql) }
+    }
+}
+
+/// Generates chunks on a second thread while the caller's thread writes the previous one: on two cores the
+/// generator and SQLite each get one.
+enum ChunkPipeline {
+    /// - Returns: how long the writer waited for the generator (zero when generating is the faster side).
+    @discardableResult
+    static func run<Item: Sendable>(
+        total: Int, chunkSize: Int,
+        generate: @escaping @Sendable (Range<Int>) -> [Item],
+        consume: ([Item], Int) throws -> Void
+    ) throws -> Duration {
+        var waited = Duration.zero
+        let ready = Mutex<[Int: [Item]]>([:])
+        let filled = DispatchSemaphore(value: 0)
+        let free = DispatchSemaphore(value: 3)
+        let cancelled = Atomic<Bool>(false)
+        let chunks = stride(from: 0, to: total, by: chunkSize).map { $0..<min(total, $0 + chunkSize) }
+        let producer = Thread {
+            for (number, range) in chunks.enumerated() {
+                free.wait()
+                if cancelled.load(ordering: .relaxed) { return }
+                let items = generate(range)
+                ready.withLock { $0[number] = items }
+                filled.signal()
+            }
+        }
+        producer.name = "seed-generator"
+        producer.stackSize = 8 << 20
+        producer.start()
+        defer { cancelled.store(true, ordering: .relaxed); free.signal() }
+        for (number, range) in chunks.enumerated() {
+            let waitStart = ContinuousClock.now
+            filled.wait()
+            waited += ContinuousClock.now - waitStart
+            let items = ready.withLock { $0.removeValue(forKey: number)! }
+            free.signal()
+            try consume(items, range.upperBound)
+        }
+        return waited
+    }
+}

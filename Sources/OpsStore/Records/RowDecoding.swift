@@ -1,0 +1,177 @@
+import Foundation
+import GRDB
+import OpsCore
+
+/// Row → domain value. Columns are read by position, in the order of the `…Columns` lists, which every query that
+/// decodes the type selects verbatim: positional reads are several times cheaper than named ones.
+enum Columns {
+    static let user = "u.id, u.email, u.name, u.country, u.locale, u.status, u.created_at"
+    static let print = "p.id, p.user_id, p.product, p.title, p.page_count, p.photo_count, p.created_at, p.updated_at"
+    static let order = """
+        o.id, o.user_id, o.print_id, o.currency, o.line_items, o.subtotal_amount, o.shipping_amount, o.tax_amount, \
+        o.total_amount, o.shipping_address, o.status, o.created_at
+        """
+    static let payment = """
+        pay.id, pay.order_id, pay.provider, pay.provider_transaction_id, pay.provider_charge_id, pay.amount, \
+        pay.currency, pay.status, pay.created_at, pay.settled_at
+        """
+    static let job = """
+        j.id, j.order_id, j.partner, j.status, j.tracking_number, j.carrier, j.created_at, j.updated_at
+        """
+    static let refund = """
+        r.id, r.order_id, r.payment_id, r.provider, r.amount, r.currency, r.status, r.reason, r.note, \
+        r.idempotency_key, r.gateway_refund_id, r.is_void, r.operator, r.failure_message, r.created_at, r.updated_at
+        """
+    static let userCount = 7
+    static let printCount = 8
+    static let orderCount = 12
+    static let paymentCount = 10
+    static let jobCount = 8
+}
+
+func decodeEnum<E: RawRepresentable>(_ row: Row, _ index: Int, _ table: String, _ column: String) throws -> E
+where E.RawValue == String {
+    let raw: String = row[index]
+    guard let value = E(rawValue: raw) else {
+        throw StoreError.corruptValue(table: table, column: column, value: raw)
+    }
+    return value
+}
+
+func decodeCurrency(_ row: Row, _ index: Int, _ table: String) throws -> Currency {
+    let raw: String = row[index]
+    do { return try Currency(code: raw) } catch { throw StoreError.corruptValue(table: table, column: "currency", value: raw) }
+}
+
+extension User {
+    init(row: Row, at o: Int = 0) throws {
+        self.init(id: row[o], email: row[o + 1], name: row[o + 2], country: row[o + 3], locale: row[o + 4],
+                  status: try decodeEnum(row, o + 5, "users", "status"),
+                  createdAt: Timestamp(seconds: row[o + 6]))
+    }
+}
+
+extension Print {
+    init(row: Row, at o: Int = 0) throws {
+        self.init(id: row[o], userID: row[o + 1], product: try decodeEnum(row, o + 2, "prints", "product"),
+                  title: row[o + 3], pageCount: row[o + 4], photoCount: row[o + 5],
+                  createdAt: Timestamp(seconds: row[o + 6]), updatedAt: Timestamp(seconds: row[o + 7]))
+    }
+}
+
+extension Order {
+    init(row: Row, at o: Int = 0) throws {
+        let lineItemsJSON: String = row[o + 4]
+        let addressJSON: String = row[o + 9]
+        self.init(id: row[o], userID: row[o + 1], printID: row[o + 2], currency: try decodeCurrency(row, o + 3, "orders"),
+                  lineItems: try StoredJSON.decodeLineItems(lineItemsJSON),
+                  subtotalAmount: row[o + 5], shippingAmount: row[o + 6], taxAmount: row[o + 7],
+                  totalAmount: row[o + 8], shippingAddress: try StoredJSON.decodeAddress(addressJSON),
+                  status: try decodeEnum(row, o + 10, "orders", "status"),
+                  createdAt: Timestamp(seconds: row[o + 11]))
+    }
+}
+
+extension Payment {
+    init(row: Row, at o: Int = 0) throws {
+        let settled: Int64? = row[o + 9]
+        self.init(id: row[o], orderID: row[o + 1], provider: try decodeEnum(row, o + 2, "payments", "provider"),
+                  providerTransactionID: row[o + 3], providerChargeID: row[o + 4], amount: row[o + 5],
+                  currency: try decodeCurrency(row, o + 6, "payments"),
+                  status: try decodeEnum(row, o + 7, "payments", "status"),
+                  createdAt: Timestamp(seconds: row[o + 8]), settledAt: settled.map(Timestamp.init(seconds:)))
+    }
+}
+
+extension PrintJob {
+    init(row: Row, at o: Int = 0) throws {
+        self.init(id: row[o], orderID: row[o + 1], partner: row[o + 2],
+                  status: try decodeEnum(row, o + 3, "print_jobs", "status"),
+                  trackingNumber: row[o + 4], carrier: row[o + 5],
+                  createdAt: Timestamp(seconds: row[o + 6]), updatedAt: Timestamp(seconds: row[o + 7]))
+    }
+}
+
+extension Refund {
+    init(row: Row, at o: Int = 0) throws {
+        self.init(id: row[o], orderID: row[o + 1], paymentID: row[o + 2],
+                  provider: try decodeEnum(row, o + 3, "refunds", "provider"), amount: row[o + 4],
+                  currency: try decodeCurrency(row, o + 5, "refunds"),
+                  status: try decodeEnum(row, o + 6, "refunds", "status"),
+                  reason: try decodeEnum(row, o + 7, "refunds", "reason"), note: row[o + 8],
+                  idempotencyKey: row[o + 9], gatewayRefundID: row[o + 10], isVoid: row[o + 11],
+                  operatorName: row[o + 12], failureMessage: row[o + 13],
+                  createdAt: Timestamp(seconds: row[o + 14]), updatedAt: Timestamp(seconds: row[o + 15]))
+    }
+}
+
+/// The JSON stored in `orders.line_items` and `orders.shipping_address`: the same field names as the import and
+/// query formats.
+enum StoredJSON {
+    struct LineItemDTO: Codable {
+        var sku: String
+        var description: String
+        var quantity: Int
+        var unit_amount: Int64
+    }
+
+    struct AddressDTO: Codable {
+        var name: String
+        var line1: String
+        var line2: String?
+        var city: String
+        var region: String?
+        var postcode: String
+        var country: String
+    }
+
+    static func decodeLineItems(_ json: String) throws -> [LineItem] {
+        let dtos = try JSONDecoder().decode([LineItemDTO].self, from: Data(json.utf8))
+        return dtos.map { LineItem(sku: $0.sku, description: $0.description, quantity: $0.quantity, unitAmount: $0.unit_amount) }
+    }
+
+    static func decodeAddress(_ json: String) throws -> Address {
+        let a = try JSONDecoder().decode(AddressDTO.self, from: Data(json.utf8))
+        return Address(name: a.name, line1: a.line1, line2: a.line2 ?? "", city: a.city, region: a.region ?? "",
+                       postcode: a.postcode, country: a.country)
+    }
+
+    static func encode(_ items: [LineItem]) -> String {
+        var out = "["
+        for (i, item) in items.enumerated() {
+            if i > 0 { out += "," }
+            out += "{\"sku\":\(quote(item.sku)),\"description\":\(quote(item.description)),"
+            out += "\"quantity\":\(item.quantity),\"unit_amount\":\(item.unitAmount)}"
+        }
+        return out + "]"
+    }
+
+    static func encode(_ a: Address) -> String {
+        "{\"name\":\(quote(a.name)),\"line1\":\(quote(a.line1)),\"line2\":\(quote(a.line2)),\"city\":\(quote(a.city)),"
+            + "\"region\":\(quote(a.region)),\"postcode\":\(quote(a.postcode)),\"country\":\(quote(a.country))}"
+    }
+
+    /// A JSON string literal. Hand-written because the seed encodes millions of these.
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        out.reserveCapacity(s.utf8.count + 2)
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
+                    || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

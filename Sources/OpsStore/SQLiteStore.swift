@@ -1,0 +1,125 @@
+import Foundation
+import GRDB
+import OpsCore
+
+/// Popsa's data in one SQLite file: WAL, a busy timeout, foreign keys, versioned migrations.
+///
+/// ```swift
+/// let store = try SQLiteStore.open(path: "/tmp/demo.sqlite")
+/// let hits = try await store.searchCustomers("zoe", limit: 20)
+/// ```
+public final class SQLiteStore: Sendable {
+    /// Readers run concurrently; one writer at a time (across processes too, through SQLite's locks).
+    let pool: DatabasePool
+    /// A dedicated connection for `PRAGMA data_version`, which only reports other connections' commits.
+    let watcher: DatabaseQueue
+    public let path: String
+
+    private init(pool: DatabasePool, watcher: DatabaseQueue, path: String) {
+        self.pool = pool
+        self.watcher = watcher
+        self.path = path
+    }
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    /// Refuses a database written by a newer popsa-ops, and a file that is not a popsa-ops database.
+    public static func open(path: String, readOnly: Bool = false) throws -> SQLiteStore {
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.foreignKeysEnabled = true
+        config.readonly = readOnly
+        config.label = "popsa-ops"
+        config.prepareDatabase { db in
+            // Synchronous NORMAL is durable against process crashes in WAL mode, which is what refunds need.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch let error as DatabaseError {
+            throw StoreError.cannotOpen(path: path, reason: error.message ?? "\(error.resultCode)")
+        }
+        try pool.read { db in
+            // A file that is not a SQLite database fails here with SQLITE_NOTADB.
+            _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master")
+        }
+        try checkAndMigrate(pool, path: path, readOnly: readOnly)
+        var watchConfig = Configuration()
+        watchConfig.readonly = true
+        watchConfig.busyMode = .timeout(10)
+        let watcher = try DatabaseQueue(path: path, configuration: watchConfig)
+        return SQLiteStore(pool: pool, watcher: watcher, path: path)
+    }
+
+    private static func checkAndMigrate(_ pool: DatabasePool, path: String, readOnly: Bool) throws {
+        let migrator = Schema.migrator
+        let (superseded, complete, hasTables, isOurs) = try pool.read { db in
+            let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+            let ours = tables.contains("grdb_migrations")
+            return (try ours && migrator.hasBeenSuperseded(db), try ours && migrator.hasCompletedMigrations(db),
+                    !tables.isEmpty, ours)
+        }
+        if hasTables && !isOurs {
+            throw StoreError.notPopsaDatabase(path: path)
+        }
+        if superseded {
+            throw StoreError.newerSchema(path: path)
+        }
+        if !complete {
+            if readOnly { throw StoreError.needsMigration(path: path) }
+            do {
+                try migrator.migrate(pool)
+            } catch let error as DatabaseError {
+                throw StoreError.migrationFailed(path: path, reason: error.message ?? "\(error.resultCode)")
+            }
+        }
+    }
+
+    /// The names of the applied migrations, oldest first.
+    public func appliedMigrations() throws -> [String] {
+        try pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid") }
+    }
+
+    /// The journal mode actually in effect ("wal").
+    public func journalMode() throws -> String {
+        try pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    public func close() throws {
+        try pool.close()
+        try watcher.close()
+    }
+
+    /// Number of users: a cheap check that a database has data.
+    public func userCount() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM users") ?? 0 }
+    }
+}
+
+/// Why the store could not do what was asked. Messages name the file and what to do.
+public enum StoreError: Error, Equatable, CustomStringConvertible {
+    case cannotOpen(path: String, reason: String)
+    case notPopsaDatabase(path: String)
+    case newerSchema(path: String)
+    case needsMigration(path: String)
+    case migrationFailed(path: String, reason: String)
+    case corruptValue(table: String, column: String, value: String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let reason):
+            "cannot open database \(path): \(reason)"
+        case .notPopsaDatabase(let path):
+            "\(path) is a SQLite database but not a popsa-ops one (it has tables but no popsa-ops schema)"
+        case .newerSchema(let path):
+            "\(path) was written by a newer version of popsa-ops (its schema has migrations this version does not "
+                + "know); upgrade popsa-ops to open it"
+        case .needsMigration(let path):
+            "\(path) needs a schema upgrade, which a read-only open cannot do; open it once without --read-only"
+        case .migrationFailed(let path, let reason):
+            "cannot upgrade the schema of \(path): \(reason)"
+        case .corruptValue(let table, let column, let value):
+            "unexpected value \"\(value)\" in \(table).\(column)"
+        }
+    }
+}

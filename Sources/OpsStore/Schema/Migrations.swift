@@ -1,0 +1,168 @@
+import GRDB
+
+/// The schema, as an ordered list of migrations. A migration, once shipped, is never edited: add a new one.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 entities") { db in try createEntities(db) }
+        return migrator
+    }
+
+    /// The statuses of a print job still in progress, as SQL. Partial indexes and the queries that use them must
+    /// spell this list the same way, or SQLite will not use the index.
+    static let inProgressJobStatuses = "('queued','sent','accepted','printing','shipped')"
+
+    private static func createEntities(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE users (
+              id TEXT PRIMARY KEY NOT NULL,
+              email TEXT NOT NULL,
+              name TEXT NOT NULL,
+              country TEXT NOT NULL,
+              locale TEXT NOT NULL,
+              status TEXT NOT NULL,
+              created_at INTEGER NOT NULL
+            );
+            CREATE UNIQUE INDEX users_email ON users(email COLLATE NOCASE);
+            CREATE VIRTUAL TABLE users_fts USING fts5(
+              name, email, content='users', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
+            );
+            CREATE TRIGGER users_fts_insert AFTER INSERT ON users BEGIN
+              INSERT INTO users_fts(rowid, name, email) VALUES (new.rowid, new.name, new.email);
+            END;
+            CREATE TRIGGER users_fts_delete AFTER DELETE ON users BEGIN
+              INSERT INTO users_fts(users_fts, rowid, name, email) VALUES ('delete', old.rowid, old.name, old.email);
+            END;
+            CREATE TRIGGER users_fts_update AFTER UPDATE OF name, email ON users BEGIN
+              INSERT INTO users_fts(users_fts, rowid, name, email) VALUES ('delete', old.rowid, old.name, old.email);
+              INSERT INTO users_fts(rowid, name, email) VALUES (new.rowid, new.name, new.email);
+            END;
+
+            CREATE TABLE prints (
+              id TEXT PRIMARY KEY NOT NULL,
+              user_id TEXT NOT NULL REFERENCES users(id),
+              product TEXT NOT NULL,
+              title TEXT NOT NULL,
+              page_count INTEGER NOT NULL,
+              photo_count INTEGER NOT NULL,
+              created_at INTEGER NOT NULL,
+              updated_at INTEGER NOT NULL
+            );
+            CREATE INDEX prints_user ON prints(user_id);
+
+            CREATE TABLE photos (
+              print_id TEXT NOT NULL REFERENCES prints(id),
+              position INTEGER NOT NULL,
+              status TEXT NOT NULL,
+              filename TEXT NOT NULL,
+              uploaded_at INTEGER,
+              PRIMARY KEY (print_id, position)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE orders (
+              id TEXT PRIMARY KEY NOT NULL,
+              user_id TEXT NOT NULL REFERENCES users(id),
+              print_id TEXT NOT NULL REFERENCES prints(id),
+              currency TEXT NOT NULL,
+              line_items TEXT NOT NULL,
+              subtotal_amount INTEGER NOT NULL,
+              shipping_amount INTEGER NOT NULL,
+              tax_amount INTEGER NOT NULL,
+              total_amount INTEGER NOT NULL,
+              shipping_address TEXT NOT NULL,
+              status TEXT NOT NULL,
+              created_at INTEGER NOT NULL
+            );
+            CREATE INDEX orders_user ON orders(user_id);
+            CREATE INDEX orders_status ON orders(status, created_at, id);
+            CREATE INDEX orders_created ON orders(created_at, id);
+
+            CREATE TABLE payments (
+              id TEXT PRIMARY KEY NOT NULL,
+              order_id TEXT NOT NULL REFERENCES orders(id),
+              provider TEXT NOT NULL,
+              provider_transaction_id TEXT NOT NULL,
+              provider_charge_id TEXT,
+              amount INTEGER NOT NULL,
+              currency TEXT NOT NULL,
+              status TEXT NOT NULL,
+              created_at INTEGER NOT NULL,
+              settled_at INTEGER
+            );
+            CREATE INDEX payments_order ON payments(order_id);
+            CREATE UNIQUE INDEX payments_transaction ON payments(provider_transaction_id, provider);
+            CREATE INDEX payments_charge ON payments(provider_charge_id) WHERE provider_charge_id IS NOT NULL;
+
+            CREATE TABLE print_jobs (
+              id TEXT PRIMARY KEY NOT NULL,
+              order_id TEXT NOT NULL REFERENCES orders(id),
+              partner TEXT NOT NULL,
+              status TEXT NOT NULL,
+              tracking_number TEXT,
+              carrier TEXT,
+              created_at INTEGER NOT NULL,
+              updated_at INTEGER NOT NULL
+            );
+            CREATE INDEX print_jobs_order ON print_jobs(order_id);
+            CREATE INDEX print_jobs_tracking ON print_jobs(tracking_number COLLATE NOCASE)
+              WHERE tracking_number IS NOT NULL;
+            CREATE INDEX print_jobs_updated ON print_jobs(updated_at, id);
+            CREATE INDEX print_jobs_status ON print_jobs(status, updated_at, id);
+            CREATE INDEX print_jobs_partner ON print_jobs(partner, status, updated_at, id);
+            CREATE INDEX print_jobs_in_progress ON print_jobs(updated_at, id)
+              WHERE status IN \(inProgressJobStatuses);
+            CREATE INDEX print_jobs_partner_in_progress ON print_jobs(partner, updated_at, id)
+              WHERE status IN \(inProgressJobStatuses);
+
+            CREATE TABLE print_job_events (
+              job_id TEXT NOT NULL REFERENCES print_jobs(id),
+              sequence INTEGER NOT NULL,
+              at INTEGER NOT NULL,
+              status TEXT NOT NULL,
+              message TEXT NOT NULL,
+              PRIMARY KEY (job_id, sequence)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE refunds (
+              id TEXT PRIMARY KEY NOT NULL,
+              order_id TEXT NOT NULL REFERENCES orders(id),
+              payment_id TEXT NOT NULL REFERENCES payments(id),
+              provider TEXT NOT NULL,
+              amount INTEGER NOT NULL CHECK (amount > 0),
+              currency TEXT NOT NULL,
+              status TEXT NOT NULL,
+              reason TEXT NOT NULL,
+              note TEXT NOT NULL DEFAULT '',
+              idempotency_key TEXT NOT NULL UNIQUE,
+              gateway_refund_id TEXT,
+              is_void INTEGER NOT NULL DEFAULT 0,
+              operator TEXT NOT NULL,
+              failure_message TEXT,
+              created_at INTEGER NOT NULL,
+              updated_at INTEGER NOT NULL,
+              lease_until INTEGER NOT NULL DEFAULT 0
+            );
+            CREATE INDEX refunds_order ON refunds(order_id);
+            CREATE INDEX refunds_payment ON refunds(payment_id);
+            CREATE INDEX refunds_open ON refunds(updated_at) WHERE status IN ('pending','unknown');
+
+            CREATE TABLE audit_log (
+              seq INTEGER PRIMARY KEY,
+              at INTEGER NOT NULL,
+              operator TEXT NOT NULL,
+              ssh_client TEXT NOT NULL DEFAULT '',
+              action TEXT NOT NULL,
+              target TEXT NOT NULL,
+              amount INTEGER,
+              currency TEXT,
+              reason TEXT NOT NULL DEFAULT '',
+              idempotency_key TEXT NOT NULL DEFAULT '',
+              gateway_ids TEXT NOT NULL DEFAULT '',
+              result TEXT NOT NULL,
+              detail TEXT NOT NULL DEFAULT '',
+              prev_hash TEXT NOT NULL,
+              hash TEXT NOT NULL
+            );
+            """)
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import OpsCore
+import OpsStore
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import JSON Lines exports (one record per line; see README for the fields).",
+        discussion: """
+            Each file is imported in one transaction: a bad line (malformed JSON, unknown type, missing or wrong \
+            field, unknown currency, reference to a missing record) is reported as FILE:LINE with the field, \
+            nothing of that file is kept, and the exit code is 65. Records are upserted by id: importing the same \
+            file again changes nothing.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var time: TimeOptions
+
+    @Argument(help: ArgumentHelp("JSON Lines files.", valueName: "file"))
+    var files: [String]
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("give at least one file to import") }
+    }
+
+    func run() throws {
+        let store = try database.open(now: time.timestamp, create: true)
+        for file in files {
+            let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+            let bar = ProgressBar(total: max(1, size), unit: "bytes", enabled: Stderr.isTerminal && size > 5_000_000)
+            do {
+                let report = try store.importJSONLines(path: file) { done, _ in bar.update(done) }
+                bar.finish()
+                let parts = report.byType.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+                Stdout.line("\(file): imported \(report.records) records" + (parts.isEmpty ? "" : " (\(parts.joined(separator: ", ")))"))
+            } catch let error as ImportError {
+                bar.finish()
+                throw CommandFailure(message: "\(error.description) — nothing of \(file) was imported", code: .dataError)
+            }
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import ArgumentParser
+import OpsCore
+import OpsEngine
+import OpsStore
+
+struct QueryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "query",
+        abstract: "Look customers, orders and print jobs up from the command line (a table, or --json).",
+        subcommands: [Customers.self, Customer.self, Order.self, PrintJob.self, PrintJobs.self, Orders.self])
+
+    /// What every query takes: the database, the time, and the output form.
+    struct Common: ParsableArguments {
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var time: TimeOptions
+        @Flag(help: "Print JSON (stable field names; money as integer minor units plus currency).")
+        var json = false
+
+        func engine() throws -> Engine {
+            let store = try database.open(now: time.timestamp, readOnly: false)
+            return Engine(store: store, clock: .frozen(time.timestamp))
+        }
+
+        /// Runs a query, printing JSON or text; a missing record is exit 1 with a one-line message.
+        func run<T: Sendable>(_ body: (Engine) async throws -> T, json toJSON: (T) -> JSONValue,
+                              text toText: (T) -> String) async throws {
+            do {
+                let result = try await body(try engine())
+                Stdout.line(json ? toJSON(result).serialized(pretty: true) : toText(result))
+            } catch let error as EngineError {
+                let failure = CommandFailure(message: error.description, code: .failure)
+                if json { throw JSONFailure(failure, kind: "not_found") }
+                throw failure
+            } catch let failure as CommandFailure where json {
+                throw JSONFailure(failure, kind: failure.code == .dataError ? "bad_database" : "failed")
+            }
+        }
+    }
+
+    struct Customers: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Find customers by name or email words, or by any identifier (order, print job, transaction, tracking number…).")
+        @OptionGroup var common: Common
+        @Argument(help: "Words or an identifier.") var text: String
+        @Option(help: "Most customers to list.") var limit = 50
+
+        func validate() throws {
+            guard (1...1000).contains(limit) else { throw ValidationError("--limit must be between 1 and 1000") }
+        }
+
+        func run() async throws {
+            try await common.run({ try await $0.search(text, limit: limit) }, json: { result in
+                .object([("query", .string(result.query)), ("exact", result.exact?.json ?? .null),
+                         ("customers", .array(result.customers.map(\.json)))])
+            }, text: TextReports.search)
+        }
+    }
+
+    struct Customer: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A customer with prints, orders, payments, refunds and print jobs.")
+        @OptionGroup var common: Common
+        @Argument(help: "User id.") var id: String
+
+        func run() async throws {
+            try await common.run({ try await $0.customer(id) }, json: \.json, text: TextReports.customer)
+        }
+    }
+
+    struct Order: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "An order: items, totals, payments and what is left to refund, print jobs, and why it has not arrived.")
+        @OptionGroup var common: Common
+        @Argument(help: "Order id.") var id: String
+
+        func run() async throws {
+            try await common.run({ try await $0.order(id) }, json: { view in
+                guard case .object(var fields) = view.detail.order.json else { return .null }
+                fields.append(("customer", view.detail.user.json))
+                fields.append(("print", view.detail.print?.json ?? .null))
+                fields.append(("payments", .array(view.detail.payments.map(\.json))))
+                fields.append(("balances", .array(view.balances.map(\.json))))
+                fields.append(("refunds", .array(view.detail.refunds.map(\.json))))
+                fields.append(("print_jobs", .array(view.detail.printJobs.map(\.json))))
+                fields.append(("diagnosis", view.diagnosis.json))
+                return .object(fields)
+            }, text: TextReports.order)
+        }
+    }
+
+    struct PrintJob: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "print-job", abstract: "A print job with its partner timeline.")
+        @OptionGroup var common: Common
+        @Argument(help: "Print job id.") var id: String
+
+        func run() async throws {
+            let now = common.time.timestamp
+            try await common.run({ try await $0.printJob(id) }, json: \.json,
+                                 text: { TextReports.printJob($0, now: now, stuckThreshold: OrderDiagnosis.defaultStuckThreshold) })
+        }
+    }
+
+    struct PrintJobs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "print-jobs",
+            abstract: "Print jobs, most recently updated first; with --stuck-for, jobs in progress with no partner event for that long, longest first.")
+        @OptionGroup var common: Common
+        @Option(help: ArgumentHelp("Only this status (\(PrintJobStatus.choices)).", valueName: "status")) var status: String?
+        @Option(help: "Only this print partner.") var partner: String?
+        @Option(name: .customLong("stuck-for"), help: ArgumentHelp("Only jobs with no progress for this long (e.g. 72h, 3d).", valueName: "duration"))
+        var stuckFor: String?
+        @OptionGroup var paging: Paging
+
+        func validate() throws {
+            if let status, PrintJobStatus(rawValue: status) == nil {
+                throw ValidationError("--status: unknown print job status \"\(status)\" (expected one of \(PrintJobStatus.choices))")
+            }
+            if let stuckFor {
+                do { _ = try DurationText.parse(stuckFor) } catch { throw ValidationError("--stuck-for: \(error)") }
+            }
+        }
+
+        func run() async throws {
+            let stuck = try stuckFor.map { try DurationText.parse($0) }
+            let now = common.time.timestamp
+            try await common.run({
+                try await $0.printJobs(status: status.flatMap(PrintJobStatus.init(rawValue:)), partner: partner,
+                                       stuckFor: stuck, page: paging.request, limit: paging.limit)
+            }, json: { Paging.json($0, key: "print_jobs") }, text: { TextReports.jobList($0, now: now) })
+        }
+    }
+
+    struct Orders: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Orders, newest first.")
+        @OptionGroup var common: Common
+        @Option(help: ArgumentHelp("Only this status (\(OrderStatus.choices)).", valueName: "status")) var status: String?
+        @OptionGroup var paging: Paging
+
+        func validate() throws {
+            if let status, OrderStatus(rawValue: status) == nil {
+                throw ValidationError("--status: unknown order status \"\(status)\" (expected one of \(OrderStatus.choices))")
+            }
+        }
+
+        func run() async throws {
+            try await common.run({
+                try await $0.orders(status: status.flatMap(OrderStatus.init(rawValue:)), page: paging.request,
+                                    limit: paging.limit)
+            }, json: { Paging.json($0, key: "orders") }, text: TextReports.orderList)
+        }
+    }
+
+    /// `--limit` and `--after`: lists page by key; the output names the cursor of the next page.
+    struct Paging: ParsableArguments {
+        @Option(help: "Rows per page.") var limit = 50
+        @Option(help: ArgumentHelp("Continue after this cursor (printed with the previous page).", valueName: "cursor"))
+        var after: String?
+
+        func validate() throws {
+            guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be between 1 and 10000") }
+            if let after, PageCursor(token: after) == nil {
+                throw ValidationError("--after: \"\(after)\" is not a cursor (expected SECONDS:ID as printed by the previous page)")
+            }
+        }
+
+        var request: PageRequest { after.flatMap(PageCursor.init(token:)).map(PageRequest.after) ?? .first }
+
+        static func json<Row: KeysetRow & JSONRepresentable>(_ page: Page<Row>, key: String) -> JSONValue {
+            .object([(key, .array(page.rows.map(\.json))),
+                     ("next_cursor", page.hasMoreAfter ? .string(page.rows.last!.pageCursor.token) : .null)])
+        }
+    }
+}

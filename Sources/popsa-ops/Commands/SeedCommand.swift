@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import OpsCore
+import OpsStore
+
+struct SeedCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seed",
+        abstract: "Generate a deterministic demo database.",
+        discussion: "The same --users, --seed and --now always give the same data.")
+
+    @Option(help: ArgumentHelp("The database file to create.", valueName: "path"))
+    var db: String
+
+    @Option(help: "Number of customers to generate.")
+    var users: Int
+
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 42
+
+    @Flag(help: "Overwrite the file if it exists.")
+    var replace = false
+
+    @OptionGroup var time: TimeOptions
+
+    func validate() throws {
+        guard users >= 1 && users <= 20_000_000 else { throw ValidationError("--users must be between 1 and 20000000") }
+    }
+
+    func run() throws {
+        let bar = ProgressBar(total: users, unit: "customers")
+        let report = try wrap {
+            try Seeder.seed(path: db, users: users, seed: seed, now: time.timestamp, replace: replace,
+                            progress: bar.update)
+        }
+        bar.finish()
+        Stdout.line("""
+            Seeded \(db) in \(String(format: "%.1f", report.seconds))s: \(grouped(report.users)) customers, \
+            \(grouped(report.prints)) prints, \(grouped(report.photos)) photos, \(grouped(report.orders)) orders, \
+            \(grouped(report.payments)) payments, \(grouped(report.refunds)) refunds, \(grouped(report.printJobs)) print jobs, \
+            \(grouped(report.events)) partner events
+            """)
+        Stdout.line("Phases: " + report.phases.map { String(format: "%@ %.1fs", $0.name, $0.seconds) }.joined(separator: ", "))
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import OpsCore
+
+@main
+struct PopsaOps: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "popsa-ops",
+        abstract: "Popsa's customer-support console.",
+        discussion: """
+            Run without a subcommand to open the console on the demo database. Every subcommand that reads data \
+            takes --db PATH; without it, the demo database in your data directory is used (created on first use).
+            """,
+        version: "0.1.0",
+        subcommands: [
+            SeedCommand.self, ImportCommand.self, QueryCommand.self,
+        ]
+    )
+
+    /// Runs a command, mapping failures to their exit codes: 1 not found or refused, 64 usage, 65 bad data.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as CommandFailure {
+            Stderr.line("popsa-ops: \(failure.message)")
+            Foundation.exit(failure.code.rawValue)
+        } catch let failure as JSONFailure {
+            Stderr.line(failure.object.serialized())
+            Foundation.exit(failure.code.rawValue)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// A failure reported as a JSON object on stderr, for `--json` callers.
+struct JSONFailure: Error {
+    var object: JSONValue
+    var code: CommandFailure.Code
+
+    init(_ failure: CommandFailure, kind: String) {
+        object = .object([("error", .object([("code", .string(kind)), ("message", .string(failure.message))]))])
+        code = failure.code
+    }
+}

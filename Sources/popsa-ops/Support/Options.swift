@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import OpsCore
+import OpsStore
+
+/// `--db`: which database. Without it, the demo database in the user's data directory, created and seeded on
+/// first use.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("SQLite database file.", discussion: "Default: the demo database at $XDG_DATA_HOME/popsa-ops/demo.sqlite, created and seeded on first use.", valueName: "path"))
+    var db: String?
+
+    /// Opens the chosen database. An explicit path must exist unless `create` is set (import creates one).
+    func open(now: Timestamp, create: Bool = false, readOnly: Bool = false) throws -> SQLiteStore {
+        if let db {
+            if !create && !FileManager.default.fileExists(atPath: db) {
+                throw CommandFailure(message: "no database at \(db) (create one with: popsa-ops seed --db \(db) --users 1000)",
+                                     code: .dataError)
+            }
+            return try wrap { try SQLiteStore.open(path: db, readOnly: readOnly) }
+        }
+        let path = try DefaultDatabase.path()
+        try DefaultDatabase.ensureSeeded(at: path, now: now)
+        return try wrap { try SQLiteStore.open(path: path, readOnly: readOnly) }
+    }
+
+    func resolvedPath() throws -> String { try db ?? DefaultDatabase.path() }
+}
+
+/// `--now`: the time every time-dependent rule counts from.
+struct TimeOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Pretend it is this time (ISO 8601), for reproducible output.", valueName: "iso8601"))
+    var now: String?
+
+    mutating func validate() throws {
+        if let now {
+            do { _ = try Timestamp(iso8601: now) } catch { throw ValidationError("--now: \(error)") }
+        }
+    }
+
+    var timestamp: Timestamp {
+        if let now, let t = try? Timestamp(iso8601: now) { return t }
+        return Timestamp(seconds: Int64(Date().timeIntervalSince1970))
+    }
+
+    var isFrozen: Bool { now != nil }
+}
+
+/// The demo database's home: `$XDG_DATA_HOME/popsa-ops/demo.sqlite` (default `~/.local/share`).
+enum DefaultDatabase {
+    static let users = 2_000
+    static let seed: UInt64 = 42
+
+    static func path() throws -> String {
+        let env = ProcessInfo.processInfo.environment
+        let base: String
+        if let xdg = env["XDG_DATA_HOME"], xdg.hasPrefix("/") {
+            base = xdg
+        } else if let home = env["HOME"], !home.isEmpty {
+            base = home + "/.local/share"
+        } else {
+            throw CommandFailure(message: "cannot find a data directory: set HOME or XDG_DATA_HOME, or pass --db", code: .dataError)
+        }
+        return base + "/popsa-ops/demo.sqlite"
+    }
+
+    static func ensureSeeded(at path: String, now: Timestamp) throws {
+        guard !FileManager.default.fileExists(atPath: path) else { return }
+        let directory = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let report = try wrap { try Seeder.seed(path: path, users: users, seed: seed, now: now) }
+        Stderr.line("popsa-ops: created a demo database at \(path) (\(report.users) customers, \(report.orders) orders, seed \(seed))")
+    }
+}
+
+/// A command failed in a way the user can act on: one line on stderr and a specific exit code.
+struct CommandFailure: Error, CustomStringConvertible {
+    var message: String
+    var code: Code
+
+    enum Code: Int32 {
+        /// Not found, refused by a rule or a gateway.
+        case failure = 1
+        /// Bad command-line usage (sysexits EX_USAGE).
+        case usage = 64
+        /// Bad input data (sysexits EX_DATAERR).
+        case dataError = 65
+        /// Something this program or its environment cannot do (sysexits EX_SOFTWARE / EX_UNAVAILABLE).
+        case unavailable = 69
+    }
+
+    var description: String { message }
+}
+
+/// Turns store errors into command failures with their own message.
+func wrap<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as StoreError {
+        throw CommandFailure(message: error.description, code: .dataError)
+    } catch let error as SeedError {
+        throw CommandFailure(message: error.description, code: .usage)
+    }
+}
+
+enum Stderr {
+    static func line(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    static var isTerminal: Bool { isatty(2) != 0 }
+}
+
+enum Stdout {
+    static func line(_ text: String = "") {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static var isTerminal: Bool { isatty(1) != 0 }
+}

@@ -1,0 +1,88 @@
+import OpsCore
+import Testing
+
+@Suite struct RulesTests {
+    let now = try! Timestamp(iso8601: "2026-11-27T12:00:00Z")
+
+    func job(_ status: PrintJobStatus, hoursAgo: Int64) -> PrintJob {
+        PrintJob(id: "job_1", orderID: "ord_1", partner: "inkworks-uk", status: status, trackingNumber: status == .shipped ? "RM1GB" : nil,
+                 carrier: status == .shipped ? "Royal Mail" : nil, createdAt: now.adding(seconds: -hoursAgo * 3600 - 100),
+                 updatedAt: now.adding(seconds: -hoursAgo * 3600))
+    }
+
+    @Test func printJobsMoveForwardOrFail() {
+        #expect(PrintJobStatus.queued.canMove(to: .sent))
+        #expect(PrintJobStatus.queued.canMove(to: .printing))
+        #expect(PrintJobStatus.printing.canMove(to: .failed))
+        #expect(!PrintJobStatus.printing.canMove(to: .sent))
+        #expect(!PrintJobStatus.delivered.canMove(to: .failed))
+        #expect(!PrintJobStatus.failed.canMove(to: .queued))
+        #expect(PrintJobStatus.inProgress == [.queued, .sent, .accepted, .printing, .shipped])
+    }
+
+    @Test func stuckMeansInProgressWithoutAnEventForLongerThanTheThreshold() {
+        #expect(job(.printing, hoursAgo: 73).isStuck(now: now, threshold: 72 * 3600))
+        #expect(!job(.printing, hoursAgo: 71).isStuck(now: now, threshold: 72 * 3600))
+        #expect(!job(.delivered, hoursAgo: 500).isStuck(now: now, threshold: 72 * 3600))
+    }
+
+    @Test func braintreeSettlementRules() {
+        #expect(PaymentStatus.settled.isSettledForRefund)
+        #expect(PaymentStatus.settling.isSettledForRefund)
+        #expect(!PaymentStatus.submittedForSettlement.isSettledForRefund)
+        #expect(PaymentStatus.submittedForSettlement.isVoidable)
+        #expect(!PaymentStatus.settled.isVoidable)
+    }
+
+    func detail(status: OrderStatus = .paid, missing: Int = 0, jobs: [PrintJob]) -> OrderDetail {
+        let gbp = Currency.gbp
+        let user = User(id: "usr_1", email: "a@b.c", name: "A", country: "GB", locale: "en-GB", status: .active, createdAt: now)
+        let order = Order(id: "ord_1", userID: "usr_1", printID: "prt_1", currency: gbp,
+                          lineItems: [LineItem(sku: "x", description: "x", quantity: 1, unitAmount: 100)],
+                          subtotalAmount: 100, shippingAmount: 0, taxAmount: 0, totalAmount: 100,
+                          shippingAddress: Address(name: "A", line1: "1", city: "L", postcode: "1", country: "GB"),
+                          status: status, createdAt: now)
+        let print = Print(id: "prt_1", userID: "usr_1", product: .photobook, title: "t", pageCount: 20, photoCount: 20,
+                          createdAt: now, updatedAt: now)
+        return OrderDetail(order: order, user: user, print: PrintSummary(print: print, photos: PhotoProgress(uploaded: 20 - missing, missing: missing)),
+                           payments: [], refunds: [], printJobs: jobs)
+    }
+
+    @Test func diagnosisExplainsWhyAnOrderHasNotArrived() {
+        let blocked = OrderDiagnosis(detail: detail(missing: 2, jobs: [job(.queued, hoursAgo: 100)]), now: now)
+        #expect(blocked.headline.severity == .problem)
+        #expect(blocked.headline.text == "2 of 20 photos never finished uploading: printing is blocked")
+
+        let stuck = OrderDiagnosis(detail: detail(jobs: [job(.printing, hoursAgo: 100)]), now: now)
+        #expect(stuck.headline.text == "Stuck: no update from inkworks-uk for 4d 4h (printing)")
+
+        let late = OrderDiagnosis(detail: detail(jobs: [job(.shipped, hoursAgo: 15 * 24)]), now: now)
+        #expect(late.headline.severity == .warning)
+        #expect(late.headline.text.hasPrefix("Shipped 15d ago with Royal Mail, tracking RM1GB"))
+
+        let fine = OrderDiagnosis(detail: detail(jobs: [job(.delivered, hoursAgo: 10)]), now: now)
+        #expect(fine.headline.severity == .ok)
+
+        let lost = OrderDiagnosis(detail: detail(jobs: []), now: now)
+        #expect(lost.headline.text == "No print job was created for this paid order")
+    }
+
+    @Test func balanceReservesInFlightRefunds() {
+        let payment = Payment(id: "pay_1", orderID: "ord_1", provider: .stripe, providerTransactionID: "ch_1", providerChargeID: nil,
+                              amount: 5000, currency: .gbp, status: .settled, createdAt: now, settledAt: now)
+        func refund(_ id: String, _ amount: Int64, _ status: RefundStatus) -> Refund {
+            Refund(id: id, orderID: "ord_1", paymentID: "pay_1", provider: .stripe, amount: amount, currency: .gbp, status: status,
+                   reason: .damaged, note: "", idempotencyKey: id, gatewayRefundID: nil, isVoid: false, operatorName: "t",
+                   failureMessage: nil, createdAt: now, updatedAt: now)
+        }
+        let balance = PaymentBalance(payment: payment, refunds: [refund("a", 1000, .succeeded), refund("b", 500, .pending),
+                                                                 refund("c", 700, .unknown), refund("d", 2000, .failed)])
+        #expect(balance.captured == 5000)
+        #expect(balance.refunded == 1000)
+        #expect(balance.inFlight == 1200)
+        #expect(balance.remaining == 2800)
+        var authorized = payment
+        authorized.status = .authorized
+        #expect(PaymentBalance(payment: authorized, refunds: []).remaining == 0)
+    }
+}

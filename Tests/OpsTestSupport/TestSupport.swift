@@ -1,0 +1,134 @@
+import Foundation
+import OpsCore
+import Synchronization
+import Testing
+
+/// Helpers shared by every test target: temporary folders, the built binary, subprocesses, golden files and a
+/// seeded fixture database.
+public enum TestSupport {
+    /// The frozen "now" every fixture and golden output uses.
+    public static let now = "2026-11-27T09:00:00Z"
+    public static var nowTimestamp: Timestamp { try! Timestamp(iso8601: now) }
+
+    /// The package root (this file is Tests/OpsTestSupport/TestSupport.swift).
+    public static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// The build folder holding the test bundle and the `popsa-ops` binary.
+    public static let buildDirectory: String = {
+        if let dir = ProcessInfo.processInfo.environment["POPSA_OPS_BUILD_DIR"] { return dir }
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("popsa-ops").path) { return url.path }
+        }
+        return packageRoot + "/.build/debug"
+    }()
+
+    public static var binary: String { buildDirectory + "/popsa-ops" }
+
+    /// A new empty folder under the system temporary directory.
+    public static func temporaryDirectory(_ label: String = "test") -> String {
+        let path = NSTemporaryDirectory() + "popsa-ops-\(label)-\(UUID().uuidString.prefix(8))"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// The result of running a program.
+    public struct Output: Sendable {
+        public var stdout: String
+        public var stderr: String
+        public var status: Int32
+    }
+
+    /// Runs `popsa-ops` with `arguments`, feeding `stdin`, with a private data and config home so nothing of
+    /// the developer's machine is read.
+    public static func popsaOps(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
+                                home: String? = nil) throws -> Output {
+        let home = home ?? isolatedHome
+        var env = ["HOME": home, "XDG_DATA_HOME": home + "/data", "XDG_CONFIG_HOME": home + "/config",
+                   "XDG_STATE_HOME": home + "/state", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+                   "LANG": "C.UTF-8", "USER": "tester", "LOGNAME": "tester"]
+        env.merge(environment) { $1 }
+        return try run(binary, arguments, stdin: stdin, environment: env)
+    }
+
+    /// A home folder shared by the tests of one process that do not care about its contents.
+    public static let isolatedHome: String = temporaryDirectory("home")
+
+    public static func run(_ executable: String, _ arguments: [String], stdin: String? = nil,
+                           environment: [String: String]? = nil) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let outPipe = Pipe(), errPipe = Pipe(), inPipe = Pipe()
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        process.standardInput = stdin == nil ? FileHandle.nullDevice : inPipe
+        try process.run()
+        if let stdin {
+            inPipe.fileHandleForWriting.write(Data(stdin.utf8))
+            try inPipe.fileHandleForWriting.close()
+        }
+        // Read both pipes concurrently so a full stderr cannot block a process still writing stdout.
+        let errData = Mutex(Data())
+        let reader = Thread { errData.withLock { $0 = errPipe.fileHandleForReading.readDataToEndOfFile() } }
+        reader.start()
+        let out = outPipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while reader.isExecuting || !reader.isFinished { usleep(1000) }
+        return Output(stdout: String(decoding: out, as: UTF8.self),
+                      stderr: errData.withLock { String(decoding: $0, as: UTF8.self) },
+                      status: process.terminationStatus)
+    }
+
+    /// Compares `actual` with `Tests/Golden/<name>`; with `UPDATE_GOLDEN=1`, writes it instead.
+    public static func assertGolden(_ actual: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let path = packageRoot + "/Tests/Golden/" + name
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+            try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                     withIntermediateDirectories: true)
+            try! actual.write(toFile: path, atomically: true, encoding: .utf8)
+            return
+        }
+        guard let expected = try? String(contentsOfFile: path, encoding: .utf8) else {
+            Issue.record("golden file \(name) is missing: run with UPDATE_GOLDEN=1 to create it", sourceLocation: sourceLocation)
+            return
+        }
+        if expected != actual {
+            let expectedLines = expected.split(separator: "\n", omittingEmptySubsequences: false)
+            let actualLines = actual.split(separator: "\n", omittingEmptySubsequences: false)
+            var firstDifference = 0
+            while firstDifference < min(expectedLines.count, actualLines.count),
+                  expectedLines[firstDifference] == actualLines[firstDifference] { firstDifference += 1 }
+            let want = firstDifference < expectedLines.count ? String(expectedLines[firstDifference]) : "<end>"
+            let got = firstDifference < actualLines.count ? String(actualLines[firstDifference]) : "<end>"
+            Issue.record("""
+                \(name) differs from its golden file at line \(firstDifference + 1):
+                expected: \(want)
+                actual:   \(got)
+                (UPDATE_GOLDEN=1 rewrites golden files after a deliberate change)
+                """, sourceLocation: sourceLocation)
+        }
+    }
+
+    /// A small seeded database, built once per test process; copy it before changing it.
+    public static let fixtureDatabase: String = {
+        let dir = temporaryDirectory("fixture")
+        let path = dir + "/fixture.sqlite"
+        let result = try! popsaOps(["seed", "--db", path, "--users", "300", "--seed", "7", "--now", now])
+        precondition(result.status == 0, "seeding the fixture failed: \(result.stderr)")
+        return path
+    }()
+
+    /// A private copy of the fixture database, for tests that write.
+    public static func fixtureCopy() -> String {
+        let path = temporaryDirectory("db") + "/copy.sqlite"
+        try! FileManager.default.copyItem(atPath: fixtureDatabase, toPath: path)
+        return path
+    }
+}

@@ -106,5 +106,6 @@ let package = Package(
         .testTarget(name: "OpsCoreTests", dependencies: ["OpsCore", "OpsTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "OpsStoreTests", dependencies: ["OpsCore", "OpsStore", "OpsEngine", "OpsTestSupport"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "EndToEndTests", dependencies: ["OpsCore", "OpsTestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -48,9 +48,11 @@ public struct DemoGenerator: Sendable {
         var random = DemoRandom(seed: seed, stream: 1, index: UInt64(index))
         let country = random.weighted(Self.countryWeights)
         let name = DemoCatalog.name(language: Self.language(of: country.locale), random: &random)
-        // Signups grow over time: the square root skews towards the recent past.
+        // Signups grow over time: the square root skews towards the recent past. A few percent are from the last
+        // two days, so even a small demo has orders in flight and payments not yet settled.
         let ageFraction = Double(random.below(1_000_000)) / 1_000_000
-        let age = Int64(Double(history) * (1 - ageFraction.squareRoot()))
+        let age = random.chance(30) ? random.within64(600...(2 * 86_400))
+            : Int64(Double(history) * (1 - ageFraction.squareRoot()))
         let signup = now.adding(seconds: -max(60, age))
         let status: AccountStatus = random.weighted([(.active, 970), (.locked, 20), (.deleted, 10)])
         let user = User(
@@ -95,7 +97,9 @@ public struct DemoGenerator: Sendable {
                 filename: "IMG_\(1000 + (Int(globalIndex % 8000) + position * 7) % 9000).HEIC",
                 uploadedAt: isMissing ? nil : created.adding(seconds: Int64(position) * 3)))
         }
-        if random.chance(750) {
+        // An old design still missing photos was never ordered: support would have sorted an order out long ago.
+        let staleUpload = missing > 0 && now.seconds - created.seconds > 30 * 86_400
+        if random.chance(750) && !staleUpload {
             addOrder(to: &customer, print: print, missingPhotos: missing, country: country, index: globalIndex,
                      random: &random)
         }
@@ -201,8 +205,10 @@ public struct DemoGenerator: Sendable {
                                     message: blocked ? "Waiting for photos to upload" : "Queued for \(partner.name)")]
         var tracking: String?
         // Where this job's story ends early: stalled at a partner, failed, or still waiting on photos.
+        // Stalls are recent: an old one would long since have been chased and resolved.
+        let recent = now.seconds - created.seconds < 45 * 86_400
         let stallAt: PrintJobStatus? = blocked ? .queued
-            : random.chance(15) ? random.pick([.sent, .accepted, .printing, .shipped]) : nil
+            : recent && random.chance(40) ? random.pick([.sent, .accepted, .printing, .shipped]) : nil
         let failAt: PrintJobStatus? = stallAt == nil && random.chance(15) ? random.pick([.accepted, .printing]) : nil
         while let next = status.next, status != stallAt {
             let step: ClosedRange<Int64> = switch next {

@@ -156,8 +156,12 @@ extension JSONValue {
         }
 
         mutating func literal(_ word: String) throws(JSONParseError) {
+            let start = index
             for expected in word.unicodeScalars {
-                guard index < scalars.count, scalars[index] == expected else { throw error("invalid literal") }
+                guard index < scalars.count, scalars[index] == expected else {
+                    index = start
+                    throw error("invalid literal (expected \(word))")
+                }
                 index += 1
             }
         }

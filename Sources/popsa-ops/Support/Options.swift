@@ -14,7 +14,7 @@ struct DatabaseOptions: ParsableArguments {
         if let db {
             if !create && !FileManager.default.fileExists(atPath: db) {
                 throw CommandFailure(message: "no database at \(db) (create one with: popsa-ops seed --db \(db) --users 1000)",
-                                     code: .dataError)
+                                     code: .noInput)
             }
             return try wrap { try SQLiteStore.open(path: db, readOnly: readOnly) }
         }
@@ -85,6 +85,8 @@ struct CommandFailure: Error, CustomStringConvertible {
         case usage = 64
         /// Bad input data (sysexits EX_DATAERR).
         case dataError = 65
+        /// An input file does not exist (sysexits EX_NOINPUT).
+        case noInput = 66
         /// Something this program or its environment cannot do (sysexits EX_SOFTWARE / EX_UNAVAILABLE).
         case unavailable = 69
     }

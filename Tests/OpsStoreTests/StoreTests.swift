@@ -1,0 +1,100 @@
+import Foundation
+import GRDB
+import OpsCore
+@testable import OpsStore
+import OpsTestSupport
+import Testing
+
+@Suite struct StoreTests {
+    @Test func freshDatabaseIsMigratedInWALWithForeignKeys() throws {
+        let path = TestSupport.temporaryDirectory() + "/new.sqlite"
+        let store = try SQLiteStore.open(path: path)
+        #expect(try store.journalMode() == "wal")
+        #expect(try store.appliedMigrations() == Schema.migrator.migrations)
+        let fk = try store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA foreign_keys") }
+        #expect(fk == 1)
+    }
+
+    @Test func anOlderDatabaseIsMigratedOnOpen() throws {
+        let path = TestSupport.temporaryDirectory() + "/old.sqlite"
+        let queue = try DatabaseQueue(path: path)
+        let first = Schema.migrator.migrations[0]
+        try Schema.migrator.migrate(queue, upTo: first)
+        try queue.close()
+        let store = try SQLiteStore.open(path: path)
+        #expect(try store.appliedMigrations() == Schema.migrator.migrations)
+    }
+
+    @Test func aNewerDatabaseIsRefusedWithAClearMessage() throws {
+        let path = TestSupport.temporaryDirectory() + "/newer.sqlite"
+        try SQLiteStore.open(path: path).close()
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('v99 from the future')") }
+        try queue.close()
+        #expect(throws: StoreError.newerSchema(path: path)) { try SQLiteStore.open(path: path) }
+        #expect(StoreError.newerSchema(path: path).description.contains("upgrade popsa-ops"))
+    }
+
+    @Test func aForeignDatabaseIsRefused() throws {
+        let path = TestSupport.temporaryDirectory() + "/other.sqlite"
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in try db.execute(sql: "CREATE TABLE notes (id INTEGER)") }
+        try queue.close()
+        #expect(throws: StoreError.notPopsaDatabase(path: path)) { try SQLiteStore.open(path: path) }
+        let junk = TestSupport.temporaryDirectory() + "/junk.sqlite"
+        try Data("this is not sqlite at all, not even close".utf8).write(to: URL(fileURLWithPath: junk))
+        #expect(throws: (any Error).self) { try SQLiteStore.open(path: junk) }
+    }
+
+    @Test func seedIsDeterministicAndConsistent() throws {
+        let dir = TestSupport.temporaryDirectory()
+        let now = TestSupport.nowTimestamp
+        let a = try Seeder.seed(path: dir + "/a.sqlite", users: 500, seed: 3, now: now)
+        let b = try Seeder.seed(path: dir + "/b.sqlite", users: 500, seed: 3, now: now)
+        #expect(a.orders == b.orders && a.photos == b.photos && a.events == b.events)
+        let dumpA = try dump(dir + "/a.sqlite"), dumpB = try dump(dir + "/b.sqlite")
+        #expect(dumpA == dumpB)
+        let c = try Seeder.seed(path: dir + "/c.sqlite", users: 500, seed: 4, now: now)
+        #expect(try dump(dir + "/c.sqlite") != dumpA || c.orders != a.orders)
+
+        let store = try SQLiteStore.open(path: dir + "/a.sqlite")
+        try store.pool.read { db in
+            #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
+            #expect(try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok")
+            // The proportions the console's screens need are all present.
+            for status in ["paid", "refunded", "partially_refunded"] {
+                #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM orders WHERE status = ?", arguments: [status])! > 0, "\(status)")
+            }
+            for provider in ["stripe", "braintree"] {
+                #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM payments WHERE provider = ?", arguments: [provider])! > 0)
+            }
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM payments WHERE status = 'submitted_for_settlement'")! > 0)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM photos WHERE status = 'missing'")! > 0)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM print_jobs WHERE status = 'failed'")! > 0)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(DISTINCT country) FROM users")! >= 30)
+            // Every order's amounts add up; every payment is in its order's currency.
+            let badTotals = try Int.fetchOne(db, sql: "SELECT count(*) FROM orders WHERE subtotal_amount + shipping_amount + tax_amount != total_amount")
+            #expect(badTotals == 0)
+            let badCurrency = try Int.fetchOne(db, sql: "SELECT count(*) FROM payments p JOIN orders o ON o.id = p.order_id WHERE p.currency != o.currency")
+            #expect(badCurrency == 0)
+        }
+    }
+
+    func dump(_ path: String) throws -> String {
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        return try queue.read { db in
+            try ["users", "orders", "payments", "print_jobs"].map { table in
+                try String.fetchAll(db, sql: "SELECT quote(id) || '|' || quote(status) FROM \(table) ORDER BY id").joined(separator: "\n")
+            }.joined(separator: "\n")
+        }
+    }
+
+    @Test func seedRefusesToOverwriteWithoutReplace() throws {
+        let path = TestSupport.temporaryDirectory() + "/x.sqlite"
+        _ = try Seeder.seed(path: path, users: 5, seed: 1, now: TestSupport.nowTimestamp)
+        #expect(throws: SeedError.exists(path: path)) {
+            try Seeder.seed(path: path, users: 5, seed: 1, now: TestSupport.nowTimestamp)
+        }
+    }
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what the tests need, builds, and runs the whole test suite. CI runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sudo_if_needed() { if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
+
+# System packages: tmux (real-terminal tests), promtool from prometheus (exposition checks), sqlite3 (fixtures),
+# and the C headers the build links against.
+apt_packages=()
+command -v tmux >/dev/null || apt_packages+=(tmux)
+command -v promtool >/dev/null || apt_packages+=(prometheus)
+command -v sqlite3 >/dev/null || apt_packages+=(sqlite3)
+for pkg in libsqlite3-dev libncurses-dev; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || apt_packages+=("$pkg")
+done
+if [ ${#apt_packages[@]} -gt 0 ]; then
+  echo "test.sh: installing ${apt_packages[*]}"
+  sudo_if_needed apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
+fi
+
+# localstripe: a stateful fake Stripe server the Stripe facade's tests talk to over loopback.
+if ! python3 -c "import localstripe" 2>/dev/null; then
+  echo "test.sh: installing localstripe"
+  python3 -m pip install --quiet --disable-pip-version-check localstripe
+fi
+
+swift build --build-tests
+swift test --skip-build "$@"

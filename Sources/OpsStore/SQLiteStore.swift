@@ -4,6 +4,10 @@ import OpsCore
 
 /// Popsa's data in one SQLite file: WAL, a busy timeout, foreign keys, versioned migrations.
 ///
+/// Interactive queries read synchronously on the calling task's thread. Every one is bounded (index probes,
+/// LIMITed lists) and takes well under a millisecond to a few milliseconds, while GRDB's async read would hop
+/// to a reader queue and back, which costs more than the query (measured: docs/benchmarks.md).
+///
 /// ```swift
 /// let store = try SQLiteStore.open(path: "/tmp/demo.sqlite")
 /// let hits = try await store.searchCustomers("zoe", limit: 20)
@@ -32,6 +36,9 @@ public final class SQLiteStore: Sendable {
         config.prepareDatabase { db in
             // Synchronous NORMAL is durable against process crashes in WAL mode, which is what refunds need.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Read pages straight from the mapped file instead of copying them through read(2): the kernel's
+            // page cache is then the only cache, shared by every connection and every console on the box.
+            try db.execute(sql: "PRAGMA mmap_size = 17179869184")
         }
         let pool: DatabasePool
         do {
@@ -74,6 +81,11 @@ public final class SQLiteStore: Sendable {
             }
         }
     }
+
+    /// A synchronous read on the calling thread (see the type's documentation for why).
+    func readNow<T>(_ body: (Database) throws -> T) throws -> T { try pool.read(body) }
+
+    func watchNow<T>(_ body: (Database) throws -> T) throws -> T { try watcher.read(body) }
 
     /// The names of the applied migrations, oldest first.
     public func appliedMigrations() throws -> [String] {

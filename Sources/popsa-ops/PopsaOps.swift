@@ -13,7 +13,7 @@ struct PopsaOps: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            SeedCommand.self, ImportCommand.self, QueryCommand.self,
+            SeedCommand.self, ImportCommand.self, QueryCommand.self, BenchCommand.self,
         ]
     )
 

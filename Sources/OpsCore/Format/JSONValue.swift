@@ -122,43 +122,65 @@ public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertibl
 extension JSONValue {
     /// Parses one JSON value that must fill `text` (surrounding whitespace allowed). Duplicate keys are errors.
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
-        var parser = Parser(scalars: Array(text.unicodeScalars))
-        parser.skipSpace()
-        let value = try parser.value(depth: 0)
-        parser.skipSpace()
-        guard parser.index == parser.scalars.count else { throw parser.error("unexpected text after the value") }
-        return value
+        var text = text
+        let result = text.withUTF8 { bytes -> Result<JSONValue, JSONParseError> in
+            var parser = Parser(bytes: bytes)
+            do throws(JSONParseError) {
+                parser.skipSpace()
+                let value = try parser.value(depth: 0)
+                parser.skipSpace()
+                guard parser.index == bytes.count else { throw parser.error("unexpected text after the value") }
+                return .success(value)
+            } catch {
+                // Report the column in characters, as an editor shows it, not in bytes.
+                let prefix = String(decoding: UnsafeBufferPointer(rebasing: bytes[..<min(error.column - 1, bytes.count)]), as: UTF8.self)
+                return .failure(JSONParseError(message: error.message, column: prefix.count + 1))
+            }
+        }
+        return try result.get()
     }
 
+    /// Reads UTF-8 bytes directly: the importer parses millions of lines.
     private struct Parser {
-        let scalars: [Unicode.Scalar]
+        let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
 
+        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+        /// `column` is a byte offset + 1 here; `parse` converts it to characters.
         func error(_ message: String) -> JSONParseError { JSONParseError(message: message, column: index + 1) }
 
         mutating func skipSpace() {
-            while index < scalars.count, [" ", "\t", "\n", "\r"].contains(scalars[index]) { index += 1 }
+            while index < bytes.count {
+                let c = bytes[index]
+                guard c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D else { return }
+                index += 1
+            }
         }
 
         mutating func value(depth: Int) throws(JSONParseError) -> JSONValue {
             guard depth < 64 else { throw error("nested too deeply") }
-            guard index < scalars.count else { throw error("unexpected end of line") }
-            switch scalars[index] {
-            case "{": return try object(depth: depth)
-            case "[": return try array(depth: depth)
-            case "\"": return .string(try string())
-            case "t": try literal("true"); return .bool(true)
-            case "f": try literal("false"); return .bool(false)
-            case "n": try literal("null"); return .null
-            case "-", "0"..."9": return try number()
-            default: throw error("unexpected character \"\(scalars[index].escaped(asASCII: true))\"")
+            guard index < bytes.count else { throw error("unexpected end of line") }
+            switch bytes[index] {
+            case UInt8(ascii: "{"): return try object(depth: depth)
+            case UInt8(ascii: "["): return try array(depth: depth)
+            case UInt8(ascii: "\""): return .string(try string())
+            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+            case UInt8(ascii: "n"): try literal("null"); return .null
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
+            default:
+                let scalar = String(decoding: UnsafeBufferPointer(rebasing: bytes[index..<min(bytes.count, index + 4)]), as: UTF8.self)
+                    .unicodeScalars.first ?? "?"
+                throw error("unexpected character \"\(scalar.escaped(asASCII: true))\"")
             }
         }
 
-        mutating func literal(_ word: String) throws(JSONParseError) {
+        mutating func literal(_ word: StaticString) throws(JSONParseError) {
             let start = index
-            for expected in word.unicodeScalars {
-                guard index < scalars.count, scalars[index] == expected else {
+            let expected = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+            for byte in expected {
+                guard index < bytes.count, bytes[index] == byte else {
                     index = start
                     throw error("invalid literal (expected \(word))")
                 }
@@ -166,74 +188,87 @@ extension JSONValue {
             }
         }
 
+        func isDigit(_ i: Int) -> Bool { i < bytes.count && bytes[i] >= 0x30 && bytes[i] <= 0x39 }
+
         mutating func number() throws(JSONParseError) -> JSONValue {
             let start = index
-            if scalars[index] == "-" { index += 1 }
-            guard index < scalars.count, ("0"..."9").contains(scalars[index]) else { throw error("invalid number") }
-            if scalars[index] == "0" {
+            if bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard isDigit(index) else { throw error("invalid number") }
+            if bytes[index] == UInt8(ascii: "0") {
                 index += 1
             } else {
-                while index < scalars.count, ("0"..."9").contains(scalars[index]) { index += 1 }
+                while isDigit(index) { index += 1 }
             }
             var isInteger = true
-            if index < scalars.count, scalars[index] == "." {
+            if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
                 isInteger = false
                 index += 1
-                let digits = index
-                while index < scalars.count, ("0"..."9").contains(scalars[index]) { index += 1 }
-                guard index > digits else { throw error("invalid number") }
+                guard isDigit(index) else { throw error("invalid number") }
+                while isDigit(index) { index += 1 }
             }
-            if index < scalars.count, scalars[index] == "e" || scalars[index] == "E" {
+            if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
                 isInteger = false
                 index += 1
-                if index < scalars.count, scalars[index] == "+" || scalars[index] == "-" { index += 1 }
-                let digits = index
-                while index < scalars.count, ("0"..."9").contains(scalars[index]) { index += 1 }
-                guard index > digits else { throw error("invalid number") }
+                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+                guard isDigit(index) else { throw error("invalid number") }
+                while isDigit(index) { index += 1 }
             }
-            var text = ""
-            text.unicodeScalars.append(contentsOf: scalars[start..<index])
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             if isInteger, let value = Int64(text) { return .integer(value) }
             return .number(text)
         }
 
         mutating func string() throws(JSONParseError) -> String {
             index += 1
-            var out = String.UnicodeScalarView()
+            let start = index
+            // Fast path: no escapes, so the bytes between the quotes are the string.
+            while index < bytes.count {
+                let c = bytes[index]
+                if c == UInt8(ascii: "\"") {
+                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                    index += 1
+                    return text
+                }
+                if c == UInt8(ascii: "\\") { break }
+                guard c >= 0x20 else { throw error("control character in string") }
+                index += 1
+            }
+            var out = Array(bytes[start..<index])
             while true {
-                guard index < scalars.count else { throw error("unterminated string") }
-                let c = scalars[index]
+                guard index < bytes.count else { throw error("unterminated string") }
+                let c = bytes[index]
                 index += 1
                 switch c {
-                case "\"": return String(out)
-                case "\\":
-                    guard index < scalars.count else { throw error("unterminated string") }
-                    let e = scalars[index]
+                case UInt8(ascii: "\""):
+                    return String(decoding: out, as: UTF8.self)
+                case UInt8(ascii: "\\"):
+                    guard index < bytes.count else { throw error("unterminated string") }
+                    let e = bytes[index]
                     index += 1
                     switch e {
-                    case "\"": out.append("\"")
-                    case "\\": out.append("\\")
-                    case "/": out.append("/")
-                    case "b": out.append("\u{08}")
-                    case "f": out.append("\u{0C}")
-                    case "n": out.append("\n")
-                    case "r": out.append("\r")
-                    case "t": out.append("\t")
-                    case "u":
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
+                    case UInt8(ascii: "b"): out.append(0x08)
+                    case UInt8(ascii: "f"): out.append(0x0C)
+                    case UInt8(ascii: "n"): out.append(0x0A)
+                    case UInt8(ascii: "r"): out.append(0x0D)
+                    case UInt8(ascii: "t"): out.append(0x09)
+                    case UInt8(ascii: "u"):
                         var code = try hex4()
-                        if (0xD800...0xDBFF).contains(code), index + 1 < scalars.count, scalars[index] == "\\",
-                           scalars[index + 1] == "u" {
+                        if (0xD800...0xDBFF).contains(code), index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                           bytes[index + 1] == UInt8(ascii: "u") {
                             index += 2
                             let low = try hex4()
                             guard (0xDC00...0xDFFF).contains(low) else { throw error("invalid surrogate pair") }
                             code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                         }
                         // A lone surrogate cannot be a scalar: keep the text, mark the damage.
-                        out.append(Unicode.Scalar(code) ?? "\u{FFFD}")
-                    default: throw error("invalid escape \\\(e)")
+                        out.append(contentsOf: String(Character(Unicode.Scalar(code) ?? "\u{FFFD}")).utf8)
+                    default:
+                        index -= 1
+                        throw error("invalid escape")
                     }
                 default:
-                    guard c.value >= 0x20 else { throw error("control character in string") }
+                    guard c >= 0x20 else { throw error("control character in string") }
                     out.append(c)
                 }
             }
@@ -242,7 +277,7 @@ extension JSONValue {
         mutating func hex4() throws(JSONParseError) -> UInt32 {
             var value: UInt32 = 0
             for _ in 0..<4 {
-                guard index < scalars.count, let digit = scalars[index].hexDigitValue else {
+                guard index < bytes.count, let digit = Unicode.Scalar(bytes[index]).hexDigitValue else {
                     throw error("invalid \\u escape")
                 }
                 value = value * 16 + UInt32(digit)
@@ -255,14 +290,14 @@ extension JSONValue {
             index += 1
             var items: [JSONValue] = []
             skipSpace()
-            if index < scalars.count, scalars[index] == "]" { index += 1; return .array(items) }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
             while true {
                 skipSpace()
                 items.append(try value(depth: depth + 1))
                 skipSpace()
-                guard index < scalars.count else { throw error("unterminated array") }
-                if scalars[index] == "]" { index += 1; return .array(items) }
-                guard scalars[index] == "," else { throw error("expected , or ] in array") }
+                guard index < bytes.count else { throw error("unterminated array") }
+                if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
+                guard bytes[index] == UInt8(ascii: ",") else { throw error("expected , or ] in array") }
                 index += 1
             }
         }
@@ -270,27 +305,26 @@ extension JSONValue {
         mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
             index += 1
             var fields: [(String, JSONValue)] = []
-            var seen = Set<String>()
             skipSpace()
-            if index < scalars.count, scalars[index] == "}" { index += 1; return .object(fields) }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(fields) }
             while true {
                 skipSpace()
-                guard index < scalars.count, scalars[index] == "\"" else { throw error("expected a field name") }
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a field name") }
                 let keyStart = index
                 let key = try string()
-                guard seen.insert(key).inserted else {
+                if fields.contains(where: { $0.0 == key }) {
                     index = keyStart
                     throw error("duplicate field \"\(key)\"")
                 }
                 skipSpace()
-                guard index < scalars.count, scalars[index] == ":" else { throw error("expected : after field name") }
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected : after field name") }
                 index += 1
                 skipSpace()
                 fields.append((key, try value(depth: depth + 1)))
                 skipSpace()
-                guard index < scalars.count else { throw error("unterminated object") }
-                if scalars[index] == "}" { index += 1; return .object(fields) }
-                guard scalars[index] == "," else { throw error("expected , or } in object") }
+                guard index < bytes.count else { throw error("unterminated object") }
+                if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(fields) }
+                guard bytes[index] == UInt8(ascii: ",") else { throw error("expected , or } in object") }
                 index += 1
             }
         }

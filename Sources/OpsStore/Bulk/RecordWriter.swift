@@ -19,9 +19,11 @@ struct RecordWriter {
             upsert ? text : String(text[..<text.range(of: "ON CONFLICT")!.lowerBound])
         }
         users = try BulkStatement(db, sql("""
-            INSERT INTO users (id, email, name, country, locale, status, created_at) VALUES (?,?,?,?,?,?,?)
+            INSERT INTO users (id, email, name, country, locale, status, created_at, search_email)
+            VALUES (?,?,?,?,?,?,?,?)
             ON CONFLICT(id) DO UPDATE SET email = excluded.email, name = excluded.name, country = excluded.country,
-              locale = excluded.locale, status = excluded.status, created_at = excluded.created_at
+              locale = excluded.locale, status = excluded.status, created_at = excluded.created_at,
+              search_email = excluded.search_email
             """))
         prints = try BulkStatement(db, sql("""
             INSERT INTO prints (id, user_id, product, title, page_count, photo_count, created_at, updated_at)
@@ -76,7 +78,7 @@ struct RecordWriter {
 
     mutating func write(_ u: User) throws {
         users.text(u.id); users.text(u.email); users.text(u.name); users.text(u.country); users.text(u.locale)
-        users.text(u.status.rawValue); users.int(u.createdAt.seconds)
+        users.text(u.status.rawValue); users.int(u.createdAt.seconds); users.text(SearchText.emailWords(u.email))
         try users.run()
     }
 
@@ -138,5 +140,23 @@ struct RecordWriter {
         for r in c.refunds { try write(r) }
         for j in c.printJobs { try write(j) }
         for e in c.events { try write(e) }
+    }
+}
+
+/// How an email is indexed for search.
+enum SearchText {
+    /// Splits runs of letters from runs of digits ("martin123" → "martin 123") so that the many customers with a
+    /// number in their address share the letter words' prefix terms.
+    static func emailWords(_ email: String) -> String {
+        var out = String.UnicodeScalarView()
+        var previousIsDigit: Bool?
+        for scalar in email.unicodeScalars {
+            let isDigit = ("0"..."9").contains(scalar)
+            let isLetter = scalar.properties.isAlphabetic
+            if let previous = previousIsDigit, (isDigit || isLetter), previous != isDigit { out.append(" ") }
+            out.append(scalar)
+            previousIsDigit = isDigit || isLetter ? isDigit : nil
+        }
+        return String(out)
     }
 }

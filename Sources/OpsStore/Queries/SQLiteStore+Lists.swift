@@ -14,7 +14,7 @@ extension SQLiteStore {
             from: "FROM orders o JOIN users u ON u.id = o.user_id",
             conditions: conditions, arguments: arguments,
             timeColumn: "o.created_at", idColumn: "o.id", descending: true)
-        return try await pool.read { db in
+        return try readNow { db in
             try list.fetch(db, page: page, limit: limit) { row in
                 let currency = try decodeCurrency(row, 5, "orders")
                 return OrderRow(id: row[0], userID: row[1], customerName: row[2],
@@ -48,7 +48,7 @@ extension SQLiteStore {
             from: "FROM print_jobs j JOIN orders o ON o.id = j.order_id JOIN users u ON u.id = o.user_id",
             conditions: conditions, arguments: arguments,
             timeColumn: "j.updated_at", idColumn: "j.id", descending: filter.stuckFor == nil)
-        return try await pool.read { db in
+        return try readNow { db in
             try list.fetch(db, page: page, limit: limit) { row in
                 PrintJobRow(job: try PrintJob(row: row), customerName: row[Columns.jobCount],
                             userID: row[Columns.jobCount + 1])

@@ -4,7 +4,7 @@ import OpsCore
 extension SQLiteStore: QueryStore {
     public func searchCustomers(_ text: String, limit: Int) async throws -> [User] {
         guard let match = FullTextQuery.prefixMatch(text) else { return [] }
-        return try await pool.read { db in try Self.searchCustomers(db, match: match, limit: limit) }
+        return try readNow { db in try Self.searchCustomers(db, match: match, limit: limit) }
     }
 
     /// The search SQL, shared with the benchmark's floor.
@@ -16,92 +16,47 @@ extension SQLiteStore: QueryStore {
     static func searchCustomers(_ db: Database, match: String, limit: Int) throws -> [User] {
         // Rowid order, not rank: ranking a one-letter prefix means scoring every match, and type-ahead must stay
         // within a frame. The few rows shown are then sorted by name.
-        let users = try Row.fetchAll(db, sql: searchSQL, arguments: [match, limit]).map { try User(row: $0) }
+        let users = try fetchDecoded(db, searchSQL, [match, limit]) { try User(row: $0) }
         return users.sorted { ($0.name, $0.id) < ($1.name, $1.id) }
     }
 
     public func resolve(identifier: String) async throws -> ResolvedIdentifier? {
         let text = identifier.trimmingWhitespace()
         guard !text.isEmpty, !text.contains(where: \.isWhitespace) else { return nil }
-        return try await pool.read { db in try Self.resolve(db, text) }
+        return try readNow { db in try Self.resolve(db, text) }
     }
+
+    /// Every identifier kind in one statement, first match wins: one round trip whatever the ticket carried.
+    /// Each branch is one index probe; SQLite stops at the first row.
+    static let resolveSQL = """
+        SELECT 'user', u.id, NULL, NULL, NULL FROM users u WHERE u.id = ?1
+        UNION ALL SELECT 'email', u.id, NULL, NULL, NULL FROM users u WHERE u.email = ?1 COLLATE NOCASE
+        UNION ALL SELECT 'order', o.user_id, o.id, NULL, NULL FROM orders o WHERE o.id = ?1
+        UNION ALL SELECT 'print', p.user_id, NULL, NULL, p.id FROM prints p WHERE p.id = ?1
+        UNION ALL SELECT 'print_job', o.user_id, o.id, j.id, NULL
+          FROM print_jobs j JOIN orders o ON o.id = j.order_id WHERE j.id = ?1
+        UNION ALL SELECT 'payment', o.user_id, o.id, NULL, NULL
+          FROM payments pay JOIN orders o ON o.id = pay.order_id WHERE pay.id = ?1
+        UNION ALL SELECT 'provider_transaction', o.user_id, o.id, NULL, NULL
+          FROM payments pay JOIN orders o ON o.id = pay.order_id WHERE pay.provider_transaction_id = ?1
+        UNION ALL SELECT 'provider_transaction', o.user_id, o.id, NULL, NULL
+          FROM payments pay JOIN orders o ON o.id = pay.order_id WHERE pay.provider_charge_id = ?1
+        UNION ALL SELECT 'tracking_number', o.user_id, o.id, j.id, NULL
+          FROM print_jobs j JOIN orders o ON o.id = j.order_id
+          WHERE j.tracking_number = ?1 COLLATE NOCASE AND j.tracking_number IS NOT NULL
+        LIMIT 1
+        """
 
     static func resolve(_ db: Database, _ text: String) throws -> ResolvedIdentifier? {
-        if text.contains("@") {
-            guard let id = try String.fetchOne(db, sql: "SELECT id FROM users WHERE email = ? COLLATE NOCASE", arguments: [text])
-            else { return nil }
-            return ResolvedIdentifier(kind: .email, userID: id)
-        }
-        // Try the likeliest table first by prefix, then every other: imported ids need not follow our prefixes.
-        var lookups: [(Database, String) throws -> ResolvedIdentifier?] = [
-            resolveUser, resolveOrder, resolvePrint, resolveJob, resolvePayment, resolveTransaction, resolveTracking,
-        ]
-        let preferred: Int? = switch text.prefix(4) {
-        case "usr_": 0
-        case "ord_": 1
-        case "prt_": 2
-        case "job_": 3
-        case "pay_": 4
-        default: text.hasPrefix("ch_") || text.hasPrefix("pi_") ? 5 : nil
-        }
-        if let preferred { lookups.insert(lookups.remove(at: preferred), at: 0) }
-        for lookup in lookups {
-            if let found = try lookup(db, text) { return found }
-        }
-        return nil
-    }
-
-    private static func resolveUser(_ db: Database, _ id: String) throws -> ResolvedIdentifier? {
-        try String.fetchOne(db, sql: "SELECT id FROM users WHERE id = ?", arguments: [id])
-            .map { ResolvedIdentifier(kind: .user, userID: $0) }
-    }
-
-    private static func resolveOrder(_ db: Database, _ id: String) throws -> ResolvedIdentifier? {
-        try String.fetchOne(db, sql: "SELECT user_id FROM orders WHERE id = ?", arguments: [id])
-            .map { ResolvedIdentifier(kind: .order, userID: $0, orderID: id) }
-    }
-
-    private static func resolvePrint(_ db: Database, _ id: String) throws -> ResolvedIdentifier? {
-        try String.fetchOne(db, sql: "SELECT user_id FROM prints WHERE id = ?", arguments: [id])
-            .map { ResolvedIdentifier(kind: .print, userID: $0, printID: id) }
-    }
-
-    private static func resolveJob(_ db: Database, _ id: String) throws -> ResolvedIdentifier? {
-        try Row.fetchOne(db, sql: """
-            SELECT o.user_id, o.id FROM print_jobs j JOIN orders o ON o.id = j.order_id WHERE j.id = ?
-            """, arguments: [id])
-            .map { ResolvedIdentifier(kind: .printJob, userID: $0[0], orderID: $0[1], printJobID: id) }
-    }
-
-    private static func resolvePayment(_ db: Database, _ id: String) throws -> ResolvedIdentifier? {
-        try Row.fetchOne(db, sql: """
-            SELECT o.user_id, o.id FROM payments pay JOIN orders o ON o.id = pay.order_id WHERE pay.id = ?
-            """, arguments: [id])
-            .map { ResolvedIdentifier(kind: .payment, userID: $0[0], orderID: $0[1]) }
-    }
-
-    private static func resolveTransaction(_ db: Database, _ id: String) throws -> ResolvedIdentifier? {
-        try Row.fetchOne(db, sql: """
-            SELECT o.user_id, o.id FROM payments pay JOIN orders o ON o.id = pay.order_id
-            WHERE pay.provider_transaction_id = ?
-            UNION ALL
-            SELECT o.user_id, o.id FROM payments pay JOIN orders o ON o.id = pay.order_id
-            WHERE pay.provider_charge_id = ?
-            LIMIT 1
-            """, arguments: [id, id])
-            .map { ResolvedIdentifier(kind: .providerTransaction, userID: $0[0], orderID: $0[1]) }
-    }
-
-    private static func resolveTracking(_ db: Database, _ number: String) throws -> ResolvedIdentifier? {
-        try Row.fetchOne(db, sql: """
-            SELECT o.user_id, o.id, j.id FROM print_jobs j JOIN orders o ON o.id = j.order_id
-            WHERE j.tracking_number = ? COLLATE NOCASE AND j.tracking_number IS NOT NULL LIMIT 1
-            """, arguments: [number])
-            .map { ResolvedIdentifier(kind: .trackingNumber, userID: $0[0], orderID: $0[1], printJobID: $0[2]) }
+        try fetchFirstDecoded(db, resolveSQL, [text]) { row in
+            let kindName: String = row[0]
+            guard let kind = IdentifierKind(rawValue: kindName) else { return nil }
+            return ResolvedIdentifier(kind: kind, userID: row[1], orderID: row[2], printJobID: row[3], printID: row[4])
+        } ?? nil
     }
 
     public func customer360(userID: String) async throws -> Customer360? {
-        try await pool.read { db in try Self.customer360(db, userID: userID) }
+        try readNow { db in try Self.customer360(db, userID: userID) }
     }
 
     /// The customer-360 SQL, one statement per section; shared with the benchmark's floor.
@@ -130,63 +85,62 @@ extension SQLiteStore: QueryStore {
 
     static func customer360(_ db: Database, userID: String) throws -> Customer360? {
         let sql = customer360SQL
-        guard let userRow = try Row.fetchOne(db, sql: sql[0], arguments: [userID]) else { return nil }
-        let user = try User(row: userRow)
-        let prints = try Row.fetchAll(db, sql: sql[1], arguments: [userID]).map { row in
+        guard let user = try fetchFirstDecoded(db, sql[0], [userID], { try User(row: $0) }) else { return nil }
+        let prints = try fetchDecoded(db, sql[1], [userID]) { row in
             PrintSummary(print: try Print(row: row), photos: PhotoProgress(uploaded: row[Columns.printCount],
                                                                            missing: row[Columns.printCount + 1]))
         }
-        let orders = try Row.fetchAll(db, sql: sql[2], arguments: [userID]).map { try Order(row: $0) }
-        let payments = try Row.fetchAll(db, sql: sql[3], arguments: [userID]).map { try Payment(row: $0) }
-        let refunds = try Row.fetchAll(db, sql: sql[4], arguments: [userID]).map { try Refund(row: $0) }
-        let jobs = try Row.fetchAll(db, sql: sql[5], arguments: [userID]).map { try PrintJob(row: $0) }
+        let orders = try fetchDecoded(db, sql[2], [userID]) { try Order(row: $0) }
+        let payments = try fetchDecoded(db, sql[3], [userID]) { try Payment(row: $0) }
+        let refunds = try fetchDecoded(db, sql[4], [userID]) { try Refund(row: $0) }
+        let jobs = try fetchDecoded(db, sql[5], [userID]) { try PrintJob(row: $0) }
         return Customer360(user: user, prints: prints, orders: orders, payments: payments, refunds: refunds,
                            printJobs: jobs)
     }
 
     public func orderDetail(orderID: String) async throws -> OrderDetail? {
-        try await pool.read { db in try Self.orderDetail(db, orderID: orderID) }
+        try readNow { db in try Self.orderDetail(db, orderID: orderID) }
     }
 
     static func orderDetail(_ db: Database, orderID: String) throws -> OrderDetail? {
-        guard let row = try Row.fetchOne(db, sql: """
+        guard let row = try Row.fetchOne(try db.cachedStatement(sql: """
             SELECT \(Columns.order), \(Columns.user) FROM orders o JOIN users u ON u.id = o.user_id WHERE o.id = ?
-            """, arguments: [orderID])
+            """), arguments: [orderID])
         else { return nil }
         let order = try Order(row: row)
         let user = try User(row: row, at: Columns.orderCount)
-        let print = try Row.fetchOne(db, sql: """
+        let print = try fetchFirstDecoded(db, """
             SELECT \(Columns.print),
               (SELECT count(*) FROM photos ph WHERE ph.print_id = p.id AND ph.status = 'uploaded'),
               (SELECT count(*) FROM photos ph WHERE ph.print_id = p.id AND ph.status = 'missing')
             FROM prints p WHERE p.id = ?
-            """, arguments: [order.printID]).map { row in
+            """, [order.printID]) { row in
             PrintSummary(print: try Print(row: row), photos: PhotoProgress(uploaded: row[Columns.printCount],
                                                                            missing: row[Columns.printCount + 1]))
         }
-        let payments = try Row.fetchAll(db, sql: """
+        let payments = try fetchDecoded(db, """
             SELECT \(Columns.payment) FROM payments pay WHERE pay.order_id = ? ORDER BY pay.created_at, pay.id
-            """, arguments: [orderID]).map { try Payment(row: $0) }
-        let refunds = try Row.fetchAll(db, sql: """
+            """, [orderID]) { try Payment(row: $0) }
+        let refunds = try fetchDecoded(db, """
             SELECT \(Columns.refund) FROM refunds r WHERE r.order_id = ? ORDER BY r.created_at, r.id
-            """, arguments: [orderID]).map { try Refund(row: $0) }
-        let jobs = try Row.fetchAll(db, sql: """
+            """, [orderID]) { try Refund(row: $0) }
+        let jobs = try fetchDecoded(db, """
             SELECT \(Columns.job) FROM print_jobs j WHERE j.order_id = ? ORDER BY j.created_at, j.id
-            """, arguments: [orderID]).map { try PrintJob(row: $0) }
+            """, [orderID]) { try PrintJob(row: $0) }
         return OrderDetail(order: order, user: user, print: print, payments: payments, refunds: refunds, printJobs: jobs)
     }
 
     public func printJobDetail(jobID: String) async throws -> PrintJobDetail? {
-        try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: """
+        try readNow { db in
+            guard let row = try Row.fetchOne(try db.cachedStatement(sql: """
                 SELECT \(Columns.job), \(Columns.order), \(Columns.user)
                 FROM print_jobs j JOIN orders o ON o.id = j.order_id JOIN users u ON u.id = o.user_id
                 WHERE j.id = ?
-                """, arguments: [jobID])
+                """), arguments: [jobID])
             else { return nil }
-            let events = try Row.fetchAll(db, sql: """
+            let events = try fetchDecoded(db, """
                 SELECT job_id, sequence, at, status, message FROM print_job_events WHERE job_id = ? ORDER BY sequence
-                """, arguments: [jobID]).map { row in
+                """, [jobID]) { row in
                 PrintJobEvent(jobID: row[0], sequence: row[1], at: Timestamp(seconds: row[2]),
                               status: try decodeEnum(row, 3, "print_job_events", "status"), message: row[4])
             }
@@ -196,13 +150,13 @@ extension SQLiteStore: QueryStore {
     }
 
     public func partners() async throws -> [String] {
-        try await pool.read { db in
+        try readNow { db in
             // A skip-scan over the partner index: one probe per distinct partner, not a scan of every job.
             var partners: [String] = []
-            var next = try String.fetchOne(db, sql: "SELECT min(partner) FROM print_jobs")
+            var next = try String.fetchOne(try db.cachedStatement(sql: "SELECT min(partner) FROM print_jobs"))
             while let partner = next {
                 partners.append(partner)
-                next = try String.fetchOne(db, sql: "SELECT min(partner) FROM print_jobs WHERE partner > ?",
+                next = try String.fetchOne(try db.cachedStatement(sql: "SELECT min(partner) FROM print_jobs WHERE partner > ?"),
                                            arguments: [partner])
             }
             return partners
@@ -210,7 +164,7 @@ extension SQLiteStore: QueryStore {
     }
 
     public func changeToken() async throws -> Int64 {
-        try await watcher.read { db in try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
+        try await watcher.read { db in try Int64.fetchOne(try db.cachedStatement(sql: "PRAGMA data_version")) ?? 0 }
     }
 }
 

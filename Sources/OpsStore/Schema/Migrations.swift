@@ -21,21 +21,27 @@ enum Schema {
               country TEXT NOT NULL,
               locale TEXT NOT NULL,
               status TEXT NOT NULL,
-              created_at INTEGER NOT NULL
+              created_at INTEGER NOT NULL,
+              -- The email as words for full-text search (see SearchText): "zoe.martin123@x.com" indexes
+              -- as zoe, martin, 123, x, com, so "mart" is one prefix term, not one term per customer.
+              search_email TEXT NOT NULL DEFAULT ''
             );
             CREATE UNIQUE INDEX users_email ON users(email COLLATE NOCASE);
             CREATE VIRTUAL TABLE users_fts USING fts5(
-              name, email, content='users', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
+              name, search_email, content='users', content_rowid='rowid',
+              tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
             );
             CREATE TRIGGER users_fts_insert AFTER INSERT ON users BEGIN
-              INSERT INTO users_fts(rowid, name, email) VALUES (new.rowid, new.name, new.email);
+              INSERT INTO users_fts(rowid, name, search_email) VALUES (new.rowid, new.name, new.search_email);
             END;
             CREATE TRIGGER users_fts_delete AFTER DELETE ON users BEGIN
-              INSERT INTO users_fts(users_fts, rowid, name, email) VALUES ('delete', old.rowid, old.name, old.email);
+              INSERT INTO users_fts(users_fts, rowid, name, search_email)
+                VALUES ('delete', old.rowid, old.name, old.search_email);
             END;
-            CREATE TRIGGER users_fts_update AFTER UPDATE OF name, email ON users BEGIN
-              INSERT INTO users_fts(users_fts, rowid, name, email) VALUES ('delete', old.rowid, old.name, old.email);
-              INSERT INTO users_fts(rowid, name, email) VALUES (new.rowid, new.name, new.email);
+            CREATE TRIGGER users_fts_update AFTER UPDATE OF name, search_email ON users BEGIN
+              INSERT INTO users_fts(users_fts, rowid, name, search_email)
+                VALUES ('delete', old.rowid, old.name, old.search_email);
+              INSERT INTO users_fts(rowid, name, search_email) VALUES (new.rowid, new.name, new.search_email);
             END;
 
             CREATE TABLE prints (

@@ -1,0 +1,81 @@
+import GRDB
+import OpsCore
+
+/// Inputs for the query benchmark, drawn at random from the database itself.
+public struct BenchSamples: Sendable {
+    /// What a person types into search: one or two word prefixes of real customers' names.
+    public var searchTerms: [String] = []
+    /// Identifiers a ticket may carry: order ids, emails, tracking numbers, Stripe and Braintree ids.
+    public var identifiers: [String] = []
+    public var userIDs: [String] = []
+}
+
+extension SQLiteStore {
+    /// Draws `count` samples of each kind, deterministically for `seed`.
+    public func benchSamples(count: Int, seed: UInt64) throws -> BenchSamples {
+        try pool.read { db in
+            let maxRowid = try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM users") ?? 0
+            var random = DemoRandom(seed: seed)
+            var samples = BenchSamples()
+            let userAt = try db.makeStatement(sql: "SELECT id, email FROM users WHERE rowid >= ? LIMIT 1")
+            let identifierQueries = [
+                "SELECT id FROM orders WHERE user_id = ? LIMIT 1",
+                "SELECT email FROM users WHERE id = ?",
+                "SELECT j.tracking_number FROM orders o JOIN print_jobs j ON j.order_id = o.id WHERE o.user_id = ? AND j.tracking_number IS NOT NULL LIMIT 1",
+                "SELECT pay.provider_transaction_id FROM orders o JOIN payments pay ON pay.order_id = o.id WHERE o.user_id = ? LIMIT 1",
+            ].map { try? db.makeStatement(sql: $0) }
+            var attempts = 0
+            while (samples.userIDs.count < count || samples.identifiers.count < count) && attempts < count * 50 {
+                attempts += 1
+                guard maxRowid > 0, let row = try Row.fetchOne(userAt, arguments: [random.within64(1...maxRowid)]) else { break }
+                let id: String = row[0]
+                let email: String = row[1]
+                if samples.userIDs.count < count { samples.userIDs.append(id) }
+                // Email local parts are ASCII "given.family123": type-ahead of the first word, or of both.
+                let words = email.prefix { $0 != "@" }.split(separator: ".").map { String($0.prefix { !$0.isNumber }) }
+                if samples.searchTerms.count < count, let first = words.first, first.count >= 2 {
+                    let short = String(first.prefix(random.within(2...max(2, min(6, first.count)))))
+                    if words.count > 1, random.chance(500), let second = words.last, !second.isEmpty {
+                        samples.searchTerms.append("\(first) \(second.prefix(random.within(1...min(4, second.count))))")
+                    } else {
+                        samples.searchTerms.append(short)
+                    }
+                }
+                if samples.identifiers.count < count, let statement = identifierQueries[random.below(identifierQueries.count)],
+                   let value = try String.fetchOne(statement, arguments: [id]) {
+                    samples.identifiers.append(value)
+                }
+            }
+            return samples
+        }
+    }
+
+    /// The floor: the same SQL the store's search runs, stepped raw on one connection, no decoding.
+    public func floorSearch(_ term: String, limit: Int) throws -> Int {
+        guard let match = FullTextQuery.prefixMatch(term) else { return 0 }
+        return try pool.read { db in try Self.stepAll(db, Self.searchSQL, [match, limit]) }
+    }
+
+    /// The floor of identifier resolution: the same one statement, raw.
+    public func floorResolve(_ identifier: String) throws -> Int {
+        try pool.read { db in try Self.stepAll(db, Self.resolveSQL, [identifier]) }
+    }
+
+    /// The floor of customer 360: the same six statements, raw.
+    public func floorCustomer360(_ userID: String) throws -> Int {
+        try pool.read { db in
+            var rows = 0
+            for sql in Self.customer360SQL { rows += try Self.stepAll(db, sql, [userID]) }
+            return rows
+        }
+    }
+
+    /// Steps every row of a cached statement, touching nothing: SQLite's own cost.
+    static func stepAll(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> Int {
+        let statement = try db.cachedStatement(sql: sql)
+        let cursor = try Row.fetchCursor(statement, arguments: arguments)
+        var count = 0
+        while try cursor.next() != nil { count += 1 }
+        return count
+    }
+}

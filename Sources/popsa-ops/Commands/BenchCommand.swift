@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import OpsCore
+import OpsEngine
+import OpsStore
+
+/// Latency samples with percentiles.
+struct Latencies {
+    var samples: [Duration] = []
+
+    mutating func measure<T>(_ body: () async throws -> T) async rethrows -> T {
+        let start = ContinuousClock.now
+        let result = try await body()
+        samples.append(ContinuousClock.now - start)
+        return result
+    }
+
+    mutating func measureSync<T>(_ body: () throws -> T) rethrows -> T {
+        let start = ContinuousClock.now
+        let result = try body()
+        samples.append(ContinuousClock.now - start)
+        return result
+    }
+
+    func percentile(_ p: Double) -> Duration {
+        guard !samples.isEmpty else { return .zero }
+        let sorted = samples.sorted()
+        let index = min(sorted.count - 1, Int((Double(sorted.count) * p / 100).rounded(.up)) - 1)
+        return sorted[max(0, index)]
+    }
+
+    static func ms(_ d: Duration) -> String { String(format: "%.3f", d.seconds * 1000) }
+}
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure seed time and query latency against the raw-SQL floor (build with -c release).",
+        discussion: """
+            Seeds --db if it does not exist (timing it), then runs each query through the engine and the same SQL \
+            raw on the same database, interleaved, and prints p50/p99 of both and their ratio.
+            """)
+
+    @Option(help: ArgumentHelp("Database to benchmark; seeded first if missing.", valueName: "path"))
+    var db: String = "/tmp/popsa-ops-bench.sqlite"
+    @Option(help: "Customers to seed when the database is missing.") var users = 1_000_000
+    @Option(help: "Queries of each kind.") var iterations = 2_000
+    @OptionGroup var time: TimeOptions
+
+    func run() async throws {
+        #if DEBUG
+        Stderr.line("popsa-ops bench: this is a debug build; figures are only meaningful with -c release")
+        #endif
+        if !FileManager.default.fileExists(atPath: db) {
+            let bar = ProgressBar(total: users, unit: "customers")
+            let report = try wrap { try Seeder.seed(path: db, users: users, seed: 42, now: time.timestamp, progress: bar.update) }
+            bar.finish()
+            Stdout.line(String(format: "seed: %@ customers, %@ orders, %@ photos in %.1fs (%@)", grouped(report.users),
+                               grouped(report.orders), grouped(report.photos), report.seconds,
+                               report.phases.map { String(format: "%@ %.1fs", $0.name, $0.seconds) }.joined(separator: ", ")))
+        } else {
+            Stdout.line("seed: reusing \(db)")
+        }
+        let store = try wrap { try SQLiteStore.open(path: db) }
+        let engine = Engine(store: store, clock: .frozen(time.timestamp))
+        // Measure off the main actor, where the console's effects run: from the main actor every engine call
+        // would pay two thread hops that no real caller pays.
+        let iterations = self.iterations
+        try await Task.detached {
+            try await Self.measureQueries(store: store, engine: engine, iterations: iterations)
+        }.value
+    }
+
+    static func measureQueries(store: SQLiteStore, engine: Engine, iterations: Int) async throws {
+        let samples = try store.benchSamples(count: iterations, seed: 7)
+        Stdout.line("customers: \(grouped(try store.userCount())); samples: \(samples.searchTerms.count) searches, \(samples.identifiers.count) identifiers, \(samples.userIDs.count) customers")
+
+        // Warm the page cache and statement caches, as a console that has been open a while has them.
+        for term in samples.searchTerms.prefix(200) { _ = try await engine.search(term); _ = try store.floorSearch(term, limit: 50) }
+        for id in samples.userIDs.prefix(200) { _ = try await engine.customer(id); _ = try store.floorCustomer360(id) }
+
+        // Engine and floor run the same input back to back, in alternating order: whichever runs second finds
+        // the pages the first one touched, so a fixed order would favour one side.
+        var rows: [(String, Latencies, Latencies)] = []
+        func pair(_ name: String, _ inputs: [String], engine engineCall: (String) async throws -> Void,
+                  floor floorCall: (String) throws -> Void) async throws {
+            var onEngine = Latencies(), onFloor = Latencies()
+            for (i, input) in inputs.enumerated() {
+                if i % 2 == 0 {
+                    try await onEngine.measure { try await engineCall(input) }
+                    try onFloor.measureSync { try floorCall(input) }
+                } else {
+                    try onFloor.measureSync { try floorCall(input) }
+                    try await onEngine.measure { try await engineCall(input) }
+                }
+            }
+            rows.append((name, onEngine, onFloor))
+        }
+        try await pair("free-text search", samples.searchTerms, engine: { _ = try await engine.search($0, limit: 50) },
+                       floor: { _ = try store.floorSearch($0, limit: 50) })
+        try await pair("exact-id lookup", samples.identifiers, engine: { id in
+            if try await engine.search(id).exact == nil {
+                throw CommandFailure(message: "bench: identifier \(id) did not resolve", code: .failure)
+            }
+        }, floor: { _ = try store.floorResolve($0) })
+        try await pair("customer 360", samples.userIDs, engine: { _ = try await engine.customer($0) },
+                       floor: { _ = try store.floorCustomer360($0) })
+
+        Stdout.line("")
+        Stdout.line("query               engine p50  engine p99   floor p50   floor p99   p99 ratio   (ms)")
+        for (name, engine, floor) in rows {
+            let ratio = engine.percentile(99).seconds / max(1e-9, floor.percentile(99).seconds)
+            Stdout.line(name.padding(toLength: 18, withPad: " ", startingAt: 0)
+                        + [engine.percentile(50), engine.percentile(99), floor.percentile(50), floor.percentile(99)]
+                            .map { Latencies.ms($0).leftPadded(12) }.joined()
+                        + String(format: "%11.2fx", ratio))
+        }
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+}

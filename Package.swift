@@ -82,7 +82,8 @@ let package = Package(
             name: "OpsConsole",
             dependencies: ["OpsCore", "OpsEngine", "OpsTUI", "OpsMetrics",
                            .product(name: "TOMLKit", package: "TOMLKit"),
-                           .product(name: "Logging", package: "swift-log")],
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
         .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),

@@ -1,1 +1,44 @@
-#include <stdlib.h>
+#ifndef POPSA_CNCURSES_SHIM_H
+#define POPSA_CNCURSES_SHIM_H
+
+// Wide-character ncurses: get_wch, add_wch, cchar_t.
+#define _XOPEN_SOURCE_EXTENDED 1
+#define NCURSES_WIDECHAR 1
+#include <ncursesw/curses.h>
+#include <locale.h>
+#include <stdio.h>
+#include <wchar.h>
+
+// Swift 6 rejects C globals and cannot import function-like macros: these wrappers expose what the backend needs.
+static inline WINDOW *popsa_stdscr(void) { return stdscr; }
+static inline int popsa_lines(void) { return LINES; }
+static inline int popsa_cols(void) { return COLS; }
+static inline int popsa_colors(void) { return COLORS; }
+static inline int popsa_color_pairs(void) { return COLOR_PAIRS; }
+
+static inline attr_t popsa_attr_normal(void) { return A_NORMAL; }
+static inline attr_t popsa_attr_bold(void) { return A_BOLD; }
+static inline attr_t popsa_attr_underline(void) { return A_UNDERLINE; }
+static inline attr_t popsa_attr_reverse(void) { return A_REVERSE; }
+static inline attr_t popsa_attr_dim(void) { return A_DIM; }
+static inline attr_t popsa_attr_italic(void) { return A_ITALIC; }
+
+static inline FILE *popsa_stdout(void) { return stdout; }
+static inline FILE *popsa_stdin(void) { return stdin; }
+
+static inline int popsa_key_f(int n) { return KEY_F(n); }
+
+/// Draws one cell: a spacing character plus up to four combining marks (NUL-terminated), with attributes and an
+/// extended colour pair.
+static inline int popsa_draw_cell(int y, int x, const wchar_t *text, attr_t attrs, int pair) {
+    cchar_t cell;
+    if (setcchar(&cell, text, attrs, 0, &pair) != OK) return ERR;
+    return mvadd_wch(y, x, &cell);
+}
+
+/// The terminal has direct (24-bit) colour: terminfo's RGB flag.
+static inline int popsa_has_direct_color(void) {
+    return tigetflag("RGB") > 0;
+}
+
+#endif

@@ -13,8 +13,10 @@ struct PopsaOps: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            SeedCommand.self, ImportCommand.self, QueryCommand.self, BenchCommand.self,
-        ]
+            ConsoleCommand.self, HeadlessCommand.self, SeedCommand.self, ImportCommand.self, QueryCommand.self,
+            BenchCommand.self,
+        ],
+        defaultSubcommand: ConsoleCommand.self
     )
 
     /// Runs a command, mapping failures to their exit codes: 1 not found or refused, 64 usage, 65 bad data.

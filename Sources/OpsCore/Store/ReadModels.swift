@@ -197,6 +197,8 @@ public enum PageRequest: Hashable, Sendable {
     case first
     case after(PageCursor)
     case before(PageCursor)
+    /// The rows from this cursor on, the cursor's row included: reloading a window in place.
+    case from(PageCursor)
     /// The last rows of the list (End key).
     case last
 }

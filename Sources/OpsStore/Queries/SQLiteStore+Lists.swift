@@ -90,6 +90,10 @@ struct KeysetList: Sendable {
             backwards = true
             where_.append("(\(timeColumn), \(idColumn)) \(descending ? ">" : "<") (?, ?)")
             args += [c.time.databaseValue, c.id.databaseValue]
+        case .from(let c):
+            backwards = false
+            where_.append("(\(timeColumn), \(idColumn)) \(descending ? "<=" : ">=") (?, ?)")
+            args += [c.time.databaseValue, c.id.databaseValue]
         }
         let ascending = descending == backwards
         let direction = ascending ? "ASC" : "DESC"
@@ -105,7 +109,7 @@ struct KeysetList: Sendable {
         switch page {
         case .first: return Page(rows: rows, hasMoreAfter: more, hasMoreBefore: false)
         case .last: return Page(rows: rows, hasMoreAfter: false, hasMoreBefore: more)
-        case .after: return Page(rows: rows, hasMoreAfter: more, hasMoreBefore: true)
+        case .after, .from: return Page(rows: rows, hasMoreAfter: more, hasMoreBefore: true)
         case .before: return Page(rows: rows, hasMoreAfter: true, hasMoreBefore: more)
         }
     }

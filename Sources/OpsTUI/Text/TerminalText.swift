@@ -149,6 +149,9 @@ public enum TerminalText {
     }()
 
     private static func currentCodesetIsUTF8() -> Bool { popsa_codeset_is_utf8() != 0 }
+
+    /// Whether the process's character type locale is UTF-8 right now.
+    public static func currentLocaleIsUTF8() -> Bool { popsa_codeset_is_utf8() != 0 }
 }
 
 /// Horizontal alignment of text in a column.

@@ -1,0 +1,119 @@
+import OpsCore
+import OpsTUI
+
+/// The `:` commands: parsing, completion and what each does.
+enum CommandMode {
+    struct Spec {
+        var name: String
+        var aliases: [String]
+        var usage: String
+        /// Words that may follow, for completion.
+        var arguments: [String]
+    }
+
+    static let specs: [Spec] = [
+        Spec(name: "customer", aliases: ["c", "user"], usage: ":customer USER_ID", arguments: []),
+        Spec(name: "order", aliases: ["o"], usage: ":order ORDER_ID", arguments: []),
+        Spec(name: "job", aliases: ["j", "print-job"], usage: ":job PRINT_JOB_ID", arguments: []),
+        Spec(name: "jobs", aliases: ["print-jobs"], usage: ":jobs [stuck [72h] | STATUS] [partner=NAME]",
+             arguments: ["stuck"] + PrintJobStatus.allCases.map(\.rawValue)),
+        Spec(name: "orders", aliases: [], usage: ":orders [STATUS]", arguments: OrderStatus.allCases.map(\.rawValue)),
+        Spec(name: "search", aliases: ["s", "find"], usage: ":search TEXT", arguments: []),
+        Spec(name: "home", aliases: [], usage: ":home", arguments: []),
+        Spec(name: "refresh", aliases: ["reload"], usage: ":refresh", arguments: []),
+        Spec(name: "help", aliases: ["h"], usage: ":help", arguments: []),
+        Spec(name: "quit", aliases: ["q", "exit"], usage: ":quit", arguments: []),
+    ]
+
+    static func spec(named word: String) -> Spec? {
+        specs.first { $0.name == word || $0.aliases.contains(word) }
+    }
+
+    /// Completes the word being typed. Returns the new text and, when several candidates remain, their list.
+    static func complete(_ text: String) -> (String, [String]) {
+        let endsWithSpace = text.hasSuffix(" ")
+        var words = text.split(separator: " ").map(String.init)
+        if endsWithSpace || words.isEmpty { words.append("") }
+        let candidates: [String]
+        if words.count == 1 {
+            candidates = specs.map(\.name)
+        } else if let spec = spec(named: words[0]) {
+            candidates = spec.arguments
+        } else {
+            return (text, [])
+        }
+        let partial = words[words.count - 1]
+        let matches = candidates.filter { $0.hasPrefix(partial) }
+        guard !matches.isEmpty else { return (text, []) }
+        var common = matches[0]
+        for m in matches.dropFirst() {
+            while !m.hasPrefix(common) { common.removeLast() }
+        }
+        words[words.count - 1] = common
+        let completed = words.joined(separator: " ") + (matches.count == 1 ? " " : "")
+        return (completed, matches.count == 1 ? [] : matches)
+    }
+
+    enum ParseError: Error, Equatable {
+        case message(String)
+    }
+
+    /// What a command line asks for.
+    enum Command: Equatable {
+        case go(Destination)
+        case home, refresh, help, quit
+    }
+
+    static func parse(_ line: String, stuckThreshold: Int64) throws(ParseError) -> Command {
+        let words = line.split(separator: " ").map(String.init)
+        guard let first = words.first else { throw .message("type a command, e.g. :customer ID or :jobs stuck") }
+        guard let spec = spec(named: first.lowercased()) else {
+            throw .message("unknown command \"\(first)\": try :help")
+        }
+        let rest = Array(words.dropFirst())
+        func one() throws(ParseError) -> String {
+            guard rest.count == 1 else { throw .message("usage: \(spec.usage)") }
+            return rest[0]
+        }
+        switch spec.name {
+        case "customer": return .go(.customer(try one()))
+        case "order": return .go(.order(try one()))
+        case "job": return .go(.printJob(try one()))
+        case "search":
+            guard !rest.isEmpty else { throw .message("usage: \(spec.usage)") }
+            return .go(.search(rest.joined(separator: " ")))
+        case "orders":
+            guard rest.count <= 1 else { throw .message("usage: \(spec.usage)") }
+            guard let word = rest.first else { return .go(.orders(nil)) }
+            guard let status = OrderStatus(rawValue: word) else {
+                throw .message("unknown order status \"\(word)\" (\(OrderStatus.choices))")
+            }
+            return .go(.orders(status))
+        case "jobs":
+            var query = PrintJobQuery()
+            var index = 0
+            while index < rest.count {
+                let word = rest[index]
+                if word.hasPrefix("partner=") {
+                    query.partner = String(word.dropFirst("partner=".count))
+                } else if word == "stuck" {
+                    query.stuckFor = stuckThreshold
+                    if index + 1 < rest.count, let seconds = try? DurationText.parse(rest[index + 1]) {
+                        query.stuckFor = seconds
+                        index += 1
+                    }
+                } else if let status = PrintJobStatus(rawValue: word) {
+                    query.status = status
+                } else {
+                    throw .message("unknown print job filter \"\(word)\": stuck [DURATION], a status (\(PrintJobStatus.choices)) or partner=NAME")
+                }
+                index += 1
+            }
+            return .go(.printJobs(query))
+        case "home": return .home
+        case "refresh": return .refresh
+        case "help": return .help
+        default: return .quit
+        }
+    }
+}

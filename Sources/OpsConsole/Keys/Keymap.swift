@@ -1,0 +1,105 @@
+import OpsTUI
+
+/// Every action a key can trigger, by the name key-binding configuration uses.
+public enum UICommand: String, CaseIterable, Hashable, Sendable {
+    case quit, back, help, command, filter, up, down
+    case pageUp = "page-up", pageDown = "page-down", top, bottom, open
+    case nextTab = "next-tab", prevTab = "prev-tab", refresh
+    case metrics, orders, jobs, stuckJobs = "stuck-jobs", home
+    case refund, openOrder = "open-order", openCustomer = "open-customer", partner
+    case pause, window, audit
+
+    /// What the help overlay says it does.
+    public var summary: String {
+        switch self {
+        case .quit: "quit"
+        case .back: "back / close"
+        case .help: "this help"
+        case .command: "command mode (:customer ID, :order ID, :jobs stuck …)"
+        case .filter: "search, or filter the list"
+        case .up: "up"
+        case .down: "down"
+        case .pageUp: "page up"
+        case .pageDown: "page down"
+        case .top: "first row"
+        case .bottom: "last row"
+        case .open: "open"
+        case .nextTab: "next tab"
+        case .prevTab: "previous tab"
+        case .refresh: "reload"
+        case .metrics: "metrics dashboard"
+        case .orders: "orders by status"
+        case .jobs: "print jobs"
+        case .stuckJobs: "stuck print jobs"
+        case .home: "back to search"
+        case .refund: "refund this order"
+        case .openOrder: "open the order"
+        case .openCustomer: "open the customer"
+        case .partner: "next print partner"
+        case .pause: "pause / resume refresh"
+        case .window: "next time window"
+        case .audit: "audit log"
+        }
+    }
+}
+
+/// Which screen a binding applies to; `global` applies everywhere unless a screen rebinds the key.
+public enum ScreenKind: String, CaseIterable, Hashable, Sendable {
+    case global, search, customer, order, printJob = "print_job", orders, printJobs = "print_jobs", metrics, audit
+}
+
+/// Keys → commands, globally and per screen.
+public struct Keymap: Hashable, Sendable {
+    public var bindings: [ScreenKind: [Key: UICommand]]
+
+    public init(bindings: [ScreenKind: [Key: UICommand]]) { self.bindings = bindings }
+
+    public func command(for key: Key, on screen: ScreenKind) -> UICommand? {
+        if let screenBindings = bindings[screen], let command = screenBindings[key] { return command }
+        return bindings[.global]?[key]
+    }
+
+    /// Keys bound to `command` where `screen` is shown, for the help overlay: screen bindings first.
+    public func keys(for command: UICommand, on screen: ScreenKind) -> [Key] {
+        var keys: [Key] = []
+        for scope in [screen, .global] {
+            for (key, bound) in bindings[scope] ?? [:] where bound == command {
+                // A global key the screen rebinds to something else does not do this here.
+                if scope == .global, let override = bindings[screen]?[key], override != command { continue }
+                if !keys.contains(key) { keys.append(key) }
+            }
+        }
+        return keys.sorted { Keymap.order($0) < Keymap.order($1) }
+    }
+
+    /// Stable order for listing keys: letters, then named keys.
+    static func order(_ key: Key) -> String {
+        switch key {
+        case .character: "0" + key.name
+        case .control: "1" + key.name
+        case .function: "2" + key.name
+        default: "3" + key.name
+        }
+    }
+
+    public static let defaults: Keymap = {
+        func k(_ name: String) -> Key { Key(name: name)! }
+        var global: [Key: UICommand] = [:]
+        for (names, command) in [
+            (["q"], UICommand.quit), (["esc"], .back), (["?", "f1"], .help), ([":"], .command), (["/"], .filter),
+            (["up", "k"], .up), (["down", "j"], .down), (["pgup", "ctrl-b"], .pageUp), (["pgdn", "ctrl-f"], .pageDown),
+            (["home", "g"], .top), (["end", "G"], .bottom), (["enter"], .open), (["tab"], .nextTab),
+            (["backtab"], .prevTab), (["ctrl-r"], .refresh), (["m"], .metrics), (["H"], .home),
+        ] as [([String], UICommand)] {
+            for name in names { global[k(name)] = command }
+        }
+        return Keymap(bindings: [
+            .global: global,
+            .search: [k("1"): .orders, k("2"): .jobs, k("3"): .stuckJobs, k("a"): .audit],
+            .order: [k("r"): .refund, k("c"): .openCustomer],
+            .printJob: [k("o"): .openOrder, k("c"): .openCustomer],
+            .printJobs: [k("p"): .partner],
+            .metrics: [k("p"): .pause, k("w"): .window],
+        ])
+    }()
+}

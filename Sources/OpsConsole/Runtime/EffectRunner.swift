@@ -1,0 +1,122 @@
+import Dispatch
+import Foundation
+import OpsCore
+import OpsEngine
+import Synchronization
+
+/// Wakes a thread blocked waiting for terminal input: a pipe whose read end the backend polls.
+public final class Waker: Sendable {
+    public let readFD: Int32
+    /// The write end, for signal handlers (write(2) is async-signal-safe).
+    public let writeFD: Int32
+
+    public init() {
+        var fds: [Int32] = [0, 0]
+        if pipe(&fds) != 0 { fds = [-1, -1] }
+        for fd in fds where fd >= 0 {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        readFD = fds[0]
+        writeFD = fds[1]
+    }
+
+    public func wake() {
+        var byte: UInt8 = 1
+        _ = write(writeFD, &byte, 1)
+    }
+
+    /// Empties the pipe after a wake-up.
+    public func drain() {
+        var buffer = [UInt8](repeating: 0, count: 64)
+        while read(readFD, &buffer, buffer.count) > 0 {}
+    }
+
+    deinit {
+        close(readFD)
+        close(writeFD)
+    }
+}
+
+/// What effects need from the rest of the program.
+public struct ConsoleEnvironment: Sendable {
+    public var engine: Engine
+
+    public init(engine: Engine) { self.engine = engine }
+}
+
+/// Runs effects as tasks off the UI thread and posts their results back as actions.
+public final class EffectRunner: Sendable {
+    let environment: ConsoleEnvironment
+    private let inbox = Mutex<[Action]>([])
+    private let inFlight = Atomic<Int>(0)
+    private let posted = DispatchSemaphore(value: 0)
+    private let waker: Waker?
+
+    public init(environment: ConsoleEnvironment, waker: Waker?) {
+        self.environment = environment
+        self.waker = waker
+    }
+
+    /// Engine calls started and not yet answered.
+    public var pending: Int { inFlight.load(ordering: .acquiring) }
+
+    public func run(_ effect: Effect) {
+        inFlight.add(1, ordering: .acquiringAndReleasing)
+        let environment = self.environment
+        Task.detached { [self] in
+            let action = await Self.perform(effect, environment)
+            if let action { inbox.withLock { $0.append(action) } }
+            inFlight.subtract(1, ordering: .acquiringAndReleasing)
+            posted.signal()
+            waker?.wake()
+        }
+    }
+
+    /// The results that came back since the last call, oldest first.
+    public func takeResults() -> [Action] {
+        inbox.withLock { actions in
+            defer { actions.removeAll() }
+            return actions
+        }
+    }
+
+    public var hasResults: Bool { inbox.withLock { !$0.isEmpty } }
+
+    /// Blocks until an effect finishes or `timeout` passes.
+    func waitForResult(timeout: Duration) -> Bool {
+        let ms = Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        return posted.wait(timeout: .now() + .milliseconds(ms)) == .success
+    }
+
+    static func perform(_ effect: Effect, _ env: ConsoleEnvironment) async -> Action? {
+        let engine = env.engine
+        func run<T>(_ body: () async throws -> T) async -> Result<T, EffectError> {
+            do { return .success(try await body()) } catch { return .failure(EffectError(error)) }
+        }
+        switch effect {
+        case .search(let text, let request):
+            return .searched(request: request, await run { try await engine.search(text) })
+        case .loadCustomer(let id, let request):
+            return .customerLoaded(request: request, await run { try await engine.customer(id) })
+        case .loadOrder(let id, let request):
+            return .orderLoaded(request: request, await run { try await engine.order(id) })
+        case .loadPrintJob(let id, let request):
+            return .printJobLoaded(request: request, await run { try await engine.printJob(id) })
+        case .loadOrders(let status, let page, let request):
+            return .ordersLoaded(request: request, await run {
+                try await engine.orders(status: status, page: page, limit: 100)
+            })
+        case .loadPrintJobs(let query, let page, let request):
+            return .printJobsLoaded(request: request, await run {
+                try await engine.printJobs(status: query.status, partner: query.partner, stuckFor: query.stuckFor,
+                                           page: page, limit: 100)
+            })
+        case .loadPartners:
+            return .partnersLoaded((try? await engine.partners()) ?? [])
+        case .checkChanges:
+            guard let token = try? await engine.changeToken() else { return nil }
+            return .changeToken(token)
+        }
+    }
+}

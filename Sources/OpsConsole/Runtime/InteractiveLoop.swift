@@ -1,0 +1,47 @@
+import Foundation
+import OpsCore
+import OpsTUI
+
+/// The interactive main loop: waits for keys or results, updates, draws. Runs on the thread that owns the
+/// terminal; engine work runs elsewhere and wakes it.
+public struct InteractiveLoop {
+    /// How often the clock moves and the store is checked for changes made by other processes.
+    public var tickInterval: Duration = .seconds(1)
+
+    public init() {}
+
+    /// Runs until the user quits or `stopRequested` returns a signal number. Returns that signal, if any.
+    public func run(console: Console, backend: any TerminalBackend, waker: Waker,
+                    clock: @escaping () -> Timestamp, stopRequested: () -> Int32?) -> Int32? {
+        console.dispatch(.resize(backend.size))
+        console.start()
+        var lastFrame: Buffer?
+        var nextTick = ContinuousClock.now + tickInterval
+        while true {
+            if let signal = stopRequested() { return signal }
+            let frame = console.render()
+            if frame != lastFrame {
+                backend.present(frame)
+                lastFrame = frame
+            }
+            if console.state.quitting { return nil }
+            let untilTick = nextTick - ContinuousClock.now
+            let timeout = max(0, Int(untilTick.components.seconds * 1000 + untilTick.components.attoseconds / 1_000_000_000_000_000))
+            let events = backend.waitForInput(timeoutMilliseconds: console.isBusy ? min(timeout, 100) : timeout)
+            waker.drain()
+            for event in events {
+                switch event {
+                case .key(let key): console.dispatch(.key(key))
+                case .resize(let size):
+                    console.dispatch(.resize(size))
+                    lastFrame = nil
+                }
+            }
+            console.applyResults()
+            if ContinuousClock.now >= nextTick {
+                nextTick = ContinuousClock.now + tickInterval
+                console.dispatch(.tick(clock()))
+            }
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import OpsTUI
+
+/// A screen that is a scrolling page of lines, some of which lead somewhere (an order's print jobs, a job's
+/// order). Up and down move between those; the page scrolls to keep the selected one in view.
+struct Document {
+    struct Line {
+        var segments: [StatusLine.Segment]
+        var target: Destination?
+
+        init(_ segments: [StatusLine.Segment], target: Destination? = nil) {
+            self.segments = segments
+            self.target = target
+        }
+
+        init(_ text: String, _ role: ThemeRole = .text, target: Destination? = nil) {
+            self.init([StatusLine.Segment(text, role)], target: target)
+        }
+
+        static let blank = Line("")
+    }
+
+    var lines: [Line] = []
+
+    mutating func add(_ line: Line) { lines.append(line) }
+    mutating func add(_ text: String, _ role: ThemeRole = .text, target: Destination? = nil) {
+        lines.append(Line(text, role, target: target))
+    }
+
+    mutating func heading(_ text: String) {
+        if !lines.isEmpty { lines.append(.blank) }
+        lines.append(Line(text, .header))
+    }
+
+    /// Lines of a table: a header line and one line per row, laid out with `Table.widths`.
+    mutating func table(_ columns: [TableColumn], _ rows: [([TableCell], Destination?)], width: Int) {
+        let widths = Table.widths(columns, total: width)
+        func line(_ cells: [TableCell], header: Bool) -> [StatusLine.Segment] {
+            var segments: [StatusLine.Segment] = []
+            for (i, column) in columns.enumerated() where widths[i] > 0 {
+                let cell = i < cells.count ? cells[i] : TableCell("")
+                let text = TerminalText.fit(TerminalText.sanitize(cell.text), to: widths[i], alignment: column.alignment)
+                segments.append(StatusLine.Segment(text + (i == columns.count - 1 ? "" : "  "),
+                                                   header ? .muted : (cell.role ?? .text)))
+            }
+            return segments
+        }
+        lines.append(Line(line(columns.map { TableCell($0.title) }, header: true)))
+        for (cells, target) in rows { lines.append(Line(line(cells, header: false), target: target)) }
+    }
+
+    /// Indexes of the lines that lead somewhere.
+    var selectable: [Int] { lines.indices.filter { lines[$0].target != nil } }
+
+    func render(into buffer: inout Buffer, rect: Rect, theme: Theme, selected: Int?, offset: Int) {
+        for row in 0..<rect.height {
+            let index = offset + row
+            guard index < lines.count else { break }
+            let isSelected = index == selected
+            if isSelected { buffer.fill(Rect(x: rect.x, y: rect.y + row, width: rect.width, height: 1), style: theme[.selection]) }
+            var x = rect.x
+            for segment in lines[index].segments where x < rect.maxX {
+                x += buffer.put(segment.text, x: x, y: rect.y + row, style: isSelected ? theme[.selection] : theme[segment.role],
+                                maxWidth: rect.maxX - x)
+            }
+        }
+        if lines.count > rect.height {
+            let label = " \(min(lines.count, offset + rect.height))/\(lines.count) lines "
+            buffer.put(label, x: rect.maxX - TerminalText.width(label), y: rect.maxY - 1, style: theme[.muted])
+        }
+    }
+}
+
+/// Selection and scroll position on a `Document`.
+struct DocumentCursor: Hashable, Sendable {
+    /// Index of the selected line (one with a target), if any.
+    var selected: Int?
+    var offset = 0
+
+    /// Moves to the next (`delta` > 0) or previous selectable line; scrolls by lines when there is none.
+    mutating func move(_ delta: Int, in document: Document, viewport: Int) {
+        let selectable = document.selectable
+        if let current = selected, let position = selectable.firstIndex(of: current) {
+            let next = position + delta
+            if selectable.indices.contains(next) {
+                selected = selectable[next]
+            } else {
+                offset += delta
+            }
+        } else {
+            // Nothing selected: pick the first (or last) target on screen, else scroll.
+            let visible = selectable.filter { $0 >= offset && $0 < offset + max(1, viewport) }
+            if let pick = delta > 0 ? visible.first : visible.last {
+                selected = pick
+            } else {
+                offset += delta
+            }
+        }
+        clamp(document, viewport: viewport)
+    }
+
+    mutating func clamp(_ document: Document, viewport: Int) {
+        let rows = max(1, viewport)
+        if let selected, !document.lines.indices.contains(selected) || document.lines[selected].target == nil {
+            self.selected = nil
+        }
+        if let selected {
+            if selected < offset { offset = max(0, selected - 1) }
+            if selected >= offset + rows { offset = selected - rows + 1 }
+        }
+        offset = max(0, min(offset, max(0, document.lines.count - rows)))
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import OpsTUI
+
+/// The `/` filter of a list: typed text narrows the rows shown to those containing every word (case- and
+/// accent-insensitive).
+public struct ListFilter: Sendable {
+    public var field = TextField("", maxLength: 100)
+    public var editing = false
+
+    public var isActive: Bool { editing || !field.isEmpty }
+
+    /// The indexes of `rows` that match.
+    func matching(_ rows: [[TableCell]]) -> [Int] {
+        let words = Self.fold(field.text).split(separator: " ")
+        guard !words.isEmpty else { return Array(rows.indices) }
+        return rows.indices.filter { i in
+            let haystack = Self.fold(rows[i].map(\.text).joined(separator: " "))
+            return words.allSatisfy { haystack.contains($0) }
+        }
+    }
+
+    static func fold(_ s: String) -> String {
+        s.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+    }
+
+    /// Handles a key while typing; nil when the key is not for the filter.
+    mutating func handleTyping(_ key: Key) -> Bool? {
+        guard editing else { return nil }
+        switch key {
+        case .enter:
+            editing = false
+            return true
+        case .escape:
+            editing = false
+            field.set("")
+            return true
+        default:
+            return field.handle(key) ? true : nil
+        }
+    }
+
+    func render(into buffer: inout Buffer, rect: Rect, theme: Theme) {
+        guard isActive, rect.height > 0 else { return }
+        let label = "Filter: "
+        let used = buffer.put(label, x: rect.x, y: rect.y, style: theme[.key])
+        field.render(into: &buffer, rect: Rect(x: rect.x + used, y: rect.y, width: rect.width - used, height: 1),
+                     style: theme[.input], cursorStyle: theme[.inputCursor], focused: editing)
+    }
+}
+
+/// Rows of a table with where each leads.
+struct RowSet {
+    var cells: [[TableCell]] = []
+    var targets: [Destination?] = []
+
+    mutating func append(_ row: [TableCell], _ target: Destination?) {
+        cells.append(row)
+        targets.append(target)
+    }
+
+    /// The rows left by `filter`.
+    func filtered(_ filter: ListFilter) -> RowSet {
+        let keep = filter.matching(cells)
+        return RowSet(cells: keep.map { cells[$0] }, targets: keep.map { targets[$0] })
+    }
+}

@@ -1,0 +1,231 @@
+import OpsCore
+import OpsEngine
+import OpsTUI
+
+/// Layout shared by the list screens: tabs, the table, the filter line.
+enum ListLayout {
+    static func rects(_ body: Rect) -> (tabs: Rect, table: Rect, filter: Rect) {
+        let (tabs, rest) = body.takeTop(2)
+        let (table, filter) = rest.takeBottom(1)
+        return (tabs.inset(horizontal: 1, vertical: 0), table.inset(horizontal: 1, vertical: 0),
+                filter.inset(horizontal: 1, vertical: 0))
+    }
+
+    static func viewport(_ state: AppState) -> Int { max(1, rects(state.bodyRect).table.height - 1) }
+}
+
+/// Orders, newest first, by status.
+public struct OrdersListScreen: Sendable {
+    public var status: OrderStatus?
+    var list = PagedList<OrderRow>()
+    var filter = ListFilter()
+
+    static let tabs: [OrderStatus?] = [nil] + OrderStatus.allCases.map { $0 }
+
+    init(status: OrderStatus?, request: Int) {
+        self.status = status
+        list.start(request: request)
+    }
+
+    func make() -> PagedList<OrderRow>.MakeEffect {
+        let status = self.status
+        return { .loadOrders(status: status, page: $0, request: $1) }
+    }
+
+    func rows(_ theme: Theme) -> RowSet {
+        var set = RowSet()
+        for r in list.rows {
+            set.append([TableCell(r.id), ConsoleFormat.orderStatus(r.status, theme), TableCell(r.total.formatted, .money),
+                        TableCell(r.customerName), TableCell(r.createdAt.shortDisplay)], .order(r.id))
+        }
+        return set.filtered(filter)
+    }
+
+    mutating func handle(_ command: UICommand, state: inout AppState) -> [Effect] {
+        let viewport = ListLayout.viewport(state)
+        switch command {
+        case .nextTab, .prevTab:
+            let index = Self.tabs.firstIndex(of: status) ?? 0
+            status = Self.tabs[(index + (command == .nextTab ? 1 : Self.tabs.count - 1)) % Self.tabs.count]
+            return list.jump(toEnd: false, request: state.requestID(), make())
+        default:
+            return ListCommands.handle(command, list: &list, filter: &filter, viewport: viewport, state: &state,
+                                       rows: rows(state.theme), make: make())
+        }
+    }
+
+    func render(into buffer: inout Buffer, state: AppState) {
+        let (tabsRect, tableRect, filterRect) = ListLayout.rects(state.bodyRect)
+        Tabs.render(Self.tabs.map { $0?.label.capitalizedFirst ?? "All" }, active: Self.tabs.firstIndex(of: status) ?? 0,
+                    into: &buffer, rect: tabsRect, theme: state.theme)
+        let columns = [TableColumn("ORDER", .fixed(14)), TableColumn("STATUS", .fixed(18)),
+                       TableColumn("TOTAL", .fixed(14), .right), TableColumn("CUSTOMER", .flex(min: 10, weight: 1)),
+                       TableColumn("CREATED", .fixed(16))]
+        ListCommands.render(list: list, filter: filter, rows: rows(state.theme), columns: columns, into: &buffer,
+                            table: tableRect, filterRect: filterRect, theme: state.theme)
+    }
+}
+
+/// Print jobs by status and partner; the stuck tab lists jobs in progress with no partner event for longer
+/// than the threshold, longest first.
+public struct PrintJobsListScreen: Sendable {
+    public var query: PrintJobQuery
+    var stuckThreshold: Int64
+    var partners: [String] = []
+    var list = PagedList<PrintJobRow>()
+    var filter = ListFilter()
+
+    enum TabKind: Hashable { case stuck, all, status(PrintJobStatus) }
+    static let tabs: [TabKind] = [.stuck, .all] + PrintJobStatus.allCases.map(TabKind.status)
+
+    init(query: PrintJobQuery, request: Int) {
+        self.query = query
+        stuckThreshold = query.stuckFor ?? OrderDiagnosis.defaultStuckThreshold
+        list.start(request: request)
+    }
+
+    var tab: TabKind {
+        if query.stuckFor != nil { return .stuck }
+        return query.status.map(TabKind.status) ?? .all
+    }
+
+    var title: String {
+        var t = query.stuckFor != nil ? "Stuck print jobs" : "Print jobs" + (query.status.map { ": \($0.label)" } ?? "")
+        if let partner = query.partner { t += " @ \(partner)" }
+        return t
+    }
+
+    func make() -> PagedList<PrintJobRow>.MakeEffect {
+        let query = self.query
+        return { .loadPrintJobs(query, page: $0, request: $1) }
+    }
+
+    func rows(_ state: AppState) -> RowSet {
+        var set = RowSet()
+        for r in list.rows {
+            set.append([TableCell(r.job.id),
+                         ConsoleFormat.jobStatus(r.job, state.theme, now: state.now, stuckThreshold: state.stuckThreshold),
+                         TableCell(r.job.partner), TableCell(DurationText.format(state.now.seconds - r.job.updatedAt.seconds)),
+                         TableCell(r.customerName), TableCell(r.job.orderID, .muted)], .printJob(r.job.id))
+        }
+        return set.filtered(filter)
+    }
+
+    mutating func handle(_ command: UICommand, state: inout AppState) -> [Effect] {
+        let viewport = ListLayout.viewport(state)
+        switch command {
+        case .nextTab, .prevTab:
+            let index = Self.tabs.firstIndex(of: tab) ?? 0
+            switch Self.tabs[(index + (command == .nextTab ? 1 : Self.tabs.count - 1)) % Self.tabs.count] {
+            case .stuck: query.status = nil; query.stuckFor = stuckThreshold
+            case .all: query.status = nil; query.stuckFor = nil
+            case .status(let s): query.status = s; query.stuckFor = nil
+            }
+            return list.jump(toEnd: false, request: state.requestID(), make())
+        case .partner:
+            let choices: [String?] = [nil] + partners.map { $0 }
+            let index = choices.firstIndex(of: query.partner) ?? 0
+            query.partner = choices[(index + 1) % choices.count]
+            state.message = StatusMessage("Partner: \(query.partner ?? "all")")
+            return list.jump(toEnd: false, request: state.requestID(), make())
+        default:
+            return ListCommands.handle(command, list: &list, filter: &filter, viewport: viewport, state: &state,
+                                       rows: rows(state), make: make())
+        }
+    }
+
+    func render(into buffer: inout Buffer, state: AppState) {
+        let (tabsRect, tableRect, filterRect) = ListLayout.rects(state.bodyRect)
+        let labels = Self.tabs.map { tab -> String in
+            switch tab {
+            case .stuck: "Stuck >\(DurationText.format(stuckThreshold))"
+            case .all: "All"
+            case .status(let s): s.label.capitalizedFirst
+            }
+        }
+        Tabs.render(labels, active: Self.tabs.firstIndex(of: tab) ?? 0, into: &buffer, rect: tabsRect, theme: state.theme)
+        if let partner = query.partner, tabsRect.height > 1 {
+            buffer.put("partner: \(partner)  (p: next)", x: tabsRect.x, y: tabsRect.y + 1, style: state.theme[.muted])
+        }
+        let columns = [TableColumn("JOB", .fixed(14)), TableColumn("STATUS", .fixed(18)),
+                       TableColumn("PARTNER", .flex(min: 10, weight: 1)), TableColumn("NO UPDATE", .fixed(9), .right),
+                       TableColumn("CUSTOMER", .flex(min: 10, weight: 1)), TableColumn("ORDER", .fixed(14))]
+        ListCommands.render(list: list, filter: filter, rows: rows(state), columns: columns, into: &buffer,
+                            table: tableRect, filterRect: filterRect, theme: state.theme)
+    }
+}
+
+/// Keys and drawing the two list screens share.
+enum ListCommands {
+    static func handle<Row: KeysetRow>(_ command: UICommand, list: inout PagedList<Row>, filter: inout ListFilter,
+                                       viewport: Int, state: inout AppState, rows: RowSet,
+                                       make: @escaping PagedList<Row>.MakeEffect) -> [Effect] {
+        // With a filter, the selection moves through the rows left, which are all loaded ones.
+        if filter.isActive {
+            var table = list.table
+            switch command {
+            case .up: table.move(by: -1, count: rows.cells.count, viewport: viewport)
+            case .down: table.move(by: 1, count: rows.cells.count, viewport: viewport)
+            case .pageUp: table.move(by: -viewport, count: rows.cells.count, viewport: viewport)
+            case .pageDown: table.move(by: viewport, count: rows.cells.count, viewport: viewport)
+            case .top: table.select(0, count: rows.cells.count, viewport: viewport)
+            case .bottom: table.select(rows.cells.count - 1, count: rows.cells.count, viewport: viewport)
+            case .back:
+                filter = ListFilter()
+                list.table = TableState()
+                return []
+            case .filter: filter.editing = true
+            case .open:
+                if rows.targets.indices.contains(table.selected), let target = rows.targets[table.selected] {
+                    return state.open(target)
+                }
+            default: break
+            }
+            list.table = table
+            return []
+        }
+        switch command {
+        case .up: return list.move(by: -1, viewport: viewport, request: { state.requestID() }, make)
+        case .down: return list.move(by: 1, viewport: viewport, request: { state.requestID() }, make)
+        case .pageUp: return list.move(by: -viewport, viewport: viewport, request: { state.requestID() }, make)
+        case .pageDown: return list.move(by: viewport, viewport: viewport, request: { state.requestID() }, make)
+        case .top:
+            if list.hasMoreBefore { return list.jump(toEnd: false, request: state.requestID(), make) }
+            list.table.select(0, count: list.rows.count, viewport: viewport)
+        case .bottom:
+            if list.hasMoreAfter { return list.jump(toEnd: true, request: state.requestID(), make) }
+            list.table.select(list.rows.count - 1, count: list.rows.count, viewport: viewport)
+        case .filter:
+            filter.editing = true
+            list.table = TableState()
+        case .open:
+            if rows.targets.indices.contains(list.table.selected), let target = rows.targets[list.table.selected] {
+                return state.open(target)
+            }
+        case .refresh:
+            return list.reload(request: state.requestID(), make)
+        default: break
+        }
+        return []
+    }
+
+    static func render<Row: KeysetRow>(list: PagedList<Row>, filter: ListFilter, rows: RowSet, columns: [TableColumn],
+                                       into buffer: inout Buffer, table: Rect, filterRect: Rect, theme: Theme) {
+        if let error = list.error {
+            buffer.put("Could not load: \(error)", x: table.x, y: table.y, style: theme[.errorText], maxWidth: table.width)
+            return
+        }
+        if !list.loaded {
+            buffer.put("Loading…", x: table.x, y: table.y, style: theme[.muted])
+            return
+        }
+        Table.render(columns: columns, rows: rows.cells, state: list.table, into: &buffer, rect: table, theme: theme,
+                     focused: !filter.editing, emptyText: filter.isActive ? "No loaded row matches the filter" : "No rows")
+        if filter.isActive {
+            filter.render(into: &buffer, rect: filterRect, theme: theme)
+        } else if list.hasMoreAfter || list.hasMoreBefore {
+            buffer.put((list.hasMoreBefore ? "↑ more above  " : "") + (list.hasMoreAfter ? "↓ more below (loads as you scroll; End jumps to the last)" : ""),
+                       x: filterRect.x, y: filterRect.y, style: theme[.muted], maxWidth: filterRect.width)
+        }
+    }
+}

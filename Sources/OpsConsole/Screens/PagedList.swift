@@ -1,0 +1,117 @@
+import OpsCore
+import OpsTUI
+
+/// A window onto a long list paged by key. Rows load a page at a time as the selection nears either end of what
+/// is loaded, and the window never holds more than `maxRows`, so paging through a million orders stays within a
+/// bounded amount of memory.
+struct PagedList<Row: KeysetRow>: Sendable {
+    static var pageSize: Int { 100 }
+    static var maxRows: Int { 500 }
+
+    enum Mode: Sendable, Hashable {
+        case replace, append, prepend
+        /// Same window, new data: keep the selection on the same row.
+        case refresh(keep: String?)
+    }
+
+    var rows: [Row] = []
+    var hasMoreBefore = false
+    var hasMoreAfter = false
+    var table = TableState()
+    var loaded = false
+    var error: String?
+    private(set) var pending: (request: Int, mode: Mode)?
+
+    typealias MakeEffect = (PageRequest, Int) -> Effect
+
+    mutating func start(request: Int) {
+        pending = (request, .replace)
+    }
+
+    /// Reloads the rows shown, from the first one, keeping the selection on the same row.
+    mutating func reload(request: Int, _ make: MakeEffect) -> [Effect] {
+        let keep = rows.indices.contains(table.selected) ? rows[table.selected].pageCursor.id : nil
+        pending = (request, .refresh(keep: keep))
+        return [make(rows.first.map { .from($0.pageCursor) } ?? .first, request)]
+    }
+
+    /// Starts over from the top or the bottom of the whole list.
+    mutating func jump(toEnd: Bool, request: Int, _ make: MakeEffect) -> [Effect] {
+        pending = (request, .replace)
+        table = TableState(selected: toEnd ? Int.max : 0)
+        return [make(toEnd ? .last : .first, request)]
+    }
+
+    /// Moves the selection; near the edge of the loaded window, asks for the next page.
+    mutating func move(by delta: Int, viewport: Int, request: () -> Int, _ make: MakeEffect) -> [Effect] {
+        table.move(by: delta, count: rows.count, viewport: viewport)
+        guard pending == nil, !rows.isEmpty else { return [] }
+        if hasMoreAfter, table.selected >= rows.count - viewport - 1 {
+            let id = request()
+            pending = (id, .append)
+            return [make(.after(rows[rows.count - 1].pageCursor), id)]
+        }
+        if hasMoreBefore, table.selected <= viewport {
+            let id = request()
+            pending = (id, .prepend)
+            return [make(.before(rows[0].pageCursor), id)]
+        }
+        return []
+    }
+
+    /// Takes a page if it is the one awaited. Returns whether it was.
+    mutating func receive(_ result: Result<Page<Row>, EffectError>, request: Int, viewport: Int) -> Bool {
+        guard let pending, pending.request == request else { return false }
+        self.pending = nil
+        loaded = true
+        let page: Page<Row>
+        switch result {
+        case .failure(let e):
+            error = e.message
+            return true
+        case .success(let p):
+            error = nil
+            page = p
+        }
+        switch pending.mode {
+        case .replace:
+            rows = page.rows
+            hasMoreBefore = page.hasMoreBefore
+            hasMoreAfter = page.hasMoreAfter
+            table.selected = min(table.selected, max(0, rows.count - 1))
+            table.offset = 0
+        case .refresh(let keep):
+            rows = page.rows
+            hasMoreAfter = page.hasMoreAfter
+            if let keep, let index = rows.firstIndex(where: { $0.pageCursor.id == keep }) {
+                table.selected = index
+            } else {
+                table.selected = min(table.selected, max(0, rows.count - 1))
+            }
+        case .append:
+            rows += page.rows
+            hasMoreAfter = page.hasMoreAfter
+            let overflow = rows.count - Self.maxRows
+            if overflow > 0 {
+                rows.removeFirst(overflow)
+                hasMoreBefore = true
+                table.selected -= overflow
+                table.offset -= overflow
+            }
+        case .prepend:
+            rows = page.rows + rows
+            hasMoreBefore = page.hasMoreBefore
+            table.selected += page.rows.count
+            table.offset += page.rows.count
+            let overflow = rows.count - Self.maxRows
+            if overflow > 0 {
+                rows.removeLast(overflow)
+                hasMoreAfter = true
+            }
+        }
+        table.scrollToSelection(viewport: viewport, count: rows.count)
+        return true
+    }
+
+    var isLoading: Bool { pending != nil }
+}

@@ -1,0 +1,89 @@
+import OpsCore
+import OpsEngine
+import OpsTUI
+
+/// A print job: its status at the partner, stuck or not, and the partner's event timeline.
+public struct PrintJobScreen: Sendable {
+    public let jobID: String
+    public var data: Loadable<PrintJobDetail> = .loading
+    var cursor = DocumentCursor()
+    var request: Int
+
+    init(jobID: String, request: Int) {
+        self.jobID = jobID
+        self.request = request
+    }
+
+    func document(width: Int, theme: Theme, now: Timestamp, stuckThreshold: Int64) -> Document {
+        var doc = Document()
+        guard let d = data.value else { return doc }
+        let j = d.job
+        let status = ConsoleFormat.jobStatus(j, theme, now: now, stuckThreshold: stuckThreshold)
+        doc.add(Document.Line([StatusLine.Segment("Print job \(j.id)  ", .title),
+                               StatusLine.Segment(status.text, status.role ?? .text),
+                               StatusLine.Segment("  at \(j.partner)", .text)]))
+        if j.isStuck(now: now, threshold: stuckThreshold) {
+            doc.add(theme.status("STUCK: no event from \(j.partner) for \(DurationText.format(now.seconds - j.updatedAt.seconds)) (threshold \(DurationText.format(stuckThreshold)))", .warning), .highlight)
+        }
+        doc.add(Document.Line([StatusLine.Segment("Order ", .muted), StatusLine.Segment(d.order.id, .text),
+                               StatusLine.Segment("  \(d.order.total.formatted) · \(d.order.status.label)", .muted)],
+                              target: .order(d.order.id)))
+        doc.add(Document.Line([StatusLine.Segment("Customer ", .muted), StatusLine.Segment(d.user.name, .text),
+                               StatusLine.Segment(" <\(d.user.email)>", .muted)], target: .customer(d.user.id)))
+        if let tracking = j.trackingNumber {
+            doc.add("Tracking \(tracking)" + (j.carrier.map { " with \($0)" } ?? ""), .text)
+        }
+        doc.add("Created \(j.createdAt.shortDisplay) · last event \(j.updatedAt.shortDisplay) (\(DurationText.format(now.seconds - j.updatedAt.seconds)) ago)", .muted)
+        doc.heading("PARTNER TIMELINE")
+        doc.table([TableColumn("#", .fixed(3), .right), TableColumn("AT", .fixed(16)), TableColumn("STATUS", .fixed(10)),
+                   TableColumn("MESSAGE", .flex(min: 20, weight: 1))],
+                  d.events.map { e in
+                      ([TableCell("\(e.sequence)"), TableCell(e.at.shortDisplay),
+                        TableCell(e.status.label, e.status == .failed ? .statusError : (e.status == .delivered ? .statusOK : .text)),
+                        TableCell(e.message)], nil)
+                  }, width: width)
+        return doc
+    }
+
+    mutating func handle(_ command: UICommand, state: inout AppState) -> [Effect] {
+        let rect = OrderScreen.contentRect(state.bodyRect)
+        let doc = document(width: rect.width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
+        switch command {
+        case .up: cursor.move(-1, in: doc, viewport: rect.height)
+        case .down: cursor.move(1, in: doc, viewport: rect.height)
+        case .pageUp: cursor.offset -= rect.height; cursor.clamp(doc, viewport: rect.height)
+        case .pageDown: cursor.offset += rect.height; cursor.clamp(doc, viewport: rect.height)
+        case .top: cursor.offset = 0; cursor.clamp(doc, viewport: rect.height)
+        case .bottom: cursor.offset = doc.lines.count; cursor.clamp(doc, viewport: rect.height)
+        case .open:
+            if let selected = cursor.selected, let target = doc.lines[selected].target { return state.open(target) }
+        case .openOrder:
+            if let order = data.value?.order.id { return state.open(.order(order)) }
+        case .openCustomer:
+            if let user = data.value?.user.id { return state.open(.customer(user)) }
+        default:
+            break
+        }
+        return []
+    }
+
+    mutating func receive(_ result: Result<PrintJobDetail, EffectError>) {
+        switch result {
+        case .success(let d): data = .loaded(d)
+        case .failure(let e): data = .failed(e.message)
+        }
+    }
+
+    func render(into buffer: inout Buffer, state: AppState) {
+        let rect = OrderScreen.contentRect(state.bodyRect)
+        switch data {
+        case .loading:
+            buffer.put("Loading print job \(jobID)…", x: rect.x, y: rect.y, style: state.theme[.muted])
+        case .failed(let message):
+            buffer.put(message, x: rect.x, y: rect.y, style: state.theme[.errorText], maxWidth: rect.width)
+        case .loaded:
+            let doc = document(width: rect.width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
+            doc.render(into: &buffer, rect: rect, theme: state.theme, selected: cursor.selected, offset: cursor.offset)
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import OpsCore
+import OpsEngine
+import OpsTUI
+
+/// Data a screen waits for: nothing yet, or what came back.
+public enum Loadable<Value: Sendable>: Sendable {
+    case loading
+    case loaded(Value)
+    case failed(String)
+
+    public var value: Value? {
+        if case .loaded(let v) = self { return v }
+        return nil
+    }
+}
+
+/// Who is at the keyboard, on which database: what the status bar shows.
+public struct Session: Hashable, Sendable {
+    public var operatorName: String
+    /// The SSH client address, when the console runs over SSH.
+    public var sshClient: String?
+    public var role: Role
+    public var databaseName: String
+    public var readOnly: Bool
+
+    public init(operatorName: String, sshClient: String?, role: Role, databaseName: String, readOnly: Bool) {
+        self.operatorName = operatorName
+        self.sshClient = sshClient
+        self.role = readOnly ? .viewer : role
+        self.databaseName = databaseName
+        self.readOnly = readOnly
+    }
+}
+
+/// A message in the status bar.
+public struct StatusMessage: Hashable, Sendable {
+    public var text: String
+    public var tone: StatusTone
+
+    public init(_ text: String, _ tone: StatusTone = .neutral) {
+        self.text = text
+        self.tone = tone
+    }
+}
+
+/// The whole state of the console. Changed only by `Console.dispatch`, one action at a time.
+public struct AppState: Sendable {
+    public var size: Size
+    public var theme: Theme
+    public var keymap: Keymap
+    public var session: Session
+    public var now: Timestamp
+    /// `--now`: the clock does not move.
+    public var clockFrozen: Bool
+    public var stuckThreshold: Int64
+
+    /// Navigation: the last screen is shown.
+    public var stack: [Screen]
+    public var overlay: Overlay?
+    public var commandHistory: [String] = []
+    public var message: StatusMessage?
+    /// The store's change token when the shown data was loaded.
+    public var changeToken: Int64?
+    public var quitting = false
+    var nextRequest = 1
+    var popRequested = false
+
+    public init(size: Size, theme: Theme, keymap: Keymap = .defaults, session: Session, now: Timestamp,
+                clockFrozen: Bool, stuckThreshold: Int64 = OrderDiagnosis.defaultStuckThreshold) {
+        self.size = size
+        self.theme = theme
+        self.keymap = keymap
+        self.session = session
+        self.now = now
+        self.clockFrozen = clockFrozen
+        self.stuckThreshold = stuckThreshold
+        stack = [.search(SearchScreen())]
+    }
+
+    public var current: Screen { stack[stack.count - 1] }
+
+    mutating func requestID() -> Int {
+        defer { nextRequest += 1 }
+        return nextRequest
+    }
+
+    /// The smallest terminal the console lays out in.
+    public static let minimumSize = Size(width: 60, height: 16)
+    public var isTooSmall: Bool { size.width < Self.minimumSize.width || size.height < Self.minimumSize.height }
+}
+
+/// What is drawn over the screen.
+public enum Overlay: Sendable {
+    case help
+    case command(CommandLineState)
+}
+
+/// The `:` command line: the text being typed, completion and history position.
+public struct CommandLineState: Sendable {
+    public var field = TextField("", maxLength: 200)
+    /// Index into the history while browsing it with up/down.
+    public var historyIndex: Int?
+}
+
+/// One screen of the console.
+public enum Screen: Sendable {
+    case search(SearchScreen)
+    case customer(CustomerScreen)
+    case order(OrderScreen)
+    case printJob(PrintJobScreen)
+    case orders(OrdersListScreen)
+    case printJobs(PrintJobsListScreen)
+
+    public var kind: ScreenKind {
+        switch self {
+        case .search: .search
+        case .customer: .customer
+        case .order: .order
+        case .printJob: .printJob
+        case .orders: .orders
+        case .printJobs: .printJobs
+        }
+    }
+
+    /// The breadcrumb label.
+    public var title: String {
+        switch self {
+        case .search: "Search"
+        case .customer(let s): s.data.value?.user.name ?? s.userID
+        case .order(let s): "Order \(s.orderID)"
+        case .printJob(let s): "Job \(s.jobID)"
+        case .orders(let s): "Orders" + (s.status.map { ": \($0.label)" } ?? "")
+        case .printJobs(let s): s.title
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import OpsCore
+import OpsEngine
+import OpsTUI
+
+/// Something that changes the state: input, time, or an effect's result.
+public enum Action: Sendable {
+    case key(Key)
+    case resize(Size)
+    /// The clock moved (interactive mode, about once a second).
+    case tick(Timestamp)
+    case searched(request: Int, Result<SearchResult, EffectError>)
+    case customerLoaded(request: Int, Result<Customer360, EffectError>)
+    case orderLoaded(request: Int, Result<OrderView, EffectError>)
+    case printJobLoaded(request: Int, Result<PrintJobDetail, EffectError>)
+    case ordersLoaded(request: Int, Result<Page<OrderRow>, EffectError>)
+    case printJobsLoaded(request: Int, Result<Page<PrintJobRow>, EffectError>)
+    case partnersLoaded([String])
+    /// The store's change token, from a periodic check.
+    case changeToken(Int64)
+}
+
+/// An effect's failure, as a message for the status bar.
+public struct EffectError: Error, Sendable, Hashable {
+    public var message: String
+
+    public init(_ message: String) { self.message = message }
+
+    public init(_ error: any Error) {
+        message = String(describing: error)
+    }
+}
+
+/// Work the console asks for. Effects run off the UI path; each comes back as an `Action`.
+public enum Effect: Sendable, Hashable {
+    case search(String, request: Int)
+    case loadCustomer(String, request: Int)
+    case loadOrder(String, request: Int)
+    case loadPrintJob(String, request: Int)
+    case loadOrders(status: OrderStatus?, page: PageRequest, request: Int)
+    case loadPrintJobs(PrintJobQuery, page: PageRequest, request: Int)
+    case loadPartners
+    case checkChanges
+}
+
+/// Which print jobs a list shows.
+public struct PrintJobQuery: Hashable, Sendable {
+    public var status: PrintJobStatus?
+    public var partner: String?
+    public var stuckFor: Int64?
+
+    public init(status: PrintJobStatus? = nil, partner: String? = nil, stuckFor: Int64? = nil) {
+        self.status = status
+        self.partner = partner
+        self.stuckFor = stuckFor
+    }
+}

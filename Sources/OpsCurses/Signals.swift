@@ -1,0 +1,36 @@
+import Foundation
+import Synchronization
+
+/// The signal that asked the console to stop (SIGINT, SIGTERM, SIGHUP), or 0.
+let receivedSignal = Atomic<Int32>(0)
+/// Where the handler writes to wake the input wait. Set once before the handlers are installed.
+nonisolated(unsafe) private var signalWakeFD: Int32 = -1
+
+/// Turns SIGINT, SIGTERM and SIGHUP (a dropped SSH connection) into a request to stop, so the loop can restore
+/// the terminal on its way out instead of dying in raw mode.
+public enum StopSignals {
+    public static func install(wakeFD: Int32) {
+        signalWakeFD = wakeFD
+        let handler: @convention(c) (Int32) -> Void = { signal in
+            receivedSignal.store(signal, ordering: .relaxed)
+            var byte: UInt8 = 1
+            // write(2) is async-signal-safe; nothing else is done here.
+            _ = write(signalWakeFD, &byte, 1)
+        }
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = handler
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = 0
+            sigaction(signalNumber, &action, nil)
+        }
+        // A dropped connection must not kill us on the next write to the terminal.
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// The signal received, if any.
+    public static var received: Int32? {
+        let value = receivedSignal.load(ordering: .relaxed)
+        return value == 0 ? nil : value
+    }
+}

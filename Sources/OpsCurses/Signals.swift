@@ -17,6 +17,12 @@ public enum StopSignals {
             // write(2) is async-signal-safe; nothing else is done here.
             _ = write(signalWakeFD, &byte, 1)
         }
+        // A parent may have left these blocked (a launcher, a test runner): a blocked SIGHUP would leave the
+        // console running after its SSH connection is gone.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&unblock, signalNumber) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = handler

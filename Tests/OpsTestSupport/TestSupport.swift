@@ -86,6 +86,47 @@ public enum TestSupport {
                       status: process.terminationStatus)
     }
 
+    /// Runs a program with its output going to files rather than pipes: for programs that leave a daemon
+    /// behind holding their standard output (tmux), where reading a pipe to its end would never finish.
+    public static func runDetached(_ executable: String, _ arguments: [String]) throws -> Output {
+        let dir = NSTemporaryDirectory()
+        let id = UUID().uuidString
+        let outPath = dir + "out-\(id)", errPath = dir + "err-\(id)"
+        defer {
+            try? FileManager.default.removeItem(atPath: outPath)
+            try? FileManager.default.removeItem(atPath: errPath)
+        }
+        // posix_spawn and waitpid directly: Foundation's Process does not reap a child whose own child (the
+        // tmux server) lives on, and waitUntilExit never returns.
+        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        // The child starts with no signal blocked and default handlers, whatever this test thread has.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t(), all = sigset_t()
+        sigemptyset(&empty)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let exited = (status & 0x7f) == 0
+        return Output(stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+                      stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
+                      status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f))
+    }
+
     /// Compares `actual` with `Tests/Golden/<name>`; with `UPDATE_GOLDEN=1`, writes it instead.
     public static func assertGolden(_ actual: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
         let path = packageRoot + "/Tests/Golden/" + name
@@ -120,7 +161,7 @@ public enum TestSupport {
     public static let fixtureDatabase: String = {
         let dir = temporaryDirectory("fixture")
         let path = dir + "/fixture.sqlite"
-        let result = try! popsaOps(["seed", "--db", path, "--users", "300", "--seed", "7", "--now", now])
+        let result = try! popsaOps(["seed", "--db", path, "--users", "1000", "--seed", "7", "--now", now])
         precondition(result.status == 0, "seeding the fixture failed: \(result.stderr)")
         return path
     }()

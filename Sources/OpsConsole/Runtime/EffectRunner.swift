@@ -65,8 +65,8 @@ public final class EffectRunner: Sendable {
         inFlight.add(1, ordering: .acquiringAndReleasing)
         let environment = self.environment
         Task.detached { [self] in
-            let action = await Self.perform(effect, environment)
-            if let action { inbox.withLock { $0.append(action) } }
+            let action = await Self.perform(effect, environment) ?? Action.none
+            inbox.withLock { $0.append(action) }
             inFlight.subtract(1, ordering: .acquiringAndReleasing)
             posted.signal()
             waker?.wake()

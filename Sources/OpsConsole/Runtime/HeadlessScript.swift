@@ -120,19 +120,18 @@ public struct HeadlessRunner {
     public func run(_ script: HeadlessScript, console: Console, clock: @escaping () -> Timestamp,
                     output: (String) -> Void, errors: (String) -> Void) -> Outcome {
         var snapshots = 0
+        // Results are applied only at wait and sleep, so every snapshot between them is deterministic.
         console.start()
+        guard console.settle(timeout: waitTimeout) else {
+            errors("\(script.file): the console did not finish starting within \(waitTimeout)")
+            return .failed
+        }
         for (line, command) in script.lines {
             switch command {
             case .keys(let keys):
-                for key in keys {
-                    console.applyResults()
-                    console.dispatch(.key(key))
-                }
+                for key in keys { console.dispatch(.key(key)) }
             case .type(let text):
-                for character in text {
-                    console.applyResults()
-                    console.dispatch(.key(.character(character)))
-                }
+                for character in text { console.dispatch(.key(.character(character))) }
             case .wait, .sleep:
                 if case .sleep(let ms) = command { usleep(useconds_t(min(ms, 600_000) * 1000)) }
                 // A wait also checks the store for changes made elsewhere, as the live console does each second.
@@ -144,16 +143,13 @@ public struct HeadlessRunner {
             case .resize(let size):
                 console.dispatch(.resize(size))
             case .snapshot:
-                console.applyResults()
                 snapshots += 1
                 output("--- snapshot \(snapshots) ---\n\(console.render().plainText)\n--- end ---")
             case .snapshotStyles:
-                console.applyResults()
                 snapshots += 1
                 let buffer = console.render()
                 output("--- snapshot \(snapshots) ---\n\(buffer.plainText)\n--- styles ---\n\(buffer.styleText)\n--- end ---")
             case .expect(let text), .expectNot(let text):
-                console.applyResults()
                 let screen = console.render().plainText
                 let wanted: Bool
                 if case .expect = command { wanted = true } else { wanted = false }

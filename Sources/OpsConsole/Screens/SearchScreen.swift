@@ -51,6 +51,8 @@ extension SearchScreen {
     /// Keys while the field has focus: editing keys type, the rest are commands.
     mutating func handleTyping(_ key: Key, state: inout AppState) -> [Effect]? {
         guard editing else { return nil }
+        // Nothing typed yet: ":" and "?" are the command line and help, as everywhere else.
+        if field.isEmpty, key == .character(":") || key == .character("?") { return nil }
         let before = field.text
         if field.handle(key) {
             if field.text != before {

@@ -95,6 +95,13 @@ public enum Overlay: Sendable {
     case command(CommandLineState)
 }
 
+extension Optional where Wrapped == Overlay {
+    var isCommandLine: Bool {
+        if case .command? = self { return true }
+        return false
+    }
+}
+
 /// The `:` command line: the text being typed, completion and history position.
 public struct CommandLineState: Sendable {
     public var field = TextField("", maxLength: 200)

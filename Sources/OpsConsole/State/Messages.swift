@@ -17,6 +17,8 @@ public enum Action: Sendable {
     case partnersLoaded([String])
     /// The store's change token, from a periodic check.
     case changeToken(Int64)
+    /// An effect that had nothing to report (every effect answers exactly once, so the console can count them).
+    case none
 }
 
 /// An effect's failure, as a message for the status bar.

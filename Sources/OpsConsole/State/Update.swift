@@ -6,6 +6,8 @@ extension AppState {
     /// The one place the state changes: an action in, the effects it asks for out.
     public mutating func update(_ action: Action) -> [Effect] {
         switch action {
+        case .none:
+            return []
         case .resize(let size):
             self.size = size
             return []

@@ -33,6 +33,14 @@ extension AppState {
         case nil:
             break
         }
+        // Messages get a line of their own above the status bar: on 80 columns they would not fit beside it.
+        if let message, size.height > 3 {
+            let y = size.height - (overlay.isCommandLine ? 3 : 2)
+            let role: ThemeRole = message.tone == .neutral ? .text : message.tone.role
+            buffer.fill(Rect(x: 0, y: y, width: size.width, height: 1), style: theme[.statusBar])
+            buffer.put(" " + theme.status(message.text, message.tone), x: 0, y: y,
+                       style: theme[role].withBackground(of: theme[.statusBar]), maxWidth: size.width)
+        }
         return buffer
     }
 
@@ -70,10 +78,6 @@ extension AppState {
         left.append(.init("\(session.role.rawValue) ", .statusBar))
         left.append(.init("· \(session.databaseName) ", .statusBar))
         if session.readOnly { left.append(.init(" READ-ONLY ", .badge)) }
-        if let message {
-            left.append(.init(" ", .statusBar))
-            left.append(.init(theme.status(message.text, message.tone), message.tone == .neutral ? .statusBar : message.tone.role))
-        }
         var right: [StatusLine.Segment] = []
         if let position = positionText { right.append(.init(" \(position) ", .statusBar)) }
         if busy { right.append(.init(theme.asciiOnly ? " * " : " ⟳ ", .statusBarKey)) }

@@ -1,0 +1,85 @@
+import Foundation
+import OpsTestSupport
+import Testing
+
+/// The real interactive binary in a real terminal (tmux): the same script gives the same screens as headless.
+@Suite(.serialized) struct TmuxConsoleTests {
+    static let terms = ["xterm-256color", "vt100"]
+
+    @Test(arguments: ["search", "chrome"], terms)
+    func interactiveScreensEqualHeadlessSnapshots(script: String, term: String) throws {
+        let size = "80x24"
+        let headless = try ConsoleScripts.run(script, size: size)
+        #expect(headless.status == 0, "\(headless.stderr)")
+        let expected = TestSupport.snapshots(headless.stdout)
+        #expect(!expected.isEmpty)
+
+        let session = try TmuxSession(
+            command: TestSupport.consoleCommand(term: term, arguments: ["--db", TestSupport.fixtureDatabase, "--now", TestSupport.now]),
+            width: 80, height: 24)
+        defer { session.close() }
+        var snapshot = 0
+        for raw in ConsoleScripts.text(script, size: size).split(separator: "\n") {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let verb = line.prefix { $0 != " " }
+            let argument = line.dropFirst(verb.count).drop { $0 == " " }
+            switch verb {
+            case "key":
+                for name in argument.split(separator: " ") { try session.send(key: String(name)) }
+            case "type":
+                try session.type(String(argument))
+            case "resize":
+                let parts = argument.split(separator: "x").compactMap { Int($0) }
+                try session.resize(width: parts[0], height: parts[1])
+            case "snapshot":
+                let want = expected[snapshot]
+                if let got = try session.waitFor(want) {
+                    Issue.record("\(script) snapshot \(snapshot + 1) under TERM=\(term) differs from headless:\n--- tmux ---\n\(got)\n--- headless ---\n\(want)")
+                    return
+                }
+                snapshot += 1
+            default:
+                break   // wait and expect: headless already checked them; snapshots wait for the screen.
+            }
+        }
+        #expect(snapshot == expected.count)
+        // Back to the home screen, out of the search field, and q: status 0 and the terminal given back.
+        for _ in 0..<4 { try session.send(key: "esc") }
+        try session.send(key: "q")
+        var status: Int?
+        for _ in 0..<100 where status == nil {
+            status = try session.exitStatus()
+            usleep(50_000)
+        }
+        let finalPane = try session.capture()
+        #expect(status == 0, "pane after q: \(finalPane)")
+        // xterm has an alternate screen, which the console leaves on exit; vt100 has none, so its last frame stays.
+        if term != "vt100" { #expect(!finalPane.contains("popsa-ops ›")) }
+    }
+
+    @Test(arguments: [(SIGTERM, 143), (SIGHUP, 129), (SIGINT, 130)])
+    func signalsRestoreTheTerminal(signal: Int32, status: Int) throws {
+        let session = try TmuxSession(
+            command: TestSupport.consoleCommand(term: "xterm-256color", arguments: ["--db", TestSupport.fixtureDatabase, "--now", TestSupport.now]),
+            width: 80, height: 24)
+        defer { session.close() }
+        for _ in 0..<100 where !(try session.capture()).contains("Find a customer") { usleep(50_000) }
+        try session.sendSignal(signal)
+        var exit: Int?
+        for _ in 0..<100 where exit == nil {
+            exit = try session.exitStatus()
+            usleep(50_000)
+        }
+        let pane = try session.capture()
+        #expect(exit == status, "pane: \(pane)")
+        #expect(!pane.contains("Find a customer"))
+    }
+
+    @Test func withoutATerminalTheConsoleRefusesAndPointsAtHeadless() throws {
+        let result = try TestSupport.popsaOps(["--db", TestSupport.fixtureDatabase])
+        #expect(result.status == 69)
+        #expect(result.stderr.contains("needs a terminal"))
+        #expect(result.stderr.contains("popsa-ops headless --script FILE"))
+    }
+}

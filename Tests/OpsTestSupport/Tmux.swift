@@ -1,0 +1,142 @@
+import Foundation
+
+/// A private tmux server running the real interactive console, for end-to-end tests: keys go in with
+/// `send-keys`, the screen comes out with `capture-pane`.
+public final class TmuxSession {
+    public let socket: String
+    public let name = "console"
+    public private(set) var size: (Int, Int)
+
+    /// Starts `command` (a shell command line) in a new detached session of `width`×`height` with tmux's own
+    /// status line off, so the pane is the whole window.
+    public init(command: String, width: Int, height: Int) throws {
+        socket = "popsa-test-\(UUID().uuidString.prefix(8))"
+        size = (width, height)
+        try tmux(["-f", "/dev/null", "new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", command])
+        try tmux(["set-option", "-t", name, "status", "off"])
+        try tmux(["set-option", "-t", name, "remain-on-exit", "on"])
+    }
+
+    @discardableResult
+    func tmux(_ arguments: [String]) throws -> String {
+        let result = try TestSupport.runDetached("/usr/bin/env", ["tmux", "-L", socket] + arguments)
+        guard result.status == 0 else {
+            throw TmuxError(message: "tmux \(arguments.joined(separator: " ")) failed: \(result.stderr)")
+        }
+        return result.stdout
+    }
+
+    public func tmuxOutput(_ arguments: [String]) throws -> String { try tmux(arguments) }
+
+    /// The pane as text, trailing spaces trimmed, one line per row.
+    public func capture() throws -> String {
+        let text = try tmux(["capture-pane", "-p", "-t", name])
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            var s = String(line)
+            while s.hasSuffix(" ") { s.removeLast() }
+            return s
+        }
+        if lines.last == "" { lines.removeLast() }
+        while lines.count < size.1 { lines.append("") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Waits until the pane shows `expected`, or gives up after `timeout` and returns what it showed last.
+    public func waitFor(_ expected: String, timeout: Duration = .seconds(10)) throws -> String? {
+        let deadline = ContinuousClock.now + timeout
+        var last = ""
+        while ContinuousClock.now < deadline {
+            last = try capture()
+            if last == expected { return nil }
+            usleep(50_000)
+        }
+        return last
+    }
+
+    /// Sends one key by its script name (`enter`, `ctrl-u`, `a`…).
+    public func send(key name: String) throws {
+        let named: [String: String] = [
+            "enter": "Enter", "esc": "Escape", "tab": "Tab", "backtab": "BTab", "backspace": "BSpace",
+            "delete": "DC", "up": "Up", "down": "Down", "left": "Left", "right": "Right", "home": "Home", "end": "End",
+            "pgup": "PPage", "pgdn": "NPage", "space": "Space",
+        ]
+        if let key = named[name] {
+            try tmux(["send-keys", "-t", self.name, key])
+        } else if name.hasPrefix("ctrl-") {
+            try tmux(["send-keys", "-t", self.name, "C-" + name.dropFirst(5)])
+        } else if name.count >= 2, name.hasPrefix("f"), Int(name.dropFirst()) != nil {
+            try tmux(["send-keys", "-t", self.name, name.uppercased()])
+        } else {
+            try tmux(["send-keys", "-t", self.name, "-l", name])
+        }
+        // Let a lone Escape be read as one before the next key arrives (ncurses waits ESCDELAY for more).
+        usleep(name == "esc" ? 80_000 : 15_000)
+    }
+
+    public func type(_ text: String) throws {
+        try tmux(["send-keys", "-t", name, "-l", text])
+        usleep(30_000)
+    }
+
+    public func resize(width: Int, height: Int) throws {
+        size = (width, height)
+        try tmux(["resize-window", "-t", name, "-x", "\(width)", "-y", "\(height)"])
+    }
+
+    /// The exit status of the console once it has exited, else nil. The console runs under `sh -c` which prints
+    /// `EXIT:<status>` when it ends (see `TestSupport.consoleCommand`).
+    public func exitStatus() throws -> Int? {
+        let pane = try capture()
+        guard let range = pane.range(of: "EXIT:") else { return nil }
+        return Int(pane[range.upperBound...].prefix { $0.isNumber })
+    }
+
+    /// Sends `signal` to the console (the child of the pane's shell).
+    public func sendSignal(_ signal: Int32) throws {
+        let pid = try tmux(["display-message", "-p", "-t", name, "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        guard let child = children.split(separator: " ").first.flatMap({ Int32($0) }) else {
+            throw TmuxError(message: "no console process under pane \(pid)")
+        }
+        kill(child, signal)
+    }
+
+    public func close() {
+        _ = try? tmux(["kill-server"])
+    }
+
+    deinit { close() }
+}
+
+public struct TmuxError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+extension TestSupport {
+    /// The shell command line that runs the console in tmux with the same environment headless tests use.
+    public static func consoleCommand(term: String, arguments: [String], home: String = isolatedHome) -> String {
+        let env = ["TERM=\(term)", "HOME=\(home)", "XDG_DATA_HOME=\(home)/data", "XDG_CONFIG_HOME=\(home)/config",
+                   "XDG_STATE_HOME=\(home)/state", "LANG=C.UTF-8", "LC_ALL=C.UTF-8", "USER=tester", "LOGNAME=tester"]
+        let quoted = ([binary] + arguments).map { "\"" + $0 + "\"" }
+        let console = "env -u NO_COLOR -u SSH_CLIENT -u SSH_CONNECTION " + env.joined(separator: " ") + " " + quoted.joined(separator: " ")
+        // The shell stays behind the console to print its exit status into the pane.
+        return "sh -c '" + console + "; echo EXIT:$?; sleep 600'"
+    }
+
+    /// Splits headless output into its snapshots' screens.
+    public static func snapshots(_ output: String) -> [String] {
+        var screens: [String] = []
+        var current: [String]?
+        for line in output.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("--- snapshot ") { current = []; continue }
+            if line == "--- end ---" || line == "--- styles ---" {
+                if let lines = current { screens.append(lines.joined(separator: "\n")) }
+                current = nil
+                continue
+            }
+            current?.append(String(line))
+        }
+        return screens
+    }
+}

@@ -108,6 +108,9 @@ let package = Package(
         .testTarget(name: "OpsStoreTests", dependencies: ["OpsCore", "OpsStore", "OpsEngine", "OpsTestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "OpsTUITests", dependencies: ["OpsTUI"], swiftSettings: swiftSettings),
+        .testTarget(name: "OpsConsoleTests",
+                    dependencies: ["OpsConsole", "OpsCore", "OpsEngine", "OpsStore", "OpsTUI", "OpsTestSupport"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["OpsCore", "OpsTestSupport"], swiftSettings: swiftSettings),
     ]
 )

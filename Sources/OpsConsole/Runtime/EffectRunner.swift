@@ -38,6 +38,20 @@ public final class Waker: Sendable {
     }
 }
 
+/// Runs effect tasks on Dispatch threads of their own rather than the shared cooperative pool: the thread that
+/// waits for results (the headless runner, a test) may itself be a pool thread, and on a two-core machine the
+/// pool has only two.
+final class EffectExecutor: TaskExecutor {
+    static let shared = EffectExecutor()
+    private let queue = DispatchQueue(label: "popsa-ops.effects", qos: .userInitiated, attributes: .concurrent)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
+    }
+}
+
 /// What effects need from the rest of the program.
 public struct ConsoleEnvironment: Sendable {
     public var engine: Engine
@@ -64,7 +78,7 @@ public final class EffectRunner: Sendable {
     public func run(_ effect: Effect) {
         inFlight.add(1, ordering: .acquiringAndReleasing)
         let environment = self.environment
-        Task.detached { [self] in
+        Task(executorPreference: EffectExecutor.shared) { [self] in
             let action = await Self.perform(effect, environment) ?? Action.none
             inbox.withLock { $0.append(action) }
             inFlight.subtract(1, ordering: .acquiringAndReleasing)

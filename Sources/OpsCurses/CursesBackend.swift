@@ -60,6 +60,9 @@ public final class CursesBackend: TerminalBackend {
         set_escdelay(25)
         curs_set(0)
         leaveok(popsa_stdscr(), true)
+        // Let ncurses scroll lines with the terminal's insert/delete-line when rows move (a list narrowing as the
+        // operator types) instead of repainting them.
+        idlok(popsa_stdscr(), true)
 
         let noColor = !(environment["NO_COLOR"] ?? "").isEmpty
         if has_colors() && !noColor {
@@ -93,6 +96,12 @@ public final class CursesBackend: TerminalBackend {
         refresh()
         if let outputFile { fflush(outputFile) }
         previous = buffer
+    }
+
+    /// Forgets what the terminal shows, so the next `present` draws every cell (a full redraw).
+    public func invalidate() {
+        previous = nil
+        clearok(popsa_stdscr(), true)
     }
 
     public func waitForInput(timeoutMilliseconds: Int) -> [InputEvent] {

@@ -36,23 +36,21 @@ public final class SQLiteStore: Sendable {
         config.prepareDatabase { db in
             // Synchronous NORMAL is durable against process crashes in WAL mode, which is what refunds need.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // Read pages straight from the mapped file instead of copying them through read(2): the kernel's
-            // page cache is then the only cache, shared by every connection and every console on the box.
-            try db.execute(sql: "PRAGMA mmap_size = 17179869184")
         }
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: config)
         } catch let error as DatabaseError {
-            throw StoreError.cannotOpen(path: path, reason: error.message ?? "\(error.resultCode)")
+            throw StoreError.cannotOpen(path: path, reason: (error.message ?? "\(error.resultCode)") + " (\(error.extendedResultCode))")
         }
         try pool.read { db in
             // A file that is not a SQLite database fails here with SQLITE_NOTADB.
             _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master")
         }
         try checkAndMigrate(pool, path: path, readOnly: readOnly)
+        // Not read-only: a read-only connection cannot create the WAL index (-shm) when it is the only one open,
+        // which happens whenever the other processes on the file have just closed it.
         var watchConfig = Configuration()
-        watchConfig.readonly = true
         watchConfig.busyMode = .timeout(10)
         let watcher = try DatabaseQueue(path: path, configuration: watchConfig)
         return SQLiteStore(pool: pool, watcher: watcher, path: path)

@@ -14,7 +14,9 @@ import Testing
     }
 
     @Test func fullTextSearchIsAccentInsensitiveAndPrefixBased() async throws {
-        try importLines([#"{"type":"user","id":"u_zoe","email":"zz.top@example.org","name":"Zoë Ångström","country":"SE","created_at":"2026-01-01T00:00:00Z"}"#,
+        // A private copy: the shared fixture must stay as seeded for every other test.
+        let store = try SQLiteStore.open(path: TestSupport.fixtureCopy())
+        try importLines(into: store, [#"{"type":"user","id":"u_zoe","email":"zz.top@example.org","name":"Zoë Ångström","country":"SE","created_at":"2026-01-01T00:00:00Z"}"#,
                          #"{"type":"user","id":"u_yamada","email":"taro@example.jp","name":"山田太郎","country":"JP","created_at":"2026-01-01T00:00:00Z"}"#])
         #expect(try await store.searchCustomers("zoe angst", limit: 10).map(\.id).contains("u_zoe"))
         #expect(try await store.searchCustomers("ANGSTROM", limit: 10).map(\.id).contains("u_zoe"))
@@ -24,11 +26,10 @@ import Testing
         #expect(try await store.searchCustomers("\"*)(", limit: 10).isEmpty)
     }
 
-    func importLines(_ lines: [String]) throws {
+    func importLines(into store: SQLiteStore, _ lines: [String]) throws {
         let file = TestSupport.temporaryDirectory() + "/lines.jsonl"
         try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
-        let copy = try SQLiteStore.open(path: TestSupport.fixtureDatabase)
-        _ = try copy.importJSONLines(path: file)
+        _ = try store.importJSONLines(path: file)
     }
 
     @Test func everyIdentifierResolvesToItsRecord() async throws {

@@ -88,7 +88,7 @@ extension AppState {
     }
 
     /// Where the selection is in the current list: "3/50", "3/500+" when more rows can load.
-    var positionText: String? {
+    public var positionText: String? {
         switch current {
         case .search(let s):
             return s.rowCount > 0 ? "\(s.table.selected + 1)/\(s.rowCount)" : nil

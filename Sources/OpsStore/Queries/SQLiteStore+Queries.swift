@@ -10,14 +10,14 @@ extension SQLiteStore: QueryStore {
     /// The search SQL, shared with the benchmark's floor.
     static let searchSQL = """
         SELECT \(Columns.user) FROM users_fts JOIN users u ON u.rowid = users_fts.rowid
-        WHERE users_fts MATCH ? LIMIT ?
+        WHERE users_fts MATCH ? ORDER BY users_fts.rowid DESC LIMIT ?
         """
 
     static func searchCustomers(_ db: Database, match: String, limit: Int) throws -> [User] {
-        // Rowid order, not rank: ranking a one-letter prefix means scoring every match, and type-ahead must stay
-        // within a frame. The few rows shown are then sorted by name.
-        let users = try fetchDecoded(db, searchSQL, [match, limit]) { try User(row: $0) }
-        return users.sorted { ($0.name, $0.id) < ($1.name, $1.id) }
+        // Newest customers first (the ones most likely behind today's tickets), in rowid order, not by rank:
+        // ranking a one-letter prefix means scoring every match, and type-ahead must stay within a frame. A
+        // stable order also keeps rows in place as the operator types, so the terminal repaints little.
+        try fetchDecoded(db, searchSQL, [match, limit]) { try User(row: $0) }
     }
 
     public func resolve(identifier: String) async throws -> ResolvedIdentifier? {

@@ -2,7 +2,10 @@ import ArgumentParser
 import Foundation
 import OpsCore
 import OpsEngine
+import OpsConsole
+import OpsCurses
 import OpsStore
+import OpsTUI
 
 /// Latency samples with percentiles.
 struct Latencies {
@@ -45,6 +48,8 @@ struct BenchCommand: AsyncParsableCommand {
     var db: String = "/tmp/popsa-ops-bench.sqlite"
     @Option(help: "Customers to seed when the database is missing.") var users = 1_000_000
     @Option(help: "Queries of each kind.") var iterations = 2_000
+    @Option(help: ArgumentHelp("Groups to run (comma-separated): store, console.", valueName: "groups"))
+    var only: String = "store,console"
     @OptionGroup var time: TimeOptions
 
     func run() async throws {
@@ -66,9 +71,16 @@ struct BenchCommand: AsyncParsableCommand {
         // Measure off the main actor, where the console's effects run: from the main actor every engine call
         // would pay two thread hops that no real caller pays.
         let iterations = self.iterations
-        try await Task.detached {
-            try await Self.measureQueries(store: store, engine: engine, iterations: iterations)
-        }.value
+        let groups = Set(only.split(separator: ",").map { $0.trimmingWhitespace() })
+        if groups.contains("store") {
+            try await Task.detached {
+                try await Self.measureQueries(store: store, engine: engine, iterations: iterations)
+            }.value
+        }
+        if groups.contains("console") {
+            let samples = try store.benchSamples(count: 300, seed: 11)
+            try ConsoleBench(store: store, engine: engine, now: time.timestamp, samples: samples).run()
+        }
     }
 
     static func measureQueries(store: SQLiteStore, engine: Engine, iterations: Int) async throws {

@@ -111,6 +111,9 @@ let package = Package(
         .testTarget(name: "OpsConsoleTests",
                     dependencies: ["OpsConsole", "OpsCore", "OpsEngine", "OpsStore", "OpsTUI", "OpsTestSupport"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "OpsPaymentsTests",
+                    dependencies: ["OpsPayments", "OpsCore", "OpsEngine", "OpsStore", "OpsTestSupport"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["OpsCore", "OpsTestSupport"], swiftSettings: swiftSettings),
     ]
 )

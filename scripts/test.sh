@@ -11,6 +11,7 @@ apt_packages=()
 command -v tmux >/dev/null || apt_packages+=(tmux)
 command -v promtool >/dev/null || apt_packages+=(prometheus)
 command -v sqlite3 >/dev/null || apt_packages+=(sqlite3)
+command -v curl >/dev/null || apt_packages+=(curl)
 for pkg in libsqlite3-dev libncurses-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || apt_packages+=("$pkg")
 done

@@ -14,7 +14,7 @@ struct PopsaOps: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ConsoleCommand.self, HeadlessCommand.self, SeedCommand.self, ImportCommand.self, QueryCommand.self,
-            BenchCommand.self,
+            RefundCommand.self, ReconcileCommand.self, AuditCommand.self, ConfigCommand.self, BenchCommand.self,
         ],
         defaultSubcommand: ConsoleCommand.self
     )

@@ -20,6 +20,8 @@ enum CommandMode {
         Spec(name: "orders", aliases: [], usage: ":orders [STATUS]", arguments: OrderStatus.allCases.map(\.rawValue)),
         Spec(name: "search", aliases: ["s", "find"], usage: ":search TEXT", arguments: []),
         Spec(name: "home", aliases: [], usage: ":home", arguments: []),
+        Spec(name: "audit", aliases: [], usage: ":audit", arguments: []),
+        Spec(name: "refund", aliases: [], usage: ":refund (on an order)", arguments: []),
         Spec(name: "refresh", aliases: ["reload"], usage: ":refresh", arguments: []),
         Spec(name: "help", aliases: ["h"], usage: ":help", arguments: []),
         Spec(name: "quit", aliases: ["q", "exit"], usage: ":quit", arguments: []),
@@ -61,7 +63,7 @@ enum CommandMode {
     /// What a command line asks for.
     enum Command: Equatable {
         case go(Destination)
-        case home, refresh, help, quit
+        case home, refresh, help, quit, audit, refund
     }
 
     static func parse(_ line: String, stuckThreshold: Int64) throws(ParseError) -> Command {
@@ -111,6 +113,8 @@ enum CommandMode {
             }
             return .go(.printJobs(query))
         case "home": return .home
+        case "audit": return .audit
+        case "refund": return .refund
         case "refresh": return .refresh
         case "help": return .help
         default: return .quit

@@ -51,10 +51,16 @@ public enum ScreenKind: String, CaseIterable, Hashable, Sendable {
 /// Keys → commands, globally and per screen.
 public struct Keymap: Hashable, Sendable {
     public var bindings: [ScreenKind: [Key: UICommand]]
+    /// Keys a screen switches off (configured `"<disabled>"`), global bindings included.
+    public var disabled: [ScreenKind: Set<Key>]
 
-    public init(bindings: [ScreenKind: [Key: UICommand]]) { self.bindings = bindings }
+    public init(bindings: [ScreenKind: [Key: UICommand]], disabled: [ScreenKind: Set<Key>] = [:]) {
+        self.bindings = bindings
+        self.disabled = disabled
+    }
 
     public func command(for key: Key, on screen: ScreenKind) -> UICommand? {
+        if disabled[screen]?.contains(key) == true { return nil }
         if let screenBindings = bindings[screen], let command = screenBindings[key] { return command }
         return bindings[.global]?[key]
     }
@@ -64,8 +70,9 @@ public struct Keymap: Hashable, Sendable {
         var keys: [Key] = []
         for scope in [screen, .global] {
             for (key, bound) in bindings[scope] ?? [:] where bound == command {
-                // A global key the screen rebinds to something else does not do this here.
+                // A global key the screen rebinds to something else, or switches off, does not do this here.
                 if scope == .global, let override = bindings[screen]?[key], override != command { continue }
+                if disabled[screen]?.contains(key) == true { continue }
                 if !keys.contains(key) { keys.append(key) }
             }
         }

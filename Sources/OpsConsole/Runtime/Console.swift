@@ -20,9 +20,11 @@ public final class Console {
         runner = EffectRunner(environment: environment, waker: waker)
     }
 
-    /// Starts the first screen's work.
+    /// Starts the first screen's work, and finishes any refund a crash or timeout left pending.
     public func start() {
         dispatch(.tick(state.now))
+        outstanding += 1
+        runner.run(.reconcile)
     }
 
     public func dispatch(_ action: Action) {

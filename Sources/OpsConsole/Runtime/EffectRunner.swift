@@ -55,8 +55,18 @@ final class EffectExecutor: TaskExecutor {
 /// What effects need from the rest of the program.
 public struct ConsoleEnvironment: Sendable {
     public var engine: Engine
+    public var refunds: RefundService?
+    public var audit: (any RefundStore)?
+    /// Who is at the keyboard, for refunds and the audit log.
+    public var identity: OperatorIdentity
 
-    public init(engine: Engine) { self.engine = engine }
+    public init(engine: Engine, refunds: RefundService? = nil, audit: (any RefundStore)? = nil,
+                identity: OperatorIdentity = OperatorIdentity(name: "unknown", sshClient: nil, role: .viewer)) {
+        self.engine = engine
+        self.refunds = refunds
+        self.audit = audit
+        self.identity = identity
+    }
 }
 
 /// Runs effects as tasks off the UI thread and posts their results back as actions.
@@ -131,6 +141,25 @@ public final class EffectRunner: Sendable {
         case .checkChanges:
             guard let token = try? await engine.changeToken() else { return nil }
             return .changeToken(token)
+        case .refund(let submission, let request):
+            guard let service = env.refunds else {
+                return .refundFinished(request: request, .failure(EffectError("refunds are not available in this console")))
+            }
+            return .refundFinished(request: request, await run {
+                let plan = try await service.plan(orderID: submission.orderID, paymentID: submission.paymentID,
+                                                  amountText: submission.amountText, reason: submission.reason,
+                                                  note: submission.note, operator: env.identity)
+                return try await service.execute(plan, operator: env.identity)
+            })
+        case .reconcile:
+            guard let service = env.refunds, env.identity.role != .viewer,
+                  let report = try? await service.reconcile(operator: env.identity), report.examined > 0 else { return nil }
+            return .reconciled(report)
+        case .loadAudit(let request):
+            guard let store = env.audit else { return .auditLoaded(request: request, .failure(EffectError("no audit log"))) }
+            return .auditLoaded(request: request, await run {
+                (try await store.auditEntries(limit: 500), try await store.verifyAudit())
+            })
         }
     }
 }

@@ -53,6 +53,8 @@ public struct AppState: Sendable {
     /// `--now`: the clock does not move.
     public var clockFrozen: Bool
     public var stuckThreshold: Int64
+    /// Refund limits and confirmation thresholds, for the refund dialog's checks as the operator types.
+    public var policy = RefundPolicy()
 
     /// Navigation: the last screen is shown.
     public var stack: [Screen]
@@ -93,6 +95,7 @@ public struct AppState: Sendable {
 public enum Overlay: Sendable {
     case help
     case command(CommandLineState)
+    case refund(RefundDialog)
 }
 
 extension Optional where Wrapped == Overlay {
@@ -117,9 +120,11 @@ public enum Screen: Sendable {
     case printJob(PrintJobScreen)
     case orders(OrdersListScreen)
     case printJobs(PrintJobsListScreen)
+    case audit(AuditScreen)
 
     public var kind: ScreenKind {
         switch self {
+        case .audit: .audit
         case .search: .search
         case .customer: .customer
         case .order: .order
@@ -138,6 +143,7 @@ public enum Screen: Sendable {
         case .printJob(let s): "Job \(s.jobID)"
         case .orders(let s): "Orders" + (s.status.map { ": \($0.label)" } ?? "")
         case .printJobs(let s): s.title
+        case .audit: "Audit log"
         }
     }
 }

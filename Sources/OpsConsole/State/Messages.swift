@@ -17,6 +17,9 @@ public enum Action: Sendable {
     case partnersLoaded([String])
     /// The store's change token, from a periodic check.
     case changeToken(Int64)
+    case refundFinished(request: Int, Result<RefundResult, EffectError>)
+    case reconciled(ReconcileReport)
+    case auditLoaded(request: Int, Result<AuditPage, EffectError>)
     /// An effect that had nothing to report (every effect answers exactly once, so the console can count them).
     case none
 }
@@ -42,6 +45,22 @@ public enum Effect: Sendable, Hashable {
     case loadPrintJobs(PrintJobQuery, page: PageRequest, request: Int)
     case loadPartners
     case checkChanges
+    case refund(RefundSubmission, request: Int)
+    /// Finish refunds left pending or unknown (at start-up).
+    case reconcile
+    case loadAudit(request: Int)
+}
+
+/// The audit log's newest entries and whether the chain is intact.
+public typealias AuditPage = ([AuditEntry], AuditVerification)
+
+/// What the refund dialog sends when the operator confirms.
+public struct RefundSubmission: Sendable, Hashable {
+    public var orderID: String
+    public var paymentID: String
+    public var amountText: String
+    public var reason: RefundReason
+    public var note: String
 }
 
 /// Which print jobs a list shows.

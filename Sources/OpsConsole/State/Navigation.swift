@@ -10,6 +10,7 @@ public enum Destination: Sendable, Hashable {
     case orders(OrderStatus?)
     case printJobs(PrintJobQuery)
     case search(String)
+    case audit
 
     /// The screen for an identifier a ticket carried.
     public static func resolved(_ r: ResolvedIdentifier) -> Destination {
@@ -46,6 +47,9 @@ extension AppState {
         case .printJobs(let query):
             stack.append(.printJobs(PrintJobsListScreen(query: query, request: request)))
             return [.loadPrintJobs(query, page: .first, request: request), .loadPartners]
+        case .audit:
+            stack.append(.audit(AuditScreen(request: request)))
+            return [.loadAudit(request: request)]
         case .search(let text):
             stack = [stack[0]]
             guard case .search(var screen) = stack[0] else { return [] }
@@ -91,6 +95,10 @@ extension AppState {
             let effects = s.list.reload(request: request) { .loadPrintJobs(s.query, page: $0, request: $1) }
             stack[index] = .printJobs(s)
             return effects
+        case .audit(var s):
+            s.request = request
+            stack[index] = .audit(s)
+            return [.loadAudit(request: request)]
         }
     }
 

@@ -70,6 +70,29 @@ extension AppState {
                 }
             }
             return []
+        case .refundFinished(let request, let result):
+            guard case .refund(var dialog)? = overlay, dialog.request == request else { return [] }
+            switch result {
+            case .success(let r): dialog.step = .done(r.outcome, r.summary)
+            case .failure(let e): dialog.step = .done(.failed(e.message), e.message)
+            }
+            overlay = .refund(dialog)
+            return []
+        case .reconciled(let report):
+            message = StatusMessage("Reconciled \(report.examined) refund\(report.examined == 1 ? "" : "s") left unfinished: \(report.succeeded) succeeded, \(report.failed) failed, \(report.stillUnknown) still unknown",
+                                    report.stillUnknown > 0 ? .warning : .ok)
+            return reloadCurrent()
+        case .auditLoaded(let request, let result):
+            for i in stack.indices {
+                if case .audit(var s) = stack[i], s.request == request {
+                    switch result {
+                    case .success(let page): s.data = .loaded(page)
+                    case .failure(let e): s.data = .failed(e.message)
+                    }
+                    stack[i] = .audit(s)
+                }
+            }
+            return []
         case .printJobsLoaded(let request, let result):
             let viewport = ListLayout.viewport(self)
             for i in stack.indices {
@@ -92,6 +115,22 @@ extension AppState {
             let effects = handleCommandLine(key, &line)
             if case .command? = overlay { overlay = .command(line) }
             return effects
+        case .refund(var dialog)?:
+            let (submission, close) = dialog.handle(key)
+            if close {
+                overlay = nil
+                // After a refund, show the money where it is now.
+                if case .done(let outcome, _) = dialog.step, outcome != .failed("") { return reloadCurrent() }
+                return []
+            }
+            if let submission {
+                let request = requestID()
+                dialog.request = request
+                overlay = .refund(dialog)
+                return [.refund(submission, request: request)]
+            }
+            overlay = .refund(dialog)
+            return []
         case nil:
             break
         }
@@ -113,8 +152,9 @@ extension AppState {
             message = StatusMessage("The metrics dashboard is not available yet", .warning)
             return []
         case .audit:
-            message = StatusMessage("The audit log is not available yet", .warning)
-            return []
+            return open(.audit)
+        case .refund:
+            return openRefundDialog()
         case .home:
             stack = [stack[0]]
             return reloadCurrent()
@@ -148,6 +188,10 @@ extension AppState {
                 if command == .back && !s.filter.isActive { return state.popLater() }
                 defer { screen = .printJobs(s) }
                 return s.handle(command, state: &state)
+            case .audit(var s):
+                if command == .back { return state.popLater() }
+                defer { screen = .audit(s) }
+                return s.handle(command, state: &state)
             }
         }
         if popRequested {
@@ -155,6 +199,28 @@ extension AppState {
             return effects + back()
         }
         return effects
+    }
+
+    /// `r` on an order: the refund dialog, if this operator may refund and there is money left.
+    private mutating func openRefundDialog() -> [Effect] {
+        guard case .order(let screen) = current, let view = screen.data.value else {
+            message = StatusMessage("Open an order to refund it", .warning)
+            return []
+        }
+        if session.role == .viewer {
+            message = StatusMessage(session.readOnly ? "Read-only: refunds are off" : "Viewers cannot refund", .error)
+            return []
+        }
+        guard !view.balances.isEmpty else {
+            message = StatusMessage("This order has no payment to refund", .warning)
+            return []
+        }
+        guard view.balances.contains(where: { $0.remaining > 0 }) else {
+            message = StatusMessage("Nothing is left to refund on this order", .warning)
+            return []
+        }
+        overlay = .refund(RefundDialog(view: view, role: session.role, policy: policy))
+        return []
     }
 
     /// Screens ask to be left from inside `updateCurrent`, where the stack cannot change under them.
@@ -225,6 +291,10 @@ extension AppState {
                 case .help:
                     overlay = .help
                     return []
+                case .audit:
+                    return open(.audit)
+                case .refund:
+                    return openRefundDialog()
                 case .quit:
                     quitting = true
                     return []

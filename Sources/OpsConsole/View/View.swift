@@ -18,10 +18,12 @@ extension AppState {
         case .printJob(let s): s.render(into: &buffer, state: self)
         case .orders(let s): s.render(into: &buffer, state: self)
         case .printJobs(let s): s.render(into: &buffer, state: self)
+        case .audit(let s): s.render(into: &buffer, state: self)
         }
         renderStatusBar(into: &buffer, busy: busy)
         switch overlay {
         case .help?: renderHelp(into: &buffer)
+        case .refund(let dialog)?: dialog.render(into: &buffer, theme: theme, busy: busy)
         case .command(let line)?:
             let y = size.height - 2
             buffer.fill(Rect(x: 0, y: y, width: size.width, height: 1), style: theme[.input])
@@ -99,6 +101,9 @@ extension AppState {
             return Self.listPosition(s.list, filtered: s.filter.isActive ? s.rows(theme).cells.count : nil)
         case .printJobs(let s):
             return Self.listPosition(s.list, filtered: s.filter.isActive ? s.rows(self).cells.count : nil)
+        case .audit(let s):
+            let count = s.data.value?.0.count ?? 0
+            return count > 0 ? "\(s.table.selected + 1)/\(count)" : nil
         case .order, .printJob:
             return nil
         }
@@ -125,12 +130,13 @@ extension AppState {
             }
         }
         let screenCommands: [UICommand] = switch kind {
-        case .search: [.filter, .open, .orders, .jobs, .stuckJobs]
+        case .search: [.filter, .open, .orders, .jobs, .stuckJobs, .audit]
         case .customer: [.nextTab, .prevTab, .open, .filter]
         case .order: [.open, .refund, .openCustomer]
         case .printJob: [.open, .openOrder, .openCustomer]
         case .orders: [.nextTab, .prevTab, .open, .filter]
         case .printJobs: [.nextTab, .prevTab, .partner, .open, .filter]
+        case .audit: [.open]
         default: []
         }
         let sections: [(String, [HelpOverlay.Entry])] = [

@@ -5,12 +5,45 @@ enum Schema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1 entities") { db in try createEntities(db) }
+        migrator.registerMigration("v2 refunds, sandbox ledger, audit head") { db in try createRefundSupport(db) }
         return migrator
     }
 
     /// The statuses of a print job still in progress, as SQL. Partial indexes and the queries that use them must
     /// spell this list the same way, or SQLite will not use the index.
     static let inProgressJobStatuses = "('queued','sent','accepted','printing','shipped')"
+
+    /// The sandbox gateways' own ledger (their "server side"), and the audit log's head, which makes deleting
+    /// the newest entries detectable.
+    private static func createRefundSupport(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE sandbox_refunds (
+              id TEXT PRIMARY KEY NOT NULL,
+              provider TEXT NOT NULL,
+              transaction_id TEXT NOT NULL,
+              amount INTEGER NOT NULL,
+              currency TEXT NOT NULL,
+              is_void INTEGER NOT NULL,
+              idempotency_key TEXT NOT NULL,
+              fingerprint TEXT NOT NULL,
+              intent_id TEXT,
+              created_at INTEGER NOT NULL
+            );
+            CREATE UNIQUE INDEX sandbox_refunds_key ON sandbox_refunds(provider, idempotency_key);
+            CREATE INDEX sandbox_refunds_transaction ON sandbox_refunds(provider, transaction_id);
+            CREATE TABLE sandbox_transaction_status (
+              provider TEXT NOT NULL,
+              transaction_id TEXT NOT NULL,
+              status TEXT NOT NULL,
+              PRIMARY KEY (provider, transaction_id)
+            ) WITHOUT ROWID;
+            CREATE TABLE audit_head (
+              id INTEGER PRIMARY KEY CHECK (id = 1),
+              seq INTEGER NOT NULL,
+              hash TEXT NOT NULL
+            );
+            """)
+    }
 
     private static func createEntities(_ db: Database) throws {
         try db.execute(sql: """

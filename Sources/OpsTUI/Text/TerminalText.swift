@@ -126,6 +126,33 @@ public enum TerminalText {
         return out + ellipsis
     }
 
+    /// Breaks a sanitised text into lines of at most `width` columns, at spaces where it can, never inside a
+    /// grapheme cluster.
+    public static func wrap(_ text: String, width: Int) -> [String] {
+        guard width > 0 else { return [] }
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false).map(String.init) {
+            let candidate = line.isEmpty ? word : line + " " + word
+            if self.width(candidate) <= width {
+                line = candidate
+                continue
+            }
+            if !line.isEmpty { lines.append(line) }
+            // A word longer than a line is cut into pieces.
+            var rest = word
+            while self.width(rest) > width {
+                let piece = truncate(rest, to: width, ellipsis: "")
+                let taken = piece.isEmpty ? String(rest.prefix(1)) : piece
+                lines.append(taken)
+                rest = String(rest.dropFirst(taken.count))
+            }
+            line = rest
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines
+    }
+
     /// Pads (or truncates) to exactly `columns`.
     public static func fit(_ text: String, to columns: Int, alignment: Alignment = .left) -> String {
         let cut = truncate(text, to: columns)

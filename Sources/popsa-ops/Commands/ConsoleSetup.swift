@@ -3,12 +3,14 @@ import Foundation
 import OpsConsole
 import OpsCore
 import OpsEngine
+import OpsPayments
 import OpsStore
 import OpsTUI
 
 /// Options shared by the interactive console and headless mode.
 struct ConsoleOptions: ParsableArguments {
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var configuration: ConfigOptions
     @OptionGroup var time: TimeOptions
     @Flag(name: .customLong("read-only"), help: "Look, but change nothing: makes anyone a viewer.")
     var readOnly = false
@@ -27,22 +29,34 @@ enum Operator {
     }
 }
 
-/// Builds a console for the given options: store, engine, first state.
+/// Builds a console for the given options: configuration, store, engine, payments, first state.
 struct ConsoleSetup {
+    let config: ConsoleConfig
     let store: SQLiteStore
     let engine: Engine
+    let refunds: RefundService
     let state: AppState
+    let identity: OperatorIdentity
 
     init(options: ConsoleOptions, size: Size) throws {
+        config = try options.configuration.load()
         let now = options.time.timestamp
-        store = try options.database.open(now: now)
+        var database = options.database
+        if database.db == nil, let configured = config.databasePath { database.db = configured }
+        store = try database.open(now: now)
         let clock: EngineClock = options.time.isFrozen ? .frozen(now) : .system
-        engine = Engine(store: store, clock: clock)
-        let who = Operator.current()
-        let session = Session(operatorName: who.name, sshClient: who.ssh, role: .agent,
+        engine = Engine(store: store, clock: clock, stuckThreshold: config.stuckThreshold)
+        refunds = try PaymentsWiring.refundService(config, store: store, clock: clock)
+        identity = PaymentsWiring.operatorIdentity(config, readOnly: options.readOnly)
+        let session = Session(operatorName: identity.name, sshClient: identity.sshClient, role: identity.role,
                               databaseName: (store.path as NSString).lastPathComponent, readOnly: options.readOnly)
-        state = AppState(size: size, theme: .builtIn, session: session, now: now, clockFrozen: options.time.isFrozen)
+        var state = AppState(size: size, theme: .builtIn, keymap: config.keymap, session: session, now: now,
+                             clockFrozen: options.time.isFrozen, stuckThreshold: config.stuckThreshold)
+        state.policy = config.policy
+        self.state = state
     }
 
-    var environment: ConsoleEnvironment { ConsoleEnvironment(engine: engine) }
+    var environment: ConsoleEnvironment {
+        ConsoleEnvironment(engine: engine, refunds: refunds, audit: store, identity: identity)
+    }
 }

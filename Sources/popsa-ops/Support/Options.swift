@@ -87,8 +87,12 @@ struct CommandFailure: Error, CustomStringConvertible {
         case dataError = 65
         /// An input file does not exist (sysexits EX_NOINPUT).
         case noInput = 66
-        /// Something this program or its environment cannot do (sysexits EX_SOFTWARE / EX_UNAVAILABLE).
+        /// Something this program or its environment cannot do (sysexits EX_UNAVAILABLE).
         case unavailable = 69
+        /// Not done yet, try again later: a refund whose outcome the gateway did not give (EX_TEMPFAIL).
+        case tempFail = 75
+        /// A configuration or theme file is wrong (EX_CONFIG).
+        case config = 78
     }
 
     var description: String { message }

@@ -1,0 +1,239 @@
+import Foundation
+import OpsCore
+import OpsTUI
+
+/// How to reach the payment gateways.
+public struct PaymentsConfig: Hashable, Sendable {
+    public enum Mode: String, Sendable { case sandbox, live }
+
+    public var mode: Mode = .sandbox
+    public var stripeAPIBase = "https://api.stripe.com"
+    public var stripeSecretKeyEnv = "STRIPE_SECRET_KEY"
+    public var stripeSecretKeyFile: String?
+    public var braintreeEndpoint = "https://payments.braintree-api.com/graphql"
+    public var braintreeMerchantID = ""
+    public var braintreePublicKeyEnv = "BRAINTREE_PUBLIC_KEY"
+    public var braintreePrivateKeyEnv = "BRAINTREE_PRIVATE_KEY"
+    public var braintreePrivateKeyFile: String?
+
+    public init() {}
+}
+
+/// The whole configuration, defaults filled in.
+public struct ConsoleConfig: Sendable {
+    /// Where it came from: a file, or the built-in defaults.
+    public var source: String
+    public var databasePath: String?
+    public var themeName: String?
+    /// Dashboard refresh, in milliseconds.
+    public var refreshMilliseconds: Int64 = 2000
+    public var stuckThreshold: Int64 = OrderDiagnosis.defaultStuckThreshold
+    public var policy: RefundPolicy
+    public var payments = PaymentsConfig()
+    public var keymap: Keymap = .defaults
+
+    /// Where a configuration is looked for, in order: `--config`, `POPSA_OPS_CONFIG`, the user's XDG config
+    /// directory, `/etc/popsa-ops/config.toml`; else the built-in defaults.
+    public static func locate(explicit: String?, environment: [String: String]) -> String? {
+        if let explicit { return explicit }
+        if let env = environment["POPSA_OPS_CONFIG"], !env.isEmpty { return env }
+        let configHome = environment["XDG_CONFIG_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
+            ?? environment["HOME"].map { $0 + "/.config" }
+        if let configHome, FileManager.default.fileExists(atPath: configHome + "/popsa-ops/config.toml") {
+            return configHome + "/popsa-ops/config.toml"
+        }
+        if FileManager.default.fileExists(atPath: "/etc/popsa-ops/config.toml") { return "/etc/popsa-ops/config.toml" }
+        return nil
+    }
+
+    /// Loads `path` over the built-in defaults (nil: the defaults alone).
+    public static func load(path: String?) throws(ConfigError) -> ConsoleConfig {
+        var config = try parse(text: ConfigDefaults.toml, file: "built-in defaults", base: nil)
+        guard let path else { return config }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(file: path, line: nil, key: "", message: "cannot read the configuration file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: path, line: nil, key: "", message: "the configuration file is not UTF-8")
+        }
+        config = try parse(text: text, file: path, base: config)
+        return config
+    }
+
+    /// Parses a configuration text; keys it sets replace those of `base`.
+    public static func parse(text: String, file: String, base: ConsoleConfig?) throws(ConfigError) -> ConsoleConfig {
+        let document = try TOMLDocument(text: text, file: file)
+        var config = base ?? ConsoleConfig(source: file, policy: RefundPolicy())
+        config.source = file
+        var root = TableReader(document, path: "", values: document.root)
+        if let db = try root.string("database") { config.databasePath = db }
+        if let theme = try root.string("theme") { config.themeName = theme }
+        if let refresh = try root.string("refresh") {
+            guard let ms = refreshMilliseconds(refresh) else {
+                throw document.error("refresh", "\"\(refresh)\" is not a refresh interval (e.g. 2s or 500ms, at least 200ms)")
+            }
+            config.refreshMilliseconds = ms
+        }
+        if let stuck = try root.string("stuck_after") {
+            guard let seconds = try? DurationText.parse(stuck), seconds > 0 else {
+                throw document.error("stuck_after", "\"\(stuck)\" is not a duration (e.g. 72h, 3d)")
+            }
+            config.stuckThreshold = seconds
+        }
+        if var operators = try root.table("operators") {
+            if let role = try operators.string("default_role") {
+                config.policy.defaultRole = try parseRole(role, document, "operators.default_role")
+            }
+            if var roles = try operators.table("roles") {
+                for (user, value) in roles.values.sorted(by: { $0.key < $1.key }) {
+                    _ = roles.raw(user)
+                    guard case .string(let role) = value else {
+                        throw document.error("operators.roles.\(user)", "expected a role name, found \(value.kindName)")
+                    }
+                    config.policy.roles[user] = try parseRole(role, document, "operators.roles.\(user)")
+                }
+            }
+            try operators.finish(allowed: ["default_role", "roles"])
+        }
+        if var refunds = try root.table("refunds") {
+            if let limits = try refunds.table("agent_limits") {
+                config.policy.agentLimits.merge(try parseAmounts(limits, document)) { $1 }
+            }
+            if let thresholds = try refunds.table("retype_above") {
+                config.policy.retypeThreshold.merge(try parseAmounts(thresholds, document)) { $1 }
+            }
+            try refunds.finish(allowed: ["agent_limits", "retype_above"])
+        }
+        if var payments = try root.table("payments") {
+            if let mode = try payments.string("mode") {
+                guard let m = PaymentsConfig.Mode(rawValue: mode) else {
+                    throw document.error("payments.mode", "\"\(mode)\" is not a mode (expected sandbox or live)")
+                }
+                config.payments.mode = m
+            }
+            if var stripe = try payments.table("stripe") {
+                if let v = try stripe.string("api_base") { config.payments.stripeAPIBase = try url(v, document, "payments.stripe.api_base") }
+                if let v = try stripe.string("secret_key_env") { config.payments.stripeSecretKeyEnv = try envName(v, document, "payments.stripe.secret_key_env") }
+                if let v = try stripe.string("secret_key_file") { config.payments.stripeSecretKeyFile = v }
+                try stripe.finish(allowed: ["api_base", "secret_key_env", "secret_key_file"])
+            }
+            if var braintree = try payments.table("braintree") {
+                if let v = try braintree.string("endpoint") { config.payments.braintreeEndpoint = try url(v, document, "payments.braintree.endpoint") }
+                if let v = try braintree.string("merchant_id") { config.payments.braintreeMerchantID = v }
+                if let v = try braintree.string("public_key_env") { config.payments.braintreePublicKeyEnv = try envName(v, document, "payments.braintree.public_key_env") }
+                if let v = try braintree.string("private_key_env") { config.payments.braintreePrivateKeyEnv = try envName(v, document, "payments.braintree.private_key_env") }
+                if let v = try braintree.string("private_key_file") { config.payments.braintreePrivateKeyFile = v }
+                try braintree.finish(allowed: ["endpoint", "merchant_id", "public_key_env", "private_key_env", "private_key_file"])
+            }
+            try payments.finish(allowed: ["mode", "stripe", "braintree"])
+        }
+        if let keys = try root.table("keys") {
+            config.keymap = try KeyBindings.parse(keys, document, base: config.keymap)
+        }
+        try root.finish(allowed: ["database", "theme", "refresh", "stuck_after", "operators", "refunds", "payments", "keys"])
+        return config
+    }
+
+    /// `2s`, `500ms`, `1m`: at least 200 ms.
+    static func refreshMilliseconds(_ text: String) -> Int64? {
+        if text.hasSuffix("ms"), let ms = Int64(text.dropLast(2)) { return ms >= 200 ? ms : nil }
+        guard let seconds = try? DurationText.parse(text), seconds > 0 else { return nil }
+        return seconds * 1000
+    }
+
+    static func parseRole(_ text: String, _ document: TOMLDocument, _ path: String) throws(ConfigError) -> Role {
+        guard let role = Role(rawValue: text) else {
+            throw document.error(path, "\"\(text)\" is not a role (expected viewer, agent or supervisor)")
+        }
+        return role
+    }
+
+    static func parseAmounts(_ table: TableReader, _ document: TOMLDocument) throws(ConfigError) -> [Currency: Int64] {
+        var out: [Currency: Int64] = [:]
+        for (code, value) in table.values {
+            let path = "\(table.path).\(code)"
+            guard let currency = try? Currency(code: code), code == code.uppercased() else {
+                throw document.error(path, "\"\(code)\" is not an ISO 4217 currency code")
+            }
+            guard case .string(let text) = value else {
+                throw document.error(path, "write amounts as strings in major units, e.g. \(code) = \"250.00\" (found \(value.kindName))")
+            }
+            do { out[currency] = try Money.parse(text, currency: currency).minorUnits } catch {
+                throw document.error(path, error.description)
+            }
+        }
+        return out
+    }
+
+    static func url(_ text: String, _ document: TOMLDocument, _ path: String) throws(ConfigError) -> String {
+        guard text.hasPrefix("https://") || text.hasPrefix("http://127.0.0.1") || text.hasPrefix("http://localhost") else {
+            throw document.error(path, "\"\(text)\" must be an https:// URL (plain http only to 127.0.0.1 or localhost)")
+        }
+        return text
+    }
+
+    static func envName(_ text: String, _ document: TOMLDocument, _ path: String) throws(ConfigError) -> String {
+        guard !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+            throw document.error(path, "\"\(text)\" is not an environment variable name (name the variable; never put the secret here)")
+        }
+        return text
+    }
+
+    /// The effective configuration as TOML-like text, secrets never included (only where they come from).
+    public func describe() -> String {
+        var lines = ["# effective configuration (from \(source))"]
+        if let databasePath { lines.append("database = \"\(databasePath)\"") }
+        lines.append("theme = \"\(themeName ?? "default")\"")
+        lines.append("refresh = \"\(refreshMilliseconds)ms\"")
+        lines.append("stuck_after = \"\(DurationText.format(stuckThreshold).replacingOccurrences(of: " ", with: ""))\"")
+        lines.append("\n[operators]\ndefault_role = \"\(policy.defaultRole.rawValue)\"")
+        if !policy.roles.isEmpty {
+            lines.append("[operators.roles]")
+            for (user, role) in policy.roles.sorted(by: { $0.key < $1.key }) { lines.append("\(user) = \"\(role.rawValue)\"") }
+        }
+        lines.append("\n[refunds.agent_limits]")
+        for (currency, minor) in policy.agentLimits.sorted(by: { $0.key < $1.key }) {
+            lines.append("\(currency.code) = \"\(Money(minorUnits: minor, currency: currency).decimalString)\"")
+        }
+        lines.append("\n[refunds.retype_above]")
+        for (currency, minor) in policy.retypeThreshold.sorted(by: { $0.key < $1.key }) {
+            lines.append("\(currency.code) = \"\(Money(minorUnits: minor, currency: currency).decimalString)\"")
+        }
+        let env = ProcessInfo.processInfo.environment
+        func secret(_ name: String) -> String { env[name].map { _ in "set, ****" } ?? "not set" }
+        lines.append("\n[payments]\nmode = \"\(payments.mode.rawValue)\"")
+        lines.append("[payments.stripe]\napi_base = \"\(payments.stripeAPIBase)\"")
+        lines.append("secret_key_env = \"\(payments.stripeSecretKeyEnv)\"   # \(secret(payments.stripeSecretKeyEnv))")
+        if let file = payments.stripeSecretKeyFile { lines.append("secret_key_file = \"\(file)\"   # contents ****") }
+        lines.append("[payments.braintree]\nendpoint = \"\(payments.braintreeEndpoint)\"\nmerchant_id = \"\(payments.braintreeMerchantID)\"")
+        lines.append("public_key_env = \"\(payments.braintreePublicKeyEnv)\"   # \(secret(payments.braintreePublicKeyEnv))")
+        lines.append("private_key_env = \"\(payments.braintreePrivateKeyEnv)\"   # \(secret(payments.braintreePrivateKeyEnv))")
+        if let file = payments.braintreePrivateKeyFile { lines.append("private_key_file = \"\(file)\"   # contents ****") }
+        lines.append("\n" + KeyBindings.describe(keymap))
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Reads a secret from the environment variable named in the configuration, or from a file only its owner can
+/// read. Secrets never come from argv, and are never logged or drawn.
+public enum Secrets {
+    public static func read(envName: String, file: String?, environment: [String: String]) throws(ConfigError) -> String {
+        if let value = environment[envName], !value.isEmpty { return value }
+        if let file {
+            var info = stat()
+            guard stat(file, &info) == 0 else {
+                throw ConfigError(file: file, line: nil, key: "", message: "cannot read the secret file")
+            }
+            guard info.st_mode & 0o077 == 0 else {
+                throw ConfigError(file: file, line: nil, key: "", message: "the secret file must be readable by its owner only (chmod 600)")
+            }
+            guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+                throw ConfigError(file: file, line: nil, key: "", message: "cannot read the secret file")
+            }
+            let secret = text.trimmingWhitespace()
+            if !secret.isEmpty { return secret }
+        }
+        throw ConfigError(file: "environment", line: nil, key: envName,
+                          message: "not set: export \(envName) (or configure a secret file readable only by you)")
+    }
+}

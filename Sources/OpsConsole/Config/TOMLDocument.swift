@@ -1,0 +1,199 @@
+import TOMLKit
+
+/// A parsed TOML file as plain values, each with the line it was written on, so every error can name
+/// file, line and key.
+public indirect enum ConfigValue: Sendable, Equatable {
+    case string(String)
+    case integer(Int)
+    case double(Double)
+    case bool(Bool)
+    case array([ConfigValue])
+    case table([String: ConfigValue])
+    case other(String)
+
+    var kindName: String {
+        switch self {
+        case .string: "a string"
+        case .integer: "an integer"
+        case .double: "a decimal number"
+        case .bool: "a boolean"
+        case .array: "an array"
+        case .table: "a table"
+        case .other(let t): t
+        }
+    }
+}
+
+/// A configuration or theme file could not be used. `description` is `FILE:LINE: key: what is wrong`.
+public struct ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var file: String
+    public var line: Int?
+    public var key: String
+    public var message: String
+
+    public init(file: String, line: Int?, key: String, message: String) {
+        self.file = file
+        self.line = line
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String {
+        "\(file)\(line.map { ":\($0)" } ?? ""): " + (key.isEmpty ? message : "\(key): \(message)")
+    }
+}
+
+/// A TOML document with a map from dotted key paths to the lines that define them.
+public struct TOMLDocument: Sendable {
+    public var file: String
+    public var root: [String: ConfigValue]
+    var lines: [String: Int]
+
+    public init(text: String, file: String) throws(ConfigError) {
+        self.file = file
+        do {
+            let table = try TOMLTable(string: text)
+            root = Self.convert(table)
+        } catch let error as TOMLParseError {
+            throw ConfigError(file: file, line: error.source.begin.line, key: "",
+                              message: "not valid TOML: \(error.description)")
+        } catch {
+            throw ConfigError(file: file, line: nil, key: "", message: "not valid TOML: \(error)")
+        }
+        lines = Self.locate(text)
+    }
+
+    /// The line defining `path` (`a.b.c`), or of its nearest defined parent.
+    public func line(of path: String) -> Int? {
+        var parts = path.split(separator: ".").map(String.init)
+        while !parts.isEmpty {
+            if let line = lines[parts.joined(separator: ".")] { return line }
+            parts.removeLast()
+        }
+        return nil
+    }
+
+    public func error(_ path: String, _ message: String) -> ConfigError {
+        ConfigError(file: file, line: line(of: path), key: path, message: message)
+    }
+
+    static func convert(_ table: TOMLTable) -> [String: ConfigValue] {
+        var out: [String: ConfigValue] = [:]
+        for key in table.keys {
+            if let value = table[key] { out[key] = convert(value) }
+        }
+        return out
+    }
+
+    static func convert(_ value: any TOMLValueConvertible) -> ConfigValue {
+        switch value.type {
+        case .string: return .string(value.string ?? "")
+        case .int: return .integer(value.int ?? 0)
+        case .double: return .double(value.double ?? 0)
+        case .bool: return .bool(value.bool ?? false)
+        case .table: return .table(value.table.map(convert) ?? [:])
+        case .array:
+            guard let array = value.array else { return .array([]) }
+            return .array((0..<array.count).map { convert(array[$0]) })
+        default: return .other("a \(value.type)")
+        }
+    }
+
+    /// Finds where each key is written: `[table]` headers and `key = value` lines, dotted keys expanded.
+    static func locate(_ text: String) -> [String: Int] {
+        var found: [String: Int] = [:]
+        var table: [String] = []
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingWhitespace()
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.hasPrefix("[") {
+                let inner = line.hasPrefix("[[") ? line.dropFirst(2).prefix { $0 != "]" } : line.dropFirst().prefix { $0 != "]" }
+                table = splitKey(String(inner))
+                let path = table.joined(separator: ".")
+                if found[path] == nil { found[path] = index + 1 }
+                continue
+            }
+            guard let equals = keyEnd(line) else { continue }
+            let key = splitKey(String(line[..<equals]))
+            let path = (table + key).joined(separator: ".")
+            if found[path] == nil { found[path] = index + 1 }
+        }
+        return found
+    }
+
+    /// Where the key of a `key = value` line ends (the `=` outside quotes).
+    static func keyEnd(_ line: String) -> String.Index? {
+        var quote: Character?
+        for i in line.indices {
+            let c = line[i]
+            if let q = quote {
+                if c == q { quote = nil }
+            } else if c == "\"" || c == "'" {
+                quote = c
+            } else if c == "=" {
+                return i
+            }
+        }
+        return nil
+    }
+
+    static func splitKey(_ key: String) -> [String] {
+        var parts: [String] = []
+        var current = ""
+        var quote: Character?
+        for c in key {
+            if let q = quote {
+                if c == q { quote = nil } else { current.append(c) }
+            } else if c == "\"" || c == "'" {
+                quote = c
+            } else if c == "." {
+                parts.append(current.trimmingWhitespace())
+                current = ""
+            } else {
+                current.append(c)
+            }
+        }
+        parts.append(current.trimmingWhitespace())
+        return parts.filter { !$0.isEmpty }
+    }
+}
+
+/// Reads a table's keys, remembering which were read so unknown ones can be reported with their line.
+struct TableReader {
+    let document: TOMLDocument
+    let path: String
+    let values: [String: ConfigValue]
+    private(set) var used = Set<String>()
+
+    init(_ document: TOMLDocument, path: String, values: [String: ConfigValue]) {
+        self.document = document
+        self.path = path
+        self.values = values
+    }
+
+    func keyPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    mutating func raw(_ key: String) -> ConfigValue? {
+        used.insert(key)
+        return values[key]
+    }
+
+    mutating func string(_ key: String) throws(ConfigError) -> String? {
+        guard let value = raw(key) else { return nil }
+        guard case .string(let s) = value else { throw document.error(keyPath(key), "expected a string, found \(value.kindName)") }
+        return s
+    }
+
+    mutating func table(_ key: String) throws(ConfigError) -> TableReader? {
+        guard let value = raw(key) else { return nil }
+        guard case .table(let t) = value else { throw document.error(keyPath(key), "expected a table, found \(value.kindName)") }
+        return TableReader(document, path: keyPath(key), values: t)
+    }
+
+    /// Fails on the first key that no reader asked for.
+    func finish(allowed: [String]) throws(ConfigError) {
+        for key in values.keys.sorted() where !used.contains(key) {
+            throw document.error(keyPath(key), "unknown key (expected one of: \(allowed.joined(separator: ", ")))")
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import OpsCore
+import OpsTUI
+
+/// The audit log, newest first, with whether its hash chain is intact.
+public struct AuditScreen: Sendable {
+    var data: Loadable<AuditPage> = .loading
+    var table = TableState()
+    var request: Int
+
+    init(request: Int) { self.request = request }
+
+    static func layout(_ body: Rect) -> (status: Rect, table: Rect) {
+        let (status, rest) = body.takeTop(2)
+        return (status.inset(horizontal: 1, vertical: 0), rest.inset(horizontal: 1, vertical: 0))
+    }
+
+    mutating func handle(_ command: UICommand, state: inout AppState) -> [Effect] {
+        let count = data.value?.0.count ?? 0
+        let viewport = max(1, Self.layout(state.bodyRect).table.height - 1)
+        switch command {
+        case .up: table.move(by: -1, count: count, viewport: viewport)
+        case .down: table.move(by: 1, count: count, viewport: viewport)
+        case .pageUp: table.move(by: -viewport, count: count, viewport: viewport)
+        case .pageDown: table.move(by: viewport, count: count, viewport: viewport)
+        case .top: table.select(0, count: count, viewport: viewport)
+        case .bottom: table.select(count - 1, count: count, viewport: viewport)
+        case .open:
+            guard let entries = data.value?.0, entries.indices.contains(table.selected) else { return [] }
+            let target = entries[table.selected].record.target
+            if target.hasPrefix("order ") { return state.open(.order(String(target.dropFirst(6)))) }
+        default: break
+        }
+        return []
+    }
+
+    func render(into buffer: inout Buffer, state: AppState) {
+        let theme = state.theme
+        let (status, tableRect) = Self.layout(state.bodyRect)
+        switch data {
+        case .loading:
+            buffer.put("Loading the audit log…", x: status.x, y: status.y, style: theme[.muted])
+        case .failed(let message):
+            buffer.put(message, x: status.x, y: status.y, style: theme[.errorText], maxWidth: status.width)
+        case .loaded(let (entries, verification)):
+            switch verification {
+            case .intact(let count):
+                buffer.put(theme.status("Hash chain intact: \(count) entries", .ok), x: status.x, y: status.y, style: theme[.statusOK])
+            case .broken(let sequence, let problem):
+                buffer.put(theme.status("Hash chain BROKEN at entry \(sequence): \(problem)", .error), x: status.x, y: status.y,
+                           style: theme[.statusError], maxWidth: status.width)
+            }
+            let rows = entries.map { e -> [TableCell] in
+                let tone: ThemeRole = switch e.record.result {
+                case "ok": .statusOK
+                case "refused", "error": .statusError
+                default: .statusWarning
+                }
+                return [TableCell("\(e.sequence)"), TableCell(e.record.at.shortDisplay),
+                        TableCell(e.record.operatorName + (e.record.sshClient.isEmpty ? "" : "@\(e.record.sshClient)")),
+                        TableCell(e.record.action), TableCell(e.record.target), TableCell(e.record.amount?.formatted ?? "", .money),
+                        TableCell(e.record.result, tone), TableCell(e.record.detail, .muted)]
+            }
+            Table.render(columns: [TableColumn("#", .fixed(5), .right), TableColumn("AT", .fixed(16)),
+                                   TableColumn("OPERATOR", .flex(min: 8, weight: 1)), TableColumn("ACTION", .fixed(18)),
+                                   TableColumn("TARGET", .fixed(20)), TableColumn("AMOUNT", .fixed(14), .right),
+                                   TableColumn("RESULT", .fixed(8)), TableColumn("DETAIL", .flex(min: 8, weight: 2))],
+                         rows: rows, state: table, into: &buffer, rect: tableRect, theme: theme, emptyText: "No entries yet")
+        }
+    }
+}

@@ -1,0 +1,231 @@
+import OpsCore
+import OpsEngine
+import OpsTUI
+
+/// The refund dialog, opened with `r` on an order: the payment and what is left, an amount checked as it is
+/// typed, a reason, a note; then a confirmation naming amount, currency, customer and provider (retyping the amount
+/// above a threshold); then the outcome in plain words. Nothing typed is lost on an error.
+public struct RefundDialog: Sendable {
+    public enum Step: Sendable, Equatable {
+        case form, confirm, working
+        case done(RefundResult.Outcome, String)
+    }
+
+    enum Field: Sendable, CaseIterable { case amount, reason, note }
+
+    public let orderID: String
+    let customerName: String
+    let balance: PaymentBalance
+    let role: Role
+    let policy: RefundPolicy
+    var amount = TextField("", maxLength: 20)
+    var reasonIndex = 0
+    var note = TextField("", maxLength: 300)
+    var retype = TextField("", maxLength: 20)
+    var focus = Field.amount
+    public var step = Step.form
+    /// The problem with what is typed, shown under the field.
+    var error: String?
+    var request: Int?
+
+    static let reasons = RefundReason.allCases
+
+    init(view: OrderView, role: Role, policy: RefundPolicy) {
+        orderID = view.detail.order.id
+        customerName = view.detail.user.name
+        balance = view.balances.first { $0.remaining > 0 } ?? view.balances.first!
+        self.role = role
+        self.policy = policy
+    }
+
+    var reason: RefundReason { Self.reasons[reasonIndex] }
+    var currency: Currency { balance.currency }
+    var payment: Payment { balance.payment }
+    /// A Braintree payment not yet settled: only a full void.
+    var voidOnly: Bool { payment.provider == .braintree && payment.status.isVoidable }
+
+    /// The amount as typed, if every rule the console can check accepts it.
+    func validate() -> Result<Money, EffectError> {
+        let money: Money
+        func fail(_ message: String) -> Result<Money, EffectError> { .failure(EffectError(message)) }
+        do { money = try Money.parse(amount.text, currency: currency) } catch { return fail(error.description) }
+        if money.minorUnits <= 0 { return fail("enter an amount greater than zero") }
+        if money.minorUnits > balance.remaining {
+            return fail("\(money.formatted) is more than the \(balance.money(balance.remaining).formatted) left to refund")
+        }
+        if let problem = policy.limitProblem(money, role: role) { return fail(problem) }
+        if voidOnly && money.minorUnits != payment.amount {
+            return fail("\(payment.provider.label) has not settled this payment: only a full void of \(payment.money.formatted) is possible now (91506)")
+        }
+        if reason == .other && note.text.trimmingWhitespace().isEmpty { return fail("\"Other\" needs a note saying why") }
+        return .success(money)
+    }
+
+    /// Handles a key. Returns the submission when the operator confirms, and whether the dialog should close.
+    mutating func handle(_ key: Key) -> (submit: RefundSubmission?, close: Bool) {
+        switch step {
+        case .working:
+            return (nil, false)
+        case .done(let outcome, _):
+            guard key == .enter || key == .escape else { return (nil, false) }
+            if case .failed = outcome {
+                step = .form
+                return (nil, false)
+            }
+            return (nil, true)
+        case .confirm:
+            switch key {
+            case .escape:
+                step = .form
+                retype = TextField("", maxLength: 20)
+                error = nil
+            case .enter:
+                guard case .success(let money) = validate() else { step = .form; return (nil, false) }
+                if policy.needsRetype(money) {
+                    let again = try? Money.parse(retype.text, currency: currency)
+                    guard again == money else {
+                        error = "type \(money.decimalString) again to confirm"
+                        return (nil, false)
+                    }
+                }
+                step = .working
+                error = nil
+                return (RefundSubmission(orderID: orderID, paymentID: payment.id, amountText: amount.text, reason: reason,
+                                         note: note.text), false)
+            default:
+                retype.handle(key)
+                error = nil
+            }
+            return (nil, false)
+        case .form:
+            switch key {
+            case .escape:
+                return (nil, true)
+            case .tab:
+                focus = next(+1)
+            case .down where focus != .reason:
+                focus = next(+1)
+            case .backtab:
+                focus = next(-1)
+            case .up where focus != .reason:
+                focus = next(-1)
+            case .enter:
+                switch validate() {
+                case .success: step = .confirm; error = nil
+                case .failure(let problem): error = problem.message
+                }
+            default:
+                switch focus {
+                case .amount:
+                    amount.handle(key)
+                    error = amount.isEmpty ? nil : { if case .failure(let p) = validate() { return p.message }; return nil }()
+                case .note:
+                    note.handle(key)
+                case .reason:
+                    if key == .left || key == .up { reasonIndex = (reasonIndex + Self.reasons.count - 1) % Self.reasons.count }
+                    if key == .right || key == .down || key == .character(" ") { reasonIndex = (reasonIndex + 1) % Self.reasons.count }
+                }
+            }
+            return (nil, false)
+        }
+    }
+
+    func next(_ step: Int) -> Field {
+        let all = Field.allCases
+        return all[(all.firstIndex(of: focus)! + step + all.count) % all.count]
+    }
+
+    func render(into buffer: inout Buffer, theme: Theme, busy: Bool) {
+        let width = min(buffer.size.width - 2, 76)
+        let inner = Dialog.render(title: voidOnly ? "Void order \(orderID)" : "Refund order \(orderID)", width: width,
+                                  height: min(buffer.size.height - 2, 16), into: &buffer, theme: theme)
+        let base = theme[.dialog]
+        var y = inner.y
+        func line(_ label: String, _ value: String, _ role: ThemeRole = .dialog) {
+            guard y < inner.maxY else { return }
+            buffer.put(label, x: inner.x + 1, y: y, style: base.adding(.dim), maxWidth: 12)
+            buffer.put(value, x: inner.x + 13, y: y, style: theme[role].withBackground(of: base), maxWidth: inner.width - 14)
+            y += 1
+        }
+        let m = balance.money
+        line("Customer", customerName)
+        line("Payment", "\(payment.provider.label) \(payment.providerTransactionID) (\(payment.status.label))")
+        line("Captured", "\(m(balance.captured).formatted)   refunded \(m(balance.refunded).formatted)   in flight \(m(balance.inFlight).formatted)")
+        line("Remaining", m(balance.remaining).formatted, .money)
+        y += 1
+        switch step {
+        case .form:
+            let fieldWidth = min(30, inner.width - 20)
+            func field(_ label: String, _ f: Field, draw: (Rect) -> Void) {
+                guard y < inner.maxY else { return }
+                buffer.put(label, x: inner.x + 1, y: y, style: focus == f ? theme[.dialogTitle] : base, maxWidth: 12)
+                draw(Rect(x: inner.x + 13, y: y, width: fieldWidth, height: 1))
+                y += 1
+            }
+            field("Amount", .amount) { rect in
+                amount.render(into: &buffer, rect: rect, style: theme[.input], cursorStyle: theme[.inputCursor], focused: focus == .amount,
+                              placeholder: voidOnly ? payment.money.decimalString : "e.g. \(m(balance.remaining).decimalString)",
+                              placeholderStyle: theme[.muted].withBackground(of: theme[.input]))
+                buffer.put(" \(currency.code)", x: rect.maxX, y: rect.y, style: base)
+            }
+            if let error, y < inner.maxY {
+                buffer.put(theme.status(error, .error), x: inner.x + 13, y: y, style: theme[.errorText].withBackground(of: base),
+                           maxWidth: inner.width - 14)
+            }
+            y += 1
+            field("Reason", .reason) { rect in
+                buffer.put("‹ \(reason.label) ›", x: rect.x, y: rect.y, style: focus == .reason ? theme[.selection] : theme[.input])
+            }
+            field("Note", .note) { rect in
+                note.render(into: &buffer, rect: Rect(x: rect.x, y: rect.y, width: inner.width - 14, height: 1), style: theme[.input],
+                            cursorStyle: theme[.inputCursor], focused: focus == .note,
+                            placeholder: reason == .other ? "required for Other" : "optional",
+                            placeholderStyle: theme[.muted].withBackground(of: theme[.input]))
+            }
+            hint("enter review · tab next field · ←/→ reason · esc cancel", into: &buffer, inner: inner, theme: theme)
+        case .confirm:
+            let money = (try? Money.parse(amount.text, currency: currency)) ?? m(0)
+            buffer.put("\(voidOnly ? "Void" : "Refund") \(money.formatted) to \(customerName) via \(payment.provider.label)?",
+                       x: inner.x + 1, y: y, style: theme[.dialogTitle], maxWidth: inner.width - 2)
+            y += 1
+            buffer.put("Reason: \(reason.label)" + (note.isEmpty ? "" : " · \(note.text)"), x: inner.x + 1, y: y, style: base,
+                       maxWidth: inner.width - 2)
+            y += 2
+            if policy.needsRetype(money) {
+                buffer.put("Type the amount again to confirm:", x: inner.x + 1, y: y, style: base)
+                retype.render(into: &buffer, rect: Rect(x: inner.x + 35, y: y, width: 14, height: 1), style: theme[.input],
+                              cursorStyle: theme[.inputCursor], focused: true)
+                y += 1
+            }
+            if let error {
+                buffer.put(theme.status(error, .error), x: inner.x + 1, y: y, style: theme[.errorText].withBackground(of: base),
+                           maxWidth: inner.width - 2)
+            }
+            hint("enter \(voidOnly ? "void" : "refund") now · esc back to the form", into: &buffer, inner: inner, theme: theme)
+        case .working:
+            buffer.put("Asking \(payment.provider.label)…" + (busy ? "" : ""), x: inner.x + 1, y: y, style: theme[.dialogTitle])
+            buffer.put("The refund is recorded first, so it happens once whatever happens next.", x: inner.x + 1, y: y + 1,
+                       style: base.adding(.dim), maxWidth: inner.width - 2)
+        case .done(let outcome, let message):
+            let tone: StatusTone = switch outcome {
+            case .succeeded: .ok
+            case .failed: .error
+            case .unknown: .warning
+            }
+            let lines = TerminalText.wrap(TerminalText.sanitize(message), width: inner.width - 4)
+            for (i, text) in lines.prefix(5).enumerated() {
+                buffer.put(i == 0 ? theme.status(text, tone) : text, x: inner.x + 1, y: y + i,
+                           style: theme[tone.role].withBackground(of: base), maxWidth: inner.width - 2)
+            }
+            if case .failed = outcome {
+                hint("enter back to the form (what you typed is kept) · esc too", into: &buffer, inner: inner, theme: theme)
+            } else {
+                hint("enter close", into: &buffer, inner: inner, theme: theme)
+            }
+        }
+    }
+
+    private func hint(_ text: String, into buffer: inout Buffer, inner: Rect, theme: Theme) {
+        buffer.put(text, x: inner.x + 1, y: inner.maxY - 1, style: theme[.dialog].adding(.dim), maxWidth: inner.width - 2)
+    }
+}

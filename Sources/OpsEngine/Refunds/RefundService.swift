@@ -1,0 +1,278 @@
+import Foundation
+import OpsCore
+import OpsPayments
+
+/// A refund an operator has filled in and the rules have accepted, ready to confirm.
+public struct RefundPlan: Hashable, Sendable {
+    public var context: RefundContext
+    public var payment: Payment
+    public var balance: PaymentBalance
+    public var amount: Money
+    public var reason: RefundReason
+    public var note: String
+    /// A Braintree payment not yet settled is voided in full rather than refunded.
+    public var isVoid: Bool
+    /// The confirmation asks for the amount to be typed again.
+    public var needsRetype: Bool
+}
+
+/// Why a refund cannot go ahead, before anything is sent anywhere. Messages are for the operator.
+public enum RefundRefusal: Error, Hashable, Sendable, CustomStringConvertible {
+    case notPermitted(String)
+    case orderNotFound(String)
+    case nothingToRefund(String)
+    case badAmount(String)
+    case noteRequired
+    case tooMuch(String)
+    case overLimit(String)
+    case notSettled(String)
+
+    public var description: String {
+        switch self {
+        case .notPermitted(let m), .nothingToRefund(let m), .badAmount(let m), .tooMuch(let m), .overLimit(let m), .notSettled(let m):
+            m
+        case .orderNotFound(let id): "no order with id \(id)"
+        case .noteRequired: "a refund for \"other\" needs a note saying why"
+        }
+    }
+}
+
+/// How a refund ended.
+public struct RefundResult: Hashable, Sendable {
+    public enum Outcome: Hashable, Sendable {
+        case succeeded
+        /// Refused by the gateway; nothing was refunded and the reservation is released.
+        case failed(String)
+        /// The gateway did not say; the reconciler will find out.
+        case unknown(String)
+    }
+
+    public var refund: Refund
+    public var outcome: Outcome
+
+    /// One line for the operator.
+    public var summary: String {
+        let what = refund.isVoid ? "Voided" : "Refunded"
+        switch outcome {
+        case .succeeded: return "\(what) \(refund.money.formatted) on order \(refund.orderID) (\(refund.provider.label) \(refund.gatewayRefundID ?? ""))"
+        case .failed(let message): return "\(refund.provider.label) refused the refund: \(message)"
+        case .unknown(let message): return "Outcome not known yet: \(message). The reconciler will settle it; nothing more will be refunded meanwhile."
+        }
+    }
+}
+
+/// What a reconciliation pass did.
+public struct ReconcileReport: Hashable, Sendable {
+    public var examined = 0
+    public var succeeded = 0
+    public var failed = 0
+    public var stillUnknown = 0
+    public var lines: [String] = []
+
+    public init() {}
+}
+
+/// Refunds exactly once: the intent is recorded with its idempotency key and its amount reserved before the
+/// gateway is called; the call happens outside any database transaction; its outcome is recorded after. A crash
+/// at any point leaves an intent the reconciler can finish with the same key.
+public final class RefundService: Sendable {
+    let store: any RefundStore
+    let gateways: [PaymentProvider: any PaymentGateway]
+    public let policy: RefundPolicy
+    let clock: EngineClock
+    /// How long the caller owns a fresh intent before the reconciler may take it over.
+    let leaseSeconds: Int64
+
+    public init(store: any RefundStore, gateways: [PaymentProvider: any PaymentGateway], policy: RefundPolicy,
+                clock: EngineClock = .system, leaseSeconds: Int64 = 120) {
+        self.store = store
+        self.gateways = gateways
+        self.policy = policy
+        self.clock = clock
+        self.leaseSeconds = leaseSeconds
+    }
+
+    /// The order's refund situation: payments, what is left, for the dialog's header.
+    public func context(orderID: String) async throws -> RefundContext {
+        guard let context = try await store.refundContext(orderID: orderID) else { throw RefundRefusal.orderNotFound(orderID) }
+        return context
+    }
+
+    /// Checks a refund as typed: amount in the order's currency, reason, note, what is left, the operator's limit,
+    /// Braintree's settlement rule. Throws the first problem.
+    public func plan(orderID: String, paymentID: String? = nil, amountText: String, reason: RefundReason, note: String,
+                     operator who: OperatorIdentity) async throws -> RefundPlan {
+        if who.role == .viewer { throw RefundRefusal.notPermitted("viewers cannot refund (read-only, or your role is viewer)") }
+        let context = try await context(orderID: orderID)
+        let balances = context.balances
+        guard let balance = paymentID.flatMap({ id in balances.first { $0.payment.id == id } })
+                ?? balances.first(where: { $0.remaining > 0 }) ?? balances.first else {
+            throw RefundRefusal.nothingToRefund("order \(orderID) has no payment")
+        }
+        let currency = balance.currency
+        let amount: Money
+        do { amount = try Money.parse(amountText, currency: currency) } catch { throw RefundRefusal.badAmount(error.description) }
+        guard amount.minorUnits > 0 else { throw RefundRefusal.badAmount("enter an amount greater than zero") }
+        if reason == .other && note.trimmingWhitespace().isEmpty { throw RefundRefusal.noteRequired }
+        guard balance.remaining > 0 else {
+            throw RefundRefusal.nothingToRefund(balance.captured == 0
+                ? "the payment has not been captured (\(balance.payment.status.label)): nothing to refund"
+                : "nothing is left to refund on this payment")
+        }
+        guard amount.minorUnits <= balance.remaining else {
+            throw RefundRefusal.tooMuch("\(amount.formatted) is more than the \(balance.money(balance.remaining).formatted) left to refund")
+        }
+        if let problem = policy.limitProblem(amount, role: who.role) { throw RefundRefusal.overLimit(problem) }
+        let payment = balance.payment
+        var isVoid = false
+        if payment.provider == .braintree && payment.status.isVoidable {
+            guard amount.minorUnits == payment.amount && balance.refunded == 0 && balance.inFlight == 0 else {
+                throw RefundRefusal.notSettled("Braintree payment \(payment.providerTransactionID) is \(payment.status.label): before settlement it can only be voided in full (\(payment.money.formatted)), or refunded in part once settled (91506)")
+            }
+            isVoid = true
+        }
+        return RefundPlan(context: context, payment: payment, balance: balance, amount: amount, reason: reason, note: note,
+                          isVoid: isVoid, needsRetype: policy.needsRetype(amount))
+    }
+
+    /// Carries out a planned refund. Refusals by the store's own check (someone else refunded meanwhile) throw
+    /// `ReservationError`; everything after the reservation is recorded and returned.
+    public func execute(_ plan: RefundPlan, operator who: OperatorIdentity) async throws -> RefundResult {
+        let now = clock.now()
+        let intentID = "ref_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
+        let key = UUID().uuidString.lowercased()
+        let refund = try await store.reserveRefund(
+            RefundReservation(id: String(intentID), orderID: plan.context.order.id, paymentID: plan.payment.id,
+                              amount: plan.amount.minorUnits, reason: plan.reason, note: plan.note, idempotencyKey: key,
+                              operatorName: who.name, now: now, leaseUntil: now.adding(seconds: leaseSeconds)),
+            audit: audit(who, "refund.requested", plan.context.order.id, plan.amount, plan.reason, key, "", "ok",
+                         detail: (plan.isVoid ? "void; " : "") + plan.note))
+        TestFaults.crash(at: .afterReserve)
+        return try await drive(refund, payment: plan.payment, operator: who, action: "refund")
+    }
+
+    /// Calls the gateway for an intent and records what it said.
+    func drive(_ refund: Refund, payment: Payment, operator who: OperatorIdentity, action: String) async throws -> RefundResult {
+        guard let gateway = gateways[refund.provider] else {
+            let resolved = try await store.resolveRefund(id: refund.id, .unknown(message: "no \(refund.provider.label) gateway configured"),
+                                                         now: clock.now(), audit: audit(who, "\(action).unknown", refund.orderID, refund.money,
+                                                                                        refund.reason, refund.idempotencyKey, "", "unknown"))
+            return RefundResult(refund: resolved, outcome: .unknown("no \(refund.provider.label) gateway configured"))
+        }
+        let request = GatewayRefundRequest(
+            transactionID: payment.providerTransactionID, amount: refund.money, isFullAmount: refund.amount == payment.amount,
+            reason: refund.reason, idempotencyKey: refund.idempotencyKey, intentID: refund.id, orderID: refund.orderID)
+        let resolution: RefundResolution
+        let result: String
+        var gatewayIDs = ""
+        do {
+            let done = try await gateway.refund(request)
+            TestFaults.crash(at: .afterGateway)
+            switch done.status {
+            case .succeeded:
+                resolution = .succeeded(gatewayRefundID: done.id, isVoid: done.isVoid)
+                result = "ok"
+            case .failed:
+                resolution = .failed(message: "the gateway reports refund \(done.id) failed")
+                result = "refused"
+            case .pending:
+                resolution = .unknown(message: "the gateway reports refund \(done.id) pending")
+                result = "unknown"
+            }
+            gatewayIDs = "\(payment.providerTransactionID) \(done.id)"
+        } catch {
+            if error.isOutcomeUnknown {
+                resolution = .unknown(message: error.description)
+                result = "unknown"
+            } else if case .unreachable = error {
+                // Nothing was sent: the intent stays to be driven again, not failed.
+                resolution = .unknown(message: error.description)
+                result = "unknown"
+            } else if case .circuitOpen = error {
+                resolution = .unknown(message: error.description)
+                result = "unknown"
+            } else {
+                resolution = .failed(message: error.description)
+                result = "refused"
+            }
+        }
+        let kind: String = switch resolution {
+        case .succeeded: "succeeded"
+        case .failed: "failed"
+        case .unknown: "unknown"
+        }
+        let resolved = try await store.resolveRefund(
+            id: refund.id, resolution, now: clock.now(),
+            audit: audit(who, "\(action).\(kind)", refund.orderID, refund.money, refund.reason, refund.idempotencyKey, gatewayIDs, result,
+                         detail: { if case .failed(let m) = resolution { return m }; if case .unknown(let m) = resolution { return m }; return "" }()))
+        TestFaults.crash(at: .afterRecord)
+        switch resolution {
+        case .succeeded: return RefundResult(refund: resolved, outcome: .succeeded)
+        case .failed(let m): return RefundResult(refund: resolved, outcome: .failed(m))
+        case .unknown(let m): return RefundResult(refund: resolved, outcome: .unknown(m))
+        }
+    }
+
+    /// Finishes intents left pending or unknown (a crash, a timeout, a 5xx). Within the gateway's idempotency
+    /// window the same key is sent again, so the gateway either does the refund or returns the one it did; past it,
+    /// the gateway's refunds are searched for the intent id before anything is sent with a new key.
+    public func reconcile(operator who: OperatorIdentity) async throws -> ReconcileReport {
+        var report = ReconcileReport()
+        let now = clock.now()
+        for refund in try await store.claimRefundsToReconcile(now: now, leaseSeconds: leaseSeconds) {
+            report.examined += 1
+            guard let context = try await store.refundContext(orderID: refund.orderID),
+                  let payment = context.payments.first(where: { $0.id == refund.paymentID }), let gateway = gateways[refund.provider] else {
+                report.stillUnknown += 1
+                continue
+            }
+            var intent = refund
+            if now.seconds - refund.createdAt.seconds >= gateway.idempotencyWindow {
+                // The key is forgotten: look for the refund itself before sending anything.
+                if let found = try? await gateway.fetchTransaction(id: payment.providerTransactionID),
+                   let done = found.refunds.first(where: { $0.intentID == refund.id }) {
+                    let resolved = try await store.resolveRefund(
+                        id: refund.id, .succeeded(gatewayRefundID: done.id, isVoid: done.isVoid), now: clock.now(),
+                        audit: audit(who, "reconcile.succeeded", refund.orderID, refund.money, refund.reason, refund.idempotencyKey,
+                                     "\(payment.providerTransactionID) \(done.id)", "ok", detail: "found at the gateway by intent id"))
+                    report.succeeded += 1
+                    report.lines.append("\(resolved.id): found \(done.id) at \(refund.provider.label); succeeded")
+                    continue
+                }
+                let newKey = UUID().uuidString.lowercased()
+                try await store.rekeyRefund(id: refund.id, newKey: newKey)
+                intent.idempotencyKey = newKey
+            }
+            let result = try await drive(intent, payment: payment, operator: who, action: "reconcile")
+            switch result.outcome {
+            case .succeeded: report.succeeded += 1
+            case .failed: report.failed += 1
+            case .unknown: report.stillUnknown += 1
+            }
+            report.lines.append("\(refund.id): \(result.summary)")
+        }
+        return report
+    }
+
+    func audit(_ who: OperatorIdentity, _ action: String, _ orderID: String, _ amount: Money, _ reason: RefundReason, _ key: String,
+               _ gatewayIDs: String, _ result: String, detail: String = "") -> AuditRecord {
+        AuditRecord(at: clock.now(), operatorName: who.name, sshClient: who.sshClient ?? "", action: action, target: "order \(orderID)",
+                    amount: amount, reason: reason.rawValue, idempotencyKey: key, gatewayIDs: gatewayIDs, result: result, detail: detail)
+    }
+}
+
+/// Crash points for the exactly-once tests: `POPSA_OPS_TEST_FAULT=after-reserve|after-gateway|after-record` makes
+/// the process exit at once at that point. Compiled into debug builds only.
+public enum TestFaults {
+    public enum Point: String, Sendable {
+        case afterReserve = "after-reserve", afterGateway = "after-gateway", afterRecord = "after-record"
+    }
+
+    public static func crash(at point: Point) {
+        #if DEBUG
+        if ProcessInfo.processInfo.environment["POPSA_OPS_TEST_FAULT"] == point.rawValue {
+            _exit(86)
+        }
+        #endif
+    }
+}

@@ -1,0 +1,79 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// An HTTP exchange as the facades see it.
+public struct HTTPExchange: Sendable {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0.lowercased() == name.lowercased() }?.1
+    }
+
+    public var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// Why an HTTP request got no response.
+public enum TransportError: Error, Sendable, Equatable {
+    /// The connection was not made: the request never left.
+    case connect(String)
+    /// Sent, but no complete answer in time: the gateway may have acted on it.
+    case timeout(String)
+    /// The connection broke mid-request: the gateway may have acted on it.
+    case broken(String)
+}
+
+/// Sends requests. The live facades use `AsyncHTTPTransport`; tests may substitute.
+public protocol HTTPTransport: Sendable {
+    func send(method: String, url: String, headers: [(String, String)], body: [UInt8]?) async throws(TransportError) -> HTTPExchange
+}
+
+/// AsyncHTTPClient with a connect timeout and a whole-request deadline.
+public struct AsyncHTTPTransport: HTTPTransport {
+    public var connectTimeout: TimeAmount
+    public var readTimeout: TimeAmount
+
+    /// One client for the process (an AsyncHTTPClient must be shut down before it is released; this one never is).
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        // AsyncHTTPClient keeps retrying a refused connection until the connect timeout: keep it short, so a gateway
+        // that is down is reported within seconds (a live connect to Stripe or Braintree takes well under one).
+        configuration.timeout = .init(connect: .seconds(2), read: .seconds(20))
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+    }()
+
+    public init(connectTimeout: TimeAmount = .seconds(2), readTimeout: TimeAmount = .seconds(20)) {
+        self.connectTimeout = connectTimeout
+        self.readTimeout = readTimeout
+    }
+
+    public func send(method: String, url: String, headers: [(String, String)], body: [UInt8]?) async throws(TransportError) -> HTTPExchange {
+        var request = HTTPClientRequest(url: url)
+        request.method = HTTPMethod(rawValue: method)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        do {
+            let response = try await Self.client.execute(request, timeout: connectTimeout + readTimeout)
+            var collected = try await response.body.collect(upTo: 8 << 20)
+            let bytes = collected.readBytes(length: collected.readableBytes) ?? []
+            return HTTPExchange(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+                                body: bytes)
+        } catch let error as HTTPClientError {
+            if error == .connectTimeout { throw .connect("\(error)") }
+            if error == .readTimeout || error == .deadlineExceeded { throw .timeout("\(error)") }
+            throw .broken("\(error)")
+        } catch let error as NIOConnectionError {
+            throw .connect("\(error)")
+        } catch {
+            // A refused connection surfaces as an IOError from connect(2): nothing was sent.
+            let text = "\(error)"
+            if text.contains("refused") || text.contains("connect(") { throw .connect(text) }
+            throw .broken(text)
+        }
+    }
+}

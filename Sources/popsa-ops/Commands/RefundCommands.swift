@@ -1,0 +1,200 @@
+import ArgumentParser
+import Foundation
+import OpsConsole
+import OpsCore
+import OpsEngine
+import OpsStore
+
+/// What the refund commands need: configuration, store, refund service, who is acting.
+struct RefundSetup {
+    let config: ConsoleConfig
+    let store: SQLiteStore
+    let service: RefundService
+    let identity: OperatorIdentity
+
+    init(database: DatabaseOptions, configuration: ConfigOptions, time: TimeOptions, readOnly: Bool) throws {
+        config = try configuration.load()
+        var database = database
+        if database.db == nil, let configured = config.databasePath { database.db = configured }
+        store = try database.open(now: time.timestamp)
+        let clock: EngineClock = time.isFrozen ? .frozen(time.timestamp) : .system
+        service = try PaymentsWiring.refundService(config, store: store, clock: clock)
+        identity = PaymentsWiring.operatorIdentity(config, readOnly: readOnly)
+    }
+}
+
+struct RefundCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "refund",
+        abstract: "Refund an order through its payment's gateway, exactly once.",
+        discussion: """
+            The same checks as the console's dialog: the amount is read in the order's currency; it must be more \
+            than zero, at most what is left, within your role's limit; a Braintree payment not yet settled can only \
+            be voided in full. Exit codes: 0 refunded; 1 refused by a rule or by the gateway (the reason is printed); \
+            64 bad arguments; 75 the gateway gave no answer (the intent is recorded; run `popsa-ops reconcile`).
+            """)
+
+    @Argument(help: "Order id.") var orderID: String
+    @Option(help: ArgumentHelp("Amount in major units of the order's currency, e.g. 12.50.", valueName: "amount")) var amount: String
+    @Option(help: ArgumentHelp("Why: \(RefundReason.choices).", valueName: "reason")) var reason: String
+    @Option(help: "A note (required for reason other).") var note: String = ""
+    @Option(help: ArgumentHelp("Which payment, when the order has more than one.", valueName: "payment-id")) var payment: String?
+    @Flag(help: "Confirm: without it nothing is refunded.") var yes = false
+    @Flag(help: "Print the result as JSON.") var json = false
+    @Flag(name: .customLong("read-only"), help: "Act as a viewer (refunds are then refused).") var readOnly = false
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var configuration: ConfigOptions
+    @OptionGroup var time: TimeOptions
+
+    func validate() throws {
+        guard RefundReason(rawValue: reason) != nil else {
+            throw ValidationError("--reason: \"\(reason)\" is not a reason (expected one of \(RefundReason.choices))")
+        }
+        guard yes else { throw ValidationError("refunding moves money: add --yes to confirm") }
+    }
+
+    func run() async throws {
+        let setup = try RefundSetup(database: database, configuration: configuration, time: time, readOnly: readOnly)
+        let reason = RefundReason(rawValue: reason)!
+        func refuse(_ message: String, code: CommandFailure.Code = .failure, kind: String = "refused") throws -> Never {
+            let failure = CommandFailure(message: message, code: code)
+            if json { throw JSONFailure(failure, kind: kind) }
+            throw failure
+        }
+        // Finish anything a crash left before starting something new.
+        _ = try? await setup.service.reconcile(operator: setup.identity)
+        let plan: RefundPlan
+        do {
+            plan = try await setup.service.plan(orderID: orderID, paymentID: payment, amountText: amount, reason: reason, note: note,
+                                                operator: setup.identity)
+        } catch let refusal as RefundRefusal {
+            switch refusal {
+            case .badAmount(let message): try refuse("--amount: \(message)", code: .usage, kind: "bad_amount")
+            case .orderNotFound: try refuse(refusal.description, kind: "not_found")
+            default: try refuse(refusal.description)
+            }
+        }
+        let result: RefundResult
+        do {
+            result = try await setup.service.execute(plan, operator: setup.identity)
+        } catch let error as ReservationError {
+            try refuse(error.description)
+        }
+        if json {
+            Stdout.line(JSONValue.object([
+                ("outcome", .string({ switch result.outcome { case .succeeded: "succeeded"; case .failed: "failed"; case .unknown: "unknown" } }())),
+                ("message", .string(result.summary)), ("refund", result.refund.json),
+            ]).serialized(pretty: true))
+        } else {
+            Stdout.line(result.summary)
+        }
+        switch result.outcome {
+        case .succeeded: return
+        case .failed: throw ExitCode(1)
+        case .unknown: throw ExitCode(75)
+        }
+    }
+}
+
+struct ReconcileCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reconcile",
+        abstract: "Finish refunds left pending or unknown (a crash, a timeout, a gateway error).",
+        discussion: "Exit code 0 when nothing is left unknown, 75 when some outcome is still unknown.")
+
+    @Flag(help: "Print the report as JSON.") var json = false
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var configuration: ConfigOptions
+    @OptionGroup var time: TimeOptions
+
+    func run() async throws {
+        let setup = try RefundSetup(database: database, configuration: configuration, time: time, readOnly: false)
+        let report = try await setup.service.reconcile(operator: setup.identity)
+        if json {
+            Stdout.line(JSONValue.object([
+                ("examined", .integer(Int64(report.examined))), ("succeeded", .integer(Int64(report.succeeded))),
+                ("failed", .integer(Int64(report.failed))), ("still_unknown", .integer(Int64(report.stillUnknown))),
+                ("details", .array(report.lines.map(JSONValue.string))),
+            ]).serialized(pretty: true))
+        } else {
+            Stdout.line("Reconciled \(report.examined) refund intent(s): \(report.succeeded) succeeded, \(report.failed) failed, \(report.stillUnknown) still unknown")
+            for line in report.lines { Stdout.line("  \(TextReports.safe(line))") }
+        }
+        if report.stillUnknown > 0 { throw ExitCode(75) }
+    }
+}
+
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "List the audit log (newest first), or verify its hash chain.",
+        subcommands: [List.self, Verify.self], defaultSubcommand: List.self)
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List entries, newest first.")
+        @Option(help: "Most entries to list.") var limit = 100
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var time: TimeOptions
+
+        func run() async throws {
+            let store = try database.open(now: time.timestamp)
+            let entries = try await store.auditEntries(limit: limit)
+            if json {
+                Stdout.line(JSONValue.array(entries.map { e in
+                    .object([("seq", .integer(e.sequence)), ("at", .string(e.record.at.iso8601)),
+                             ("operator", .string(e.record.operatorName)), ("ssh_client", .string(e.record.sshClient)),
+                             ("action", .string(e.record.action)), ("target", .string(e.record.target)),
+                             ("amount", e.record.amount.map { .integer($0.minorUnits) } ?? .null),
+                             ("currency", e.record.amount.map { .string($0.currency.code) } ?? .null),
+                             ("reason", .string(e.record.reason)), ("idempotency_key", .string(e.record.idempotencyKey)),
+                             ("gateway_ids", .string(e.record.gatewayIDs)), ("result", .string(e.record.result)),
+                             ("detail", .string(e.record.detail)), ("hash", .string(e.hash))])
+                }).serialized(pretty: true))
+                return
+            }
+            var table = TextTable("#", "AT", "OPERATOR", "ACTION", "TARGET", "AMOUNT", "RESULT", "DETAIL")
+            for e in entries {
+                table.add(["\(e.sequence)", e.record.at.shortDisplay,
+                           e.record.operatorName + (e.record.sshClient.isEmpty ? "" : "@\(e.record.sshClient)"), e.record.action,
+                           e.record.target, e.record.amount?.formatted ?? "", e.record.result, e.record.detail])
+            }
+            Stdout.line(entries.isEmpty ? "The audit log is empty" : table.render())
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify",
+            abstract: "Check the hash chain: exit 0 when intact, 1 naming the first edited, deleted or reordered entry.")
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var time: TimeOptions
+
+        func run() async throws {
+            let store = try database.open(now: time.timestamp)
+            switch try await store.verifyAudit() {
+            case .intact(let count):
+                Stdout.line("audit log intact: \(count) entries")
+            case .broken(let sequence, let problem):
+                throw CommandFailure(message: "audit log broken at entry \(sequence): \(problem)", code: .failure)
+            }
+        }
+    }
+}
+
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Check a configuration file.", subcommands: [Check.self])
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "check",
+            abstract: "Validate the configuration and print it in effect, secrets masked. Exit 78 naming file, line and key on an error.")
+        @OptionGroup var configuration: ConfigOptions
+
+        func run() throws {
+            let config = try configuration.load()
+            Stdout.line(config.describe())
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import OpsConsole
+import OpsCore
+import OpsEngine
+import OpsPayments
+import OpsStore
+
+/// `--config`: which configuration file.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Configuration file (TOML).", discussion: "Default: POPSA_OPS_CONFIG, then $XDG_CONFIG_HOME/popsa-ops/config.toml, then /etc/popsa-ops/config.toml, then built-in defaults.", valueName: "path"))
+    var config: String?
+
+    /// The configuration in effect. A broken file is an error naming file, line and key (exit 78, EX_CONFIG).
+    func load() throws -> ConsoleConfig {
+        let path = ConsoleConfig.locate(explicit: config, environment: ProcessInfo.processInfo.environment)
+        do {
+            return try ConsoleConfig.load(path: path)
+        } catch {
+            throw CommandFailure(message: error.description, code: .config)
+        }
+    }
+}
+
+/// Builds the payment gateways the configuration asks for: the in-process sandbox twins (default), or the live
+/// Stripe and Braintree facades with secrets from the environment. Every gateway is metered.
+enum PaymentsWiring {
+    static func gateways(_ config: ConsoleConfig, store: SQLiteStore, clock: EngineClock,
+                         environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [PaymentProvider: any PaymentGateway] {
+        switch config.payments.mode {
+        case .sandbox:
+            let now = clock.now
+            return [.stripe: MeteredGateway(SandboxGateway(provider: .stripe, ledger: store, clock: now)),
+                    .braintree: MeteredGateway(SandboxGateway(provider: .braintree, ledger: store, clock: now))]
+        case .live:
+            let p = config.payments
+            do {
+                let stripeKey = try Secrets.read(envName: p.stripeSecretKeyEnv, file: p.stripeSecretKeyFile, environment: environment)
+                let publicKey = try Secrets.read(envName: p.braintreePublicKeyEnv, file: nil, environment: environment)
+                let privateKey = try Secrets.read(envName: p.braintreePrivateKeyEnv, file: p.braintreePrivateKeyFile, environment: environment)
+                return [.stripe: MeteredGateway(StripeGateway(apiBase: p.stripeAPIBase, secretKey: stripeKey)),
+                        .braintree: MeteredGateway(BraintreeGateway(endpoint: p.braintreeEndpoint, merchantID: p.braintreeMerchantID,
+                                                                     publicKey: publicKey, privateKey: privateKey))]
+            } catch {
+                throw CommandFailure(message: "live payments: \(error.description)", code: .config)
+            }
+        }
+    }
+
+    static func refundService(_ config: ConsoleConfig, store: SQLiteStore, clock: EngineClock) throws -> RefundService {
+        RefundService(store: store, gateways: try gateways(config, store: store, clock: clock), policy: config.policy, clock: clock)
+    }
+
+    /// The operator running this process, with the role the configuration gives them.
+    static func operatorIdentity(_ config: ConsoleConfig, readOnly: Bool) -> OperatorIdentity {
+        let who = Operator.current()
+        return OperatorIdentity(name: who.name, sshClient: who.ssh, role: readOnly ? .viewer : config.policy.role(of: who.name))
+    }
+}

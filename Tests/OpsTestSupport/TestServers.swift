@@ -1,0 +1,115 @@
+import Foundation
+
+/// A helper server the tests start on loopback (localstripe, the Braintree simulator), stopped when the test
+/// process ends.
+public final class BackgroundServer: @unchecked Sendable {
+    public let port: Int
+    let process: Process
+
+    init(arguments: [String], portFromOutput: Bool, fixedPort: Int?) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: TestSupport.temporaryDirectory("server"))
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        if portFromOutput {
+            // The simulator prints "listening on PORT" once it serves.
+            var collected = ""
+            let deadline = Date().addingTimeInterval(20)
+            while !collected.contains("\n"), Date() < deadline {
+                let data = output.fileHandleForReading.availableData
+                if data.isEmpty { break }
+                collected += String(decoding: data, as: UTF8.self)
+            }
+            guard let line = collected.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }),
+                  let port = Int(line.dropFirst("listening on ".count)) else {
+                process.terminate()
+                throw TmuxError(message: "the server did not start: \(collected)")
+            }
+            self.port = port
+        } else {
+            port = fixedPort!
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline, !Self.accepts(port: port) { usleep(100_000) }
+            guard Self.accepts(port: port) else {
+                process.terminate()
+                throw TmuxError(message: "nothing listens on 127.0.0.1:\(port) (is localstripe installed? scripts/test.sh installs it)")
+            }
+        }
+        BackgroundServer.all.append(self)
+    }
+
+    nonisolated(unsafe) static var all: [BackgroundServer] = []
+
+    static func accepts(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    /// A port nothing listens on (for "connection refused").
+    public static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        var bound = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &bound) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: bound.sin_port))
+    }
+
+    deinit { process.terminate() }
+}
+
+extension TestSupport {
+    /// localstripe (a stateful fake Stripe server) on a loopback port, started once per test process.
+    public static let localstripe: Result<BackgroundServer, TmuxError> = {
+        let port = BackgroundServer.freePort()
+        let script = "from aiohttp import web; import localstripe.server as s; web.run_app(s.app, host='127.0.0.1', port=\(port), print=None)"
+        do {
+            let server = try BackgroundServer(arguments: ["python3", "-c", script], portFromOutput: false, fixedPort: port)
+            atexit { BackgroundServer.all.forEach { $0.process.terminate() } }
+            return .success(server)
+        } catch let error as TmuxError {
+            return .failure(error)
+        } catch {
+            return .failure(TmuxError(message: "\(error)"))
+        }
+    }()
+
+    /// A fresh Braintree simulator (each test gets its own state).
+    public static func braintreeSimulator() throws -> BackgroundServer {
+        let server = try BackgroundServer(arguments: ["python3", packageRoot + "/Tests/Simulators/braintree_simulator.py", "--port", "0"],
+                                          portFromOutput: true, fixedPort: nil)
+        atexit { BackgroundServer.all.forEach { $0.process.terminate() } }
+        return server
+    }
+
+    /// Sends a JSON body to a loopback URL (control endpoints of the simulators).
+    @discardableResult
+    public static func postJSON(_ url: String, _ json: String) throws -> String {
+        let result = try run("/usr/bin/env", ["curl", "-s", "-X", "POST", "-H", "Content-Type: application/json", "--data", json, url])
+        return result.stdout
+    }
+
+    public static func getText(_ url: String) throws -> String {
+        try run("/usr/bin/env", ["curl", "-s", url]).stdout
+    }
+}

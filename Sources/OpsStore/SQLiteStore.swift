@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import OpsCore
 
 /// Popsa's data in one SQLite file: WAL, a busy timeout, foreign keys, versioned migrations.
@@ -36,6 +37,14 @@ public final class SQLiteStore: Sendable {
         config.prepareDatabase { db in
             // Synchronous NORMAL is durable against process crashes in WAL mode, which is what refunds need.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Persistent WAL: the -wal and -shm files stay when a process closes the database. Otherwise the last
+            // process to close deletes them while another is opening, which fails that open (SQLITE_IOERR), and
+            // many consoles open and close one database all day.
+            if !db.configuration.readonly {
+                var flag: CInt = 1
+                let code = withUnsafeMutablePointer(to: &flag) { sqlite3_file_control(db.sqliteConnection, nil, SQLITE_FCNTL_PERSIST_WAL, $0) }
+                guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code)) }
+            }
         }
         let pool: DatabasePool
         do {

@@ -77,7 +77,8 @@ extension AppState {
             case .failure(let e): dialog.step = .done(.failed(e.message), e.message)
             }
             overlay = .refund(dialog)
-            return []
+            // Show the money where it is now, behind the dialog.
+            return reloadCurrent()
         case .reconciled(let report):
             message = StatusMessage("Reconciled \(report.examined) refund\(report.examined == 1 ? "" : "s") left unfinished: \(report.succeeded) succeeded, \(report.failed) failed, \(report.stillUnknown) still unknown",
                                     report.stillUnknown > 0 ? .warning : .ok)

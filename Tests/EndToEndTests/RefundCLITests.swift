@@ -1,0 +1,110 @@
+import Foundation
+import OpsTestSupport
+import Testing
+
+/// Refunds through the real binary: crashes at every step, restarts, two processes at once, a live Braintree
+/// facade against the simulator.
+@Suite struct RefundCLITests {
+    static let now = TestSupport.now
+    static let later = "2026-11-27T09:10:00Z"   // past the creator's lease, when a reconciler may take over
+
+    func sql(_ db: String, _ query: String) throws -> String {
+        try TestSupport.run("/usr/bin/sqlite3", [db, query]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func order(_ db: String, _ condition: String) throws -> (id: String, amount: String, transaction: String) {
+        let row = try sql(db, """
+            SELECT o.id, printf('%d.%02d', o.total_amount / 100, o.total_amount % 100), pay.provider_transaction_id
+            FROM orders o JOIN payments pay ON pay.order_id = o.id
+            WHERE o.currency = 'GBP' AND o.status = 'paid' AND \(condition) ORDER BY o.id LIMIT 1
+            """).split(separator: "|").map(String.init)
+        return (row[0], row[1], row[2])
+    }
+
+    @Test(arguments: ["after-reserve", "after-gateway", "after-record"])
+    func killedAtAnyStepAndRestartedThereIsExactlyOneRefund(point: String) throws {
+        let db = TestSupport.fixtureCopy()
+        let target = try order(db, "pay.provider = 'stripe' AND pay.status = 'settled'")
+        let killed = try TestSupport.popsaOps(["refund", target.id, "--amount", "1.50", "--reason", "damaged", "--yes", "--db", db,
+                                               "--now", Self.now], environment: ["POPSA_OPS_TEST_FAULT": point])
+        #expect(killed.status == 86, "\(killed.stderr)")
+        let reconciled = try TestSupport.popsaOps(["reconcile", "--db", db, "--now", Self.later])
+        #expect(reconciled.status == 0, "\(reconciled.stdout)\(reconciled.stderr)")
+        #expect(try sql(db, "SELECT count(*) FROM refunds WHERE order_id = '\(target.id)' AND status = 'succeeded'") == "1")
+        #expect(try sql(db, "SELECT count(*) FROM refunds WHERE order_id = '\(target.id)' AND status != 'succeeded'") == "0")
+        #expect(try sql(db, "SELECT count(*) FROM sandbox_refunds WHERE transaction_id = '\(target.transaction)'") == "1")
+        #expect(try sql(db, "SELECT status FROM orders WHERE id = '\(target.id)'") == "partially_refunded")
+        let verify = try TestSupport.popsaOps(["audit", "verify", "--db", db])
+        #expect(verify.status == 0, "\(verify.stderr)")
+    }
+
+    @Test func twoProcessesRefundingTheRemainderAtOnceSucceedExactlyOnce() throws {
+        let db = TestSupport.fixtureCopy()
+        let target = try order(db, "pay.provider = 'braintree' AND pay.status = 'settled'")
+        let config = TestSupport.temporaryDirectory() + "/config.toml"
+        try """
+            [operators]
+            default_role = "supervisor"
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        // Two batches of processes, started together, each refunding the whole remainder.
+        let processes = (0..<8).map { _ -> Process in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: TestSupport.binary)
+            p.arguments = ["refund", target.id, "--amount", target.amount, "--reason", "duplicate", "--yes", "--db", db,
+                           "--config", config, "--now", Self.now]
+            p.environment = ["HOME": TestSupport.isolatedHome, "USER": "tester", "LANG": "C.UTF-8"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            return p
+        }
+        for p in processes { try p.run() }
+        for p in processes { p.waitUntilExit() }
+        let statuses = processes.map(\.terminationStatus)
+        #expect(statuses.filter { $0 == 0 }.count == 1, "\(statuses)")
+        #expect(statuses.allSatisfy { $0 == 0 || $0 == 1 }, "\(statuses)")
+        #expect(try sql(db, "SELECT count(*) FROM refunds WHERE order_id = '\(target.id)' AND status = 'succeeded'") == "1")
+        #expect(try sql(db, "SELECT count(*) FROM sandbox_refunds WHERE transaction_id = '\(target.transaction)'") == "1")
+        #expect(try sql(db, "SELECT status FROM orders WHERE id = '\(target.id)'") == "refunded")
+    }
+
+    @Test func liveBraintreeThroughTheSimulatorKilledAfterTheGatewayCommitted() throws {
+        let simulator = try TestSupport.braintreeSimulator()
+        let base = "http://127.0.0.1:\(simulator.port)"
+        let db = TestSupport.fixtureCopy()
+        let target = try order(db, "pay.provider = 'braintree' AND pay.status = 'settled'")
+        try TestSupport.postJSON(base + "/_control/transactions",
+                                 #"{"id":"\#(target.transaction)","amount":"\#(target.amount)","currency":"GBP","status":"SETTLED"}"#)
+        let config = TestSupport.temporaryDirectory() + "/live.toml"
+        try """
+            [operators]
+            default_role = "supervisor"
+            [payments]
+            mode = "live"
+            [payments.stripe]
+            api_base = "http://127.0.0.1:1"
+            [payments.braintree]
+            endpoint = "\(base)/graphql"
+            merchant_id = "popsa_gbp"
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let secrets = ["STRIPE_SECRET_KEY": "sk_test_x", "BRAINTREE_PUBLIC_KEY": "public_key", "BRAINTREE_PRIVATE_KEY": "private_key"]
+        var environment = secrets
+        environment["POPSA_OPS_TEST_FAULT"] = "after-gateway"
+        let killed = try TestSupport.popsaOps(["refund", target.id, "--amount", "2.00", "--reason", "damaged", "--yes", "--db", db,
+                                               "--config", config, "--now", Self.now], environment: environment)
+        #expect(killed.status == 86, "\(killed.stderr)")
+        // A 5xx after committing on the next attempt too: the outcome is unknown, exit 75.
+        try TestSupport.postJSON(base + "/_control/faults", #"{"faults":[{"kind":"status","code":500,"after_commit":true}]}"#)
+        let unknown = try TestSupport.popsaOps(["refund", target.id, "--amount", "3.00", "--reason", "damaged", "--yes", "--db", db,
+                                                "--config", config, "--now", Self.now], environment: secrets)
+        #expect(unknown.status == 75, "\(unknown.stdout)\(unknown.stderr)")
+        #expect(unknown.stdout.contains("Outcome not known yet"))
+        let reconciled = try TestSupport.popsaOps(["reconcile", "--db", db, "--config", config, "--now", Self.later], environment: secrets)
+        #expect(reconciled.status == 0, "\(reconciled.stdout)\(reconciled.stderr)")
+        let state = try TestSupport.getText(base + "/_control/state")
+        let refunds = state.components(separatedBy: "\"legacyId\": \"rf").count - 1
+        #expect(refunds == 2, "\(state)")
+        #expect(try sql(db, "SELECT group_concat(amount || ':' || status, ',') FROM (SELECT amount, status FROM refunds WHERE order_id = '\(target.id)' ORDER BY amount)") == "200:succeeded,300:succeeded")
+        // Secrets never reach the output.
+        #expect(!(killed.stdout + killed.stderr + unknown.stdout + unknown.stderr + reconciled.stdout).contains("private_key"))
+    }
+}

@@ -1,0 +1,254 @@
+import Foundation
+import GRDB
+import OpsCore
+import OpsEngine
+@testable import OpsPayments
+@testable import OpsStore
+import OpsTestSupport
+import Testing
+
+/// A gateway that does what the wrapped one does, then reports a failure: the gateway committed, the answer was lost.
+struct LosesAnswers: PaymentGateway {
+    let base: any PaymentGateway
+    var provider: PaymentProvider { base.provider }
+    var idempotencyWindow: Int64 { base.idempotencyWindow }
+    func createTransaction(amount: Money, idempotencyKey: String, orderID: String) async throws(GatewayError) -> GatewayTransaction {
+        try await base.createTransaction(amount: amount, idempotencyKey: idempotencyKey, orderID: orderID)
+    }
+    func refund(_ request: GatewayRefundRequest) async throws(GatewayError) -> GatewayRefund {
+        _ = try await base.refund(request)
+        throw .outcomeUnknown("read timeout")
+    }
+    func void(transactionID: String, idempotencyKey: String) async throws(GatewayError) -> GatewayTransaction {
+        try await base.void(transactionID: transactionID, idempotencyKey: idempotencyKey)
+    }
+    func fetchTransaction(id: String) async throws(GatewayError) -> GatewayTransaction { try await base.fetchTransaction(id: id) }
+}
+
+struct RefundFixture {
+    let store: SQLiteStore
+    let path: String
+    static let now = TestSupport.nowTimestamp
+    static let agent = OperatorIdentity(name: "alice", sshClient: "10.1.2.3", role: .agent)
+    static let supervisor = OperatorIdentity(name: "sam", sshClient: nil, role: .supervisor)
+    static let policy = RefundPolicy(agentLimits: [.gbp: 25_000, .jpy: 5_000, .eur: 30_000], retypeThreshold: [.gbp: 10_000])
+
+    init() throws {
+        path = TestSupport.fixtureCopy()
+        store = try SQLiteStore.open(path: path)
+    }
+
+    func service(clock: EngineClock = .frozen(RefundFixture.now), wrap: (any PaymentGateway) -> any PaymentGateway = { $0 }) -> RefundService {
+        let gateways: [PaymentProvider: any PaymentGateway] = [
+            .stripe: wrap(SandboxGateway(provider: .stripe, ledger: store, clock: clock.now)),
+            .braintree: wrap(SandboxGateway(provider: .braintree, ledger: store, clock: clock.now)),
+        ]
+        return RefundService(store: store, gateways: gateways, policy: Self.policy, clock: clock)
+    }
+
+    func order(_ condition: String) throws -> String {
+        try store.pool.read { db in
+            try String.fetchOne(db, sql: """
+                SELECT o.id FROM orders o JOIN payments pay ON pay.order_id = o.id WHERE \(condition) ORDER BY o.id LIMIT 1
+                """)!
+        }
+    }
+
+    func count(_ sql: String) throws -> Int { try store.pool.read { db in try Int.fetchOne(db, sql: sql)! } }
+}
+
+@Suite struct RefundServiceTests {
+    @Test(arguments: [
+        ("12.345", "\"12.345\": GBP has 2 decimal places at most"), ("-5", "\"-5\" is negative: enter a positive amount"),
+        ("0", "enter an amount greater than zero"), ("abc", "\"abc\" is not an amount: use digits with an optional decimal point, like 12.50"),
+        ("1e3", "\"1e3\" is not an amount: use digits with an optional decimal point, like 12.50"),
+        ("100000", "GBP 100,000.00 is more than the"), ("", "enter an amount"),
+    ])
+    func badAmountsAreRefusedBeforeAnythingIsSent(text: String, message: String) async throws {
+        let f = try RefundFixture()
+        let order = try f.order("o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled'")
+        await #expect {
+            _ = try await f.service().plan(orderID: order, amountText: text, reason: .damaged, note: "", operator: RefundFixture.agent)
+        } throws: { error in
+            (error as? RefundRefusal)?.description.hasPrefix(message) == true
+        }
+        #expect(try f.count("SELECT count(*) FROM refunds WHERE operator = 'alice'") == 0)
+    }
+
+    @Test func zeroDecimalCurrenciesRefuseFractions() async throws {
+        let f = try RefundFixture()
+        let order = try f.order("o.currency = 'JPY' AND o.status = 'paid' AND pay.status = 'settled'")
+        await #expect(throws: RefundRefusal.badAmount("\"12.5\": JPY has no minor unit, enter a whole amount")) {
+            try await f.service().plan(orderID: order, amountText: "12.5", reason: .damaged, note: "", operator: RefundFixture.agent)
+        }
+    }
+
+    @Test func rolesLimitsAndNotesAreEnforced() async throws {
+        let f = try RefundFixture()
+        let order = try f.order("o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND o.total_amount > 300")
+        let viewer = OperatorIdentity(name: "vic", sshClient: nil, role: .viewer)
+        await #expect(throws: RefundRefusal.self) {
+            try await f.service().plan(orderID: order, amountText: "1", reason: .damaged, note: "", operator: viewer)
+        }
+        await #expect(throws: RefundRefusal.noteRequired) {
+            try await f.service().plan(orderID: order, amountText: "1", reason: .other, note: "  ", operator: RefundFixture.agent)
+        }
+        let big = RefundPolicy(agentLimits: [.gbp: 100], retypeThreshold: [:])
+        let strict = RefundService(store: f.store, gateways: [:], policy: big, clock: .frozen(RefundFixture.now))
+        await #expect(throws: RefundRefusal.overLimit("GBP 2.00 is over your limit of GBP 1.00 per refund: a supervisor must refund this")) {
+            try await strict.plan(orderID: order, amountText: "2", reason: .damaged, note: "", operator: RefundFixture.agent)
+        }
+        _ = try await strict.plan(orderID: order, amountText: "2", reason: .damaged, note: "", operator: RefundFixture.supervisor)
+    }
+
+    @Test func partialRefundsMoveTheOrderStatusWithTheMoney() async throws {
+        let f = try RefundFixture()
+        let order = try f.order("o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND pay.provider = 'stripe'")
+        let service = f.service()
+        let total = try f.count("SELECT total_amount FROM orders WHERE id = '\(order)'")
+        let first = try await service.execute(try await service.plan(orderID: order, amountText: "1.00", reason: .damaged, note: "",
+                                                                     operator: RefundFixture.agent), operator: RefundFixture.agent)
+        #expect(first.outcome == .succeeded)
+        #expect(try f.count("SELECT count(*) FROM orders WHERE id = '\(order)' AND status = 'partially_refunded'") == 1)
+        let rest = Money(minorUnits: Int64(total - 100), currency: .gbp).decimalString
+        let second = try await service.execute(try await service.plan(orderID: order, amountText: rest, reason: .damaged, note: "",
+                                                                      operator: RefundFixture.supervisor), operator: RefundFixture.supervisor)
+        #expect(second.outcome == .succeeded)
+        #expect(try f.count("SELECT count(*) FROM orders WHERE id = '\(order)' AND status = 'refunded'") == 1)
+        await #expect(throws: RefundRefusal.nothingToRefund("nothing is left to refund on this payment")) {
+            try await service.plan(orderID: order, amountText: "0.01", reason: .damaged, note: "", operator: RefundFixture.agent)
+        }
+    }
+
+    @Test func braintreeBeforeSettlementIsAFullVoidOnly() async throws {
+        let f = try RefundFixture()
+        let order = try f.order("pay.provider = 'braintree' AND pay.status = 'submitted_for_settlement' AND o.status = 'paid'")
+        let service = f.service()
+        await #expect {
+            try await service.plan(orderID: order, amountText: "0.01", reason: .damaged, note: "", operator: RefundFixture.supervisor)
+        } throws: { ($0 as? RefundRefusal)?.description.contains("91506") == true }
+        let total = try f.count("SELECT total_amount FROM orders WHERE id = '\(order)'")
+        let currency = try Currency(code: try await f.store.pool.read { db in try String.fetchOne(db, sql: "SELECT currency FROM orders WHERE id = ?", arguments: [order])! })
+        let plan = try await service.plan(orderID: order, amountText: Money(minorUnits: Int64(total), currency: currency).decimalString,
+                                          reason: .duplicate, note: "", operator: RefundFixture.supervisor)
+        #expect(plan.isVoid)
+        let result = try await service.execute(plan, operator: RefundFixture.supervisor)
+        #expect(result.outcome == .succeeded && result.refund.isVoid)
+        #expect(try f.count("SELECT count(*) FROM payments WHERE order_id = '\(order)' AND status = 'voided'") == 1)
+    }
+
+    @Test func concurrentRefundsOfTheRemainderSucceedExactlyOnce() async throws {
+        let f = try RefundFixture()
+        let order = try f.order("o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND pay.provider = 'stripe'")
+        let total = try f.count("SELECT total_amount FROM orders WHERE id = '\(order)'")
+        let amount = Money(minorUnits: Int64(total), currency: .gbp).decimalString
+        let service = f.service()
+        let outcomes = await withTaskGroup(of: String.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    do {
+                        let plan = try await service.plan(orderID: order, amountText: amount, reason: .damaged, note: "", operator: RefundFixture.supervisor)
+                        let result = try await service.execute(plan, operator: RefundFixture.supervisor)
+                        return result.outcome == .succeeded ? "ok" : "failed"
+                    } catch { return "refused" }
+                }
+            }
+            return await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == "ok" }.count == 1)
+        #expect(try f.count("SELECT count(*) FROM refunds WHERE order_id = '\(order)' AND status = 'succeeded'") == 1)
+        #expect(try f.count("SELECT count(*) FROM sandbox_refunds WHERE transaction_id = (SELECT provider_transaction_id FROM payments WHERE order_id = '\(order)')") == 1)
+    }
+
+    @Test func aLostAnswerIsReconciledWithTheSameKeyExactlyOnce() async throws {
+        let f = try RefundFixture()
+        let order = try f.order("o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled'")
+        let lossy = f.service { LosesAnswers(base: $0) }
+        let plan = try await lossy.plan(orderID: order, amountText: "2.50", reason: .lostInDelivery, note: "", operator: RefundFixture.agent)
+        let result = try await lossy.execute(plan, operator: RefundFixture.agent)
+        guard case .unknown = result.outcome else { Issue.record("\(result.outcome)"); return }
+        // The money is held while unknown: nothing more than what is left can be reserved.
+        let held = try await f.service().context(orderID: order).balances.first!.inFlight
+        #expect(held == 250)
+        // A later reconciler (after the creator's lease) re-sends the same key and records the one refund.
+        let later = EngineClock.frozen(RefundFixture.now.adding(seconds: 600))
+        let report = try await f.service(clock: later).reconcile(operator: RefundFixture.agent)
+        #expect(report.examined == 1 && report.succeeded == 1)
+        #expect(try f.count("SELECT count(*) FROM sandbox_refunds WHERE intent_id = '\(result.refund.id)'") == 1)
+        #expect(try f.count("SELECT count(*) FROM refunds WHERE id = '\(result.refund.id)' AND status = 'succeeded'") == 1)
+        let again = try await f.service(clock: later).reconcile(operator: RefundFixture.agent)
+        #expect(again.examined == 0)
+    }
+
+    @Test func pastTheKeysWindowTheRefundIsFoundByIntentID() async throws {
+        let f = try RefundFixture()
+        let order = try f.order("o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND pay.provider = 'stripe'")
+        let lossy = f.service { LosesAnswers(base: $0) }
+        let plan = try await lossy.plan(orderID: order, amountText: "3.00", reason: .damaged, note: "", operator: RefundFixture.agent)
+        let result = try await lossy.execute(plan, operator: RefundFixture.agent)
+        let twoDaysLater = EngineClock.frozen(RefundFixture.now.adding(seconds: 2 * 86_400))
+        let report = try await f.service(clock: twoDaysLater).reconcile(operator: RefundFixture.agent)
+        #expect(report.succeeded == 1)
+        #expect(report.lines.first?.contains("found") == true)
+        #expect(try f.count("SELECT count(*) FROM sandbox_refunds WHERE intent_id = '\(result.refund.id)'") == 1)
+    }
+
+    @Test func aRefusalReleasesTheReservation() async throws {
+        let f = try RefundFixture()
+        let order = try f.order("o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND pay.provider = 'stripe'")
+        // The gateway has refunded it all already (say, from its own dashboard): the sandbox refuses.
+        let txn = try await f.store.pool.read { db in try String.fetchOne(db, sql: "SELECT provider_transaction_id FROM payments WHERE order_id = ?", arguments: [order])! }
+        let total = try f.count("SELECT total_amount FROM orders WHERE id = '\(order)'")
+        try await f.store.pool.write { db in
+            try db.execute(sql: "INSERT INTO sandbox_refunds VALUES ('re_outside', 'stripe', ?, ?, 'GBP', 0, 'k-outside', 'f', NULL, 0)",
+                           arguments: [txn, total])
+        }
+        let service = f.service()
+        let result = try await service.execute(try await service.plan(orderID: order, amountText: "1", reason: .damaged, note: "",
+                                                                      operator: RefundFixture.agent), operator: RefundFixture.agent)
+        guard case .failed(let message) = result.outcome else { Issue.record("\(result.outcome)"); return }
+        #expect(message.contains("charge_already_refunded"))
+        #expect(try await service.context(orderID: order).balances.first!.inFlight == 0)
+    }
+}
+
+@Suite struct AuditChainTests {
+    func logWithEntries() async throws -> RefundFixture {
+        let f = try RefundFixture()
+        for i in 1...5 {
+            try await f.store.appendAudit(AuditRecord(at: RefundFixture.now.adding(seconds: Int64(i)), operatorName: "alice", sshClient: "",
+                                                      action: "refund.requested", target: "order ord_\(i)",
+                                                      amount: Money(minorUnits: Int64(i * 100), currency: .gbp), result: "ok"))
+        }
+        #expect(try await f.store.verifyAudit() == .intact(entries: 5))
+        return f
+    }
+
+    @Test func anEditedEntryIsNamed() async throws {
+        let f = try await logWithEntries()
+        try await f.store.pool.write { db in try db.execute(sql: "UPDATE audit_log SET amount = 1 WHERE seq = 3") }
+        #expect(try await f.store.verifyAudit() == .broken(sequence: 3, problem: "its contents were edited (the hash does not match)"))
+    }
+
+    @Test func aDeletedEntryIsNamed() async throws {
+        let f = try await logWithEntries()
+        try await f.store.pool.write { db in try db.execute(sql: "DELETE FROM audit_log WHERE seq = 2") }
+        guard case .broken(let sequence, _) = try await f.store.verifyAudit() else { Issue.record("intact"); return }
+        #expect(sequence == 3)
+    }
+
+    @Test func reorderedEntriesAreNamed() async throws {
+        let f = try await logWithEntries()
+        try await f.store.pool.write { db in
+            try db.execute(sql: "UPDATE audit_log SET seq = -2 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 4; UPDATE audit_log SET seq = 4 WHERE seq = -2")
+        }
+        guard case .broken(let sequence, _) = try await f.store.verifyAudit() else { Issue.record("intact"); return }
+        #expect(sequence == 2)
+    }
+
+    @Test func aDeletedTailIsNamed() async throws {
+        let f = try await logWithEntries()
+        try await f.store.pool.write { db in try db.execute(sql: "DELETE FROM audit_log WHERE seq = 5") }
+        #expect(try await f.store.verifyAudit() == .broken(sequence: 5, problem: "the log ends at entry 4 but its head records entry 5: newer entries were deleted"))
+    }
+}

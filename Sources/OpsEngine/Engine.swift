@@ -1,6 +1,7 @@
 import Foundation
 import Metrics
 import OpsCore
+import OpsMetrics
 
 /// The time the engine's rules count from: the system clock, or a frozen `--now` for reproducible output.
 public struct EngineClock: Sendable {
@@ -30,6 +31,17 @@ public struct SearchResult: Hashable, Sendable {
     }
 }
 
+/// What the metrics dashboard shows.
+public struct DashboardData: Hashable, Sendable {
+    public var business: BusinessSnapshot
+    public var engine: EngineSnapshot
+
+    public init(business: BusinessSnapshot, engine: EngineSnapshot) {
+        self.business = business
+        self.engine = engine
+    }
+}
+
 /// An order with the answer to "why has it not arrived?".
 public struct OrderView: Hashable, Sendable {
     public var detail: OrderDetail
@@ -50,12 +62,15 @@ public struct OrderView: Hashable, Sendable {
 /// let engine = Engine(store: store, clock: .system)
 /// let found = try await engine.search("ord_8x2k…")
 /// ```
+/// What the engine reads: the queries, and the dashboard's rollups.
+public typealias EngineStore = QueryStore & DashboardStore
+
 public final class Engine: Sendable {
-    public let store: any QueryStore
+    public let store: any EngineStore
     public let clock: EngineClock
     public let stuckThreshold: Int64
 
-    public init(store: any QueryStore, clock: EngineClock = .system,
+    public init(store: any EngineStore, clock: EngineClock = .system,
                 stuckThreshold: Int64 = OrderDiagnosis.defaultStuckThreshold) {
         self.store = store
         self.clock = clock
@@ -125,6 +140,14 @@ public final class Engine: Sendable {
     }
 
     public func changeToken() async throws -> Int64 { try await store.changeToken() }
+
+    /// The dashboard: business numbers from the store's rollups, engine numbers from the metrics registry.
+    public func dashboard(window: MetricsWindow) async throws -> DashboardData {
+        try await timed("dashboard") {
+            let business = try await store.businessSnapshot(window: window, now: clock.now(), stuckThreshold: stuckThreshold)
+            return DashboardData(business: business, engine: OpsMetrics.shared.snapshot(window: window))
+        }
+    }
 
     private func timed<T>(_ name: String, _ body: () async throws -> T) async throws -> T {
         let start = ContinuousClock.now

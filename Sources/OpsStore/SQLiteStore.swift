@@ -46,12 +46,20 @@ public final class SQLiteStore: Sendable {
                 guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code)) }
             }
         }
-        let pool: DatabasePool
-        do {
-            pool = try DatabasePool(path: path, configuration: config)
-        } catch let error as DatabaseError {
-            throw StoreError.cannotOpen(path: path, reason: (error.message ?? "\(error.resultCode)") + " (\(error.extendedResultCode))")
+        var opened: DatabasePool?
+        // Another program (an operator's sqlite3 shell) closing the file as we open it can delete the WAL files
+        // under us: SQLite reports an I/O error. Opening again a moment later succeeds.
+        for attempt in 1...5 {
+            do {
+                opened = try DatabasePool(path: path, configuration: config)
+                break
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_IOERR && attempt < 5 {
+                usleep(UInt32(20_000 * attempt))
+            } catch let error as DatabaseError {
+                throw StoreError.cannotOpen(path: path, reason: (error.message ?? "\(error.resultCode)") + " (\(error.extendedResultCode))")
+            }
         }
+        let pool = opened!
         try pool.read { db in
             // A file that is not a SQLite database fails here with SQLITE_NOTADB.
             _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpsCore
+import OpsMetrics
 
 @main
 struct PopsaOps: AsyncParsableCommand {
@@ -14,13 +15,16 @@ struct PopsaOps: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ConsoleCommand.self, HeadlessCommand.self, SeedCommand.self, ImportCommand.self, QueryCommand.self,
-            RefundCommand.self, ReconcileCommand.self, AuditCommand.self, ConfigCommand.self, BenchCommand.self,
+            RefundCommand.self, ReconcileCommand.self, AuditCommand.self, MetricsCommand.self, ServeMetricsCommand.self,
+            SimulateCommand.self, ConfigCommand.self, BenchCommand.self,
         ],
         defaultSubcommand: ConsoleCommand.self
     )
 
     /// Runs a command, mapping failures to their exit codes: 1 not found or refused, 64 usage, 65 bad data.
     static func main() async {
+        // Every command records into the same registry: the dashboard and `metrics` read it.
+        OpsMetrics.shared.bootstrap()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -8,7 +8,7 @@ import Testing
     let now = TestSupport.now
 
     func sql(_ query: String) throws -> String {
-        try TestSupport.run("/usr/bin/sqlite3", [db, query]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try TestSupport.sql(db, query)
     }
 
     func query(_ args: [String]) throws -> TestSupport.Output {

@@ -9,7 +9,7 @@ import Testing
     static let later = "2026-11-27T09:10:00Z"   // past the creator's lease, when a reconciler may take over
 
     func sql(_ db: String, _ query: String) throws -> String {
-        try TestSupport.run("/usr/bin/sqlite3", [db, query]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try TestSupport.sql(db, query)
     }
 
     func order(_ db: String, _ condition: String) throws -> (id: String, amount: String, transaction: String) {

@@ -9,8 +9,7 @@ public enum ConsoleScripts {
     public static let placeholders: [String: String] = {
         let db = TestSupport.fixtureDatabase
         func sql(_ query: String) -> String {
-            let out = try! TestSupport.run("/usr/bin/sqlite3", [db, query]).stdout
-            return out.trimmingCharacters(in: .whitespacesAndNewlines)
+            try! TestSupport.sql(db, query)
         }
         let cutoff = Int(TestSupport.nowTimestamp.seconds) - 72 * 3600
         return [

@@ -127,6 +127,16 @@ public enum TestSupport {
                       status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f))
     }
 
+    /// Runs one SQL query with the sqlite3 shell and returns its output, trimmed. The shell's connection keeps the
+    /// WAL files when it closes (like popsa-ops does): otherwise, being the last connection to close, it deletes
+    /// them while another test's process is opening the same database.
+    public static func sql(_ database: String, _ query: String) throws -> String {
+        let result = try run("/usr/bin/sqlite3", ["-cmd", ".filectrl persist_wal 1", database, query])
+        // `.filectrl` prints the flag's value first.
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
+        return lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// Compares `actual` with `Tests/Golden/<name>`; with `UPDATE_GOLDEN=1`, writes it instead.
     public static func assertGolden(_ actual: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
         let path = packageRoot + "/Tests/Golden/" + name

@@ -21,6 +21,7 @@ enum CommandMode {
         Spec(name: "search", aliases: ["s", "find"], usage: ":search TEXT", arguments: []),
         Spec(name: "home", aliases: [], usage: ":home", arguments: []),
         Spec(name: "audit", aliases: [], usage: ":audit", arguments: []),
+        Spec(name: "metrics", aliases: ["dashboard"], usage: ":metrics", arguments: []),
         Spec(name: "refund", aliases: [], usage: ":refund (on an order)", arguments: []),
         Spec(name: "refresh", aliases: ["reload"], usage: ":refresh", arguments: []),
         Spec(name: "help", aliases: ["h"], usage: ":help", arguments: []),
@@ -63,7 +64,7 @@ enum CommandMode {
     /// What a command line asks for.
     enum Command: Equatable {
         case go(Destination)
-        case home, refresh, help, quit, audit, refund
+        case home, refresh, help, quit, audit, refund, metrics
     }
 
     static func parse(_ line: String, stuckThreshold: Int64) throws(ParseError) -> Command {
@@ -114,6 +115,7 @@ enum CommandMode {
             return .go(.printJobs(query))
         case "home": return .home
         case "audit": return .audit
+        case "metrics": return .metrics
         case "refund": return .refund
         case "refresh": return .refresh
         case "help": return .help

@@ -155,6 +155,8 @@ public final class EffectRunner: Sendable {
             guard let service = env.refunds, env.identity.role != .viewer,
                   let report = try? await service.reconcile(operator: env.identity), report.examined > 0 else { return nil }
             return .reconciled(report)
+        case .loadDashboard(let window, let request):
+            return .dashboardLoaded(request: request, await run { try await engine.dashboard(window: window) })
         case .loadAudit(let request):
             guard let store = env.audit else { return .auditLoaded(request: request, .failure(EffectError("no audit log"))) }
             return .auditLoaded(request: request, await run {

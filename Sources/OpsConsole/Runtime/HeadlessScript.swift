@@ -135,7 +135,7 @@ public struct HeadlessRunner {
             case .wait, .sleep:
                 if case .sleep(let ms) = command { usleep(useconds_t(min(ms, 600_000) * 1000)) }
                 // A wait also checks the store for changes made elsewhere, as the live console does each second.
-                console.dispatch(.tick(clock()))
+                console.dispatch(.tick(clock(), monotonicMilliseconds: 0, due: true))
                 if !console.settle(timeout: waitTimeout) {
                     errors("\(script.file):\(line): wait timed out after \(waitTimeout) with \(console.pendingEffects) engine calls still running")
                     return .failed

@@ -16,6 +16,7 @@ public struct InteractiveLoop {
         console.dispatch(.resize(backend.size))
         console.start()
         var lastFrame: Buffer?
+        let loopStart = ContinuousClock.now
         var nextTick = ContinuousClock.now + tickInterval
         while true {
             if let signal = stopRequested() { return signal }
@@ -40,7 +41,9 @@ public struct InteractiveLoop {
             console.applyResults()
             if ContinuousClock.now >= nextTick {
                 nextTick = ContinuousClock.now + tickInterval
-                console.dispatch(.tick(clock()))
+                let monotonic = ContinuousClock.now - loopStart
+                console.dispatch(.tick(clock(), monotonicMilliseconds: monotonic.components.seconds * 1000
+                                           + monotonic.components.attoseconds / 1_000_000_000_000_000))
             }
         }
     }

@@ -55,6 +55,10 @@ public struct AppState: Sendable {
     public var stuckThreshold: Int64
     /// Refund limits and confirmation thresholds, for the refund dialog's checks as the operator types.
     public var policy = RefundPolicy()
+    /// How often the dashboard refreshes.
+    public var refreshMilliseconds: Int64 = 2000
+    /// Monotonic time of the last tick, for refresh intervals (the wall clock may be frozen with --now).
+    public var monotonicMilliseconds: Int64 = 0
 
     /// Navigation: the last screen is shown.
     public var stack: [Screen]
@@ -121,10 +125,12 @@ public enum Screen: Sendable {
     case orders(OrdersListScreen)
     case printJobs(PrintJobsListScreen)
     case audit(AuditScreen)
+    case metrics(MetricsScreen)
 
     public var kind: ScreenKind {
         switch self {
         case .audit: .audit
+        case .metrics: .metrics
         case .search: .search
         case .customer: .customer
         case .order: .order
@@ -144,6 +150,7 @@ public enum Screen: Sendable {
         case .orders(let s): "Orders" + (s.status.map { ": \($0.label)" } ?? "")
         case .printJobs(let s): s.title
         case .audit: "Audit log"
+        case .metrics: "Metrics"
         }
     }
 }

@@ -6,8 +6,9 @@ import OpsTUI
 public enum Action: Sendable {
     case key(Key)
     case resize(Size)
-    /// The clock moved (interactive mode, about once a second).
-    case tick(Timestamp)
+    /// The clock moved (interactive mode, about once a second). `monotonicMilliseconds` times refreshes; `due`
+    /// forces them (headless `wait`).
+    case tick(Timestamp, monotonicMilliseconds: Int64 = 0, due: Bool = false)
     case searched(request: Int, Result<SearchResult, EffectError>)
     case customerLoaded(request: Int, Result<Customer360, EffectError>)
     case orderLoaded(request: Int, Result<OrderView, EffectError>)
@@ -20,6 +21,7 @@ public enum Action: Sendable {
     case refundFinished(request: Int, Result<RefundResult, EffectError>)
     case reconciled(ReconcileReport)
     case auditLoaded(request: Int, Result<AuditPage, EffectError>)
+    case dashboardLoaded(request: Int, Result<DashboardData, EffectError>)
     /// An effect that had nothing to report (every effect answers exactly once, so the console can count them).
     case none
 }
@@ -49,6 +51,7 @@ public enum Effect: Sendable, Hashable {
     /// Finish refunds left pending or unknown (at start-up).
     case reconcile
     case loadAudit(request: Int)
+    case loadDashboard(MetricsWindow, request: Int)
 }
 
 /// The audit log's newest entries and whether the chain is intact.

@@ -11,6 +11,7 @@ public enum Destination: Sendable, Hashable {
     case printJobs(PrintJobQuery)
     case search(String)
     case audit
+    case metrics
 
     /// The screen for an identifier a ticket carried.
     public static func resolved(_ r: ResolvedIdentifier) -> Destination {
@@ -50,6 +51,12 @@ extension AppState {
         case .audit:
             stack.append(.audit(AuditScreen(request: request)))
             return [.loadAudit(request: request)]
+        case .metrics:
+            if case .metrics = current { return [] }
+            var screen = MetricsScreen(request: request, monotonic: monotonicMilliseconds)
+            let effects = screen.refresh(state: &self)
+            stack.append(.metrics(screen))
+            return effects
         case .search(let text):
             stack = [stack[0]]
             guard case .search(var screen) = stack[0] else { return [] }
@@ -99,6 +106,10 @@ extension AppState {
             s.request = request
             stack[index] = .audit(s)
             return [.loadAudit(request: request)]
+        case .metrics(var s):
+            let effects = s.refresh(state: &self)
+            stack[index] = .metrics(s)
+            return effects
         }
     }
 

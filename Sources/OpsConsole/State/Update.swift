@@ -11,13 +11,24 @@ extension AppState {
         case .resize(let size):
             self.size = size
             return []
-        case .tick(let time):
+        case .tick(let time, let monotonic, let due):
             if !clockFrozen { now = time }
-            return [.checkChanges]
+            if monotonic > 0 { monotonicMilliseconds = monotonic }
+            var effects: [Effect] = [.checkChanges]
+            let index = stack.count - 1
+            if case .metrics(var screen) = stack[index] {
+                effects += screen.tick(state: &self, due: due)
+                stack[index] = .metrics(screen)
+            }
+            return effects
         case .changeToken(let token):
             defer { changeToken = token }
-            // Another process (or this one) committed: reload what is shown, keeping cursor and typing.
-            if let previous = changeToken, previous != token { return reloadCurrent() }
+            // Another process (or this one) committed: reload what is shown, keeping cursor and typing. The
+            // dashboard keeps its own refresh interval.
+            if let previous = changeToken, previous != token {
+                if case .metrics = current { return [] }
+                return reloadCurrent()
+            }
             return []
         case .key(let key):
             return handleKey(key)
@@ -83,6 +94,18 @@ extension AppState {
             message = StatusMessage("Reconciled \(report.examined) refund\(report.examined == 1 ? "" : "s") left unfinished: \(report.succeeded) succeeded, \(report.failed) failed, \(report.stillUnknown) still unknown",
                                     report.stillUnknown > 0 ? .warning : .ok)
             return reloadCurrent()
+        case .dashboardLoaded(let request, let result):
+            for i in stack.indices {
+                if case .metrics(var s) = stack[i], s.request == request {
+                    s.refreshing = false
+                    switch result {
+                    case .success(let d): s.data = .loaded(d)
+                    case .failure(let e): s.data = s.data.value == nil ? .failed(e.message) : s.data
+                    }
+                    stack[i] = .metrics(s)
+                }
+            }
+            return []
         case .auditLoaded(let request, let result):
             for i in stack.indices {
                 if case .audit(var s) = stack[i], s.request == request {
@@ -150,8 +173,7 @@ extension AppState {
             overlay = .command(CommandLineState())
             return []
         case .metrics:
-            message = StatusMessage("The metrics dashboard is not available yet", .warning)
-            return []
+            return open(.metrics)
         case .audit:
             return open(.audit)
         case .refund:
@@ -192,6 +214,10 @@ extension AppState {
             case .audit(var s):
                 if command == .back { return state.popLater() }
                 defer { screen = .audit(s) }
+                return s.handle(command, state: &state)
+            case .metrics(var s):
+                if command == .back { return state.popLater() }
+                defer { screen = .metrics(s) }
                 return s.handle(command, state: &state)
             }
         }
@@ -294,6 +320,8 @@ extension AppState {
                     return []
                 case .audit:
                     return open(.audit)
+                case .metrics:
+                    return open(.metrics)
                 case .refund:
                     return openRefundDialog()
                 case .quit:

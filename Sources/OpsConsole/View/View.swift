@@ -19,6 +19,7 @@ extension AppState {
         case .orders(let s): s.render(into: &buffer, state: self)
         case .printJobs(let s): s.render(into: &buffer, state: self)
         case .audit(let s): s.render(into: &buffer, state: self)
+        case .metrics(let s): s.render(into: &buffer, state: self)
         }
         renderStatusBar(into: &buffer, busy: busy)
         switch overlay {
@@ -104,7 +105,7 @@ extension AppState {
         case .audit(let s):
             let count = s.data.value?.0.count ?? 0
             return count > 0 ? "\(s.table.selected + 1)/\(count)" : nil
-        case .order, .printJob:
+        case .order, .printJob, .metrics:
             return nil
         }
     }
@@ -137,6 +138,7 @@ extension AppState {
         case .orders: [.nextTab, .prevTab, .open, .filter]
         case .printJobs: [.nextTab, .prevTab, .partner, .open, .filter]
         case .audit: [.open]
+        case .metrics: [.pause, .window, .refresh]
         default: []
         }
         let sections: [(String, [HelpOverlay.Entry])] = [

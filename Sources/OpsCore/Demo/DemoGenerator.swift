@@ -8,6 +8,8 @@ public struct DemoCustomer: Sendable {
     public var printJobs: [PrintJob] = []
     public var events: [PrintJobEvent] = []
     public var refunds: [Refund] = []
+
+    public init(user: User) { self.user = user }
 }
 
 /// Generates a realistic, deterministic demo data set: the same `seed` and `now` give the same data on every
@@ -44,7 +46,8 @@ public struct DemoGenerator: Sendable {
         String(locale.prefix { $0 != "-" })
     }
 
-    public func customer(_ index: Int) -> DemoCustomer {
+    /// Customer `index`; with `signedUpAt`, a brand-new one (the traffic simulator's signups).
+    public func customer(_ index: Int, signedUpAt: Timestamp? = nil) -> DemoCustomer {
         var random = DemoRandom(seed: seed, stream: 1, index: UInt64(index))
         let country = random.weighted(Self.countryWeights)
         let name = DemoCatalog.name(language: Self.language(of: country.locale), random: &random)
@@ -53,7 +56,7 @@ public struct DemoGenerator: Sendable {
         let ageFraction = Double(random.below(1_000_000)) / 1_000_000
         let age = random.chance(30) ? random.within64(600...(2 * 86_400))
             : Int64(Double(history) * (1 - ageFraction.squareRoot()))
-        let signup = now.adding(seconds: -max(60, age))
+        let signup = signedUpAt ?? now.adding(seconds: -max(60, age))
         let status: AccountStatus = random.weighted([(.active, 970), (.locked, 20), (.deleted, 10)])
         let user = User(
             id: DemoID.make("usr_", index: UInt64(index), salt: seed &+ 1),
@@ -79,7 +82,8 @@ public struct DemoGenerator: Sendable {
         case .calendar: (13, 12)
         }
         let span = max(3600, now.seconds - customer.user.createdAt.seconds)
-        let created = customer.user.createdAt.adding(seconds: random.within64(0...(span * 9 / 10)))
+        let created = max(customer.user.createdAt,
+                          min(now.adding(seconds: -30), customer.user.createdAt.adding(seconds: random.within64(0...(span * 9 / 10)))))
         let print = Print(id: DemoID.make("prt_", index: globalIndex, salt: seed &+ 2), userID: customer.user.id,
                           product: product, title: random.pick(DemoCatalog.titles[product]!), pageCount: pages,
                           photoCount: photoCount, createdAt: created,
@@ -107,7 +111,13 @@ public struct DemoGenerator: Sendable {
 
     private func addOrder(to customer: inout DemoCustomer, print: Print, missingPhotos: Int, country: Country,
                           index: UInt64, random: inout DemoRandom) {
-        let created = min(now.adding(seconds: -30), print.updatedAt.adding(seconds: random.within64(600...(3 * 86_400))))
+        var created = print.updatedAt.adding(seconds: random.within64(600...(3 * 86_400)))
+        if created > now.adding(seconds: -30) {
+            // Would be in the future: the customer ordered at some point since designing it.
+            let span = max(60, now.seconds - 30 - print.updatedAt.seconds)
+            created = print.updatedAt.adding(seconds: random.within64(0...span))
+        }
+        created = max(print.createdAt, min(now.adding(seconds: -30), created))
         let currency = country.currency
         let quantity = print.product == .loosePrints ? print.pageCount : random.weighted([(1, 85), (2, 12), (3, 3)])
         let unit = DemoCatalog.price(pence: DemoCatalog.basePence(print.product, pages: print.pageCount), in: currency)
@@ -198,7 +208,7 @@ public struct DemoGenerator: Sendable {
                              index: UInt64, random: inout DemoRandom) {
         let partner = random.pick(DemoCatalog.partners(for: country.code))
         let jobID = DemoID.make("job_", index: index, salt: seed &+ 11)
-        let created = order.createdAt.adding(seconds: random.within64(60...1800))
+        let created = min(now, order.createdAt.adding(seconds: random.within64(60...1800)))
         var status = PrintJobStatus.queued
         var at = created
         var events = [PrintJobEvent(jobID: jobID, sequence: 1, at: created, status: .queued,

@@ -53,7 +53,7 @@ public enum Seeder {
             var writer = try RecordWriter(db, upsert: false)
             let generator = DemoGenerator(seed: seed, now: now)
             let waited = try ChunkPipeline.run(total: users, chunkSize: chunkSize, generate: { range in
-                range.map(generator.customer)
+                range.map { generator.customer($0) }
             }, consume: { customers, done in
                 for customer in customers {
                     try writer.write(customer)
@@ -67,6 +67,9 @@ public enum Seeder {
             var phaseStart = ContinuousClock.now
             try deferred.restore(db)
             report.mark("indexes", since: phaseStart)
+            phaseStart = ContinuousClock.now
+            try Rollups.rebuild(db, now: now)
+            report.mark("dashboard rollups", since: phaseStart)
             phaseStart = ContinuousClock.now
             try db.execute(sql: "INSERT INTO users_fts(users_fts) VALUES('rebuild')")
             report.mark("full-text index", since: phaseStart)

@@ -134,6 +134,17 @@ public struct Buffer: Hashable, Sendable {
         return Rect(x: x0, y: y0, width: x1 - x0, height: y1 - y0)
     }
 
+    /// Copies `source`'s rows from `sourceY` into `rect` of this buffer (a scrolled view of a taller page).
+    public mutating func blit(_ source: Buffer, sourceY: Int, to rect: Rect) {
+        for row in 0..<rect.height {
+            let sy = sourceY + row
+            guard sy >= 0, sy < source.size.height, rect.y + row < size.height else { continue }
+            for column in 0..<min(rect.width, source.size.width) where rect.x + column < size.width {
+                cells[(rect.y + row) * size.width + rect.x + column] = source.cells[sy * source.size.width + column]
+            }
+        }
+    }
+
     /// The screen as text: one line per row, trailing spaces trimmed (as `tmux capture-pane -p` shows it).
     public var plainText: String {
         lines.joined(separator: "\n")

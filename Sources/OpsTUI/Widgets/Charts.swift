@@ -3,10 +3,15 @@ public enum Sparkline {
     static let blocks: [Character] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
     static let ascii: [Character] = [" ", ".", ".", "-", "-", "=", "=", "#", "#"]
 
-    /// The characters for `values` scaled to `maximum` (default: the largest value), the last `width` values.
+    /// The characters for `values` scaled to `maximum` (default: the largest value). More values than columns
+    /// are summed in equal groups, so the whole series always shows.
     public static func line(_ values: [Int64], width: Int, maximum: Int64? = nil, asciiOnly: Bool = false) -> String {
         let glyphs = asciiOnly ? ascii : blocks
-        let shown = values.suffix(max(0, width))
+        var shown = values
+        if width > 0, values.count > width {
+            let group = (values.count + width - 1) / width
+            shown = stride(from: 0, to: values.count, by: group).map { values[$0..<min(values.count, $0 + group)].reduce(0, +) }
+        }
         let top = max(1, maximum ?? shown.max() ?? 1)
         var out = String(repeating: " ", count: max(0, width - shown.count))
         for value in shown {

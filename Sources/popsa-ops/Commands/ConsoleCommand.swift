@@ -29,7 +29,9 @@ struct ConsoleCommand: ParsableCommand {
         if !backend.supportsUnicode { state.theme.asciiOnly = true }
         let core = Console(state: state, environment: setup.environment, waker: waker)
         let frozen = console.time.isFrozen ? console.time.timestamp : nil
-        let signal = InteractiveLoop().run(console: core, backend: backend, waker: waker, clock: {
+        var loop = InteractiveLoop()
+        loop.tickInterval = .milliseconds(min(1000, setup.config.refreshMilliseconds))
+        let signal = loop.run(console: core, backend: backend, waker: waker, clock: {
             frozen ?? Timestamp(seconds: Int64(Date().timeIntervalSince1970))
         }, stopRequested: { StopSignals.received })
         backend.shutdown()

@@ -53,6 +53,7 @@ struct ConsoleSetup {
         var state = AppState(size: size, theme: .builtIn, keymap: config.keymap, session: session, now: now,
                              clockFrozen: options.time.isFrozen, stuckThreshold: config.stuckThreshold)
         state.policy = config.policy
+        state.refreshMilliseconds = config.refreshMilliseconds
         self.state = state
     }
 

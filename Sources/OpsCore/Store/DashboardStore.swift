@@ -1,0 +1,121 @@
+/// The dashboard's time windows.
+public enum MetricsWindow: String, CaseIterable, Sendable, Hashable {
+    case fifteenMinutes = "15m", hour = "1h", day = "24h", week = "7d"
+
+    public var seconds: Int64 {
+        switch self {
+        case .fifteenMinutes: 900
+        case .hour: 3600
+        case .day: 86_400
+        case .week: 7 * 86_400
+        }
+    }
+
+    /// Minute buckets for the short windows, hour buckets for the long ones.
+    public var bucketSeconds: Int64 { seconds <= 3600 ? 60 : 3600 }
+
+    public var next: MetricsWindow {
+        let all = MetricsWindow.allCases
+        return all[(all.firstIndex(of: self)! + 1) % all.count]
+    }
+}
+
+/// Business numbers over a window, from the store's rollups.
+public struct BusinessSnapshot: Hashable, Sendable {
+    public var window: MetricsWindow
+    /// When the numbers were read.
+    public var at: Timestamp
+    /// The first bucket's start; buckets are `window.bucketSeconds` long, oldest first.
+    public var start: Timestamp
+    public var orders: [Int64]
+    /// Revenue per bucket, in minor units, for the currencies with the most revenue in the window.
+    public var revenue: [(Currency, [Int64])]
+    public var signups: [Int64]
+    public var uploads: [Int64]
+    public var missingPhotos: Int64
+    public var jobsByStatus: [(PrintJobStatus, Int64)]
+    /// Jobs still in progress, by partner.
+    public var jobsInProgressByPartner: [(String, Int64)]
+    public var stuckJobs: Int64
+    public var stuckThreshold: Int64
+    public var refundCount: Int64
+    public var refundedByCurrency: [(Currency, Int64)]
+    public var refundsByReason: [(RefundReason, Int64)]
+
+    public init(window: MetricsWindow, at: Timestamp, start: Timestamp, orders: [Int64], revenue: [(Currency, [Int64])],
+                signups: [Int64], uploads: [Int64], missingPhotos: Int64, jobsByStatus: [(PrintJobStatus, Int64)],
+                jobsInProgressByPartner: [(String, Int64)], stuckJobs: Int64, stuckThreshold: Int64, refundCount: Int64,
+                refundedByCurrency: [(Currency, Int64)], refundsByReason: [(RefundReason, Int64)]) {
+        self.window = window
+        self.at = at
+        self.start = start
+        self.orders = orders
+        self.revenue = revenue
+        self.signups = signups
+        self.uploads = uploads
+        self.missingPhotos = missingPhotos
+        self.jobsByStatus = jobsByStatus
+        self.jobsInProgressByPartner = jobsInProgressByPartner
+        self.stuckJobs = stuckJobs
+        self.stuckThreshold = stuckThreshold
+        self.refundCount = refundCount
+        self.refundedByCurrency = refundedByCurrency
+        self.refundsByReason = refundsByReason
+    }
+
+    public static func == (a: BusinessSnapshot, b: BusinessSnapshot) -> Bool {
+        a.window == b.window && a.at == b.at && a.orders == b.orders && a.signups == b.signups && a.uploads == b.uploads
+            && a.missingPhotos == b.missingPhotos && a.stuckJobs == b.stuckJobs && a.refundCount == b.refundCount
+            && a.revenue.map(\.0) == b.revenue.map(\.0) && a.revenue.map(\.1) == b.revenue.map(\.1)
+            && a.jobsByStatus.map(\.1) == b.jobsByStatus.map(\.1)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(window)
+        hasher.combine(at)
+        hasher.combine(orders)
+    }
+}
+
+/// Running totals for the Prometheus exposition.
+public struct BusinessTotals: Hashable, Sendable {
+    public var ordersByStatus: [OrderStatus: Int64]
+    public var jobsByPartnerAndStatus: [String: [PrintJobStatus: Int64]]
+    public var stuckByPartner: [String: Int64]
+    public var missingPhotos: Int64
+    public var refundedByCurrency: [Currency: (count: Int64, amount: Int64)]
+
+    public init(ordersByStatus: [OrderStatus: Int64], jobsByPartnerAndStatus: [String: [PrintJobStatus: Int64]],
+                stuckByPartner: [String: Int64], missingPhotos: Int64, refundedByCurrency: [Currency: (count: Int64, amount: Int64)]) {
+        self.ordersByStatus = ordersByStatus
+        self.jobsByPartnerAndStatus = jobsByPartnerAndStatus
+        self.stuckByPartner = stuckByPartner
+        self.missingPhotos = missingPhotos
+        self.refundedByCurrency = refundedByCurrency
+    }
+
+    public static func == (a: BusinessTotals, b: BusinessTotals) -> Bool {
+        a.ordersByStatus == b.ordersByStatus && a.jobsByPartnerAndStatus == b.jobsByPartnerAndStatus
+            && a.stuckByPartner == b.stuckByPartner && a.missingPhotos == b.missingPhotos
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(missingPhotos) }
+}
+
+/// The dashboard's reads.
+public protocol DashboardStore: Sendable {
+    func businessSnapshot(window: MetricsWindow, now: Timestamp, stuckThreshold: Int64) async throws -> BusinessSnapshot
+    func businessTotals(now: Timestamp, stuckThreshold: Int64) async throws -> BusinessTotals
+}
+
+/// What the traffic simulator writes: live platform activity.
+public protocol TrafficStore: Sendable {
+    /// Customers in the store (the simulator numbers its new ones after them).
+    func customerCount() async throws -> Int
+    /// Writes new customers with their prints, orders, payments and print jobs.
+    func insert(_ customers: [DemoCustomer]) async throws
+    /// Marks up to `limit` missing photos uploaded at `now`. Returns how many.
+    func uploadMissingPhotos(limit: Int, now: Timestamp) async throws -> Int
+    /// Moves up to `limit` print jobs in progress one step on, with a partner event at `now`. Returns how many.
+    func advancePrintJobs(limit: Int, now: Timestamp, seed: UInt64) async throws -> Int
+}

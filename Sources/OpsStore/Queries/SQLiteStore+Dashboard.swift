@@ -1,0 +1,97 @@
+import GRDB
+import OpsCore
+
+extension SQLiteStore: DashboardStore {
+    public func businessSnapshot(window: MetricsWindow, now: Timestamp, stuckThreshold: Int64) async throws -> BusinessSnapshot {
+        try readNow { db in try Self.businessSnapshot(db, window: window, now: now, stuckThreshold: stuckThreshold) }
+    }
+
+    static func businessSnapshot(_ db: Database, window: MetricsWindow, now: Timestamp, stuckThreshold: Int64) throws -> BusinessSnapshot {
+        let size = window.bucketSeconds
+        let count = Int(window.seconds / size)
+        // The last bucket is the one `now` falls in.
+        let lastBucket = now.seconds / size * size
+        let firstBucket = lastBucket - Int64(count - 1) * size
+        let table = size == 60 ? "activity_minute" : "activity_hour"
+        func series(_ kind: String) throws -> [String: (counts: [Int64], amounts: [Int64])] {
+            var out: [String: (counts: [Int64], amounts: [Int64])] = [:]
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+                SELECT key, bucket, count, amount FROM \(table) WHERE kind = ? AND bucket BETWEEN ? AND ?
+                """), arguments: [kind, firstBucket, lastBucket])
+            while let row = try rows.next() {
+                let key: String = row[0]
+                let bucket: Int64 = row[1]
+                let index = Int((bucket - firstBucket) / size)
+                guard index >= 0 && index < count else { continue }
+                var entry = out[key] ?? (Array(repeating: 0, count: count), Array(repeating: 0, count: count))
+                entry.counts[index] += row[2]
+                entry.amounts[index] += row[3]
+                out[key] = entry
+            }
+            return out
+        }
+        func total(_ s: [String: (counts: [Int64], amounts: [Int64])]) -> [Int64] {
+            var sum = Array(repeating: Int64(0), count: count)
+            for (_, v) in s { for i in 0..<count { sum[i] += v.counts[i] } }
+            return sum
+        }
+        let orders = try series("order")
+        let revenue = orders.compactMap { key, value -> (Currency, [Int64])? in
+            guard let currency = try? Currency(code: key) else { return nil }
+            return (currency, value.amounts)
+        }.sorted { $0.1.reduce(0, +) > $1.1.reduce(0, +) || ($0.1.reduce(0, +) == $1.1.reduce(0, +) && $0.0 < $1.0) }
+        let refunds = try series("refund")
+        let reasons = try series("refund_reason")
+        var jobsByStatus: [PrintJobStatus: Int64] = [:]
+        var inProgressByPartner: [String: Int64] = [:]
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT partner, status, n FROM job_counts WHERE n != 0")) {
+            guard let status = PrintJobStatus(rawValue: row[1]) else { continue }
+            let n: Int64 = row[2]
+            jobsByStatus[status, default: 0] += n
+            if !status.isTerminal { inProgressByPartner[row[0], default: 0] += n }
+        }
+        let stuck = try Int64.fetchOne(db.cachedStatement(sql: """
+            SELECT count(*) FROM print_jobs WHERE status IN \(Schema.inProgressJobStatuses) AND updated_at < ?
+            """), arguments: [now.seconds - stuckThreshold]) ?? 0
+        let missing = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM counters WHERE name = 'missing_photos'")) ?? 0
+        return BusinessSnapshot(
+            window: window, at: now, start: Timestamp(seconds: firstBucket), orders: total(orders),
+            revenue: Array(revenue.prefix(4)), signups: total(try series("signup")), uploads: total(try series("upload")),
+            missingPhotos: missing,
+            jobsByStatus: PrintJobStatus.allCases.map { ($0, jobsByStatus[$0] ?? 0) },
+            jobsInProgressByPartner: inProgressByPartner.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) },
+            stuckJobs: stuck, stuckThreshold: stuckThreshold,
+            refundCount: total(refunds).reduce(0, +),
+            refundedByCurrency: refunds.compactMap { key, value in (try? Currency(code: key)).map { ($0, value.amounts.reduce(0, +)) } }
+                .sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) },
+            refundsByReason: reasons.compactMap { key, value in RefundReason(rawValue: key).map { ($0, value.counts.reduce(0, +)) } }
+                .sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0.rawValue < $1.0.rawValue) })
+    }
+
+    public func businessTotals(now: Timestamp, stuckThreshold: Int64) async throws -> BusinessTotals {
+        try readNow { db in
+            var orders: [OrderStatus: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, n FROM order_counts") {
+                if let status = OrderStatus(rawValue: row[0]) { orders[status] = row[1] }
+            }
+            var jobs: [String: [PrintJobStatus: Int64]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT partner, status, n FROM job_counts") {
+                if let status = PrintJobStatus(rawValue: row[1]) { jobs[row[0], default: [:]][status] = row[2] }
+            }
+            var stuck: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT partner, count(*) FROM print_jobs WHERE status IN \(Schema.inProgressJobStatuses) AND updated_at < ?
+                GROUP BY partner
+                """, arguments: [now.seconds - stuckThreshold]) {
+                stuck[row[0]] = row[1]
+            }
+            var refunded: [Currency: (count: Int64, amount: Int64)] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT key, sum(count), sum(amount) FROM activity_hour WHERE kind = 'refund' GROUP BY key") {
+                if let currency = try? Currency(code: row[0]) { refunded[currency] = (row[1], row[2]) }
+            }
+            let missing = try Int64.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'missing_photos'") ?? 0
+            return BusinessTotals(ordersByStatus: orders, jobsByPartnerAndStatus: jobs, stuckByPartner: stuck, missingPhotos: missing,
+                                  refundedByCurrency: refunded)
+        }
+    }
+}

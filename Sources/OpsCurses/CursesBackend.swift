@@ -31,14 +31,19 @@ public final class CursesBackend: TerminalBackend {
     private let waker: Int32
     private let screen: OpaquePointer
     private var isShutDown = false
+    public private(set) var hungUp = false
     /// Where output goes when not to the terminal (benchmarks count its bytes).
     private let outputFile: UnsafeMutablePointer<FILE>?
 
     /// - Parameters:
     ///   - wakeFD: a file descriptor that becomes readable when another thread wants the input wait to end.
     ///   - output: draw into this file instead of the terminal (for benchmarks); the size is then `forcedSize`.
-    public init(wakeFD: Int32, output: UnsafeMutablePointer<FILE>? = nil, forcedSize: Size? = nil,
+    /// Where keys are read from; nil reads none (a benchmark drawing into a file).
+    private let inputFD: Int32?
+
+    public init(wakeFD: Int32, output: UnsafeMutablePointer<FILE>? = nil, forcedSize: Size? = nil, readsKeys: Bool = true,
                 environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        inputFD = readsKeys ? 0 : nil
         if output == nil, isatty(0) == 0 || isatty(1) == 0 { throw CursesError.notATerminal }
         // The user's locale decides what the terminal can show; without UTF-8, everything is drawn in ASCII.
         setlocale(LC_ALL, "")
@@ -106,8 +111,15 @@ public final class CursesBackend: TerminalBackend {
 
     public func waitForInput(timeoutMilliseconds: Int) -> [InputEvent] {
         guard !isShutDown else { return [] }
-        var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0), pollfd(fd: waker, events: Int16(POLLIN), revents: 0)]
+        var fds = [pollfd(fd: waker, events: Int16(POLLIN), revents: 0)]
+        if let inputFD { fds.append(pollfd(fd: inputFD, events: Int16(POLLIN), revents: 0)) }
         _ = poll(&fds, nfds_t(fds.count), Int32(timeoutMilliseconds))
+        guard inputFD != nil else { return [] }
+        if fds[1].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 {
+            // The terminal is gone (a dropped SSH connection whose SIGHUP never came): stop instead of spinning.
+            hungUp = true
+            return []
+        }
         var events: [InputEvent] = []
         // Read everything that is there: a paste or a fast typist must not cost a frame per key.
         while true {

@@ -98,3 +98,61 @@ import Testing
         }
     }
 }
+
+@Suite struct RollupTests {
+    func rows(_ store: SQLiteStore, _ table: String) throws -> [String] {
+        try store.pool.read { db in
+            let columns = try db.columns(in: table).map(\.name).joined(separator: " || '|' || ")
+            return try String.fetchAll(db, sql: "SELECT \(columns) FROM \(table) ORDER BY 1")
+        }
+    }
+
+    func all(_ store: SQLiteStore) throws -> [String] {
+        try ["activity_minute", "activity_hour", "job_counts", "order_counts", "counters"].flatMap { table in
+            try rows(store, table).map { "\(table): \($0)" }
+        }
+    }
+
+    @Test func theSeedCountsWhatARebuildFromTheTablesCounts() throws {
+        let path = TestSupport.temporaryDirectory() + "/r.sqlite"
+        _ = try Seeder.seed(path: path, users: 800, seed: 5, now: TestSupport.nowTimestamp)
+        let store = try SQLiteStore.open(path: path)
+        let seeded = try all(store)
+        try store.pool.write { db in try Rollups.rebuild(db, now: TestSupport.nowTimestamp) }
+        let rebuilt = try all(store)
+        #expect(seeded.count == rebuilt.count)
+        #expect(Set(seeded) == Set(rebuilt), "\(Set(seeded).symmetricDifference(Set(rebuilt)).sorted().prefix(5))")
+    }
+
+    @Test func triggersKeepRollupsInStepWithImportsAndUpdates() async throws {
+        let store = try SQLiteStore.open(path: TestSupport.fixtureCopy())
+        try await TrafficSimulatorDriver.drive(store)
+        let live = try all(store)
+        try await store.pool.write { db in try Rollups.rebuild(db, now: TestSupport.nowTimestamp) }
+        let rebuilt = try all(store)
+        // Minute buckets are only rebuilt for the last two days; everything else must agree exactly.
+        #expect(Set(live.filter { !$0.hasPrefix("activity_minute") }) == Set(rebuilt.filter { !$0.hasPrefix("activity_minute") }))
+    }
+}
+
+/// Writes traffic the way `simulate` does, without waiting on its clock.
+enum TrafficSimulatorDriver {
+    static func drive(_ store: SQLiteStore) async throws {
+        let now = TestSupport.nowTimestamp
+        let generator = DemoGenerator(seed: 11, now: now)
+        try await store.insert((0..<30).map { generator.customer(200_000_000 + $0, signedUpAt: now.adding(seconds: -3600)) })
+        _ = try await store.uploadMissingPhotos(limit: 20, now: now)
+        _ = try await store.advancePrintJobs(limit: 20, now: now, seed: 3)
+        // A refund succeeding moves the refund rollups and the order's status.
+        let order = try await store.pool.read { db in
+            try String.fetchOne(db, sql: "SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.status = 'paid' AND p.status = 'settled' LIMIT 1")!
+        }
+        let context = try await store.refundContext(orderID: order)!
+        let refund = try await store.reserveRefund(
+            RefundReservation(id: "ref_roll", orderID: order, paymentID: context.payments[0].id, amount: 100, reason: .damaged, note: "",
+                              idempotencyKey: "k_roll", operatorName: "t", now: now, leaseUntil: now),
+            audit: AuditRecord(at: now, operatorName: "t", sshClient: "", action: "refund.requested", target: order, result: "ok"))
+        _ = try await store.resolveRefund(id: refund.id, .succeeded(gatewayRefundID: "re_x", isVoid: false), now: now,
+                                          audit: AuditRecord(at: now, operatorName: "t", sshClient: "", action: "refund.succeeded", target: order, result: "ok"))
+    }
+}

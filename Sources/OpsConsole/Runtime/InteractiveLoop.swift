@@ -20,6 +20,7 @@ public struct InteractiveLoop {
         var nextTick = ContinuousClock.now + tickInterval
         while true {
             if let signal = stopRequested() { return signal }
+            if backend.hungUp { return SIGHUP }
             let frame = console.render()
             if frame != lastFrame {
                 backend.present(frame)

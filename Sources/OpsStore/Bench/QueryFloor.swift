@@ -70,6 +70,27 @@ extension SQLiteStore {
         }
     }
 
+    /// The floor of a dashboard refresh: the same statements over the rollups, raw.
+    public func floorDashboard(window: MetricsWindow, now: Timestamp, stuckThreshold: Int64) throws -> Int {
+        try pool.read { db in
+            let size = window.bucketSeconds
+            let last = now.seconds / size * size
+            let first = last - (window.seconds / size - 1) * size
+            let table = size == 60 ? "activity_minute" : "activity_hour"
+            var rows = 0
+            for kind in ["order", "refund", "refund_reason", "signup", "upload"] {
+                rows += try Self.stepAll(db, "SELECT key, bucket, count, amount FROM \(table) WHERE kind = ? AND bucket BETWEEN ? AND ?",
+                                         [kind, first, last])
+            }
+            rows += try Self.stepAll(db, "SELECT partner, status, n FROM job_counts WHERE n != 0", [])
+            rows += try Self.stepAll(db, """
+                SELECT count(*) FROM print_jobs WHERE status IN \(Schema.inProgressJobStatuses) AND updated_at < ?
+                """, [now.seconds - stuckThreshold])
+            rows += try Self.stepAll(db, "SELECT value FROM counters WHERE name = 'missing_photos'", [])
+            return rows
+        }
+    }
+
     /// Steps every row of a cached statement, touching nothing: SQLite's own cost.
     static func stepAll(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> Int {
         let statement = try db.cachedStatement(sql: sql)

@@ -13,6 +13,8 @@ extension SQLiteStore: TrafficStore {
         }
     }
 
+    /// Missing photos are about one in fifty, spread through the table: a scan finds `limit` of them after a few
+    /// thousand rows, so no index is kept for this (building one costs two seconds of every million-customer seed).
     public func uploadMissingPhotos(limit: Int, now: Timestamp) async throws -> Int {
         try writeImmediately { db in
             try db.execute(sql: """

@@ -52,13 +52,19 @@ public enum Seeder {
             try db.execute(sql: "BEGIN")
             var writer = try RecordWriter(db, upsert: false)
             let generator = DemoGenerator(seed: seed, now: now)
+            var rollups = RollupAccumulator(now: now)
             let waited = try ChunkPipeline.run(total: users, chunkSize: chunkSize, generate: { range in
-                range.map { generator.customer($0) }
-            }, consume: { customers, done in
-                for customer in customers {
+                // The chunk's rollups are counted here, on the generator's thread, not by scanning tables later.
+                let customers = range.map { generator.customer($0) }
+                var partial = RollupAccumulator(now: now)
+                for customer in customers { partial.add(customer) }
+                return (customers, partial)
+            }, consume: { chunk, done in
+                for customer in chunk.0 {
                     try writer.write(customer)
                     report.count(customer)
                 }
+                rollups.merge(chunk.1)
                 progress(done)
             })
             try db.execute(sql: "COMMIT")
@@ -68,7 +74,8 @@ public enum Seeder {
             try deferred.restore(db)
             report.mark("indexes", since: phaseStart)
             phaseStart = ContinuousClock.now
-            try Rollups.rebuild(db, now: now)
+            try db.execute(sql: "DELETE FROM activity_minute; DELETE FROM activity_hour; DELETE FROM job_counts; DELETE FROM order_counts; DELETE FROM counters")
+            try rollups.write(db)
             report.mark("dashboard rollups", since: phaseStart)
             phaseStart = ContinuousClock.now
             try db.execute(sql: "INSERT INTO users_fts(users_fts) VALUES('rebuild')")
@@ -155,13 +162,13 @@ struct SchemaObjects {
 enum ChunkPipeline {
     /// - Returns: how long the writer waited for the generator (zero when generating is the faster side).
     @discardableResult
-    static func run<Item: Sendable>(
+    static func run<Chunk: Sendable>(
         total: Int, chunkSize: Int,
-        generate: @escaping @Sendable (Range<Int>) -> [Item],
-        consume: ([Item], Int) throws -> Void
+        generate: @escaping @Sendable (Range<Int>) -> Chunk,
+        consume: (Chunk, Int) throws -> Void
     ) throws -> Duration {
         var waited = Duration.zero
-        let ready = Mutex<[Int: [Item]]>([:])
+        let ready = Mutex<[Int: Chunk]>([:])
         let filled = DispatchSemaphore(value: 0)
         let free = DispatchSemaphore(value: 3)
         let cancelled = Atomic<Bool>(false)

@@ -9,8 +9,6 @@ enum Schema {
         migrator.registerMigration("v2 refunds, sandbox ledger, audit head") { db in try createRefundSupport(db) }
         migrator.registerMigration("v3 dashboard rollups") { db in
             try db.execute(sql: Rollups.tables)
-            // The upload pipeline's backlog, found without scanning every photo.
-            try db.execute(sql: "CREATE INDEX photos_missing ON photos(print_id, position) WHERE status = 'missing'")
             // Backfill relative to the newest record, so an old database's recent activity lands in minute buckets.
             let latest = try Int64.fetchOne(db, sql: """
                 SELECT max(t) FROM (SELECT max(created_at) AS t FROM orders UNION ALL SELECT max(created_at) FROM users)

@@ -12,11 +12,11 @@ enum Rollups {
     static let tables = """
         CREATE TABLE activity_minute (
           kind TEXT NOT NULL, key TEXT NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL, amount INTEGER NOT NULL,
-          PRIMARY KEY (kind, key, bucket)
+          PRIMARY KEY (kind, bucket, key)
         ) WITHOUT ROWID;
         CREATE TABLE activity_hour (
           kind TEXT NOT NULL, key TEXT NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL, amount INTEGER NOT NULL,
-          PRIMARY KEY (kind, key, bucket)
+          PRIMARY KEY (kind, bucket, key)
         ) WITHOUT ROWID;
         CREATE TABLE job_counts (partner TEXT NOT NULL, status TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (partner, status)) WITHOUT ROWID;
         CREATE TABLE order_counts (status TEXT PRIMARY KEY NOT NULL, n INTEGER NOT NULL) WITHOUT ROWID;
@@ -27,9 +27,9 @@ enum Rollups {
     static func bump(_ kind: String, key: String, at: String, amount: String) -> String {
         """
         INSERT INTO activity_minute VALUES ('\(kind)', \(key), (\(at)) / 60 * 60, 1, \(amount))
-          ON CONFLICT(kind, key, bucket) DO UPDATE SET count = count + 1, amount = amount + excluded.amount;
+          ON CONFLICT(kind, bucket, key) DO UPDATE SET count = count + 1, amount = amount + excluded.amount;
         INSERT INTO activity_hour VALUES ('\(kind)', \(key), (\(at)) / 3600 * 3600, 1, \(amount))
-          ON CONFLICT(kind, key, bucket) DO UPDATE SET count = count + 1, amount = amount + excluded.amount;
+          ON CONFLICT(kind, bucket, key) DO UPDATE SET count = count + 1, amount = amount + excluded.amount;
         """
     }
 
@@ -89,10 +89,13 @@ enum Rollups {
         END;
         """
 
+    /// Where the activity tables' buckets start keeping minutes (two days before `now`).
+    static func minuteHorizon(_ now: Timestamp) -> Int64 { now.seconds - 2 * 86_400 }
+
     /// Recomputes every rollup from the tables (migration backfill, after a bulk load). Minute buckets only for the
     /// last two days before `now`: the 15-minute and one-hour windows never look further back.
     static func rebuild(_ db: Database, now: Timestamp) throws {
-        let since = now.seconds - 2 * 86_400
+        let since = minuteHorizon(now)
         try db.execute(sql: """
             DELETE FROM activity_minute; DELETE FROM activity_hour; DELETE FROM job_counts; DELETE FROM order_counts;
             DELETE FROM counters;

@@ -27,6 +27,9 @@ public protocol TerminalBackend: AnyObject {
     /// Waits up to `timeoutMilliseconds` for input (or for `wake()`), and returns what arrived.
     func waitForInput(timeoutMilliseconds: Int) -> [InputEvent]
 
+    /// The terminal went away (its connection closed) even if no SIGHUP arrived.
+    var hungUp: Bool { get }
+
     /// Restores the terminal. Safe to call more than once.
     func shutdown()
 }

@@ -48,8 +48,9 @@ struct BenchCommand: AsyncParsableCommand {
     var db: String = "/tmp/popsa-ops-bench.sqlite"
     @Option(help: "Customers to seed when the database is missing.") var users = 1_000_000
     @Option(help: "Queries of each kind.") var iterations = 2_000
-    @Option(help: ArgumentHelp("Groups to run (comma-separated): store, console.", valueName: "groups"))
-    var only: String = "store,console"
+    @Option(help: ArgumentHelp("Groups to run (comma-separated): store, console, dashboard.", valueName: "groups"))
+    var only: String = "store,console,dashboard"
+    @Option(help: "Seconds the idle-dashboard CPU measurement runs.") var idleSeconds = 20
     @OptionGroup var time: TimeOptions
 
     func run() async throws {
@@ -76,6 +77,9 @@ struct BenchCommand: AsyncParsableCommand {
             try await Task.detached {
                 try await Self.measureQueries(store: store, engine: engine, iterations: iterations)
             }.value
+        }
+        if groups.contains("dashboard") {
+            try await DashboardBench(store: store, engine: engine, now: time.timestamp, idleSeconds: idleSeconds).run()
         }
         if groups.contains("console") {
             let samples = try store.benchSamples(count: 300, seed: 11)

@@ -9,13 +9,16 @@ import Testing
     @Test(arguments: ["search", "chrome"], terms)
     func interactiveScreensEqualHeadlessSnapshots(script: String, term: String) throws {
         let size = "80x24"
-        let headless = try ConsoleScripts.run(script, size: size)
+        // The bare terminal gets the theme without colour; the colour terminal the default one.
+        let theme = term == "vt100" ? "mono" : "default"
+        let headless = try ConsoleScripts.run(script, size: size, extra: ["--theme", theme])
         #expect(headless.status == 0, "\(headless.stderr)")
         let expected = TestSupport.snapshots(headless.stdout)
         #expect(!expected.isEmpty)
 
         let session = try TmuxSession(
-            command: TestSupport.consoleCommand(term: term, arguments: ["--db", TestSupport.fixtureDatabase, "--now", TestSupport.now]),
+            command: TestSupport.consoleCommand(term: term, arguments: ["--db", TestSupport.fixtureDatabase, "--now", TestSupport.now,
+                                                                        "--theme", theme]),
             width: 80, height: 24)
         defer { session.close() }
         var snapshot = 0

@@ -22,6 +22,8 @@ enum CommandMode {
         Spec(name: "home", aliases: [], usage: ":home", arguments: []),
         Spec(name: "audit", aliases: [], usage: ":audit", arguments: []),
         Spec(name: "metrics", aliases: ["dashboard"], usage: ":metrics", arguments: []),
+        Spec(name: "theme", aliases: [], usage: ":theme NAME",
+             arguments: ["default", "light", "high-contrast", "solarized-dark", "mono", "colorblind"]),
         Spec(name: "refund", aliases: [], usage: ":refund (on an order)", arguments: []),
         Spec(name: "refresh", aliases: ["reload"], usage: ":refresh", arguments: []),
         Spec(name: "help", aliases: ["h"], usage: ":help", arguments: []),
@@ -65,6 +67,7 @@ enum CommandMode {
     enum Command: Equatable {
         case go(Destination)
         case home, refresh, help, quit, audit, refund, metrics
+        case theme(String)
     }
 
     static func parse(_ line: String, stuckThreshold: Int64) throws(ParseError) -> Command {
@@ -116,6 +119,7 @@ enum CommandMode {
         case "home": return .home
         case "audit": return .audit
         case "metrics": return .metrics
+        case "theme": return .theme(try one())
         case "refund": return .refund
         case "refresh": return .refresh
         case "help": return .help

@@ -59,6 +59,8 @@ public struct ConsoleEnvironment: Sendable {
     public var audit: (any RefundStore)?
     /// Who is at the keyboard, for refunds and the audit log.
     public var identity: OperatorIdentity
+    /// Where `:theme NAME` looks for themes.
+    public var themePaths: [String] = []
 
     public init(engine: Engine, refunds: RefundService? = nil, audit: (any RefundStore)? = nil,
                 identity: OperatorIdentity = OperatorIdentity(name: "unknown", sshClient: nil, role: .viewer)) {
@@ -155,6 +157,12 @@ public final class EffectRunner: Sendable {
             guard let service = env.refunds, env.identity.role != .viewer,
                   let report = try? await service.reconcile(operator: env.identity), report.examined > 0 else { return nil }
             return .reconciled(report)
+        case .loadTheme(let name):
+            do {
+                return .themeLoaded(name, .success(try ThemeLoader.load(name, searchPaths: env.themePaths)))
+            } catch {
+                return .themeLoaded(name, .failure(EffectError(error.description)))
+            }
         case .loadDashboard(let window, let request):
             return .dashboardLoaded(request: request, await run { try await engine.dashboard(window: window) })
         case .loadAudit(let request):

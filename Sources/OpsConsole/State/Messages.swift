@@ -22,6 +22,7 @@ public enum Action: Sendable {
     case reconciled(ReconcileReport)
     case auditLoaded(request: Int, Result<AuditPage, EffectError>)
     case dashboardLoaded(request: Int, Result<DashboardData, EffectError>)
+    case themeLoaded(String, Result<Theme, EffectError>)
     /// An effect that had nothing to report (every effect answers exactly once, so the console can count them).
     case none
 }
@@ -52,6 +53,7 @@ public enum Effect: Sendable, Hashable {
     case reconcile
     case loadAudit(request: Int)
     case loadDashboard(MetricsWindow, request: Int)
+    case loadTheme(String)
 }
 
 /// The audit log's newest entries and whether the chain is intact.

@@ -94,6 +94,17 @@ extension AppState {
             message = StatusMessage("Reconciled \(report.examined) refund\(report.examined == 1 ? "" : "s") left unfinished: \(report.succeeded) succeeded, \(report.failed) failed, \(report.stillUnknown) still unknown",
                                     report.stillUnknown > 0 ? .warning : .ok)
             return reloadCurrent()
+        case .themeLoaded(let name, let result):
+            switch result {
+            case .success(var theme):
+                // A terminal without UTF-8 keeps its ASCII charts and borders whatever the theme.
+                theme.asciiOnly = self.theme.asciiOnly
+                self.theme = theme
+                message = StatusMessage("Theme \(name)", .ok)
+            case .failure(let error):
+                message = StatusMessage("Theme not changed: \(error.message)", .error)
+            }
+            return []
         case .dashboardLoaded(let request, let result):
             for i in stack.indices {
                 if case .metrics(var s) = stack[i], s.request == request {
@@ -322,6 +333,8 @@ extension AppState {
                     return open(.audit)
                 case .metrics:
                     return open(.metrics)
+                case .theme(let name):
+                    return [.loadTheme(name)]
                 case .refund:
                     return openRefundDialog()
                 case .quit:

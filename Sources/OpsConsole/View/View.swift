@@ -5,7 +5,8 @@ extension AppState {
     /// Draws the whole console for this state. Pure: the same state gives the same buffer.
     /// - Parameter busy: engine work is in flight (a spinner shows in the status bar).
     public func render(busy: Bool = false) -> Buffer {
-        var buffer = Buffer(size: size)
+        // The theme's text style everywhere first: themes with their own background colour it all.
+        var buffer = Buffer(size: size, fill: Cell(" ", width: 1, style: theme[.text]))
         if isTooSmall {
             renderTooSmall(into: &buffer)
             return buffer

@@ -14,6 +14,8 @@ struct ConsoleOptions: ParsableArguments {
     @OptionGroup var time: TimeOptions
     @Flag(name: .customLong("read-only"), help: "Look, but change nothing: makes anyone a viewer.")
     var readOnly = false
+    @Option(help: ArgumentHelp("Theme name or file (default: the configuration's, else default).", valueName: "name|path"))
+    var theme: String?
 }
 
 /// Who runs the console: the Unix user, and the SSH client address when over SSH.
@@ -37,6 +39,7 @@ struct ConsoleSetup {
     let refunds: RefundService
     let state: AppState
     let identity: OperatorIdentity
+    let themePaths: [String]
 
     init(options: ConsoleOptions, size: Size) throws {
         config = try options.configuration.load()
@@ -50,7 +53,16 @@ struct ConsoleSetup {
         identity = PaymentsWiring.operatorIdentity(config, readOnly: options.readOnly)
         let session = Session(operatorName: identity.name, sshClient: identity.sshClient, role: identity.role,
                               databaseName: (store.path as NSString).lastPathComponent, readOnly: options.readOnly)
-        var state = AppState(size: size, theme: .builtIn, keymap: config.keymap, session: session, now: now,
+        themePaths = ThemeLoader.searchPaths()
+        let themeName = options.theme ?? config.themeName ?? "default"
+        let theme: Theme
+        do {
+            theme = try ThemeLoader.load(themeName, searchPaths: themePaths)
+        } catch {
+            // Before the terminal is touched: the message stays readable.
+            throw CommandFailure(message: error.description, code: .config)
+        }
+        var state = AppState(size: size, theme: theme, keymap: config.keymap, session: session, now: now,
                              clockFrozen: options.time.isFrozen, stuckThreshold: config.stuckThreshold)
         state.policy = config.policy
         state.refreshMilliseconds = config.refreshMilliseconds
@@ -58,6 +70,8 @@ struct ConsoleSetup {
     }
 
     var environment: ConsoleEnvironment {
-        ConsoleEnvironment(engine: engine, refunds: refunds, audit: store, identity: identity)
+        var environment = ConsoleEnvironment(engine: engine, refunds: refunds, audit: store, identity: identity)
+        environment.themePaths = themePaths
+        return environment
     }
 }

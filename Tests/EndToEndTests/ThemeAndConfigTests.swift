@@ -1,0 +1,139 @@
+import Foundation
+import OpsTestSupport
+import Testing
+
+@Suite struct ThemeTests {
+    static let bundled = ["default", "light", "high-contrast", "solarized-dark", "mono", "colorblind"]
+
+    @Test(arguments: bundled)
+    func everyBundledThemeRendersEveryScreen(theme: String) throws {
+        for script in ["search", "customer", "order", "stuck-job", "lists", "chrome"] {
+            let result = try ConsoleScripts.run(script, size: "100x30", extra: ["--theme", theme])
+            #expect(result.status == 0, "\(theme) \(script): \(result.stderr)")
+            #expect(TestSupport.snapshots(result.stdout).count >= 1)
+        }
+        let sample = try ConsoleScripts.run("theme-sample", size: "100x30", extra: ["--theme", theme])
+        #expect(sample.status == 0, "\(sample.stderr)")
+        TestSupport.assertGolden(sample.stdout, "themes/\(theme)-styles.txt")
+    }
+
+    @Test func monoUsesNoColourAndColourblindMarksEveryStatus() throws {
+        let mono = try ConsoleScripts.run("theme-sample", size: "100x30", extra: ["--theme", "mono"])
+        #expect(!mono.stdout.contains("fg="))
+        #expect(!mono.stdout.contains("bg="))
+        let safe = try ConsoleScripts.run("theme-sample", size: "100x30", extra: ["--theme", "colorblind"])
+        #expect(safe.stdout.contains("✓ "))
+    }
+
+    func writeTheme(_ text: String) throws -> String {
+        let path = TestSupport.temporaryDirectory() + "/broken.toml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test(arguments: [
+        ("name = \"x\"\n[styles\ntitle = { bold = true }\n", ":2: not valid TOML:"),
+        ("name = \"x\"\nflavour = \"mint\"\n", ":2: flavour: unknown key (expected one of: name, status_symbols, palette, styles)"),
+        ("[styles]\ntitle = { bold = true }\nsparkle = { fg = 3 }\n", ":3: styles.sparkle: unknown style (expected one of:"),
+        ("[palette]\naccent = \"#12345\"\n", ":2: palette.accent: \"#12345\" is not a colour (expected #rrggbb, 0 to 255, default, or a palette name)"),
+        ("[styles]\n\ntitle = { fg = 300 }\n", ":3: styles.title.fg: colour index 300 is out of range (0 to 255)"),
+        ("[styles]\ntitle = { fg = \"blurple\" }\n", ":2: styles.title.fg: \"blurple\" is not a colour"),
+        ("[styles]\ntitle = { bold = \"yes\" }\n", ":2: styles.title.bold: expected true or false, found a string"),
+        ("[styles]\ntitle = { blink = true }\n", ":2: styles.title.blink: unknown key (expected one of: fg, bg, bold, underline, reverse, dim, italic)"),
+    ])
+    func aBrokenThemeStopsStartUpWithFileLineAndKey(text: String, message: String) throws {
+        let path = try writeTheme(text)
+        let result = try TestSupport.popsaOps(["headless", "--db", TestSupport.fixtureDatabase, "--theme", path, "--script", "-"],
+                                              stdin: "snapshot\n")
+        #expect(result.status == 78, "\(result.stderr)")
+        #expect(result.stdout == "", "the console never started")
+        #expect(result.stderr.hasPrefix("popsa-ops: \(path)\(message)"), "\(result.stderr)")
+    }
+
+    @Test func aBrokenThemeOnALiveSwitchKeepsTheCurrentOne() throws {
+        let path = try writeTheme("[styles]\ntitle = { fg = \"blurple\" }\n")
+        let script = "key esc :\ntype theme \(path)\nkey enter\nwait\nexpect Theme not changed: \(path):2: styles.title.fg\nkey :\ntype theme mono\nkey enter\nwait\nexpect Theme mono\n"
+        let result = try TestSupport.popsaOps(["headless", "--db", TestSupport.fixtureDatabase, "--now", TestSupport.now, "--size", "120x30",
+                                               "--script", "-"], stdin: script)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let unknown = try TestSupport.popsaOps(["headless", "--db", TestSupport.fixtureDatabase, "--theme", "nosuch", "--script", "-"], stdin: "")
+        #expect(unknown.status == 78)
+        #expect(unknown.stderr.contains("theme: nosuch: no such theme (available: colorblind, default, high-contrast, light, mono, solarized-dark)"))
+    }
+}
+
+@Suite struct ConfigTests {
+    func write(_ text: String) throws -> String {
+        let path = TestSupport.temporaryDirectory() + "/config.toml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test(arguments: [
+        ("theme = \"mono\"\ncolour = \"blue\"\n", ":2: colour: unknown key (expected one of: database, theme, refresh, stuck_after, operators, refunds, payments, keys)"),
+        ("[operators]\ndefault_role = \"admin\"\n", ":2: operators.default_role: \"admin\" is not a role (expected viewer, agent or supervisor)"),
+        ("[operators.roles]\nalice = \"boss\"\n", ":2: operators.roles.alice: \"boss\" is not a role (expected viewer, agent or supervisor)"),
+        ("[refunds.agent_limits]\nGBP = 250\n", ":2: refunds.agent_limits.GBP: write amounts as strings in major units, e.g. GBP = \"250.00\" (found an integer)"),
+        ("[refunds.agent_limits]\nJPY = \"12.5\"\n", ":2: refunds.agent_limits.JPY: \"12.5\": JPY has no minor unit, enter a whole amount"),
+        ("[refunds.agent_limits]\nXXX = \"1\"\n", ":2: refunds.agent_limits.XXX: \"XXX\" is not an ISO 4217 currency code"),
+        ("[payments]\nmode = \"production\"\n", ":2: payments.mode: \"production\" is not a mode (expected sandbox or live)"),
+        ("[payments.stripe]\nsecret_key_env = \"sk_live_123 456\"\n", ":2: payments.stripe.secret_key_env: \"sk_live_123 456\" is not an environment variable name"),
+        ("[payments.stripe]\napi_base = \"http://api.stripe.com\"\n", ":2: payments.stripe.api_base: \"http://api.stripe.com\" must be an https:// URL"),
+        ("refresh = \"fast\"\n", ":1: refresh: \"fast\" is not a refresh interval"),
+        ("[keys.order]\nteleport = \"t\"\n", ":2: keys.order.teleport: unknown action"),
+        ("[keys.order]\nrefund = \"ctrl-1\"\n", ":2: keys.order.refund: \"ctrl-1\" is not a key name"),
+        ("[keys.global]\nhelp = \"q\"\n", ":2: keys.global.help: \"q\" is already bound to quit on global: the two conflict"),
+        ("[keys.kitchen]\nquit = \"q\"\n", ":1: keys.kitchen: unknown screen"),
+        ("[operators\n", ":1: not valid TOML:"),
+    ])
+    func aBrokenConfigurationIsNamedByFileLineAndKey(text: String, message: String) throws {
+        let path = try write(text)
+        let result = try TestSupport.popsaOps(["config", "check", "--config", path])
+        #expect(result.status == 78, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("popsa-ops: \(path)\(message)"), "\(result.stderr)")
+    }
+
+    @Test func configCheckPrintsTheEffectiveConfigurationWithSecretsMasked() throws {
+        let path = try write("""
+            theme = "light"
+            [operators.roles]
+            sam = "supervisor"
+            [payments]
+            mode = "live"
+            [payments.stripe]
+            secret_key_env = "POPSA_STRIPE"
+            """)
+        let result = try TestSupport.popsaOps(["config", "check", "--config", path], environment: ["POPSA_STRIPE": "sk_live_do_not_print"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("theme = \"light\""))
+        #expect(result.stdout.contains("sam = \"supervisor\""))
+        #expect(result.stdout.contains("secret_key_env = \"POPSA_STRIPE\"   # set, ****"))
+        #expect(result.stdout.contains("GBP = \"250.00\""), "built-in limits fill in what the file leaves out")
+        #expect(!result.stdout.contains("sk_live_do_not_print"))
+        // POPSA_OPS_CONFIG is used when --config is not given.
+        let viaEnv = try TestSupport.popsaOps(["config", "check"], environment: ["POPSA_OPS_CONFIG": path])
+        #expect(viaEnv.stdout.contains("from \(path)"))
+    }
+
+    @Test func keysRebindAndSwitchOffAndTheHelpShowsIt() throws {
+        let path = try write("""
+            [keys.global]
+            quit = ["x", "ctrl-q"]
+            [keys.order]
+            open-customer = "<disabled>"
+            """)
+        let script = """
+            key esc ?
+            expect x ctrl-q
+            key esc q
+            expect Find a customer
+            key x
+            """
+        let result = try TestSupport.popsaOps(["headless", "--db", TestSupport.fixtureDatabase, "--config", path, "--now", TestSupport.now,
+                                               "--size", "100x30", "--script", "-"], stdin: script)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let check = try TestSupport.popsaOps(["config", "check", "--config", path])
+        #expect(check.stdout.contains("quit = [\"ctrl-q\", \"x\"]"))
+        #expect(check.stdout.contains("# switched off here: c"))
+    }
+}

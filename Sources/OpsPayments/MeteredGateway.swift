@@ -1,3 +1,4 @@
+import Logging
 import Metrics
 import OpsCore
 import Synchronization
@@ -60,6 +61,7 @@ public final class CircuitBreaker: Sendable {
 public struct MeteredGateway: PaymentGateway {
     let base: any PaymentGateway
     public let breaker: CircuitBreaker
+    let log = Logger(label: "popsa-ops.gateway")
 
     public init(_ base: any PaymentGateway, breaker: CircuitBreaker = CircuitBreaker()) {
         self.base = base
@@ -92,6 +94,7 @@ public struct MeteredGateway: PaymentGateway {
     private func measure<T>(_ operation: String, _ body: () async throws(GatewayError) -> T) async throws(GatewayError) -> T {
         let provider = base.provider.rawValue
         guard breaker.allow() else {
+            log.warning("circuit open: call refused", metadata: ["provider": "\(provider)", "operation": "\(operation)"])
             Counter(label: "popsa_ops_gateway_requests_total",
                     dimensions: [("provider", provider), ("operation", operation), ("outcome", "circuit_open")]).increment()
             throw .circuitOpen(base.provider)
@@ -120,6 +123,9 @@ public struct MeteredGateway: PaymentGateway {
             }
             // A refusal by the gateway's rules is a healthy gateway answering.
             breaker.record(healthy: !unwell)
+            // Gateway errors carry codes and messages, never credentials (the facades do not echo headers).
+            log.log(level: unwell ? .error : .notice, "gateway \(unwell ? "error" : "refusal")",
+                    metadata: ["provider": "\(provider)", "operation": "\(operation)", "error": "\(error.description)"])
             Counter(label: "popsa_ops_gateway_requests_total",
                     dimensions: [("provider", provider), ("operation", operation), ("outcome", unwell ? "error" : "refused")]).increment()
             throw error

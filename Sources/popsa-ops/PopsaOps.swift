@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import OpsCore
 import OpsMetrics
 
@@ -25,14 +26,19 @@ struct PopsaOps: AsyncParsableCommand {
     static func main() async {
         // Every command records into the same registry: the dashboard and `metrics` read it.
         OpsMetrics.shared.bootstrap()
+        FileLog.bootstrap()
+        let log = Logger(label: "popsa-ops")
         do {
             var command = try parseAsRoot()
+            // The subcommand's name only: arguments can carry customer data (and never secrets: see README).
+            log.info("start", metadata: ["command": "\(type(of: command)._commandName)"])
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
         } catch let failure as CommandFailure {
+            log.notice("exit", metadata: ["code": "\(failure.code.rawValue)", "message": "\(failure.message)"])
             Stderr.line("popsa-ops: \(failure.message)")
             Foundation.exit(failure.code.rawValue)
         } catch let failure as JSONFailure {

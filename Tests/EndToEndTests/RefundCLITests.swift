@@ -89,16 +89,17 @@ import Testing
         let secrets = ["STRIPE_SECRET_KEY": "sk_test_x", "BRAINTREE_PUBLIC_KEY": "public_key", "BRAINTREE_PRIVATE_KEY": "private_key"]
         var environment = secrets
         environment["POPSA_OPS_TEST_FAULT"] = "after-gateway"
+        let home = TestSupport.temporaryDirectory("home")
         let killed = try TestSupport.popsaOps(["refund", target.id, "--amount", "2.00", "--reason", "damaged", "--yes", "--db", db,
-                                               "--config", config, "--now", Self.now], environment: environment)
+                                               "--config", config, "--now", Self.now], environment: environment, home: home)
         #expect(killed.status == 86, "\(killed.stderr)")
         // A 5xx after committing on the next attempt too: the outcome is unknown, exit 75.
         try TestSupport.postJSON(base + "/_control/faults", #"{"faults":[{"kind":"status","code":500,"after_commit":true}]}"#)
         let unknown = try TestSupport.popsaOps(["refund", target.id, "--amount", "3.00", "--reason", "damaged", "--yes", "--db", db,
-                                                "--config", config, "--now", Self.now], environment: secrets)
+                                                "--config", config, "--now", Self.now], environment: secrets, home: home)
         #expect(unknown.status == 75, "\(unknown.stdout)\(unknown.stderr)")
         #expect(unknown.stdout.contains("Outcome not known yet"))
-        let reconciled = try TestSupport.popsaOps(["reconcile", "--db", db, "--config", config, "--now", Self.later], environment: secrets)
+        let reconciled = try TestSupport.popsaOps(["reconcile", "--db", db, "--config", config, "--now", Self.later], environment: secrets, home: home)
         #expect(reconciled.status == 0, "\(reconciled.stdout)\(reconciled.stderr)")
         let state = try TestSupport.getText(base + "/_control/state")
         let refunds = state.components(separatedBy: "\"legacyId\": \"rf").count - 1
@@ -106,5 +107,35 @@ import Testing
         #expect(try sql(db, "SELECT group_concat(amount || ':' || status, ',') FROM (SELECT amount, status FROM refunds WHERE order_id = '\(target.id)' ORDER BY amount)") == "200:succeeded,300:succeeded")
         // Secrets never reach the output.
         #expect(!(killed.stdout + killed.stderr + unknown.stdout + unknown.stderr + reconciled.stdout).contains("private_key"))
+        // The story is in the log file, without the secrets; none of it on the terminal.
+        let log = try String(contentsOfFile: home + "/state/popsa-ops/popsa-ops.log", encoding: .utf8)
+        #expect(log.contains("error popsa-ops.gateway"), "\(log)")
+        #expect(log.contains("warning popsa-ops.refunds") && log.contains("refund outcome unknown"), "\(log)")
+        #expect(log.contains("info popsa-ops.refunds") && log.contains("reconciled"), "\(log)")
+        #expect(!log.contains("private_key") && !log.contains("public_key") && !log.contains("sk_test_x"))
+        #expect(!(unknown.stdout + unknown.stderr).contains("popsa-ops.gateway"))
+    }
+
+    @Test func logsGoToTheFileNamedByTheEnvironmentOrNowhere() throws {
+        let db = TestSupport.fixtureCopy()
+        let target = try order(db, "pay.provider = 'stripe' AND pay.status = 'settled'")
+        let path = TestSupport.temporaryDirectory() + "/logs/ops.log"
+        let done = try TestSupport.popsaOps(["refund", target.id, "--amount", "1.00", "--reason", "damaged", "--yes", "--db", db,
+                                             "--now", Self.now], environment: ["POPSA_OPS_LOG": path])
+        #expect(done.status == 0, "\(done.stderr)")
+        let log = try String(contentsOfFile: path, encoding: .utf8)
+        let lines = log.split(separator: "\n")
+        #expect(lines.contains { $0.contains("info popsa-ops.refunds[") && $0.contains("refund reserved") && $0.contains("order=\(target.id)") },
+                "\(log)")
+        #expect(lines.contains { $0.contains("refund resolved") && $0.contains("outcome=succeeded") }, "\(log)")
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600, "the log names customers: owner only")
+        #expect(!done.stderr.contains("refund reserved"))
+
+        let home = TestSupport.temporaryDirectory("home")
+        let quiet = try TestSupport.popsaOps(["refund", target.id, "--amount", "1.00", "--reason", "damaged", "--yes", "--db", db,
+                                              "--now", Self.now], environment: ["POPSA_OPS_LOG": "off"], home: home)
+        #expect(quiet.status == 0, "\(quiet.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: home + "/state/popsa-ops/popsa-ops.log"))
     }
 }

@@ -30,9 +30,30 @@ public enum TestSupport {
 
     public static var binary: String { buildDirectory + "/popsa-ops" }
 
-    /// A new empty folder under the system temporary directory.
+    /// This test process's scratch folder, removed when the process exits. Folders left by runs that were
+    /// killed (their process is gone) are removed on the next run, so repeated runs do not fill /tmp.
+    public static let scratchRoot: String = {
+        let base = NSTemporaryDirectory()
+        let fm = FileManager.default
+        for name in (try? fm.contentsOfDirectory(atPath: base)) ?? [] where name.hasPrefix("popsa-ops-tests-") {
+            if let pid = Int32(name.dropFirst("popsa-ops-tests-".count)), kill(pid, 0) != 0, errno == ESRCH {
+                try? fm.removeItem(atPath: base + name)
+            }
+        }
+        let root = base + "popsa-ops-tests-\(getpid())"
+        try? fm.removeItem(atPath: root)
+        try! fm.createDirectory(atPath: root, withIntermediateDirectories: true)
+        atexit {
+            if ProcessInfo.processInfo.environment["POPSA_OPS_KEEP_TEST_FILES"] == nil {
+                try? FileManager.default.removeItem(atPath: TestSupport.scratchRoot)
+            }
+        }
+        return root
+    }()
+
+    /// A new empty folder under this run's scratch folder (kept after the run with POPSA_OPS_KEEP_TEST_FILES=1).
     public static func temporaryDirectory(_ label: String = "test") -> String {
-        let path = NSTemporaryDirectory() + "popsa-ops-\(label)-\(UUID().uuidString.prefix(8))"
+        let path = scratchRoot + "/\(label)-\(UUID().uuidString.prefix(8))"
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
@@ -89,7 +110,7 @@ public enum TestSupport {
     /// Runs a program with its output going to files rather than pipes: for programs that leave a daemon
     /// behind holding their standard output (tmux), where reading a pipe to its end would never finish.
     public static func runDetached(_ executable: String, _ arguments: [String]) throws -> Output {
-        let dir = NSTemporaryDirectory()
+        let dir = scratchRoot + "/"
         let id = UUID().uuidString
         let outPath = dir + "out-\(id)", errPath = dir + "err-\(id)"
         defer {

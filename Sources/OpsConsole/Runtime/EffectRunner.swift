@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Logging
 import OpsCore
 import OpsEngine
 import Synchronization
@@ -115,10 +116,16 @@ public final class EffectRunner: Sendable {
         return posted.wait(timeout: .now() + .milliseconds(ms)) == .success
     }
 
+    static let log = Logger(label: "popsa-ops.console")
+
     static func perform(_ effect: Effect, _ env: ConsoleEnvironment) async -> Action? {
         let engine = env.engine
         func run<T>(_ body: () async throws -> T) async -> Result<T, EffectError> {
-            do { return .success(try await body()) } catch { return .failure(EffectError(error)) }
+            do { return .success(try await body()) } catch {
+                // Shown to the operator on screen; the file log keeps it for whoever investigates later.
+                log.notice("engine call failed", metadata: ["error": "\(error)"])
+                return .failure(EffectError(error))
+            }
         }
         switch effect {
         case .search(let text, let request):
@@ -161,6 +168,7 @@ public final class EffectRunner: Sendable {
             do {
                 return .themeLoaded(name, .success(try ThemeLoader.load(name, searchPaths: env.themePaths)))
             } catch {
+                log.notice("theme not loaded", metadata: ["theme": "\(name)", "error": "\(error.description)"])
                 return .themeLoaded(name, .failure(EffectError(error.description)))
             }
         case .loadDashboard(let window, let request):

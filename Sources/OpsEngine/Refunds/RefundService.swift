@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import OpsCore
 import OpsPayments
 
@@ -82,6 +83,7 @@ public final class RefundService: Sendable {
     let clock: EngineClock
     /// How long the caller owns a fresh intent before the reconciler may take it over.
     let leaseSeconds: Int64
+    let log = Logger(label: "popsa-ops.refunds")
 
     public init(store: any RefundStore, gateways: [PaymentProvider: any PaymentGateway], policy: RefundPolicy,
                 clock: EngineClock = .system, leaseSeconds: Int64 = 120) {
@@ -147,6 +149,8 @@ public final class RefundService: Sendable {
                               operatorName: who.name, now: now, leaseUntil: now.adding(seconds: leaseSeconds)),
             audit: audit(who, "refund.requested", plan.context.order.id, plan.amount, plan.reason, key, "", "ok",
                          detail: (plan.isVoid ? "void; " : "") + plan.note))
+        log.info("refund reserved", metadata: ["intent": "\(refund.id)", "order": "\(refund.orderID)", "amount": "\(plan.amount.formatted)",
+                                               "provider": "\(refund.provider.rawValue)", "operator": "\(who.name)", "void": "\(plan.isVoid)"])
         TestFaults.crash(at: .afterReserve)
         return try await drive(refund, payment: plan.payment, operator: who, action: "refund")
     }
@@ -206,6 +210,13 @@ public final class RefundService: Sendable {
             audit: audit(who, "\(action).\(kind)", refund.orderID, refund.money, refund.reason, refund.idempotencyKey, gatewayIDs, result,
                          detail: { if case .failed(let m) = resolution { return m }; if case .unknown(let m) = resolution { return m }; return "" }()))
         TestFaults.crash(at: .afterRecord)
+        var fields: Logger.Metadata = ["intent": "\(refund.id)", "order": "\(refund.orderID)", "action": "\(action)", "outcome": "\(kind)",
+                                       "gateway_ids": "\(gatewayIDs)"]
+        switch resolution {
+        case .succeeded: log.info("refund resolved", metadata: fields)
+        case .failed(let m): fields["reason"] = "\(m)"; log.warning("refund refused", metadata: fields)
+        case .unknown(let m): fields["reason"] = "\(m)"; log.warning("refund outcome unknown", metadata: fields)
+        }
         switch resolution {
         case .succeeded: return RefundResult(refund: resolved, outcome: .succeeded)
         case .failed(let m): return RefundResult(refund: resolved, outcome: .failed(m))
@@ -250,6 +261,10 @@ public final class RefundService: Sendable {
             case .unknown: report.stillUnknown += 1
             }
             report.lines.append("\(refund.id): \(result.summary)")
+        }
+        if report.examined > 0 {
+            log.info("reconciled", metadata: ["examined": "\(report.examined)", "succeeded": "\(report.succeeded)",
+                                              "failed": "\(report.failed)", "unknown": "\(report.stillUnknown)"])
         }
         return report
     }

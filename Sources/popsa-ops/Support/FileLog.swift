@@ -1,0 +1,117 @@
+import Foundation
+import Logging
+import OpsTUI
+
+/// Logs go to a file, never to the screen: the console owns the terminal, and a log line written to it would
+/// corrupt the frame (and could leak into a colleague's screenshot). One line per entry, appended with O_APPEND so
+/// several processes (two consoles, `simulate`, `reconcile`) can share the file without tearing lines.
+///
+/// Where: `POPSA_OPS_LOG` (a path, or `off`), else `$XDG_STATE_HOME/popsa-ops/popsa-ops.log` (default
+/// `~/.local/state/popsa-ops/popsa-ops.log`). Level: `POPSA_OPS_LOG_LEVEL` (trace, debug, info, notice, warning,
+/// error, critical; default info). If the file cannot be opened, logging is off — it never falls back to stderr.
+enum FileLog {
+    static func bootstrap(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        let level = environment["POPSA_OPS_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+        let sink = path(environment).flatMap(LogSink.open)
+        LoggingSystem.bootstrap { label in
+            guard let sink else { return SwiftLogNoOpLogHandler() }
+            var handler = FileLogHandler(label: label, sink: sink)
+            handler.logLevel = level
+            return handler
+        }
+    }
+
+    static func path(_ environment: [String: String]) -> String? {
+        if let explicit = environment["POPSA_OPS_LOG"], !explicit.isEmpty {
+            return explicit == "off" ? nil : explicit
+        }
+        let state: String
+        if let xdg = environment["XDG_STATE_HOME"], xdg.hasPrefix("/") {
+            state = xdg
+        } else if let home = environment["HOME"], home.hasPrefix("/") {
+            state = home + "/.local/state"
+        } else {
+            return nil
+        }
+        return state + "/popsa-ops/popsa-ops.log"
+    }
+}
+
+/// An append-only log file descriptor shared by every logger in the process.
+final class LogSink: Sendable {
+    let fd: Int32
+
+    private init(fd: Int32) { self.fd = fd }
+
+    static func open(_ path: String) -> LogSink? {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                     attributes: [.posixPermissions: 0o700])
+        }
+        // Owner-only: the log names customers and operators.
+        let fd = Foundation.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        return fd >= 0 ? LogSink(fd: fd) : nil
+    }
+
+    func write(_ line: String) {
+        var bytes = Array(line.utf8)
+        bytes.append(0x0A)
+        bytes.withUnsafeBytes { raw in
+            _ = Foundation.write(fd, raw.baseAddress, raw.count)
+        }
+    }
+
+    deinit { close(fd) }
+}
+
+struct FileLogHandler: LogHandler {
+    let label: String
+    let sink: LogSink
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+    private let pid = ProcessInfo.processInfo.processIdentifier
+
+    init(label: String, sink: LogSink) {
+        self.label = label
+        self.sink = sink
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var merged = metadata
+        if let explicit = event.metadata { merged.merge(explicit) { $1 } }
+        if let error = event.error { merged["error"] = "\(error)" }
+        let level = event.level
+        let message = event.message
+        let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.value("\($0.value)"))" }.joined(separator: " ")
+        let stamp = Self.timestamp(Date())
+        sink.write("\(stamp) \(level.rawValue) \(label)[\(pid)]: \(Self.escape(message.description))\(fields.isEmpty ? "" : " " + fields)")
+    }
+
+    /// One entry, one line: data from customers can carry newlines and escape sequences, which must not forge
+    /// entries or reach a terminal that `tail -f`s the log.
+    static func escape(_ text: String) -> String {
+        TerminalText.sanitize(text)
+    }
+
+    /// logfmt: a value with a space, a quote or an equals sign is quoted, so fields split unambiguously.
+    static func value(_ text: String) -> String {
+        let clean = escape(text)
+        guard clean.isEmpty || clean.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) else { return clean }
+        return "\"" + clean.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        var seconds = time_t(millis / 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(millis % 1000))
+    }
+}

@@ -93,6 +93,17 @@ import Testing
         #expect(result.stderr.hasPrefix("popsa-ops: \(path)\(message)"), "\(result.stderr)")
     }
 
+    @Test func configCheckLoadsTheConfiguredTheme() throws {
+        let missing = try TestSupport.popsaOps(["config", "check", "--config", try write("theme = \"nosuch\"\n")])
+        #expect(missing.status == 78)
+        #expect(missing.stderr.contains("theme: nosuch: no such theme (available: colorblind, default"), "\(missing.stderr)")
+        let themePath = TestSupport.temporaryDirectory() + "/broken.toml"
+        try "[styles]\ntitle = { fg = 300 }\n".write(toFile: themePath, atomically: true, encoding: .utf8)
+        let broken = try TestSupport.popsaOps(["config", "check", "--config", try write("theme = \"\(themePath)\"\n")])
+        #expect(broken.status == 78)
+        #expect(broken.stderr.hasPrefix("popsa-ops: \(themePath):2: styles.title.fg: colour index 300 is out of range"), "\(broken.stderr)")
+    }
+
     @Test func configCheckPrintsTheEffectiveConfigurationWithSecretsMasked() throws {
         let path = try write("""
             theme = "light"

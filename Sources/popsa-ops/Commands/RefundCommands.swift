@@ -194,6 +194,15 @@ struct ConfigCommand: ParsableCommand {
 
         func run() throws {
             let config = try configuration.load()
+            // The configured theme is part of the configuration: a name that does not resolve, or a broken file,
+            // would stop the console, so it fails the check too.
+            if let name = config.themeName {
+                do {
+                    _ = try ThemeLoader.load(name, searchPaths: ThemeLoader.searchPaths())
+                } catch {
+                    throw CommandFailure(message: error.description, code: .config)
+                }
+            }
             Stdout.line(config.describe())
         }
     }

@@ -1,4 +1,5 @@
 import OpsConsole
+import OpsStore
 import OpsCore
 import OpsTestSupport
 import OpsTUI
@@ -62,25 +63,58 @@ import Testing
         #expect(pilot.state.overlay == nil)
     }
 
-    @Test func longListsPageWithinABoundedWindow() throws {
+    @Test func longListsPageWithinABoundedWindowAndCountFromTheTop() async throws {
+        // Every order, in the list's order, through the store's own paging.
+        let store = try SQLiteStore.open(path: TestSupport.fixtureDatabase)
+        var ids: [String] = []
+        var page = try await store.orders(status: nil, page: .first, limit: 100)
+        while true {
+            ids += page.rows.map(\.id)
+            guard page.hasMoreAfter, let last = page.rows.last else { break }
+            page = try await store.orders(status: nil, page: .after(last.pageCursor), limit: 100)
+        }
+        #expect(ids.count > 600, "the fixture has more orders than the window holds")
+
         let pilot = try Pilot()
         pilot.press("esc", "1")
         pilot.wait()
-        for _ in 0..<40 {
+        func position() -> (row: Int, loaded: Int, more: Bool)? {
+            let bar = pilot.screen.split(separator: "\n").last.map(String.init) ?? ""
+            guard let token = bar.split(separator: " ").first(where: { $0.contains("/") && $0.first?.isNumber == true }) else { return nil }
+            let parts = token.replacingOccurrences(of: ",", with: "").split(separator: "/")
+            guard parts.count == 2, let row = Int(parts[0]), let loaded = Int(parts[1].trimmingCharacters(in: ["+"])) else { return nil }
+            return (row, loaded, parts[1].hasSuffix("+"))
+        }
+        /// The text of the selected row (the line drawn in the selection style).
+        func selectedLine() -> String {
+            let frame = pilot.console.render()
+            let selection = pilot.state.theme[.selection]
+            for y in 0..<frame.size.height where frame[2, y].style == selection { return frame.lines[y] }
+            return ""
+        }
+        var presses = 0
+        while let p = position(), p.row <= 560, presses < 80 {
             pilot.press("pgdn")
             pilot.wait()
+            presses += 1
         }
-        guard case .orders(let screen) = pilot.state.current else { Issue.record("not on orders"); return }
-        _ = screen
-        let position = pilot.screen.split(separator: "\n").last.map(String.init) ?? ""
-        #expect(position.contains("+"), "more rows beyond the window: \(position)")
+        guard let deep = position() else { Issue.record("no position in the status bar"); return }
+        // Beyond the 500 rows the window keeps, the position still counts from the top of the whole list …
+        #expect(deep.row > 500, "\(deep)")
+        // … and it is the right row.
+        #expect(selectedLine().contains(ids[deep.row - 1]), "row \(deep.row) should be \(ids[deep.row - 1]): \(selectedLine())")
+        pilot.press("up")
+        pilot.wait()
+        #expect(position()?.row == deep.row - 1)
+        #expect(selectedLine().contains(ids[deep.row - 2]))
+
         pilot.press("end")
         pilot.wait()
-        let last = pilot.screen
+        #expect(selectedLine().contains(ids[ids.count - 1]))
         pilot.press("home")
         pilot.wait()
-        #expect(pilot.screen != last)
-        #expect(pilot.screen.contains(" 1/"))
+        #expect(position()?.row == 1)
+        #expect(selectedLine().contains(ids[0]))
     }
 
     @Test func filterNarrowsTheCustomersRowsAndEscClearsIt() throws {

@@ -17,6 +17,9 @@ struct PagedList<Row: KeysetRow>: Sendable {
     var rows: [Row] = []
     var hasMoreBefore = false
     var hasMoreAfter = false
+    /// The position of `rows[0]` in the whole list, when it is known (counted from the top as pages load; not
+    /// known after a jump to the end until the top is reached again).
+    var firstIndex: Int? = 0
     var table = TableState()
     var loaded = false
     var error: String?
@@ -78,6 +81,7 @@ struct PagedList<Row: KeysetRow>: Sendable {
             rows = page.rows
             hasMoreBefore = page.hasMoreBefore
             hasMoreAfter = page.hasMoreAfter
+            firstIndex = page.hasMoreBefore ? nil : 0
             table.selected = min(table.selected, max(0, rows.count - 1))
             table.offset = 0
         case .refresh(let keep):
@@ -94,6 +98,7 @@ struct PagedList<Row: KeysetRow>: Sendable {
             let overflow = rows.count - Self.maxRows
             if overflow > 0 {
                 rows.removeFirst(overflow)
+                firstIndex = firstIndex.map { $0 + overflow }
                 hasMoreBefore = true
                 table.selected -= overflow
                 table.offset -= overflow
@@ -101,6 +106,7 @@ struct PagedList<Row: KeysetRow>: Sendable {
         case .prepend:
             rows = page.rows + rows
             hasMoreBefore = page.hasMoreBefore
+            firstIndex = page.hasMoreBefore ? firstIndex.map { $0 - page.rows.count } : 0
             table.selected += page.rows.count
             table.offset += page.rows.count
             let overflow = rows.count - Self.maxRows
@@ -114,4 +120,23 @@ struct PagedList<Row: KeysetRow>: Sendable {
     }
 
     var isLoading: Bool { pending != nil }
+
+    /// Where the selection is: "1,234/1,300+" (row 1,234 of at least 1,300) when the window's place in the whole
+    /// list is known, else the place within the loaded rows.
+    var positionText: String? {
+        guard !rows.isEmpty else { return nil }
+        let more = hasMoreAfter || (firstIndex == nil && hasMoreBefore) ? "+" : ""
+        let first = firstIndex ?? 0
+        return "\(Self.grouped(first + table.selected + 1))/\(Self.grouped(first + rows.count))\(more)"
+    }
+
+    static func grouped(_ n: Int) -> String {
+        let digits = String(n)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return out
+    }
 }

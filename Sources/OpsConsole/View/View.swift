@@ -113,8 +113,7 @@ extension AppState {
 
     static func listPosition<Row>(_ list: PagedList<Row>, filtered: Int?) -> String? {
         if let filtered { return filtered > 0 ? "\(list.table.selected + 1)/\(filtered) filtered" : nil }
-        guard !list.rows.isEmpty else { return nil }
-        return "\(list.table.selected + 1)/\(list.rows.count)" + (list.hasMoreAfter || list.hasMoreBefore ? "+" : "")
+        return list.positionText
     }
 
     var clockText: String {

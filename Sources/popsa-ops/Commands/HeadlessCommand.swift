@@ -10,7 +10,7 @@ struct HeadlessCommand: ParsableCommand {
         abstract: "Run the console from a script, without a terminal.",
         discussion: """
             One command a line (# starts a comment):
-              key NAME [NAME…]   press keys: a character, or \(Key.nameHelp)
+              key NAME [NAME…]   press keys: \(Key.nameHelp)
               type TEXT          type text
               wait               until pending engine work and its renders are done (and check the store for changes)
               sleep 2s           wait this long, then as wait

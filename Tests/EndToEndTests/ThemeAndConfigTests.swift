@@ -93,6 +93,20 @@ import Testing
         #expect(result.stderr.hasPrefix("popsa-ops: \(path)\(message)"), "\(result.stderr)")
     }
 
+    @Test func anUnreadableConfigurationSaysWhy() throws {
+        let missing = TestSupport.temporaryDirectory() + "/nope.toml"
+        let result = try TestSupport.popsaOps(["config", "check", "--config", missing])
+        #expect(result.status == 78)
+        #expect(result.stderr == "popsa-ops: \(missing): cannot read the configuration file: no such file\n")
+        let folder = try TestSupport.popsaOps(["config", "check", "--config", TestSupport.temporaryDirectory()])
+        #expect(folder.status == 78)
+        #expect(folder.stderr.hasSuffix(": cannot read the configuration file: it is a folder\n"))
+        // An empty configuration (or /dev/null) means the built-in defaults.
+        let empty = try TestSupport.popsaOps(["config", "check", "--config", "/dev/null"])
+        #expect(empty.status == 0, "\(empty.stderr)")
+        #expect(empty.stdout.contains("default_role = \"agent\""))
+    }
+
     @Test func configCheckLoadsTheConfiguredTheme() throws {
         let missing = try TestSupport.popsaOps(["config", "check", "--config", try write("theme = \"nosuch\"\n")])
         #expect(missing.status == 78)

@@ -50,12 +50,7 @@ public struct ConsoleConfig: Sendable {
     public static func load(path: String?) throws(ConfigError) -> ConsoleConfig {
         var config = try parse(text: ConfigDefaults.toml, file: "built-in defaults", base: nil)
         guard let path else { return config }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError(file: path, line: nil, key: "", message: "cannot read the configuration file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(file: path, line: nil, key: "", message: "the configuration file is not UTF-8")
-        }
+        let text = try ConfigFile.read(path, what: "configuration file")
         config = try parse(text: text, file: path, base: config)
         return config
     }

@@ -1,3 +1,4 @@
+import Foundation
 import TOMLKit
 
 /// A parsed TOML file as plain values, each with the line it was written on, so every error can name
@@ -195,5 +196,40 @@ struct TableReader {
         for key in values.keys.sorted() where !used.contains(key) {
             throw document.error(keyPath(key), "unknown key (expected one of: \(allowed.joined(separator: ", ")))")
         }
+    }
+}
+
+/// Reads a configuration or theme file, saying exactly why when it cannot: missing, not allowed, a folder, not
+/// UTF-8. Works for anything readable, `/dev/null` and pipes included.
+enum ConfigFile {
+    static func read(_ path: String, what: String) throws(ConfigError) -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let reason = errno == ENOENT ? "no such file" : errno == EACCES ? "permission denied" : String(cString: strerror(errno))
+            throw ConfigError(file: path, line: nil, key: "", message: "cannot read the \(what): \(reason)")
+        }
+        defer { close(fd) }
+        var info = stat()
+        if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+            throw ConfigError(file: path, line: nil, key: "", message: "cannot read the \(what): it is a folder")
+        }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ConfigError(file: path, line: nil, key: "", message: "cannot read the \(what): \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            bytes += chunk[0..<n]
+            if bytes.count > 4 << 20 {
+                throw ConfigError(file: path, line: nil, key: "", message: "the \(what) is larger than 4 MB")
+            }
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ConfigError(file: path, line: nil, key: "", message: "the \(what) is not UTF-8")
+        }
+        return text
     }
 }

@@ -124,15 +124,10 @@ public enum ThemeLoader {
     public static func load(_ nameOrPath: String, searchPaths: [String]) throws(ConfigError) -> Theme {
         let isPath = nameOrPath.contains("/") || nameOrPath.hasSuffix(".toml")
         let candidates = isPath ? [nameOrPath] : searchPaths.map { "\($0)/\(nameOrPath).toml" }
-        for file in candidates {
-            guard let data = FileManager.default.contents(atPath: file) else { continue }
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw ConfigError(file: file, line: nil, key: "", message: "the theme file is not UTF-8")
-            }
-            return try parse(text, file: file)
+        for file in candidates where isPath || FileManager.default.fileExists(atPath: file) {
+            return try parse(try ConfigFile.read(file, what: "theme file"), file: file)
         }
         if !isPath && nameOrPath == "default" { return .builtIn }
-        if isPath { throw ConfigError(file: nameOrPath, line: nil, key: "", message: "cannot read the theme file") }
         let available = Set(searchPaths.flatMap { path in
             ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".toml") }.map { String($0.dropLast(5)) }
         }).sorted()

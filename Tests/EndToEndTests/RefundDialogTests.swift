@@ -30,6 +30,53 @@ import Testing
         }
     }
 
+    @Test func anOrderWithTwoPaymentsLetsTheOperatorPickOne() throws {
+        let db = TestSupport.fixtureCopy()
+        let order = try TestSupport.sql(db, """
+            SELECT o.id FROM orders o JOIN payments pay ON pay.order_id = o.id
+            WHERE o.currency = 'GBP' AND o.status = 'paid' AND pay.provider = 'stripe' AND pay.status = 'settled'
+            ORDER BY o.id LIMIT 1
+            """)
+        // A second payment on the same order (a split payment, or a top-up taken later), settled at Braintree.
+        let file = TestSupport.temporaryDirectory() + "/split.jsonl"
+        try """
+            {"type":"payment","id":"pay_split01","order_id":"\(order)","provider":"braintree","provider_transaction_id":"btsplit01","amount":300,"currency":"GBP","status":"settled","created_at":"2026-11-26T10:00:00Z","settled_at":"2026-11-26T12:00:00Z"}
+
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let imported = try TestSupport.popsaOps(["import", "--db", db, file])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let script = """
+            key :
+            type order \(order)
+            key enter
+            wait
+            key r
+            expect 1 of 2
+            expect Stripe
+            key backtab right
+            expect Braintree btsplit01 (settled)
+            expect 2 of 2
+            expect ←/→ payment
+            key tab
+            type 3.50
+            expect GBP 3.50 is more than the GBP 3.00 left to refund
+            key ctrl-u
+            type 2.00
+            key enter
+            expect Refund GBP 2.00 to
+            expect via Braintree?
+            key enter
+            wait
+            expect Refunded GBP 2.00 on order \(order) (Braintree
+            """
+        let result = try TestSupport.popsaOps(["headless", "--db", db, "--now", TestSupport.now, "--size", "100x30", "--script", "-"],
+                                              stdin: script)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(try TestSupport.sql(db, "SELECT payment_id || ':' || amount || ':' || status FROM refunds WHERE order_id = '\(order)'")
+                == "pay_split01:200:succeeded")
+        #expect(try TestSupport.sql(db, "SELECT count(*) FROM sandbox_refunds WHERE transaction_id = 'btsplit01'") == "1")
+    }
+
     @Test func viewersCannotOpenTheDialog() throws {
         let result = try TestSupport.popsaOps(["headless", "--db", TestSupport.fixtureDatabase, "--now", TestSupport.now, "--read-only",
                                                "--size", "100x30", "--script", "-"],

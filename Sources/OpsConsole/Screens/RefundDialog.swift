@@ -11,11 +11,13 @@ public struct RefundDialog: Sendable {
         case done(RefundResult.Outcome, String)
     }
 
-    enum Field: Sendable, CaseIterable { case amount, reason, note }
+    enum Field: Sendable, CaseIterable { case payment, amount, reason, note }
 
     public let orderID: String
     let customerName: String
-    let balance: PaymentBalance
+    /// Every payment of the order; the operator picks one when there are several.
+    let balances: [PaymentBalance]
+    var paymentIndex: Int
     let role: Role
     let policy: RefundPolicy
     var amount = TextField("", maxLength: 20)
@@ -33,12 +35,16 @@ public struct RefundDialog: Sendable {
     init(view: OrderView, role: Role, policy: RefundPolicy) {
         orderID = view.detail.order.id
         customerName = view.detail.user.name
-        balance = view.balances.first { $0.remaining > 0 } ?? view.balances.first!
+        balances = view.balances
+        paymentIndex = view.balances.firstIndex { $0.remaining > 0 } ?? 0
         self.role = role
         self.policy = policy
     }
 
     var reason: RefundReason { Self.reasons[reasonIndex] }
+    var balance: PaymentBalance { balances[paymentIndex] }
+    /// The fields in tab order: the payment picker only when there is a choice.
+    var fields: [Field] { balances.count > 1 ? Field.allCases : Field.allCases.filter { $0 != .payment } }
     var currency: Currency { balance.currency }
     var payment: Payment { balance.payment }
     /// A Braintree payment not yet settled: only a full void.
@@ -109,6 +115,10 @@ public struct RefundDialog: Sendable {
                 focus = next(-1)
             case .up where focus != .reason:
                 focus = next(-1)
+            case .left where focus == .payment, .right where focus == .payment, .character(" ") where focus == .payment:
+                paymentIndex = (paymentIndex + (key == .left ? balances.count - 1 : 1)) % balances.count
+                // The amount was checked against the other payment: check it again against this one.
+                error = amount.isEmpty ? nil : { if case .failure(let p) = validate() { return p.message }; return nil }()
             case .enter:
                 switch validate() {
                 case .success: step = .confirm; error = nil
@@ -121,6 +131,8 @@ public struct RefundDialog: Sendable {
                     error = amount.isEmpty ? nil : { if case .failure(let p) = validate() { return p.message }; return nil }()
                 case .note:
                     note.handle(key)
+                case .payment:
+                    break
                 case .reason:
                     if key == .left || key == .up { reasonIndex = (reasonIndex + Self.reasons.count - 1) % Self.reasons.count }
                     if key == .right || key == .down || key == .character(" ") { reasonIndex = (reasonIndex + 1) % Self.reasons.count }
@@ -131,8 +143,8 @@ public struct RefundDialog: Sendable {
     }
 
     func next(_ step: Int) -> Field {
-        let all = Field.allCases
-        return all[(all.firstIndex(of: focus)! + step + all.count) % all.count]
+        let all = fields
+        return all[((all.firstIndex(of: focus) ?? 0) + step + all.count) % all.count]
     }
 
     func render(into buffer: inout Buffer, theme: Theme, busy: Bool) {
@@ -149,7 +161,19 @@ public struct RefundDialog: Sendable {
         }
         let m = balance.money
         line("Customer", customerName)
-        line("Payment", "\(payment.provider.label) \(payment.providerTransactionID) (\(payment.status.label))")
+        let paymentText = "\(payment.provider.label) \(payment.providerTransactionID) (\(payment.status.label))"
+        if balances.count > 1, case .form = step {
+            // A picker: which of the order's payments to refund.
+            if y < inner.maxY {
+                buffer.put("Payment", x: inner.x + 1, y: y, style: focus == .payment ? theme[.dialogTitle] : base.adding(.dim), maxWidth: 12)
+                let used = buffer.put("‹ \(paymentText) ›", x: inner.x + 13, y: y,
+                                      style: focus == .payment ? theme[.selection] : theme[.input], maxWidth: inner.width - 24)
+                buffer.put(" \(paymentIndex + 1) of \(balances.count)", x: inner.x + 13 + used, y: y, style: base.adding(.dim), maxWidth: 10)
+                y += 1
+            }
+        } else {
+            line("Payment", paymentText)
+        }
         line("Captured", "\(m(balance.captured).formatted)   refunded \(m(balance.refunded).formatted)   in flight \(m(balance.inFlight).formatted)")
         line("Remaining", m(balance.remaining).formatted, .money)
         y += 1
@@ -182,7 +206,8 @@ public struct RefundDialog: Sendable {
                             placeholder: reason == .other ? "required for Other" : "optional",
                             placeholderStyle: theme[.muted].withBackground(of: theme[.input]))
             }
-            hint("enter review · tab next field · ←/→ reason · esc cancel", into: &buffer, inner: inner, theme: theme)
+            hint(balances.count > 1 ? "enter review · tab next field · ←/→ payment, reason · esc cancel"
+                                    : "enter review · tab next field · ←/→ reason · esc cancel", into: &buffer, inner: inner, theme: theme)
         case .confirm:
             let money = (try? Money.parse(amount.text, currency: currency)) ?? m(0)
             buffer.put("\(voidOnly ? "Void" : "Refund") \(money.formatted) to \(customerName) via \(payment.provider.label)?",

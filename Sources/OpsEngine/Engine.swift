@@ -141,6 +141,12 @@ public final class Engine: Sendable {
 
     public func changeToken() async throws -> Int64 { try await store.changeToken() }
 
+    /// The whole-platform counts `metrics` and `serve-metrics` expose: orders and print jobs by status, stuck jobs,
+    /// the missing-photo backlog, refunds.
+    public func businessTotals() async throws -> BusinessTotals {
+        try await store.businessTotals(now: clock.now(), stuckThreshold: stuckThreshold)
+    }
+
     /// The dashboard: business numbers from the store's rollups, engine numbers from the metrics registry.
     public func dashboard(window: MetricsWindow) async throws -> DashboardData {
         try await timed("dashboard") {

@@ -100,8 +100,6 @@ public final class SQLiteStore: Sendable {
     /// A synchronous read on the calling thread (see the type's documentation for why).
     func readNow<T>(_ body: (Database) throws -> T) throws -> T { try pool.read(body) }
 
-    func watchNow<T>(_ body: (Database) throws -> T) throws -> T { try watcher.read(body) }
-
     /// The names of the applied migrations, oldest first.
     public func appliedMigrations() throws -> [String] {
         try pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid") }

@@ -17,13 +17,8 @@ public struct AuditScreen: Sendable {
     mutating func handle(_ command: UICommand, state: inout AppState) -> [Effect] {
         let count = data.value?.0.count ?? 0
         let viewport = max(1, Self.layout(state.bodyRect).table.height - 1)
+        if table.move(command, count: count, viewport: viewport) { return [] }
         switch command {
-        case .up: table.move(by: -1, count: count, viewport: viewport)
-        case .down: table.move(by: 1, count: count, viewport: viewport)
-        case .pageUp: table.move(by: -viewport, count: count, viewport: viewport)
-        case .pageDown: table.move(by: viewport, count: count, viewport: viewport)
-        case .top: table.select(0, count: count, viewport: viewport)
-        case .bottom: table.select(count - 1, count: count, viewport: viewport)
         case .open:
             guard let entries = data.value?.0, entries.indices.contains(table.selected) else { return [] }
             let target = entries[table.selected].record.target

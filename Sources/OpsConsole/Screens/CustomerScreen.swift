@@ -102,29 +102,21 @@ public struct CustomerScreen: Sendable {
     }
 
     mutating func handle(_ command: UICommand, state: inout AppState) -> [Effect] {
-        let count = rows(theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold).cells.count
+        let set = rows(theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
         let viewport = max(1, Self.layout(state.bodyRect).table.height - 1)
         var table = tables[tab] ?? TableState()
         defer { tables[tab] = table }
+        if table.move(command, count: set.cells.count, viewport: viewport) { return [] }
         switch command {
-        case .up: table.move(by: -1, count: count, viewport: viewport)
-        case .down: table.move(by: 1, count: count, viewport: viewport)
-        case .pageUp: table.move(by: -viewport, count: count, viewport: viewport)
-        case .pageDown: table.move(by: viewport, count: count, viewport: viewport)
-        case .top: table.select(0, count: count, viewport: viewport)
-        case .bottom: table.select(count - 1, count: count, viewport: viewport)
         case .nextTab, .prevTab:
-            let all = Tab.allCases
-            let step = command == .nextTab ? 1 : all.count - 1
             tables[tab] = table
-            tab = all[(all.firstIndex(of: tab)! + step) % all.count]
+            tab = command.cycle(Tab.allCases, from: tab)
             table = tables[tab] ?? TableState()
         case .filter:
             filter.editing = true
         case .back where filter.isActive:
             filter = ListFilter()
         case .open:
-            let set = rows(theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
             guard set.targets.indices.contains(table.selected) else { return [] }
             guard let target = set.targets[table.selected] else {
                 state.message = StatusMessage("This print has not been ordered")

@@ -110,3 +110,51 @@ struct DocumentCursor: Hashable, Sendable {
         offset = max(0, min(offset, max(0, document.lines.count - rows)))
     }
 }
+
+extension DocumentCursor {
+    /// The keys every document screen shares: up and down between the lines that lead somewhere, paging (which
+    /// lets go of the selection so the page can move), top, bottom, and open.
+    enum Outcome { case notMine, handled, open(Destination) }
+
+    mutating func handle(_ command: UICommand, in document: Document, viewport: Int) -> Outcome {
+        switch command {
+        case .up: move(-1, in: document, viewport: viewport)
+        case .down: move(1, in: document, viewport: viewport)
+        case .pageUp, .pageDown:
+            offset += command == .pageUp ? -viewport : viewport
+            selected = nil
+            clamp(document, viewport: viewport)
+        case .top:
+            self = DocumentCursor()
+            clamp(document, viewport: viewport)
+        case .bottom:
+            selected = document.selectable.last
+            offset = document.lines.count
+            clamp(document, viewport: viewport)
+        case .open:
+            return selected.flatMap { document.lines[$0].target }.map(Outcome.open) ?? .handled
+        default:
+            return .notMine
+        }
+        return .handled
+    }
+}
+
+/// What the document screens (order, print job) share besides the cursor: their margins and how a page that is
+/// loading, failed or loaded is drawn.
+enum DocumentScreen {
+    static func contentRect(_ body: Rect) -> Rect { body.inset(horizontal: 1, vertical: 0) }
+
+    static func render<Value>(_ data: Loadable<Value>, loading: String, cursor: DocumentCursor, state: AppState,
+                              into buffer: inout Buffer, document: (_ width: Int) -> Document) {
+        let rect = contentRect(state.bodyRect)
+        switch data {
+        case .loading:
+            buffer.put(loading, x: rect.x, y: rect.y, style: state.theme[.muted])
+        case .failed(let message):
+            buffer.put(message, x: rect.x, y: rect.y, style: state.theme[.errorText], maxWidth: rect.width)
+        case .loaded:
+            document(rect.width).render(into: &buffer, rect: rect, theme: state.theme, selected: cursor.selected, offset: cursor.offset)
+        }
+    }
+}

@@ -45,8 +45,7 @@ public struct OrdersListScreen: Sendable {
         let viewport = ListLayout.viewport(state)
         switch command {
         case .nextTab, .prevTab:
-            let index = Self.tabs.firstIndex(of: status) ?? 0
-            status = Self.tabs[(index + (command == .nextTab ? 1 : Self.tabs.count - 1)) % Self.tabs.count]
+            status = command.cycle(Self.tabs, from: status)
             return list.jump(toEnd: false, request: state.requestID(), make())
         default:
             return ListCommands.handle(command, list: &list, filter: &filter, viewport: viewport, state: &state,
@@ -115,8 +114,7 @@ public struct PrintJobsListScreen: Sendable {
         let viewport = ListLayout.viewport(state)
         switch command {
         case .nextTab, .prevTab:
-            let index = Self.tabs.firstIndex(of: tab) ?? 0
-            switch Self.tabs[(index + (command == .nextTab ? 1 : Self.tabs.count - 1)) % Self.tabs.count] {
+            switch command.cycle(Self.tabs, from: tab) {
             case .stuck: query.status = nil; query.stuckFor = stuckThreshold
             case .all: query.status = nil; query.stuckFor = nil
             case .status(let s): query.status = s; query.stuckFor = nil
@@ -163,13 +161,11 @@ enum ListCommands {
         // With a filter, the selection moves through the rows left, which are all loaded ones.
         if filter.isActive {
             var table = list.table
+            if table.move(command, count: rows.cells.count, viewport: viewport) {
+                list.table = table
+                return []
+            }
             switch command {
-            case .up: table.move(by: -1, count: rows.cells.count, viewport: viewport)
-            case .down: table.move(by: 1, count: rows.cells.count, viewport: viewport)
-            case .pageUp: table.move(by: -viewport, count: rows.cells.count, viewport: viewport)
-            case .pageDown: table.move(by: viewport, count: rows.cells.count, viewport: viewport)
-            case .top: table.select(0, count: rows.cells.count, viewport: viewport)
-            case .bottom: table.select(rows.cells.count - 1, count: rows.cells.count, viewport: viewport)
             case .back:
                 filter = ListFilter()
                 list.table = TableState()

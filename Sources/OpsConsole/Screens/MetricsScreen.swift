@@ -82,17 +82,17 @@ public struct MetricsScreen: Sendable {
             [.init(TerminalText.fit(label, to: max(4, inner - 16)), .text), .init(TerminalText.fit(value, to: 16, alignment: .right), role)]
         }
         var out: [Panel] = []
-        var orders = [spark("orders/\(unit)", b.orders, .chart1, total: grouped(b.orders.reduce(0, +)))]
+        var orders = [spark("orders/\(unit)", b.orders, .chart1, total: NumberText.grouped(b.orders.reduce(0, +)))]
         for (currency, series) in b.revenue {
             orders.append(spark("  \(currency.code)", series, .chart2,
                                 total: Money(minorUnits: series.reduce(0, +), currency: currency).formatted))
         }
         if b.revenue.isEmpty { orders.append([.init("  no revenue in this window", .muted)]) }
         out.append(Panel(title: "Orders and revenue · \(b.window.rawValue) · \(age)", lines: orders))
-        out.append(Panel(title: "Signups · \(age)", lines: [spark("signups/\(unit)", b.signups, .chart3, total: grouped(b.signups.reduce(0, +)))]))
+        out.append(Panel(title: "Signups · \(age)", lines: [spark("signups/\(unit)", b.signups, .chart3, total: NumberText.grouped(b.signups.reduce(0, +)))]))
         out.append(Panel(title: "Photo uploads · \(age)", lines: [
-            spark("uploads/\(unit)", b.uploads, .chart4, total: grouped(b.uploads.reduce(0, +))),
-            row("missing-photo backlog", grouped(b.missingPhotos), b.missingPhotos > 0 ? .statusWarning : .statusOK),
+            spark("uploads/\(unit)", b.uploads, .chart4, total: NumberText.grouped(b.uploads.reduce(0, +))),
+            row("missing-photo backlog", NumberText.grouped(b.missingPhotos), b.missingPhotos > 0 ? .statusWarning : .statusOK),
         ]))
         var jobs: [[StatusLine.Segment]] = []
         let maxCount = max(1, b.jobsByStatus.map(\.1).max() ?? 1)
@@ -102,17 +102,17 @@ public struct MetricsScreen: Sendable {
             let role: ThemeRole = status == .failed ? .statusError : (status.isTerminal ? .chart2 : .chart1)
             jobs.append([.init(TerminalText.fit(status.label, to: 12), .text),
                          .init(TerminalText.fit(String(repeating: theme.asciiOnly ? "#" : "█", count: max(count > 0 ? 1 : 0, length)), to: barWidth), role),
-                         .init(TerminalText.fit(grouped(count), to: 14, alignment: .right), .text)])
+                         .init(TerminalText.fit(NumberText.grouped(count), to: 14, alignment: .right), .text)])
         }
-        jobs.append(row(theme.status("stuck > \(DurationText.format(b.stuckThreshold))", b.stuckJobs > 0 ? .warning : .ok), grouped(b.stuckJobs),
+        jobs.append(row(theme.status("stuck > \(DurationText.format(b.stuckThreshold))", b.stuckJobs > 0 ? .warning : .ok), NumberText.grouped(b.stuckJobs),
                         b.stuckJobs > 0 ? .statusWarning : .statusOK))
-        for (partner, count) in b.jobsInProgressByPartner.prefix(3) { jobs.append(row("  in progress at \(partner)", grouped(count))) }
+        for (partner, count) in b.jobsInProgressByPartner.prefix(3) { jobs.append(row("  in progress at \(partner)", NumberText.grouped(count))) }
         out.append(Panel(title: "Print jobs (now)", lines: jobs))
-        var refunds = [row("refunds in window", grouped(b.refundCount))]
+        var refunds = [row("refunds in window", NumberText.grouped(b.refundCount))]
         for (currency, amount) in b.refundedByCurrency.prefix(3) {
             refunds.append(row("  refunded \(currency.code)", Money(minorUnits: amount, currency: currency).formatted, .money))
         }
-        for (reason, count) in b.refundsByReason.prefix(3) { refunds.append(row("  \(reason.label)", grouped(count))) }
+        for (reason, count) in b.refundsByReason.prefix(3) { refunds.append(row("  \(reason.label)", NumberText.grouped(count))) }
         out.append(Panel(title: "Refunds · \(b.window.rawValue)", lines: refunds))
         let e = d.engine
         let span = e.sinceStart || e.coveredSeconds < b.window.seconds
@@ -196,15 +196,4 @@ public struct MetricsScreen: Sendable {
             }
         }
     }
-}
-
-/// 1234567 → "1,234,567".
-func grouped(_ n: Int64) -> String {
-    let digits = String(n.magnitude)
-    var out: [Character] = []
-    for (i, ch) in digits.reversed().enumerated() {
-        if i > 0 && i % 3 == 0 { out.append(",") }
-        out.append(ch)
-    }
-    return (n < 0 ? "-" : "") + String(out.reversed())
 }

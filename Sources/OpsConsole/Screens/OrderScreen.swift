@@ -87,31 +87,15 @@ public struct OrderScreen: Sendable {
         return doc
     }
 
-    static func contentRect(_ body: Rect) -> Rect { body.inset(horizontal: 1, vertical: 0) }
-
     mutating func handle(_ command: UICommand, state: inout AppState) -> [Effect] {
-        let rect = Self.contentRect(state.bodyRect)
+        let rect = DocumentScreen.contentRect(state.bodyRect)
         let doc = document(width: rect.width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
+        switch cursor.handle(command, in: doc, viewport: rect.height) {
+        case .open(let target): return state.open(target)
+        case .handled: return []
+        case .notMine: break
+        }
         switch command {
-        case .up: cursor.move(-1, in: doc, viewport: rect.height)
-        case .down: cursor.move(1, in: doc, viewport: rect.height)
-        case .pageUp:
-            cursor.offset -= rect.height
-            cursor.selected = nil
-            cursor.clamp(doc, viewport: rect.height)
-        case .pageDown:
-            cursor.offset += rect.height
-            cursor.selected = nil
-            cursor.clamp(doc, viewport: rect.height)
-        case .top:
-            cursor = DocumentCursor()
-            cursor.clamp(doc, viewport: rect.height)
-        case .bottom:
-            cursor.selected = doc.selectable.last
-            cursor.offset = doc.lines.count
-            cursor.clamp(doc, viewport: rect.height)
-        case .open:
-            if let selected = cursor.selected, let target = doc.lines[selected].target { return state.open(target) }
         case .openCustomer:
             if let user = data.value?.detail.user.id { return state.open(.customer(user)) }
         default:
@@ -121,11 +105,8 @@ public struct OrderScreen: Sendable {
     }
 
     mutating func receive(_ result: Result<OrderView, EffectError>, state: AppState) {
-        switch result {
-        case .success(let view): data = .loaded(view)
-        case .failure(let error): data = .failed(error.message)
-        }
-        let rect = Self.contentRect(state.bodyRect)
+        data.receive(result)
+        let rect = DocumentScreen.contentRect(state.bodyRect)
         let doc = document(width: rect.width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
         // Start on the first print job, what support opens next most often, if it shows without scrolling the
         // diagnosis away; otherwise on nothing, and down selects.
@@ -143,15 +124,8 @@ public struct OrderScreen: Sendable {
     }
 
     func render(into buffer: inout Buffer, state: AppState) {
-        let rect = Self.contentRect(state.bodyRect)
-        switch data {
-        case .loading:
-            buffer.put("Loading order \(orderID)…", x: rect.x, y: rect.y, style: state.theme[.muted])
-        case .failed(let message):
-            buffer.put(message, x: rect.x, y: rect.y, style: state.theme[.errorText], maxWidth: rect.width)
-        case .loaded:
-            let doc = document(width: rect.width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
-            doc.render(into: &buffer, rect: rect, theme: state.theme, selected: cursor.selected, offset: cursor.offset)
+        DocumentScreen.render(data, loading: "Loading order \(orderID)…", cursor: cursor, state: state, into: &buffer) { width in
+            document(width: width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
         }
     }
 }

@@ -127,16 +127,7 @@ struct PagedList<Row: KeysetRow>: Sendable {
         guard !rows.isEmpty else { return nil }
         let more = hasMoreAfter || (firstIndex == nil && hasMoreBefore) ? "+" : ""
         let first = firstIndex ?? 0
-        return "\(Self.grouped(first + table.selected + 1))/\(Self.grouped(first + rows.count))\(more)"
+        return "\(NumberText.grouped(first + table.selected + 1))/\(NumberText.grouped(first + rows.count))\(more)"
     }
 
-    static func grouped(_ n: Int) -> String {
-        let digits = String(n)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return out
-    }
 }

@@ -46,17 +46,14 @@ public struct PrintJobScreen: Sendable {
     }
 
     mutating func handle(_ command: UICommand, state: inout AppState) -> [Effect] {
-        let rect = OrderScreen.contentRect(state.bodyRect)
+        let rect = DocumentScreen.contentRect(state.bodyRect)
         let doc = document(width: rect.width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
+        switch cursor.handle(command, in: doc, viewport: rect.height) {
+        case .open(let target): return state.open(target)
+        case .handled: return []
+        case .notMine: break
+        }
         switch command {
-        case .up: cursor.move(-1, in: doc, viewport: rect.height)
-        case .down: cursor.move(1, in: doc, viewport: rect.height)
-        case .pageUp: cursor.offset -= rect.height; cursor.clamp(doc, viewport: rect.height)
-        case .pageDown: cursor.offset += rect.height; cursor.clamp(doc, viewport: rect.height)
-        case .top: cursor.offset = 0; cursor.clamp(doc, viewport: rect.height)
-        case .bottom: cursor.offset = doc.lines.count; cursor.clamp(doc, viewport: rect.height)
-        case .open:
-            if let selected = cursor.selected, let target = doc.lines[selected].target { return state.open(target) }
         case .openOrder:
             if let order = data.value?.order.id { return state.open(.order(order)) }
         case .openCustomer:
@@ -68,22 +65,12 @@ public struct PrintJobScreen: Sendable {
     }
 
     mutating func receive(_ result: Result<PrintJobDetail, EffectError>) {
-        switch result {
-        case .success(let d): data = .loaded(d)
-        case .failure(let e): data = .failed(e.message)
-        }
+        data.receive(result)
     }
 
     func render(into buffer: inout Buffer, state: AppState) {
-        let rect = OrderScreen.contentRect(state.bodyRect)
-        switch data {
-        case .loading:
-            buffer.put("Loading print job \(jobID)…", x: rect.x, y: rect.y, style: state.theme[.muted])
-        case .failed(let message):
-            buffer.put(message, x: rect.x, y: rect.y, style: state.theme[.errorText], maxWidth: rect.width)
-        case .loaded:
-            let doc = document(width: rect.width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
-            doc.render(into: &buffer, rect: rect, theme: state.theme, selected: cursor.selected, offset: cursor.offset)
+        DocumentScreen.render(data, loading: "Loading print job \(jobID)…", cursor: cursor, state: state, into: &buffer) { width in
+            document(width: width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
         }
     }
 }

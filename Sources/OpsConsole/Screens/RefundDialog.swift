@@ -47,24 +47,18 @@ public struct RefundDialog: Sendable {
     var fields: [Field] { balances.count > 1 ? Field.allCases : Field.allCases.filter { $0 != .payment } }
     var currency: Currency { balance.currency }
     var payment: Payment { balance.payment }
-    /// A Braintree payment not yet settled: only a full void.
-    var voidOnly: Bool { payment.provider == .braintree && payment.status.isVoidable }
+    /// A payment not yet settled: only a full void.
+    var voidOnly: Bool { RefundRules.isVoidOnly(payment) }
 
-    /// The amount as typed, if every rule the console can check accepts it.
+    /// The amount as typed, if every rule the console can check accepts it (the service checks them again, with
+    /// the store's own view of what is left, before anything is sent).
     func validate() -> Result<Money, EffectError> {
-        let money: Money
-        func fail(_ message: String) -> Result<Money, EffectError> { .failure(EffectError(message)) }
-        do { money = try Money.parse(amount.text, currency: currency) } catch { return fail(error.description) }
-        if money.minorUnits <= 0 { return fail("enter an amount greater than zero") }
-        if money.minorUnits > balance.remaining {
-            return fail("\(money.formatted) is more than the \(balance.money(balance.remaining).formatted) left to refund")
+        do {
+            return .success(try RefundRules.check(amountText: amount.text, balance: balance, reason: reason, note: note.text,
+                                                  role: role, policy: policy).amount)
+        } catch {
+            return .failure(EffectError(error.description))
         }
-        if let problem = policy.limitProblem(money, role: role) { return fail(problem) }
-        if voidOnly && money.minorUnits != payment.amount {
-            return fail("\(payment.provider.label) has not settled this payment: only a full void of \(payment.money.formatted) is possible now (91506)")
-        }
-        if reason == .other && note.text.trimmingWhitespace().isEmpty { return fail("\"Other\" needs a note saying why") }
-        return .success(money)
     }
 
     /// Handles a key. Returns the submission when the operator confirms, and whether the dialog should close.

@@ -77,12 +77,8 @@ extension SearchScreen {
                 result = nil
                 table = TableState()
             }
-        case .up: table.move(by: -1, count: rowCount, viewport: viewport)
-        case .down: table.move(by: 1, count: rowCount, viewport: viewport)
-        case .pageUp: table.move(by: -viewport, count: rowCount, viewport: viewport)
-        case .pageDown: table.move(by: viewport, count: rowCount, viewport: viewport)
-        case .top: table.select(0, count: rowCount, viewport: viewport)
-        case .bottom: table.select(rowCount - 1, count: rowCount, viewport: viewport)
+        case .up, .down, .pageUp, .pageDown, .top, .bottom:
+            _ = table.move(command, count: rowCount, viewport: viewport)
         case .open:
             guard let r = result?.value else { return [] }
             var index = table.selected

@@ -12,6 +12,15 @@ public enum Loadable<Value: Sendable>: Sendable {
         if case .loaded(let v) = self { return v }
         return nil
     }
+
+    /// Takes an engine answer. With `keepShown`, a failure leaves loaded data on screen (a live reload that failed
+    /// should not blank what the operator is reading).
+    mutating func receive(_ result: Result<Value, EffectError>, keepShown: Bool = false) {
+        switch result {
+        case .success(let value): self = .loaded(value)
+        case .failure(let error): if !(keepShown && value != nil) { self = .failed(error.message) }
+        }
+    }
 }
 
 /// Who is at the keyboard, on which database: what the status bar shows.

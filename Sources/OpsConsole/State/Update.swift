@@ -48,10 +48,7 @@ extension AppState {
         case .customerLoaded(let request, let result):
             for i in stack.indices {
                 if case .customer(var s) = stack[i], s.request == request {
-                    switch result {
-                    case .success(let c): s.data = .loaded(c)
-                    case .failure(let e): s.data = s.data.value == nil ? .failed(e.message) : s.data
-                    }
+                    s.data.receive(result, keepShown: true)
                     stack[i] = .customer(s)
                 }
             }
@@ -109,10 +106,7 @@ extension AppState {
             for i in stack.indices {
                 if case .metrics(var s) = stack[i], s.request == request {
                     s.refreshing = false
-                    switch result {
-                    case .success(let d): s.data = .loaded(d)
-                    case .failure(let e): s.data = s.data.value == nil ? .failed(e.message) : s.data
-                    }
+                    s.data.receive(result, keepShown: true)
                     stack[i] = .metrics(s)
                 }
             }
@@ -120,10 +114,7 @@ extension AppState {
         case .auditLoaded(let request, let result):
             for i in stack.indices {
                 if case .audit(var s) = stack[i], s.request == request {
-                    switch result {
-                    case .success(let page): s.data = .loaded(page)
-                    case .failure(let e): s.data = .failed(e.message)
-                    }
+                    s.data.receive(result)
                     stack[i] = .audit(s)
                 }
             }
@@ -153,9 +144,8 @@ extension AppState {
         case .refund(var dialog)?:
             let (submission, close) = dialog.handle(key)
             if close {
+                // The screen behind was reloaded when the refund finished (`.refundFinished`).
                 overlay = nil
-                // After a refund, show the money where it is now.
-                if case .done(let outcome, _) = dialog.step, outcome != .failed("") { return reloadCurrent() }
                 return []
             }
             if let submission {

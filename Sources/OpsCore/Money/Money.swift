@@ -42,22 +42,12 @@ public struct Money: Hashable, Sendable, CustomStringConvertible {
         let magnitude = minor.magnitude
         var divisor: UInt64 = 1
         for _ in 0..<exponent { divisor *= 10 }
-        let whole = String(magnitude / divisor)
-        var text = grouped ? group(whole) : whole
+        var text = grouped ? NumberText.grouped(magnitude / divisor) : String(magnitude / divisor)
         if exponent > 0 {
             let fraction = String(magnitude % divisor)
             text += "." + String(repeating: "0", count: exponent - fraction.count) + fraction
         }
         return negative ? "-" + text : text
-    }
-
-    private static func group(_ digits: String) -> String {
-        var out: [Character] = []
-        for (index, ch) in digits.reversed().enumerated() {
-            if index > 0 && index % 3 == 0 { out.append(",") }
-            out.append(ch)
-        }
-        return String(out.reversed())
     }
 }
 

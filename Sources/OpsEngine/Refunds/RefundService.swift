@@ -33,8 +33,42 @@ public enum RefundRefusal: Error, Hashable, Sendable, CustomStringConvertible {
         case .notPermitted(let m), .nothingToRefund(let m), .badAmount(let m), .tooMuch(let m), .overLimit(let m), .notSettled(let m):
             m
         case .orderNotFound(let id): "no order with id \(id)"
-        case .noteRequired: "a refund for \"other\" needs a note saying why"
+        case .noteRequired: "\"Other\" needs a note saying why"
         }
+    }
+}
+
+/// The rules a refund must pass before anything is sent, shared by the console's dialog (checked as the operator
+/// types) and `RefundService.plan`. In the order an operator fixes them: the amount, what is left, the operator's
+/// limit, the provider's settlement rule, then the note.
+public enum RefundRules {
+    /// A Braintree payment not yet settled can only be voided, in full.
+    public static func isVoidOnly(_ payment: Payment) -> Bool {
+        payment.provider == .braintree && payment.status.isVoidable
+    }
+
+    /// The amount in the payment's currency, and whether the refund is a void. Throws the first problem.
+    public static func check(amountText: String, balance: PaymentBalance, reason: RefundReason, note: String, role: Role,
+                             policy: RefundPolicy) throws(RefundRefusal) -> (amount: Money, isVoid: Bool) {
+        let amount: Money
+        do { amount = try Money.parse(amountText, currency: balance.currency) } catch { throw .badAmount(error.description) }
+        guard amount.minorUnits > 0 else { throw .badAmount("enter an amount greater than zero") }
+        guard balance.remaining > 0 else {
+            throw .nothingToRefund(balance.captured == 0
+                ? "the payment has not been captured (\(balance.payment.status.label)): nothing to refund"
+                : "nothing is left to refund on this payment")
+        }
+        guard amount.minorUnits <= balance.remaining else {
+            throw .tooMuch("\(amount.formatted) is more than the \(balance.money(balance.remaining).formatted) left to refund")
+        }
+        if let problem = policy.limitProblem(amount, role: role) { throw .overLimit(problem) }
+        let payment = balance.payment
+        let isVoid = isVoidOnly(payment)
+        if isVoid && !(amount.minorUnits == payment.amount && balance.refunded == 0 && balance.inFlight == 0) {
+            throw .notSettled("\(payment.provider.label) payment \(payment.providerTransactionID) is \(payment.status.label): before settlement it can only be voided in full (\(payment.money.formatted)), or refunded in part once settled (91506)")
+        }
+        if reason == .other && note.trimmingWhitespace().isEmpty { throw .noteRequired }
+        return (amount, isVoid)
     }
 }
 
@@ -111,29 +145,9 @@ public final class RefundService: Sendable {
                 ?? balances.first(where: { $0.remaining > 0 }) ?? balances.first else {
             throw RefundRefusal.nothingToRefund("order \(orderID) has no payment")
         }
-        let currency = balance.currency
-        let amount: Money
-        do { amount = try Money.parse(amountText, currency: currency) } catch { throw RefundRefusal.badAmount(error.description) }
-        guard amount.minorUnits > 0 else { throw RefundRefusal.badAmount("enter an amount greater than zero") }
-        if reason == .other && note.trimmingWhitespace().isEmpty { throw RefundRefusal.noteRequired }
-        guard balance.remaining > 0 else {
-            throw RefundRefusal.nothingToRefund(balance.captured == 0
-                ? "the payment has not been captured (\(balance.payment.status.label)): nothing to refund"
-                : "nothing is left to refund on this payment")
-        }
-        guard amount.minorUnits <= balance.remaining else {
-            throw RefundRefusal.tooMuch("\(amount.formatted) is more than the \(balance.money(balance.remaining).formatted) left to refund")
-        }
-        if let problem = policy.limitProblem(amount, role: who.role) { throw RefundRefusal.overLimit(problem) }
-        let payment = balance.payment
-        var isVoid = false
-        if payment.provider == .braintree && payment.status.isVoidable {
-            guard amount.minorUnits == payment.amount && balance.refunded == 0 && balance.inFlight == 0 else {
-                throw RefundRefusal.notSettled("Braintree payment \(payment.providerTransactionID) is \(payment.status.label): before settlement it can only be voided in full (\(payment.money.formatted)), or refunded in part once settled (91506)")
-            }
-            isVoid = true
-        }
-        return RefundPlan(context: context, payment: payment, balance: balance, amount: amount, reason: reason, note: note,
+        let (amount, isVoid) = try RefundRules.check(amountText: amountText, balance: balance, reason: reason, note: note,
+                                                     role: who.role, policy: policy)
+        return RefundPlan(context: context, payment: balance.payment, balance: balance, amount: amount, reason: reason, note: note,
                           isVoid: isVoid, needsRetype: policy.needsRetype(amount))
     }
 

@@ -108,33 +108,7 @@ public struct BraintreeGateway: PaymentGateway {
         let body = Array(JSONValue.object([("query", .string(query)), ("variables", variables)]).serialized().utf8)
         let headers = [("Authorization", authorization), ("Braintree-Version", Self.apiVersion),
                        ("Content-Type", "application/json"), ("Accept", "application/json")]
-        var attempt = 0
-        while true {
-            attempt += 1
-            let response: HTTPExchange
-            do {
-                response = try await transport.send(method: "POST", url: endpoint, headers: headers, body: body)
-            } catch {
-                switch error {
-                case .connect(let message):
-                    if attempt < retry.attempts {
-                        try? await Task.sleep(for: retry.delay(attempt: attempt, retryAfter: nil))
-                        continue
-                    }
-                    throw .unreachable(message)
-                case .timeout(let message), .broken(let message):
-                    throw .outcomeUnknown(message)
-                }
-            }
-            if response.status == 429 {
-                if attempt < retry.attempts {
-                    try? await Task.sleep(for: retry.delay(attempt: attempt, retryAfter: response.header("Retry-After")))
-                    continue
-                }
-                throw .rateLimited
-            }
-            return try Self.interpret(response)
-        }
+        return try Self.interpret(try await retry.send(transport, method: "POST", url: endpoint, headers: headers, body: body))
     }
 
     static func interpret(_ response: HTTPExchange) throws(GatewayError) -> JSONValue {

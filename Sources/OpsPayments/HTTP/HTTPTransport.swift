@@ -77,3 +77,56 @@ public struct AsyncHTTPTransport: HTTPTransport {
         }
     }
 }
+
+/// Retries of requests the gateway did not process (429, connection refused): exponential backoff with full
+/// jitter, so a fleet of consoles does not retry in step.
+public struct RetryPolicy: Sendable {
+    public var attempts: Int
+    public var base: Duration
+    public var cap: Duration
+
+    public init(attempts: Int = 3, base: Duration = .milliseconds(250), cap: Duration = .seconds(4)) {
+        self.attempts = attempts
+        self.base = base
+        self.cap = cap
+    }
+
+    /// The pause before retry `attempt` (1-based), or the server's Retry-After when it gave one.
+    func delay(attempt: Int, retryAfter: String?) -> Duration {
+        if let retryAfter, let seconds = Double(retryAfter), seconds >= 0 { return .milliseconds(Int(min(seconds, 30) * 1000)) }
+        let ceiling = min(cap, base * (1 << min(attempt, 10)))
+        let ms = ceiling.components.seconds * 1000 + ceiling.components.attoseconds / 1_000_000_000_000_000
+        return .milliseconds(Int64.random(in: 0...max(1, ms)))
+    }
+}
+
+extension RetryPolicy {
+    /// Sends a request, retrying only what the gateway cannot have acted on: a refused connection (nothing was sent)
+    /// and 429 (refused before processing, unless `mayRetryRateLimit` says otherwise). A timeout or a connection
+    /// broken after sending may have been acted on, so it is an unknown outcome, never retried here.
+    func send(_ transport: any HTTPTransport, method: String, url: String, headers: [(String, String)], body: [UInt8]?,
+              mayRetryRateLimit: (HTTPExchange) -> Bool = { _ in true }) async throws(GatewayError) -> HTTPExchange {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let response: HTTPExchange
+            do {
+                response = try await transport.send(method: method, url: url, headers: headers, body: body)
+            } catch {
+                switch error {
+                case .connect(let message):
+                    if attempt < attempts {
+                        try? await Task.sleep(for: delay(attempt: attempt, retryAfter: nil))
+                        continue
+                    }
+                    throw .unreachable(message)
+                case .timeout(let message), .broken(let message):
+                    throw .outcomeUnknown(message)
+                }
+            }
+            guard response.status == 429 else { return response }
+            guard mayRetryRateLimit(response), attempt < attempts else { throw .rateLimited }
+            try? await Task.sleep(for: delay(attempt: attempt, retryAfter: response.header("Retry-After")))
+        }
+    }
+}

@@ -1,28 +1,6 @@
 import Foundation
 import OpsCore
 
-/// Retries of requests the gateway did not process (429, connection refused): exponential backoff with full
-/// jitter, so a fleet of consoles does not retry in step.
-public struct RetryPolicy: Sendable {
-    public var attempts: Int
-    public var base: Duration
-    public var cap: Duration
-
-    public init(attempts: Int = 3, base: Duration = .milliseconds(250), cap: Duration = .seconds(4)) {
-        self.attempts = attempts
-        self.base = base
-        self.cap = cap
-    }
-
-    /// The pause before retry `attempt` (1-based), or the server's Retry-After when it gave one.
-    func delay(attempt: Int, retryAfter: String?) -> Duration {
-        if let retryAfter, let seconds = Double(retryAfter), seconds >= 0 { return .milliseconds(Int(min(seconds, 30) * 1000)) }
-        let ceiling = min(cap, base * (1 << min(attempt, 10)))
-        let ms = ceiling.components.seconds * 1000 + ceiling.components.attoseconds / 1_000_000_000_000_000
-        return .milliseconds(Int64.random(in: 0...max(1, ms)))
-    }
-}
-
 /// The Stripe facade: Stripe's REST API with form-encoded bodies, a bearer secret key, an Idempotency-Key on every
 /// create, and a pinned API version.
 public struct StripeGateway: PaymentGateway {
@@ -101,33 +79,9 @@ public struct StripeGateway: PaymentGateway {
             headers.append(("Content-Type", "application/x-www-form-urlencoded"))
             if let idempotencyKey { headers.append(("Idempotency-Key", idempotencyKey)) }
         }
-        var attempt = 0
-        while true {
-            attempt += 1
-            let response: HTTPExchange
-            do {
-                response = try await transport.send(method: method, url: url, headers: headers, body: body)
-            } catch {
-                switch error {
-                case .connect(let message):
-                    if attempt < retry.attempts {
-                        try? await Task.sleep(for: retry.delay(attempt: attempt, retryAfter: nil))
-                        continue
-                    }
-                    throw .unreachable(message)
-                case .timeout(let message), .broken(let message):
-                    throw .outcomeUnknown(message)
-                }
-            }
-            if response.status == 429 {
-                if response.header("Stripe-Should-Retry") != "false", attempt < retry.attempts {
-                    try? await Task.sleep(for: retry.delay(attempt: attempt, retryAfter: response.header("Retry-After")))
-                    continue
-                }
-                throw .rateLimited
-            }
-            return try Self.interpret(response)
-        }
+        let response = try await retry.send(transport, method: method, url: url, headers: headers, body: body,
+                                            mayRetryRateLimit: { $0.header("Stripe-Should-Retry") != "false" })
+        return try Self.interpret(response)
     }
 
     /// Maps a Stripe response to its object or a `GatewayError`.

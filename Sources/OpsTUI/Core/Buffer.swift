@@ -99,16 +99,6 @@ public struct Buffer: Hashable, Sendable {
         put(fitted, x: rect.x, y: rect.y, style: style, maxWidth: rect.width)
     }
 
-    /// Changes the style of the cells in `rect`, keeping their text.
-    public mutating func restyle(_ rect: Rect, _ transform: (Style) -> Style) {
-        let clipped = clip(rect)
-        for y in clipped.y..<clipped.maxY {
-            for x in clipped.x..<clipped.maxX {
-                cells[y * size.width + x].style = transform(cells[y * size.width + x].style)
-            }
-        }
-    }
-
     /// Sets one cell, repairing any double-width character it cuts in half.
     private mutating func set(_ x: Int, _ y: Int, _ cell: Cell) {
         guard x >= 0, x < size.width, y >= 0, y < size.height else { return }

@@ -59,12 +59,6 @@ public struct Rect: Hashable, Sendable {
         return (Rect(x: x, y: y, width: width, height: height - n), Rect(x: x, y: y + height - n, width: width, height: n))
     }
 
-    /// Splits off `columns` columns from the left: (left, rest).
-    public func takeLeft(_ columns: Int) -> (Rect, Rect) {
-        let n = min(max(0, columns), width)
-        return (Rect(x: x, y: y, width: n, height: height), Rect(x: x + n, y: y, width: width - n, height: height))
-    }
-
     /// A rectangle of at most `size` centred in this one.
     public func centered(width w: Int, height h: Int) -> Rect {
         let cw = min(w, width), ch = min(h, height)
@@ -73,28 +67,24 @@ public struct Rect: Hashable, Sendable {
 
     /// Splits into `count` columns of near-equal width with `gap` columns between them.
     public func columns(_ count: Int, gap: Int = 1) -> [Rect] {
-        guard count > 0 else { return [] }
-        let usable = width - gap * (count - 1)
-        var out: [Rect] = []
-        var cx = x
-        for i in 0..<count {
-            let w = usable / count + (i < usable % count ? 1 : 0)
-            out.append(Rect(x: cx, y: y, width: w, height: height))
-            cx += w + gap
-        }
-        return out
+        Self.shares(of: width, count: count, gap: gap).map { Rect(x: x + $0.start, y: y, width: $0.length, height: height) }
     }
 
     /// Splits into `count` rows of near-equal height.
     public func rows(_ count: Int, gap: Int = 0) -> [Rect] {
+        Self.shares(of: height, count: count, gap: gap).map { Rect(x: x, y: y + $0.start, width: width, height: $0.length) }
+    }
+
+    /// `total` cells cut into `count` near-equal runs with `gap` cells between them; the first runs take the rest.
+    static func shares(of total: Int, count: Int, gap: Int) -> [(start: Int, length: Int)] {
         guard count > 0 else { return [] }
-        let usable = height - gap * (count - 1)
-        var out: [Rect] = []
-        var cy = y
+        let usable = total - gap * (count - 1)
+        var out: [(start: Int, length: Int)] = []
+        var start = 0
         for i in 0..<count {
-            let h = usable / count + (i < usable % count ? 1 : 0)
-            out.append(Rect(x: x, y: cy, width: width, height: h))
-            cy += h + gap
+            let length = usable / count + (i < usable % count ? 1 : 0)
+            out.append((start, length))
+            start += length + gap
         }
         return out
     }

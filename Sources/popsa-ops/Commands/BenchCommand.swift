@@ -62,8 +62,8 @@ struct BenchCommand: AsyncParsableCommand {
             let bar = ProgressBar(total: users, unit: "customers")
             let report = try wrap { try Seeder.seed(path: db, users: users, seed: 42, now: time.timestamp, progress: bar.update) }
             bar.finish()
-            Stdout.line(String(format: "seed: %@ customers, %@ orders, %@ photos in %.1fs (%@)", grouped(report.users),
-                               grouped(report.orders), grouped(report.photos), report.seconds,
+            Stdout.line(String(format: "seed: %@ customers, %@ orders, %@ photos in %.1fs (%@)", NumberText.grouped(report.users),
+                               NumberText.grouped(report.orders), NumberText.grouped(report.photos), report.seconds,
                                report.phases.map { String(format: "%@ %.1fs", $0.name, $0.seconds) }.joined(separator: ", ")))
         } else {
             Stdout.line("seed: reusing \(db)")
@@ -105,7 +105,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     static func measureQueries(store: SQLiteStore, engine: Engine, iterations: Int) async throws {
         let samples = try store.benchSamples(count: iterations, seed: 7)
-        Stdout.line("customers: \(grouped(try store.userCount())); samples: \(samples.searchTerms.count) searches, \(samples.identifiers.count) identifiers, \(samples.userIDs.count) customers")
+        Stdout.line("customers: \(NumberText.grouped(try store.userCount())); samples: \(samples.searchTerms.count) searches, \(samples.identifiers.count) identifiers, \(samples.userIDs.count) customers")
 
         // Warm the page cache and statement caches, as a console that has been open a while has them.
         for term in samples.searchTerms.prefix(200) { _ = try await engine.search(term); _ = try store.floorSearch(term, limit: 50) }

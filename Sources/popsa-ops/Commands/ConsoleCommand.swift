@@ -28,12 +28,10 @@ struct ConsoleCommand: ParsableCommand {
         var state = setup.state
         if !backend.supportsUnicode { state.theme.asciiOnly = true }
         let core = Console(state: state, environment: setup.environment, waker: waker)
-        let frozen = console.time.isFrozen ? console.time.timestamp : nil
         var loop = InteractiveLoop()
         loop.tickInterval = .milliseconds(min(1000, setup.config.refreshMilliseconds))
-        let signal = loop.run(console: core, backend: backend, waker: waker, clock: {
-            frozen ?? Timestamp(seconds: Int64(Date().timeIntervalSince1970))
-        }, stopRequested: { StopSignals.received })
+        let signal = loop.run(console: core, backend: backend, waker: waker, clock: console.time.clock.now,
+                              stopRequested: { StopSignals.received })
         backend.shutdown()
         if let signal { throw ExitCode(128 + signal) }
     }

@@ -42,15 +42,11 @@ struct ConsoleSetup {
     let themePaths: [String]
 
     init(options: ConsoleOptions, size: Size) throws {
-        config = try options.configuration.load()
+        let services = try ServiceSetup(database: options.database, configuration: options.configuration, time: options.time,
+                                        readOnly: options.readOnly)
+        (config, store, refunds, identity) = (services.config, services.store, services.refunds, services.identity)
         let now = options.time.timestamp
-        var database = options.database
-        if database.db == nil, let configured = config.databasePath { database.db = configured }
-        store = try database.open(now: now)
-        let clock: EngineClock = options.time.isFrozen ? .frozen(now) : .system
-        engine = Engine(store: store, clock: clock, stuckThreshold: config.stuckThreshold)
-        refunds = try PaymentsWiring.refundService(config, store: store, clock: clock)
-        identity = PaymentsWiring.operatorIdentity(config, readOnly: options.readOnly)
+        engine = Engine(store: store, clock: services.clock, stuckThreshold: config.stuckThreshold)
         let session = Session(operatorName: identity.name, sshClient: identity.sshClient, role: identity.role,
                               databaseName: (store.path as NSString).lastPathComponent, readOnly: options.readOnly)
         themePaths = ThemeLoader.searchPaths()

@@ -51,11 +51,9 @@ struct HeadlessCommand: ParsableCommand {
         }
         let setup = try ConsoleSetup(options: console, size: Size(size)!)
         let consoleCore = Console(state: setup.state, environment: setup.environment)
-        let frozen = console.time.isFrozen ? console.time.timestamp : nil
         // The runner blocks this thread while effects run as tasks on the others.
-        let outcome = HeadlessRunner().run(parsed, console: consoleCore, clock: {
-            frozen ?? Timestamp(seconds: Int64(Date().timeIntervalSince1970))
-        }, output: { Stdout.line($0) }, errors: { Stderr.line($0) })
+        let outcome = HeadlessRunner().run(parsed, console: consoleCore, clock: console.time.clock.now,
+                                           output: { Stdout.line($0) }, errors: { Stderr.line($0) })
         if outcome == .failed { throw ExitCode(1) }
     }
 }

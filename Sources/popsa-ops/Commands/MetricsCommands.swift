@@ -20,8 +20,8 @@ struct MetricsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try configuration.load()
-        let store = try database.open(now: time.timestamp)
-        let totals = try await store.businessTotals(now: time.timestamp, stuckThreshold: config.stuckThreshold)
+        let engine = Engine(store: try database.open(now: time.timestamp), clock: time.clock, stuckThreshold: config.stuckThreshold)
+        let totals = try await engine.businessTotals()
         FileHandle.standardOutput.write(Data(OpsMetrics.shared.exposition(totals: totals).utf8))
     }
 }
@@ -45,11 +45,9 @@ struct ServeMetricsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try configuration.load()
-        let store = try database.open(now: time.timestamp)
+        let engine = Engine(store: try database.open(now: time.timestamp), clock: time.clock, stuckThreshold: config.stuckThreshold)
         let colon = listen.lastIndex(of: ":")!
         let host = String(listen[..<colon]), port = Int(listen[listen.index(after: colon)...])!
-        let threshold = config.stuckThreshold
-        let frozen = time.isFrozen ? time.timestamp : nil
         let channel: any Channel
         do {
             channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -57,9 +55,7 @@ struct ServeMetricsCommand: AsyncParsableCommand {
                 .childChannelInitializer { channel in
                     channel.pipeline.configureHTTPServerPipeline().flatMap {
                         channel.pipeline.addHandler(MetricsHTTPHandler(exposition: {
-                            let now = frozen ?? Timestamp(seconds: Int64(Date().timeIntervalSince1970))
-                            let totals = try? await store.businessTotals(now: now, stuckThreshold: threshold)
-                            return OpsMetrics.shared.exposition(totals: totals)
+                            OpsMetrics.shared.exposition(totals: try? await engine.businessTotals())
                         }))
                     }
                 }

@@ -5,24 +5,6 @@ import OpsCore
 import OpsEngine
 import OpsStore
 
-/// What the refund commands need: configuration, store, refund service, who is acting.
-struct RefundSetup {
-    let config: ConsoleConfig
-    let store: SQLiteStore
-    let service: RefundService
-    let identity: OperatorIdentity
-
-    init(database: DatabaseOptions, configuration: ConfigOptions, time: TimeOptions, readOnly: Bool) throws {
-        config = try configuration.load()
-        var database = database
-        if database.db == nil, let configured = config.databasePath { database.db = configured }
-        store = try database.open(now: time.timestamp)
-        let clock: EngineClock = time.isFrozen ? .frozen(time.timestamp) : .system
-        service = try PaymentsWiring.refundService(config, store: store, clock: clock)
-        identity = PaymentsWiring.operatorIdentity(config, readOnly: readOnly)
-    }
-}
-
 struct RefundCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "refund",
@@ -54,7 +36,7 @@ struct RefundCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let setup = try RefundSetup(database: database, configuration: configuration, time: time, readOnly: readOnly)
+        let setup = try ServiceSetup(database: database, configuration: configuration, time: time, readOnly: readOnly)
         let reason = RefundReason(rawValue: reason)!
         func refuse(_ message: String, code: CommandFailure.Code = .failure, kind: String = "refused") throws -> Never {
             let failure = CommandFailure(message: message, code: code)
@@ -62,10 +44,10 @@ struct RefundCommand: AsyncParsableCommand {
             throw failure
         }
         // Finish anything a crash left before starting something new.
-        _ = try? await setup.service.reconcile(operator: setup.identity)
+        _ = try? await setup.refunds.reconcile(operator: setup.identity)
         let plan: RefundPlan
         do {
-            plan = try await setup.service.plan(orderID: orderID, paymentID: payment, amountText: amount, reason: reason, note: note,
+            plan = try await setup.refunds.plan(orderID: orderID, paymentID: payment, amountText: amount, reason: reason, note: note,
                                                 operator: setup.identity)
         } catch let refusal as RefundRefusal {
             switch refusal {
@@ -76,7 +58,7 @@ struct RefundCommand: AsyncParsableCommand {
         }
         let result: RefundResult
         do {
-            result = try await setup.service.execute(plan, operator: setup.identity)
+            result = try await setup.refunds.execute(plan, operator: setup.identity)
         } catch let error as ReservationError {
             try refuse(error.description)
         }
@@ -108,8 +90,8 @@ struct ReconcileCommand: AsyncParsableCommand {
     @OptionGroup var time: TimeOptions
 
     func run() async throws {
-        let setup = try RefundSetup(database: database, configuration: configuration, time: time, readOnly: false)
-        let report = try await setup.service.reconcile(operator: setup.identity)
+        let setup = try ServiceSetup(database: database, configuration: configuration, time: time, readOnly: false)
+        let report = try await setup.refunds.reconcile(operator: setup.identity)
         if json {
             Stdout.line(JSONValue.object([
                 ("examined", .integer(Int64(report.examined))), ("succeeded", .integer(Int64(report.succeeded))),

@@ -35,10 +35,10 @@ struct SeedCommand: ParsableCommand {
         }
         bar.finish()
         Stdout.line("""
-            Seeded \(db) in \(String(format: "%.1f", report.seconds))s: \(grouped(report.users)) customers, \
-            \(grouped(report.prints)) prints, \(grouped(report.photos)) photos, \(grouped(report.orders)) orders, \
-            \(grouped(report.payments)) payments, \(grouped(report.refunds)) refunds, \(grouped(report.printJobs)) print jobs, \
-            \(grouped(report.events)) partner events
+            Seeded \(db) in \(String(format: "%.1f", report.seconds))s: \(NumberText.grouped(report.users)) customers, \
+            \(NumberText.grouped(report.prints)) prints, \(NumberText.grouped(report.photos)) photos, \(NumberText.grouped(report.orders)) orders, \
+            \(NumberText.grouped(report.payments)) payments, \(NumberText.grouped(report.refunds)) refunds, \(NumberText.grouped(report.printJobs)) print jobs, \
+            \(NumberText.grouped(report.events)) partner events
             """)
         Stdout.line("Phases: " + report.phases.map { String(format: "%@ %.1fs", $0.name, $0.seconds) }.joined(separator: ", "))
     }

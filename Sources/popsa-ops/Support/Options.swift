@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OpsCore
+import OpsEngine
 import OpsStore
 
 /// `--db`: which database. Without it, the demo database in the user's data directory, created and seeded on
@@ -9,9 +10,10 @@ struct DatabaseOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("SQLite database file.", discussion: "Default: the demo database at $XDG_DATA_HOME/popsa-ops/demo.sqlite, created and seeded on first use.", valueName: "path"))
     var db: String?
 
-    /// Opens the chosen database. An explicit path must exist unless `create` is set (import creates one).
-    func open(now: Timestamp, create: Bool = false, readOnly: Bool = false) throws -> SQLiteStore {
-        if let db {
+    /// Opens the chosen database: `--db`, else the configuration's `database`, else the demo one. A named path
+    /// must exist unless `create` is set (import creates one).
+    func open(now: Timestamp, configured: String? = nil, create: Bool = false, readOnly: Bool = false) throws -> SQLiteStore {
+        if let db = db ?? configured {
             if !create && !FileManager.default.fileExists(atPath: db) {
                 throw CommandFailure(message: "no database at \(db) (create one with: popsa-ops seed --db \(db) --users 1000)",
                                      code: .noInput)
@@ -23,7 +25,6 @@ struct DatabaseOptions: ParsableArguments {
         return try wrap { try SQLiteStore.open(path: path, readOnly: readOnly) }
     }
 
-    func resolvedPath() throws -> String { try db ?? DefaultDatabase.path() }
 }
 
 /// `--now`: the time every time-dependent rule counts from.
@@ -43,6 +44,9 @@ struct TimeOptions: ParsableArguments {
     }
 
     var isFrozen: Bool { now != nil }
+
+    /// The clock use cases read: stopped at `--now` when given, else the system's.
+    var clock: EngineClock { isFrozen ? .frozen(timestamp) : .system }
 }
 
 /// The demo database's home: `$XDG_DATA_HOME/popsa-ops/demo.sqlite` (default `~/.local/share`).

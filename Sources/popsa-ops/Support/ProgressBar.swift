@@ -1,4 +1,5 @@
 import Foundation
+import OpsCore
 
 /// A one-line progress bar on stderr, drawn only when stderr is a terminal (never into logs or pipes).
 final class ProgressBar {
@@ -24,7 +25,7 @@ final class ProgressBar {
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
         let elapsed = (now - started).seconds
-        let line = String(format: "\r%@ %3d%%  %@/%@ %@  %.1fs", bar, Int(fraction * 100), grouped(done), grouped(total),
+        let line = String(format: "\r%@ %3d%%  %@/%@ %@  %.1fs", bar, Int(fraction * 100), NumberText.grouped(done), NumberText.grouped(total),
                           unit, elapsed)
         FileHandle.standardError.write(Data(line.utf8))
     }
@@ -33,14 +34,4 @@ final class ProgressBar {
         guard enabled else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
-}
-
-func grouped(_ n: Int) -> String {
-    let digits = String(n.magnitude)
-    var out: [Character] = []
-    for (i, ch) in digits.reversed().enumerated() {
-        if i > 0 && i % 3 == 0 { out.append(",") }
-        out.append(ch)
-    }
-    return (n < 0 ? "-" : "") + String(out.reversed())
 }

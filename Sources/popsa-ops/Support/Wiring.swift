@@ -22,6 +22,24 @@ struct ConfigOptions: ParsableArguments {
     }
 }
 
+/// What every command that acts needs, built one way: the configuration, the store it names, the clock, the
+/// refund service with its gateways, and who is acting.
+struct ServiceSetup {
+    let config: ConsoleConfig
+    let store: SQLiteStore
+    let clock: EngineClock
+    let refunds: RefundService
+    let identity: OperatorIdentity
+
+    init(database: DatabaseOptions, configuration: ConfigOptions, time: TimeOptions, readOnly: Bool) throws {
+        config = try configuration.load()
+        store = try database.open(now: time.timestamp, configured: config.databasePath)
+        clock = time.clock
+        refunds = try PaymentsWiring.refundService(config, store: store, clock: clock)
+        identity = PaymentsWiring.operatorIdentity(config, readOnly: readOnly)
+    }
+}
+
 /// Builds the payment gateways the configuration asks for: the in-process sandbox twins (default), or the live
 /// Stripe and Braintree facades with secrets from the environment. Every gateway is metered.
 enum PaymentsWiring {

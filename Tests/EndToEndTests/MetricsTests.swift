@@ -47,6 +47,18 @@ import Testing
         #expect(check.status == 0, "promtool: \(check.stdout)\(check.stderr)")
     }
 
+    @Test func theConfiguredDatabaseIsTheOneMeasured() throws {
+        let config = TestSupport.temporaryDirectory() + "/config.toml"
+        try "database = \"\(TestSupport.fixtureDatabase)\"\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let home = TestSupport.temporaryDirectory("home")
+        let configured = try TestSupport.popsaOps(["metrics", "--config", config, "--now", TestSupport.now], home: home)
+        let explicit = try TestSupport.popsaOps(["metrics", "--db", TestSupport.fixtureDatabase, "--now", TestSupport.now])
+        #expect(configured.status == 0, "\(configured.stderr)")
+        // The registry lists families in no fixed order: compare the lines, not their order.
+        #expect(configured.stdout.split(separator: "\n").sorted() == explicit.stdout.split(separator: "\n").sorted())
+        #expect(!FileManager.default.fileExists(atPath: home + "/data/popsa-ops/demo.sqlite"), "no demo database was made")
+    }
+
     @Test func serveMetricsIsScrapedOverLoopback() throws {
         let port = BackgroundServer.freePort()
         let server = Process()

@@ -27,5 +27,11 @@ if ! python3 -c "import localstripe" 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check localstripe
 fi
 
+# A second, unprivileged account: the operator-identity tests run the binary as it (identity comes from the real
+# uid, never from USER). Created only when running as root, as CI does.
+if [ "$(id -u)" -eq 0 ] && ! id popsa-ops-test >/dev/null 2>&1; then
+  useradd --system --no-create-home --shell /usr/sbin/nologin popsa-ops-test
+fi
+
 swift build --build-tests
 swift test --skip-build "$@"

@@ -77,6 +77,33 @@ public enum TestSupport {
         return try run(binary, arguments, stdin: stdin, environment: env)
     }
 
+    /// The unprivileged account the identity tests run the binary as (created by scripts/test.sh when root).
+    public static let otherAccount = "popsa-ops-test"
+
+    /// The account name of this process's real uid, as the binary will see it.
+    public static var accountName: String {
+        guard let pw = getpwuid(getuid()), let name = pw.pointee.pw_name else { return "uid\(getuid())" }
+        return String(cString: name)
+    }
+
+    /// Whether this process may run programs as `otherAccount` (it is root and the account exists).
+    public static var canRunAsOtherAccount: Bool { getuid() == 0 && getpwnam(otherAccount) != nil }
+
+    /// Gives `paths` (files and folders) to `otherAccount`, so a process running as it can write them.
+    public static func handOver(_ paths: [String]) throws {
+        guard let pw = getpwnam(otherAccount) else { throw POSIXError(.ENOENT) }
+        for path in paths where chown(path, pw.pointee.pw_uid, pw.pointee.pw_gid) != 0 {
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EPERM)
+        }
+    }
+
+    /// Runs `popsa-ops` as `otherAccount` (setpriv: real and effective ids, no shell), with exactly `environment`.
+    public static func popsaOpsAsOtherAccount(_ arguments: [String], environment: [String: String]) throws -> Output {
+        let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        return try run("/usr/bin/setpriv", ["--reuid=\(otherAccount)", "--regid=\(otherAccount)", "--init-groups",
+                                            "/usr/bin/env", "-i"] + assignments + [binary] + arguments)
+    }
+
     /// A home folder shared by the tests of one process that do not care about its contents.
     public static let isolatedHome: String = temporaryDirectory("home")
 
@@ -160,6 +187,7 @@ public enum TestSupport {
 
     /// Compares `actual` with `Tests/Golden/<name>`; with `UPDATE_GOLDEN=1`, writes it instead.
     public static func assertGolden(_ actual: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let actual = withGoldenOperator(actual)
         let path = packageRoot + "/Tests/Golden/" + name
         if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
             try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
@@ -186,6 +214,31 @@ public enum TestSupport {
                 (UPDATE_GOLDEN=1 rewrites golden files after a deliberate change)
                 """, sourceLocation: sourceLocation)
         }
+    }
+
+    /// The operator name goldens are written with.
+    public static let goldenOperator = "root"
+
+    /// The console's status line names the account running it, which the environment cannot change (so the
+    /// tests cannot either): goldens are compared with that name replaced by `goldenOperator`, the gap after it
+    /// widened or narrowed so the right-hand side stays where the console put it.
+    public static func withGoldenOperator(_ text: String) -> String {
+        let account = accountName
+        guard account != goldenOperator else { return text }
+        let prefix = " \(account) "
+        let delta = goldenOperator.count - account.count
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            guard line.hasPrefix(prefix), line.contains(" · ") else { return String(line) }
+            var rest = String(line.dropFirst(prefix.count))
+            if let gap = rest.range(of: "   ") {
+                // Keep the total width: take the difference out of (or add it to) the first wide gap.
+                let spaces = rest[gap.lowerBound...].prefix { $0 == " " }.count
+                let newSpaces = max(1, spaces - delta)
+                rest.replaceSubrange(gap.lowerBound..<rest.index(gap.lowerBound, offsetBy: spaces),
+                                     with: String(repeating: " ", count: newSpaces))
+            }
+            return " \(goldenOperator) " + rest
+        }.joined(separator: "\n")
     }
 
     /// A small seeded database, built once per test process; copy it before changing it.

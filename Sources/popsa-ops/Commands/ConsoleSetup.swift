@@ -18,16 +18,38 @@ struct ConsoleOptions: ParsableArguments {
     var theme: String?
 }
 
-/// Who runs the console: the Unix user, and the SSH client address when over SSH.
+/// Who runs the console: the account of the real user id, from the password database, and the SSH client address
+/// when over SSH.
+///
+/// The environment cannot choose the operator: `USER=ana popsa-ops refund …` run by tom is still tom. `USER` or
+/// `LOGNAME` only pick among names of the same account (two names sharing one uid). The SSH address is recorded
+/// in the audit, never trusted for anything else, and must parse as an address (else it is recorded as `invalid`).
 enum Operator {
-    static func current(environment: [String: String] = ProcessInfo.processInfo.environment) -> (name: String, ssh: String?) {
-        var name = environment["USER"] ?? environment["LOGNAME"] ?? ""
-        if name.isEmpty, let pw = getpwuid(getuid()), let cName = pw.pointee.pw_name { name = String(cString: cName) }
-        if name.isEmpty { name = "uid\(getuid())" }
+    static func current(environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> (name: String, ssh: String?) {
+        let uid = getuid()
+        var name = "uid\(uid)"
+        if let pw = getpwuid(uid), let cName = pw.pointee.pw_name { name = String(cString: cName) }
+        for key in ["USER", "LOGNAME"] {
+            guard let alias = environment[key], !alias.isEmpty, alias != name else { continue }
+            if let pw = getpwnam(alias), pw.pointee.pw_uid == uid { name = alias }
+            break
+        }
         // SSH_CLIENT is "address port port"; SSH_CONNECTION is "address port address port".
-        let ssh = (environment["SSH_CLIENT"] ?? environment["SSH_CONNECTION"])?
-            .split(separator: " ").first.map(String.init)
+        let ssh = (environment["SSH_CLIENT"] ?? environment["SSH_CONNECTION"])
+            .map { $0.split(separator: " ").first.map(String.init) ?? "" }
+            .map { isAddress($0) ? $0 : "invalid" }
         return (name, ssh)
+    }
+
+    /// Whether `text` is an IPv4 or IPv6 address (an IPv6 zone such as `%eth0` allowed).
+    static func isAddress(_ text: String) -> Bool {
+        let parts = text.split(separator: "%", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        let host = parts[0]
+        let zoneIsPlain = parts.count == 1 || parts[1].utf8.allSatisfy { $0 < 0x80 && (isalnum(Int32($0)) != 0 || $0 == 0x2E) }
+        guard !host.isEmpty, text.utf8.count <= 64, zoneIsPlain else { return false }
+        var v4 = in_addr(), v6 = in6_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
     }
 }
 

@@ -213,42 +213,76 @@ struct RefundFixture {
 }
 
 @Suite struct AuditChainTests {
-    func logWithEntries() async throws -> RefundFixture {
+    /// The fixture's log (one entry per seeded refund) followed by five entries of our own; returns the fixture
+    /// and the sequence number of the first of the five.
+    func logWithEntries() async throws -> (RefundFixture, Int64) {
         let f = try RefundFixture()
+        let base = Int64(try f.count("SELECT count(*) FROM audit_log")) + 1
         for i in 1...5 {
             try await f.store.appendAudit(AuditRecord(at: RefundFixture.now.adding(seconds: Int64(i)), operatorName: "alice", sshClient: "",
-                                                      action: "refund.requested", target: "order ord_\(i)",
+                                                      action: "note.added", target: "order ord_\(i)",
                                                       amount: Money(minorUnits: Int64(i * 100), currency: .gbp), result: "ok"))
         }
-        #expect(try await f.store.verifyAudit() == .intact(entries: 5))
-        return f
+        #expect(try await f.store.verifyAudit() == .intact(entries: base + 4))
+        return (f, base)
     }
 
     @Test func anEditedEntryIsNamed() async throws {
-        let f = try await logWithEntries()
-        try await f.store.pool.write { db in try db.execute(sql: "UPDATE audit_log SET amount = 1 WHERE seq = 3") }
-        #expect(try await f.store.verifyAudit() == .broken(sequence: 3, problem: "its contents were edited (the hash does not match)"))
+        let (f, base) = try await logWithEntries()
+        try await f.store.pool.write { db in try db.execute(sql: "UPDATE audit_log SET amount = 1 WHERE seq = ?", arguments: [base + 2]) }
+        #expect(try await f.store.verifyAudit() == .broken(sequence: base + 2, problem: "its contents were edited (the hash does not match)"))
     }
 
     @Test func aDeletedEntryIsNamed() async throws {
-        let f = try await logWithEntries()
-        try await f.store.pool.write { db in try db.execute(sql: "DELETE FROM audit_log WHERE seq = 2") }
+        let (f, base) = try await logWithEntries()
+        try await f.store.pool.write { db in try db.execute(sql: "DELETE FROM audit_log WHERE seq = ?", arguments: [base + 1]) }
         guard case .broken(let sequence, _) = try await f.store.verifyAudit() else { Issue.record("intact"); return }
-        #expect(sequence == 3)
+        #expect(sequence == base + 2)
     }
 
     @Test func reorderedEntriesAreNamed() async throws {
-        let f = try await logWithEntries()
+        let (f, base) = try await logWithEntries()
         try await f.store.pool.write { db in
-            try db.execute(sql: "UPDATE audit_log SET seq = -2 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 4; UPDATE audit_log SET seq = 4 WHERE seq = -2")
+            try db.execute(sql: "UPDATE audit_log SET seq = -2 WHERE seq = ?", arguments: [base + 1])
+            try db.execute(sql: "UPDATE audit_log SET seq = ? WHERE seq = ?", arguments: [base + 1, base + 3])
+            try db.execute(sql: "UPDATE audit_log SET seq = ? WHERE seq = -2", arguments: [base + 3])
         }
         guard case .broken(let sequence, _) = try await f.store.verifyAudit() else { Issue.record("intact"); return }
-        #expect(sequence == 2)
+        #expect(sequence == base + 1)
     }
 
     @Test func aDeletedTailIsNamed() async throws {
-        let f = try await logWithEntries()
-        try await f.store.pool.write { db in try db.execute(sql: "DELETE FROM audit_log WHERE seq = 5") }
-        #expect(try await f.store.verifyAudit() == .broken(sequence: 5, problem: "the log ends at entry 4 but its head records entry 5: newer entries were deleted"))
+        let (f, base) = try await logWithEntries()
+        try await f.store.pool.write { db in try db.execute(sql: "DELETE FROM audit_log WHERE seq = ?", arguments: [base + 4]) }
+        #expect(try await f.store.verifyAudit() == .broken(sequence: base + 4, problem: "the log ends at entry \(base + 3) but its head records entry \(base + 4): newer entries were deleted"))
+    }
+
+    @Test func aDeletedTailWithItsHeadRewoundIsCaughtByTheAnchor() async throws {
+        let (f, base) = try await logWithEntries()
+        let head = base + 4
+        try await f.store.pool.write { db in
+            try db.execute(sql: "DELETE FROM audit_log WHERE seq >= ?", arguments: [head - 1])
+            try db.execute(sql: "UPDATE audit_head SET seq = ?, hash = (SELECT hash FROM audit_log WHERE seq = ?)",
+                           arguments: [head - 2, head - 2])
+        }
+        guard case .broken(_, let problem) = try await f.store.verifyAudit() else { Issue.record("intact"); return }
+        #expect(problem.contains("entry \(head) was anchored outside the database"), "\(problem)")
+    }
+
+    @Test func aWipedLogIsCaughtByTheLedgerCrossCheck() async throws {
+        let (f, _) = try await logWithEntries()
+        try? FileManager.default.removeItem(atPath: f.store.auditAnchorPath)
+        try await f.store.pool.write { db in try db.execute(sql: "DELETE FROM audit_log; DELETE FROM audit_head") }
+        guard case .broken(_, let problem) = try await f.store.verifyAudit() else { Issue.record("intact"); return }
+        #expect(problem.contains("do not match the audit log"), "\(problem)")
+    }
+
+    @Test func aDeletedRefundIsCaughtByTheLedgerCrossCheck() async throws {
+        let (f, _) = try await logWithEntries()
+        try await f.store.pool.write { db in
+            try db.execute(sql: "DELETE FROM refunds WHERE id = (SELECT id FROM refunds WHERE status = 'succeeded' LIMIT 1)")
+        }
+        guard case .broken(_, let problem) = try await f.store.verifyAudit() else { Issue.record("intact"); return }
+        #expect(problem.contains("do not match the audit log"), "\(problem)")
     }
 }

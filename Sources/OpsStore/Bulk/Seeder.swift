@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRDB
 import OpsCore
 import Synchronization
@@ -34,6 +37,9 @@ public enum Seeder {
             throw SeedError.exists(path: path)
         }
         let building = path + ".seeding"
+        // One seed per path at a time: a second run would delete the first one's half-built file under it.
+        let lock = try SeedLock(path: path + ".seed-lock")
+        defer { lock.release() }
         for suffix in ["", "-wal", "-shm", "-journal"] { try? fm.removeItem(atPath: building + suffix) }
 
         var config = Configuration()
@@ -67,6 +73,9 @@ public enum Seeder {
                 rollups.merge(chunk.1)
                 progress(done)
             })
+            // Seeded refunds are history the ledger starts from: each gets its audit entry, so `audit verify`
+            // can cross-check every refund against the chain.
+            try SQLiteStore.auditSeededRefunds(db)
             try db.execute(sql: "COMMIT")
             report.mark("insert", since: started)
             report.phases.append(SeedReport.Phase(name: "(of which waiting for the generator)", seconds: waited.seconds))
@@ -117,11 +126,40 @@ extension SeedReport {
 
 public enum SeedError: Error, Equatable, CustomStringConvertible {
     case exists(path: String)
+    case busy(path: String)
+    case cannotLock(path: String, reason: String)
 
     public var description: String {
         switch self {
         case .exists(let path): "\(path) already exists: seed into a new file, or pass --replace to overwrite it"
+        case .busy(let path): "another seed is writing \(path) right now; wait for it to finish"
+        case .cannotLock(let path, let reason): "cannot lock \(path) for seeding: \(reason)"
         }
+    }
+}
+
+/// An advisory lock (flock) held while a seed builds a path; released when the process ends, even by a crash.
+struct SeedLock {
+    let fd: Int32
+
+    let path: String
+
+    init(path: String) throws {
+        self.path = path
+        fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SeedError.cannotLock(path: path, reason: String(cString: strerror(errno))) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let busy = errno == EWOULDBLOCK
+            close(fd)
+            throw busy ? SeedError.busy(path: String(path.dropLast(".seed-lock".count)))
+                       : SeedError.cannotLock(path: path, reason: String(cString: strerror(errno)))
+        }
+    }
+
+    /// Unlinks the lock file (a later seed creates its own) and releases the lock.
+    func release() {
+        unlink(path)
+        close(fd)
     }
 }
 

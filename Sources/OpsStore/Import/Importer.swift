@@ -133,6 +133,7 @@ struct ReferenceChecker {
             if owner != o.userID {
                 throw RecordFieldError(field: "print_id", message: "print \"\(o.printID)\" belongs to user \"\(owner)\", not \"\(o.userID)\"")
             }
+            try MoneyHistory.check(o, db)
         case .payment(let p):
             guard let currency = try String.fetchOne(db, sql: "SELECT currency FROM orders WHERE id = ?", arguments: [p.orderID]) else {
                 throw missing("order_id", "order", p.orderID)
@@ -140,6 +141,7 @@ struct ReferenceChecker {
             if currency != p.currency.code {
                 throw RecordFieldError(field: "currency", message: "\(p.currency.code) differs from the order's currency \(currency)")
             }
+            try MoneyHistory.check(p, db)
         case .printJob(let j):
             if try !exists("orders", j.orderID) { throw missing("order_id", "order", j.orderID) }
         case .printJobEvent(let e):
@@ -164,4 +166,68 @@ struct ReferenceChecker {
         }
         return error.message ?? "constraint failed"
     }
+}
+
+/// The rule that protects money history: a refund was measured against an order's and a payment's amount,
+/// currency, provider and transaction; once a refund or a refund intent exists, no import (or ingest) may change
+/// them. And an order's live payments never add up to more than its total.
+enum MoneyHistory {
+    /// Payments that captured, or may still capture, money.
+    static let livePayment = "status NOT IN ('voided', 'failed', 'declined')"
+
+    static func check(_ o: Order, _ db: Database) throws {
+        guard let row = try Row.fetchOne(db, sql: "SELECT currency, total_amount FROM orders WHERE id = ?",
+                                         arguments: [o.id]) else { return }
+        if try hasRefunds(db, column: "order_id", id: o.id) {
+            let currency: String = row["currency"], total: Int64 = row["total_amount"]
+            if currency != o.currency.code {
+                throw frozen("currency", "order", o.id, was: currency, now: o.currency.code)
+            }
+            if total != o.totalAmount { throw frozen("total_amount", "order", o.id, was: "\(total)", now: "\(o.totalAmount)") }
+        }
+        let paid = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(amount), 0) FROM payments WHERE order_id = ? AND \(livePayment)",
+                                      arguments: [o.id]) ?? 0
+        if paid > o.totalAmount {
+            throw RecordFieldError(field: "total_amount",
+                                   message: "\(o.totalAmount) is less than the order's payments, which add up to \(paid)")
+        }
+    }
+
+    static func check(_ p: Payment, _ db: Database) throws {
+        if let row = try Row.fetchOne(db, sql: """
+            SELECT order_id, provider, provider_transaction_id, amount, currency FROM payments WHERE id = ?
+            """, arguments: [p.id]), try hasRefunds(db, column: "payment_id", id: p.id) {
+            let fields: [(String, String, String)] = [
+                ("order_id", row["order_id"], p.orderID), ("provider", row["provider"], p.provider.rawValue),
+                ("provider_transaction_id", row["provider_transaction_id"], p.providerTransactionID),
+                ("amount", "\(row["amount"] as Int64)", "\(p.amount)"), ("currency", row["currency"], p.currency.code),
+            ]
+            for (field, was, now) in fields where was != now {
+                throw frozen(field, "payment", p.id, was: was, now: now)
+            }
+        }
+        guard !p.status.isDead else { return }
+        let others = try Int64.fetchOne(db, sql: """
+            SELECT coalesce(sum(amount), 0) FROM payments WHERE order_id = ? AND id != ? AND \(livePayment)
+            """, arguments: [p.orderID, p.id]) ?? 0
+        let total = try Int64.fetchOne(db, sql: "SELECT total_amount FROM orders WHERE id = ?", arguments: [p.orderID]) ?? 0
+        guard let sum = Checked.add(others, p.amount), sum <= total else {
+            throw RecordFieldError(field: "amount", message: "the order's payments would add up to more than its total \(total)"
+                                   + " (\(others) in other payments + \(p.amount))")
+        }
+    }
+
+    private static func hasRefunds(_ db: Database, column: String, id: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM refunds WHERE \(column) = ?)", arguments: [id]) ?? false
+    }
+
+    private static func frozen(_ field: String, _ what: String, _ id: String, was: String, now: String) -> RecordFieldError {
+        RecordFieldError(field: field, message: "\(what) \"\(id)\" has refunds measured against it: \(field) cannot change"
+                         + " from \(was) to \(now)")
+    }
+}
+
+extension PaymentStatus {
+    /// A payment that captured nothing and never will.
+    var isDead: Bool { self == .voided || self == .failed || self == .declined }
 }

@@ -161,27 +161,8 @@ enum StoredJSON {
             + "\"region\":\(quote(a.region)),\"postcode\":\(quote(a.postcode)),\"country\":\(quote(a.country))}"
     }
 
-    /// A JSON string literal. Hand-written because the seed encodes millions of these.
+    /// A JSON string literal (the one escaper, shared with the JSON output).
     static func quote(_ s: String) -> String {
-        var out = "\""
-        out.reserveCapacity(s.utf8.count + 2)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
-                    || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        JSONValue.quoted(s)
     }
 }

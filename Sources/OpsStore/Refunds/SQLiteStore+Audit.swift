@@ -1,5 +1,8 @@
 import Crypto
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRDB
 import OpsCore
 
@@ -40,7 +43,52 @@ extension SQLiteStore {
     }
 
     public func appendAudit(_ record: AuditRecord) async throws {
-        try writeImmediately { db in try Self.appendAudit(db, record) }
+        try writeAudited { db in try Self.appendAudit(db, record) }
+    }
+
+    /// A write transaction that appends to the audit log; once it has committed, the new head is anchored
+    /// outside the database.
+    func writeAudited<T>(_ body: (Database) throws -> T) throws -> T {
+        let result = try writeImmediately(body)
+        anchorHead()
+        return result
+    }
+
+    /// Where the chain's heads are anchored: an owner-only file next to the database, appended to after each
+    /// commit. Rewinding the database (restoring an older copy, deleting the tail and the head) leaves the anchor
+    /// ahead of the chain, which `verifyAudit` reports.
+    public var auditAnchorPath: String { path + "-audit-anchor" }
+
+    /// Appends the current head to the anchor file. A failure is logged by the caller's process and never stops
+    /// the refund that caused it: the chain itself is intact, only the outside copy lags.
+    func anchorHead() {
+        do {
+            guard let head = try readNow({ db in try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1") })
+            else { return }
+            let line = "\(head[0] as Int64) \(head[1] as String)\n"
+            let fd = Glibc.open(auditAnchorPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            defer { Glibc.close(fd) }
+            let written = line.utf8CString.withUnsafeBufferPointer { Glibc.write(fd, $0.baseAddress, line.utf8.count) }
+            guard written == line.utf8.count else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        } catch {
+            StoreLog.warning("cannot anchor the audit head in \(auditAnchorPath): \(error)")
+        }
+    }
+
+    /// Gives every seeded refund its audit entry (`refund.imported`), in the seed's own transaction.
+    static func auditSeededRefunds(_ db: Database) throws {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT order_id, amount, currency, reason, idempotency_key, coalesce(gateway_refund_id, ''), status, operator,
+              created_at FROM refunds ORDER BY created_at, id
+            """)
+        for row in rows {
+            let currency = try Currency(code: row[2])
+            try appendAudit(db, AuditRecord(
+                at: Timestamp(seconds: row[8]), operatorName: row[7], sshClient: "", action: "refund.imported",
+                target: "order \(row[0] as String)", amount: Money(minorUnits: row[1], currency: currency), reason: row[3],
+                idempotencyKey: row[4], gatewayIDs: row[5], result: row[6], detail: "loaded with the demo data"))
+        }
     }
 
     static let auditColumns = """
@@ -92,8 +140,71 @@ extension SQLiteStore {
             if headSequence != expectedSequence - 1 || headHash != previous {
                 return .broken(sequence: expectedSequence, problem: "the log ends at entry \(expectedSequence - 1) but its head records entry \(headSequence): newer entries were deleted")
             }
+            if let problem = try anchorProblem(db, lastSequence: expectedSequence - 1) {
+                return .broken(sequence: expectedSequence, problem: problem)
+            }
+            if let problem = try Self.ledgerProblem(db) {
+                return .broken(sequence: expectedSequence, problem: problem)
+            }
             return .intact(entries: expectedSequence - 1)
         }
+    }
+
+    /// Every head ever anchored must still be in the chain, and the chain must reach the newest of them.
+    func anchorProblem(_ db: Database, lastSequence: Int64) throws -> String? {
+        guard let text = try? String(contentsOfFile: auditAnchorPath, encoding: .utf8) else { return nil }
+        var newest: Int64 = 0
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            guard parts.count == 2, let sequence = Int64(parts[0]) else {
+                return "the anchor file \(auditAnchorPath) has a line that is not \"SEQ HASH\": it was edited"
+            }
+            newest = max(newest, sequence)
+            guard sequence <= lastSequence else { continue }
+            let hash = try String.fetchOne(db, sql: "SELECT hash FROM audit_log WHERE seq = ?", arguments: [sequence])
+            if hash != String(parts[1]) {
+                return "entry \(sequence) is not the one anchored outside the database (\(auditAnchorPath)): the log was rewritten"
+            }
+        }
+        if newest > lastSequence {
+            return "the log ends at entry \(lastSequence) but entry \(newest) was anchored outside the database"
+                + " (\(auditAnchorPath)): the database was rewound or its newest entries deleted"
+        }
+        return nil
+    }
+
+    /// Every refund and refund intent is matched by its audit entries, order by order: one request (or seeded
+    /// import) entry per intent, and one success entry per succeeded refund, of the same amounts. Deleting refunds,
+    /// inserting them, or wiping the log and its head is found here even though the remaining chain is whole.
+    static func ledgerProblem(_ db: Database) throws -> String? {
+        let rows = try Row.fetchAll(db, sql: """
+            WITH ledger AS (
+              SELECT 'order ' || order_id AS target, count(*) AS intents, coalesce(sum(amount), 0) AS intent_amount,
+                sum(status = 'succeeded') AS done, coalesce(sum(CASE WHEN status = 'succeeded' THEN amount END), 0) AS done_amount
+              FROM refunds GROUP BY order_id
+            ), audit AS (
+              SELECT target, sum(action IN ('refund.requested', 'refund.imported')) AS intents,
+                coalesce(sum(CASE WHEN action IN ('refund.requested', 'refund.imported') THEN amount END), 0) AS intent_amount,
+                sum(action IN ('refund.succeeded', 'reconcile.succeeded')
+                    OR (action = 'refund.imported' AND result = 'succeeded')) AS done,
+                coalesce(sum(CASE WHEN action IN ('refund.succeeded', 'reconcile.succeeded')
+                    OR (action = 'refund.imported' AND result = 'succeeded') THEN amount END), 0) AS done_amount
+              FROM audit_log WHERE action LIKE 'refund.%' OR action LIKE 'reconcile.%' GROUP BY target
+            )
+            SELECT coalesce(l.target, a.target), coalesce(l.intents, 0), coalesce(a.intents, 0), coalesce(l.done, 0),
+              coalesce(a.done, 0), coalesce(l.intent_amount, 0), coalesce(a.intent_amount, 0),
+              coalesce(l.done_amount, 0), coalesce(a.done_amount, 0)
+            FROM ledger l FULL OUTER JOIN audit a ON a.target = l.target
+            WHERE coalesce(l.intents, 0) != coalesce(a.intents, 0) OR coalesce(l.done, 0) != coalesce(a.done, 0)
+               OR coalesce(l.intent_amount, 0) != coalesce(a.intent_amount, 0)
+               OR coalesce(l.done_amount, 0) != coalesce(a.done_amount, 0)
+            ORDER BY 1 LIMIT 1
+            """)
+        guard let row = rows.first else { return nil }
+        let target: String = row[0]
+        return "the refunds of \(target) do not match the audit log (\(row[1] as Int64) intents and \(row[3] as Int64)"
+            + " succeeded in the ledger, \(row[2] as Int64) and \(row[4] as Int64) in the log): refunds or entries were"
+            + " deleted, inserted or the log was wiped"
     }
 }
 

@@ -26,7 +26,7 @@ extension SQLiteStore: RefundStore {
     }
 
     public func reserveRefund(_ r: RefundReservation, audit: AuditRecord) async throws -> Refund {
-        try writeImmediately { db in
+        try writeAudited { db in
             guard let context = try Self.refundContext(db, orderID: r.orderID) else { throw ReservationError.orderNotFound(r.orderID) }
             guard let payment = context.payments.first(where: { $0.id == r.paymentID }) else {
                 throw ReservationError.paymentNotFound(r.paymentID)
@@ -48,7 +48,7 @@ extension SQLiteStore: RefundStore {
     }
 
     public func resolveRefund(id: String, _ resolution: RefundResolution, now: Timestamp, audit: AuditRecord) async throws -> Refund {
-        try writeImmediately { db in
+        try writeAudited { db in
             guard let refund = try Self.refund(db, id: id) else { throw ReservationError.orderNotFound(id) }
             switch resolution {
             case .succeeded(let gatewayID, let isVoid):

@@ -37,14 +37,7 @@ public final class SQLiteStore: Sendable {
         config.prepareDatabase { db in
             // Synchronous NORMAL is durable against process crashes in WAL mode, which is what refunds need.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // Persistent WAL: the -wal and -shm files stay when a process closes the database. Otherwise the last
-            // process to close deletes them while another is opening, which fails that open (SQLITE_IOERR), and
-            // many consoles open and close one database all day.
-            if !db.configuration.readonly {
-                var flag: CInt = 1
-                let code = withUnsafeMutablePointer(to: &flag) { sqlite3_file_control(db.sqliteConnection, nil, SQLITE_FCNTL_PERSIST_WAL, $0) }
-                guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code)) }
-            }
+            try persistWAL(db)
         }
         var opened: DatabasePool?
         // Another program (an operator's sqlite3 shell) closing the file as we open it can delete the WAL files
@@ -69,8 +62,20 @@ public final class SQLiteStore: Sendable {
         // which happens whenever the other processes on the file have just closed it.
         var watchConfig = Configuration()
         watchConfig.busyMode = .timeout(10)
+        watchConfig.prepareDatabase { db in try persistWAL(db) }
         let watcher = try DatabaseQueue(path: path, configuration: watchConfig)
         return SQLiteStore(pool: pool, watcher: watcher, path: path)
+    }
+
+    /// Persistent WAL on every connection: the -wal and -shm files stay when a process closes the database.
+    /// Otherwise the last connection to close deletes them (a checkpoint and a journal-mode change: a read that
+    /// writes), the next open re-creates them, and another process opening meanwhile fails (SQLITE_IOERR).
+    static func persistWAL(_ db: Database) throws {
+        var flag: CInt = 1
+        let code = withUnsafeMutablePointer(to: &flag) {
+            sqlite3_file_control(db.sqliteConnection, nil, SQLITE_FCNTL_PERSIST_WAL, $0)
+        }
+        guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code)) }
     }
 
     private static func checkAndMigrate(_ pool: DatabasePool, path: String, readOnly: Bool) throws {

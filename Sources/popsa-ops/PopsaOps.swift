@@ -25,6 +25,9 @@ struct PopsaOps: AsyncParsableCommand {
     /// Runs a command, mapping failures to their exit codes: 1 not found or refused, 64 usage, 65 bad data.
     static func main() async {
         // Every command records into the same registry: the dashboard and `metrics` read it.
+        // Databases, their -wal/-shm, the seed's temporary file, logs and exports hold customer data: whatever
+        // this process creates is its owner's only.
+        umask(0o077)
         OpsMetrics.shared.bootstrap()
         FileLog.bootstrap()
         let log = Logger(label: "popsa-ops")
@@ -45,7 +48,13 @@ struct PopsaOps: AsyncParsableCommand {
             Stderr.line(failure.object.serialized())
             Foundation.exit(failure.code.rawValue)
         } catch {
-            exit(withError: error)
+            // Help and version go to stdout as argument-parser prints them; every error message (which quotes
+            // what was typed, perhaps pasted from data) goes through the sanitiser like any other stderr line.
+            let code = exitCode(for: error)
+            guard code != .success else { exit(withError: error) }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { Stderr.line(message) }
+            Foundation.exit(code.rawValue)
         }
     }
 }

@@ -37,9 +37,19 @@ import Testing
             WHERE o.currency = 'GBP' AND o.status = 'paid' AND pay.provider = 'stripe' AND pay.status = 'settled'
             ORDER BY o.id LIMIT 1
             """)
-        // A second payment on the same order (a split payment, or a top-up taken later), settled at Braintree.
+        // The order paid in two parts (a split payment): the Stripe payment is GBP 3.00 less, and a second payment
+        // of GBP 3.00 settled at Braintree. The payments still add up to the order's total.
+        let stripe = try TestSupport.sql(db, """
+            SELECT json_object('type', 'payment', 'id', id, 'order_id', order_id, 'provider', provider,
+              'provider_transaction_id', provider_transaction_id, 'provider_charge_id', provider_charge_id,
+              'amount', amount - 300, 'currency', currency, 'status', status,
+              'created_at', strftime('%Y-%m-%dT%H:%M:%SZ', created_at, 'unixepoch'),
+              'settled_at', strftime('%Y-%m-%dT%H:%M:%SZ', settled_at, 'unixepoch'))
+            FROM payments WHERE order_id = '\(order)'
+            """)
         let file = TestSupport.temporaryDirectory() + "/split.jsonl"
         try """
+            \(stripe)
             {"type":"payment","id":"pay_split01","order_id":"\(order)","provider":"braintree","provider_transaction_id":"btsplit01","amount":300,"currency":"GBP","status":"settled","created_at":"2026-11-26T10:00:00Z","settled_at":"2026-11-26T12:00:00Z"}
 
             """.write(toFile: file, atomically: true, encoding: .utf8)

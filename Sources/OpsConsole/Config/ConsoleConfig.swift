@@ -215,20 +215,37 @@ public enum Secrets {
     public static func read(envName: String, file: String?, environment: [String: String]) throws(ConfigError) -> String {
         if let value = environment[envName], !value.isEmpty { return value }
         if let file {
-            var info = stat()
-            guard stat(file, &info) == 0 else {
-                throw ConfigError(file: file, line: nil, key: "", message: "cannot read the secret file")
-            }
-            guard info.st_mode & 0o077 == 0 else {
-                throw ConfigError(file: file, line: nil, key: "", message: "the secret file must be readable by its owner only (chmod 600)")
-            }
-            guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
-                throw ConfigError(file: file, line: nil, key: "", message: "cannot read the secret file")
-            }
-            let secret = text.trimmingWhitespace()
+            let secret = try contents(ofFile: file)
             if !secret.isEmpty { return secret }
         }
         throw ConfigError(file: "environment", line: nil, key: envName,
                           message: "not set: export \(envName) (or configure a secret file readable only by you)")
+    }
+
+    /// The secret in `file`, after the checks every use of a secret file makes: it exists, is a regular file,
+    /// only its owner may read or write it, and it is readable. `config check` runs the same checks.
+    public static func contents(ofFile file: String) throws(ConfigError) -> String {
+        var info = stat()
+        guard stat(file, &info) == 0 else {
+            throw ConfigError(file: file, line: nil, key: "", message: "cannot read the secret file (\(String(cString: strerror(errno))))")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw ConfigError(file: file, line: nil, key: "", message: "the secret file is not a regular file")
+        }
+        guard info.st_mode & 0o077 == 0 else {
+            throw ConfigError(file: file, line: nil, key: "",
+                              message: "the secret file must be readable by its owner only (chmod 600)")
+        }
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: file, line: nil, key: "", message: "cannot read the secret file")
+        }
+        return text.trimmingWhitespace()
+    }
+
+    /// Checks every secret file the configuration names, as the commands that use them would.
+    public static func checkFiles(_ payments: PaymentsConfig) throws(ConfigError) {
+        for file in [payments.stripeSecretKeyFile, payments.braintreePrivateKeyFile].compactMap({ $0 }) {
+            _ = try contents(ofFile: file)
+        }
     }
 }

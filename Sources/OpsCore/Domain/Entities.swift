@@ -92,7 +92,23 @@ public struct LineItem: Hashable, Sendable {
         self.unitAmount = unitAmount
     }
 
-    public var lineTotal: Int64 { Int64(quantity) * unitAmount }
+    public var lineTotal: Int64 { checkedLineTotal ?? .max }
+
+    /// quantity × unit amount, or nil when it does not fit in 64 bits.
+    public var checkedLineTotal: Int64? { Checked.multiply(Int64(quantity), unitAmount) }
+}
+
+/// Arithmetic on amounts that come from data: nil instead of a trap when a result does not fit.
+public enum Checked {
+    public static func add(_ a: Int64, _ b: Int64) -> Int64? {
+        let (value, overflow) = a.addingReportingOverflow(b)
+        return overflow ? nil : value
+    }
+
+    public static func multiply(_ a: Int64, _ b: Int64) -> Int64? {
+        let (value, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? nil : value
+    }
 }
 
 /// Where an order is sent.
@@ -162,12 +178,20 @@ public struct Order: Hashable, Sendable, Identifiable {
         if lineItems.isEmpty { return "an order needs at least one line item" }
         for item in lineItems where item.quantity <= 0 { return "line item \(item.sku) has quantity \(item.quantity)" }
         for item in lineItems where item.unitAmount < 0 { return "line item \(item.sku) has a negative unit amount" }
-        let sum = lineItems.reduce(Int64(0)) { $0 + $1.lineTotal }
+        // Amounts come from data: every product and sum is checked, so a huge quantity is refused, not a crash.
+        var sum: Int64 = 0
+        for item in lineItems {
+            guard let line = item.checkedLineTotal, let next = Checked.add(sum, line) else {
+                return "line item \(item.sku): quantity × unit_amount is too large"
+            }
+            sum = next
+        }
         if sum != subtotalAmount { return "subtotal_amount \(subtotalAmount) is not the sum of line items (\(sum))" }
         if shippingAmount < 0 || taxAmount < 0 { return "shipping_amount and tax_amount cannot be negative" }
-        if subtotalAmount + shippingAmount + taxAmount != totalAmount {
-            return "total_amount \(totalAmount) is not subtotal + shipping + tax (\(subtotalAmount + shippingAmount + taxAmount))"
+        guard let total = Checked.add(subtotalAmount, shippingAmount).flatMap({ Checked.add($0, taxAmount) }) else {
+            return "subtotal + shipping + tax is too large"
         }
+        if total != totalAmount { return "total_amount \(totalAmount) is not subtotal + shipping + tax (\(total))" }
         return nil
     }
 }

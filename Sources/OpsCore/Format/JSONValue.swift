@@ -88,7 +88,17 @@ extension JSONValue {
     }
 
     static func quote(_ s: String, into out: inout String) {
-        out += "\""
+        out += quoted(s)
+    }
+
+    /// `s` as a JSON string literal that is safe to print on a terminal: besides what JSON requires, every
+    /// control (C0, DEL, C1), bidi control, zero-width or other format character and the line and paragraph
+    /// separators are written as `\uXXXX`, so a name cannot reorder or hide the text around it.
+    public static func quoted(_ s: String) -> String {
+        // Fast path: printable ASCII without quotes or backslashes is its own literal.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) { return "\"" + s + "\"" }
+        var out = "\""
+        out.reserveCapacity(s.utf8.count + 8)
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -97,17 +107,26 @@ extension JSONValue {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                // Controls (C0, DEL, C1) and the JS line separators are escaped: output stays safe to print.
-                let v = scalar.value
-                if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) || v == 0x2028 || v == 0x2029 {
-                    let hex = String(v, radix: 16)
+                if mustEscape(scalar) {
+                    let hex = String(scalar.value, radix: 16)
                     out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {
                     out.unicodeScalars.append(scalar)
                 }
             }
         }
-        out += "\""
+        return out + "\""
+    }
+
+    private static func mustEscape(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        if v < 0x20 || v == 0x7F { return true }
+        if v < 0x80 { return false }
+        if v <= 0x9F { return true }
+        switch scalar.properties.generalCategory {
+        case .control, .format, .lineSeparator, .paragraphSeparator: return true
+        default: return false
+        }
     }
 }
 

@@ -163,7 +163,10 @@ struct FieldReader {
     mutating func optionalString(_ key: String) throws(RecordFieldError) -> String? {
         guard let value = take(key) else { return nil }
         guard case .string(let s) = value else { throw wrong(key, "a string", value) }
-        return s
+        // SQLite's C interface reads text up to a NUL: "Ann\u0000Smith" would come back as "Ann" on every screen.
+        // A NUL is kept as its visible control picture, so what follows it is never silently lost.
+        guard s.utf8.contains(0) else { return s }
+        return String(String.UnicodeScalarView(s.unicodeScalars.map { $0.value == 0 ? "\u{2400}" : $0 }))
     }
 
     mutating func string(_ key: String) throws(RecordFieldError) -> String {

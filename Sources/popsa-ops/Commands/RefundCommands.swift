@@ -176,6 +176,13 @@ struct ConfigCommand: ParsableCommand {
 
         func run() throws {
             let config = try configuration.load()
+            // The same checks as the commands that read the secret files: a key readable by others is refused here
+            // too, before the day a refund needs it.
+            do {
+                try Secrets.checkFiles(config.payments)
+            } catch {
+                throw CommandFailure(message: error.description, code: .config)
+            }
             // The configured theme is part of the configuration: a name that does not resolve, or a broken file,
             // would stop the console, so it fails the check too.
             if let name = config.themeName {

@@ -3,6 +3,7 @@ import Foundation
 import OpsCore
 import OpsEngine
 import OpsStore
+import OpsTUI
 
 /// `--db`: which database. Without it, the demo database in the user's data directory, created and seeded on
 /// first use.
@@ -109,13 +110,23 @@ func wrap<T>(_ body: () throws -> T) throws -> T {
     } catch let error as StoreError {
         throw CommandFailure(message: error.description, code: .dataError)
     } catch let error as SeedError {
+        if case .busy = error { throw CommandFailure(message: error.description, code: .tempFail) }
         throw CommandFailure(message: error.description, code: .usage)
     }
 }
 
+/// Standard error is a terminal channel like the screen: error messages quote data (an import line, a theme
+/// file, a script), so every line goes through the screen's sanitiser. Line breaks are kept; every other control
+/// character, escape sequence, bidi or zero-width character becomes a visible placeholder.
 enum Stderr {
     static func line(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        FileHandle.standardError.write(Data((safe(text) + "\n").utf8))
+    }
+
+    /// `text` with each of its lines made safe to print.
+    static func safe(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { TerminalText.sanitize(String($0)) }.joined(separator: "\n")
     }
 
     static var isTerminal: Bool { isatty(2) != 0 }

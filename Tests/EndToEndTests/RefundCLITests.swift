@@ -38,6 +38,35 @@ import Testing
         #expect(verify.status == 0, "\(verify.stderr)")
     }
 
+    @Test func aRefundWhoseOutcomeCannotBeRecordedSaysUnknownNeverRefused() throws {
+        let db = TestSupport.fixtureCopy()
+        let target = try order(db, "pay.provider = 'stripe' AND pay.status = 'settled'")
+        let result = try TestSupport.popsaOps(["refund", target.id, "--amount", "1.25", "--reason", "damaged", "--yes", "--db", db,
+                                               "--now", Self.now], environment: ["POPSA_OPS_TEST_FAULT": "fail-recording"])
+        #expect(result.status == 75, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("recorded as unknown; run popsa-ops reconcile"), "\(result.stdout)")
+        #expect(!result.stdout.contains("SQLite") && !result.stderr.contains("SQLite"))
+        // The gateway did refund; the reconciler finds it and records it, once.
+        let reconciled = try TestSupport.popsaOps(["reconcile", "--db", db, "--now", Self.later])
+        #expect(reconciled.status == 0, "\(reconciled.stdout)\(reconciled.stderr)")
+        #expect(try sql(db, "SELECT count(*) FROM sandbox_refunds WHERE transaction_id = '\(target.transaction)'") == "1")
+        #expect(try sql(db, "SELECT status FROM refunds WHERE order_id = '\(target.id)'") == "succeeded")
+    }
+
+    @Test func reconcileExitsTempFailWhileAnotherProcessHoldsAnIntent() throws {
+        let db = TestSupport.fixtureCopy()
+        let target = try order(db, "pay.provider = 'stripe' AND pay.status = 'settled'")
+        let killed = try TestSupport.popsaOps(["refund", target.id, "--amount", "1.50", "--reason", "damaged", "--yes", "--db", db,
+                                               "--now", Self.now], environment: ["POPSA_OPS_TEST_FAULT": "after-reserve"])
+        #expect(killed.status == 86)
+        // Still inside the creator's lease: reconcile must not touch it, and must not claim all is well.
+        let early = try TestSupport.popsaOps(["reconcile", "--db", db, "--now", Self.now])
+        #expect(early.status == 75, "\(early.stdout)\(early.stderr)")
+        #expect(early.stdout.contains("leased"), "\(early.stdout)")
+        let late = try TestSupport.popsaOps(["reconcile", "--db", db, "--now", Self.later])
+        #expect(late.status == 0, "\(late.stdout)\(late.stderr)")
+    }
+
     @Test func twoProcessesRefundingTheRemainderAtOnceSucceedExactlyOnce() throws {
         let db = TestSupport.fixtureCopy()
         let target = try order(db, "pay.provider = 'braintree' AND pay.status = 'settled'")

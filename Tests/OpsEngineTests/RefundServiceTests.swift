@@ -25,6 +25,25 @@ struct LosesAnswers: PaymentGateway {
     func fetchTransaction(id: String) async throws(GatewayError) -> GatewayTransaction { try await base.fetchTransaction(id: id) }
 }
 
+/// A gateway (or a proxy in front of one) that ignores idempotency keys: every call is a new request to it.
+struct IgnoresKeys: PaymentGateway {
+    let base: any PaymentGateway
+    var provider: PaymentProvider { base.provider }
+    var idempotencyWindow: Int64 { base.idempotencyWindow }
+    func createTransaction(amount: Money, idempotencyKey: String, orderID: String) async throws(GatewayError) -> GatewayTransaction {
+        try await base.createTransaction(amount: amount, idempotencyKey: UUID().uuidString, orderID: orderID)
+    }
+    func refund(_ request: GatewayRefundRequest) async throws(GatewayError) -> GatewayRefund {
+        var fresh = request
+        fresh.idempotencyKey = UUID().uuidString
+        return try await base.refund(fresh)
+    }
+    func void(transactionID: String, idempotencyKey: String) async throws(GatewayError) -> GatewayTransaction {
+        try await base.void(transactionID: transactionID, idempotencyKey: UUID().uuidString)
+    }
+    func fetchTransaction(id: String) async throws(GatewayError) -> GatewayTransaction { try await base.fetchTransaction(id: id) }
+}
+
 struct RefundFixture {
     let store: SQLiteStore
     let path: String
@@ -178,6 +197,37 @@ struct RefundFixture {
         #expect(try f.count("SELECT count(*) FROM refunds WHERE id = '\(result.refund.id)' AND status = 'succeeded'") == 1)
         let again = try await f.service(clock: later).reconcile(operator: RefundFixture.agent)
         #expect(again.examined == 0)
+    }
+
+    @Test func insideTheWindowReconcileAsksTheGatewayBeforeResending() async throws {
+        let f = try RefundFixture()
+        let order = try f.order("o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND pay.provider = 'stripe'")
+        let lossy = f.service { LosesAnswers(base: IgnoresKeys(base: $0)) }
+        let plan = try await lossy.plan(orderID: order, amountText: "2.00", reason: .damaged, note: "", operator: RefundFixture.agent)
+        let result = try await lossy.execute(plan, operator: RefundFixture.agent)
+        guard case .unknown = result.outcome else { Issue.record("\(result.outcome)"); return }
+        // Ten minutes later: past the lease, well inside the key's window; the gateway would refund again.
+        let later = EngineClock.frozen(RefundFixture.now.adding(seconds: 600))
+        let report = try await f.service(clock: later) { IgnoresKeys(base: $0) }.reconcile(operator: RefundFixture.agent)
+        #expect(report.succeeded == 1, "\(report.lines)")
+        #expect(try f.count("SELECT count(*) FROM sandbox_refunds WHERE intent_id = '\(result.refund.id)'") == 1)
+    }
+
+    @Test func reconcileLeavesLeasedIntentsAloneAndSaysSo() async throws {
+        let f = try RefundFixture()
+        let order = try f.order("o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled'")
+        let lossy = f.service { LosesAnswers(base: $0) }
+        let plan = try await lossy.plan(orderID: order, amountText: "1.00", reason: .damaged, note: "", operator: RefundFixture.agent)
+        let result = try await lossy.execute(plan, operator: RefundFixture.agent)
+        // Resolved as unknown, the lease is released; take it again as a live process would hold it.
+        try await f.store.pool.write { db in
+            try db.execute(sql: "UPDATE refunds SET status = 'pending', lease_until = ? WHERE id = ?",
+                           arguments: [RefundFixture.now.seconds + 300, result.refund.id])
+        }
+        let report = try await f.service().reconcile(operator: RefundFixture.agent)
+        #expect(report.examined == 0)
+        #expect(report.stillUnknown == 1)
+        #expect(report.lines.first?.contains("leased") == true, "\(report.lines)")
     }
 
     @Test func pastTheKeysWindowTheRefundIsFoundByIntentID() async throws {

@@ -140,6 +140,10 @@ public protocol RefundStore: Sendable {
     /// Intents still pending or unknown whose lease has run out, claimed for `leaseSeconds` by the caller.
     func claimRefundsToReconcile(now: Timestamp, leaseSeconds: Int64) async throws -> [Refund]
 
+    /// Intents still pending or unknown whose lease has not run out: a live process (or one that died moments
+    /// ago) is driving them, so a reconciler must leave them alone and say so.
+    func leasedRefunds(now: Timestamp) async throws -> [Refund]
+
     /// Gives a claimed intent a new idempotency key (past the gateway's window, after checking it never happened).
     func rekeyRefund(id: String, newKey: String) async throws
 
@@ -210,4 +214,30 @@ public protocol SandboxLedger: Sendable {
 public struct SandboxTransactionNotFound: Error, Hashable, Sendable {
     public var transactionID: String
     public init(transactionID: String) { self.transactionID = transactionID }
+}
+
+/// A write the store could not make, in words an operator can act on; the library's own text is kept in
+/// `detail` for the log and never shown.
+public struct StoreWriteFailure: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: Hashable, Sendable {
+        case diskFull, readOnly, ioError, busy, other
+    }
+
+    public var kind: Kind
+    public var detail: String
+
+    public init(kind: Kind, detail: String) {
+        self.kind = kind
+        self.detail = detail
+    }
+
+    public var description: String {
+        switch kind {
+        case .diskFull: "the disk is full"
+        case .readOnly: "the database is read-only for this account"
+        case .ioError: "a disk I/O error"
+        case .busy: "the database stayed locked by another process"
+        case .other: "a database error (details in the log)"
+        }
+    }
 }

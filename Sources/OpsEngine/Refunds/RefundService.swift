@@ -219,10 +219,26 @@ public final class RefundService: Sendable {
         case .failed: "failed"
         case .unknown: "unknown"
         }
-        let resolved = try await store.resolveRefund(
-            id: refund.id, resolution, now: clock.now(),
-            audit: audit(who, "\(action).\(kind)", refund.orderID, refund.money, refund.reason, refund.idempotencyKey, gatewayIDs, result,
-                         detail: { if case .failed(let m) = resolution { return m }; if case .unknown(let m) = resolution { return m }; return "" }()))
+        let resolved: Refund
+        do {
+            try TestFaults.fail(at: .recording)
+            resolved = try await store.resolveRefund(
+                id: refund.id, resolution, now: clock.now(),
+                audit: audit(who, "\(action).\(kind)", refund.orderID, refund.money, refund.reason, refund.idempotencyKey,
+                             gatewayIDs, result, detail: {
+                                 if case .failed(let m) = resolution { return m }
+                                 if case .unknown(let m) = resolution { return m }
+                                 return ""
+                             }()))
+        } catch {
+            // The gateway has answered; money may have moved. Whatever it said, this process cannot record it (a full
+            // disk, an I/O error): the intent stays reserved and leased, and the reconciler asks the gateway.
+            log.error("refund outcome not recorded", metadata: [
+                "intent": "\(refund.id)", "order": "\(refund.orderID)", "gateway_said": "\(kind)", "error": "\(error)"])
+            let message = "\(refund.provider.label) answered, but the outcome could not be recorded in the database"
+                + " (\(StoreFailure.summary(of: error))): recorded as unknown; run popsa-ops reconcile"
+            return RefundResult(refund: refund, outcome: .unknown(message))
+        }
         TestFaults.crash(at: .afterRecord)
         var fields: Logger.Metadata = ["intent": "\(refund.id)", "order": "\(refund.orderID)", "action": "\(action)", "outcome": "\(kind)",
                                        "gateway_ids": "\(gatewayIDs)"]
@@ -252,18 +268,31 @@ public final class RefundService: Sendable {
                 continue
             }
             var intent = refund
+            // Ask the gateway before sending anything, inside the idempotency window too: a gateway or a proxy
+            // that ignores idempotency keys must not turn a retry into a second refund.
+            let found: GatewayRefund?
+            do {
+                found = try await gateway.fetchTransaction(id: payment.providerTransactionID).refunds
+                    .first(where: { $0.intentID == refund.id })
+            } catch {
+                log.warning("reconcile cannot look up the transaction", metadata: [
+                    "intent": "\(refund.id)", "provider": "\(refund.provider.rawValue)", "error": "\(error)"])
+                report.stillUnknown += 1
+                report.lines.append("\(refund.id): cannot ask \(refund.provider.label) whether it was refunded"
+                                    + " (\(error.description)); nothing re-sent, still unknown")
+                continue
+            }
+            if let done = found {
+                let resolved = try await store.resolveRefund(
+                    id: refund.id, .succeeded(gatewayRefundID: done.id, isVoid: done.isVoid), now: clock.now(),
+                    audit: audit(who, "reconcile.succeeded", refund.orderID, refund.money, refund.reason, refund.idempotencyKey,
+                                 "\(payment.providerTransactionID) \(done.id)", "ok", detail: "found at the gateway by intent id"))
+                report.succeeded += 1
+                report.lines.append("\(resolved.id): found \(done.id) at \(refund.provider.label); succeeded")
+                continue
+            }
             if now.seconds - refund.createdAt.seconds >= gateway.idempotencyWindow {
-                // The key is forgotten: look for the refund itself before sending anything.
-                if let found = try? await gateway.fetchTransaction(id: payment.providerTransactionID),
-                   let done = found.refunds.first(where: { $0.intentID == refund.id }) {
-                    let resolved = try await store.resolveRefund(
-                        id: refund.id, .succeeded(gatewayRefundID: done.id, isVoid: done.isVoid), now: clock.now(),
-                        audit: audit(who, "reconcile.succeeded", refund.orderID, refund.money, refund.reason, refund.idempotencyKey,
-                                     "\(payment.providerTransactionID) \(done.id)", "ok", detail: "found at the gateway by intent id"))
-                    report.succeeded += 1
-                    report.lines.append("\(resolved.id): found \(done.id) at \(refund.provider.label); succeeded")
-                    continue
-                }
+                // The key is forgotten and the refund was not made: a new key.
                 let newKey = UUID().uuidString.lowercased()
                 try await store.rekeyRefund(id: refund.id, newKey: newKey)
                 intent.idempotencyKey = newKey
@@ -275,6 +304,11 @@ public final class RefundService: Sendable {
             case .unknown: report.stillUnknown += 1
             }
             report.lines.append("\(refund.id): \(result.summary)")
+        }
+        for leased in try await store.leasedRefunds(now: now) {
+            report.stillUnknown += 1
+            report.lines.append("\(leased.id): \(leased.money.formatted) on order \(leased.orderID) is being driven by"
+                                + " \(leased.operatorName)'s process (leased); run reconcile again once it has finished")
         }
         if report.examined > 0 {
             log.info("reconciled", metadata: ["examined": "\(report.examined)", "succeeded": "\(report.succeeded)",
@@ -295,6 +329,19 @@ public final class RefundService: Sendable {
 public enum TestFaults {
     public enum Point: String, Sendable {
         case afterReserve = "after-reserve", afterGateway = "after-gateway", afterRecord = "after-record"
+        case recording = "fail-recording"
+    }
+
+    /// A store failure after the gateway has answered (POPSA_OPS_TEST_FAULT=fail-recording): what a full disk
+    /// or an I/O error does to the last step.
+    public struct InjectedFailure: Error, CustomStringConvertible {
+        public var description: String { "disk I/O error (injected by POPSA_OPS_TEST_FAULT)" }
+    }
+
+    public static func fail(at point: Point) throws {
+        #if DEBUG
+        if ProcessInfo.processInfo.environment["POPSA_OPS_TEST_FAULT"] == point.rawValue { throw InjectedFailure() }
+        #endif
     }
 
     public static func crash(at point: Point) {
@@ -303,5 +350,14 @@ public enum TestFaults {
             _exit(86)
         }
         #endif
+    }
+}
+
+/// A failure of the store in words an operator can act on, without the library's text (which goes to the log).
+public enum StoreFailure {
+    public static func summary(of error: any Error) -> String {
+        if let failure = error as? StoreWriteFailure { return failure.description }
+        if let failure = error as? TestFaults.InjectedFailure { return failure.description }
+        return "a database error (details in the log)"
     }
 }

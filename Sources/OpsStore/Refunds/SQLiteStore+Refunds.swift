@@ -6,14 +6,30 @@ extension SQLiteStore: RefundStore {
     /// A write transaction that takes the write lock at once (BEGIN IMMEDIATE): a reservation reads what is left and
     /// writes the intent, and no other process may write between the two.
     func writeImmediately<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.writeWithoutTransaction { db in
-            var result: T?
-            try db.inTransaction(.immediate) {
-                result = try body(db)
-                return .commit
+        do {
+            return try pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
             }
-            return result!
+        } catch let error as DatabaseError {
+            throw Self.writeFailure(error)
         }
+    }
+
+    /// SQLite's result codes in an operator's words (the library's text stays in `detail`, for the log).
+    static func writeFailure(_ error: DatabaseError) -> StoreWriteFailure {
+        let kind: StoreWriteFailure.Kind = switch error.resultCode {
+        case .SQLITE_FULL: .diskFull
+        case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN: .readOnly
+        case .SQLITE_IOERR: .ioError
+        case .SQLITE_BUSY, .SQLITE_LOCKED: .busy
+        default: .other
+        }
+        return StoreWriteFailure(kind: kind, detail: "\(error)")
     }
 
     public func refundContext(orderID: String) async throws -> RefundContext? {
@@ -99,6 +115,15 @@ extension SQLiteStore: RefundStore {
                 try db.execute(sql: "UPDATE refunds SET lease_until = ? WHERE id = ?", arguments: [now.seconds + leaseSeconds, refund.id])
             }
             return refunds
+        }
+    }
+
+    public func leasedRefunds(now: Timestamp) async throws -> [Refund] {
+        try readNow { db in
+            try fetchDecoded(db, """
+                SELECT \(Columns.refund) FROM refunds r
+                WHERE r.status IN ('pending', 'unknown') AND r.lease_until >= ? ORDER BY r.created_at, r.id
+                """, [now.seconds]) { try Refund(row: $0) }
         }
     }
 

@@ -17,6 +17,7 @@ public enum MetricCatalog {
         "popsa_ops_print_jobs": "Print jobs by print partner and status.",
         "popsa_ops_print_jobs_stuck": "Print jobs in progress with no partner event for longer than the stuck threshold, by partner.",
         "popsa_ops_photos_missing": "Photos not yet uploaded (the upload pipeline's backlog).",
+        "popsa_ops_up": "1 when the business numbers were read from the database for this scrape, 0 when it failed.",
         "popsa_ops_refunds_succeeded": "Refunds that succeeded, by currency.",
         "popsa_ops_refunded_minor_units": "Money refunded, in minor units of the currency (pence, cents, yen), by currency.",
     ]
@@ -146,8 +147,11 @@ public final class OpsMetrics: Sendable {
     }
 
     /// The Prometheus text exposition, with the business totals set as gauges first.
+    /// The exposition; `totals` nil means the store could not be read, which `popsa_ops_up 0` says (the business
+    /// gauges then keep their last values rather than pretending to be zero).
     public func exposition(totals: BusinessTotals?) -> String {
         if let totals { setBusinessGauges(totals) }
+        prometheus.makeGauge(descriptor: MetricCatalog.descriptor("popsa_ops_up"), labels: []).set(Double(totals == nil ? 0 : 1))
         var buffer: [UInt8] = []
         prometheus.emit(into: &buffer)
         return String(decoding: buffer, as: UTF8.self)

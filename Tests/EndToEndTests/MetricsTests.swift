@@ -83,6 +83,29 @@ import Testing
         #expect(bad.status == 64)
     }
 
+    @Test func aFailingDatabaseIsReportedNotHidden() throws {
+        let db = TestSupport.fixtureCopy()
+        let port = BackgroundServer.freePort()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: TestSupport.binary)
+        server.arguments = ["serve-metrics", "--listen", "127.0.0.1:\(port)", "--db", db, "--now", TestSupport.now]
+        server.environment = ["HOME": TestSupport.isolatedHome]
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { server.terminate() }
+        var scraped = ""
+        for _ in 0..<100 {
+            scraped = try TestSupport.getText("http://127.0.0.1:\(port)/metrics")
+            if scraped.contains("popsa_ops_up") { break }
+            usleep(100_000)
+        }
+        #expect(scraped.contains("\npopsa_ops_up 1"), "\(scraped.prefix(400))")
+        // The business numbers can no longer be read: the scrape says so instead of serving stale numbers as fine.
+        _ = try TestSupport.sql(db, "DROP TABLE order_counts")
+        scraped = try TestSupport.getText("http://127.0.0.1:\(port)/metrics")
+        #expect(scraped.contains("\npopsa_ops_up 0"), "\(scraped.prefix(400))")
+    }
+
     @Test func aConsoleSeesSimulatedTrafficFromAnotherProcess() throws {
         let db = TestSupport.fixtureCopy()
         let console = Process()

@@ -146,10 +146,20 @@ public final class EffectRunner: Sendable {
                                            page: page, limit: 100)
             })
         case .loadPartners:
-            return .partnersLoaded((try? await engine.partners()) ?? [])
+            do {
+                return .partnersLoaded(try await engine.partners())
+            } catch {
+                Self.log.warning("partners not loaded", metadata: ["error": "\(error)"])
+                return .partnersLoaded([])
+            }
         case .checkChanges:
-            guard let token = try? await engine.changeToken() else { return nil }
-            return .changeToken(token)
+            do {
+                return .changeToken(try await engine.changeToken())
+            } catch {
+                // The next tick asks again; a store that keeps failing shows in the log, not as silence.
+                Self.log.warning("change check failed", metadata: ["error": "\(error)"])
+                return nil
+            }
         case .refund(let submission, let request):
             guard let service = env.refunds else {
                 return .refundFinished(request: request, .failure(EffectError("refunds are not available in this console")))
@@ -161,9 +171,14 @@ public final class EffectRunner: Sendable {
                 return try await service.execute(plan, operator: env.identity)
             })
         case .reconcile:
-            guard let service = env.refunds, env.identity.role != .viewer,
-                  let report = try? await service.reconcile(operator: env.identity), report.examined > 0 else { return nil }
-            return .reconciled(report)
+            guard let service = env.refunds, env.identity.role != .viewer else { return nil }
+            do {
+                let report = try await service.reconcile(operator: env.identity)
+                return report.examined > 0 ? .reconciled(report) : nil
+            } catch {
+                Self.log.warning("reconcile at start-up failed", metadata: ["error": "\(error)"])
+                return nil
+            }
         case .loadTheme(let name):
             do {
                 return .themeLoaded(name, .success(try ThemeLoader.load(name, searchPaths: env.themePaths)))

@@ -126,12 +126,26 @@ public struct HeadlessRunner {
             errors("\(script.file): the console did not finish starting within \(waitTimeout)")
             return .failed
         }
-        for (line, command) in script.lines {
+        for (index, (line, command)) in script.lines.enumerated() {
+            if console.state.quitting {
+                // A script cannot pass by quitting: what it did not run, it did not check.
+                let left = script.lines.count - index
+                errors("\(script.file):\(script.lines[index - 1].line): the console quit here;"
+                       + " \(left) later script line\(left == 1 ? "" : "s") (from line \(line)) did not run")
+                return .failed
+            }
             switch command {
             case .keys(let keys):
-                for key in keys { console.dispatch(.key(key)) }
+                // Rendered after every key, as the terminal does: a key whose frame crashes fails here too.
+                for key in keys {
+                    console.dispatch(.key(key))
+                    _ = console.render()
+                }
             case .type(let text):
-                for character in text { console.dispatch(.key(.character(character))) }
+                for character in text {
+                    console.dispatch(.key(.character(character)))
+                    _ = console.render()
+                }
             case .wait, .sleep:
                 if case .sleep(let ms) = command { usleep(useconds_t(min(ms, 600_000) * 1000)) }
                 // A wait also checks the store for changes made elsewhere, as the live console does each second.
@@ -142,6 +156,7 @@ public struct HeadlessRunner {
                 }
             case .resize(let size):
                 console.dispatch(.resize(size))
+                _ = console.render()
             case .snapshot:
                 snapshots += 1
                 output("--- snapshot \(snapshots) ---\n\(console.render().plainText)\n--- end ---")
@@ -159,7 +174,6 @@ public struct HeadlessRunner {
                     return .failed
                 }
             }
-            if console.state.quitting { break }
         }
         return .passed
     }

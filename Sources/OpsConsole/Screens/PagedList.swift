@@ -81,7 +81,7 @@ struct PagedList<Row: KeysetRow>: Sendable {
             rows = page.rows
             hasMoreBefore = page.hasMoreBefore
             hasMoreAfter = page.hasMoreAfter
-            firstIndex = page.hasMoreBefore ? nil : 0
+            firstIndex = page.hasMoreBefore ? page.total.map { max(0, $0 - page.rows.count) } : 0
             table.selected = min(table.selected, max(0, rows.count - 1))
             table.offset = 0
         case .refresh(let keep):
@@ -127,7 +127,9 @@ struct PagedList<Row: KeysetRow>: Sendable {
         guard !rows.isEmpty else { return nil }
         let more = hasMoreAfter || (firstIndex == nil && hasMoreBefore) ? "+" : ""
         let first = firstIndex ?? 0
-        return "\(NumberText.grouped(first + table.selected + 1))/\(NumberText.grouped(first + rows.count))\(more)"
+        // While a jump to the end is awaited the selection is "the last row", whatever is loaded now.
+        let selected = min(table.selected, rows.count - 1)
+        return "\(NumberText.grouped(first + selected + 1))/\(NumberText.grouped(first + rows.count))\(more)"
     }
 
 }

@@ -210,11 +210,15 @@ public struct Page<Row: Hashable & Sendable>: Hashable, Sendable {
     public var hasMoreAfter: Bool
     /// Whether rows exist before the first one here.
     public var hasMoreBefore: Bool
+    /// How many rows the whole list has, when the store counted them (a page from the end: the first row's
+    /// position in the list is then known).
+    public var total: Int?
 
-    public init(rows: [Row], hasMoreAfter: Bool, hasMoreBefore: Bool) {
+    public init(rows: [Row], hasMoreAfter: Bool, hasMoreBefore: Bool, total: Int? = nil) {
         self.rows = rows
         self.hasMoreAfter = hasMoreAfter
         self.hasMoreBefore = hasMoreBefore
+        self.total = total
     }
 }
 

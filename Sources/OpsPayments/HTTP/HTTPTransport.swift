@@ -38,6 +38,9 @@ public struct AsyncHTTPTransport: HTTPTransport {
     public var readTimeout: TimeAmount
 
     /// One client for the process (an AsyncHTTPClient must be shut down before it is released; this one never is).
+    /// connect(2) errors: the request never left this machine.
+    static let notConnected: Set<Int32> = [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL]
+
     static let client: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         // AsyncHTTPClient keeps retrying a refused connection until the connect timeout: keep it short, so a gateway
@@ -69,11 +72,15 @@ public struct AsyncHTTPTransport: HTTPTransport {
             throw .broken("\(error)")
         } catch let error as NIOConnectionError {
             throw .connect("\(error)")
+        } catch let error as IOError where Self.notConnected.contains(error.errnoCode) {
+            // connect(2) failed (refused, no route): nothing was sent, so it may be retried.
+            throw .connect("\(error)")
+        } catch let error as ChannelError {
+            if case .connectTimeout = error { throw .connect("\(error)") }
+            throw .broken("\(error)")
         } catch {
-            // A refused connection surfaces as an IOError from connect(2): nothing was sent.
-            let text = "\(error)"
-            if text.contains("refused") || text.contains("connect(") { throw .connect(text) }
-            throw .broken(text)
+            // Anything else may have happened after the request left: its outcome is unknown, never retried.
+            throw .broken("\(error)")
         }
     }
 }

@@ -158,7 +158,13 @@ struct ReferenceChecker {
 
     static func message(for error: DatabaseError, record: ImportRecord, _ db: Database) -> String {
         if case .user(let u) = record, (error.message ?? "").contains("users.email") {
-            let owner = (try? String.fetchOne(db, sql: "SELECT id FROM users WHERE email = ? COLLATE NOCASE", arguments: [u.email])) ?? nil
+            let owner: String?
+            do {
+                owner = try String.fetchOne(db, sql: "SELECT id FROM users WHERE email = ? COLLATE NOCASE", arguments: [u.email])
+            } catch {
+                StoreLog.warning("cannot look up the owner of a duplicate email: \(error)")
+                owner = nil
+            }
             return "\"\(u.email)\" already belongs to user \"\(owner ?? "?")\""
         }
         if case .payment(let p) = record, (error.message ?? "").contains("provider_transaction_id") {

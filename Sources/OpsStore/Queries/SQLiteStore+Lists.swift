@@ -11,7 +11,7 @@ extension SQLiteStore {
         }
         let list = KeysetList(
             select: "SELECT o.id, o.user_id, u.name, o.status, o.total_amount, o.currency, o.created_at",
-            from: "FROM orders o JOIN users u ON u.id = o.user_id",
+            from: "FROM orders o JOIN users u ON u.id = o.user_id", countFrom: "FROM orders o",
             conditions: conditions, arguments: arguments,
             timeColumn: "o.created_at", idColumn: "o.id", descending: true)
         return try readNow { db in
@@ -46,7 +46,7 @@ extension SQLiteStore {
         let list = KeysetList(
             select: "SELECT \(Columns.job), u.name, u.id",
             from: "FROM print_jobs j JOIN orders o ON o.id = j.order_id JOIN users u ON u.id = o.user_id",
-            conditions: conditions, arguments: arguments,
+            countFrom: "FROM print_jobs j", conditions: conditions, arguments: arguments,
             timeColumn: "j.updated_at", idColumn: "j.id", descending: filter.stuckFor == nil)
         return try readNow { db in
             try list.fetch(db, page: page, limit: limit) { row in
@@ -62,6 +62,8 @@ extension SQLiteStore {
 struct KeysetList: Sendable {
     var select: String
     var from: String
+    /// The smallest FROM the conditions need, for counting the whole list (the joins only add columns).
+    var countFrom: String
     var conditions: [String]
     var arguments: [DatabaseValue]
     var timeColumn: String
@@ -108,7 +110,12 @@ struct KeysetList: Sendable {
         if backwards { rows.reverse() }
         switch page {
         case .first: return Page(rows: rows, hasMoreAfter: more, hasMoreBefore: false)
-        case .last: return Page(rows: rows, hasMoreAfter: false, hasMoreBefore: more)
+        case .last:
+            // From the end, the rows' place in the whole list is its size: count it (an index scan, on a jump).
+            let total = more ? try Int.fetchOne(db, sql: """
+                SELECT count(*) \(countFrom) \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+                """, arguments: StatementArguments(arguments)) : rows.count
+            return Page(rows: rows, hasMoreAfter: false, hasMoreBefore: more, total: total)
         case .after, .from: return Page(rows: rows, hasMoreAfter: more, hasMoreBefore: true)
         case .before: return Page(rows: rows, hasMoreAfter: true, hasMoreBefore: more)
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -55,7 +56,13 @@ struct ServeMetricsCommand: AsyncParsableCommand {
                 .childChannelInitializer { channel in
                     channel.pipeline.configureHTTPServerPipeline().flatMap {
                         channel.pipeline.addHandler(MetricsHTTPHandler(exposition: {
-                            OpsMetrics.shared.exposition(totals: try? await engine.businessTotals())
+                            do {
+                                return OpsMetrics.shared.exposition(totals: try await engine.businessTotals())
+                            } catch {
+                                Logger(label: "popsa-ops.metrics").error("business totals not read",
+                                                                         metadata: ["error": "\(error)"])
+                                return OpsMetrics.shared.exposition(totals: nil)
+                            }
                         }))
                     }
                 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import OpsConsole
 import OpsCore
 import OpsEngine
@@ -44,7 +45,12 @@ struct RefundCommand: AsyncParsableCommand {
             throw failure
         }
         // Finish anything a crash left before starting something new.
-        _ = try? await setup.refunds.reconcile(operator: setup.identity)
+        do {
+            _ = try await setup.refunds.reconcile(operator: setup.identity)
+        } catch {
+            // The refund itself still runs: its own reservation re-checks what is left.
+            Logger(label: "popsa-ops.refund").warning("reconcile before the refund failed", metadata: ["error": "\(error)"])
+        }
         let plan: RefundPlan
         do {
             plan = try await setup.refunds.plan(orderID: orderID, paymentID: payment, amountText: amount, reason: reason, note: note,

@@ -29,6 +29,14 @@ public final class SQLiteStore: Sendable {
     /// Opens (creating if needed) and migrates the database at `path`.
     /// Refuses a database written by a newer popsa-ops, and a file that is not a popsa-ops database.
     public static func open(path: String, readOnly: Bool = false) throws -> SQLiteStore {
+        do {
+            return try openChecked(path: path, readOnly: readOnly)
+        } catch let error as DatabaseError {
+            throw StoreError.opening(path: path, error)
+        }
+    }
+
+    private static func openChecked(path: String, readOnly: Bool) throws -> SQLiteStore {
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.foreignKeysEnabled = true
@@ -48,8 +56,6 @@ public final class SQLiteStore: Sendable {
                 break
             } catch let error as DatabaseError where error.resultCode == .SQLITE_IOERR && attempt < 5 {
                 usleep(UInt32(20_000 * attempt))
-            } catch let error as DatabaseError {
-                throw StoreError.cannotOpen(path: path, reason: (error.message ?? "\(error.resultCode)") + " (\(error.extendedResultCode))")
             }
         }
         let pool = opened!
@@ -96,8 +102,9 @@ public final class SQLiteStore: Sendable {
             if readOnly { throw StoreError.needsMigration(path: path) }
             do {
                 try migrator.migrate(pool)
-            } catch let error as DatabaseError {
-                throw StoreError.migrationFailed(path: path, reason: error.message ?? "\(error.resultCode)")
+            } catch let error as DatabaseError where ![.SQLITE_READONLY, .SQLITE_FULL, .SQLITE_CORRUPT, .SQLITE_NOTADB]
+                        .contains(error.resultCode) {
+                throw StoreError.migrationFailed(path: path, reason: StoreError.words(for: error))
             }
         }
     }
@@ -130,6 +137,11 @@ public final class SQLiteStore: Sendable {
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     case cannotOpen(path: String, reason: String)
     case notPopsaDatabase(path: String)
+    /// Not a SQLite database at all, or a damaged one.
+    case damaged(path: String)
+    /// This account may only read the file (or its folder): queries work with a read-only open, writes do not.
+    case readOnly(path: String)
+    case diskFull(path: String)
     case newerSchema(path: String)
     case needsMigration(path: String)
     case migrationFailed(path: String, reason: String)
@@ -139,6 +151,12 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .cannotOpen(let path, let reason):
             "cannot open database \(path): \(reason)"
+        case .damaged(let path):
+            "\(path) is not a popsa-ops database, or it is damaged (restore it from a backup)"
+        case .readOnly(let path):
+            "\(path) is read-only for this account: queries work, changes do not (open it with --read-only)"
+        case .diskFull(let path):
+            "the disk holding \(path) is full: nothing was written"
         case .notPopsaDatabase(let path):
             "\(path) is a SQLite database but not a popsa-ops one (it has tables but no popsa-ops schema)"
         case .newerSchema(let path):
@@ -150,6 +168,30 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             "cannot upgrade the schema of \(path): \(reason)"
         case .corruptValue(let table, let column, let value):
             "unexpected value \"\(value)\" in \(table).\(column)"
+        }
+    }
+}
+
+extension StoreError {
+    /// An error met while opening, in words; SQLite's own text never reaches the user (the log has it).
+    static func opening(path: String, _ error: DatabaseError) -> StoreError {
+        switch error.resultCode {
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT: return .damaged(path: path)
+        case .SQLITE_READONLY, .SQLITE_PERM: return .readOnly(path: path)
+        case .SQLITE_FULL: return .diskFull(path: path)
+        default:
+            StoreLog.warning("cannot open \(path): \(error)")
+            return .cannotOpen(path: path, reason: words(for: error))
+        }
+    }
+
+    static func words(for error: DatabaseError) -> String {
+        switch error.resultCode {
+        case .SQLITE_CANTOPEN: "the file cannot be opened (does its folder exist, and may this account read it?)"
+        case .SQLITE_BUSY, .SQLITE_LOCKED: "another process kept it locked"
+        case .SQLITE_IOERR: "a disk I/O error"
+        case .SQLITE_NOMEM: "out of memory"
+        default: "a database error (details in the log)"
         }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import OpsCore
 import OpsMetrics
+import OpsStore
 
 @main
 struct PopsaOps: AsyncParsableCommand {
@@ -42,6 +43,18 @@ struct PopsaOps: AsyncParsableCommand {
             }
         } catch let failure as CommandFailure {
             log.notice("exit", metadata: ["code": "\(failure.code.rawValue)", "message": "\(failure.message)"])
+            Stderr.line("popsa-ops: \(failure.message)")
+            Foundation.exit(failure.code.rawValue)
+        } catch let error as StoreError {
+            // A store error no command wrapped: the same words and codes as `wrap` gives.
+            do { try wrap { throw error } } catch let failure as CommandFailure {
+                Stderr.line("popsa-ops: \(failure.message)")
+                Foundation.exit(failure.code.rawValue)
+            } catch {}
+            Foundation.exit(CommandFailure.Code.dataError.rawValue)
+        } catch let error as StoreWriteFailure {
+            log.error("store write failed", metadata: ["error": "\(error.detail)"])
+            let failure = CommandFailure(storeWrite: error)
             Stderr.line("popsa-ops: \(failure.message)")
             Foundation.exit(failure.code.rawValue)
         } catch let failure as JSONFailure {

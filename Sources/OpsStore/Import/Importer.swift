@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRDB
 import OpsCore
 
@@ -20,7 +23,21 @@ public struct ImportError: Error, Equatable, CustomStringConvertible {
     public var message: String
 
     public var description: String {
-        "\(file):\(line): " + (field.isEmpty ? message : "field \"\(field)\": \(message)")
+        guard line > 0 else { return "\(file): \(message)" }
+        return "\(file):\(line): " + (field.isEmpty ? message : "field \"\(field)\": \(message)")
+    }
+
+    /// The file itself could not be read (missing, a directory, no permission): no line is at fault.
+    public var isUnreadableFile: Bool { line == 0 }
+
+    static func cannotRead(_ path: String, errno code: Int32) -> ImportError {
+        let reason: String = switch code {
+        case ENOENT: "no such file"
+        case EISDIR: "is a directory, not a file"
+        case EACCES, EPERM: "permission denied"
+        default: String(cString: strerror(code)).lowercased()
+        }
+        return ImportError(file: path, line: 0, field: "", message: "cannot read: \(reason)")
     }
 }
 
@@ -30,27 +47,29 @@ extension SQLiteStore {
     ///
     /// - Parameter progress: bytes read so far and the file's size, called every few thousand lines.
     public func importJSONLines(path: String, progress: (Int, Int) -> Void = { _, _ in }) throws -> ImportReport {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ImportError(file: path, line: 0, field: "", message: "cannot read the file: \(error.localizedDescription)")
-        }
+        let input = try LineReader(path: path)
+        defer { input.close() }
         var report = ImportReport(file: path)
+        do {
+            try importLines(input, into: &report, path: path, progress: progress)
+        } catch let error as DatabaseError {
+            // The transaction rolled back: nothing of the file is kept.
+            throw SQLiteStore.writeFailure(error)
+        }
+        return report
+    }
+
+    private func importLines(_ input: LineReader, into report: inout ImportReport, path: String,
+                             progress: (Int, Int) -> Void) throws {
         try pool.write { db in
             var writer = try RecordWriter(db)
             let checker = ReferenceChecker()
             var lineNumber = 0
-            var start = data.startIndex
-            while start < data.endIndex {
-                let end = data[start...].firstIndex(of: UInt8(ascii: "\n")) ?? data.endIndex
+            while let bytes = try input.nextLine() {
                 lineNumber += 1
-                var bytes = data[start..<end]
-                if bytes.last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
-                start = end < data.endIndex ? end + 1 : end
                 // Invalid UTF-8 becomes U+FFFD: the text is kept, the damage is visible, nothing is dropped.
                 let text = String(decoding: bytes, as: UTF8.self)
-                if text.trimmingWhitespace().isEmpty { continue }
+                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                 func fail(_ field: String, _ message: String) -> ImportError {
                     ImportError(file: path, line: lineNumber, field: field, message: message)
                 }
@@ -72,11 +91,79 @@ extension SQLiteStore {
                 }
                 report.records += 1
                 report.byType[record.typeName, default: 0] += 1
-                if lineNumber % 5000 == 0 { progress(start - data.startIndex, data.count) }
+                if lineNumber % 5000 == 0 { progress(input.bytesRead, input.size) }
             }
-            progress(data.count, data.count)
+            progress(input.bytesRead, max(input.size, input.bytesRead))
         }
-        return report
+    }
+}
+
+/// Reads a file line by line in fixed-size chunks, so an import's memory does not grow with the file. Works on
+/// anything that can be read: regular files, `/dev/null`, named pipes, `<(…)` process substitutions.
+final class LineReader {
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var atEnd = false
+    private(set) var bytesRead = 0
+    /// The file's size when it is a regular file, else 0.
+    let size: Int
+    let path: String
+    static let chunk = 1 << 20
+
+    init(path: String) throws {
+        self.path = path
+        fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ImportError.cannotRead(path, errno: errno) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            Glibc.close(fd)
+            throw ImportError.cannotRead(path, errno: code)
+        }
+        if info.st_mode & S_IFMT == S_IFDIR {
+            Glibc.close(fd)
+            throw ImportError.cannotRead(path, errno: EISDIR)
+        }
+        size = info.st_mode & S_IFMT == S_IFREG ? Int(info.st_size) : 0
+    }
+
+    func close() { Glibc.close(fd) }
+
+    /// The next line without its line break (and a CR before it), or nil at the end.
+    func nextLine() throws -> ArraySlice<UInt8>? {
+        while true {
+            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+                var line = buffer[start..<newline]
+                start = newline + 1
+                if line.last == 0x0D { line = line.dropLast() }
+                return line
+            }
+            if atEnd {
+                guard start < buffer.count else { return nil }
+                var line = buffer[start...]
+                start = buffer.count
+                if line.last == 0x0D { line = line.dropLast() }
+                return line
+            }
+            // Keep the unfinished line, read the next chunk after it.
+            buffer.removeFirst(start)
+            start = 0
+            let old = buffer.count
+            buffer.append(contentsOf: repeatElement(0, count: Self.chunk))
+            var got: Int
+            repeat {
+                got = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + old, Self.chunk) }
+            } while got < 0 && errno == EINTR
+            guard got >= 0 else {
+                let code = errno
+                buffer.removeLast(Self.chunk)
+                throw ImportError.cannotRead(path, errno: code)
+            }
+            buffer.removeLast(Self.chunk - got)
+            bytesRead += got
+            if got == 0 { atEnd = true }
+        }
     }
 }
 

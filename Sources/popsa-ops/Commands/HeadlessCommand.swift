@@ -37,10 +37,7 @@ struct HeadlessCommand: ParsableCommand {
         if script == "-" {
             text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
         } else {
-            guard let data = FileManager.default.contents(atPath: script) else {
-                throw CommandFailure(message: "cannot read script \(script)", code: .noInput)
-            }
-            text = String(decoding: data, as: UTF8.self)
+            text = String(decoding: try InputFile.contents(of: script, what: "script"), as: UTF8.self)
         }
         let parsed: HeadlessScript
         do {

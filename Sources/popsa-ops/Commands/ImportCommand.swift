@@ -27,6 +27,7 @@ struct ImportCommand: ParsableCommand {
     func run() throws {
         let store = try database.open(now: time.timestamp, create: true)
         for file in files {
+            // The size is only for the progress bar: a pipe or /dev/null has none, and imports without one.
             let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
             let bar = ProgressBar(total: max(1, size), unit: "bytes", enabled: Stderr.isTerminal && size > 5_000_000)
             do {
@@ -34,9 +35,13 @@ struct ImportCommand: ParsableCommand {
                 bar.finish()
                 let parts = report.byType.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
                 Stdout.line("\(file): imported \(report.records) records" + (parts.isEmpty ? "" : " (\(parts.joined(separator: ", ")))"))
+            } catch let error as StoreWriteFailure {
+                bar.finish()
+                throw CommandFailure(storeWrite: error, saved: "nothing of \(file) was imported")
             } catch let error as ImportError {
                 bar.finish()
-                throw CommandFailure(message: "\(error.description) — nothing of \(file) was imported", code: .dataError)
+                throw CommandFailure(message: "\(error.description) — nothing of \(file) was imported",
+                                     code: error.isUnreadableFile ? .noInput : .dataError)
             }
         }
     }

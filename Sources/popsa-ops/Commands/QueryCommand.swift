@@ -17,7 +17,7 @@ struct QueryCommand: AsyncParsableCommand {
         var json = false
 
         func engine() throws -> Engine {
-            let store = try database.open(now: time.timestamp, readOnly: false)
+            let store = try database.open(now: time.timestamp, readOnly: true)
             return Engine(store: store, clock: .frozen(time.timestamp))
         }
 

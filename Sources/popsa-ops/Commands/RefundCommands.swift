@@ -126,7 +126,7 @@ struct AuditCommand: AsyncParsableCommand {
         @OptionGroup var time: TimeOptions
 
         func run() async throws {
-            let store = try database.open(now: time.timestamp)
+            let store = try database.open(now: time.timestamp, readOnly: true)
             let entries = try await store.auditEntries(limit: limit)
             if json {
                 Stdout.line(JSONValue.array(entries.map { e in
@@ -159,7 +159,7 @@ struct AuditCommand: AsyncParsableCommand {
         @OptionGroup var time: TimeOptions
 
         func run() async throws {
-            let store = try database.open(now: time.timestamp)
+            let store = try database.open(now: time.timestamp, readOnly: true)
             switch try await store.verifyAudit() {
             case .intact(let count):
                 Stdout.line("audit log intact: \(count) entries")

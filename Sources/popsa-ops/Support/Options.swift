@@ -13,17 +13,32 @@ struct DatabaseOptions: ParsableArguments {
 
     /// Opens the chosen database: `--db`, else the configuration's `database`, else the demo one. A named path
     /// must exist unless `create` is set (import creates one).
+    /// Commands that only read pass `readOnly`: reading never writes (no journal-mode switch, no checkpoint), and
+    /// a database this account may only read still answers. A file the account cannot write is opened read-only
+    /// whatever was asked; writes to it then say so.
     func open(now: Timestamp, configured: String? = nil, create: Bool = false, readOnly: Bool = false) throws -> SQLiteStore {
+        let path: String
         if let db = db ?? configured {
             if !create && !FileManager.default.fileExists(atPath: db) {
                 throw CommandFailure(message: "no database at \(db) (create one with: popsa-ops seed --db \(db) --users 1000)",
                                      code: .noInput)
             }
-            return try wrap { try SQLiteStore.open(path: db, readOnly: readOnly) }
+            path = db
+        } else {
+            path = try DefaultDatabase.path()
+            try DefaultDatabase.ensureSeeded(at: path, now: now)
         }
-        let path = try DefaultDatabase.path()
-        try DefaultDatabase.ensureSeeded(at: path, now: now)
-        return try wrap { try SQLiteStore.open(path: path, readOnly: readOnly) }
+        let writable = access(path, W_OK) == 0 || !FileManager.default.fileExists(atPath: path)
+        if readOnly || !writable {
+            do {
+                return try SQLiteStore.open(path: path, readOnly: true)
+            } catch StoreError.cannotOpen, StoreError.needsMigration where writable {
+                // No WAL index to read through yet, or a schema to upgrade: only a writer can make them.
+            } catch {
+                try wrap { throw error }
+            }
+        }
+        return try wrap { try SQLiteStore.open(path: path, readOnly: false) }
     }
 
 }
@@ -94,8 +109,12 @@ struct CommandFailure: Error, CustomStringConvertible {
         case noInput = 66
         /// Something this program or its environment cannot do (sysexits EX_UNAVAILABLE).
         case unavailable = 69
+        /// The disk is full or failed: what was and was not saved is said (sysexits EX_IOERR).
+        case ioError = 74
         /// Not done yet, try again later: a refund whose outcome the gateway did not give (EX_TEMPFAIL).
         case tempFail = 75
+        /// This account may not write the database (sysexits EX_NOPERM).
+        case noPermission = 77
         /// A configuration or theme file is wrong (EX_CONFIG).
         case config = 78
     }
@@ -103,12 +122,32 @@ struct CommandFailure: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// Turns store errors into command failures with their own message.
+extension CommandFailure {
+    /// A write the store could not make.
+    init(storeWrite failure: StoreWriteFailure, saved: String = "nothing was saved") {
+        let code: Code = switch failure.kind {
+        case .diskFull, .ioError: .ioError
+        case .readOnly: .noPermission
+        case .busy: .tempFail
+        case .other: .dataError
+        }
+        self.init(message: "cannot write the database: \(failure.description); \(saved)", code: code)
+    }
+}
+
+/// Turns store errors into command failures with their own message and exit code.
 func wrap<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as StoreError {
-        throw CommandFailure(message: error.description, code: .dataError)
+        let code: CommandFailure.Code = switch error {
+        case .readOnly: .noPermission
+        case .diskFull: .ioError
+        default: .dataError
+        }
+        throw CommandFailure(message: error.description, code: code)
+    } catch let error as StoreWriteFailure {
+        throw CommandFailure(storeWrite: error)
     } catch let error as SeedError {
         if case .busy = error { throw CommandFailure(message: error.description, code: .tempFail) }
         throw CommandFailure(message: error.description, code: .usage)

@@ -41,4 +41,10 @@ static inline int popsa_has_direct_color(void) {
     return tigetflag("RGB") > 0;
 }
 
+/// The terminal can place the cursor anywhere (terminfo's cup): without it (TERM=dumb) no screen can be drawn.
+static inline int popsa_has_cursor_addressing(void) {
+    char *cup = tigetstr("cup");
+    return cup != NULL && cup != (char *)-1;
+}
+
 #endif

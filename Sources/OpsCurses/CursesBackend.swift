@@ -7,6 +7,7 @@ import Synchronization
 public enum CursesError: Error, CustomStringConvertible, Equatable {
     case notATerminal
     case unknownTerminal(String)
+    case cannotAddressCursor(String)
 
     public var description: String {
         switch self {
@@ -15,6 +16,9 @@ public enum CursesError: Error, CustomStringConvertible, Equatable {
                 + "use: popsa-ops headless --script FILE"
         case .unknownTerminal(let term):
             "cannot use terminal type \"\(term)\" (no terminfo entry); set TERM to one this machine knows, e.g. xterm-256color"
+        case .cannotAddressCursor(let term):
+            "terminal type \"\(term)\" cannot place the cursor, so no screen can be drawn; set TERM to your terminal's"
+                + " type (e.g. xterm-256color), or use: popsa-ops headless --script FILE"
         }
     }
 }
@@ -51,6 +55,11 @@ public final class CursesBackend: TerminalBackend {
         let term = environment["TERM"] ?? ""
         guard let screen = newterm(term.isEmpty ? nil : term, output ?? popsa_stdout(), popsa_stdin()) else {
             throw CursesError.unknownTerminal(term.isEmpty ? "(TERM is not set)" : term)
+        }
+        guard popsa_has_cursor_addressing() != 0 else {
+            endwin()
+            delscreen(screen)
+            throw CursesError.cannotAddressCursor(term)
         }
         self.screen = screen
         outputFile = output
@@ -97,6 +106,11 @@ public final class CursesBackend: TerminalBackend {
             if scalars.isEmpty { text[0] = 32 }
             let (attrs, pair) = resolve(change.cell.style)
             _ = popsa_draw_cell(Int32(change.y), Int32(change.x), text, attrs, pair)
+            if !supportsUnicode && change.cell.width == 2 {
+                // The "?" stands for a double-width character: its second column is drawn too, or it would keep
+                // whatever the previous screen had there.
+                _ = popsa_draw_cell(Int32(change.y), Int32(change.x + 1), text, attrs, pair)
+            }
         }
         refresh()
         if let outputFile { fflush(outputFile) }

@@ -109,6 +109,9 @@ public final class SQLiteStore: Sendable {
         }
     }
 
+    /// Whether this store was opened read-only (asked for, or a file this account may only read).
+    public var isReadOnly: Bool { pool.configuration.readonly }
+
     /// A synchronous read on the calling thread (see the type's documentation for why).
     func readNow<T>(_ body: (Database) throws -> T) throws -> T { try pool.read(body) }
 

@@ -67,6 +67,32 @@ import Testing
         #expect(late.status == 0, "\(late.stdout)\(late.stderr)")
     }
 
+    @Test func liveModeAsksOnlyForTheProviderItUses() throws {
+        let db = TestSupport.fixtureCopy()
+        let config = TestSupport.temporaryDirectory() + "/config.toml"
+        try """
+            [payments]
+            mode = "live"
+            [payments.stripe]
+            api_base = "http://127.0.0.1:9"
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        // A Braintree payment without Braintree credentials: refused before anything is reserved, naming the secret.
+        let braintree = try order(db, "pay.provider = 'braintree' AND pay.status = 'settled'")
+        let refused = try TestSupport.popsaOps(["refund", braintree.id, "--amount", "1.00", "--reason", "damaged", "--yes",
+                                                "--db", db, "--config", config, "--now", Self.now],
+                                               environment: ["STRIPE_SECRET_KEY": "sk_test_only_stripe"])
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("Braintree") && refused.stderr.contains("BRAINTREE_PUBLIC_KEY"), "\(refused.stderr)")
+        #expect(try sql(db, "SELECT count(*) FROM refunds WHERE order_id = '\(braintree.id)'") == "0")
+        // A Stripe payment needs only Stripe's key: the refund goes to the (here unreachable) Stripe API.
+        let stripe = try order(db, "pay.provider = 'stripe' AND pay.status = 'settled'")
+        let attempted = try TestSupport.popsaOps(["refund", stripe.id, "--amount", "1.00", "--reason", "damaged", "--yes",
+                                                  "--db", db, "--config", config, "--now", Self.now],
+                                                 environment: ["STRIPE_SECRET_KEY": "sk_test_only_stripe"])
+        #expect(!attempted.stderr.contains("BRAINTREE"), "\(attempted.stderr)")
+        #expect(try sql(db, "SELECT count(*) FROM refunds WHERE order_id = '\(stripe.id)'") == "1")
+    }
+
     @Test func twoProcessesRefundingTheRemainderAtOnceSucceedExactlyOnce() throws {
         let db = TestSupport.fixtureCopy()
         let target = try order(db, "pay.provider = 'braintree' AND pay.status = 'settled'")

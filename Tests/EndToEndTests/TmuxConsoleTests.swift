@@ -79,6 +79,48 @@ import Testing
         #expect(!pane.contains("Find a customer"))
     }
 
+    @Test(arguments: ["dumb", "no-such-terminal-type"])
+    func terminalsThatCannotDrawAScreenAreRefused(term: String) throws {
+        let session = try TmuxSession(
+            command: TestSupport.consoleCommand(term: term, arguments: ["--db", TestSupport.fixtureDatabase]),
+            width: 80, height: 24)
+        defer { session.close() }
+        var status: Int?
+        for _ in 0..<100 where status == nil {
+            status = try session.exitStatus()
+            usleep(50_000)
+        }
+        let pane = try session.capture()
+        #expect(status == 69, "pane: \(pane)")
+        #expect(pane.contains("set TERM to"), "pane: \(pane)")
+    }
+
+    @Test func withoutUTF8ADoubleWidthCharacterFillsBothColumns() throws {
+        // The search lists Latin names, then a Japanese one on the same row: in the C locale each double-width
+        // character is drawn as "??", and nothing of the letters underneath may show through.
+        let session = try TmuxSession(
+            command: TestSupport.consoleCommand(term: "xterm-256color", arguments: ["--db", TestSupport.fixtureDatabase,
+                                                                                    "--now", TestSupport.now], locale: "C"),
+            width: 80, height: 24)
+        defer { session.close() }
+        for _ in 0..<100 where !(try session.capture()).contains("Find a customer") { usleep(50_000) }
+        try session.type("murphy")
+        for _ in 0..<100 where !(try session.capture()).contains("Murphy") { usleep(50_000) }
+        for _ in 0..<6 { try session.send(key: "backspace") }
+        try session.type("sato")
+        var pane = ""
+        for _ in 0..<100 {
+            pane = try session.capture()
+            if pane.contains("sato") && !pane.contains("Murphy") { break }
+            usleep(50_000)
+        }
+        let row = try #require(pane.split(separator: "\n").first { $0.contains("????") }, "pane: \(pane)")
+        // The row of the name shows only question marks where the name is: no stale letters between them.
+        let name = row.drop { $0 != "?" }.prefix { $0 == "?" || $0 == " " }
+        #expect(name.filter { $0 == "?" }.count % 2 == 0, "row: \(row)")
+        #expect(!row.contains("Murph"), "row: \(row)")
+    }
+
     @Test func withoutATerminalTheConsoleRefusesAndPointsAtHeadless() throws {
         let result = try TestSupport.popsaOps(["--db", TestSupport.fixtureDatabase])
         #expect(result.status == 69)

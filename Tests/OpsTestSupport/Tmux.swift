@@ -115,9 +115,10 @@ public struct TmuxError: Error, CustomStringConvertible {
 
 extension TestSupport {
     /// The shell command line that runs the console in tmux with the same environment headless tests use.
-    public static func consoleCommand(term: String, arguments: [String], home: String = isolatedHome) -> String {
+    public static func consoleCommand(term: String, arguments: [String], home: String = isolatedHome,
+                                      locale: String = "C.UTF-8") -> String {
         let env = ["TERM=\(term)", "HOME=\(home)", "XDG_DATA_HOME=\(home)/data", "XDG_CONFIG_HOME=\(home)/config",
-                   "XDG_STATE_HOME=\(home)/state", "LANG=C.UTF-8", "LC_ALL=C.UTF-8", "USER=tester", "LOGNAME=tester"]
+                   "XDG_STATE_HOME=\(home)/state", "LANG=\(locale)", "LC_ALL=\(locale)"]
         let quoted = ([binary] + arguments).map { "\"" + $0 + "\"" }
         let console = "env -u NO_COLOR -u SSH_CLIENT -u SSH_CONNECTION " + env.joined(separator: " ") + " " + quoted.joined(separator: " ")
         // The shell stays behind the console to print its exit status into the pane.

@@ -117,12 +117,15 @@ public final class RefundService: Sendable {
     let clock: EngineClock
     /// How long the caller owns a fresh intent before the reconciler may take it over.
     let leaseSeconds: Int64
+    /// Providers this process has no gateway for, and why (live mode without that provider's credentials).
+    let unavailable: [PaymentProvider: String]
     let log = Logger(label: "popsa-ops.refunds")
 
     public init(store: any RefundStore, gateways: [PaymentProvider: any PaymentGateway], policy: RefundPolicy,
-                clock: EngineClock = .system, leaseSeconds: Int64 = 120) {
+                clock: EngineClock = .system, leaseSeconds: Int64 = 120, unavailable: [PaymentProvider: String] = [:]) {
         self.store = store
         self.gateways = gateways
+        self.unavailable = unavailable
         self.policy = policy
         self.clock = clock
         self.leaseSeconds = leaseSeconds
@@ -147,6 +150,7 @@ public final class RefundService: Sendable {
         }
         let (amount, isVoid) = try RefundRules.check(amountText: amountText, balance: balance, reason: reason, note: note,
                                                      role: who.role, policy: policy)
+        if let why = unavailable[balance.payment.provider] { throw RefundRefusal.notPermitted(why) }
         return RefundPlan(context: context, payment: balance.payment, balance: balance, amount: amount, reason: reason, note: note,
                           isVoid: isVoid, needsRetype: policy.needsRetype(amount))
     }

@@ -70,7 +70,8 @@ struct ConsoleSetup {
         let now = options.time.timestamp
         engine = Engine(store: store, clock: services.clock, stuckThreshold: config.stuckThreshold)
         let session = Session(operatorName: identity.name, sshClient: identity.sshClient, role: identity.role,
-                              databaseName: (store.path as NSString).lastPathComponent, readOnly: options.readOnly)
+                              databaseName: (store.path as NSString).lastPathComponent,
+                              readOnly: options.readOnly || store.isReadOnly)
         themePaths = ThemeLoader.searchPaths()
         let themeName = options.theme ?? config.themeName ?? "default"
         let theme: Theme

@@ -36,37 +36,64 @@ struct ServiceSetup {
         store = try database.open(now: time.timestamp, configured: config.databasePath)
         clock = time.clock
         refunds = try PaymentsWiring.refundService(config, store: store, clock: clock)
-        identity = PaymentsWiring.operatorIdentity(config, readOnly: readOnly)
+        identity = PaymentsWiring.operatorIdentity(config, readOnly: readOnly || store.isReadOnly)
     }
 }
 
 /// Builds the payment gateways the configuration asks for: the in-process sandbox twins (default), or the live
-/// Stripe and Braintree facades with secrets from the environment. Every gateway is metered.
+/// Stripe and Braintree facades with secrets from the environment. Every gateway is metered. In live mode each
+/// provider needs only its own credentials, read when that provider is wired; a provider whose credentials are
+/// missing is unavailable, and a refund through it says which secret to set.
 enum PaymentsWiring {
+    struct Gateways {
+        var available: [PaymentProvider: any PaymentGateway] = [:]
+        var unavailable: [PaymentProvider: String] = [:]
+    }
+
     static func gateways(_ config: ConsoleConfig, store: SQLiteStore, clock: EngineClock,
-                         environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [PaymentProvider: any PaymentGateway] {
+                         environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Gateways {
         switch config.payments.mode {
         case .sandbox:
             let now = clock.now
-            return [.stripe: MeteredGateway(SandboxGateway(provider: .stripe, ledger: store, clock: now)),
-                    .braintree: MeteredGateway(SandboxGateway(provider: .braintree, ledger: store, clock: now))]
+            return Gateways(available: [
+                .stripe: MeteredGateway(SandboxGateway(provider: .stripe, ledger: store, clock: now)),
+                .braintree: MeteredGateway(SandboxGateway(provider: .braintree, ledger: store, clock: now))])
         case .live:
             let p = config.payments
+            var wired = Gateways()
             do {
-                let stripeKey = try Secrets.read(envName: p.stripeSecretKeyEnv, file: p.stripeSecretKeyFile, environment: environment)
-                let publicKey = try Secrets.read(envName: p.braintreePublicKeyEnv, file: nil, environment: environment)
-                let privateKey = try Secrets.read(envName: p.braintreePrivateKeyEnv, file: p.braintreePrivateKeyFile, environment: environment)
-                return [.stripe: MeteredGateway(StripeGateway(apiBase: p.stripeAPIBase, secretKey: stripeKey)),
-                        .braintree: MeteredGateway(BraintreeGateway(endpoint: p.braintreeEndpoint, merchantID: p.braintreeMerchantID,
-                                                                     publicKey: publicKey, privateKey: privateKey))]
+                let stripeKey = try Secrets.read(envName: p.stripeSecretKeyEnv, file: p.stripeSecretKeyFile,
+                                                 environment: environment)
+                wired.available[.stripe] = MeteredGateway(StripeGateway(apiBase: p.stripeAPIBase, secretKey: stripeKey))
             } catch {
-                throw CommandFailure(message: "live payments: \(error.description)", code: .config)
+                wired.unavailable[.stripe] = try unavailable(.stripe, error)
             }
+            do {
+                let publicKey = try Secrets.read(envName: p.braintreePublicKeyEnv, file: nil, environment: environment)
+                let privateKey = try Secrets.read(envName: p.braintreePrivateKeyEnv, file: p.braintreePrivateKeyFile,
+                                                  environment: environment)
+                wired.available[.braintree] = MeteredGateway(BraintreeGateway(
+                    endpoint: p.braintreeEndpoint, merchantID: p.braintreeMerchantID, publicKey: publicKey,
+                    privateKey: privateKey))
+            } catch {
+                wired.unavailable[.braintree] = try unavailable(.braintree, error)
+            }
+            return wired
         }
     }
 
+    /// A missing secret makes the provider unavailable; a secret file that exists but is unsafe stops the command.
+    private static func unavailable(_ provider: PaymentProvider, _ error: ConfigError) throws -> String {
+        guard error.file == "environment" else {
+            throw CommandFailure(message: "live payments: \(error.description)", code: .config)
+        }
+        return "live \(provider.label) refunds need credentials: \(error.description)"
+    }
+
     static func refundService(_ config: ConsoleConfig, store: SQLiteStore, clock: EngineClock) throws -> RefundService {
-        RefundService(store: store, gateways: try gateways(config, store: store, clock: clock), policy: config.policy, clock: clock)
+        let wired = try gateways(config, store: store, clock: clock)
+        return RefundService(store: store, gateways: wired.available, policy: config.policy, clock: clock,
+                             unavailable: wired.unavailable)
     }
 
     /// The operator running this process, with the role the configuration gives them.

@@ -117,7 +117,8 @@ let package = Package(
                                    .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: swiftSettings),
         .testTarget(name: "OpsPaymentsTests",
-                    dependencies: ["OpsPayments", "OpsCore", "OpsEngine", "OpsStore", "OpsTestSupport"],
+                    dependencies: ["OpsPayments", "OpsCore", "OpsEngine", "OpsStore", "OpsTestSupport",
+                                   .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["OpsCore", "OpsTestSupport"], swiftSettings: swiftSettings),
     ]

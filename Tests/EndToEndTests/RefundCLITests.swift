@@ -67,6 +67,18 @@ import Testing
         #expect(late.status == 0, "\(late.stdout)\(late.stderr)")
     }
 
+    @Test func readOnlyMakesEvenASupervisorAViewer() throws {
+        let db = TestSupport.fixtureCopy()
+        let config = TestSupport.temporaryDirectory() + "/config.toml"
+        try "[operators]\ndefault_role = \"supervisor\"\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let target = try order(db, "pay.provider = 'stripe' AND pay.status = 'settled'")
+        let result = try TestSupport.popsaOps(["refund", target.id, "--amount", "1.00", "--reason", "damaged", "--yes", "--read-only",
+                                               "--db", db, "--config", config, "--now", Self.now])
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("viewer"), "\(result.stderr)")
+        #expect(try sql(db, "SELECT count(*) FROM refunds WHERE order_id = '\(target.id)'") == "0")
+    }
+
     @Test func liveModeAsksOnlyForTheProviderItUses() throws {
         let db = TestSupport.fixtureCopy()
         let config = TestSupport.temporaryDirectory() + "/config.toml"

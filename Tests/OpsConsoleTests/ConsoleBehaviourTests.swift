@@ -1,4 +1,5 @@
-import OpsConsole
+@testable import OpsConsole
+import OpsEngine
 import OpsStore
 import OpsCore
 import OpsTestSupport
@@ -158,6 +159,22 @@ import Testing
             Issue.record("no search result"); return
         }
         #expect(result.query == "mar")
+    }
+
+    @Test func aSupersededSearchResultIsDroppedWhateverTheOrderResultsArrive() throws {
+        let pilot = try Pilot()
+        pilot.type("zo")
+        pilot.wait()
+        guard case .search(let first) = pilot.state.current, let older = first.request else {
+            Issue.record("no search request"); return
+        }
+        pilot.type("e")   // a newer search is in flight; the older one's answer arrives late
+        pilot.console.dispatch(.searched(request: older, .success(SearchResult(query: "stale", exact: nil, customers: []))))
+        guard case .search(let late) = pilot.state.current else { Issue.record("left the search"); return }
+        #expect(late.result?.value?.query != "stale")
+        pilot.wait()
+        guard case .search(let latest) = pilot.state.current else { Issue.record("left the search"); return }
+        #expect(latest.result?.value?.query == "zoe")
     }
 
     @Test func statusBarNamesOperatorSshClientRoleAndDatabase() throws {

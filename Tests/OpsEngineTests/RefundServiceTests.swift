@@ -44,6 +44,52 @@ struct IgnoresKeys: PaymentGateway {
     func fetchTransaction(id: String) async throws(GatewayError) -> GatewayTransaction { try await base.fetchTransaction(id: id) }
 }
 
+/// A gateway that refunds whatever it is asked, however much, however often: only the engine's own reservation
+/// stands between two consoles and an over-refund (localstripe behaves the same way).
+actor AcceptsAnything: PaymentGateway {
+    nonisolated let provider: PaymentProvider
+    nonisolated var idempotencyWindow: Int64 { 86_400 }
+    private(set) var refunds: [GatewayRefund] = []
+
+    init(provider: PaymentProvider) { self.provider = provider }
+
+    func createTransaction(amount: Money, idempotencyKey: String, orderID: String) async throws(GatewayError) -> GatewayTransaction {
+        throw .refused(code: "unsupported", message: "not in this test")
+    }
+    func refund(_ request: GatewayRefundRequest) async throws(GatewayError) -> GatewayRefund {
+        let done = GatewayRefund(id: "re_any_\(refunds.count + 1)", amount: request.amount, status: .succeeded, isVoid: false,
+                                 intentID: request.intentID)
+        refunds.append(done)
+        return done
+    }
+    func void(transactionID: String, idempotencyKey: String) async throws(GatewayError) -> GatewayTransaction {
+        throw .refused(code: "unsupported", message: "not in this test")
+    }
+    func fetchTransaction(id: String) async throws(GatewayError) -> GatewayTransaction {
+        throw .notFound(id)
+    }
+}
+
+/// A gateway whose transaction lookups do not show which intent a refund was for (metadata stripped by a proxy):
+/// the reconciler can only rely on re-sending the same idempotency key.
+struct HidesIntentIDs: PaymentGateway {
+    let base: any PaymentGateway
+    var provider: PaymentProvider { base.provider }
+    var idempotencyWindow: Int64 { base.idempotencyWindow }
+    func createTransaction(amount: Money, idempotencyKey: String, orderID: String) async throws(GatewayError) -> GatewayTransaction {
+        try await base.createTransaction(amount: amount, idempotencyKey: idempotencyKey, orderID: orderID)
+    }
+    func refund(_ request: GatewayRefundRequest) async throws(GatewayError) -> GatewayRefund { try await base.refund(request) }
+    func void(transactionID: String, idempotencyKey: String) async throws(GatewayError) -> GatewayTransaction {
+        try await base.void(transactionID: transactionID, idempotencyKey: idempotencyKey)
+    }
+    func fetchTransaction(id: String) async throws(GatewayError) -> GatewayTransaction {
+        var found = try await base.fetchTransaction(id: id)
+        found.refunds = found.refunds.map { var r = $0; r.intentID = nil; return r }
+        return found
+    }
+}
+
 struct RefundFixture {
     let store: SQLiteStore
     let path: String
@@ -179,6 +225,51 @@ struct RefundFixture {
         #expect(try f.count("SELECT count(*) FROM sandbox_refunds WHERE transaction_id = (SELECT provider_transaction_id FROM payments WHERE order_id = '\(order)')") == 1)
     }
 
+    @Test func withAGatewayThatAcceptsAnythingTheReservationAloneHoldsTheLine() async throws {
+        let f = try RefundFixture()
+        let order = try f.order("o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND pay.provider = 'stripe'")
+        let total = try f.count("SELECT total_amount FROM orders WHERE id = '\(order)'")
+        let gateway = AcceptsAnything(provider: .stripe)
+        let service = RefundService(store: f.store, gateways: [.stripe: gateway], policy: RefundFixture.policy,
+                                    clock: .frozen(RefundFixture.now))
+        // Twenty consoles plan the whole remainder at once (each sees it all left), then race to reserve it.
+        let plans = try await withThrowingTaskGroup(of: RefundPlan.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    try await service.plan(orderID: order, amountText: Money(minorUnits: Int64(total), currency: .gbp).decimalString,
+                                           reason: .damaged, note: "", operator: RefundFixture.supervisor)
+                }
+            }
+            return try await group.reduce(into: [RefundPlan]()) { $0.append($1) }
+        }
+        let outcomes = await withTaskGroup(of: String.self) { group in
+            for plan in plans {
+                group.addTask {
+                    do { return try await service.execute(plan, operator: RefundFixture.supervisor).outcome == .succeeded ? "ok" : "no" }
+                    catch { return "refused" }
+                }
+            }
+            return await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == "ok" }.count == 1, "\(outcomes)")
+        #expect(await gateway.refunds.count == 1)
+        #expect(try f.count("SELECT coalesce(sum(amount), 0) FROM refunds WHERE order_id = '\(order)' AND status != 'failed'") == total)
+    }
+
+    @Test func aLostAnswerIsResentWithTheSameKeyWhenTheGatewayCannotSayWhichIntent() async throws {
+        let f = try RefundFixture()
+        let order = try f.order("o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND pay.provider = 'stripe'")
+        let lossy = f.service { LosesAnswers(base: HidesIntentIDs(base: $0)) }
+        let plan = try await lossy.plan(orderID: order, amountText: "1.75", reason: .damaged, note: "", operator: RefundFixture.agent)
+        let result = try await lossy.execute(plan, operator: RefundFixture.agent)
+        guard case .unknown = result.outcome else { Issue.record("\(result.outcome)"); return }
+        let later = EngineClock.frozen(RefundFixture.now.adding(seconds: 600))
+        let report = try await f.service(clock: later) { HidesIntentIDs(base: $0) }.reconcile(operator: RefundFixture.agent)
+        #expect(report.succeeded == 1, "\(report.lines)")
+        // The same key: the gateway replayed its refund instead of making a second one.
+        #expect(try f.count("SELECT count(*) FROM sandbox_refunds WHERE intent_id = '\(result.refund.id)'") == 1)
+    }
+
     @Test func aLostAnswerIsReconciledWithTheSameKeyExactlyOnce() async throws {
         let f = try RefundFixture()
         let order = try f.order("o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled'")
@@ -305,6 +396,25 @@ struct RefundFixture {
         let (f, base) = try await logWithEntries()
         try await f.store.pool.write { db in try db.execute(sql: "DELETE FROM audit_log WHERE seq = ?", arguments: [base + 4]) }
         #expect(try await f.store.verifyAudit() == .broken(sequence: base + 4, problem: "the log ends at entry \(base + 3) but its head records entry \(base + 4): newer entries were deleted"))
+    }
+
+    @Test func aForgedEntryWithAConsistentHashIsCaughtByTheLink() async throws {
+        let (f, base) = try await logWithEntries()
+        // Rewrite entry base+1 completely, with a hash that matches its new contents: only the next entry's link
+        // to the previous hash can tell.
+        let forged = base + 1
+        let entry = try await f.store.pool.read { db in
+            SQLiteStore.auditEntry(try Row.fetchOne(db, sql: "SELECT \(SQLiteStore.auditColumns) FROM audit_log WHERE seq = ?",
+                                                    arguments: [forged])!)
+        }
+        var record = entry.record
+        record.amount = Money(minorUnits: 1, currency: .gbp)
+        let hash = SQLiteStore.auditHash(sequence: forged, record: record, previousHash: entry.previousHash)
+        try await f.store.pool.write { db in
+            try db.execute(sql: "UPDATE audit_log SET amount = 1, hash = ? WHERE seq = ?", arguments: [hash, forged])
+        }
+        guard case .broken(let sequence, _) = try await f.store.verifyAudit() else { Issue.record("intact"); return }
+        #expect(sequence == forged + 1)
     }
 
     @Test func aDeletedTailWithItsHeadRewoundIsCaughtByTheAnchor() async throws {

@@ -1,6 +1,9 @@
 import Foundation
+import GRDB
 import OpsCore
+import OpsEngine
 @testable import OpsPayments
+@testable import OpsStore
 import OpsTestSupport
 import Testing
 
@@ -163,5 +166,58 @@ final class RecordingTransport: HTTPTransport, @unchecked Sendable {
         } catch {
             guard case .unreachable = error else { Issue.record("\(error)"); return }
         }
+    }
+}
+
+/// localstripe accepts over-refunds and ignores idempotency keys: racing consoles against it, the engine's own
+/// reservation is the only guard between them and refunding more than was captured.
+@Suite(.serialized) struct LocalstripeRaceTests {
+    @Test func twentyConsolesRacingForOneRemainderRefundItOnce() async throws {
+        let server = try TestSupport.localstripe.get()
+        let stripe = StripeGateway(apiBase: "http://127.0.0.1:\(server.port)", secretKey: "sk_test_popsa")
+        let path = TestSupport.fixtureCopy()
+        let store = try SQLiteStore.open(path: path)
+        let (order, paymentID, amount) = try await store.pool.read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT o.id, p.id, p.amount FROM orders o JOIN payments p ON p.order_id = o.id
+                WHERE o.currency = 'GBP' AND o.status = 'paid' AND p.provider = 'stripe' AND p.status = 'settled'
+                ORDER BY o.id LIMIT 1
+                """)!
+            return (row[0] as String, row[1] as String, row[2] as Int64)
+        }
+        // The payment becomes a real payment intent at localstripe, of the same amount.
+        let intent = try await stripe.createTransaction(amount: Money(minorUnits: amount, currency: .gbp),
+                                                        idempotencyKey: UUID().uuidString, orderID: order)
+        try await store.pool.write { db in
+            try db.execute(sql: "UPDATE payments SET provider_transaction_id = ?, provider_charge_id = NULL WHERE id = ?",
+                           arguments: [intent.id, paymentID])
+        }
+        let supervisor = OperatorIdentity(name: "sam", sshClient: nil, role: .supervisor)
+        let service = RefundService(store: store, gateways: [.stripe: stripe], policy: RefundPolicy(agentLimits: [:], retypeThreshold: [:]),
+                                    clock: .frozen(TestSupport.nowTimestamp))
+        let whole = Money(minorUnits: amount, currency: .gbp).decimalString
+        let plans = try await withThrowingTaskGroup(of: RefundPlan.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    try await service.plan(orderID: order, amountText: whole, reason: .damaged, note: "", operator: supervisor)
+                }
+            }
+            return try await group.reduce(into: [RefundPlan]()) { $0.append($1) }
+        }
+        let outcomes = await withTaskGroup(of: String.self) { group in
+            for plan in plans {
+                group.addTask {
+                    do {
+                        let outcome = try await service.execute(plan, operator: supervisor).outcome
+                        return outcome == .succeeded ? "ok" : "\(outcome)"
+                    } catch { return "refused: \(error)" }
+                }
+            }
+            return await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == "ok" }.count == 1, "\(outcomes)")
+        let atStripe = try await stripe.fetchTransaction(id: intent.id)
+        #expect(atStripe.refunds.count == 1, "localstripe holds \(atStripe.refunds.count) refunds")
+        #expect(atStripe.refunds.reduce(0) { $0 + $1.amount.minorUnits } == amount)
     }
 }

@@ -20,6 +20,13 @@ struct RollupAccumulator: Sendable {
     let horizon: Int64
     var activity: [ActivityKey: (count: Int64, amount: Int64)] = [:]
     var jobs: [JobKey: Int64] = [:]
+    struct ProgressKey: Hashable, Sendable {
+        var partner: String
+        var bucket: Int64
+    }
+
+    /// In-progress jobs by partner and the hour of their last event (`job_progress_hour`).
+    var progress: [ProgressKey: Int64] = [:]
     var orders: [String: Int64] = [:]
     var missingPhotos: Int64 = 0
 
@@ -49,7 +56,12 @@ struct RollupAccumulator: Sendable {
             bump("refund", key: refund.currency.code, at: refund.updatedAt.seconds, amount: refund.amount)
             bump("refund_reason", key: refund.reason.rawValue, at: refund.updatedAt.seconds, amount: 0)
         }
-        for job in c.printJobs { jobs[JobKey(partner: job.partner, status: job.status.rawValue), default: 0] += 1 }
+        for job in c.printJobs {
+            jobs[JobKey(partner: job.partner, status: job.status.rawValue), default: 0] += 1
+            if !job.status.isTerminal {
+                progress[ProgressKey(partner: job.partner, bucket: job.updatedAt.seconds / 3600 * 3600), default: 0] += 1
+            }
+        }
     }
 
     mutating func merge(_ other: RollupAccumulator) {
@@ -58,6 +70,7 @@ struct RollupAccumulator: Sendable {
             activity[k, default: (0, 0)].amount += v.amount
         }
         for (k, v) in other.jobs { jobs[k, default: 0] += v }
+        for (k, v) in other.progress { progress[k, default: 0] += v }
         for (k, v) in other.orders { orders[k, default: 0] += v }
         missingPhotos += other.missingPhotos
     }
@@ -70,6 +83,9 @@ struct RollupAccumulator: Sendable {
         }
         for (k, n) in jobs {
             try db.execute(sql: "INSERT INTO job_counts VALUES (?, ?, ?)", arguments: [k.partner, k.status, n])
+        }
+        for (k, n) in progress {
+            try db.execute(sql: "INSERT INTO job_progress_hour VALUES (?, ?, ?)", arguments: [k.partner, k.bucket, n])
         }
         for (status, n) in orders {
             try db.execute(sql: "INSERT INTO order_counts VALUES (?, ?)", arguments: [status, n])

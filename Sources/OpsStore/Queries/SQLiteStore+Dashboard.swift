@@ -50,9 +50,8 @@ extension SQLiteStore: DashboardStore {
             jobsByStatus[status, default: 0] += n
             if !status.isTerminal { inProgressByPartner[row[0], default: 0] += n }
         }
-        let stuck = try Int64.fetchOne(db.cachedStatement(sql: """
-            SELECT count(*) FROM print_jobs WHERE status IN \(Schema.inProgressJobStatuses) AND updated_at < ?
-            """), arguments: [now.seconds - stuckThreshold]) ?? 0
+        let stuck = try Row.fetchAll(db.cachedStatement(sql: Rollups.stuckByPartnerSQL),
+                                     arguments: [now.seconds - stuckThreshold]).reduce(Int64(0)) { $0 + ($1[1] as Int64) }
         let missing = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM counters WHERE name = 'missing_photos'")) ?? 0
         return BusinessSnapshot(
             window: window, at: now, start: Timestamp(seconds: firstBucket), orders: total(orders),
@@ -79,10 +78,7 @@ extension SQLiteStore: DashboardStore {
                 if let status = PrintJobStatus(rawValue: row[1]) { jobs[row[0], default: [:]][status] = row[2] }
             }
             var stuck: [String: Int64] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT partner, count(*) FROM print_jobs WHERE status IN \(Schema.inProgressJobStatuses) AND updated_at < ?
-                GROUP BY partner
-                """, arguments: [now.seconds - stuckThreshold]) {
+            for row in try Row.fetchAll(db, sql: Rollups.stuckByPartnerSQL, arguments: [now.seconds - stuckThreshold]) {
                 stuck[row[0]] = row[1]
             }
             var refunded: [Currency: (count: Int64, amount: Int64)] = [:]

@@ -13,8 +13,13 @@ enum Schema {
             let latest = try Int64.fetchOne(db, sql: """
                 SELECT max(t) FROM (SELECT max(created_at) AS t FROM orders UNION ALL SELECT max(created_at) FROM users)
                 """) ?? 0
-            try Rollups.rebuild(db, now: Timestamp(seconds: latest))
+            try Rollups.rebuild(db, now: Timestamp(seconds: latest), jobProgress: false)
             try db.execute(sql: Rollups.triggers)
+        }
+        migrator.registerMigration("v4 in-progress print jobs by hour") { db in
+            try db.execute(sql: Rollups.jobProgressTable)
+            try db.execute(sql: Rollups.jobProgressBackfill)
+            try db.execute(sql: Rollups.jobProgressTriggers)
         }
         return migrator
     }

@@ -102,6 +102,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Fuzz targets for the parsers of untrusted input (scripts/fuzz.sh builds them with libFuzzer); built
+        // normally, a replayer of the committed corpora, which the tests run.
+        .executableTarget(name: "popsa-fuzz", dependencies: ["OpsCore", "OpsTUI", "OpsConsole"], swiftSettings: swiftSettings),
         // Shared by every test target: temporary folders, the built binary, golden files, fixtures.
         .target(name: "OpsTestSupport", dependencies: ["OpsCore"], path: "Tests/OpsTestSupport",
                 swiftSettings: swiftSettings),

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import OpsCore
 
@@ -50,6 +51,20 @@ extension SQLiteStore {
         }
     }
 
+    /// Order ids drawn at random, deterministically for `seed`.
+    public func benchOrderIDs(count: Int, seed: UInt64) throws -> [String] {
+        try pool.read { db in
+            let maxRowid = try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM orders") ?? 0
+            var random = DemoRandom(seed: seed)
+            let at = try db.makeStatement(sql: "SELECT id FROM orders WHERE rowid >= ? LIMIT 1")
+            var ids: [String] = []
+            while ids.count < count, maxRowid > 0 {
+                if let id = try String.fetchOne(at, arguments: [random.within64(1...maxRowid)]) { ids.append(id) }
+            }
+            return ids
+        }
+    }
+
     /// The floor: the same SQL the store's search runs, stepped raw on one connection, no decoding.
     public func floorSearch(_ term: String, limit: Int) throws -> Int {
         guard let match = FullTextQuery.prefixMatch(term) else { return 0 }
@@ -83,12 +98,26 @@ extension SQLiteStore {
                                          [kind, first, last])
             }
             rows += try Self.stepAll(db, "SELECT partner, status, n FROM job_counts WHERE n != 0", [])
-            rows += try Self.stepAll(db, """
-                SELECT count(*) FROM print_jobs WHERE status IN \(Schema.inProgressJobStatuses) AND updated_at < ?
-                """, [now.seconds - stuckThreshold])
+            rows += try Self.stepAll(db, Rollups.stuckByPartnerSQL, [now.seconds - stuckThreshold])
             rows += try Self.stepAll(db, "SELECT value FROM counters WHERE name = 'missing_photos'", [])
             return rows
         }
+    }
+
+    /// The SQL of `query customer` (customer 360), `query customers` (search) and `query order`, with their
+    /// parameters numbered, for the sqlite3 command-line shell the process benchmark compares against.
+    public static var processFloorSQL: (customer: String, search: String, order: String) {
+        let numbered = { (sql: String) in sql.replacingOccurrences(of: "= ?", with: "= ?1") }
+        let customer = customer360SQL.map(numbered).joined(separator: ";\n") + ";"
+        let search = searchSQL.replacingOccurrences(of: "MATCH ?", with: "MATCH ?1")
+            .replacingOccurrences(of: "LIMIT ?", with: "LIMIT 50") + ";"
+        let order = """
+            SELECT * FROM orders WHERE id = ?1; SELECT * FROM users WHERE id = (SELECT user_id FROM orders WHERE id = ?1);
+            SELECT * FROM payments WHERE order_id = ?1; SELECT * FROM refunds WHERE order_id = ?1;
+            SELECT * FROM print_jobs WHERE order_id = ?1;
+            SELECT * FROM print_job_events WHERE job_id IN (SELECT id FROM print_jobs WHERE order_id = ?1);
+            """
+        return (customer, search, order)
     }
 
     /// Steps every row of a cached statement, touching nothing: SQLite's own cost.

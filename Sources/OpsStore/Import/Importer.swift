@@ -200,7 +200,7 @@ extension RecordWriter {
 struct ReferenceChecker {
     func check(_ record: ImportRecord, _ db: Database) throws {
         func exists(_ table: String, _ id: String) throws -> Bool {
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE id = ?)", arguments: [id]) ?? false
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE id = ?)"), arguments: [id]) ?? false
         }
         func missing(_ field: String, _ what: String, _ id: String) -> RecordFieldError {
             RecordFieldError(field: field, message: "refers to \(what) \"\(id)\", which is neither in the store nor earlier in the file")
@@ -214,7 +214,7 @@ struct ReferenceChecker {
             if try !exists("prints", p.printID) { throw missing("print_id", "print", p.printID) }
         case .order(let o):
             if try !exists("users", o.userID) { throw missing("user_id", "user", o.userID) }
-            guard let owner = try String.fetchOne(db, sql: "SELECT user_id FROM prints WHERE id = ?", arguments: [o.printID]) else {
+            guard let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT user_id FROM prints WHERE id = ?"), arguments: [o.printID]) else {
                 throw missing("print_id", "print", o.printID)
             }
             if owner != o.userID {
@@ -222,7 +222,7 @@ struct ReferenceChecker {
             }
             try MoneyHistory.check(o, db)
         case .payment(let p):
-            guard let currency = try String.fetchOne(db, sql: "SELECT currency FROM orders WHERE id = ?", arguments: [p.orderID]) else {
+            guard let currency = try String.fetchOne(db.cachedStatement(sql: "SELECT currency FROM orders WHERE id = ?"), arguments: [p.orderID]) else {
                 throw missing("order_id", "order", p.orderID)
             }
             if currency != p.currency.code {
@@ -269,7 +269,7 @@ enum MoneyHistory {
     static let livePayment = "status NOT IN ('voided', 'failed', 'declined')"
 
     static func check(_ o: Order, _ db: Database) throws {
-        guard let row = try Row.fetchOne(db, sql: "SELECT currency, total_amount FROM orders WHERE id = ?",
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT currency, total_amount FROM orders WHERE id = ?"),
                                          arguments: [o.id]) else { return }
         if try hasRefunds(db, column: "order_id", id: o.id) {
             let currency: String = row["currency"], total: Int64 = row["total_amount"]
@@ -278,7 +278,7 @@ enum MoneyHistory {
             }
             if total != o.totalAmount { throw frozen("total_amount", "order", o.id, was: "\(total)", now: "\(o.totalAmount)") }
         }
-        let paid = try Int64.fetchOne(db, sql: "SELECT coalesce(sum(amount), 0) FROM payments WHERE order_id = ? AND \(livePayment)",
+        let paid = try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(sum(amount), 0) FROM payments WHERE order_id = ? AND \(livePayment)"),
                                       arguments: [o.id]) ?? 0
         if paid > o.totalAmount {
             throw RecordFieldError(field: "total_amount",
@@ -287,9 +287,9 @@ enum MoneyHistory {
     }
 
     static func check(_ p: Payment, _ db: Database) throws {
-        if let row = try Row.fetchOne(db, sql: """
+        if let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT order_id, provider, provider_transaction_id, amount, currency FROM payments WHERE id = ?
-            """, arguments: [p.id]), try hasRefunds(db, column: "payment_id", id: p.id) {
+            """), arguments: [p.id]), try hasRefunds(db, column: "payment_id", id: p.id) {
             let fields: [(String, String, String)] = [
                 ("order_id", row["order_id"], p.orderID), ("provider", row["provider"], p.provider.rawValue),
                 ("provider_transaction_id", row["provider_transaction_id"], p.providerTransactionID),
@@ -300,10 +300,10 @@ enum MoneyHistory {
             }
         }
         guard !p.status.isDead else { return }
-        let others = try Int64.fetchOne(db, sql: """
+        let others = try Int64.fetchOne(db.cachedStatement(sql: """
             SELECT coalesce(sum(amount), 0) FROM payments WHERE order_id = ? AND id != ? AND \(livePayment)
-            """, arguments: [p.orderID, p.id]) ?? 0
-        let total = try Int64.fetchOne(db, sql: "SELECT total_amount FROM orders WHERE id = ?", arguments: [p.orderID]) ?? 0
+            """), arguments: [p.orderID, p.id]) ?? 0
+        let total = try Int64.fetchOne(db.cachedStatement(sql: "SELECT total_amount FROM orders WHERE id = ?"), arguments: [p.orderID]) ?? 0
         guard let sum = Checked.add(others, p.amount), sum <= total else {
             throw RecordFieldError(field: "amount", message: "the order's payments would add up to more than its total \(total)"
                                    + " (\(others) in other payments + \(p.amount))")
@@ -311,7 +311,7 @@ enum MoneyHistory {
     }
 
     private static func hasRefunds(_ db: Database, column: String, id: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM refunds WHERE \(column) = ?)", arguments: [id]) ?? false
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM refunds WHERE \(column) = ?)"), arguments: [id]) ?? false
     }
 
     private static func frozen(_ field: String, _ what: String, _ id: String, was: String, now: String) -> RecordFieldError {

@@ -169,8 +169,8 @@ extension SQLiteStore: QueryStore {
 }
 
 /// Turns what a person typed into an FTS5 query: every word becomes a quoted prefix term, all required.
-enum FullTextQuery {
-    static func prefixMatch(_ text: String) -> String? {
+public enum FullTextQuery {
+    public static func prefixMatch(_ text: String) -> String? {
         var words: [String] = []
         var current = ""
         for scalar in text.unicodeScalars {

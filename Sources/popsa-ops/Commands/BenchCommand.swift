@@ -48,9 +48,11 @@ struct BenchCommand: AsyncParsableCommand {
     var db: String = "/tmp/popsa-ops-bench.sqlite"
     @Option(help: "Customers to seed when the database is missing.") var users = 1_000_000
     @Option(help: "Queries of each kind.") var iterations = 2_000
-    @Option(help: ArgumentHelp("Groups to run (comma-separated): store, console, dashboard.", valueName: "groups"))
-    var only: String = "store,console,dashboard"
+    @Option(help: ArgumentHelp("Groups to run (comma-separated): store, console, dashboard, process, import.",
+                               valueName: "groups"))
+    var only: String = "store,console,dashboard,process,import"
     @Option(help: "Seconds the idle-dashboard CPU measurement runs.") var idleSeconds = 20
+    @Option(help: "Customers in the generated export the import benchmark loads.") var importCustomers = 20_000
     @OptionGroup var time: TimeOptions
 
     func run() async throws {
@@ -81,6 +83,14 @@ struct BenchCommand: AsyncParsableCommand {
         }
         if groups.contains("dashboard") {
             try await DashboardBench(store: store, engine: engine, now: time.timestamp, idleSeconds: idleSeconds).run()
+        }
+        if groups.contains("process") {
+            let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+            try ProcessBench(binary: binary, db: db, store: store).run()
+        }
+        if groups.contains("import") {
+            let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+            try ImportBench(binary: binary, customers: importCustomers).run()
         }
         if groups.contains("console") && seededHere {
             // Seeding leaves this process with a gigabyte of freed heap and page cache, which would count against

@@ -1,0 +1,105 @@
+import Foundation
+import OpsCore
+import OpsStore
+
+/// The importer against its floor: a generated export (the demo generator's customers, as JSON Lines in the import
+/// format) loaded by `popsa-ops import` and by a plain Python json.loads + executemany script into the same empty
+/// schema, each in a fresh process; with the importer's peak memory, which must not grow with the file.
+struct ImportBench {
+    let binary: String
+    var customers = 20_000
+
+    func run() throws {
+        let dir = NSTemporaryDirectory() + "popsa-ops-import-bench-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let export = dir + "/export.jsonl"
+        let lines = try Self.writeExport(to: export, customers: customers)
+        let size = (try FileManager.default.attributesOfItem(atPath: export)[.size] as? Int) ?? 0
+        guard let floorScript = Self.floorScript() else {
+            Stdout.line("import: scripts/import_floor.py not found next to the binary's package; skipped")
+            return
+        }
+        var ours = Latencies(), floor = Latencies()
+        var peak = 0
+        for round in 0..<3 {
+            let oursDB = dir + "/ours-\(round).sqlite", floorDB = dir + "/floor-\(round).sqlite"
+            // Both start from the same empty, migrated schema.
+            _ = try run(binary, ["import", "--db", oursDB, "/dev/null"])
+            try FileManager.default.copyItem(atPath: oursDB, toPath: floorDB)
+            let (o, rss) = try run(binary, ["import", "--db", oursDB, export])
+            ours.samples.append(o)
+            // The children's peak so far: in the first round only the importers have run.
+            if round == 0 { peak = rss }
+            floor.samples.append(try run("/usr/bin/env", ["python3", floorScript, floorDB, export]).0)
+        }
+        let best = { (l: Latencies) in l.samples.min() ?? .zero }
+        Stdout.line("")
+        Stdout.line("import of \(NumberText.grouped(lines)) lines (\(NumberText.grouped(size / 1_000_000)) MB, "
+                    + "\(NumberText.grouped(customers)) customers), best of 3:")
+        Stdout.line(String(format: "  popsa-ops import %.2fs (%.0f lines/s, peak RSS %d MB)   python floor %.2fs   ratio %.2fx",
+                           best(ours).seconds, Double(lines) / best(ours).seconds, peak / 1024,
+                           best(floor).seconds, best(ours).seconds / max(1e-9, best(floor).seconds)))
+    }
+
+    /// Runs a child to completion; its time, and the peak resident memory (KB) of the children so far.
+    func run(_ executable: String, _ arguments: [String]) throws -> (Duration, Int) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        let start = ContinuousClock.now
+        try process.run()
+        process.waitUntilExit()
+        let elapsed = ContinuousClock.now - start
+        guard process.terminationStatus == 0 else {
+            throw CommandFailure(message: "bench: \(arguments.prefix(2).joined(separator: " ")) failed", code: .failure)
+        }
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
+        return (elapsed, Int(usage.ru_maxrss))
+    }
+
+    static func floorScript() -> String? {
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            let candidate = url.appendingPathComponent("scripts/import_floor.py").path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// The demo generator's customers as an import file, parents before children. Returns the number of lines.
+    static func writeExport(to path: String, customers: Int) throws -> Int {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            throw CommandFailure(message: "bench: cannot write \(path)", code: .failure)
+        }
+        defer { try? handle.close() }
+        let generator = DemoGenerator(seed: 99, now: try Timestamp(iso8601: "2026-11-27T09:00:00Z"))
+        var lines = 0
+        var chunk = ""
+        func add(_ type: String, _ json: JSONValue) {
+            guard case .object(let fields) = json else { return }
+            chunk += JSONValue.object([("type", .string(type))] + fields).serialized() + "\n"
+            lines += 1
+        }
+        for index in 0..<customers {
+            let c = generator.customer(index)
+            add("user", c.user.json)
+            for p in c.prints { add("print", p.json) }
+            for p in c.photos { add("photo", p.json) }
+            for o in c.orders { add("order", o.json) }
+            for p in c.payments { add("payment", p.json) }
+            for j in c.printJobs { add("print_job", j.json) }
+            for e in c.events { add("print_job_event", e.json) }
+            if chunk.utf8.count > 1 << 20 {
+                handle.write(Data(chunk.utf8))
+                chunk = ""
+            }
+        }
+        handle.write(Data(chunk.utf8))
+        return lines
+    }
+}

@@ -85,6 +85,29 @@ import Testing
         #expect(try TestSupport.sql(db, "SELECT count(*) FROM refunds WHERE order_id = '\(order)'") == "0")
     }
 
+    @Test func readingNeverWritesTheDatabase() throws {
+        let db = TestSupport.fixtureCopy()
+        let order = try TestSupport.sql(db, """
+            SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id
+            WHERE o.currency = 'GBP' AND o.status = 'paid' AND p.status = 'settled' ORDER BY o.id LIMIT 1
+            """)
+        // A write leaves frames in the WAL, as consoles and the ingest do all day.
+        let refund = try TestSupport.popsaOps(["refund", order, "--amount", "1.00", "--reason", "damaged", "--yes", "--db", db])
+        #expect(refund.status == 0, "\(refund.stderr)")
+        func contents() throws -> [Data] {
+            try [db, db + "-wal"].map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+        }
+        let before = try contents()
+        let user = try TestSupport.sql(db, "SELECT user_id FROM orders WHERE id = '\(order)'")
+        for args in [["customer", user], ["customers", "zoe"], ["order", order], ["print-jobs", "--stuck-for", "72h"]] {
+            let result = try TestSupport.popsaOps(["query"] + args + ["--db", db])
+            #expect(result.status == 0, "\(args): \(result.stderr)")
+        }
+        #expect(try TestSupport.popsaOps(["audit", "verify", "--db", db]).status == 0)
+        // No checkpoint, no journal-mode switch, no WAL deleted at close: the files are byte for byte the same.
+        #expect(try contents() == before)
+    }
+
     @Test func aFullDiskSaysWhatWasNotSaved() throws {
         guard getuid() == 0 else {
             Issue.record("mounting a small file system needs root, as CI has")

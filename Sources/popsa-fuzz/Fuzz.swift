@@ -66,13 +66,31 @@ enum FuzzTarget: String, CaseIterable {
 }
 
 #if FUZZING
-/// The target, read once (libFuzzer calls the entry point millions of times).
-nonisolated(unsafe) let selectedTarget = FuzzTarget.current   // written once before the first input, then only read
+/// The target, chosen once before the first input (libFuzzer calls the entry point millions of times).
+let selectedTarget = FuzzTarget.current
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     selectedTarget.run(Array(UnsafeBufferPointer(start: data, count: size)))
     return 0
+}
+
+/// libFuzzer's driver, started from our own `main` (SwiftPM names an executable's entry point after its module).
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+) -> CInt
+
+@main
+struct FuzzMain {
+    static func main() {
+        _ = selectedTarget
+        var argc = CommandLine.argc
+        var argv = CommandLine.unsafeArgv
+        exit(runFuzzerDriver(&argc, &argv, fuzzOneInput))
+    }
 }
 #else
 @main

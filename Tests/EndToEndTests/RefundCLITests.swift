@@ -134,6 +134,48 @@ import Testing
         #expect(try sql(db, "SELECT status FROM orders WHERE id = '\(target.id)'") == "refunded")
     }
 
+    /// localstripe ignores idempotency keys: re-sending an intent's key after a crash would refund twice. The
+    /// reconciler must find the refund by the intent id in its metadata first.
+    @Test(arguments: ["after-gateway", "after-reserve"])
+    func liveStripeAgainstLocalstripeKilledMidRefundIsReconciledOnce(point: String) throws {
+        let server = try TestSupport.localstripe.get()
+        let base = "http://127.0.0.1:\(server.port)"
+        let db = TestSupport.fixtureCopy()
+        let target = try order(db, "pay.provider = 'stripe' AND pay.status = 'settled'")
+        let minor = try sql(db, "SELECT amount FROM payments WHERE provider_transaction_id = '\(target.transaction)'")
+        // The payment becomes a real payment intent at localstripe.
+        let created = try TestSupport.run("/usr/bin/env", [
+            "curl", "-s", "-u", "sk_test_popsa:", base + "/v1/payment_intents", "-d", "amount=\(minor)", "-d", "currency=gbp",
+            "-d", "confirm=true", "-d", "payment_method=pm_card_visa"])
+        let intent = try #require(created.stdout.split(separator: "\"").first { $0.hasPrefix("pi_") }.map(String.init),
+                                  "\(created.stdout)")
+        _ = try sql(db, "UPDATE payments SET provider_transaction_id = '\(intent)', provider_charge_id = NULL "
+                    + "WHERE provider_transaction_id = '\(target.transaction)'")
+        let config = TestSupport.temporaryDirectory() + "/live.toml"
+        try """
+            [operators]
+            default_role = "supervisor"
+            [payments]
+            mode = "live"
+            [payments.stripe]
+            api_base = "\(base)"
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let key = ["STRIPE_SECRET_KEY": "sk_test_popsa"]
+        let killed = try TestSupport.popsaOps(["refund", target.id, "--amount", "2.00", "--reason", "damaged", "--yes", "--db", db,
+                                               "--config", config, "--now", Self.now],
+                                              environment: key.merging(["POPSA_OPS_TEST_FAULT": point]) { $1 })
+        #expect(killed.status == 86, "\(killed.stderr)")
+        let reconciled = try TestSupport.popsaOps(["reconcile", "--db", db, "--config", config, "--now", Self.later],
+                                                  environment: key)
+        #expect(reconciled.status == 0, "\(reconciled.stdout)\(reconciled.stderr)")
+        let listed = try TestSupport.run("/usr/bin/env", ["curl", "-s", "-u", "sk_test_popsa:",
+                                                          base + "/v1/refunds?payment_intent=\(intent)"])
+        let refundsAtStripe = listed.stdout.components(separatedBy: "\"re_").count - 1
+        #expect(refundsAtStripe == 1, "\(listed.stdout)")
+        #expect(try sql(db, "SELECT group_concat(status) FROM refunds WHERE order_id = '\(target.id)'") == "succeeded")
+        #expect(try TestSupport.popsaOps(["audit", "verify", "--db", db]).status == 0)
+    }
+
     @Test func liveBraintreeThroughTheSimulatorKilledAfterTheGatewayCommitted() throws {
         let simulator = try TestSupport.braintreeSimulator()
         let base = "http://127.0.0.1:\(simulator.port)"

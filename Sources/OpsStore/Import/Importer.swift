@@ -84,6 +84,7 @@ extension SQLiteStore {
                 do {
                     try checker.check(record, db)
                     try writer.write(record)
+                    checker.remember(record)
                 } catch let error as RecordFieldError {
                     throw fail(error.field, error.message)
                 } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
@@ -197,10 +198,34 @@ extension RecordWriter {
 
 /// Checks that a record's references exist (earlier in the file or already in the store) and agree with it,
 /// so an error can name the field instead of SQLite's "FOREIGN KEY constraint failed".
-struct ReferenceChecker {
+///
+/// An export lists parents just before their children, so what this import wrote lately is remembered (bounded:
+/// forgotten in bulk past `capacity`) and most references are answered without a query.
+final class ReferenceChecker {
+    /// "table id" → what children need to know of it (a print's owner, an order's currency), or "".
+    private var recent: [String: String] = [:]
+    static let capacity = 20_000
+
+    /// Records what a written record can answer for its children.
+    func remember(_ record: ImportRecord) {
+        if recent.count >= Self.capacity { recent.removeAll(keepingCapacity: true) }
+        switch record {
+        case .user(let u): recent["users " + u.id] = ""
+        case .print(let p): recent["prints " + p.id] = p.userID
+        case .order(let o): recent["orders " + o.id] = o.currency.code
+        case .printJob(let j): recent["print_jobs " + j.id] = ""
+        case .photo, .payment, .printJobEvent: break
+        }
+    }
+
+    private func value(_ db: Database, _ table: String, _ column: String, _ id: String) throws -> String? {
+        if let known = recent[table + " " + id] { return known }
+        return try String.fetchOne(db.cachedStatement(sql: "SELECT \(column) FROM \(table) WHERE id = ?"), arguments: [id])
+    }
+
     func check(_ record: ImportRecord, _ db: Database) throws {
         func exists(_ table: String, _ id: String) throws -> Bool {
-            try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE id = ?)"), arguments: [id]) ?? false
+            try value(db, table, "''", id) != nil
         }
         func missing(_ field: String, _ what: String, _ id: String) -> RecordFieldError {
             RecordFieldError(field: field, message: "refers to \(what) \"\(id)\", which is neither in the store nor earlier in the file")
@@ -214,7 +239,7 @@ struct ReferenceChecker {
             if try !exists("prints", p.printID) { throw missing("print_id", "print", p.printID) }
         case .order(let o):
             if try !exists("users", o.userID) { throw missing("user_id", "user", o.userID) }
-            guard let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT user_id FROM prints WHERE id = ?"), arguments: [o.printID]) else {
+            guard let owner = try value(db, "prints", "user_id", o.printID) else {
                 throw missing("print_id", "print", o.printID)
             }
             if owner != o.userID {
@@ -222,7 +247,7 @@ struct ReferenceChecker {
             }
             try MoneyHistory.check(o, db)
         case .payment(let p):
-            guard let currency = try String.fetchOne(db.cachedStatement(sql: "SELECT currency FROM orders WHERE id = ?"), arguments: [p.orderID]) else {
+            guard let currency = try value(db, "orders", "currency", p.orderID) else {
                 throw missing("order_id", "order", p.orderID)
             }
             if currency != p.currency.code {

@@ -19,5 +19,5 @@ binary=$(swift build -c release --product popsa-fuzz --scratch-path "$scratch" -
 corpus=$scratch/corpus/$target
 crashes=$scratch/crashes/$target
 mkdir -p "$corpus" "$crashes"
-POPSA_FUZZ_TARGET=$target "$binary" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=4096 \
+SWIFT_BACKTRACE=enable=no POPSA_FUZZ_TARGET=$target "$binary" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=4096 \
   -artifact_prefix="$crashes/" "$corpus" "Tests/Fuzz/$target"

@@ -40,6 +40,8 @@ import Testing
         ("[styles]\ntitle = { fg = \"blurple\" }\n", ":2: styles.title.fg: \"blurple\" is not a colour"),
         ("[styles]\ntitle = { bold = \"yes\" }\n", ":2: styles.title.bold: expected true or false, found a string"),
         ("[styles]\ntitle = { blink = true }\n", ":2: styles.title.blink: unknown key (expected one of: fg, bg, bold, underline, reverse, dim, italic)"),
+        // Found by fuzzing: the TOML library aborted the process on this header instead of reporting it.
+        ("name = \"x\"\n\n[ :styles]\n", ":3: not valid TOML: a table name must start with a letter, digit, _, - or a quote"),
     ])
     func aBrokenThemeStopsStartUpWithFileLineAndKey(text: String, message: String) throws {
         let path = try writeTheme(text)
@@ -85,6 +87,7 @@ import Testing
         ("[keys.global]\nhelp = \"q\"\n", ":2: keys.global.help: \"q\" is already bound to quit on global: the two conflict"),
         ("[keys.kitchen]\nquit = \"q\"\n", ":1: keys.kitchen: unknown screen"),
         ("[operators\n", ":1: not valid TOML:"),
+        ("theme = \"mono\"\n[[:operators]]\n", ":2: not valid TOML: a table name must start with a letter, digit, _, - or a quote"),
     ])
     func aBrokenConfigurationIsNamedByFileLineAndKey(text: String, message: String) throws {
         let path = try write(text)

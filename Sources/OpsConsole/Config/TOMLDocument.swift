@@ -52,6 +52,10 @@ public struct TOMLDocument: Sendable {
 
     public init(text: String, file: String) throws(ConfigError) {
         self.file = file
+        if let line = Self.badTableHeader(text) {
+            throw ConfigError(file: file, line: line, key: "",
+                              message: "not valid TOML: a table name must start with a letter, digit, _, - or a quote")
+        }
         do {
             let table = try TOMLTable(string: text)
             root = Self.convert(table)
@@ -62,6 +66,70 @@ public struct TOMLDocument: Sendable {
             throw ConfigError(file: file, line: nil, key: "", message: "not valid TOML: \(error)")
         }
         lines = Self.locate(text)
+    }
+
+    /// The line of a table header (`[…]` or `[[…]]`) whose name starts with a character no key can start with.
+    ///
+    /// toml++ (inside TOMLKit) asserts on such a header instead of reporting it, which aborts the process: found by
+    /// fuzzing (`[:x]`, Tests/Fuzz/config). Headers are told apart from arrays in values by tracking strings,
+    /// comments and the nesting of values; anything this scan does not reject is left to the real parser.
+    static func badTableHeader(_ text: String) -> Int? {
+        let scalars = Array(text.unicodeScalars)
+        var i = 0, line = 1, depth = 0
+        var lineStart = true
+        func at(_ k: Int) -> Unicode.Scalar? { k < scalars.count ? scalars[k] : nil }
+        func isKeyStart(_ c: Unicode.Scalar) -> Bool {
+            c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "_" || c == "-" || c == "\"" || c == "'")
+        }
+        while i < scalars.count {
+            let c = scalars[i]
+            switch c {
+            case "\n":
+                line += 1
+                lineStart = true
+                i += 1
+                continue
+            case " ", "\t", "\r":
+                i += 1
+                continue
+            case "#":
+                while i < scalars.count && scalars[i] != "\n" { i += 1 }
+                continue
+            case "\"", "'":
+                // Skip a string, basic or literal, single-line or multi-line.
+                let triple = at(i + 1) == c && at(i + 2) == c
+                i += triple ? 3 : 1
+                while i < scalars.count {
+                    if scalars[i] == "\n" { line += 1 }
+                    if c == "\"" && scalars[i] == "\\" { i += 2; continue }
+                    if scalars[i] == c && (!triple || (at(i + 1) == c && at(i + 2) == c)) {
+                        i += triple ? 3 : 1
+                        break
+                    }
+                    if !triple && scalars[i] == "\n" { break }
+                    i += 1
+                }
+                lineStart = false
+                continue
+            case "[" where depth == 0 && lineStart:
+                var k = i + 1
+                if at(k) == "[" { k += 1 }
+                while let s = at(k), s == " " || s == "\t" { k += 1 }
+                if let first = at(k), !isKeyStart(first) { return line }
+                // The rest of the header is the parser's to judge.
+                while i < scalars.count && scalars[i] != "\n" { i += 1 }
+                continue
+            case "[", "{":
+                depth += 1
+            case "]", "}":
+                depth = max(0, depth - 1)
+            default:
+                break
+            }
+            lineStart = false
+            i += 1
+        }
+        return nil
     }
 
     /// The line defining `path` (`a.b.c`), or of its nearest defined parent.

@@ -88,6 +88,7 @@ import Testing
         ("[keys.kitchen]\nquit = \"q\"\n", ":1: keys.kitchen: unknown screen"),
         ("[operators\n", ":1: not valid TOML:"),
         ("theme = \"mono\"\n[[:operators]]\n", ":2: not valid TOML: a table name must start with a letter, digit, _, - or a quote"),
+        ("[keys.global]\nhelp = [\"?\",\n  }\n", ":3: not valid TOML: expected a value or ']' in the array, saw '}'"),
     ])
     func aBrokenConfigurationIsNamedByFileLineAndKey(text: String, message: String) throws {
         let path = try write(text)

@@ -52,9 +52,8 @@ public struct TOMLDocument: Sendable {
 
     public init(text: String, file: String) throws(ConfigError) {
         self.file = file
-        if let line = Self.badTableHeader(text) {
-            throw ConfigError(file: file, line: line, key: "",
-                              message: "not valid TOML: a table name must start with a letter, digit, _, - or a quote")
+        if let (line, problem) = Self.structureProblem(text) {
+            throw ConfigError(file: file, line: line, key: "", message: "not valid TOML: \(problem)")
         }
         do {
             let table = try TOMLTable(string: text)
@@ -68,15 +67,16 @@ public struct TOMLDocument: Sendable {
         lines = Self.locate(text)
     }
 
-    /// The line of a table header (`[…]` or `[[…]]`) whose name starts with a character no key can start with.
-    ///
-    /// toml++ (inside TOMLKit) asserts on such a header instead of reporting it, which aborts the process: found by
-    /// fuzzing (`[:x]`, Tests/Fuzz/config). Headers are told apart from arrays in values by tracking strings,
-    /// comments and the nesting of values; anything this scan does not reject is left to the real parser.
-    static func badTableHeader(_ text: String) -> Int? {
+    /// Mistakes toml++ (inside TOMLKit) asserts on instead of reporting, which aborts the process; both found by
+    /// fuzzing (Tests/Fuzz/config): a table header whose name starts with a character no key can start with
+    /// (`[:x]`), and a `}` where an array expects a value (`a = [1, }`). The scan tracks strings, comments and the
+    /// nesting of values to tell headers from arrays; anything it does not reject is left to the real parser.
+    static func structureProblem(_ text: String) -> (line: Int, problem: String)? {
         let scalars = Array(text.unicodeScalars)
-        var i = 0, line = 1, depth = 0
+        var i = 0, line = 1
+        var open: [Unicode.Scalar] = []          // the values being built: "[" arrays, "{" inline tables
         var lineStart = true
+        var arrayWantsValue = false             // just after "[" or "," inside an array
         func at(_ k: Int) -> Unicode.Scalar? { k < scalars.count ? scalars[k] : nil }
         func isKeyStart(_ c: Unicode.Scalar) -> Bool {
             c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "_" || c == "-" || c == "\"" || c == "'")
@@ -110,22 +110,37 @@ public struct TOMLDocument: Sendable {
                     i += 1
                 }
                 lineStart = false
+                arrayWantsValue = false
                 continue
-            case "[" where depth == 0 && lineStart:
+            case "[" where open.isEmpty && lineStart:
                 var k = i + 1
                 if at(k) == "[" { k += 1 }
                 while let s = at(k), s == " " || s == "\t" { k += 1 }
-                if let first = at(k), !isKeyStart(first) { return line }
+                if let first = at(k), !isKeyStart(first) {
+                    return (line, "a table name must start with a letter, digit, _, - or a quote")
+                }
                 // The rest of the header is the parser's to judge.
                 while i < scalars.count && scalars[i] != "\n" { i += 1 }
                 continue
+            case "}" where arrayWantsValue:
+                return (line, "expected a value or ']' in the array, saw '}'")
             case "[", "{":
-                depth += 1
+                open.append(c)
+                arrayWantsValue = c == "["
+                lineStart = false
+                i += 1
+                continue
             case "]", "}":
-                depth = max(0, depth - 1)
+                if !open.isEmpty { open.removeLast() }
+            case ",":
+                arrayWantsValue = open.last == "["
+                lineStart = false
+                i += 1
+                continue
             default:
                 break
             }
+            arrayWantsValue = false
             lineStart = false
             i += 1
         }

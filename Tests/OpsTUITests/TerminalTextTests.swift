@@ -48,4 +48,17 @@ import Testing
         let long = String(repeating: "x", count: 10_000)
         #expect(TerminalText.truncate(long, to: 20).count == 20)
     }
+
+    @Test func noGraphemeClusterIsWiderThanADoubleWidthCharacter() {
+        // Spacing marks join their base and each take a column: found by fuzzing (Tests/Fuzz/sanitize).
+        for hostile in ["a" + String(repeating: "\u{11441}", count: 6), "\u{1F44D}\u{1F3FB}\u{1F3FB}\u{1F3FB}",
+                        "\u{0301}\u{0333}" + String(repeating: "\u{11441}", count: 3)] {
+            let safe = TerminalText.sanitize(hostile)
+            #expect(!safe.isEmpty)
+            for character in safe {
+                #expect(TerminalText.width(character) <= 2, "\(safe.unicodeScalars.map { String($0.value, radix: 16) })")
+            }
+            for line in TerminalText.wrap(safe, width: 3) { #expect(TerminalText.width(line) <= 3) }
+        }
+    }
 }

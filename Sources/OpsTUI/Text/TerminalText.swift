@@ -32,16 +32,36 @@ public enum TerminalText {
         var out = String.UnicodeScalarView()
         var marksOnCurrent = 0
         var haveBase = false
+        // The grapheme cluster being built and its width: no cluster may be wider than a double-width character,
+        // or it would overflow the cell the layout gave it (spacing marks join a cluster and each take a column:
+        // found by fuzzing, Tests/Fuzz/sanitize).
+        var cluster = String.UnicodeScalarView()
+        var clusterWidth = 0
+        func fits(_ scalar: Unicode.Scalar, width: Int) -> Bool {
+            var joined = cluster
+            joined.append(scalar)
+            if !cluster.isEmpty && String(joined).count == 1 {
+                guard clusterWidth + width <= 2 else { return false }
+                cluster = joined
+                clusterWidth += width
+            } else {
+                cluster = String.UnicodeScalarView([scalar])
+                clusterWidth = width
+            }
+            return true
+        }
         for scalar in text.unicodeScalars {
             let v = scalar.value
             if v < 0x20 {
                 out.append(Unicode.Scalar(0x2400 + v)!)
+                _ = fits(Unicode.Scalar(0x2400 + v)!, width: 1)
                 haveBase = true
                 marksOnCurrent = 0
                 continue
             }
             if v == 0x7F {
                 out.append("\u{2421}")
+                _ = fits("\u{2421}", width: 1)
                 haveBase = true
                 marksOnCurrent = 0
                 continue
@@ -49,6 +69,7 @@ public enum TerminalText {
             if v == 0xFE0E || v == 0xFE0F { continue }
             if isUnsafe(scalar) {
                 out.append(placeholder)
+                _ = fits(placeholder, width: 1)
                 haveBase = true
                 marksOnCurrent = 0
                 continue
@@ -57,12 +78,14 @@ public enum TerminalText {
                 // A zero-width combining mark: attach to the previous character, within limits.
                 if !haveBase {
                     out.append("\u{25CC}")
+                    _ = fits("\u{25CC}", width: 1)
                     haveBase = true
                 }
                 marksOnCurrent += 1
-                if marksOnCurrent <= maxCombiningMarks { out.append(scalar) }
+                if marksOnCurrent <= maxCombiningMarks && fits(scalar, width: 0) { out.append(scalar) }
                 continue
             }
+            guard fits(scalar, width: columns(of: scalar)) else { continue }
             out.append(scalar)
             haveBase = true
             marksOnCurrent = 0

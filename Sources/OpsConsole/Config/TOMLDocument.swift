@@ -58,6 +58,9 @@ public struct TOMLDocument: Sendable {
         do {
             let table = try TOMLTable(string: text)
             root = Self.convert(table)
+            // TOMLTable never frees its C++ table (TOMLKit 0.6 has no deinit): empty it, which frees every node,
+            // so parsing a file many times (a theme switched all day, the fuzzer) does not keep each document.
+            table.clear()
         } catch let error as TOMLParseError {
             throw ConfigError(file: file, line: error.source.begin.line, key: "",
                               message: "not valid TOML: \(error.description)")

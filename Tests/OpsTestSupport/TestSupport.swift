@@ -97,11 +97,24 @@ public enum TestSupport {
         }
     }
 
+    /// A copy of the binary any account can run: the build folder may sit under a folder only its owner can enter
+    /// (CI's clone, a home directory).
+    public static let sharedBinary: String = {
+        let dir = scratchRoot + "/bin"
+        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let copy = dir + "/popsa-ops"
+        try! FileManager.default.copyItem(atPath: binary, toPath: copy)
+        chmod(scratchRoot, 0o755)
+        chmod(dir, 0o755)
+        chmod(copy, 0o755)
+        return copy
+    }()
+
     /// Runs `popsa-ops` as `otherAccount` (setpriv: real and effective ids, no shell), with exactly `environment`.
     public static func popsaOpsAsOtherAccount(_ arguments: [String], environment: [String: String]) throws -> Output {
         let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         return try run("/usr/bin/setpriv", ["--reuid=\(otherAccount)", "--regid=\(otherAccount)", "--init-groups",
-                                            "/usr/bin/env", "-i"] + assignments + [binary] + arguments)
+                                            "/usr/bin/env", "-i"] + assignments + [sharedBinary] + arguments)
     }
 
     /// A home folder shared by the tests of one process that do not care about its contents.

@@ -120,6 +120,30 @@ struct RefundFixture {
     }
 
     func count(_ sql: String) throws -> Int { try store.pool.read { db in try Int.fetchOne(db, sql: sql)! } }
+
+    /// Refunds `amount` on `order` through a gateway wrapped by `wrap` that then loses the answer: the intent is
+    /// left unknown (nil if the outcome was anything else).
+    func lostRefund(order: String, amount: String, through wrap: @escaping (any PaymentGateway) -> any PaymentGateway = { $0 })
+        async throws -> Refund? {
+        let lossy = service { LosesAnswers(base: wrap($0)) }
+        let plan = try await lossy.plan(orderID: order, amountText: amount, reason: .damaged, note: "", operator: Self.agent)
+        let result = try await lossy.execute(plan, operator: Self.agent)
+        guard case .unknown = result.outcome else {
+            Issue.record("expected an unknown outcome, got \(result.outcome)")
+            return nil
+        }
+        return result.refund
+    }
+
+    /// Reconciles ten minutes later: past the creator's lease, well inside the idempotency key's window.
+    func reconcileLater(through wrap: @escaping (any PaymentGateway) -> any PaymentGateway = { $0 }) async throws
+        -> ReconcileReport {
+        try await service(clock: .frozen(Self.now.adding(seconds: 600)), wrap: wrap).reconcile(operator: Self.agent)
+    }
+
+    func gatewayRefunds(of intent: Refund) throws -> Int {
+        try count("SELECT count(*) FROM sandbox_refunds WHERE intent_id = '\(intent.id)'")
+    }
 }
 
 @Suite struct RefundServiceTests {
@@ -259,15 +283,11 @@ struct RefundFixture {
     @Test func aLostAnswerIsResentWithTheSameKeyWhenTheGatewayCannotSayWhichIntent() async throws {
         let f = try RefundFixture()
         let order = try f.order("o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND pay.provider = 'stripe'")
-        let lossy = f.service { LosesAnswers(base: HidesIntentIDs(base: $0)) }
-        let plan = try await lossy.plan(orderID: order, amountText: "1.75", reason: .damaged, note: "", operator: RefundFixture.agent)
-        let result = try await lossy.execute(plan, operator: RefundFixture.agent)
-        guard case .unknown = result.outcome else { Issue.record("\(result.outcome)"); return }
-        let later = EngineClock.frozen(RefundFixture.now.adding(seconds: 600))
-        let report = try await f.service(clock: later) { HidesIntentIDs(base: $0) }.reconcile(operator: RefundFixture.agent)
+        guard let intent = try await f.lostRefund(order: order, amount: "1.75", through: { HidesIntentIDs(base: $0) }) else { return }
+        let report = try await f.reconcileLater { HidesIntentIDs(base: $0) }
         #expect(report.succeeded == 1, "\(report.lines)")
         // The same key: the gateway replayed its refund instead of making a second one.
-        #expect(try f.count("SELECT count(*) FROM sandbox_refunds WHERE intent_id = '\(result.refund.id)'") == 1)
+        #expect(try f.gatewayRefunds(of: intent) == 1)
     }
 
     @Test func aLostAnswerIsReconciledWithTheSameKeyExactlyOnce() async throws {
@@ -293,15 +313,11 @@ struct RefundFixture {
     @Test func insideTheWindowReconcileAsksTheGatewayBeforeResending() async throws {
         let f = try RefundFixture()
         let order = try f.order("o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND pay.provider = 'stripe'")
-        let lossy = f.service { LosesAnswers(base: IgnoresKeys(base: $0)) }
-        let plan = try await lossy.plan(orderID: order, amountText: "2.00", reason: .damaged, note: "", operator: RefundFixture.agent)
-        let result = try await lossy.execute(plan, operator: RefundFixture.agent)
-        guard case .unknown = result.outcome else { Issue.record("\(result.outcome)"); return }
-        // Ten minutes later: past the lease, well inside the key's window; the gateway would refund again.
-        let later = EngineClock.frozen(RefundFixture.now.adding(seconds: 600))
-        let report = try await f.service(clock: later) { IgnoresKeys(base: $0) }.reconcile(operator: RefundFixture.agent)
+        guard let intent = try await f.lostRefund(order: order, amount: "2.00", through: { IgnoresKeys(base: $0) }) else { return }
+        // Past the lease, well inside the key's window; the gateway would refund again if asked to.
+        let report = try await f.reconcileLater { IgnoresKeys(base: $0) }
         #expect(report.succeeded == 1, "\(report.lines)")
-        #expect(try f.count("SELECT count(*) FROM sandbox_refunds WHERE intent_id = '\(result.refund.id)'") == 1)
+        #expect(try f.gatewayRefunds(of: intent) == 1)
     }
 
     @Test func reconcileLeavesLeasedIntentsAloneAndSaysSo() async throws {

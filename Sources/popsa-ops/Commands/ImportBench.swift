@@ -25,13 +25,13 @@ struct ImportBench {
         for round in 0..<3 {
             let oursDB = dir + "/ours-\(round).sqlite", floorDB = dir + "/floor-\(round).sqlite"
             // Both start from the same empty, migrated schema.
-            _ = try run(binary, ["import", "--db", oursDB, "/dev/null"])
+            try ChildProcess.run(binary, ["import", "--db", oursDB, "/dev/null"])
             try FileManager.default.copyItem(atPath: oursDB, toPath: floorDB)
-            let (o, rss) = try run(binary, ["import", "--db", oursDB, export])
+            let (o, rss) = try ChildProcess.run(binary, ["import", "--db", oursDB, export])
             ours.samples.append(o)
             // The children's peak so far: in the first round only the importers have run.
             if round == 0 { peak = rss }
-            floor.samples.append(try run("/usr/bin/env", ["python3", floorScript, floorDB, export]).0)
+            floor.samples.append(try ChildProcess.run("/usr/bin/env", ["python3", floorScript, floorDB, export]).time)
         }
         let best = { (l: Latencies) in l.samples.min() ?? .zero }
         Stdout.line("")
@@ -40,24 +40,6 @@ struct ImportBench {
         Stdout.line(String(format: "  popsa-ops import %.2fs (%.0f lines/s, peak RSS %d MB)   python floor %.2fs   ratio %.2fx",
                            best(ours).seconds, Double(lines) / best(ours).seconds, peak / 1024,
                            best(floor).seconds, best(ours).seconds / max(1e-9, best(floor).seconds)))
-    }
-
-    /// Runs a child to completion; its time, and the peak resident memory (KB) of the children so far.
-    func run(_ executable: String, _ arguments: [String]) throws -> (Duration, Int) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        let start = ContinuousClock.now
-        try process.run()
-        process.waitUntilExit()
-        let elapsed = ContinuousClock.now - start
-        guard process.terminationStatus == 0 else {
-            throw CommandFailure(message: "bench: \(arguments.prefix(2).joined(separator: " ")) failed", code: .failure)
-        }
-        var usage = rusage()
-        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
-        return (elapsed, Int(usage.ru_maxrss))
     }
 
     static func floorScript() -> String? {

@@ -21,19 +21,19 @@ struct ProcessBench {
         let sql = SQLiteStore.processFloorSQL
         // Warm the page cache and the binaries.
         for _ in 0..<3 {
-            _ = try time(binary, ["--version"])
-            _ = try time(sqlite3, ["-version"])
+            _ = try ChildProcess.run(binary, ["--version"])
+            _ = try ChildProcess.run(sqlite3, ["-version"])
         }
         var rows: [(String, Latencies, Latencies)] = []
         func pair(_ name: String, _ inputs: [String], ours: (String) -> [String], floor: (String) -> [String]) throws {
             var onOurs = Latencies(), onFloor = Latencies()
             for (i, input) in inputs.enumerated() {
                 if i % 2 == 0 {
-                    onOurs.samples.append(try time(binary, ours(input)))
-                    onFloor.samples.append(try time(sqlite3, floor(input)))
+                    onOurs.samples.append(try ChildProcess.run(binary, ours(input)).time)
+                    onFloor.samples.append(try ChildProcess.run(sqlite3, floor(input)).time)
                 } else {
-                    onFloor.samples.append(try time(sqlite3, floor(input)))
-                    onOurs.samples.append(try time(binary, ours(input)))
+                    onFloor.samples.append(try ChildProcess.run(sqlite3, floor(input)).time)
+                    onOurs.samples.append(try ChildProcess.run(binary, ours(input)).time)
                 }
             }
             rows.append((name, onOurs, onFloor))
@@ -44,23 +44,22 @@ struct ProcessBench {
         try pair("start-up only", Array(repeating: "", count: runs), ours: { _ in ["--version"] }, floor: { _ in ["-version"] })
         try pair("query customer", samples.userIDs, ours: { ["query", "customer", $0, "--db", db] },
                  floor: { shell(sql.customer, $0) })
-        try pair("query customers", samples.searchTerms.compactMap(FullTextQuery.prefixMatch).isEmpty ? [] : samples.searchTerms,
+        try pair("query customers", samples.searchTerms.filter { FullTextQuery.prefixMatch($0) != nil },
                  ours: { ["query", "customers", $0, "--db", db] },
                  floor: { shell(sql.search, FullTextQuery.prefixMatch($0) ?? $0) })
         try pair("query order", orders, ours: { ["query", "order", $0, "--db", db] }, floor: { shell(sql.order, $0) })
         Stdout.line("")
         Stdout.line("whole process       ours p50    ours p99   sqlite3 p50  sqlite3 p99  p50 ratio   (ms, \(runs) runs each)")
-        for (name, ours, floor) in rows {
-            let ratio = ours.percentile(50).seconds / max(1e-9, floor.percentile(50).seconds)
-            Stdout.line(name.padding(toLength: 18, withPad: " ", startingAt: 0)
-                        + [ours.percentile(50), ours.percentile(99), floor.percentile(50), floor.percentile(99)]
-                            .map { Latencies.ms($0).leftPadded(12) }.joined()
-                        + String(format: "%11.2fx", ratio))
-        }
+        for (name, ours, floor) in rows { Stdout.line(Latencies.row(name, ours, floor, ratioAt: 50)) }
     }
 
-    /// Runs a program to completion with its output discarded, and returns how long that took.
-    func time(_ executable: String, _ arguments: [String]) throws -> Duration {
+}
+
+/// A program run to completion with its output discarded: how long it took, and the peak resident memory of this
+/// process's children so far (getrusage, KB). Fails unless it exits 0.
+enum ChildProcess {
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String]) throws -> (time: Duration, peakKB: Int) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -75,6 +74,8 @@ struct ProcessBench {
             throw CommandFailure(message: "bench: \(executable) \(arguments.prefix(3).joined(separator: " ")) exited with "
                                  + "\(process.terminationStatus)", code: .failure)
         }
-        return elapsed
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
+        return (elapsed, Int(usage.ru_maxrss))
     }
 }

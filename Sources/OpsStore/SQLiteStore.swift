@@ -188,6 +188,15 @@ extension StoreError {
         }
     }
 
+    /// A file error in a few words (the POSIX reason), without Foundation's domain and code.
+    static func reason(_ error: any Error) -> String {
+        let nsError = error as NSError
+        if let posix = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(posix.code)))
+        }
+        return nsError.code == NSFileReadNoPermissionError ? "permission denied" : "unreadable"
+    }
+
     static func words(for error: DatabaseError) -> String {
         switch error.resultCode {
         case .SQLITE_CANTOPEN: "the file cannot be opened (does its folder exist, and may this account read it?)"

@@ -445,6 +445,14 @@ struct RefundFixture {
         #expect(problem.contains("entry \(head) was anchored outside the database"), "\(problem)")
     }
 
+    @Test func anAnchorThatCannotBeReadFailsTheCheck() async throws {
+        let (f, _) = try await logWithEntries()
+        try FileManager.default.removeItem(atPath: f.store.auditAnchorPath)
+        try FileManager.default.createDirectory(atPath: f.store.auditAnchorPath, withIntermediateDirectories: false)
+        guard case .broken(_, let problem) = try await f.store.verifyAudit() else { Issue.record("intact"); return }
+        #expect(problem.contains("cannot be read"), "\(problem)")
+    }
+
     @Test func aWipedLogIsCaughtByTheLedgerCrossCheck() async throws {
         let (f, _) = try await logWithEntries()
         try? FileManager.default.removeItem(atPath: f.store.auditAnchorPath)

@@ -152,7 +152,16 @@ extension SQLiteStore {
 
     /// Every head ever anchored must still be in the chain, and the chain must reach the newest of them.
     func anchorProblem(_ db: Database, lastSequence: Int64) throws -> String? {
-        guard let text = try? String(contentsOfFile: auditAnchorPath, encoding: .utf8) else { return nil }
+        // No anchor file yet: a database from before anchoring, or one that never had an entry. One that exists
+        // but cannot be read fails the check: an unreadable anchor proves nothing.
+        guard FileManager.default.fileExists(atPath: auditAnchorPath) else { return nil }
+        let text: String
+        do {
+            text = try String(contentsOfFile: auditAnchorPath, encoding: .utf8)
+        } catch {
+            return "the anchor file \(auditAnchorPath) cannot be read (\(StoreError.reason(error))), so the chain cannot be"
+                + " checked against it"
+        }
         var newest: Int64 = 0
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: " ")

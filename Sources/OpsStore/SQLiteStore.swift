@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import OpsCore
+import Synchronization
 
 /// Popsa's data in one SQLite file: WAL, a busy timeout, foreign keys, versioned migrations.
 ///
@@ -16,14 +17,29 @@ import OpsCore
 public final class SQLiteStore: Sendable {
     /// Readers run concurrently; one writer at a time (across processes too, through SQLite's locks).
     let pool: DatabasePool
-    /// A dedicated connection for `PRAGMA data_version`, which only reports other connections' commits.
-    let watcher: DatabaseQueue
+    /// A dedicated connection for `PRAGMA data_version`, which only reports other connections' commits. Opened
+    /// on the first change check: a one-shot command (a `query`) never needs it.
+    private let watcherConnection = Mutex<DatabaseQueue?>(nil)
     public let path: String
 
-    private init(pool: DatabasePool, watcher: DatabaseQueue, path: String) {
+    private init(pool: DatabasePool, path: String) {
         self.pool = pool
-        self.watcher = watcher
         self.path = path
+    }
+
+    /// The watcher connection, opened once. Not read-only: a read-only connection cannot create the WAL index
+    /// (-shm) when it is the only one open, which happens whenever the other processes on the file have just
+    /// closed it.
+    func watcher() throws -> DatabaseQueue {
+        try watcherConnection.withLock { queue in
+            if let queue { return queue }
+            var watchConfig = Configuration()
+            watchConfig.busyMode = .timeout(10)
+            watchConfig.prepareDatabase { db in try Self.persistWAL(db) }
+            let opened = try DatabaseQueue(path: path, configuration: watchConfig)
+            queue = opened
+            return opened
+        }
     }
 
     /// Opens (creating if needed) and migrates the database at `path`.
@@ -64,13 +80,7 @@ public final class SQLiteStore: Sendable {
             _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master")
         }
         try checkAndMigrate(pool, path: path, readOnly: readOnly)
-        // Not read-only: a read-only connection cannot create the WAL index (-shm) when it is the only one open,
-        // which happens whenever the other processes on the file have just closed it.
-        var watchConfig = Configuration()
-        watchConfig.busyMode = .timeout(10)
-        watchConfig.prepareDatabase { db in try persistWAL(db) }
-        let watcher = try DatabaseQueue(path: path, configuration: watchConfig)
-        return SQLiteStore(pool: pool, watcher: watcher, path: path)
+        return SQLiteStore(pool: pool, path: path)
     }
 
     /// Persistent WAL on every connection: the -wal and -shm files stay when a process closes the database.
@@ -127,7 +137,7 @@ public final class SQLiteStore: Sendable {
 
     public func close() throws {
         try pool.close()
-        try watcher.close()
+        try watcherConnection.withLock { queue in try queue?.close() }
     }
 
     /// Number of users: a cheap check that a database has data.

@@ -164,7 +164,7 @@ extension SQLiteStore: QueryStore {
     }
 
     public func changeToken() async throws -> Int64 {
-        try await watcher.read { db in try Int64.fetchOne(try db.cachedStatement(sql: "PRAGMA data_version")) ?? 0 }
+        try await watcher().read { db in try Int64.fetchOne(try db.cachedStatement(sql: "PRAGMA data_version")) ?? 0 }
     }
 }
 

@@ -22,7 +22,7 @@ import Testing
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
-        try process.run()
+        try TestSupport.launch(process)
         input.fileHandleForWriting.write(Data(script.utf8))
         try input.fileHandleForWriting.close()
         // While the console sleeps, another process adds the customer it is looking for.

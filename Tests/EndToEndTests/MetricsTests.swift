@@ -66,7 +66,7 @@ import Testing
         server.arguments = ["serve-metrics", "--listen", "127.0.0.1:\(port)", "--db", TestSupport.fixtureDatabase, "--now", TestSupport.now]
         server.environment = ["HOME": TestSupport.isolatedHome, "USER": "tester"]
         server.standardError = FileHandle.nullDevice
-        try server.run()
+        try TestSupport.launch(server)
         defer { server.terminate() }
         var scraped = ""
         for _ in 0..<100 {
@@ -91,7 +91,7 @@ import Testing
         server.arguments = ["serve-metrics", "--listen", "127.0.0.1:\(port)", "--db", db, "--now", TestSupport.now]
         server.environment = ["HOME": TestSupport.isolatedHome]
         server.standardError = FileHandle.nullDevice
-        try server.run()
+        try TestSupport.launch(server)
         defer { server.terminate() }
         var scraped = ""
         for _ in 0..<100 {
@@ -116,7 +116,7 @@ import Testing
         console.standardInput = input
         console.standardOutput = output
         console.standardError = FileHandle.nullDevice
-        try console.run()
+        try TestSupport.launch(console)
         input.fileHandleForWriting.write(Data("key esc m\nwait\nsnapshot\nsleep 5s\nsnapshot\n".utf8))
         try input.fileHandleForWriting.close()
         usleep(500_000)

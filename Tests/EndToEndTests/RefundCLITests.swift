@@ -124,7 +124,7 @@ import Testing
             p.standardError = FileHandle.nullDevice
             return p
         }
-        for p in processes { try p.run() }
+        for p in processes { try TestSupport.launch(p) }
         for p in processes { p.waitUntilExit() }
         let statuses = processes.map(\.terminationStatus)
         #expect(statuses.filter { $0 == 0 }.count == 1, "\(statuses)")

@@ -186,7 +186,7 @@ import Testing
         first.environment = ["HOME": TestSupport.isolatedHome, "LANG": "C.UTF-8"]
         first.standardOutput = FileHandle.nullDevice
         first.standardError = FileHandle.nullDevice
-        try first.run()
+        try TestSupport.launch(first)
         // Wait until the first seed holds its lock.
         var waited = 0
         while !FileManager.default.fileExists(atPath: path + ".seeding") && waited < 500 {

@@ -14,7 +14,7 @@ public final class BackgroundServer: @unchecked Sendable {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try TestSupport.launch(process)
         if portFromOutput {
             // The simulator prints "listening on PORT" once it serves.
             var collected = ""

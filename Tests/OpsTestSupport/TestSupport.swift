@@ -120,6 +120,15 @@ public enum TestSupport {
     /// A home folder shared by the tests of one process that do not care about its contents.
     public static let isolatedHome: String = temporaryDirectory("home")
 
+    /// Foundation's `Process.run()` on Linux is not safe to call from several threads at once (it crashed the
+    /// test process with a double free while tests launched programs in parallel): every launch goes through here.
+    /// Only the launch is serialised; the programs run, and are waited for, in parallel.
+    private static let launchLock = Mutex(())
+
+    public static func launch(_ process: Process) throws {
+        try launchLock.withLock { _ in try process.run() }
+    }
+
     public static func run(_ executable: String, _ arguments: [String], stdin: String? = nil,
                            environment: [String: String]? = nil) throws -> Output {
         let process = Process()
@@ -130,7 +139,7 @@ public enum TestSupport {
         process.standardOutput = outPipe
         process.standardError = errPipe
         process.standardInput = stdin == nil ? FileHandle.nullDevice : inPipe
-        try process.run()
+        try launch(process)
         if let stdin {
             inPipe.fileHandleForWriting.write(Data(stdin.utf8))
             try inPipe.fileHandleForWriting.close()

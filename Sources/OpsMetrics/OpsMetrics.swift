@@ -151,7 +151,8 @@ public final class OpsMetrics: Sendable {
     /// gauges then keep their last values rather than pretending to be zero).
     public func exposition(totals: BusinessTotals?) -> String {
         if let totals { setBusinessGauges(totals) }
-        prometheus.makeGauge(descriptor: MetricCatalog.descriptor("popsa_ops_up"), labels: []).set(Double(totals == nil ? 0 : 1))
+        prometheus.makeGauge(descriptor: MetricCatalog.descriptor("popsa_ops_up"), labels: [])
+            .set(Double(totals == nil ? 0 : 1))
         var buffer: [UInt8] = []
         prometheus.emit(into: &buffer)
         return String(decoding: buffer, as: UTF8.self)

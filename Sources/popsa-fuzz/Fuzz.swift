@@ -42,7 +42,8 @@ enum FuzzTarget: String, CaseIterable {
             let safe = TerminalText.sanitize(text)
             for scalar in safe.unicodeScalars {
                 let v = scalar.value
-                precondition(v >= 0x20 && v != 0x7F && !(0x80...0x9F).contains(v), "control U+\(String(v, radix: 16)) left")
+                precondition(v >= 0x20 && v != 0x7F && !(0x80...0x9F).contains(v),
+                             "control U+\(String(v, radix: 16)) left")
                 precondition(!(0x202A...0x202E).contains(v) && !(0x2066...0x2069).contains(v), "bidi control left")
             }
             let width = TerminalText.width(safe)
@@ -99,7 +100,8 @@ struct Replay {
     static func main() {
         let arguments = CommandLine.arguments.dropFirst()
         guard let name = arguments.first, let target = FuzzTarget(rawValue: name) else {
-            FileHandle.standardError.write(Data("usage: popsa-fuzz TARGET FILE|DIR… (targets: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")))\n".utf8))
+            let targets = FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")
+            FileHandle.standardError.write(Data("usage: popsa-fuzz TARGET FILE|DIR… (targets: \(targets))\n".utf8))
             exit(64)
         }
         var count = 0

@@ -82,7 +82,8 @@ public struct TOMLDocument: Sendable {
         var arrayWantsValue = false             // just after "[" or "," inside an array
         func at(_ k: Int) -> Unicode.Scalar? { k < scalars.count ? scalars[k] : nil }
         func isKeyStart(_ c: Unicode.Scalar) -> Bool {
-            c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "_" || c == "-" || c == "\"" || c == "'")
+            c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "_" || c == "-"
+                || c == "\"" || c == "'")
         }
         while i < scalars.count {
             let c = scalars[i]

@@ -112,7 +112,8 @@ extension SQLiteStore {
         let search = searchSQL.replacingOccurrences(of: "MATCH ?", with: "MATCH ?1")
             .replacingOccurrences(of: "LIMIT ?", with: "LIMIT 50") + ";"
         let order = """
-            SELECT * FROM orders WHERE id = ?1; SELECT * FROM users WHERE id = (SELECT user_id FROM orders WHERE id = ?1);
+            SELECT * FROM orders WHERE id = ?1;
+            SELECT * FROM users WHERE id = (SELECT user_id FROM orders WHERE id = ?1);
             SELECT * FROM payments WHERE order_id = ?1; SELECT * FROM refunds WHERE order_id = ?1;
             SELECT * FROM print_jobs WHERE order_id = ?1;
             SELECT * FROM print_job_events WHERE job_id IN (SELECT id FROM print_jobs WHERE order_id = ?1);

@@ -59,7 +59,8 @@ struct RollupAccumulator: Sendable {
         for job in c.printJobs {
             jobs[JobKey(partner: job.partner, status: job.status.rawValue), default: 0] += 1
             if !job.status.isTerminal {
-                progress[ProgressKey(partner: job.partner, bucket: job.updatedAt.seconds / 3600 * 3600), default: 0] += 1
+                let key = ProgressKey(partner: job.partner, bucket: job.updatedAt.seconds / 3600 * 3600)
+                progress[key, default: 0] += 1
             }
         }
     }

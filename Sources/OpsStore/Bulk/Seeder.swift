@@ -83,7 +83,10 @@ public enum Seeder {
             try deferred.restore(db)
             report.mark("indexes", since: phaseStart)
             phaseStart = ContinuousClock.now
-            try db.execute(sql: "DELETE FROM activity_minute; DELETE FROM activity_hour; DELETE FROM job_counts; DELETE FROM order_counts; DELETE FROM counters; DELETE FROM job_progress_hour")
+            try db.execute(sql: """
+                DELETE FROM activity_minute; DELETE FROM activity_hour; DELETE FROM job_counts; DELETE FROM order_counts;
+                DELETE FROM counters; DELETE FROM job_progress_hour
+                """)
             try rollups.write(db)
             report.mark("dashboard rollups", since: phaseStart)
             phaseStart = ContinuousClock.now

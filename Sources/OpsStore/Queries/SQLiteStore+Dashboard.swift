@@ -51,7 +51,8 @@ extension SQLiteStore: DashboardStore {
             if !status.isTerminal { inProgressByPartner[row[0], default: 0] += n }
         }
         let stuck = try Row.fetchAll(db.cachedStatement(sql: Rollups.stuckByPartnerSQL),
-                                     arguments: [now.seconds - stuckThreshold]).reduce(Int64(0)) { $0 + ($1[1] as Int64) }
+                                     arguments: [now.seconds - stuckThreshold])
+            .reduce(Int64(0)) { $0 + ($1[1] as Int64) }
         let missing = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM counters WHERE name = 'missing_photos'")) ?? 0
         return BusinessSnapshot(
             window: window, at: now, start: Timestamp(seconds: firstBucket), orders: total(orders),

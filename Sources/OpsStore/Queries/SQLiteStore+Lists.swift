@@ -113,7 +113,8 @@ struct KeysetList: Sendable {
         case .last:
             // From the end, the rows' place in the whole list is its size: count it (an index scan, on a jump).
             let total = more ? try Int.fetchOne(db, sql: """
-                SELECT count(*) \(countFrom) \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+                SELECT count(*) \(countFrom)
+                \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
                 """, arguments: StatementArguments(arguments)) : rows.count
             return Page(rows: rows, hasMoreAfter: false, hasMoreBefore: more, total: total)
         case .after, .from: return Page(rows: rows, hasMoreAfter: more, hasMoreBefore: true)

@@ -42,7 +42,8 @@ struct ImportBench {
         Stdout.line("")
         Stdout.line("import of \(NumberText.grouped(lines)) lines (\(NumberText.grouped(size / 1_000_000)) MB, "
                     + "\(NumberText.grouped(customers)) customers), best of 3:")
-        Stdout.line(String(format: "  popsa-ops import %.2fs (%.0f lines/s, importer peak RSS %d MB)   python floor %.2fs   ratio %.2fx",
+        Stdout.line(String(format: "  popsa-ops import %.2fs (%.0f lines/s, importer peak RSS %d MB)"
+                           + "   python floor %.2fs   ratio %.2fx",
                            best(ours).seconds, Double(lines) / best(ours).seconds, peak / 1024,
                            best(floor).seconds, best(ours).seconds / max(1e-9, best(floor).seconds)))
     }

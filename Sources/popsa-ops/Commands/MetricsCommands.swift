@@ -21,7 +21,8 @@ struct MetricsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try configuration.load()
-        let engine = Engine(store: try database.open(now: time.timestamp, configured: config.databasePath, readOnly: true), clock: time.clock, stuckThreshold: config.stuckThreshold)
+        let store = try database.open(now: time.timestamp, configured: config.databasePath, readOnly: true)
+        let engine = Engine(store: store, clock: time.clock, stuckThreshold: config.stuckThreshold)
         let totals = try await engine.businessTotals()
         FileHandle.standardOutput.write(Data(OpsMetrics.shared.exposition(totals: totals).utf8))
     }
@@ -46,7 +47,8 @@ struct ServeMetricsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try configuration.load()
-        let engine = Engine(store: try database.open(now: time.timestamp, configured: config.databasePath, readOnly: true), clock: time.clock, stuckThreshold: config.stuckThreshold)
+        let store = try database.open(now: time.timestamp, configured: config.databasePath, readOnly: true)
+        let engine = Engine(store: store, clock: time.clock, stuckThreshold: config.stuckThreshold)
         let colon = listen.lastIndex(of: ":")!
         let host = String(listen[..<colon]), port = Int(listen[listen.index(after: colon)...])!
         let channel: any Channel

@@ -11,7 +11,8 @@ struct ProcessBench {
     var runs = 40
 
     func run() throws {
-        guard let sqlite3 = ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].first(where: FileManager.default.isExecutableFile)
+        let shells = ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"]
+        guard let sqlite3 = shells.first(where: FileManager.default.isExecutableFile)
         else {
             Stdout.line("process: sqlite3 is not installed (apt-get install sqlite3); skipped")
             return
@@ -41,7 +42,8 @@ struct ProcessBench {
         func shell(_ query: String, _ value: String) -> [String] {
             ["-cmd", ".parameter set ?1 '\(value.replacingOccurrences(of: "'", with: "''"))'", db, query]
         }
-        try pair("start-up only", Array(repeating: "", count: runs), ours: { _ in ["--version"] }, floor: { _ in ["-version"] })
+        try pair("start-up only", Array(repeating: "", count: runs), ours: { _ in ["--version"] },
+                 floor: { _ in ["-version"] })
         try pair("query customer", samples.userIDs, ours: { ["query", "customer", $0, "--db", db] },
                  floor: { shell(sql.customer, $0) })
         try pair("query customers", samples.searchTerms.filter { FullTextQuery.prefixMatch($0) != nil },
@@ -49,7 +51,8 @@ struct ProcessBench {
                  floor: { shell(sql.search, FullTextQuery.prefixMatch($0) ?? $0) })
         try pair("query order", orders, ours: { ["query", "order", $0, "--db", db] }, floor: { shell(sql.order, $0) })
         Stdout.line("")
-        Stdout.line("whole process       ours p50    ours p99   sqlite3 p50  sqlite3 p99  p50 ratio   (ms, \(runs) runs each)")
+        Stdout.line("whole process       ours p50    ours p99   sqlite3 p50  sqlite3 p99  p50 ratio   "
+                    + "(ms, \(runs) runs each)")
         for (name, ours, floor) in rows { Stdout.line(Latencies.row(name, ours, floor, ratioAt: 50)) }
     }
 
@@ -70,8 +73,8 @@ enum ChildProcess {
         process.waitUntilExit()
         let elapsed = ContinuousClock.now - start
         guard process.terminationStatus == 0 else {
-            throw CommandFailure(message: "bench: \(executable) \(arguments.prefix(3).joined(separator: " ")) exited with "
-                                 + "\(process.terminationStatus)", code: .failure)
+            let command = ([executable] + arguments.prefix(3)).joined(separator: " ")
+            throw CommandFailure(message: "bench: \(command) exited with \(process.terminationStatus)", code: .failure)
         }
         return (elapsed, process.terminationStatus)
     }

@@ -49,7 +49,8 @@ struct RefundCommand: AsyncParsableCommand {
             _ = try await setup.refunds.reconcile(operator: setup.identity)
         } catch {
             // The refund itself still runs: its own reservation re-checks what is left.
-            Logger(label: "popsa-ops.refund").warning("reconcile before the refund failed", metadata: ["error": "\(error)"])
+            Logger(label: "popsa-ops.refund").warning("reconcile before the refund failed",
+                                                      metadata: ["error": "\(error)"])
         }
         let plan: RefundPlan
         do {

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Re-creates Tests/Mutants/*.patch from one-line mutations, after the code around them has moved.
+
+Each entry: name, what the mutant removes, the test filter that must catch it, the file, the exact text to replace
+and its replacement. Refuses to run when a file it mutates has uncommitted changes (it restores files from HEAD).
+
+    python3 Tests/Mutants/make_patches.py && scripts/mutants.sh
+"""
+import os
+import subprocess
+import sys
+
+os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+M = [
+ ("remaining-amount", "the store's reservation no longer checks what is left on the payment",
+  "withAGatewayThatAcceptsAnything|LocalstripeRace", "Sources/OpsStore/Refunds/SQLiteStore+Refunds.swift",
+  "guard r.amount <= balance.remaining else {", "guard true else {"),
+ ("idempotency-key-reuse", "a retried refund is sent with a new idempotency key instead of the intent's own",
+  "aLostAnswerIsResentWithTheSameKey", "Sources/OpsEngine/Refunds/RefundService.swift",
+  "reason: refund.reason, idempotencyKey: refund.idempotencyKey, intentID: refund.id",
+  "reason: refund.reason, idempotencyKey: UUID().uuidString, intentID: refund.id"),
+ ("intent-lease", "reconcile claims intents whose lease has not run out (a live process is driving them)",
+  "reconcileLeavesLeasedIntentsAlone|reconcileExitsTempFail", "Sources/OpsStore/Refunds/SQLiteStore+Refunds.swift",
+  "WHERE r.status IN ('pending', 'unknown') AND r.lease_until < ? ORDER BY r.created_at, r.id\n                \"\"\", [now.seconds]) { try Refund(row: $0) }\n            for refund",
+  "WHERE r.status IN ('pending', 'unknown') AND r.lease_until < ? + 1000000 ORDER BY r.created_at, r.id\n                \"\"\", [now.seconds]) { try Refund(row: $0) }\n            for refund"),
+ ("audit-hash-link", "audit verify no longer checks that each entry links to the previous entry's hash",
+  "AuditChainTests", "Sources/OpsStore/Refunds/SQLiteStore+Audit.swift",
+  "if entry.previousHash != previous {", "if false {"),
+ ("audit-cross-check", "audit verify no longer matches refunds and intents against their entries",
+  "CrossCheck", "Sources/OpsStore/Refunds/SQLiteStore+Audit.swift",
+  "if let problem = try Self.ledgerProblem(db) {", "if let problem = Optional<String>.none {"),
+ ("audit-anchor", "audit verify no longer compares the chain with the heads anchored outside the database",
+  "aDeletedTailWithItsHeadRewound", "Sources/OpsStore/Refunds/SQLiteStore+Audit.swift",
+  "if let problem = try anchorProblem(db, lastSequence: expectedSequence - 1) {", "if let problem = Optional<String>.none {"),
+ ("sanitiser", "text from data is drawn as it is, escape sequences and all",
+  "HostileDataTests|TrustTests", "Sources/OpsTUI/Text/TerminalText.swift",
+  "        // Fast path: printable ASCII needs nothing.\n        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }",
+  "        // Fast path: printable ASCII needs nothing.\n        if true { return text }"),
+ ("stderr-sanitiser", "error messages on standard error quote data raw",
+  "TrustTests", "Sources/popsa-ops/Support/Options.swift",
+  "            .map { TerminalText.sanitize(String($0)) }.joined(separator: \"\\n\")",
+  "            .map { String($0) }.joined(separator: \"\\n\")"),
+ ("superseded-search", "a search result is shown even when a newer search has been asked for",
+  "aSupersededSearchResultIsDropped", "Sources/OpsConsole/Screens/SearchScreen.swift",
+  "guard request == self.request else { return false }", "guard true else { return false }"),
+ ("role-limit", "an agent's per-currency refund limit is not enforced",
+  "rolesLimitsAndNotesAreEnforced", "Sources/OpsCore/Rules/RefundPolicy.swift",
+  "            if amount.minorUnits > limit {", "            if amount.minorUnits > limit && false {"),
+ ("read-only", "--read-only no longer makes the operator a viewer",
+  "readOnlyMakesEvenASupervisorAViewer", "Sources/popsa-ops/Support/Wiring.swift",
+  "role: readOnly ? .viewer : config.policy.role(of: who.name)", "role: config.policy.role(of: who.name)"),
+ ("operator-identity", "USER from the environment chooses the operator",
+  "OperatorIdentityTests", "Sources/popsa-ops/Commands/ConsoleSetup.swift",
+  "if let pw = getpwnam(alias), pw.pointee.pw_uid == uid { name = alias }", "name = alias"),
+ ("checked-arithmetic", "order amounts from data are multiplied without an overflow check",
+  "hugeAmountsAreRefusedNotACrash", "Sources/OpsCore/Domain/Entities.swift",
+  "        let (value, overflow) = a.multipliedReportingOverflow(by: b)\n        return overflow ? nil : value",
+  "        return a * b"),
+ ("newer-database", "a database written by a newer version is opened anyway",
+  "aNewerDatabaseIsRefused", "Sources/OpsStore/SQLiteStore.swift",
+  "        if superseded {\n            throw StoreError.newerSchema(path: path)", "        if false {\n            throw StoreError.newerSchema(path: path)"),
+ ("money-history", "import rewrites the amount and currency of a payment that has refunds",
+  "importCannotRewriteAPaymentThatHasRefunds", "Sources/OpsStore/Import/Importer.swift",
+  "            for (field, was, now) in fields where was != now {", "            for (field, was, now) in fields where was != now && false {"),
+ ("payments-over-total", "an order's payments may add up to more than its total",
+  "paymentsCannotAddUpToMoreThanTheOrder", "Sources/OpsStore/Import/Importer.swift",
+  "guard let sum = Checked.add(others, p.amount), sum <= total else {", "guard let sum = Checked.add(others, p.amount), sum <= total || true else {"),
+ ("reconcile-asks-first", "reconcile re-sends without first asking the gateway whether the refund was made",
+  "insideTheWindowReconcileAsksTheGatewayBeforeResending", "Sources/OpsEngine/Refunds/RefundService.swift",
+  "                found = try await gateway.fetchTransaction(id: payment.providerTransactionID).refunds\n                    .first(where: { $0.intentID == refund.id })",
+  "                found = try await gateway.fetchTransaction(id: payment.providerTransactionID).refunds\n                    .first(where: { _ in false })"),
+ ("unknown-not-refused", "a refund whose outcome cannot be recorded is reported as refused",
+  "aRefundWhoseOutcomeCannotBeRecorded", "Sources/OpsEngine/Refunds/RefundService.swift",
+  "            return RefundResult(refund: refund, outcome: .unknown(message))\n        }",
+  "            return RefundResult(refund: refund, outcome: .failed(message))\n        }"),
+ ("owner-only-files", "files popsa-ops creates are readable by everyone",
+  "newDatabasesAndTheirWALAreOwnerOnly", "Sources/popsa-ops/PopsaOps.swift",
+  "umask(0o077)", "umask(0o022)"),
+ ("script-quits", "a headless script that quits with lines left passes",
+  "aScriptCannotPassByQuitting", "Sources/OpsConsole/Runtime/HeadlessScript.swift",
+  "            if console.state.quitting {", "            if console.state.quitting && false {"),
+]
+dirty = [p for p in sorted({m[3] for m in M}) if subprocess.run(["git", "diff", "--quiet", "--", p]).returncode != 0]
+if dirty:
+    sys.exit("make_patches.py: commit these first, they would be restored from HEAD: " + ", ".join(dirty))
+for name, desc, filt, path, old, new in M:
+    s = open(path).read()
+    assert s.count(old) == 1, (name, s.count(old))
+    open(path, 'w').write(s.replace(old, new))
+    diff = subprocess.run(['git', 'diff', '--', path], capture_output=True, text=True).stdout
+    subprocess.run(['git', 'checkout', '--', path], check=True)
+    with open(f'Tests/Mutants/{name}.patch', 'w') as f:
+        f.write(f"description: {desc}\nfilter: {filt}\n\n{diff}")
+print(len(M), "mutants")

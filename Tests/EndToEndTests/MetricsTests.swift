@@ -59,21 +59,33 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: home + "/data/popsa-ops/demo.sqlite"), "no demo database was made")
     }
 
-    @Test func serveMetricsIsScrapedOverLoopback() throws {
+    /// `serve-metrics` on a free loopback port, for `db`.
+    func serveMetrics(db: String) throws -> (Process, Int) {
         let port = BackgroundServer.freePort()
         let server = Process()
         server.executableURL = URL(fileURLWithPath: TestSupport.binary)
-        server.arguments = ["serve-metrics", "--listen", "127.0.0.1:\(port)", "--db", TestSupport.fixtureDatabase, "--now", TestSupport.now]
-        server.environment = ["HOME": TestSupport.isolatedHome, "USER": "tester"]
+        server.arguments = ["serve-metrics", "--listen", "127.0.0.1:\(port)", "--db", db, "--now", TestSupport.now]
+        server.environment = ["HOME": TestSupport.isolatedHome]
         server.standardError = FileHandle.nullDevice
         try TestSupport.launch(server)
-        defer { server.terminate() }
+        return (server, port)
+    }
+
+    /// Scrapes /metrics until the exposition contains `marker` (the server is starting), for up to 10 s.
+    func scrape(_ port: Int, until marker: String) throws -> String {
         var scraped = ""
         for _ in 0..<100 {
             scraped = try TestSupport.getText("http://127.0.0.1:\(port)/metrics")
-            if scraped.contains("popsa_ops_orders") { break }
+            if scraped.contains(marker) { break }
             usleep(100_000)
         }
+        return scraped
+    }
+
+    @Test func serveMetricsIsScrapedOverLoopback() throws {
+        let (server, port) = try serveMetrics(db: TestSupport.fixtureDatabase)
+        defer { server.terminate() }
+        let scraped = try scrape(port, until: "popsa_ops_orders")
         #expect(scraped.contains("# TYPE popsa_ops_photos_missing gauge"))
         let check = try TestSupport.run("/usr/bin/env", ["promtool", "check", "metrics"], stdin: scraped)
         #expect(check.status == 0, "promtool: \(check.stdout)\(check.stderr)")
@@ -85,20 +97,9 @@ import Testing
 
     @Test func aFailingDatabaseIsReportedNotHidden() throws {
         let db = TestSupport.fixtureCopy()
-        let port = BackgroundServer.freePort()
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: TestSupport.binary)
-        server.arguments = ["serve-metrics", "--listen", "127.0.0.1:\(port)", "--db", db, "--now", TestSupport.now]
-        server.environment = ["HOME": TestSupport.isolatedHome]
-        server.standardError = FileHandle.nullDevice
-        try TestSupport.launch(server)
+        let (server, port) = try serveMetrics(db: db)
         defer { server.terminate() }
-        var scraped = ""
-        for _ in 0..<100 {
-            scraped = try TestSupport.getText("http://127.0.0.1:\(port)/metrics")
-            if scraped.contains("popsa_ops_up") { break }
-            usleep(100_000)
-        }
+        var scraped = try scrape(port, until: "popsa_ops_up")
         #expect(scraped.contains("\npopsa_ops_up 1"), "\(scraped.prefix(400))")
         // The business numbers can no longer be read: the scrape says so instead of serving stale numbers as fine.
         _ = try TestSupport.sql(db, "DROP TABLE order_counts")

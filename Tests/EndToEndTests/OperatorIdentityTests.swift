@@ -34,6 +34,13 @@ import Testing
             """)
     }
 
+    /// `refund ORDER --amount 1.00` as the other account.
+    func refundAsOtherAccount(_ order: String, db: String, config: String, env: [String: String]) throws -> TestSupport.Output {
+        try TestSupport.popsaOpsAsOtherAccount(
+            ["refund", order, "--amount", "1.00", "--reason", "damaged", "--yes", "--db", db, "--config", config,
+             "--now", TestSupport.now], environment: env)
+    }
+
     @Test func userFromTheEnvironmentCannotBorrowASupervisorsRole() throws {
         guard TestSupport.canRunAsOtherAccount else {
             Issue.record("run as root with the \(TestSupport.otherAccount) account (scripts/test.sh creates it)")
@@ -41,9 +48,7 @@ import Testing
         }
         let (db, config, env) = try prepare(roles: "ana = \"supervisor\"")
         let order = try paidOrder(db)
-        let refused = try TestSupport.popsaOpsAsOtherAccount(
-            ["refund", order, "--amount", "1.00", "--reason", "damaged", "--yes", "--db", db, "--config", config,
-             "--now", TestSupport.now], environment: env)
+        let refused = try refundAsOtherAccount(order, db: db, config: config, env: env)
         #expect(refused.status == 1, "\(refused.stdout)\(refused.stderr)")
         #expect(refused.stderr.contains("viewer"), "\(refused.stderr)")
         #expect(try TestSupport.sql(db, "SELECT count(*) FROM refunds WHERE order_id = '\(order)'") == "0")
@@ -56,18 +61,16 @@ import Testing
         }
         let (db, config, env) = try prepare(roles: "\"\(TestSupport.otherAccount)\" = \"supervisor\"")
         let order = try paidOrder(db)
-        let refunded = try TestSupport.popsaOpsAsOtherAccount(
-            ["refund", order, "--amount", "1.00", "--reason", "damaged", "--yes", "--db", db, "--config", config,
-             "--now", TestSupport.now], environment: env)
+        let refunded = try refundAsOtherAccount(order, db: db, config: config, env: env)
         #expect(refunded.status == 0, "\(refunded.stdout)\(refunded.stderr)")
-        let operators = try TestSupport.sql(db, "SELECT DISTINCT operator || '|' || ssh_client FROM audit_log WHERE action != 'refund.imported'")
+        let operators = try TestSupport.sql(db, """
+            SELECT DISTINCT operator || '|' || ssh_client FROM audit_log WHERE action != 'refund.imported'
+            """)
         #expect(operators == "\(TestSupport.otherAccount)|invalid")
         // A well-formed address is kept as it is.
         var withAddress = env
         withAddress["SSH_CLIENT"] = "2001:db8::7 51000 22"
-        let second = try TestSupport.popsaOpsAsOtherAccount(
-            ["refund", order, "--amount", "1.00", "--reason", "damaged", "--yes", "--db", db, "--config", config,
-             "--now", TestSupport.now], environment: withAddress)
+        let second = try refundAsOtherAccount(order, db: db, config: config, env: withAddress)
         #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
         #expect(try TestSupport.sql(db, "SELECT count(*) FROM audit_log WHERE ssh_client = '2001:db8::7'") != "0")
     }

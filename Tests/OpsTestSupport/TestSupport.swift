@@ -103,7 +103,10 @@ public enum TestSupport {
         let dir = scratchRoot + "/bin"
         try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let copy = dir + "/popsa-ops"
-        try! FileManager.default.copyItem(atPath: binary, toPath: copy)
+        // Under the launch lock: a program started while the copy is open for writing would inherit that
+        // descriptor (FileManager does not open it close-on-exec), and every later exec of the copy would fail
+        // with "Text file busy" for as long as that program runs.
+        launchLock.withLock { _ in try! FileManager.default.copyItem(atPath: binary, toPath: copy) }
         chmod(scratchRoot, 0o755)
         chmod(dir, 0o755)
         chmod(copy, 0o755)

@@ -15,14 +15,17 @@ import Synchronization
 /// let hits = try await store.searchCustomers("zoe", limit: 20)
 /// ```
 public final class SQLiteStore: Sendable {
-    /// Readers run concurrently; one writer at a time (across processes too, through SQLite's locks).
-    let pool: DatabasePool
+    /// Read-write: a pool, whose readers run concurrently with its one writer (one writer at a time across
+    /// processes too, through SQLite's locks). Read-only: a single connection — a pool would open a writer
+    /// connection it never uses, and each connection parses the whole schema on first use (docs/benchmarks.md,
+    /// "Whole processes").
+    let pool: any DatabaseWriter
     /// A dedicated connection for `PRAGMA data_version`, which only reports other connections' commits. Opened
     /// on the first change check: a one-shot command (a `query`) never needs it.
     private let watcherConnection = Mutex<DatabaseQueue?>(nil)
     public let path: String
 
-    private init(pool: DatabasePool, path: String) {
+    private init(pool: any DatabaseWriter, path: String) {
         self.pool = pool
         self.path = path
     }
@@ -63,22 +66,23 @@ public final class SQLiteStore: Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try persistWAL(db)
         }
-        var opened: DatabasePool?
+        var opened: (any DatabaseWriter)?
         // Another program (an operator's sqlite3 shell) closing the file as we open it can delete the WAL files
         // under us: SQLite reports an I/O error. Opening again a moment later succeeds.
         for attempt in 1...5 {
             do {
-                opened = try DatabasePool(path: path, configuration: config)
+                if readOnly {
+                    opened = try DatabaseQueue(path: path, configuration: config)
+                } else {
+                    opened = try DatabasePool(path: path, configuration: config)
+                }
                 break
             } catch let error as DatabaseError where error.resultCode == .SQLITE_IOERR && attempt < 5 {
                 usleep(UInt32(20_000 * attempt))
             }
         }
         let pool = opened!
-        try pool.read { db in
-            // A file that is not a SQLite database fails here with SQLITE_NOTADB.
-            _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master")
-        }
+        // A file that is not a SQLite database fails the check's first read with SQLITE_NOTADB.
         try checkAndMigrate(pool, path: path, readOnly: readOnly)
         return SQLiteStore(pool: pool, path: path)
     }
@@ -94,7 +98,7 @@ public final class SQLiteStore: Sendable {
         guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code)) }
     }
 
-    private static func checkAndMigrate(_ pool: DatabasePool, path: String, readOnly: Bool) throws {
+    private static func checkAndMigrate(_ pool: any DatabaseWriter, path: String, readOnly: Bool) throws {
         let migrator = Schema.migrator
         let (superseded, complete, hasTables, isOurs) = try pool.read { db in
             let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")

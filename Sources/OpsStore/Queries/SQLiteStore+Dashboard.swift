@@ -23,10 +23,10 @@ extension SQLiteStore: DashboardStore {
                 let bucket: Int64 = row[1]
                 let index = Int((bucket - firstBucket) / size)
                 guard index >= 0 && index < count else { continue }
-                var entry = out[key] ?? (Array(repeating: 0, count: count), Array(repeating: 0, count: count))
-                entry.counts[index] += row[2]
-                entry.amounts[index] += row[3]
-                out[key] = entry
+                // In place: copying the entry out and back would copy both arrays (168 slots for 7 days) per row.
+                out[key, default: (Array(repeating: 0, count: count), Array(repeating: 0, count: count))]
+                    .counts[index] += row[2]
+                out[key]!.amounts[index] += row[3]
             }
             return out
         }

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Logging
 import OpsCore
-import OpsMetrics
 import OpsStore
 
 @main
@@ -25,11 +24,12 @@ struct PopsaOps: AsyncParsableCommand {
 
     /// Runs a command, mapping failures to their exit codes: 1 not found or refused, 64 usage, 65 bad data.
     static func main() async {
-        // Every command records into the same registry: the dashboard and `metrics` read it.
         // Databases, their -wal/-shm, the seed's temporary file, logs and exports hold customer data: whatever
         // this process creates is its owner's only.
         umask(0o077)
-        OpsMetrics.shared.bootstrap()
+        // Metrics are recorded only by the commands that show or serve them (the console's dashboard, `metrics`,
+        // `serve-metrics`, `bench`): a one-shot command's numbers would die with it, and building the Prometheus
+        // registry is a measurable share of a `query`'s start-up.
         FileLog.bootstrap()
         let log = Logger(label: "popsa-ops")
         do {

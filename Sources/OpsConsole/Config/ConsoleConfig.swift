@@ -32,9 +32,13 @@ public struct ConsoleConfig: Sendable {
     public var payments = PaymentsConfig()
     public var keymap: Keymap = .defaults
 
+    /// The environment variables `locate` reads.
+    public static let locateVariables = ["POPSA_OPS_CONFIG", "XDG_CONFIG_HOME", "HOME"]
+
     /// Where a configuration is looked for, in order: `--config`, `POPSA_OPS_CONFIG`, the user's XDG config
     /// directory, `/etc/popsa-ops/config.toml`; else the built-in defaults.
     public static func locate(explicit: String?, environment: [String: String]) -> String? {
+        // Keep `locateVariables` in step with the names read here.
         if let explicit { return explicit }
         if let env = environment["POPSA_OPS_CONFIG"], !env.isEmpty { return env }
         let configHome = environment["XDG_CONFIG_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }

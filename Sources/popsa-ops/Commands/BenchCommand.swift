@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OpsCore
 import OpsEngine
+import OpsMetrics
 import OpsConsole
 import OpsCurses
 import OpsStore
@@ -65,6 +66,7 @@ struct BenchCommand: AsyncParsableCommand {
     @OptionGroup var time: TimeOptions
 
     func run() async throws {
+        OpsMetrics.shared.bootstrap()
         #if DEBUG
         Stderr.line("popsa-ops bench: this is a debug build; figures are only meaningful with -c release")
         #endif

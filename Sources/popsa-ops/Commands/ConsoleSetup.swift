@@ -3,6 +3,7 @@ import Foundation
 import OpsConsole
 import OpsCore
 import OpsEngine
+import OpsMetrics
 import OpsPayments
 import OpsStore
 import OpsTUI
@@ -64,6 +65,7 @@ struct ConsoleSetup {
     let themePaths: [String]
 
     init(options: ConsoleOptions, size: Size) throws {
+        OpsMetrics.shared.bootstrap()
         let services = try ServiceSetup(database: options.database, configuration: options.configuration, time: options.time,
                                         readOnly: options.readOnly)
         (config, store, refunds, identity) = (services.config, services.store, services.refunds, services.identity)

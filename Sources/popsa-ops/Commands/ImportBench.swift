@@ -60,8 +60,8 @@ struct ImportBench {
 
     /// The demo generator's customers as an import file, parents before children. Returns the number of lines.
     static func writeExport(to path: String, customers: Int) throws -> Int {
-        FileManager.default.createFile(atPath: path, contents: nil)
-        guard let handle = FileHandle(forWritingAtPath: path) else {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+              let handle = FileHandle(forWritingAtPath: path) else {
             throw CommandFailure(message: "bench: cannot write \(path)", code: .failure)
         }
         defer { try? handle.close() }

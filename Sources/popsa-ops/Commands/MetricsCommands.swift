@@ -20,6 +20,7 @@ struct MetricsCommand: AsyncParsableCommand {
     @OptionGroup var time: TimeOptions
 
     func run() async throws {
+        OpsMetrics.shared.bootstrap()
         let config = try configuration.load()
         let store = try database.open(now: time.timestamp, configured: config.databasePath, readOnly: true)
         let engine = Engine(store: store, clock: time.clock, stuckThreshold: config.stuckThreshold)
@@ -46,6 +47,7 @@ struct ServeMetricsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        OpsMetrics.shared.bootstrap()
         let config = try configuration.load()
         let store = try database.open(now: time.timestamp, configured: config.databasePath, readOnly: true)
         let engine = Engine(store: store, clock: time.clock, stuckThreshold: config.stuckThreshold)

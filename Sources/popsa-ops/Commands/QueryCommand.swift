@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import OpsCore
 import OpsEngine
 import OpsStore
@@ -27,6 +28,9 @@ struct QueryCommand: AsyncParsableCommand {
             do {
                 let result = try await body(try engine())
                 Stdout.line(json ? toJSON(result).serialized(pretty: true) : toText(result))
+                // Done: exit without tearing the read-only connection down (nothing to checkpoint or flush; the
+                // system releases the file and its locks), which is a measurable share of a query's wall time.
+                Foundation.exit(0)
             } catch let error as EngineError {
                 let failure = CommandFailure(message: error.description, code: .failure)
                 if json { throw JSONFailure(failure, kind: "not_found") }
@@ -39,6 +43,7 @@ struct QueryCommand: AsyncParsableCommand {
 
     struct Customers: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "customers",
             abstract: "Find customers by name or email words, or by any identifier (order, print job, transaction, tracking number…).")
         @OptionGroup var common: Common
         @Argument(help: "Words or an identifier.") var text: String
@@ -57,7 +62,8 @@ struct QueryCommand: AsyncParsableCommand {
     }
 
     struct Customer: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A customer with prints, orders, payments, refunds and print jobs.")
+        static let configuration = CommandConfiguration(
+            commandName: "customer", abstract: "A customer with prints, orders, payments, refunds and print jobs.")
         @OptionGroup var common: Common
         @Argument(help: "User id.") var id: String
 
@@ -67,7 +73,9 @@ struct QueryCommand: AsyncParsableCommand {
     }
 
     struct Order: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "An order: items, totals, payments and what is left to refund, print jobs, and why it has not arrived.")
+        static let configuration = CommandConfiguration(
+            commandName: "order",
+            abstract: "An order: items, totals, payments and what is left to refund, print jobs, and why it has not arrived.")
         @OptionGroup var common: Common
         @Argument(help: "Order id.") var id: String
 
@@ -129,7 +137,7 @@ struct QueryCommand: AsyncParsableCommand {
     }
 
     struct Orders: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Orders, newest first.")
+        static let configuration = CommandConfiguration(commandName: "orders", abstract: "Orders, newest first.")
         @OptionGroup var common: Common
         @Option(help: ArgumentHelp("Only this status (\(OrderStatus.choices)).", valueName: "status")) var status: String?
         @OptionGroup var paging: Paging

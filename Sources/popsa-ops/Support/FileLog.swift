@@ -10,7 +10,11 @@ import OpsTUI
 /// `~/.local/state/popsa-ops/popsa-ops.log`). Level: `POPSA_OPS_LOG_LEVEL` (trace, debug, info, notice, warning,
 /// error, critical; default info). If the file cannot be opened, logging is off — it never falls back to stderr.
 enum FileLog {
-    static func bootstrap(environment: [String: String] = ProcessInfo.processInfo.environment) {
+    static let variables = ["POPSA_OPS_LOG", "POPSA_OPS_LOG_LEVEL", "XDG_STATE_HOME", "HOME"]
+
+    /// `environment` defaults to the four variables read with getenv: every command starts here, and copying the
+    /// whole environment into a dictionary through Foundation is a measurable share of a `query`'s start-up.
+    static func bootstrap(environment: [String: String] = Environment.values(of: FileLog.variables)) {
         let level = environment["POPSA_OPS_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
         let sink = path(environment).flatMap(LogSink.open)
         LoggingSystem.bootstrap { label in
@@ -45,9 +49,15 @@ final class LogSink: Sendable {
 
     static func open(_ path: String) -> LogSink? {
         let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                     attributes: [.posixPermissions: 0o700])
+        // Owner-only, created on first use. Nothing to log a failure to yet: if the directory cannot be made, the
+        // open below fails and logging is off, as documented.
+        if !directory.isEmpty && access(directory, F_OK) != 0 {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+            } catch {
+                return nil
+            }
         }
         // Owner-only: the log names customers and operators.
         let fd = Foundation.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
@@ -70,7 +80,7 @@ struct FileLogHandler: LogHandler {
     let sink: LogSink
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
-    private let pid = ProcessInfo.processInfo.processIdentifier
+    private let pid = getpid()
 
     init(label: String, sink: LogSink) {
         self.label = label

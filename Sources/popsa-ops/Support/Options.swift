@@ -32,7 +32,7 @@ struct DatabaseOptions: ParsableArguments {
         if readOnly || !writable {
             do {
                 return try SQLiteStore.open(path: path, readOnly: true)
-            } catch StoreError.cannotOpen, StoreError.needsMigration where writable {
+            } catch StoreError.cannotOpen where writable, StoreError.needsMigration where writable {
                 // No WAL index to read through yet, or a schema to upgrade: only a writer can make them.
             } catch {
                 try wrap { throw error }
@@ -65,13 +65,25 @@ struct TimeOptions: ParsableArguments {
     var clock: EngineClock { isFrozen ? .frozen(timestamp) : .system }
 }
 
+/// The few environment variables a command needs, read with getenv. Every command's start-up passes through
+/// here; Foundation's `ProcessInfo.environment` copies the whole environment into a dictionary on each call.
+enum Environment {
+    static func values(of names: [String]) -> [String: String] {
+        var values: [String: String] = [:]
+        for name in names {
+            if let value = getenv(name) { values[name] = String(cString: value) }
+        }
+        return values
+    }
+}
+
 /// The demo database's home: `$XDG_DATA_HOME/popsa-ops/demo.sqlite` (default `~/.local/share`).
 enum DefaultDatabase {
     static let users = 2_000
     static let seed: UInt64 = 42
 
     static func path() throws -> String {
-        let env = ProcessInfo.processInfo.environment
+        let env = Environment.values(of: ["XDG_DATA_HOME", "HOME"])
         let base: String
         if let xdg = env["XDG_DATA_HOME"], xdg.hasPrefix("/") {
             base = xdg
@@ -159,7 +171,7 @@ func wrap<T>(_ body: () throws -> T) throws -> T {
 /// character, escape sequence, bidi or zero-width character becomes a visible placeholder.
 enum Stderr {
     static func line(_ text: String) {
-        FileHandle.standardError.write(Data((safe(text) + "\n").utf8))
+        FileDescriptorOutput.write(safe(text) + "\n", to: 2)
     }
 
     /// `text` with each of its lines made safe to print.
@@ -173,8 +185,29 @@ enum Stderr {
 
 enum Stdout {
     static func line(_ text: String = "") {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        FileDescriptorOutput.write(text + "\n", to: 1)
     }
 
     static var isTerminal: Bool { isatty(1) != 0 }
+}
+
+/// Whole strings to a file descriptor with write(2), retrying short writes and interruptions. A closed pipe ends
+/// the process (SIGPIPE), as it does for any shell tool; another error drops the rest of the text.
+enum FileDescriptorOutput {
+    static func write(_ text: String, to fd: Int32) {
+        var text = text
+        text.withUTF8 { bytes in
+            guard var next = bytes.baseAddress else { return }
+            var left = bytes.count
+            while left > 0 {
+                let written = Foundation.write(fd, next, left)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                next += written
+                left -= written
+            }
+        }
+    }
 }

@@ -13,7 +13,8 @@ struct ConfigOptions: ParsableArguments {
 
     /// The configuration in effect. A broken file is an error naming file, line and key (exit 78, EX_CONFIG).
     func load() throws -> ConsoleConfig {
-        let path = ConsoleConfig.locate(explicit: config, environment: ProcessInfo.processInfo.environment)
+        let environment = Environment.values(of: ConsoleConfig.locateVariables)
+        let path = ConsoleConfig.locate(explicit: config, environment: environment)
         do {
             return try ConsoleConfig.load(path: path)
         } catch {

@@ -3,7 +3,8 @@ import Synchronization
 
 /// The signal that asked the console to stop (SIGINT, SIGTERM, SIGHUP), or 0.
 let receivedSignal = Atomic<Int32>(0)
-/// Where the handler writes to wake the input wait. Set once before the handlers are installed.
+/// Where the handler writes to wake the input wait.
+// Unsafe: set once before the handlers are installed, then only read (by the signal handler, which may not lock).
 nonisolated(unsafe) private var signalWakeFD: Int32 = -1
 
 /// Turns SIGINT, SIGTERM and SIGHUP (a dropped SSH connection) into a request to stop, so the loop can restore

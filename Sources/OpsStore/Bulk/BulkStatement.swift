@@ -69,6 +69,7 @@ struct BulkStatement {
 
 /// SQLite's SQLITE_STATIC: the bytes stay valid until the statement is stepped.
 let sqliteStatic = unsafeBitCast(OpaquePointer(bitPattern: 0), to: sqlite3_destructor_type.self)
+// Unsafe: a pointer is not Sendable, but this one is written once, at initialisation, and only read after.
 nonisolated(unsafe) private let emptyText: UnsafeMutablePointer<CChar> = {
     let p = UnsafeMutablePointer<CChar>.allocate(capacity: 1)
     p.pointee = 0

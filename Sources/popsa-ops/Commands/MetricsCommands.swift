@@ -80,6 +80,7 @@ struct ServeMetricsCommand: AsyncParsableCommand {
 }
 
 /// Answers GET /metrics with the exposition; anything else with 404.
+// Unchecked: NIO calls a handler only on its channel's event loop, so its request state is never shared.
 final class MetricsHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart

@@ -1,0 +1,37 @@
+import Foundation
+import OpsTestSupport
+import Testing
+
+/// Rules of the code base that a compiler does not check.
+@Suite struct SourceRulesTests {
+    /// Every Swift file under Sources, with its lines.
+    func sources() throws -> [(path: String, lines: [Substring])] {
+        let root = TestSupport.packageRoot + "/Sources"
+        let files = try #require(FileManager.default.subpathsOfDirectory(atPath: root).sorted()
+            .filter { $0.hasSuffix(".swift") } as [String]?)
+        return try files.map { file in
+            let text = try String(contentsOfFile: root + "/" + file, encoding: .utf8)
+            return ("Sources/" + file, text.split(separator: "\n", omittingEmptySubsequences: false))
+        }
+    }
+
+    /// A promise the compiler cannot check is written down where it is made: the line above every
+    /// `@unchecked Sendable` and `nonisolated(unsafe)` is a comment saying why it holds.
+    @Test func everyUncheckedPromiseHasItsReasonAbove() throws {
+        var missing: [String] = []
+        var found = 0
+        for (path, lines) in try sources() {
+            for (i, line) in lines.enumerated() {
+                let code = line.split(separator: "//", maxSplits: 1).first.map(String.init) ?? ""
+                guard code.contains("@unchecked Sendable") || code.contains("nonisolated(unsafe)") else { continue }
+                found += 1
+                let above = i > 0 ? lines[i - 1].trimmingCharacters(in: .whitespaces) : ""
+                if !above.hasPrefix("//") {
+                    missing.append("\(path):\(i + 1)")
+                }
+            }
+        }
+        #expect(found > 0, "the scan found no declaration at all: is it looking in the right place?")
+        #expect(missing.isEmpty, "no reason on the line above: \(missing.joined(separator: ", "))")
+    }
+}

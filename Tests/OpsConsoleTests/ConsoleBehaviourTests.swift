@@ -155,7 +155,7 @@ import Testing
         pilot.press("backspace", "backspace")
         pilot.type("mar")
         pilot.wait()
-        guard case .search(let s) = pilot.state.current, let result = s.result?.value else {
+        guard let s = pilot.state.current as? SearchScreen, let result = s.result?.value else {
             Issue.record("no search result"); return
         }
         #expect(result.query == "mar")
@@ -165,15 +165,15 @@ import Testing
         let pilot = try Pilot()
         pilot.type("zo")
         pilot.wait()
-        guard case .search(let first) = pilot.state.current, let older = first.request else {
+        guard let first = pilot.state.current as? SearchScreen, let older = first.request else {
             Issue.record("no search request"); return
         }
         pilot.type("e")   // a newer search is in flight; the older one's answer arrives late
-        pilot.console.dispatch(.searched(request: older, .success(SearchResult(query: "stale", exact: nil, customers: []))))
-        guard case .search(let late) = pilot.state.current else { Issue.record("left the search"); return }
+        pilot.console.dispatch(.loaded(request: older, .search(.success(SearchResult(query: "stale", exact: nil, customers: [])))))
+        guard let late = pilot.state.current as? SearchScreen else { Issue.record("left the search"); return }
         #expect(late.result?.value?.query != "stale")
         pilot.wait()
-        guard case .search(let latest) = pilot.state.current else { Issue.record("left the search"); return }
+        guard let latest = pilot.state.current as? SearchScreen else { Issue.record("left the search"); return }
         #expect(latest.result?.value?.query == "zoe")
     }
 

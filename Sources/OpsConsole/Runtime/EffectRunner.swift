@@ -129,28 +129,28 @@ public final class EffectRunner: Sendable {
         }
         switch effect {
         case .search(let text, let request):
-            return .searched(request: request, await run { try await engine.search(text) })
+            return .loaded(request: request, .search(await run { try await engine.search(text) }))
         case .loadCustomer(let id, let request):
-            return .customerLoaded(request: request, await run { try await engine.customer(id) })
+            return .loaded(request: request, .customer(await run { try await engine.customer(id) }))
         case .loadOrder(let id, let request):
-            return .orderLoaded(request: request, await run { try await engine.order(id) })
+            return .loaded(request: request, .order(await run { try await engine.order(id) }))
         case .loadPrintJob(let id, let request):
-            return .printJobLoaded(request: request, await run { try await engine.printJob(id) })
+            return .loaded(request: request, .printJob(await run { try await engine.printJob(id) }))
         case .loadOrders(let status, let page, let request):
-            return .ordersLoaded(request: request, await run {
+            return .loaded(request: request, .orders(await run {
                 try await engine.orders(status: status, page: page, limit: 100)
-            })
+            }))
         case .loadPrintJobs(let query, let page, let request):
-            return .printJobsLoaded(request: request, await run {
+            return .loaded(request: request, .printJobs(await run {
                 try await engine.printJobs(status: query.status, partner: query.partner, stuckFor: query.stuckFor,
                                            page: page, limit: 100)
-            })
-        case .loadPartners:
+            }))
+        case .loadPartners(let request):
             do {
-                return .partnersLoaded(try await engine.partners())
+                return .loaded(request: request, .partners(try await engine.partners()))
             } catch {
                 Self.log.warning("partners not loaded", metadata: ["error": "\(error)"])
-                return .partnersLoaded([])
+                return .loaded(request: request, .partners([]))
             }
         case .checkChanges:
             do {
@@ -187,12 +187,14 @@ public final class EffectRunner: Sendable {
                 return .themeLoaded(name, .failure(EffectError(error.description)))
             }
         case .loadDashboard(let window, let request):
-            return .dashboardLoaded(request: request, await run { try await engine.dashboard(window: window) })
+            return .loaded(request: request, .dashboard(await run { try await engine.dashboard(window: window) }))
         case .loadAudit(let request):
-            guard let store = env.audit else { return .auditLoaded(request: request, .failure(EffectError("no audit log"))) }
-            return .auditLoaded(request: request, await run {
+            guard let store = env.audit else {
+                return .loaded(request: request, .audit(.failure(EffectError("no audit log"))))
+            }
+            return .loaded(request: request, .audit(await run {
                 (try await store.auditEntries(limit: 500), try await store.verifyAudit())
-            })
+            }))
         }
     }
 }

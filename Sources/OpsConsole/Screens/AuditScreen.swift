@@ -5,30 +5,53 @@ import OpsTUI
 public struct AuditScreen: Sendable {
     var data: Loadable<AuditPage> = .loading
     var table = TableState()
-    var request: Int
+    var request = 0
 
-    init(request: Int) { self.request = request }
+    init() {}
 
     static func layout(_ body: Rect) -> (status: Rect, table: Rect) {
         let (status, rest) = body.takeTop(2)
         return (status.inset(horizontal: 1, vertical: 0), rest.inset(horizontal: 1, vertical: 0))
     }
 
-    mutating func handle(_ command: UICommand, state: inout AppState) -> [Effect] {
-        let count = data.value?.0.count ?? 0
-        let viewport = max(1, Self.layout(state.bodyRect).table.height - 1)
-        if table.move(command, count: count, viewport: viewport) { return [] }
-        switch command {
-        case .open:
-            guard let entries = data.value?.0, entries.indices.contains(table.selected) else { return [] }
-            let target = entries[table.selected].record.target
-            if target.hasPrefix("order ") { return state.open(.order(String(target.dropFirst(6)))) }
-        default: break
-        }
-        return []
+}
+
+extension AuditScreen: ConsoleScreen {
+    public var kind: ScreenKind { .audit }
+    public var title: String { "Audit log" }
+    public var helpCommands: [UICommand] { [.open] }
+
+    public mutating func load(state: inout AppState) -> [Effect] {
+        request = state.requestID()
+        return [.loadAudit(request: request)]
     }
 
-    func render(into buffer: inout Buffer, state: AppState) {
+    public mutating func receive(_ result: EffectResult, request: Int, state: AppState) {
+        guard request == self.request, case .audit(let answer) = result else { return }
+        data.receive(answer)
+    }
+
+    public func positionText(state: AppState) -> String? {
+        let count = data.value?.0.count ?? 0
+        return count > 0 ? "\(table.selected + 1)/\(count)" : nil
+    }
+
+    public mutating func handle(_ command: UICommand, state: inout AppState) -> Reply {
+        if command == .back { return .back }
+        let count = data.value?.0.count ?? 0
+        let viewport = max(1, Self.layout(state.bodyRect).table.height - 1)
+        if table.move(command, count: count, viewport: viewport) { return .none }
+        switch command {
+        case .open:
+            guard let entries = data.value?.0, entries.indices.contains(table.selected) else { return .none }
+            let target = entries[table.selected].record.target
+            if target.hasPrefix("order ") { return .go(.order(String(target.dropFirst(6)))) }
+        default: break
+        }
+        return .none
+    }
+
+    public func render(into buffer: inout Buffer, state: AppState) {
         let theme = state.theme
         let (status, tableRect) = Self.layout(state.bodyRect)
         switch data {

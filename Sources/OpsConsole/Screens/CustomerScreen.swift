@@ -22,12 +22,11 @@ public struct CustomerScreen: Sendable {
     public var data: Loadable<Customer360> = .loading
     public var tables: [Tab: TableState] = [:]
     public var filter = ListFilter()
-    var request: Int
+    var request = 0
 
-    init(userID: String, tab: Tab, request: Int) {
+    init(userID: String, tab: Tab) {
         self.userID = userID
         self.tab = tab
-        self.request = request
     }
 
     static func layout(_ body: Rect) -> (profile: Rect, tabs: Rect, table: Rect, filter: Rect) {
@@ -101,12 +100,41 @@ public struct CustomerScreen: Sendable {
         }
     }
 
-    mutating func handle(_ command: UICommand, state: inout AppState) -> [Effect] {
+}
+
+extension CustomerScreen: ConsoleScreen {
+    public var kind: ScreenKind { .customer }
+    public var title: String { data.value?.user.name ?? userID }
+    public var helpCommands: [UICommand] { [.nextTab, .prevTab, .open, .filter] }
+
+    public mutating func load(state: inout AppState) -> [Effect] {
+        request = state.requestID()
+        return [.loadCustomer(userID, request: request)]
+    }
+
+    public mutating func handleTyping(_ key: Key, state: inout AppState) -> Reply? {
+        guard filter.handleTyping(key) != nil else { return nil }
+        tables[tab] = TableState()
+        return Reply.none
+    }
+
+    public mutating func receive(_ result: EffectResult, request: Int, state: AppState) {
+        guard request == self.request, case .customer(let answer) = result else { return }
+        data.receive(answer, keepShown: true)
+    }
+
+    public func positionText(state: AppState) -> String? {
+        let count = rows(theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold).cells.count
+        return count > 0 ? "\((tables[tab] ?? TableState()).selected + 1)/\(count)" : nil
+    }
+
+    public mutating func handle(_ command: UICommand, state: inout AppState) -> Reply {
+        if command == .back && !filter.isActive { return .back }
         let set = rows(theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
         let viewport = max(1, Self.layout(state.bodyRect).table.height - 1)
         var table = tables[tab] ?? TableState()
         defer { tables[tab] = table }
-        if table.move(command, count: set.cells.count, viewport: viewport) { return [] }
+        if table.move(command, count: set.cells.count, viewport: viewport) { return .none }
         switch command {
         case .nextTab, .prevTab:
             tables[tab] = table
@@ -117,19 +145,19 @@ public struct CustomerScreen: Sendable {
         case .back where filter.isActive:
             filter = ListFilter()
         case .open:
-            guard set.targets.indices.contains(table.selected) else { return [] }
+            guard set.targets.indices.contains(table.selected) else { return .none }
             guard let target = set.targets[table.selected] else {
                 state.message = StatusMessage("This print has not been ordered")
-                return []
+                return .none
             }
-            return state.open(target)
+            return .go(target)
         default:
             break
         }
-        return []
+        return .none
     }
 
-    func render(into buffer: inout Buffer, state: AppState) {
+    public func render(into buffer: inout Buffer, state: AppState) {
         let theme = state.theme
         let (profile, tabsRect, tableRect, filterRect) = Self.layout(state.bodyRect)
         switch data {

@@ -22,9 +22,8 @@ public struct OrdersListScreen: Sendable {
 
     static let tabs: [OrderStatus?] = [nil] + OrderStatus.allCases.map { $0 }
 
-    init(status: OrderStatus?, request: Int) {
+    init(status: OrderStatus?) {
         self.status = status
-        list.start(request: request)
     }
 
     func make() -> PagedList<OrderRow>.MakeEffect {
@@ -41,19 +40,45 @@ public struct OrdersListScreen: Sendable {
         return set.filtered(filter)
     }
 
-    mutating func handle(_ command: UICommand, state: inout AppState) -> [Effect] {
+}
+
+extension OrdersListScreen: ConsoleScreen {
+    public var kind: ScreenKind { .orders }
+    public var title: String { "Orders" + (status.map { ": \($0.label)" } ?? "") }
+    public var helpCommands: [UICommand] { [.nextTab, .prevTab, .open, .filter] }
+
+    public mutating func load(state: inout AppState) -> [Effect] {
+        list.load(request: state.requestID(), make())
+    }
+
+    public mutating func handleTyping(_ key: Key, state: inout AppState) -> Reply? {
+        guard filter.handleTyping(key) != nil else { return nil }
+        list.table = TableState()
+        return Reply.none
+    }
+
+    public mutating func receive(_ result: EffectResult, request: Int, state: AppState) {
+        guard case .orders(let page) = result else { return }
+        _ = list.receive(page, request: request, viewport: ListLayout.viewport(state))
+    }
+
+    public func positionText(state: AppState) -> String? {
+        AppState.listPosition(list, filtered: filter.isActive ? rows(state.theme).cells.count : nil)
+    }
+
+    public mutating func handle(_ command: UICommand, state: inout AppState) -> Reply {
         let viewport = ListLayout.viewport(state)
         switch command {
         case .nextTab, .prevTab:
             status = command.cycle(Self.tabs, from: status)
-            return list.jump(toEnd: false, request: state.requestID(), make())
+            return Reply(list.jump(toEnd: false, request: state.requestID(), make()))
         default:
             return ListCommands.handle(command, list: &list, filter: &filter, viewport: viewport, state: &state,
                                        rows: rows(state.theme), make: make())
         }
     }
 
-    func render(into buffer: inout Buffer, state: AppState) {
+    public func render(into buffer: inout Buffer, state: AppState) {
         let (tabsRect, tableRect, filterRect) = ListLayout.rects(state.bodyRect)
         Tabs.render(Self.tabs.map { $0?.label.capitalizedFirst ?? "All" }, active: Self.tabs.firstIndex(of: status) ?? 0,
                     into: &buffer, rect: tabsRect, theme: state.theme)
@@ -77,10 +102,12 @@ public struct PrintJobsListScreen: Sendable {
     enum TabKind: Hashable { case stuck, all, status(PrintJobStatus) }
     static let tabs: [TabKind] = [.stuck, .all] + PrintJobStatus.allCases.map(TabKind.status)
 
-    init(query: PrintJobQuery, request: Int) {
+    /// The partner names for `p`, asked for once.
+    var partnersRequested = false
+
+    init(query: PrintJobQuery) {
         self.query = query
         stuckThreshold = query.stuckFor ?? OrderDiagnosis.defaultStuckThreshold
-        list.start(request: request)
     }
 
     var tab: TabKind {
@@ -88,7 +115,7 @@ public struct PrintJobsListScreen: Sendable {
         return query.status.map(TabKind.status) ?? .all
     }
 
-    var title: String {
+    public var title: String {
         var t = query.stuckFor != nil ? "Stuck print jobs" : "Print jobs" + (query.status.map { ": \($0.label)" } ?? "")
         if let partner = query.partner { t += " @ \(partner)" }
         return t
@@ -110,7 +137,40 @@ public struct PrintJobsListScreen: Sendable {
         return set.filtered(filter)
     }
 
-    mutating func handle(_ command: UICommand, state: inout AppState) -> [Effect] {
+}
+
+extension PrintJobsListScreen: ConsoleScreen {
+    public var kind: ScreenKind { .printJobs }
+    public var helpCommands: [UICommand] { [.nextTab, .prevTab, .partner, .open, .filter] }
+
+    public mutating func load(state: inout AppState) -> [Effect] {
+        var effects = list.load(request: state.requestID(), make())
+        if !partnersRequested {
+            partnersRequested = true
+            effects.append(.loadPartners(request: state.requestID()))
+        }
+        return effects
+    }
+
+    public mutating func handleTyping(_ key: Key, state: inout AppState) -> Reply? {
+        guard filter.handleTyping(key) != nil else { return nil }
+        list.table = TableState()
+        return Reply.none
+    }
+
+    public mutating func receive(_ result: EffectResult, request: Int, state: AppState) {
+        switch result {
+        case .printJobs(let page): _ = list.receive(page, request: request, viewport: ListLayout.viewport(state))
+        case .partners(let names): partners = names
+        default: break
+        }
+    }
+
+    public func positionText(state: AppState) -> String? {
+        AppState.listPosition(list, filtered: filter.isActive ? rows(state).cells.count : nil)
+    }
+
+    public mutating func handle(_ command: UICommand, state: inout AppState) -> Reply {
         let viewport = ListLayout.viewport(state)
         switch command {
         case .nextTab, .prevTab:
@@ -119,20 +179,20 @@ public struct PrintJobsListScreen: Sendable {
             case .all: query.status = nil; query.stuckFor = nil
             case .status(let s): query.status = s; query.stuckFor = nil
             }
-            return list.jump(toEnd: false, request: state.requestID(), make())
+            return Reply(list.jump(toEnd: false, request: state.requestID(), make()))
         case .partner:
             let choices: [String?] = [nil] + partners.map { $0 }
             let index = choices.firstIndex(of: query.partner) ?? 0
             query.partner = choices[(index + 1) % choices.count]
             state.message = StatusMessage("Partner: \(query.partner ?? "all")")
-            return list.jump(toEnd: false, request: state.requestID(), make())
+            return Reply(list.jump(toEnd: false, request: state.requestID(), make()))
         default:
             return ListCommands.handle(command, list: &list, filter: &filter, viewport: viewport, state: &state,
                                        rows: rows(state), make: make())
         }
     }
 
-    func render(into buffer: inout Buffer, state: AppState) {
+    public func render(into buffer: inout Buffer, state: AppState) {
         let (tabsRect, tableRect, filterRect) = ListLayout.rects(state.bodyRect)
         let labels = Self.tabs.map { tab -> String in
             switch tab {
@@ -157,52 +217,53 @@ public struct PrintJobsListScreen: Sendable {
 enum ListCommands {
     static func handle<Row: KeysetRow>(_ command: UICommand, list: inout PagedList<Row>, filter: inout ListFilter,
                                        viewport: Int, state: inout AppState, rows: RowSet,
-                                       make: @escaping PagedList<Row>.MakeEffect) -> [Effect] {
+                                       make: @escaping PagedList<Row>.MakeEffect) -> Reply {
         // With a filter, the selection moves through the rows left, which are all loaded ones.
         if filter.isActive {
             var table = list.table
             if table.move(command, count: rows.cells.count, viewport: viewport) {
                 list.table = table
-                return []
+                return .none
             }
             switch command {
             case .back:
                 filter = ListFilter()
                 list.table = TableState()
-                return []
+                return .none
             case .filter: filter.editing = true
             case .open:
                 if rows.targets.indices.contains(table.selected), let target = rows.targets[table.selected] {
-                    return state.open(target)
+                    return .go(target)
                 }
             default: break
             }
             list.table = table
-            return []
+            return .none
         }
         switch command {
-        case .up: return list.move(by: -1, viewport: viewport, request: { state.requestID() }, make)
-        case .down: return list.move(by: 1, viewport: viewport, request: { state.requestID() }, make)
-        case .pageUp: return list.move(by: -viewport, viewport: viewport, request: { state.requestID() }, make)
-        case .pageDown: return list.move(by: viewport, viewport: viewport, request: { state.requestID() }, make)
+        case .back: return .back
+        case .up: return Reply(list.move(by: -1, viewport: viewport, request: { state.requestID() }, make))
+        case .down: return Reply(list.move(by: 1, viewport: viewport, request: { state.requestID() }, make))
+        case .pageUp: return Reply(list.move(by: -viewport, viewport: viewport, request: { state.requestID() }, make))
+        case .pageDown: return Reply(list.move(by: viewport, viewport: viewport, request: { state.requestID() }, make))
         case .top:
-            if list.hasMoreBefore { return list.jump(toEnd: false, request: state.requestID(), make) }
+            if list.hasMoreBefore { return Reply(list.jump(toEnd: false, request: state.requestID(), make)) }
             list.table.select(0, count: list.rows.count, viewport: viewport)
         case .bottom:
-            if list.hasMoreAfter { return list.jump(toEnd: true, request: state.requestID(), make) }
+            if list.hasMoreAfter { return Reply(list.jump(toEnd: true, request: state.requestID(), make)) }
             list.table.select(list.rows.count - 1, count: list.rows.count, viewport: viewport)
         case .filter:
             filter.editing = true
             list.table = TableState()
         case .open:
             if rows.targets.indices.contains(list.table.selected), let target = rows.targets[list.table.selected] {
-                return state.open(target)
+                return .go(target)
             }
         case .refresh:
-            return list.reload(request: state.requestID(), make)
+            return Reply(list.reload(request: state.requestID(), make))
         default: break
         }
-        return []
+        return .none
     }
 
     static func render<Row: KeysetRow>(list: PagedList<Row>, filter: ListFilter, rows: RowSet, columns: [TableColumn],

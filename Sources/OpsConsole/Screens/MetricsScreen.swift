@@ -9,38 +9,15 @@ public struct MetricsScreen: Sendable {
     public var window: MetricsWindow = .hour
     public var paused = false
     var data: Loadable<DashboardData> = .loading
-    var request: Int
+    var request = 0
     /// Monotonic milliseconds of the last refresh request.
     var lastRefresh: Int64 = 0
     var scroll = 0
     /// A refresh is on its way: timed ticks do not pile more on a slow database.
     var refreshing = false
 
-    init(request: Int, monotonic: Int64) {
-        self.request = request
+    init(monotonic: Int64) {
         lastRefresh = monotonic
-    }
-
-    mutating func handle(_ command: UICommand, state: inout AppState) -> [Effect] {
-        switch command {
-        case .pause:
-            paused.toggle()
-            state.message = StatusMessage(paused ? "Refresh paused (p resumes)" : "Refresh resumed")
-            return paused ? [] : refresh(state: &state)
-        case .window:
-            window = window.next
-            data = .loading
-            return refresh(state: &state)
-        case .refresh:
-            return refresh(state: &state)
-        case .up: scroll = max(0, scroll - 1)
-        case .down: scroll += 1
-        case .pageUp: scroll = max(0, scroll - state.bodyRect.height)
-        case .pageDown: scroll += state.bodyRect.height
-        case .top: scroll = 0
-        default: break
-        }
-        return []
     }
 
     mutating func refresh(state: inout AppState) -> [Effect] {
@@ -50,8 +27,50 @@ public struct MetricsScreen: Sendable {
         return [.loadDashboard(window, request: request)]
     }
 
+}
+
+extension MetricsScreen: ConsoleScreen {
+    public var kind: ScreenKind { .metrics }
+    public var title: String { "Metrics" }
+    public var helpCommands: [UICommand] { [.pause, .window, .refresh] }
+    public var reloadsOnChange: Bool { false }
+
+    public mutating func load(state: inout AppState) -> [Effect] {
+        refresh(state: &state)
+    }
+
+    public mutating func handle(_ command: UICommand, state: inout AppState) -> Reply {
+        switch command {
+        case .back:
+            return .back
+        case .pause:
+            paused.toggle()
+            state.message = StatusMessage(paused ? "Refresh paused (p resumes)" : "Refresh resumed")
+            return Reply(paused ? [] : refresh(state: &state))
+        case .window:
+            window = window.next
+            data = .loading
+            return Reply(refresh(state: &state))
+        case .refresh:
+            return Reply(refresh(state: &state))
+        case .up: scroll = max(0, scroll - 1)
+        case .down: scroll += 1
+        case .pageUp: scroll = max(0, scroll - state.bodyRect.height)
+        case .pageDown: scroll += state.bodyRect.height
+        case .top: scroll = 0
+        default: break
+        }
+        return .none
+    }
+
+    public mutating func receive(_ result: EffectResult, request: Int, state: AppState) {
+        guard request == self.request, case .dashboard(let answer) = result else { return }
+        refreshing = false
+        data.receive(answer, keepShown: true)
+    }
+
     /// A refresh when the interval has passed (`due` forces one: headless `wait`).
-    mutating func tick(state: inout AppState, due: Bool) -> [Effect] {
+    public mutating func tick(state: inout AppState, due: Bool) -> [Effect] {
         guard !paused, !refreshing else { return [] }
         guard due || state.monotonicMilliseconds - lastRefresh >= state.refreshMilliseconds else { return [] }
         return refresh(state: &state)
@@ -146,7 +165,7 @@ public struct MetricsScreen: Sendable {
         return String(format: "%.2fs", Double(ns) / 1_000_000_000)
     }
 
-    func render(into buffer: inout Buffer, state: AppState) {
+    public func render(into buffer: inout Buffer, state: AppState) {
         let theme = state.theme
         let body = state.bodyRect
         let (header, rest) = body.takeTop(1)

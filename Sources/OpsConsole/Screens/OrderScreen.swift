@@ -7,11 +7,10 @@ public struct OrderScreen: Sendable {
     public let orderID: String
     public var data: Loadable<OrderView> = .loading
     var cursor = DocumentCursor()
-    var request: Int
+    var request = 0
 
-    init(orderID: String, request: Int) {
+    init(orderID: String) {
         self.orderID = orderID
-        self.request = request
     }
 
     func document(width: Int, theme: Theme, now: Timestamp, stuckThreshold: Int64) -> Document {
@@ -87,21 +86,39 @@ public struct OrderScreen: Sendable {
         return doc
     }
 
-    mutating func handle(_ command: UICommand, state: inout AppState) -> [Effect] {
+}
+
+extension OrderScreen: ConsoleScreen {
+    public var kind: ScreenKind { .order }
+    public var title: String { "Order \(orderID)" }
+    public var helpCommands: [UICommand] { [.open, .refund, .openCustomer] }
+
+    public mutating func load(state: inout AppState) -> [Effect] {
+        request = state.requestID()
+        return [.loadOrder(orderID, request: request)]
+    }
+
+    public mutating func handle(_ command: UICommand, state: inout AppState) -> Reply {
+        if command == .back { return .back }
         let rect = DocumentScreen.contentRect(state.bodyRect)
         let doc = document(width: rect.width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
         switch cursor.handle(command, in: doc, viewport: rect.height) {
-        case .open(let target): return state.open(target)
-        case .handled: return []
+        case .open(let target): return .go(target)
+        case .handled: return .none
         case .notMine: break
         }
         switch command {
         case .openCustomer:
-            if let user = data.value?.detail.user.id { return state.open(.customer(user)) }
+            if let user = data.value?.detail.user.id { return .go(.customer(user)) }
         default:
             break
         }
-        return []
+        return .none
+    }
+
+    public mutating func receive(_ result: EffectResult, request: Int, state: AppState) {
+        guard request == self.request, case .order(let answer) = result else { return }
+        receive(answer, state: state)
     }
 
     mutating func receive(_ result: Result<OrderView, EffectError>, state: AppState) {
@@ -123,7 +140,7 @@ public struct OrderScreen: Sendable {
         return false
     }
 
-    func render(into buffer: inout Buffer, state: AppState) {
+    public func render(into buffer: inout Buffer, state: AppState) {
         DocumentScreen.render(data, loading: "Loading order \(orderID)…", cursor: cursor, state: state, into: &buffer) { width in
             document(width: width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
         }

@@ -27,8 +27,13 @@ struct PagedList<Row: KeysetRow>: Sendable {
 
     typealias MakeEffect = (PageRequest, Int) -> Effect
 
-    mutating func start(request: Int) {
-        pending = (request, .replace)
+    /// The first page when nothing has loaded yet, else a reload of the rows shown.
+    mutating func load(request: Int, _ make: MakeEffect) -> [Effect] {
+        if !loaded && rows.isEmpty && pending == nil {
+            pending = (request, .replace)
+            return [make(.first, request)]
+        }
+        return reload(request: request, make)
     }
 
     /// Reloads the rows shown, from the first one, keeping the selection on the same row.

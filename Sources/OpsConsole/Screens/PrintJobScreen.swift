@@ -7,11 +7,10 @@ public struct PrintJobScreen: Sendable {
     public let jobID: String
     public var data: Loadable<PrintJobDetail> = .loading
     var cursor = DocumentCursor()
-    var request: Int
+    var request = 0
 
-    init(jobID: String, request: Int) {
+    init(jobID: String) {
         self.jobID = jobID
-        self.request = request
     }
 
     func document(width: Int, theme: Theme, now: Timestamp, stuckThreshold: Int64) -> Document {
@@ -45,30 +44,44 @@ public struct PrintJobScreen: Sendable {
         return doc
     }
 
-    mutating func handle(_ command: UICommand, state: inout AppState) -> [Effect] {
+}
+
+extension PrintJobScreen: ConsoleScreen {
+    public var kind: ScreenKind { .printJob }
+    public var title: String { "Job \(jobID)" }
+    public var helpCommands: [UICommand] { [.open, .openOrder, .openCustomer] }
+
+    public mutating func load(state: inout AppState) -> [Effect] {
+        request = state.requestID()
+        return [.loadPrintJob(jobID, request: request)]
+    }
+
+    public mutating func handle(_ command: UICommand, state: inout AppState) -> Reply {
+        if command == .back { return .back }
         let rect = DocumentScreen.contentRect(state.bodyRect)
         let doc = document(width: rect.width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
         switch cursor.handle(command, in: doc, viewport: rect.height) {
-        case .open(let target): return state.open(target)
-        case .handled: return []
+        case .open(let target): return .go(target)
+        case .handled: return .none
         case .notMine: break
         }
         switch command {
         case .openOrder:
-            if let order = data.value?.order.id { return state.open(.order(order)) }
+            if let order = data.value?.order.id { return .go(.order(order)) }
         case .openCustomer:
-            if let user = data.value?.user.id { return state.open(.customer(user)) }
+            if let user = data.value?.user.id { return .go(.customer(user)) }
         default:
             break
         }
-        return []
+        return .none
     }
 
-    mutating func receive(_ result: Result<PrintJobDetail, EffectError>) {
-        data.receive(result)
+    public mutating func receive(_ result: EffectResult, request: Int, state: AppState) {
+        guard request == self.request, case .printJob(let answer) = result else { return }
+        data.receive(answer)
     }
 
-    func render(into buffer: inout Buffer, state: AppState) {
+    public func render(into buffer: inout Buffer, state: AppState) {
         DocumentScreen.render(data, loading: "Loading print job \(jobID)…", cursor: cursor, state: state, into: &buffer) { width in
             document(width: width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
         }

@@ -47,9 +47,17 @@ public struct SearchScreen: Sendable {
     static func viewportRows(_ state: AppState) -> Int { max(1, layout(state.bodyRect).results.height - 1) }
 }
 
-extension SearchScreen {
+extension SearchScreen: ConsoleScreen {
+    public var kind: ScreenKind { .search }
+    public var title: String { "Search" }
+    public var helpCommands: [UICommand] { [.filter, .open, .orders, .jobs, .stuckJobs, .audit] }
+
+    public mutating func load(state: inout AppState) -> [Effect] {
+        refresh(request: state.requestID())
+    }
+
     /// Keys while the field has focus: editing keys type, the rest are commands.
-    mutating func handleTyping(_ key: Key, state: inout AppState) -> [Effect]? {
+    public mutating func handleTyping(_ key: Key, state: inout AppState) -> Reply? {
         guard editing else { return nil }
         // Nothing typed yet: ":" and "?" are the command line and help, as everywhere else.
         if field.isEmpty, key == .character(":") || key == .character("?") { return nil }
@@ -57,14 +65,14 @@ extension SearchScreen {
         if field.handle(key) {
             if field.text != before {
                 table = TableState()
-                return refresh(request: state.requestID())
+                return Reply(refresh(request: state.requestID()))
             }
-            return []
+            return Reply.none
         }
         return nil
     }
 
-    mutating func handle(_ command: UICommand, state: inout AppState) -> [Effect] {
+    public mutating func handle(_ command: UICommand, state: inout AppState) -> Reply {
         let viewport = Self.viewportRows(state)
         switch command {
         case .filter:
@@ -80,24 +88,33 @@ extension SearchScreen {
         case .up, .down, .pageUp, .pageDown, .top, .bottom:
             _ = table.move(command, count: rowCount, viewport: viewport)
         case .open:
-            guard let r = result?.value else { return [] }
+            guard let r = result?.value else { return .none }
             var index = table.selected
             if let exact = r.exact {
-                if index == 0 { return state.open(.resolved(exact)) }
+                if index == 0 { return .go(.resolved(exact)) }
                 index -= 1
             }
-            guard r.customers.indices.contains(index) else { return [] }
-            return state.open(.customer(r.customers[index].id))
-        case .orders: return state.open(.orders(nil))
-        case .jobs: return state.open(.printJobs(PrintJobQuery()))
-        case .stuckJobs: return state.open(.printJobs(PrintJobQuery(stuckFor: state.stuckThreshold)))
-        case .refresh: return refresh(request: state.requestID())
+            guard r.customers.indices.contains(index) else { return .none }
+            return .go(.customer(r.customers[index].id))
+        case .orders: return .go(.orders(nil))
+        case .jobs: return .go(.printJobs(PrintJobQuery()))
+        case .stuckJobs: return .go(.printJobs(PrintJobQuery(stuckFor: state.stuckThreshold)))
+        case .refresh: return Reply(refresh(request: state.requestID()))
         default: break
         }
-        return []
+        return .none
     }
 
-    mutating func receive(_ result: Result<SearchResult, EffectError>, request: Int) -> Bool {
+    public mutating func receive(_ result: EffectResult, request: Int, state: AppState) {
+        if case .search(let answer) = result { _ = take(answer, request: request) }
+    }
+
+    public func positionText(state: AppState) -> String? {
+        rowCount > 0 ? "\(table.selected + 1)/\(rowCount)" : nil
+    }
+
+    /// Takes a search's answer if it is the latest asked for. Returns whether it was.
+    mutating func take(_ result: Result<SearchResult, EffectError>, request: Int) -> Bool {
         guard request == self.request else { return false }
         switch result {
         case .success(let r): self.result = .loaded(r)
@@ -107,7 +124,7 @@ extension SearchScreen {
         return true
     }
 
-    func render(into buffer: inout Buffer, state: AppState) {
+    public func render(into buffer: inout Buffer, state: AppState) {
         let theme = state.theme
         let (intro, inputBox, results) = Self.layout(state.bodyRect)
         buffer.put("Find a customer by name or email, or jump to anything a ticket carries:", x: intro.x + 1, y: intro.y,

@@ -69,8 +69,8 @@ public struct AppState: Sendable {
     /// Monotonic time of the last tick, for refresh intervals (the wall clock may be frozen with --now).
     public var monotonicMilliseconds: Int64 = 0
 
-    /// Navigation: the last screen is shown.
-    public var stack: [Screen]
+    /// Navigation: the last screen is shown. The first is always the search screen.
+    public var stack: [StackEntry]
     public var overlay: Overlay?
     public var commandHistory: [String] = []
     public var message: StatusMessage?
@@ -78,7 +78,9 @@ public struct AppState: Sendable {
     public var changeToken: Int64?
     public var quitting = false
     var nextRequest = 1
-    var popRequested = false
+    var nextScreen = 1
+    /// Which screen (by `StackEntry.id`) made each request still awaiting its answer.
+    var owners: [Int: Int] = [:]
 
     public init(size: Size, theme: Theme, keymap: Keymap = .defaults, session: Session, now: Timestamp,
                 clockFrozen: Bool, stuckThreshold: Int64 = OrderDiagnosis.defaultStuckThreshold) {
@@ -89,10 +91,8 @@ public struct AppState: Sendable {
         self.now = now
         self.clockFrozen = clockFrozen
         self.stuckThreshold = stuckThreshold
-        stack = [.search(SearchScreen())]
+        stack = [StackEntry(id: 0, screen: SearchScreen())]
     }
-
-    public var current: Screen { stack[stack.count - 1] }
 
     mutating func requestID() -> Int {
         defer { nextRequest += 1 }
@@ -123,43 +123,4 @@ public struct CommandLineState: Sendable {
     public var field = TextField("", maxLength: 200)
     /// Index into the history while browsing it with up/down.
     public var historyIndex: Int?
-}
-
-/// One screen of the console.
-public enum Screen: Sendable {
-    case search(SearchScreen)
-    case customer(CustomerScreen)
-    case order(OrderScreen)
-    case printJob(PrintJobScreen)
-    case orders(OrdersListScreen)
-    case printJobs(PrintJobsListScreen)
-    case audit(AuditScreen)
-    case metrics(MetricsScreen)
-
-    public var kind: ScreenKind {
-        switch self {
-        case .audit: .audit
-        case .metrics: .metrics
-        case .search: .search
-        case .customer: .customer
-        case .order: .order
-        case .printJob: .printJob
-        case .orders: .orders
-        case .printJobs: .printJobs
-        }
-    }
-
-    /// The breadcrumb label.
-    public var title: String {
-        switch self {
-        case .search: "Search"
-        case .customer(let s): s.data.value?.user.name ?? s.userID
-        case .order(let s): "Order \(s.orderID)"
-        case .printJob(let s): "Job \(s.jobID)"
-        case .orders(let s): "Orders" + (s.status.map { ": \($0.label)" } ?? "")
-        case .printJobs(let s): s.title
-        case .audit: "Audit log"
-        case .metrics: "Metrics"
-        }
-    }
 }

@@ -9,19 +9,12 @@ public enum Action: Sendable {
     /// The clock moved (interactive mode, about once a second). `monotonicMilliseconds` times refreshes; `due`
     /// forces them (headless `wait`).
     case tick(Timestamp, monotonicMilliseconds: Int64 = 0, due: Bool = false)
-    case searched(request: Int, Result<SearchResult, EffectError>)
-    case customerLoaded(request: Int, Result<Customer360, EffectError>)
-    case orderLoaded(request: Int, Result<OrderView, EffectError>)
-    case printJobLoaded(request: Int, Result<PrintJobDetail, EffectError>)
-    case ordersLoaded(request: Int, Result<Page<OrderRow>, EffectError>)
-    case printJobsLoaded(request: Int, Result<Page<PrintJobRow>, EffectError>)
-    case partnersLoaded([String])
+    /// The answer to a screen's request, routed to that screen.
+    case loaded(request: Int, EffectResult)
     /// The store's change token, from a periodic check.
     case changeToken(Int64)
     case refundFinished(request: Int, Result<RefundResult, EffectError>)
     case reconciled(ReconcileReport)
-    case auditLoaded(request: Int, Result<AuditPage, EffectError>)
-    case dashboardLoaded(request: Int, Result<DashboardData, EffectError>)
     case themeLoaded(String, Result<Theme, EffectError>)
     /// An effect that had nothing to report (every effect answers exactly once, so the console can count them).
     case none
@@ -46,7 +39,7 @@ public enum Effect: Sendable, Hashable {
     case loadPrintJob(String, request: Int)
     case loadOrders(status: OrderStatus?, page: PageRequest, request: Int)
     case loadPrintJobs(PrintJobQuery, page: PageRequest, request: Int)
-    case loadPartners
+    case loadPartners(request: Int)
     case checkChanges
     case refund(RefundSubmission, request: Int)
     /// Finish refunds left pending or unknown (at start-up).

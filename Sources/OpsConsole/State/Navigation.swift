@@ -2,68 +2,39 @@ import OpsCore
 import OpsEngine
 import OpsTUI
 
-/// Where a key, a command or a search result leads.
-public enum Destination: Sendable, Hashable {
-    case customer(String, tab: CustomerScreen.Tab = .orders)
-    case order(String)
-    case printJob(String)
-    case orders(OrderStatus?)
-    case printJobs(PrintJobQuery)
-    case search(String)
-    case audit
-    case metrics
-
-    /// The screen for an identifier a ticket carried.
-    public static func resolved(_ r: ResolvedIdentifier) -> Destination {
-        switch r.kind {
-        case .user, .email: .customer(r.userID)
-        case .print: .customer(r.userID, tab: .prints)
-        case .order, .payment, .providerTransaction: .order(r.orderID ?? "")
-        case .printJob, .trackingNumber: r.printJobID.map(Destination.printJob) ?? .customer(r.userID)
-        }
-    }
-}
+// MARK: - The stack, as the console drives it
 
 extension AppState {
     /// The body of every screen: between the breadcrumb and the status bar.
     public var bodyRect: Rect { Rect(x: 0, y: 1, width: size.width, height: max(0, size.height - 2)) }
 
+    /// The screen shown.
+    public var current: any ConsoleScreen { stack[stack.count - 1].screen }
+
+    /// Runs `body` on the current screen with the rest of the state at hand (the screen is off the stack
+    /// meanwhile, so it never sees itself twice), then records the screen as the owner of every request in the
+    /// effects it asked for: their answers come back to it and to nothing else.
+    mutating func withCurrent<T>(_ body: (inout any ConsoleScreen, inout AppState) -> T,
+                                 effects: (T) -> [Effect]) -> T {
+        var entry = stack.removeLast()
+        let result = body(&entry.screen, &self)
+        for request in effects(result).compactMap(\.request) { owners[request] = entry.id }
+        stack.append(entry)
+        return result
+    }
+
+    mutating func withCurrent(_ body: (inout any ConsoleScreen, inout AppState) -> [Effect]) -> [Effect] {
+        withCurrent(body, effects: { $0 })
+    }
+
     /// Pushes the screen for `destination` and asks for its data.
     mutating func open(_ destination: Destination) -> [Effect] {
         overlay = nil
-        let request = requestID()
-        switch destination {
-        case .customer(let id, let tab):
-            stack.append(.customer(CustomerScreen(userID: id, tab: tab, request: request)))
-            return [.loadCustomer(id, request: request)]
-        case .order(let id):
-            stack.append(.order(OrderScreen(orderID: id, request: request)))
-            return [.loadOrder(id, request: request)]
-        case .printJob(let id):
-            stack.append(.printJob(PrintJobScreen(jobID: id, request: request)))
-            return [.loadPrintJob(id, request: request)]
-        case .orders(let status):
-            stack.append(.orders(OrdersListScreen(status: status, request: request)))
-            return [.loadOrders(status: status, page: .first, request: request)]
-        case .printJobs(let query):
-            stack.append(.printJobs(PrintJobsListScreen(query: query, request: request)))
-            return [.loadPrintJobs(query, page: .first, request: request), .loadPartners]
-        case .audit:
-            stack.append(.audit(AuditScreen(request: request)))
-            return [.loadAudit(request: request)]
-        case .metrics:
-            if case .metrics = current { return [] }
-            var screen = MetricsScreen(request: request, monotonic: monotonicMilliseconds)
-            let effects = screen.refresh(state: &self)
-            stack.append(.metrics(screen))
-            return effects
-        case .search(let text):
-            stack = [stack[0]]
-            guard case .search(var screen) = stack[0] else { return [] }
-            let effects = screen.setQuery(text, request: request)
-            stack[0] = .search(screen)
-            return effects
-        }
+        if case .search(let text) = destination { return searchFromHome(text) }
+        if destination == .metrics && current.kind == .metrics { return [] }
+        guard let screen = destination.makeScreen(state: self) else { return [] }
+        stack.append(StackEntry(id: nextScreenID(), screen: screen))
+        return reloadCurrent()
     }
 
     /// Leaves the current screen; the one revealed reloads quietly, keeping its cursor.
@@ -73,52 +44,64 @@ extension AppState {
         return reloadCurrent()
     }
 
+    /// Back to the search screen, which reloads.
+    mutating func home() -> [Effect] {
+        stack = [stack[0]]
+        return reloadCurrent()
+    }
+
     /// Reloads what the current screen shows, keeping selection and anything typed.
     mutating func reloadCurrent() -> [Effect] {
-        let request = requestID()
-        let index = stack.count - 1
-        switch stack[index] {
-        case .search(var s):
-            let effects = s.refresh(request: request)
-            stack[index] = .search(s)
-            return effects
-        case .customer(var s):
-            s.request = request
-            stack[index] = .customer(s)
-            return [.loadCustomer(s.userID, request: request)]
-        case .order(var s):
-            s.request = request
-            stack[index] = .order(s)
-            return [.loadOrder(s.orderID, request: request)]
-        case .printJob(var s):
-            s.request = request
-            stack[index] = .printJob(s)
-            return [.loadPrintJob(s.jobID, request: request)]
-        case .orders(var s):
-            let effects = s.list.reload(request: request) { .loadOrders(status: s.status, page: $0, request: $1) }
-            stack[index] = .orders(s)
-            return effects
-        case .printJobs(var s):
-            let effects = s.list.reload(request: request) { .loadPrintJobs(s.query, page: $0, request: $1) }
-            stack[index] = .printJobs(s)
-            return effects
-        case .audit(var s):
-            s.request = request
-            stack[index] = .audit(s)
-            return [.loadAudit(request: request)]
-        case .metrics(var s):
-            let effects = s.refresh(state: &self)
-            stack[index] = .metrics(s)
-            return effects
+        withCurrent { screen, state in screen.load(state: &state) }
+    }
+
+    /// Applies a screen's answer once the screen is back on the stack: its effects, then where it leads.
+    mutating func apply(_ reply: Reply) -> [Effect] {
+        switch reply.navigation {
+        case nil: return reply.effects
+        case .push(let destination): return reply.effects + open(destination)
+        case .pop: return reply.effects + back()
+        case .home: return reply.effects + home()
+        case .replace(let destination):
+            if stack.count > 1 { stack.removeLast() }
+            return reply.effects + open(destination)
         }
     }
 
-    /// Runs `body` on the current screen with the rest of the state at hand.
-    mutating func updateCurrent(_ body: (inout Screen, inout AppState) -> [Effect]) -> [Effect] {
-        let index = stack.count - 1
-        var screen = stack.remove(at: index)
-        let effects = body(&screen, &self)
-        stack.insert(screen, at: index)
-        return effects
+    /// Delivers an effect's answer to the screen that asked, if it is still on the stack.
+    mutating func route(_ result: EffectResult, request: Int) {
+        guard let owner = owners.removeValue(forKey: request),
+              let index = stack.firstIndex(where: { $0.id == owner }) else { return }
+        let snapshot = self
+        stack[index].screen.receive(result, request: request, state: snapshot)
+    }
+
+    /// The home screen searching for `text`: the rest of the stack goes.
+    private mutating func searchFromHome(_ text: String) -> [Effect] {
+        stack = [stack[0]]
+        return withCurrent { screen, state in
+            guard var search = screen as? SearchScreen else { return [] }
+            defer { screen = search }
+            return search.setQuery(text, request: state.requestID())
+        }
+    }
+
+    mutating func nextScreenID() -> Int {
+        defer { nextScreen += 1 }
+        return nextScreen
+    }
+}
+
+extension Effect {
+    /// The request an answer to this effect is routed by; nil for effects the console itself handles.
+    var request: Int? {
+        switch self {
+        case .search(_, let request), .loadCustomer(_, let request), .loadOrder(_, let request),
+             .loadPrintJob(_, let request), .loadOrders(_, _, let request), .loadPrintJobs(_, _, let request),
+             .loadPartners(let request), .loadAudit(let request), .loadDashboard(_, let request):
+            request
+        case .refund, .checkChanges, .reconcile, .loadTheme:
+            nil
+        }
     }
 }

@@ -14,69 +14,20 @@ extension AppState {
         case .tick(let time, let monotonic, let due):
             if !clockFrozen { now = time }
             if monotonic > 0 { monotonicMilliseconds = monotonic }
-            var effects: [Effect] = [.checkChanges]
-            let index = stack.count - 1
-            if case .metrics(var screen) = stack[index] {
-                effects += screen.tick(state: &self, due: due)
-                stack[index] = .metrics(screen)
-            }
-            return effects
+            return [.checkChanges] + withCurrent { screen, state in screen.tick(state: &state, due: due) }
         case .changeToken(let token):
             defer { changeToken = token }
             // Another process (or this one) committed: reload what is shown, keeping cursor and typing. The
             // dashboard keeps its own refresh interval.
             if let previous = changeToken, previous != token {
-                if case .metrics = current { return [] }
+                if !current.reloadsOnChange { return [] }
                 return reloadCurrent()
             }
             return []
         case .key(let key):
             return handleKey(key)
-        case .partnersLoaded(let partners):
-            for i in stack.indices {
-                if case .printJobs(var s) = stack[i] {
-                    s.partners = partners
-                    stack[i] = .printJobs(s)
-                }
-            }
-            return []
-        case .searched(let request, let result):
-            for i in stack.indices {
-                if case .search(var s) = stack[i], s.receive(result, request: request) { stack[i] = .search(s) }
-            }
-            return []
-        case .customerLoaded(let request, let result):
-            for i in stack.indices {
-                if case .customer(var s) = stack[i], s.request == request {
-                    s.data.receive(result, keepShown: true)
-                    stack[i] = .customer(s)
-                }
-            }
-            return []
-        case .orderLoaded(let request, let result):
-            let snapshot = self
-            for i in stack.indices {
-                if case .order(var s) = stack[i], s.request == request {
-                    s.receive(result, state: snapshot)
-                    stack[i] = .order(s)
-                }
-            }
-            return []
-        case .printJobLoaded(let request, let result):
-            for i in stack.indices {
-                if case .printJob(var s) = stack[i], s.request == request {
-                    s.receive(result)
-                    stack[i] = .printJob(s)
-                }
-            }
-            return []
-        case .ordersLoaded(let request, let result):
-            let viewport = ListLayout.viewport(self)
-            for i in stack.indices {
-                if case .orders(var s) = stack[i], s.list.receive(result, request: request, viewport: viewport) {
-                    stack[i] = .orders(s)
-                }
-            }
+        case .loaded(let request, let result):
+            route(result, request: request)
             return []
         case .refundFinished(let request, let result):
             guard case .refund(var dialog)? = overlay, dialog.request == request else { return [] }
@@ -100,31 +51,6 @@ extension AppState {
                 message = StatusMessage("Theme \(name)", .ok)
             case .failure(let error):
                 message = StatusMessage("Theme not changed: \(error.message)", .error)
-            }
-            return []
-        case .dashboardLoaded(let request, let result):
-            for i in stack.indices {
-                if case .metrics(var s) = stack[i], s.request == request {
-                    s.refreshing = false
-                    s.data.receive(result, keepShown: true)
-                    stack[i] = .metrics(s)
-                }
-            }
-            return []
-        case .auditLoaded(let request, let result):
-            for i in stack.indices {
-                if case .audit(var s) = stack[i], s.request == request {
-                    s.data.receive(result)
-                    stack[i] = .audit(s)
-                }
-            }
-            return []
-        case .printJobsLoaded(let request, let result):
-            let viewport = ListLayout.viewport(self)
-            for i in stack.indices {
-                if case .printJobs(var s) = stack[i], s.list.receive(result, request: request, viewport: viewport) {
-                    stack[i] = .printJobs(s)
-                }
             }
             return []
         }
@@ -160,7 +86,9 @@ extension AppState {
             break
         }
         // A focused text field takes the keys it understands.
-        if let effects = typingHandled(key) { return effects }
+        let typed = withCurrent({ screen, state in screen.handleTyping(key, state: &state) },
+                                effects: { $0?.effects ?? [] })
+        if let typed { return apply(typed) }
         guard let command = keymap.command(for: key, on: current.kind) else { return [] }
         message = nil
         switch command {
@@ -180,58 +108,19 @@ extension AppState {
         case .refund:
             return openRefundDialog()
         case .home:
-            stack = [stack[0]]
-            return reloadCurrent()
+            return home()
         case .refresh:
             return reloadCurrent()
         default:
             break
         }
-        let effects = updateCurrent { screen, state in
-            switch screen {
-            case .search(var s):
-                defer { screen = .search(s) }
-                return s.handle(command, state: &state)
-            case .customer(var s):
-                if command == .back && !s.filter.isActive { return state.popLater() }
-                defer { screen = .customer(s) }
-                return s.handle(command, state: &state)
-            case .order(var s):
-                if command == .back { return state.popLater() }
-                defer { screen = .order(s) }
-                return s.handle(command, state: &state)
-            case .printJob(var s):
-                if command == .back { return state.popLater() }
-                defer { screen = .printJob(s) }
-                return s.handle(command, state: &state)
-            case .orders(var s):
-                if command == .back && !s.filter.isActive { return state.popLater() }
-                defer { screen = .orders(s) }
-                return s.handle(command, state: &state)
-            case .printJobs(var s):
-                if command == .back && !s.filter.isActive { return state.popLater() }
-                defer { screen = .printJobs(s) }
-                return s.handle(command, state: &state)
-            case .audit(var s):
-                if command == .back { return state.popLater() }
-                defer { screen = .audit(s) }
-                return s.handle(command, state: &state)
-            case .metrics(var s):
-                if command == .back { return state.popLater() }
-                defer { screen = .metrics(s) }
-                return s.handle(command, state: &state)
-            }
-        }
-        if popRequested {
-            popRequested = false
-            return effects + back()
-        }
-        return effects
+        let reply = withCurrent({ screen, state in screen.handle(command, state: &state) }, effects: \.effects)
+        return apply(reply)
     }
 
     /// `r` on an order: the refund dialog, if this operator may refund and there is money left.
     private mutating func openRefundDialog() -> [Effect] {
-        guard case .order(let screen) = current, let view = screen.data.value else {
+        guard let screen = current as? OrderScreen, let view = screen.data.value else {
             message = StatusMessage("Open an order to refund it", .warning)
             return []
         }
@@ -249,40 +138,6 @@ extension AppState {
         }
         overlay = .refund(RefundDialog(view: view, role: session.role, policy: policy))
         return []
-    }
-
-    /// Screens ask to be left from inside `updateCurrent`, where the stack cannot change under them.
-    private mutating func popLater() -> [Effect] {
-        popRequested = true
-        return []
-    }
-
-    /// Keys for a focused text field (search box, list filter). Nil when no field takes the key.
-    private mutating func typingHandled(_ key: Key) -> [Effect]? {
-        var result: [Effect]?
-        _ = updateCurrent { screen, state in
-            switch screen {
-            case .search(var s):
-                result = s.handleTyping(key, state: &state)
-                screen = .search(s)
-            case .customer(var s):
-                if s.filter.handleTyping(key) != nil {
-                    s.tables[s.tab] = TableState()
-                    result = []
-                }
-                screen = .customer(s)
-            case .orders(var s):
-                if s.filter.handleTyping(key) != nil { s.list.table = TableState(); result = [] }
-                screen = .orders(s)
-            case .printJobs(var s):
-                if s.filter.handleTyping(key) != nil { s.list.table = TableState(); result = [] }
-                screen = .printJobs(s)
-            default:
-                break
-            }
-            return []
-        }
-        return result
     }
 
     private mutating func handleCommandLine(_ key: Key, _ line: inout CommandLineState) -> [Effect] {
@@ -313,8 +168,7 @@ extension AppState {
                 switch try CommandMode.parse(text, stuckThreshold: stuckThreshold) {
                 case .go(let destination): return open(destination)
                 case .home:
-                    stack = [stack[0]]
-                    return reloadCurrent()
+                    return home()
                 case .refresh: return reloadCurrent()
                 case .help:
                     overlay = .help

@@ -12,16 +12,7 @@ extension AppState {
             return buffer
         }
         renderBreadcrumb(into: &buffer)
-        switch current {
-        case .search(let s): s.render(into: &buffer, state: self)
-        case .customer(let s): s.render(into: &buffer, state: self)
-        case .order(let s): s.render(into: &buffer, state: self)
-        case .printJob(let s): s.render(into: &buffer, state: self)
-        case .orders(let s): s.render(into: &buffer, state: self)
-        case .printJobs(let s): s.render(into: &buffer, state: self)
-        case .audit(let s): s.render(into: &buffer, state: self)
-        case .metrics(let s): s.render(into: &buffer, state: self)
-        }
+        current.render(into: &buffer, state: self)
         renderStatusBar(into: &buffer, busy: busy)
         switch overlay {
         case .help?: renderHelp(into: &buffer)
@@ -62,7 +53,7 @@ extension AppState {
 
     private func renderBreadcrumb(into buffer: inout Buffer) {
         let separator = theme.asciiOnly ? " > " : " › "
-        var parts = ["popsa-ops"] + stack.map(\.title)
+        var parts = ["popsa-ops"] + stack.map(\.screen.title)
         // Drop the oldest crumbs (keeping the first) until the trail fits.
         while parts.count > 3, TerminalText.width(TerminalText.sanitize(parts.joined(separator: separator))) > size.width {
             if parts[1] == "…" { parts.remove(at: 2) } else { parts[1] = "…" }
@@ -92,24 +83,7 @@ extension AppState {
     }
 
     /// Where the selection is in the current list: "3/50", "3/500+" when more rows can load.
-    public var positionText: String? {
-        switch current {
-        case .search(let s):
-            return s.rowCount > 0 ? "\(s.table.selected + 1)/\(s.rowCount)" : nil
-        case .customer(let s):
-            let count = s.rows(theme: theme, now: now, stuckThreshold: stuckThreshold).cells.count
-            return count > 0 ? "\((s.tables[s.tab] ?? TableState()).selected + 1)/\(count)" : nil
-        case .orders(let s):
-            return Self.listPosition(s.list, filtered: s.filter.isActive ? s.rows(theme).cells.count : nil)
-        case .printJobs(let s):
-            return Self.listPosition(s.list, filtered: s.filter.isActive ? s.rows(self).cells.count : nil)
-        case .audit(let s):
-            let count = s.data.value?.0.count ?? 0
-            return count > 0 ? "\(s.table.selected + 1)/\(count)" : nil
-        case .order, .printJob, .metrics:
-            return nil
-        }
-    }
+    public var positionText: String? { current.positionText(state: self) }
 
     static func listPosition<Row>(_ list: PagedList<Row>, filtered: Int?) -> String? {
         if let filtered { return filtered > 0 ? "\(list.table.selected + 1)/\(filtered) filtered" : nil }
@@ -130,17 +104,7 @@ extension AppState {
                 return HelpOverlay.Entry(keys: keys.map(\.name).joined(separator: " "), action: command.summary)
             }
         }
-        let screenCommands: [UICommand] = switch kind {
-        case .search: [.filter, .open, .orders, .jobs, .stuckJobs, .audit]
-        case .customer: [.nextTab, .prevTab, .open, .filter]
-        case .order: [.open, .refund, .openCustomer]
-        case .printJob: [.open, .openOrder, .openCustomer]
-        case .orders: [.nextTab, .prevTab, .open, .filter]
-        case .printJobs: [.nextTab, .prevTab, .partner, .open, .filter]
-        case .audit: [.open]
-        case .metrics: [.pause, .window, .refresh]
-        default: []
-        }
+        let screenCommands = current.helpCommands
         let sections: [(String, [HelpOverlay.Entry])] = [
             (current.title, entries(screenCommands)),
             ("Everywhere", entries([.up, .down, .pageUp, .pageDown, .top, .bottom, .back, .command, .help, .refresh,

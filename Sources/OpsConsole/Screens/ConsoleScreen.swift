@@ -1,0 +1,97 @@
+import OpsCore
+import OpsEngine
+import OpsTUI
+
+// MARK: - The unit a screen is
+
+/// One screen of the console, as one unit (bubbletea's model, ratatui's stateful widget): its state, how it handles
+/// keys and commands, how it receives the results it asked for, what effects it asks for, and how it draws.
+///
+/// The console forwards input to the current screen and routes every result once, by request id, to the screen
+/// that made the request. A screen never changes the stack: it answers with a `Navigation` the console applies
+/// once the screen is back in place.
+///
+/// Adding a screen: the screen's file (a type conforming to this protocol), its `Destination` case and line in
+/// `Destination.makeScreen` (Screens/Registry.swift), and its test. See ARCHITECTURE.md, "Where to add".
+public protocol ConsoleScreen: Sendable {
+    /// Which key bindings apply (keymap sections and `?`).
+    var kind: ScreenKind { get }
+    /// The breadcrumb label.
+    var title: String { get }
+    /// The screen's own commands, listed first in `?`.
+    var helpCommands: [UICommand] { get }
+    /// Whether a commit in the database reloads it (the dashboard keeps its own interval).
+    var reloadsOnChange: Bool { get }
+
+    /// Asks for what it shows: when opened, when revealed again, when the data changed. Keeps selection and typing.
+    mutating func load(state: inout AppState) -> [Effect]
+    /// A key for a focused text field; nil when no field takes it (it then goes through the keymap).
+    mutating func handleTyping(_ key: Key, state: inout AppState) -> Reply?
+    /// A command from the keymap.
+    mutating func handle(_ command: UICommand, state: inout AppState) -> Reply
+    /// The answer to one of this screen's requests. A screen drops answers to requests it has since replaced.
+    mutating func receive(_ result: EffectResult, request: Int, state: AppState)
+    /// The clock moved (`due`: a refresh is forced, as headless `wait` does).
+    mutating func tick(state: inout AppState, due: Bool) -> [Effect]
+
+    /// Where the selection is, for the status bar ("3/50"); nil when there is no list.
+    func positionText(state: AppState) -> String?
+    func render(into buffer: inout Buffer, state: AppState)
+}
+
+extension ConsoleScreen {
+    public var reloadsOnChange: Bool { true }
+    public mutating func handleTyping(_ key: Key, state: inout AppState) -> Reply? { nil }
+    public mutating func tick(state: inout AppState, due: Bool) -> [Effect] { [] }
+    public func positionText(state: AppState) -> String? { nil }
+}
+
+// MARK: - What a screen answers
+
+/// Where the console goes after a command.
+public enum Navigation: Sendable, Hashable {
+    /// Opens the destination's screen on top.
+    case push(Destination)
+    /// Leaves this screen; the one revealed reloads quietly.
+    case pop
+    /// Back to the search screen.
+    case home
+    /// This screen gives way to another (the breadcrumb does not grow).
+    case replace(Destination)
+}
+
+/// A screen's answer to a key or a command: the effects it asks for, and where to go.
+public struct Reply: Sendable {
+    public var effects: [Effect]
+    public var navigation: Navigation?
+
+    public init(_ effects: [Effect] = [], _ navigation: Navigation? = nil) {
+        self.effects = effects
+        self.navigation = navigation
+    }
+
+    public static let none = Reply()
+    public static func go(_ destination: Destination) -> Reply { Reply([], .push(destination)) }
+    public static let back = Reply([], .pop)
+}
+
+/// An effect's answer, delivered to the screen whose request it was.
+public enum EffectResult: Sendable {
+    case search(Result<SearchResult, EffectError>)
+    case customer(Result<Customer360, EffectError>)
+    case order(Result<OrderView, EffectError>)
+    case printJob(Result<PrintJobDetail, EffectError>)
+    case orders(Result<Page<OrderRow>, EffectError>)
+    case printJobs(Result<Page<PrintJobRow>, EffectError>)
+    case partners([String])
+    case audit(Result<AuditPage, EffectError>)
+    case dashboard(Result<DashboardData, EffectError>)
+}
+
+// MARK: - The stack
+
+/// A screen on the stack, with the identity results are routed by.
+public struct StackEntry: Sendable {
+    public let id: Int
+    public var screen: any ConsoleScreen
+}

@@ -1,0 +1,39 @@
+import OpsCore
+import OpsEngine
+
+/// Where a key, a command or a search result leads: one case per screen.
+public enum Destination: Sendable, Hashable {
+    case customer(String, tab: CustomerScreen.Tab = .orders)
+    case order(String)
+    case printJob(String)
+    case orders(OrderStatus?)
+    case printJobs(PrintJobQuery)
+    /// The home screen, searching for this text.
+    case search(String)
+    case audit
+    case metrics
+
+    /// The screen for an identifier a ticket carried.
+    public static func resolved(_ r: ResolvedIdentifier) -> Destination {
+        switch r.kind {
+        case .user, .email: .customer(r.userID)
+        case .print: .customer(r.userID, tab: .prints)
+        case .order, .payment, .providerTransaction: .order(r.orderID ?? "")
+        case .printJob, .trackingNumber: r.printJobID.map(Destination.printJob) ?? .customer(r.userID)
+        }
+    }
+
+    /// The registration of every screen but the home one: the screen a destination opens, before it loads.
+    func makeScreen(state: AppState) -> (any ConsoleScreen)? {
+        switch self {
+        case .customer(let id, let tab): CustomerScreen(userID: id, tab: tab)
+        case .order(let id): OrderScreen(orderID: id)
+        case .printJob(let id): PrintJobScreen(jobID: id)
+        case .orders(let status): OrdersListScreen(status: status)
+        case .printJobs(let query): PrintJobsListScreen(query: query)
+        case .audit: AuditScreen()
+        case .metrics: MetricsScreen(monotonic: state.monotonicMilliseconds)
+        case .search: nil
+        }
+    }
+}

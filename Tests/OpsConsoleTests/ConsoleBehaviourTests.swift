@@ -149,18 +149,34 @@ import Testing
         #expect(pilot.screen.contains("│zoey"))
     }
 
-    @Test func onlyTheLatestSearchIsShown() throws {
-        let pilot = try Pilot()
-        pilot.type("zo")
-        pilot.press("backspace", "backspace")
-        pilot.type("mar")
-        pilot.wait()
-        guard let s = pilot.state.current as? SearchScreen, let result = s.result?.value else {
-            Issue.record("no search result"); return
+    /// The engine answers in the order the test chooses: the latest search first, the superseded ones after it.
+    @Test func onlyTheLatestSearchIsShownWhateverOrderTheAnswersComeIn() throws {
+        let gate = AnswerGate()
+        let pilot = try Pilot { live in
+            var client = live
+            client.search = { text in
+                await gate.wait(for: text)
+                return try await live.search(text)
+            }
+            return client
         }
-        #expect(result.query == "mar")
+        pilot.type("zo")
+        pilot.press("backspace", "backspace")   // "z" again, then an empty field (no search)
+        pilot.type("mar")
+        // Six searches in flight (they reach the engine in any order), none answered yet.
+        #expect(pilot.apply(until: { gate.asked.count == 6 }), "asked: \(gate.asked)")
+        #expect(gate.asked.sorted() == ["m", "ma", "mar", "z", "z", "zo"])
+        gate.release("mar")
+        func shown() -> String? { (pilot.state.current as? SearchScreen)?.result?.value?.query }
+        #expect(pilot.apply(until: { shown() == "mar" }))
+        gate.release("zo", "ma", "z", "m")
+        #expect(pilot.apply(until: { !pilot.console.isBusy }))
+        #expect(shown() == "mar")
+        #expect(pilot.screen.contains("│mar"))
     }
 
+    /// An answer the console no longer waits for (already answered, or for a request it never made) reaches no
+    /// screen.
     @Test func aSupersededSearchResultIsDroppedWhateverTheOrderResultsArrive() throws {
         let pilot = try Pilot()
         pilot.type("zo")

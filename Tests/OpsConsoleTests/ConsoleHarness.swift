@@ -1,3 +1,5 @@
+import Synchronization
+import Foundation
 import OpsConsole
 import OpsCore
 import OpsEngine
@@ -9,13 +11,16 @@ import OpsTUI
 final class Pilot {
     let console: Console
 
-    init(size: Size = Size(width: 100, height: 30), database: String = TestSupport.fixtureDatabase) throws {
+    /// `client` may replace any of the live client's calls (to hold answers, fail them, reorder them).
+    init(size: Size = Size(width: 100, height: 30), database: String = TestSupport.fixtureDatabase,
+         client: (ConsoleClient) -> ConsoleClient = { $0 }) throws {
         let store = try SQLiteStore.open(path: database)
         let engine = Engine(store: store, clock: .frozen(TestSupport.nowTimestamp))
         let session = Session(operatorName: "tester", sshClient: "10.0.0.7", role: .agent, databaseName: "fixture.sqlite",
                               readOnly: false)
         let state = AppState(size: size, theme: .builtIn, session: session, now: TestSupport.nowTimestamp, clockFrozen: true)
-        console = Console(state: state, environment: ConsoleEnvironment(engine: engine))
+        let live = ConsoleEnvironment(engine: engine)
+        console = Console(state: state, environment: ConsoleEnvironment(client: client(live.client)))
         console.start()
         _ = console.settle(timeout: .seconds(10))
     }
@@ -31,6 +36,55 @@ final class Pilot {
     @discardableResult
     func wait() -> Bool { console.settle(timeout: .seconds(10)) }
 
+    /// Applies answers as they come back until `condition` holds (false after `timeout`).
+    @discardableResult
+    func apply(until condition: () -> Bool, timeout: Duration = .seconds(10)) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            console.applyResults()
+            if condition() { return true }
+            usleep(5_000)
+        }
+        return false
+    }
+
     var screen: String { console.render().plainText }
     var state: AppState { console.state }
+}
+
+/// Holds answers until the test releases them, by key, in the order it chooses (a controlled engine).
+final class AnswerGate: Sendable {
+    private struct Waiting: Sendable {
+        var held: [String: [CheckedContinuation<Void, Never>]] = [:]
+        var released: Set<String> = []
+        var asked: [String] = []
+    }
+
+    private let state = Mutex(Waiting())
+
+    /// Suspends until `key` is released (at once if it already was).
+    func wait(for key: String) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let goNow = state.withLock { s -> Bool in
+                s.asked.append(key)
+                if s.released.contains(key) { return true }
+                s.held[key, default: []].append(continuation)
+                return false
+            }
+            if goNow { continuation.resume() }
+        }
+    }
+
+    func release(_ keys: String...) {
+        for key in keys {
+            let waiting = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+                s.released.insert(key)
+                defer { s.held[key] = nil }
+                return s.held[key] ?? []
+            }
+            for continuation in waiting { continuation.resume() }
+        }
+    }
+
+    var asked: [String] { state.withLock { $0.asked } }
 }

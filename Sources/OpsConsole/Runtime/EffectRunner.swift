@@ -53,22 +53,20 @@ final class EffectExecutor: TaskExecutor {
     }
 }
 
-/// What effects need from the rest of the program.
+/// What effects need from the rest of the program: the engine behind a replaceable client, and theme folders.
 public struct ConsoleEnvironment: Sendable {
-    public var engine: Engine
-    public var refunds: RefundService?
-    public var audit: (any RefundStore)?
-    /// Who is at the keyboard, for refunds and the audit log.
-    public var identity: OperatorIdentity
+    public var client: ConsoleClient
     /// Where `:theme NAME` looks for themes.
     public var themePaths: [String] = []
 
+    public init(client: ConsoleClient) {
+        self.client = client
+    }
+
+    /// The live client over `engine`, with refunds and the audit log when given, acting as `identity`.
     public init(engine: Engine, refunds: RefundService? = nil, audit: (any RefundStore)? = nil,
                 identity: OperatorIdentity = OperatorIdentity(name: "unknown", sshClient: nil, role: .viewer)) {
-        self.engine = engine
-        self.refunds = refunds
-        self.audit = audit
-        self.identity = identity
+        client = .live(engine: engine, refunds: refunds, audit: audit, identity: identity)
     }
 }
 
@@ -119,7 +117,7 @@ public final class EffectRunner: Sendable {
     static let log = Logger(label: "popsa-ops.console")
 
     static func perform(_ effect: Effect, _ env: ConsoleEnvironment) async -> Action? {
-        let engine = env.engine
+        let client = env.client
         func run<T>(_ body: () async throws -> T) async -> Result<T, EffectError> {
             do { return .success(try await body()) } catch {
                 // Shown to the operator on screen; the file log keeps it for whoever investigates later.
@@ -129,51 +127,41 @@ public final class EffectRunner: Sendable {
         }
         switch effect {
         case .search(let text, let request):
-            return .loaded(request: request, .search(await run { try await engine.search(text) }))
+            return .loaded(request: request, .search(await run { try await client.search(text) }))
         case .loadCustomer(let id, let request):
-            return .loaded(request: request, .customer(await run { try await engine.customer(id) }))
+            return .loaded(request: request, .customer(await run { try await client.customer(id) }))
         case .loadOrder(let id, let request):
-            return .loaded(request: request, .order(await run { try await engine.order(id) }))
+            return .loaded(request: request, .order(await run { try await client.order(id) }))
         case .loadPrintJob(let id, let request):
-            return .loaded(request: request, .printJob(await run { try await engine.printJob(id) }))
+            return .loaded(request: request, .printJob(await run { try await client.printJob(id) }))
         case .loadOrders(let status, let page, let request):
-            return .loaded(request: request, .orders(await run {
-                try await engine.orders(status: status, page: page, limit: 100)
-            }))
+            return .loaded(request: request, .orders(await run { try await client.orders(status, page) }))
         case .loadPrintJobs(let query, let page, let request):
-            return .loaded(request: request, .printJobs(await run {
-                try await engine.printJobs(status: query.status, partner: query.partner, stuckFor: query.stuckFor,
-                                           page: page, limit: 100)
-            }))
+            return .loaded(request: request, .printJobs(await run { try await client.printJobs(query, page) }))
         case .loadPartners(let request):
             do {
-                return .loaded(request: request, .partners(try await engine.partners()))
+                return .loaded(request: request, .partners(try await client.partners()))
             } catch {
                 Self.log.warning("partners not loaded", metadata: ["error": "\(error)"])
                 return .loaded(request: request, .partners([]))
             }
         case .checkChanges:
             do {
-                return .changeToken(try await engine.changeToken())
+                return .changeToken(try await client.changeToken())
             } catch {
                 // The next tick asks again; a store that keeps failing shows in the log, not as silence.
                 Self.log.warning("change check failed", metadata: ["error": "\(error)"])
                 return nil
             }
         case .refund(let submission, let request):
-            guard let service = env.refunds else {
+            guard let refund = client.refund else {
                 return .refundFinished(request: request, .failure(EffectError("refunds are not available in this console")))
             }
-            return .refundFinished(request: request, await run {
-                let plan = try await service.plan(orderID: submission.orderID, paymentID: submission.paymentID,
-                                                  amountText: submission.amountText, reason: submission.reason,
-                                                  note: submission.note, operator: env.identity)
-                return try await service.execute(plan, operator: env.identity)
-            })
+            return .refundFinished(request: request, await run { try await refund(submission) })
         case .reconcile:
-            guard let service = env.refunds, env.identity.role != .viewer else { return nil }
+            guard let reconcile = client.reconcile else { return nil }
             do {
-                let report = try await service.reconcile(operator: env.identity)
+                let report = try await reconcile()
                 return report.examined > 0 ? .reconciled(report) : nil
             } catch {
                 Self.log.warning("reconcile at start-up failed", metadata: ["error": "\(error)"])
@@ -187,14 +175,12 @@ public final class EffectRunner: Sendable {
                 return .themeLoaded(name, .failure(EffectError(error.description)))
             }
         case .loadDashboard(let window, let request):
-            return .loaded(request: request, .dashboard(await run { try await engine.dashboard(window: window) }))
+            return .loaded(request: request, .dashboard(await run { try await client.dashboard(window) }))
         case .loadAudit(let request):
-            guard let store = env.audit else {
+            guard let audit = client.audit else {
                 return .loaded(request: request, .audit(.failure(EffectError("no audit log"))))
             }
-            return .loaded(request: request, .audit(await run {
-                (try await store.auditEntries(limit: 500), try await store.verifyAudit())
-            }))
+            return .loaded(request: request, .audit(await run { try await audit() }))
         }
     }
 }

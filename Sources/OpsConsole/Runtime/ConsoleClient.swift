@@ -1,0 +1,92 @@
+import OpsCore
+import OpsEngine
+
+/// Everything the console asks of the engine, as a struct of functions (isowords' client pattern): `live` calls
+/// the engine, the refund service and the audit log; a test replaces any of them, for instance to hold answers
+/// and release them in the order it chooses.
+public struct ConsoleClient: Sendable {
+    public var search: @Sendable (String) async throws -> SearchResult
+    public var customer: @Sendable (String) async throws -> Customer360
+    public var order: @Sendable (String) async throws -> OrderView
+    public var printJob: @Sendable (String) async throws -> PrintJobDetail
+    public var orders: @Sendable (OrderStatus?, PageRequest) async throws -> Page<OrderRow>
+    public var printJobs: @Sendable (PrintJobQuery, PageRequest) async throws -> Page<PrintJobRow>
+    public var partners: @Sendable () async throws -> [String]
+    public var changeToken: @Sendable () async throws -> Int64
+    public var dashboard: @Sendable (MetricsWindow) async throws -> DashboardData
+    /// The audit log's newest entries and the chain's verification; nil when this console has no audit log.
+    public var audit: (@Sendable () async throws -> AuditPage)?
+    /// Plans and executes a refund; nil when refunds are not available in this console.
+    public var refund: (@Sendable (RefundSubmission) async throws -> RefundResult)?
+    /// Finishes refunds left pending or unknown; nil for a viewer or without refunds.
+    public var reconcile: (@Sendable () async throws -> ReconcileReport)?
+
+    public init(search: @escaping @Sendable (String) async throws -> SearchResult,
+                customer: @escaping @Sendable (String) async throws -> Customer360,
+                order: @escaping @Sendable (String) async throws -> OrderView,
+                printJob: @escaping @Sendable (String) async throws -> PrintJobDetail,
+                orders: @escaping @Sendable (OrderStatus?, PageRequest) async throws -> Page<OrderRow>,
+                printJobs: @escaping @Sendable (PrintJobQuery, PageRequest) async throws -> Page<PrintJobRow>,
+                partners: @escaping @Sendable () async throws -> [String],
+                changeToken: @escaping @Sendable () async throws -> Int64,
+                dashboard: @escaping @Sendable (MetricsWindow) async throws -> DashboardData,
+                audit: (@Sendable () async throws -> AuditPage)?,
+                refund: (@Sendable (RefundSubmission) async throws -> RefundResult)?,
+                reconcile: (@Sendable () async throws -> ReconcileReport)?) {
+        self.search = search
+        self.customer = customer
+        self.order = order
+        self.printJob = printJob
+        self.orders = orders
+        self.printJobs = printJobs
+        self.partners = partners
+        self.changeToken = changeToken
+        self.dashboard = dashboard
+        self.audit = audit
+        self.refund = refund
+        self.reconcile = reconcile
+    }
+
+    /// Lists load a page of this many rows.
+    public static let pageSize = 100
+
+    /// The real thing: the engine, the refund service and the audit log, acting as `identity`.
+    public static func live(engine: Engine, refunds: RefundService?, audit: (any RefundStore)?,
+                            identity: OperatorIdentity) -> ConsoleClient {
+        var auditPage: (@Sendable () async throws -> AuditPage)?
+        if let store = audit {
+            auditPage = { @Sendable () async throws -> AuditPage in
+                (try await store.auditEntries(limit: 500), try await store.verifyAudit())
+            }
+        }
+        var refund: (@Sendable (RefundSubmission) async throws -> RefundResult)?
+        var reconcile: (@Sendable () async throws -> ReconcileReport)?
+        if let service = refunds {
+            refund = { @Sendable (submission: RefundSubmission) async throws -> RefundResult in
+                let plan = try await service.plan(orderID: submission.orderID, paymentID: submission.paymentID,
+                                                  amountText: submission.amountText, reason: submission.reason,
+                                                  note: submission.note, operator: identity)
+                return try await service.execute(plan, operator: identity)
+            }
+            if identity.role != .viewer {
+                reconcile = { @Sendable () async throws -> ReconcileReport in
+                    try await service.reconcile(operator: identity)
+                }
+            }
+        }
+        return ConsoleClient(
+            search: { try await engine.search($0) },
+            customer: { try await engine.customer($0) },
+            order: { try await engine.order($0) },
+            printJob: { try await engine.printJob($0) },
+            orders: { try await engine.orders(status: $0, page: $1, limit: pageSize) },
+            printJobs: { query, page in
+                try await engine.printJobs(status: query.status, partner: query.partner, stuckFor: query.stuckFor,
+                                           page: page, limit: pageSize)
+            },
+            partners: { try await engine.partners() },
+            changeToken: { try await engine.changeToken() },
+            dashboard: { try await engine.dashboard(window: $0) },
+            audit: auditPage, refund: refund, reconcile: reconcile)
+    }
+}

@@ -41,7 +41,7 @@ M = [
   "            .map { TerminalText.sanitize(String($0)) }.joined(separator: \"\\n\")",
   "            .map { String($0) }.joined(separator: \"\\n\")"),
  ("superseded-search", "a search result is shown even when a newer search has been asked for",
-  "aSupersededSearchResultIsDropped", "Sources/OpsConsole/Screens/SearchScreen.swift",
+  "onlyTheLatestSearchIsShownWhateverOrderTheAnswersComeIn", "Sources/OpsConsole/Screens/SearchScreen.swift",
   "guard request == self.request else { return false }", "guard true else { return false }"),
  ("role-limit", "an agent's per-currency refund limit is not enforced",
   "rolesLimitsAndNotesAreEnforced", "Sources/OpsCore/Rules/RefundPolicy.swift",

@@ -123,6 +123,8 @@ let package = Package(
         .testTarget(name: "OpsStoreTests", dependencies: ["OpsCore", "OpsStore", "OpsEngine", "OpsTestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "OpsTUITests", dependencies: ["OpsTUI"], swiftSettings: swiftSettings),
+        .testTarget(name: "OpsCursesTests", dependencies: ["OpsCurses", "OpsTUI", "CNCurses"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "OpsMetricsTests",
                     dependencies: ["OpsMetrics", "OpsCore", .product(name: "CoreMetrics", package: "swift-metrics")],
                     swiftSettings: swiftSettings),

@@ -25,102 +25,92 @@ public enum CursesError: Error, CustomStringConvertible, Equatable {
 
 /// The ncurses backend: draws buffer diffs, reads keys, follows resizes. No UI logic.
 ///
-/// It is the only code that touches the terminal, and only from the thread that created it.
+/// It is the only code that touches the terminal, and only from the thread that created it. Its decisions (the
+/// colour mode, NO_COLOR, the ASCII fallback, styles to attributes and colour pairs, what to draw for a change)
+/// go through a `CursesDriver`: ncurses itself, or a recording fake in the tests.
 public final class CursesBackend: TerminalBackend {
     public private(set) var size: Size
     public let colorMode: ColorMode
     public let supportsUnicode: Bool
     private var previous: Buffer?
-    private var styleCache: [Style: (attr_t, Int32)] = [:]
+    private var styleCache: [Style: (Attributes, Int32)] = [:]
     private let waker: Int32
-    private let screen: OpaquePointer
+    private let driver: any CursesDriver
     private var isShutDown = false
     public private(set) var hungUp = false
-    /// Where output goes when not to the terminal (benchmarks count its bytes).
-    private let outputFile: UnsafeMutablePointer<FILE>?
+    /// Where keys are read from; nil reads none (a benchmark drawing into a file).
+    private let inputFD: Int32?
 
     /// - Parameters:
     ///   - wakeFD: a file descriptor that becomes readable when another thread wants the input wait to end.
     ///   - output: draw into this file instead of the terminal (for benchmarks); the size is then `forcedSize`.
-    /// Where keys are read from; nil reads none (a benchmark drawing into a file).
-    private let inputFD: Int32?
-
-    public init(wakeFD: Int32, output: UnsafeMutablePointer<FILE>? = nil, forcedSize: Size? = nil, readsKeys: Bool = true,
-                environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        inputFD = readsKeys ? 0 : nil
+    ///   - readsKeys: false reads no keys (a benchmark drawing into a file).
+    public convenience init(wakeFD: Int32, output: UnsafeMutablePointer<FILE>? = nil, forcedSize: Size? = nil,
+                            readsKeys: Bool = true,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         if output == nil, isatty(0) == 0 || isatty(1) == 0 { throw CursesError.notATerminal }
+        try self.init(driver: NCursesDriver(output: output), wakeFD: wakeFD, forcedSize: forcedSize,
+                      inputFD: readsKeys ? 0 : nil, environment: environment)
+    }
+
+    /// A backend over any driver (the tests' fake, or ncurses); keys are waited for on `inputFD`.
+    public init(driver: any CursesDriver, wakeFD: Int32, forcedSize: Size? = nil, inputFD: Int32?,
+                environment: [String: String]) throws {
+        self.inputFD = inputFD
+        self.driver = driver
         // The user's locale decides what the terminal can show; without UTF-8, everything is drawn in ASCII.
-        setlocale(LC_ALL, "")
-        supportsUnicode = TerminalText.currentLocaleIsUTF8()
+        supportsUnicode = driver.localeIsUTF8()
         let term = environment["TERM"] ?? ""
-        guard let screen = newterm(term.isEmpty ? nil : term, output ?? popsa_stdout(), popsa_stdin()) else {
+        guard driver.start(term: term.isEmpty ? nil : term) else {
             throw CursesError.unknownTerminal(term.isEmpty ? "(TERM is not set)" : term)
         }
-        guard popsa_has_cursor_addressing() != 0 else {
-            endwin()
-            delscreen(screen)
+        guard driver.hasCursorAddressing else {
+            driver.stop()
             throw CursesError.cannotAddressCursor(term)
         }
-        self.screen = screen
-        outputFile = output
         waker = wakeFD
-        if let forcedSize { resize_term(Int32(forcedSize.height), Int32(forcedSize.width)) }
-        cbreak()
-        noecho()
-        nonl()
-        keypad(popsa_stdscr(), true)
-        nodelay(popsa_stdscr(), true)
-        intrflush(popsa_stdscr(), false)
-        set_escdelay(25)
-        curs_set(0)
-        leaveok(popsa_stdscr(), true)
-        // Let ncurses scroll lines with the terminal's insert/delete-line when rows move (a list narrowing as the
-        // operator types) instead of repainting them.
-        idlok(popsa_stdscr(), true)
+        if let forcedSize { driver.resize(to: forcedSize) }
+        driver.configureInput()
+        colorMode = Self.colorMode(driver: driver, environment: environment)
+        size = driver.size
+    }
 
+    /// The richest colour mode the terminal has, or none when it has no colour or NO_COLOR is set (to anything).
+    static func colorMode(driver: any CursesDriver, environment: [String: String]) -> ColorMode {
         let noColor = !(environment["NO_COLOR"] ?? "").isEmpty
-        if has_colors() && !noColor {
-            start_color()
-            use_default_colors()
-            let colors = popsa_colors()
-            colorMode = popsa_has_direct_color() != 0 ? .direct
-                : colors >= 256 ? .palette256 : colors >= 16 ? .palette16 : colors >= 8 ? .palette8 : .none
-        } else {
-            colorMode = .none
-        }
-        size = Size(width: Int(popsa_cols()), height: Int(popsa_lines()))
+        guard driver.hasColors && !noColor else { return .none }
+        driver.startColor()
+        let colors = driver.colorCount
+        return driver.hasDirectColor ? .direct
+            : colors >= 256 ? .palette256 : colors >= 16 ? .palette16 : colors >= 8 ? .palette8 : .none
     }
 
     public func present(_ buffer: Buffer) {
         guard !isShutDown else { return }
-        if previous?.size != buffer.size { erase() }
-        var text = [wchar_t](repeating: 0, count: 8)
+        if previous?.size != buffer.size { driver.erase() }
         for change in buffer.changes(since: previous) {
             var scalars = Array(change.cell.text.unicodeScalars.prefix(5))
             if !supportsUnicode, scalars.contains(where: { !$0.isASCII }) {
                 // A terminal without UTF-8 gets a question mark per column instead of bytes it would garble.
                 scalars = ["?"]
             }
-            for (i, scalar) in scalars.enumerated() { text[i] = wchar_t(bitPattern: scalar.value) }
-            text[scalars.isEmpty ? 1 : scalars.count] = 0
-            if scalars.isEmpty { text[0] = 32 }
-            let (attrs, pair) = resolve(change.cell.style)
-            _ = popsa_draw_cell(Int32(change.y), Int32(change.x), text, attrs, pair)
+            if scalars.isEmpty { scalars = [" "] }
+            let (attributes, pair) = resolve(change.cell.style)
+            driver.draw(y: change.y, x: change.x, scalars: scalars, attributes: attributes, pair: pair)
             if !supportsUnicode && change.cell.width == 2 {
                 // The "?" stands for a double-width character: its second column is drawn too, or it would keep
                 // whatever the previous screen had there.
-                _ = popsa_draw_cell(Int32(change.y), Int32(change.x + 1), text, attrs, pair)
+                driver.draw(y: change.y, x: change.x + 1, scalars: scalars, attributes: attributes, pair: pair)
             }
         }
-        refresh()
-        if let outputFile { fflush(outputFile) }
+        driver.refresh()
         previous = buffer
     }
 
     /// Forgets what the terminal shows, so the next `present` draws every cell (a full redraw).
     public func invalidate() {
         previous = nil
-        clearok(popsa_stdscr(), true)
+        driver.invalidate()
     }
 
     public func waitForInput(timeoutMilliseconds: Int) -> [InputEvent] {
@@ -136,20 +126,16 @@ public final class CursesBackend: TerminalBackend {
         }
         var events: [InputEvent] = []
         // Read everything that is there: a paste or a fast typist must not cost a frame per key.
-        while true {
-            var ch: wint_t = 0
-            let kind = get_wch(&ch)
-            if kind == ERR { break }
-            if kind == KEY_CODE_YES {
-                if Int32(ch) == KEY_RESIZE {
-                    size = Size(width: Int(popsa_cols()), height: Int(popsa_lines()))
-                    previous = nil
-                    events.append(.resize(size))
-                } else if let key = Self.functionKey(Int32(ch)) {
-                    events.append(.key(key))
-                }
-            } else if let key = Self.characterKey(UInt32(ch)) {
-                events.append(.key(key))
+        while let input = driver.nextInput() {
+            switch input {
+            case .resize:
+                size = driver.size
+                previous = nil
+                events.append(.resize(size))
+            case .function(let code):
+                if let key = Self.functionKey(code) { events.append(.key(key)) }
+            case .character(let value):
+                if let key = Self.characterKey(value) { events.append(.key(key)) }
             }
         }
         return events
@@ -190,33 +176,26 @@ public final class CursesBackend: TerminalBackend {
     }
 
     /// Attributes and colour pair for a style, mapped to what the terminal has.
-    private func resolve(_ style: Style) -> (attr_t, Int32) {
+    private func resolve(_ style: Style) -> (Attributes, Int32) {
         if let cached = styleCache[style] { return cached }
-        var attrs = popsa_attr_normal()
-        if style.attributes.contains(.bold) { attrs |= popsa_attr_bold() }
-        if style.attributes.contains(.underline) { attrs |= popsa_attr_underline() }
-        if style.attributes.contains(.reverse) { attrs |= popsa_attr_reverse() }
-        if style.attributes.contains(.dim) { attrs |= popsa_attr_dim() }
-        if style.attributes.contains(.italic) { attrs |= popsa_attr_italic() }
+        let attributes = style.attributes
         var pair: Int32 = 0
         if colorMode != .none {
             let fg = ColorMapping.terminalColor(style.foreground, mode: colorMode)
             let bg = ColorMapping.terminalColor(style.background, mode: colorMode)
             if fg != -1 || bg != -1 {
-                let allocated = alloc_pair(fg, bg)
+                let allocated = driver.allocatePair(foreground: fg, background: bg)
                 pair = allocated > 0 ? allocated : 0
             }
         }
-        styleCache[style] = (attrs, pair)
-        return (attrs, pair)
+        styleCache[style] = (attributes, pair)
+        return (attributes, pair)
     }
 
     public func shutdown() {
         guard !isShutDown else { return }
         isShutDown = true
-        curs_set(1)
-        endwin()
-        delscreen(screen)
+        driver.stop()
     }
 
     deinit { shutdown() }

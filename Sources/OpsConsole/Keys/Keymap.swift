@@ -43,11 +43,6 @@ public enum UICommand: String, CaseIterable, Hashable, Sendable {
     }
 }
 
-/// Which screen a binding applies to; `global` applies everywhere unless a screen rebinds the key.
-public enum ScreenKind: String, CaseIterable, Hashable, Sendable {
-    case global, search, customer, order, printJob = "print_job", orders, printJobs = "print_jobs", metrics, audit
-}
-
 /// Keys → commands, globally and per screen.
 public struct Keymap: Hashable, Sendable {
     public var bindings: [ScreenKind: [Key: UICommand]]
@@ -100,13 +95,10 @@ public struct Keymap: Hashable, Sendable {
         ] as [([String], UICommand)] {
             for name in names { global[k(name)] = command }
         }
-        return Keymap(bindings: [
-            .global: global,
-            .search: [k("1"): .orders, k("2"): .jobs, k("3"): .stuckJobs, k("a"): .audit],
-            .order: [k("r"): .refund, k("c"): .openCustomer],
-            .printJob: [k("o"): .openOrder, k("c"): .openCustomer],
-            .printJobs: [k("p"): .partner],
-            .metrics: [k("p"): .pause, k("w"): .window],
-        ])
+        var bindings: [ScreenKind: [Key: UICommand]] = [.global: global]
+        for (kind, keys) in ScreenKind.defaultKeys {
+            bindings[kind] = Dictionary(uniqueKeysWithValues: keys.map { (k($0.0), $0.1) })
+        }
+        return Keymap(bindings: bindings)
     }()
 }

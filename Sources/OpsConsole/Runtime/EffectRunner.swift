@@ -176,11 +176,8 @@ public final class EffectRunner: Sendable {
             }
         case .loadDashboard(let window, let request):
             return .loaded(request: request, .dashboard(await run { try await client.dashboard(window) }))
-        case .loadAudit(let request):
-            guard let audit = client.audit else {
-                return .loaded(request: request, .audit(.failure(EffectError("no audit log"))))
-            }
-            return .loaded(request: request, .audit(await run { try await audit() }))
+        case .fetch(let fetch, let request):
+            return .loaded(request: request, .value(await run { try await fetch.run(client) }))
         }
     }
 }

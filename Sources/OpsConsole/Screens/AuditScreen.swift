@@ -23,12 +23,20 @@ extension AuditScreen: ConsoleScreen {
 
     public mutating func load(state: inout AppState) -> [Effect] {
         request = state.requestID()
-        return [.loadAudit(request: request)]
+        return [.fetch(Self.entries, request: request)]
+    }
+
+    /// The newest entries and the chain's verification: a fetch of this screen's own (no effect case of its own).
+    static let entries = Fetch("audit log") { client in
+        guard let audit = client.audit else { throw EffectError("no audit log") }
+        return try await audit()
     }
 
     public mutating func receive(_ result: EffectResult, request: Int, state: AppState) {
-        guard request == self.request, case .audit(let answer) = result else { return }
-        data.receive(answer)
+        guard request == self.request, case .value(let answer) = result else { return }
+        data.receive(answer.flatMap { value in
+            (value as? AuditPage).map(Result.success) ?? .failure(EffectError("unexpected answer: \(type(of: value))"))
+        })
     }
 
     public func positionText(state: AppState) -> String? {

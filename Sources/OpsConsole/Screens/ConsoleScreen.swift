@@ -84,7 +84,8 @@ public enum EffectResult: Sendable {
     case orders(Result<Page<OrderRow>, EffectError>)
     case printJobs(Result<Page<PrintJobRow>, EffectError>)
     case partners([String])
-    case audit(Result<AuditPage, EffectError>)
+    /// The answer to a screen's own `Fetch`: the value its closure returned.
+    case value(Result<any Sendable, EffectError>)
     case dashboard(Result<DashboardData, EffectError>)
 }
 

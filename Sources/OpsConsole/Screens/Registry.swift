@@ -1,6 +1,23 @@
 import OpsCore
 import OpsEngine
 
+// MARK: - Screens, their key-binding sections and their destinations: the one place a screen is registered
+
+/// Which screen a binding applies to (the section name in `[keys.NAME]`); `global` applies everywhere unless a
+/// screen rebinds the key.
+public enum ScreenKind: String, CaseIterable, Hashable, Sendable {
+    case global, search, customer, order, printJob = "print_job", orders, printJobs = "print_jobs", metrics, audit
+
+    /// The keys a screen binds beyond the global ones, by default.
+    static let defaultKeys: [ScreenKind: [(String, UICommand)]] = [
+        .search: [("1", .orders), ("2", .jobs), ("3", .stuckJobs), ("a", .audit)],
+        .order: [("r", .refund), ("c", .openCustomer)],
+        .printJob: [("o", .openOrder), ("c", .openCustomer)],
+        .printJobs: [("p", .partner)],
+        .metrics: [("p", .pause), ("w", .window)],
+    ]
+}
+
 /// Where a key, a command or a search result leads: one case per screen.
 public enum Destination: Sendable, Hashable {
     case customer(String, tab: CustomerScreen.Tab = .orders)

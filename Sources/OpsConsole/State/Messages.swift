@@ -44,9 +44,26 @@ public enum Effect: Sendable, Hashable {
     case refund(RefundSubmission, request: Int)
     /// Finish refunds left pending or unknown (at start-up).
     case reconcile
-    case loadAudit(request: Int)
+    /// Work a screen defines in its own file; answered to that screen as `EffectResult.value`.
+    case fetch(Fetch, request: Int)
     case loadDashboard(MetricsWindow, request: Int)
     case loadTheme(String)
+}
+
+/// A call on the console's client that a screen defines itself, so a new screen needs no new effect, result or
+/// runner case: `.fetch(Fetch("disputes \(id)") { try await $0.disputes(id) }, request: …)`.
+public struct Fetch: Sendable, Hashable {
+    /// What it fetches: names it in logs, and two fetches with the same label are the same work.
+    public let label: String
+    let run: @Sendable (ConsoleClient) async throws -> any Sendable
+
+    public init(_ label: String, _ run: @escaping @Sendable (ConsoleClient) async throws -> any Sendable) {
+        self.label = label
+        self.run = run
+    }
+
+    public static func == (a: Fetch, b: Fetch) -> Bool { a.label == b.label }
+    public func hash(into hasher: inout Hasher) { hasher.combine(label) }
 }
 
 /// The audit log's newest entries and whether the chain is intact.

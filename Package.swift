@@ -11,16 +11,19 @@ let swiftSettings: [SwiftSetting] = [
 // (SwiftPM exports all 40,000, which the dynamic loader and dladdr then search). Still PIE: address-space layout
 // randomisation stays.
 let releaseLinking: [LinkerSetting] = [
-    .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
-                  "-Xlinker", "--no-export-dynamic"],
-                 .when(platforms: [.linux], configuration: .release)),
+    .unsafeFlags(
+        [
+            "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+            "-Xlinker", "--no-export-dynamic",
+        ],
+        .when(platforms: [.linux], configuration: .release))
 ]
 
 let package = Package(
     name: "popsa-ops",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "popsa-ops", targets: ["popsa-ops"]),
+        .executable(name: "popsa-ops", targets: ["popsa-ops"])
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
@@ -91,10 +94,12 @@ let package = Package(
         // The app: screens, state, actions, effects, headless runner.
         .target(
             name: "OpsConsole",
-            dependencies: ["OpsCore", "OpsEngine", "OpsTUI", "OpsMetrics",
-                           .product(name: "TOMLKit", package: "TOMLKit"),
-                           .product(name: "Logging", package: "swift-log"),
-                           .product(name: "Metrics", package: "swift-metrics")],
+            dependencies: [
+                "OpsCore", "OpsEngine", "OpsTUI", "OpsMetrics",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         .systemLibrary(name: "CNCurses", path: "Sources/CNCurses"),
@@ -115,33 +120,49 @@ let package = Package(
         ),
         // Fuzz targets for the parsers of untrusted input (scripts/fuzz.sh builds them with libFuzzer); built
         // normally, a replayer of the committed corpora, which the tests run.
-        .executableTarget(name: "popsa-fuzz", dependencies: ["OpsCore", "OpsTUI", "OpsConsole"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "popsa-fuzz", dependencies: ["OpsCore", "OpsTUI", "OpsConsole"], swiftSettings: swiftSettings),
         // Shared by every test target: temporary folders, the built binary, golden files, fixtures.
-        .target(name: "OpsTestSupport", dependencies: ["OpsCore"], path: "Tests/OpsTestSupport",
-                swiftSettings: swiftSettings),
+        .target(
+            name: "OpsTestSupport", dependencies: ["OpsCore"], path: "Tests/OpsTestSupport",
+            swiftSettings: swiftSettings),
         .testTarget(name: "OpsCoreTests", dependencies: ["OpsCore", "OpsTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "OpsStoreTests", dependencies: ["OpsCore", "OpsStore", "OpsEngine", "OpsTestSupport"],
-                    swiftSettings: swiftSettings),
+        .testTarget(
+            name: "OpsStoreTests", dependencies: ["OpsCore", "OpsStore", "OpsEngine", "OpsTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "OpsTUITests", dependencies: ["OpsTUI"], swiftSettings: swiftSettings),
-        .testTarget(name: "OpsCursesTests", dependencies: ["OpsCurses", "OpsTUI", "CNCurses"],
-                    swiftSettings: swiftSettings),
-        .testTarget(name: "PopsaOpsTests", dependencies: ["popsa-ops", "OpsConsole", "OpsCore", "OpsStore",
-                                                          "OpsTestSupport"],
-                    swiftSettings: swiftSettings),
-        .testTarget(name: "OpsMetricsTests",
-                    dependencies: ["OpsMetrics", "OpsCore", .product(name: "CoreMetrics", package: "swift-metrics")],
-                    swiftSettings: swiftSettings),
-        .testTarget(name: "OpsConsoleTests",
-                    dependencies: ["OpsConsole", "OpsCore", "OpsEngine", "OpsStore", "OpsTUI", "OpsTestSupport"],
-                    swiftSettings: swiftSettings),
-        .testTarget(name: "OpsEngineTests",
-                    dependencies: ["OpsEngine", "OpsPayments", "OpsCore", "OpsStore", "OpsTestSupport",
-                                   .product(name: "GRDB", package: "GRDB.swift")],
-                    swiftSettings: swiftSettings),
-        .testTarget(name: "OpsPaymentsTests",
-                    dependencies: ["OpsPayments", "OpsCore", "OpsEngine", "OpsStore", "OpsTestSupport",
-                                   .product(name: "GRDB", package: "GRDB.swift")],
-                    swiftSettings: swiftSettings),
+        .testTarget(
+            name: "OpsCursesTests", dependencies: ["OpsCurses", "OpsTUI", "CNCurses"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PopsaOpsTests",
+            dependencies: [
+                "popsa-ops", "OpsConsole", "OpsCore", "OpsStore",
+                "OpsTestSupport",
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "OpsMetricsTests",
+            dependencies: ["OpsMetrics", "OpsCore", .product(name: "CoreMetrics", package: "swift-metrics")],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "OpsConsoleTests",
+            dependencies: ["OpsConsole", "OpsCore", "OpsEngine", "OpsStore", "OpsTUI", "OpsTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "OpsEngineTests",
+            dependencies: [
+                "OpsEngine", "OpsPayments", "OpsCore", "OpsStore", "OpsTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "OpsPaymentsTests",
+            dependencies: [
+                "OpsPayments", "OpsCore", "OpsEngine", "OpsStore", "OpsTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["OpsCore", "OpsTestSupport"], swiftSettings: swiftSettings),
     ]
 )

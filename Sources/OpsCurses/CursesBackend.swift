@@ -45,17 +45,22 @@ public final class CursesBackend: TerminalBackend {
     ///   - wakeFD: a file descriptor that becomes readable when another thread wants the input wait to end.
     ///   - output: draw into this file instead of the terminal (for benchmarks); the size is then `forcedSize`.
     ///   - readsKeys: false reads no keys (a benchmark drawing into a file).
-    public convenience init(wakeFD: Int32, output: UnsafeMutablePointer<FILE>? = nil, forcedSize: Size? = nil,
-                            readsKeys: Bool = true,
-                            environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    public convenience init(
+        wakeFD: Int32, output: UnsafeMutablePointer<FILE>? = nil, forcedSize: Size? = nil,
+        readsKeys: Bool = true,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
         if output == nil, isatty(0) == 0 || isatty(1) == 0 { throw CursesError.notATerminal }
-        try self.init(driver: NCursesDriver(output: output), wakeFD: wakeFD, forcedSize: forcedSize,
-                      inputFD: readsKeys ? 0 : nil, environment: environment)
+        try self.init(
+            driver: NCursesDriver(output: output), wakeFD: wakeFD, forcedSize: forcedSize,
+            inputFD: readsKeys ? 0 : nil, environment: environment)
     }
 
     /// A backend over any driver (the tests' fake, or ncurses); keys are waited for on `inputFD`.
-    public init(driver: any CursesDriver, wakeFD: Int32, forcedSize: Size? = nil, inputFD: Int32?,
-                environment: [String: String]) throws {
+    public init(
+        driver: any CursesDriver, wakeFD: Int32, forcedSize: Size? = nil, inputFD: Int32?,
+        environment: [String: String]
+    ) throws {
         self.inputFD = inputFD
         self.driver = driver
         // The user's locale decides what the terminal can show; without UTF-8, everything is drawn in ASCII.
@@ -81,7 +86,8 @@ public final class CursesBackend: TerminalBackend {
         guard driver.hasColors && !noColor else { return .none }
         driver.startColor()
         let colors = driver.colorCount
-        return driver.hasDirectColor ? .direct
+        return driver.hasDirectColor
+            ? .direct
             : colors >= 256 ? .palette256 : colors >= 16 ? .palette16 : colors >= 8 ? .palette8 : .none
     }
 

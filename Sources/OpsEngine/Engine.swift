@@ -70,8 +70,10 @@ public final class Engine: Sendable {
     public let clock: EngineClock
     public let stuckThreshold: Int64
 
-    public init(store: any EngineStore, clock: EngineClock = .system,
-                stuckThreshold: Int64 = OrderDiagnosis.defaultStuckThreshold) {
+    public init(
+        store: any EngineStore, clock: EngineClock = .system,
+        stuckThreshold: Int64 = OrderDiagnosis.defaultStuckThreshold
+    ) {
         self.store = store
         self.clock = clock
         self.stuckThreshold = stuckThreshold
@@ -107,9 +109,10 @@ public final class Engine: Sendable {
             guard let detail = try await store.orderDetail(orderID: orderID) else {
                 throw EngineError.notFound(.order, orderID)
             }
-            return OrderView(detail: detail,
-                             diagnosis: OrderDiagnosis(detail: detail, now: clock.now(), stuckThreshold: stuckThreshold),
-                             balances: detail.payments.map { PaymentBalance(payment: $0, refunds: detail.refunds) })
+            return OrderView(
+                detail: detail,
+                diagnosis: OrderDiagnosis(detail: detail, now: clock.now(), stuckThreshold: stuckThreshold),
+                balances: detail.payments.map { PaymentBalance(payment: $0, refunds: detail.refunds) })
         }
     }
 
@@ -122,13 +125,17 @@ public final class Engine: Sendable {
         }
     }
 
-    public func orders(status: OrderStatus?, page: PageRequest = .first, limit: Int = 100) async throws -> Page<OrderRow> {
+    public func orders(
+        status: OrderStatus?, page: PageRequest = .first, limit: Int = 100
+    ) async throws -> Page<OrderRow> {
         try await timed("orders") { try await store.orders(status: status, page: page, limit: limit) }
     }
 
     /// Print jobs; `stuckFor` (seconds) lists only jobs in progress with no event for that long, longest first.
-    public func printJobs(status: PrintJobStatus? = nil, partner: String? = nil, stuckFor: Int64? = nil,
-                          page: PageRequest = .first, limit: Int = 100) async throws -> Page<PrintJobRow> {
+    public func printJobs(
+        status: PrintJobStatus? = nil, partner: String? = nil, stuckFor: Int64? = nil,
+        page: PageRequest = .first, limit: Int = 100
+    ) async throws -> Page<PrintJobRow> {
         try await timed("print_jobs") {
             let filter = PrintJobFilter(status: status, partner: partner, stuckFor: stuckFor, now: clock.now())
             return try await store.printJobs(filter, page: page, limit: limit)
@@ -150,7 +157,8 @@ public final class Engine: Sendable {
     /// The dashboard: business numbers from the store's rollups, engine numbers from the metrics registry.
     public func dashboard(window: MetricsWindow) async throws -> DashboardData {
         try await timed("dashboard") {
-            let business = try await store.businessSnapshot(window: window, now: clock.now(), stuckThreshold: stuckThreshold)
+            let business = try await store.businessSnapshot(
+                window: window, now: clock.now(), stuckThreshold: stuckThreshold)
             return DashboardData(business: business, engine: OpsMetrics.shared.snapshot(window: window))
         }
     }

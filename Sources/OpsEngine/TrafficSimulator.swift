@@ -18,8 +18,10 @@ public struct TrafficSimulator: Sendable {
     }
 
     /// Runs `eventsPerSecond` for `duration` (or until `shouldStop`), in ten batches a second.
-    public func run(eventsPerSecond: Int, duration: Duration, clock: @escaping @Sendable () -> Timestamp,
-                    shouldStop: @Sendable () -> Bool = { false }, progress: (Totals) -> Void = { _ in }) async throws -> Totals {
+    public func run(
+        eventsPerSecond: Int, duration: Duration, clock: @escaping @Sendable () -> Timestamp,
+        shouldStop: @Sendable () -> Bool = { false }, progress: (Totals) -> Void = { _ in }
+    ) async throws -> Totals {
         var totals = Totals()
         var random = DemoRandom(seed: seed)
         var nextIndex = 100_000_000 + (try await store.customerCount())
@@ -45,7 +47,8 @@ public struct TrafficSimulator: Sendable {
                     totals.signups += 1
                 case 25..<60:
                     // A new customer who designs and orders straight away.
-                    var c = DemoGenerator(seed: seed, now: now).customer(nextIndex, signedUpAt: now.adding(seconds: -3600))
+                    var c = DemoGenerator(seed: seed, now: now).customer(
+                        nextIndex, signedUpAt: now.adding(seconds: -3600))
                     nextIndex += 1
                     c.user.createdAt = now
                     newCustomers.append(c)
@@ -73,14 +76,27 @@ public struct TrafficSimulator: Sendable {
     /// Everything a live customer has happens now, not in a generated past or future.
     static func clamp(_ c: DemoCustomer, to now: Timestamp) -> DemoCustomer {
         var c = c
-        c.prints = c.prints.map { var p = $0; p.createdAt = now; p.updatedAt = now; return p }
-        c.photos = c.photos.map { var p = $0; if p.status == .uploaded { p.uploadedAt = now }; return p }
-        c.orders = c.orders.map { var o = $0; o.createdAt = now; o.status = .paid; return o }
-        c.payments = c.payments.map { var p = $0; p.createdAt = now; p.settledAt = p.provider == .stripe ? now : nil
-            p.status = p.provider == .stripe ? .settled : .submittedForSettlement; return p }
+        c.prints = c.prints.map {
+            var p = $0; p.createdAt = now; p.updatedAt = now; return p
+        }
+        c.photos = c.photos.map {
+            var p = $0; if p.status == .uploaded { p.uploadedAt = now }; return p
+        }
+        c.orders = c.orders.map {
+            var o = $0; o.createdAt = now; o.status = .paid; return o
+        }
+        c.payments = c.payments.map {
+            var p = $0; p.createdAt = now; p.settledAt = p.provider == .stripe ? now : nil
+            p.status = p.provider == .stripe ? .settled : .submittedForSettlement; return p
+        }
         c.refunds = []
-        c.printJobs = c.printJobs.map { var j = $0; j.createdAt = now; j.updatedAt = now; j.status = .queued; j.trackingNumber = nil; j.carrier = nil; return j }
-        c.events = c.events.filter { $0.sequence == 1 }.map { var e = $0; e.at = now; return e }
+        c.printJobs = c.printJobs.map {
+            var j = $0; j.createdAt = now; j.updatedAt = now; j.status = .queued; j.trackingNumber = nil;
+            j.carrier = nil; return j
+        }
+        c.events = c.events.filter { $0.sequence == 1 }.map {
+            var e = $0; e.at = now; return e
+        }
         return c
     }
 }

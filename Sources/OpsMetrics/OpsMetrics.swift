@@ -10,16 +10,19 @@ public enum MetricCatalog {
     public static let help: [String: String] = [
         "popsa_ops_query_duration_seconds": "Time the engine's queries take, by query.",
         "popsa_ops_frame_duration_seconds": "Time to draw one console frame.",
-        "popsa_ops_gateway_requests_total": "Payment gateway calls by provider, operation and outcome (ok, refused, error, circuit_open).",
+        "popsa_ops_gateway_requests_total":
+            "Payment gateway calls by provider, operation and outcome (ok, refused, error, circuit_open).",
         "popsa_ops_gateway_request_duration_seconds": "Payment gateway call latency by provider and operation.",
         "popsa_ops_gateway_circuit_open": "1 while calls to a payment provider are paused by the circuit breaker.",
         "popsa_ops_orders": "Orders by status.",
         "popsa_ops_print_jobs": "Print jobs by print partner and status.",
-        "popsa_ops_print_jobs_stuck": "Print jobs in progress with no partner event for longer than the stuck threshold, by partner.",
+        "popsa_ops_print_jobs_stuck":
+            "Print jobs in progress with no partner event for longer than the stuck threshold, by partner.",
         "popsa_ops_photos_missing": "Photos not yet uploaded (the upload pipeline's backlog).",
         "popsa_ops_up": "1 when the business numbers were read from the database for this scrape, 0 when it failed.",
         "popsa_ops_refunds_succeeded": "Refunds that succeeded, by currency.",
-        "popsa_ops_refunded_minor_units": "Money refunded, in minor units of the currency (pence, cents, yen), by currency.",
+        "popsa_ops_refunded_minor_units":
+            "Money refunded, in minor units of the currency (pence, cents, yen), by currency.",
     ]
 
     static func helpText(_ name: String) -> String { help[name] ?? "popsa-ops metric \(name)." }
@@ -30,8 +33,10 @@ public enum MetricCatalog {
     }
 
     static let latencyBuckets: [Duration] = [
-        .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
-        .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+        .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+        .milliseconds(5),
+        .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+        .milliseconds(500),
         .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30),
     ]
 }
@@ -123,26 +128,41 @@ public final class OpsMetrics: Sendable {
             var gateways: [GatewayHealth] = []
             for provider in PaymentProvider.allCases {
                 var requests: Int64 = 0, errors: Int64 = 0
-                for (key, c) in s.counters where key.label == "popsa_ops_gateway_requests_total" && key.dimensions.contains("provider=\(provider.rawValue)") {
+                for (key, c) in s.counters
+                where key.label == "popsa_ops_gateway_requests_total"
+                    && key.dimensions.contains("provider=\(provider.rawValue)")
+                {
                     let n = counted(c)
                     requests += n
-                    if key.dimensions.contains("outcome=error") || key.dimensions.contains("outcome=circuit_open") { errors += n }
+                    if key.dimensions.contains("outcome=error") || key.dimensions.contains("outcome=circuit_open") {
+                        errors += n
+                    }
                 }
                 var latency = LogHistogram()
-                for (key, h) in s.histograms where key.label == "popsa_ops_gateway_request_duration_seconds" && key.dimensions.contains("provider=\(provider.rawValue)") {
+                for (key, h) in s.histograms
+                where key.label == "popsa_ops_gateway_request_duration_seconds"
+                    && key.dimensions.contains("provider=\(provider.rawValue)")
+                {
                     latency.merge(histogram(h))
                 }
-                let open = s.gauges.first { $0.key.label == "popsa_ops_gateway_circuit_open" && $0.key.dimensions.contains("provider=\(provider.rawValue)") }?.value ?? 0
-                gateways.append(GatewayHealth(provider: provider, requests: requests, errors: errors, coveredSeconds: covered,
-                                              latency: LatencySummary(latency), circuitOpen: open > 0))
+                let open =
+                    s.gauges.first {
+                        $0.key.label == "popsa_ops_gateway_circuit_open"
+                            && $0.key.dimensions.contains("provider=\(provider.rawValue)")
+                    }?.value ?? 0
+                gateways.append(
+                    GatewayHealth(
+                        provider: provider, requests: requests, errors: errors, coveredSeconds: covered,
+                        latency: LatencySummary(latency), circuitOpen: open > 0))
             }
             func summary(_ label: String) -> LatencySummary {
                 var merged = LogHistogram()
                 for (key, h) in s.histograms where key.label == label { merged.merge(histogram(h)) }
                 return LatencySummary(merged)
             }
-            return EngineSnapshot(gateways: gateways, queries: summary("popsa_ops_query_duration_seconds"),
-                                  frames: summary("popsa_ops_frame_duration_seconds"), coveredSeconds: covered, sinceStart: useTotals)
+            return EngineSnapshot(
+                gateways: gateways, queries: summary("popsa_ops_query_duration_seconds"),
+                frames: summary("popsa_ops_frame_duration_seconds"), coveredSeconds: covered, sinceStart: useTotals)
         }
     }
 
@@ -167,7 +187,8 @@ public final class OpsMetrics: Sendable {
         }
         for (partner, byStatus) in t.jobsByPartnerAndStatus {
             for status in PrintJobStatus.allCases {
-                gauge("popsa_ops_print_jobs", [("partner", partner), ("status", status.rawValue)]).set(Double(byStatus[status] ?? 0))
+                gauge("popsa_ops_print_jobs", [("partner", partner), ("status", status.rawValue)]).set(
+                    Double(byStatus[status] ?? 0))
             }
             gauge("popsa_ops_print_jobs_stuck", [("partner", partner)]).set(Double(t.stuckByPartner[partner] ?? 0))
         }

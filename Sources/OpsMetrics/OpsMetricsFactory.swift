@@ -11,8 +11,9 @@ struct OpsMetricsFactory: MetricsFactory {
     }
 
     func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
-        CounterForwarder(metrics: metrics, key: key(label, dimensions),
-                         prometheus: metrics.prometheus.makeCounter(descriptor: MetricCatalog.descriptor(label), labels: dimensions))
+        CounterForwarder(
+            metrics: metrics, key: key(label, dimensions),
+            prometheus: metrics.prometheus.makeCounter(descriptor: MetricCatalog.descriptor(label), labels: dimensions))
     }
 
     func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
@@ -20,19 +21,23 @@ struct OpsMetricsFactory: MetricsFactory {
     }
 
     func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
-        GaugeForwarder(metrics: metrics, key: key(label, dimensions),
-                       prometheus: metrics.prometheus.makeGauge(descriptor: MetricCatalog.descriptor(label), labels: dimensions))
+        GaugeForwarder(
+            metrics: metrics, key: key(label, dimensions),
+            prometheus: metrics.prometheus.makeGauge(descriptor: MetricCatalog.descriptor(label), labels: dimensions))
     }
 
     func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
-        GaugeForwarder(metrics: metrics, key: key(label, dimensions),
-                       prometheus: metrics.prometheus.makeGauge(descriptor: MetricCatalog.descriptor(label), labels: dimensions))
+        GaugeForwarder(
+            metrics: metrics, key: key(label, dimensions),
+            prometheus: metrics.prometheus.makeGauge(descriptor: MetricCatalog.descriptor(label), labels: dimensions))
     }
 
     func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
-        TimerForwarder(metrics: metrics, key: key(label, dimensions),
-                       prometheus: metrics.prometheus.makeDurationHistogram(descriptor: MetricCatalog.descriptor(label), labels: dimensions,
-                                                                            buckets: MetricCatalog.latencyBuckets))
+        TimerForwarder(
+            metrics: metrics, key: key(label, dimensions),
+            prometheus: metrics.prometheus.makeDurationHistogram(
+                descriptor: MetricCatalog.descriptor(label), labels: dimensions,
+                buckets: MetricCatalog.latencyBuckets))
     }
 
     func destroyCounter(_ handler: any CounterHandler) {}

@@ -71,7 +71,9 @@ public struct MeteredGateway: PaymentGateway {
     public var provider: PaymentProvider { base.provider }
     public var idempotencyWindow: Int64 { base.idempotencyWindow }
 
-    public func createTransaction(amount: Money, idempotencyKey: String, orderID: String) async throws(GatewayError) -> GatewayTransaction {
+    public func createTransaction(
+        amount: Money, idempotencyKey: String, orderID: String
+    ) async throws(GatewayError) -> GatewayTransaction {
         try await measure("create") { () async throws(GatewayError) in
             try await base.createTransaction(amount: amount, idempotencyKey: idempotencyKey, orderID: orderID)
         }
@@ -91,20 +93,29 @@ public struct MeteredGateway: PaymentGateway {
         try await measure("fetch") { () async throws(GatewayError) in try await base.fetchTransaction(id: id) }
     }
 
-    private func measure<T>(_ operation: String, _ body: () async throws(GatewayError) -> T) async throws(GatewayError) -> T {
+    private func measure<T>(
+        _ operation: String, _ body: () async throws(GatewayError) -> T
+    ) async throws(GatewayError) -> T {
         let provider = base.provider.rawValue
         guard breaker.allow() else {
-            log.warning("circuit open: call refused", metadata: ["provider": "\(provider)", "operation": "\(operation)"])
-            Counter(label: "popsa_ops_gateway_requests_total",
-                    dimensions: [("provider", provider), ("operation", operation), ("outcome", "circuit_open")]).increment()
+            log.warning(
+                "circuit open: call refused", metadata: ["provider": "\(provider)", "operation": "\(operation)"])
+            Counter(
+                label: "popsa_ops_gateway_requests_total",
+                dimensions: [("provider", provider), ("operation", operation), ("outcome", "circuit_open")]
+            ).increment()
             throw .circuitOpen(base.provider)
         }
         let start = ContinuousClock.now
         let outcome: String
         defer {
             let elapsed = ContinuousClock.now - start
-            Timer(label: "popsa_ops_gateway_request_duration_seconds", dimensions: [("provider", provider), ("operation", operation)])
-                .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+            Timer(
+                label: "popsa_ops_gateway_request_duration_seconds",
+                dimensions: [("provider", provider), ("operation", operation)]
+            )
+            .recordNanoseconds(
+                elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
             Gauge(label: "popsa_ops_gateway_circuit_open", dimensions: [("provider", provider)])
                 .record(breaker.state == .closed ? 0 : 1)
         }
@@ -112,8 +123,10 @@ public struct MeteredGateway: PaymentGateway {
             let result = try await body()
             outcome = "ok"
             breaker.record(healthy: true)
-            Counter(label: "popsa_ops_gateway_requests_total",
-                    dimensions: [("provider", provider), ("operation", operation), ("outcome", outcome)]).increment()
+            Counter(
+                label: "popsa_ops_gateway_requests_total",
+                dimensions: [("provider", provider), ("operation", operation), ("outcome", outcome)]
+            ).increment()
             return result
         } catch {
             let unwell: Bool
@@ -124,10 +137,15 @@ public struct MeteredGateway: PaymentGateway {
             // A refusal by the gateway's rules is a healthy gateway answering.
             breaker.record(healthy: !unwell)
             // Gateway errors carry codes and messages, never credentials (the facades do not echo headers).
-            log.log(level: unwell ? .error : .notice, "gateway \(unwell ? "error" : "refusal")",
-                    metadata: ["provider": "\(provider)", "operation": "\(operation)", "error": "\(error.description)"])
-            Counter(label: "popsa_ops_gateway_requests_total",
-                    dimensions: [("provider", provider), ("operation", operation), ("outcome", unwell ? "error" : "refused")]).increment()
+            log.log(
+                level: unwell ? .error : .notice, "gateway \(unwell ? "error" : "refusal")",
+                metadata: ["provider": "\(provider)", "operation": "\(operation)", "error": "\(error.description)"])
+            Counter(
+                label: "popsa_ops_gateway_requests_total",
+                dimensions: [
+                    ("provider", provider), ("operation", operation), ("outcome", unwell ? "error" : "refused"),
+                ]
+            ).increment()
             throw error
         }
     }

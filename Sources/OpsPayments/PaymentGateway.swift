@@ -15,8 +15,10 @@ public struct GatewayRefundRequest: Sendable, Hashable {
     public var intentID: String
     public var orderID: String
 
-    public init(transactionID: String, amount: Money, isFullAmount: Bool, reason: RefundReason, idempotencyKey: String,
-                intentID: String, orderID: String) {
+    public init(
+        transactionID: String, amount: Money, isFullAmount: Bool, reason: RefundReason, idempotencyKey: String,
+        intentID: String, orderID: String
+    ) {
         self.transactionID = transactionID
         self.amount = amount
         self.isFullAmount = isFullAmount
@@ -74,7 +76,9 @@ public protocol PaymentGateway: Sendable {
     var idempotencyWindow: Int64 { get }
 
     /// Takes a payment (used by the traffic simulator and tests).
-    func createTransaction(amount: Money, idempotencyKey: String, orderID: String) async throws(GatewayError) -> GatewayTransaction
+    func createTransaction(
+        amount: Money, idempotencyKey: String, orderID: String
+    ) async throws(GatewayError) -> GatewayTransaction
 
     /// Refunds all or part of a transaction. On Braintree an unsettled transaction is voided when refunded in full.
     func refund(_ request: GatewayRefundRequest) async throws(GatewayError) -> GatewayRefund
@@ -124,7 +128,8 @@ public enum GatewayError: Error, Sendable, Hashable, CustomStringConvertible {
         case .notFound(let message): "not found at the gateway: \(message)"
         case .rateLimited: "the gateway is rate-limiting us; try again in a minute"
         case .idempotencyConflict(let message): "idempotency conflict: \(message)"
-        case .outcomeUnknown(let message): "no clear answer from the gateway (\(message)); the refund will be reconciled"
+        case .outcomeUnknown(let message):
+            "no clear answer from the gateway (\(message)); the refund will be reconciled"
         case .unreachable(let message): "the gateway could not be reached: \(message)"
         case .circuitOpen(let provider): "\(provider.label) calls are paused after repeated failures; try again shortly"
         }

@@ -103,8 +103,10 @@ public final class SQLiteStore: Sendable {
         let (superseded, complete, hasTables, isOurs) = try pool.read { db in
             let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
             let ours = tables.contains("grdb_migrations")
-            return (try ours && migrator.hasBeenSuperseded(db), try ours && migrator.hasCompletedMigrations(db),
-                    !tables.isEmpty, ours)
+            return (
+                try ours && migrator.hasBeenSuperseded(db), try ours && migrator.hasCompletedMigrations(db),
+                !tables.isEmpty, ours
+            )
         }
         if hasTables && !isOurs {
             throw StoreError.notPopsaDatabase(path: path)
@@ -116,8 +118,10 @@ public final class SQLiteStore: Sendable {
             if readOnly { throw StoreError.needsMigration(path: path) }
             do {
                 try migrator.migrate(pool)
-            } catch let error as DatabaseError where ![.SQLITE_READONLY, .SQLITE_FULL, .SQLITE_CORRUPT, .SQLITE_NOTADB]
-                        .contains(error.resultCode) {
+            } catch let error as DatabaseError
+                where ![.SQLITE_READONLY, .SQLITE_FULL, .SQLITE_CORRUPT, .SQLITE_NOTADB]
+                .contains(error.resultCode)
+            {
                 throw StoreError.migrationFailed(path: path, reason: StoreError.words(for: error))
             }
         }

@@ -42,8 +42,9 @@ enum FuzzTarget: String, CaseIterable {
             let safe = TerminalText.sanitize(text)
             for scalar in safe.unicodeScalars {
                 let v = scalar.value
-                precondition(v >= 0x20 && v != 0x7F && !(0x80...0x9F).contains(v),
-                             "control U+\(String(v, radix: 16)) left")
+                precondition(
+                    v >= 0x20 && v != 0x7F && !(0x80...0x9F).contains(v),
+                    "control U+\(String(v, radix: 16)) left")
                 precondition(!(0x202A...0x202E).contains(v) && !(0x2066...0x2069).contains(v), "bidi control left")
             }
             let width = TerminalText.width(safe)
@@ -108,7 +109,8 @@ struct Replay {
         for path in arguments.dropFirst() {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
-            let files = isDirectory.boolValue
+            let files =
+                isDirectory.boolValue
                 ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted().map { path + "/" + $0 }
                 : [path]
             for file in files {

@@ -6,7 +6,8 @@ import Testing
 @Suite struct ConsoleGoldenTests {
     @Test(arguments: ConsoleScripts.names, ConsoleScripts.sizes)
     func screenMatchesItsGolden(script: String, size: String) throws {
-        #expect(!ConsoleScripts.placeholders.values.contains(""), "a fixture id is missing: \(ConsoleScripts.placeholders)")
+        #expect(
+            !ConsoleScripts.placeholders.values.contains(""), "a fixture id is missing: \(ConsoleScripts.placeholders)")
         let result = try ConsoleScripts.run(script, size: size)
         #expect(result.status == 0, "\(script) at \(size): \(result.stderr)")
         TestSupport.assertGolden(result.stdout, "console/\(script)-\(size).txt")

@@ -7,8 +7,9 @@ import Testing
 @Suite struct ErrorReportingTests {
     func expectNoLibraryText(_ output: TestSupport.Output, sourceLocation: SourceLocation = #_sourceLocation) {
         for needle in ["SQLite error", "NSCocoaErrorDomain", "SQLITE_", "Error Domain"] {
-            #expect(!output.stderr.contains(needle) && !output.stdout.contains(needle), "\(output.stderr)",
-                    sourceLocation: sourceLocation)
+            #expect(
+                !output.stderr.contains(needle) && !output.stdout.contains(needle), "\(output.stderr)",
+                sourceLocation: sourceLocation)
         }
     }
 
@@ -24,7 +25,9 @@ import Testing
         try Data((0..<8192).map { UInt8(truncatingIfNeeded: $0 &* 7919) }).write(to: URL(fileURLWithPath: path))
         let result = try TestSupport.popsaOps(["query", "customers", "zoe", "--db", path])
         #expect(result.status == 65)
-        #expect(result.stderr == "popsa-ops: \(path) is not a popsa-ops database, or it is damaged (restore it from a backup)\n")
+        #expect(
+            result.stderr
+                == "popsa-ops: \(path) is not a popsa-ops database, or it is damaged (restore it from a backup)\n")
         expectNoLibraryText(result)
     }
 
@@ -42,7 +45,9 @@ import Testing
         }
         let empty = try TestSupport.popsaOps(["import", "--db", db, "/dev/null"])
         #expect(empty.status == 0, "\(empty.stderr)")
-        #expect(try TestSupport.popsaOps(["headless", "--db", TestSupport.fixtureDatabase, "--script", "/dev/null"]).status == 0)
+        #expect(
+            try TestSupport.popsaOps(["headless", "--db", TestSupport.fixtureDatabase, "--script", "/dev/null"]).status
+                == 0)
         // A named pipe, as `<(…)` gives: streamed, not stat'ed for a size.
         let fifo = dir + "/users.fifo"
         #expect(mkfifo(fifo, 0o600) == 0)
@@ -67,13 +72,15 @@ import Testing
         let dir = TestSupport.temporaryDirectory("readonly")
         let db = dir + "/shared.sqlite"
         try FileManager.default.copyItem(atPath: TestSupport.fixtureDatabase, toPath: db)
-        _ = try TestSupport.sql(db, "SELECT count(*) FROM users")   // the WAL files exist, as on a box in use
+        _ = try TestSupport.sql(db, "SELECT count(*) FROM users")  // the WAL files exist, as on a box in use
         for path in [dir, db, db + "-wal", db + "-shm"] { chmod(path, path == dir ? 0o755 : 0o644) }
         let env = ["HOME": dir, "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"]
         let query = try TestSupport.popsaOpsAsOtherAccount(["query", "customers", "zoe", "--db", db], environment: env)
         #expect(query.status == 0, "\(query.stderr)")
         #expect(query.stdout.contains("Zoë"))
-        let order = try TestSupport.sql(db, """
+        let order = try TestSupport.sql(
+            db,
+            """
             SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id
             WHERE o.currency = 'GBP' AND o.status = 'paid' AND p.status = 'settled' ORDER BY o.id LIMIT 1
             """)
@@ -87,19 +94,25 @@ import Testing
 
     @Test func readingNeverWritesTheDatabase() throws {
         let db = TestSupport.fixtureCopy()
-        let order = try TestSupport.sql(db, """
+        let order = try TestSupport.sql(
+            db,
+            """
             SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id
             WHERE o.currency = 'GBP' AND o.status = 'paid' AND p.status = 'settled' ORDER BY o.id LIMIT 1
             """)
         // A write leaves frames in the WAL, as consoles and the ingest do all day.
-        let refund = try TestSupport.popsaOps(["refund", order, "--amount", "1.00", "--reason", "damaged", "--yes", "--db", db])
+        let refund = try TestSupport.popsaOps([
+            "refund", order, "--amount", "1.00", "--reason", "damaged", "--yes", "--db", db,
+        ])
         #expect(refund.status == 0, "\(refund.stderr)")
         func contents() throws -> [Data] {
             try [db, db + "-wal"].map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
         }
         let before = try contents()
         let user = try TestSupport.sql(db, "SELECT user_id FROM orders WHERE id = '\(order)'")
-        for args in [["customer", user], ["customers", "zoe"], ["order", order], ["print-jobs", "--stuck-for", "72h"]] {
+        for args in [
+            ["customer", user], ["customers", "zoe"], ["order", order], ["print-jobs", "--stuck-for", "72h"],
+        ] {
             let result = try TestSupport.popsaOps(["query"] + args + ["--db", db])
             #expect(result.status == 0, "\(args): \(result.stderr)")
         }

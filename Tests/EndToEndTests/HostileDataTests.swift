@@ -23,7 +23,10 @@ import Testing
         lines += "\n"
         var bytes = Array(lines.utf8)
         // A user whose name is not valid UTF-8.
-        bytes += Array(#"{"type":"user","id":"usr_badutf8","email":"bad.utf8@example.com","name":"Bad "#.utf8) + [0xFF, 0xFE, 0xC0, 0x80]
+        bytes +=
+            Array(#"{"type":"user","id":"usr_badutf8","email":"bad.utf8@example.com","name":"Bad "#.utf8) + [
+                0xFF, 0xFE, 0xC0, 0x80,
+            ]
         bytes += Array(#" Bytes","country":"GB","created_at":"2026-01-01T00:00:00Z"}"#.utf8) + [0x0A]
         try! Data(bytes).write(to: URL(fileURLWithPath: file))
         let result = try! TestSupport.popsaOps(["import", "--db", db, file])
@@ -34,7 +37,8 @@ import Testing
     static func assertSafe(_ screen: String, sourceLocation: SourceLocation = #_sourceLocation) {
         for scalar in screen.unicodeScalars where scalar != "\n" {
             let v = scalar.value
-            let unsafe = v < 0x20 || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
+            let unsafe =
+                v < 0x20 || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
                 || v == 0x200B || v == 0x200E || v == 0x200F || v == 0xFEFF
             #expect(!unsafe, "U+\(String(v, radix: 16)) reached the screen", sourceLocation: sourceLocation)
         }
@@ -56,7 +60,8 @@ import Testing
         let headless = try ConsoleScripts.run("hostile", size: "120x40", database: Self.database)
         let expected = TestSupport.snapshots(headless.stdout)
         let session = try TmuxSession(
-            command: TestSupport.consoleCommand(term: "xterm-256color", arguments: ["--db", Self.database, "--now", TestSupport.now]),
+            command: TestSupport.consoleCommand(
+                term: "xterm-256color", arguments: ["--db", Self.database, "--now", TestSupport.now]),
             width: 120, height: 40)
         defer { session.close() }
         // Let applications set tmux's clipboard, so an OSC 52 that got through would show up as a buffer.

@@ -5,9 +5,11 @@ import Testing
 @Suite struct MetricsTests {
     /// Durations, sample counts and process age in the engine panels depend on the machine: scrubbed.
     static func scrub(_ text: String) -> String {
-        var out = text.replacingOccurrences(of: #"p(50|95|99) [0-9.]+(µs|ms|s)"#, with: "p$1 <t>", options: .regularExpression)
+        var out = text.replacingOccurrences(
+            of: #"p(50|95|99) [0-9.]+(µs|ms|s)"#, with: "p$1 <t>", options: .regularExpression)
         out = out.replacingOccurrences(of: #"\(\d+\)"#, with: "(<n>)", options: .regularExpression)
-        out = out.replacingOccurrences(of: #"since start, [0-9dhms ]+ ago"#, with: "since start, <age> ago", options: .regularExpression)
+        out = out.replacingOccurrences(
+            of: #"since start, [0-9dhms ]+ ago"#, with: "since start, <age> ago", options: .regularExpression)
         out = out.replacingOccurrences(of: #"last [0-9dhms ]+ ─"#, with: "last <age> ─", options: .regularExpression)
         return out
     }
@@ -28,17 +30,24 @@ import Testing
             key down down down
             snapshot
             """
-        let result = try TestSupport.popsaOps(["headless", "--db", TestSupport.fixtureDatabase, "--now", TestSupport.now, "--size", size,
-                                               "--script", "-"], stdin: script)
+        let result = try TestSupport.popsaOps(
+            [
+                "headless", "--db", TestSupport.fixtureDatabase, "--now", TestSupport.now, "--size", size,
+                "--script", "-",
+            ], stdin: script)
         #expect(result.status == 0, "\(result.stderr)")
         TestSupport.assertGolden(Self.scrub(result.stdout), "console/metrics-\(size).txt")
     }
 
     @Test func theExpositionPassesPromtool() throws {
-        let metrics = try TestSupport.popsaOps(["metrics", "--db", TestSupport.fixtureDatabase, "--now", TestSupport.now])
+        let metrics = try TestSupport.popsaOps([
+            "metrics", "--db", TestSupport.fixtureDatabase, "--now", TestSupport.now,
+        ])
         #expect(metrics.status == 0, "\(metrics.stderr)")
-        for name in ["popsa_ops_orders", "popsa_ops_print_jobs", "popsa_ops_print_jobs_stuck", "popsa_ops_photos_missing",
-                     "popsa_ops_refunded_minor_units"] {
+        for name in [
+            "popsa_ops_orders", "popsa_ops_print_jobs", "popsa_ops_print_jobs_stuck", "popsa_ops_photos_missing",
+            "popsa_ops_refunded_minor_units",
+        ] {
             #expect(metrics.stdout.contains("# HELP \(name) "), "\(name)")
             #expect(metrics.stdout.contains("# TYPE \(name) gauge"), "\(name)")
         }
@@ -51,12 +60,16 @@ import Testing
         let config = TestSupport.temporaryDirectory() + "/config.toml"
         try "database = \"\(TestSupport.fixtureDatabase)\"\n".write(toFile: config, atomically: true, encoding: .utf8)
         let home = TestSupport.temporaryDirectory("home")
-        let configured = try TestSupport.popsaOps(["metrics", "--config", config, "--now", TestSupport.now], home: home)
-        let explicit = try TestSupport.popsaOps(["metrics", "--db", TestSupport.fixtureDatabase, "--now", TestSupport.now])
+        let configured = try TestSupport.popsaOps(
+            ["metrics", "--config", config, "--now", TestSupport.now], home: home)
+        let explicit = try TestSupport.popsaOps([
+            "metrics", "--db", TestSupport.fixtureDatabase, "--now", TestSupport.now,
+        ])
         #expect(configured.status == 0, "\(configured.stderr)")
         // The registry lists families in no fixed order: compare the lines, not their order.
         #expect(configured.stdout.split(separator: "\n").sorted() == explicit.stdout.split(separator: "\n").sorted())
-        #expect(!FileManager.default.fileExists(atPath: home + "/data/popsa-ops/demo.sqlite"), "no demo database was made")
+        #expect(
+            !FileManager.default.fileExists(atPath: home + "/data/popsa-ops/demo.sqlite"), "no demo database was made")
     }
 
     /// `serve-metrics` on a free loopback port, for `db`.
@@ -89,7 +102,8 @@ import Testing
         #expect(scraped.contains("# TYPE popsa_ops_photos_missing gauge"))
         let check = try TestSupport.run("/usr/bin/env", ["promtool", "check", "metrics"], stdin: scraped)
         #expect(check.status == 0, "promtool: \(check.stdout)\(check.stderr)")
-        let missing = try TestSupport.run("/usr/bin/env", ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/nope"])
+        let missing = try TestSupport.run(
+            "/usr/bin/env", ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/nope"])
         #expect(missing.stdout == "404")
         let bad = try TestSupport.popsaOps(["serve-metrics", "--listen", "nowhere"])
         #expect(bad.status == 64)
@@ -121,7 +135,9 @@ import Testing
         input.fileHandleForWriting.write(Data("key esc m\nwait\nsnapshot\nsleep 5s\nsnapshot\n".utf8))
         try input.fileHandleForWriting.close()
         usleep(500_000)
-        let simulate = try TestSupport.popsaOps(["simulate", "--db", db, "--rate", "40/s", "--duration", "3s", "--now", TestSupport.now])
+        let simulate = try TestSupport.popsaOps([
+            "simulate", "--db", db, "--rate", "40/s", "--duration", "3s", "--now", TestSupport.now,
+        ])
         #expect(simulate.status == 0, "\(simulate.stderr)")
         #expect(simulate.stdout.hasPrefix("Simulated "))
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -129,10 +145,13 @@ import Testing
         let screens = TestSupport.snapshots(text)
         #expect(screens.count == 2)
         func signups(_ screen: String) -> Int {
-            guard let line = screen.split(separator: "\n").first(where: { $0.contains("signups/min") }) else { return -1 }
+            guard let line = screen.split(separator: "\n").first(where: { $0.contains("signups/min") }) else {
+                return -1
+            }
             let digits = line.split(separator: " ").compactMap { Int($0.filter { $0.isNumber }) }
             return digits.last ?? -1
         }
-        #expect(signups(screens[1]) > signups(screens[0]), "before: \(signups(screens[0])), after: \(signups(screens[1]))")
+        #expect(
+            signups(screens[1]) > signups(screens[0]), "before: \(signups(screens[0])), after: \(signups(screens[1]))")
     }
 }

@@ -12,33 +12,41 @@ import Testing
         try FileManager.default.copyItem(atPath: TestSupport.fixtureDatabase, toPath: db)
         let config = dir + "/config.toml"
         try """
-            [operators]
-            default_role = "viewer"
-            [operators.roles]
-            \(roles)
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        [operators]
+        default_role = "viewer"
+        [operators.roles]
+        \(roles)
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         let home = dir + "/home"
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         let owned = try FileManager.default.contentsOfDirectory(atPath: dir).map { dir + "/" + $0 } + [dir]
         try TestSupport.handOver(owned)
         // What an attacker controls: every variable that names a user or a client.
-        let env = ["HOME": home, "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "USER": "ana", "LOGNAME": "ana",
-                   "SSH_CLIENT": "\u{1B}]52;c;cHduZWQ=\u{07} 51000 22"]
+        let env = [
+            "HOME": home, "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "USER": "ana", "LOGNAME": "ana",
+            "SSH_CLIENT": "\u{1B}]52;c;cHduZWQ=\u{07} 51000 22",
+        ]
         return (db, config, env)
     }
 
     func paidOrder(_ db: String) throws -> String {
-        try TestSupport.sql(db, """
+        try TestSupport.sql(
+            db,
+            """
             SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id
             WHERE o.currency = 'GBP' AND o.status = 'paid' AND p.status = 'settled' ORDER BY o.id LIMIT 1
             """)
     }
 
     /// `refund ORDER --amount 1.00` as the other account.
-    func refundAsOtherAccount(_ order: String, db: String, config: String, env: [String: String]) throws -> TestSupport.Output {
+    func refundAsOtherAccount(
+        _ order: String, db: String, config: String, env: [String: String]
+    ) throws -> TestSupport.Output {
         try TestSupport.popsaOpsAsOtherAccount(
-            ["refund", order, "--amount", "1.00", "--reason", "damaged", "--yes", "--db", db, "--config", config,
-             "--now", TestSupport.now], environment: env)
+            [
+                "refund", order, "--amount", "1.00", "--reason", "damaged", "--yes", "--db", db, "--config", config,
+                "--now", TestSupport.now,
+            ], environment: env)
     }
 
     @Test func userFromTheEnvironmentCannotBorrowASupervisorsRole() throws {
@@ -63,7 +71,9 @@ import Testing
         let order = try paidOrder(db)
         let refunded = try refundAsOtherAccount(order, db: db, config: config, env: env)
         #expect(refunded.status == 0, "\(refunded.stdout)\(refunded.stderr)")
-        let operators = try TestSupport.sql(db, """
+        let operators = try TestSupport.sql(
+            db,
+            """
             SELECT DISTINCT operator || '|' || ssh_client FROM audit_log WHERE action != 'refund.imported'
             """)
         #expect(operators == "\(TestSupport.otherAccount)|invalid")

@@ -17,14 +17,18 @@ import Testing
 
     @Test func customerOrderAndJobGoldens() throws {
         let user = try sql("SELECT o.user_id FROM orders o JOIN refunds r ON r.order_id = o.id ORDER BY o.id LIMIT 1")
-        let order = try sql("SELECT o.id FROM orders o JOIN print_jobs j ON j.order_id = o.id WHERE j.status = 'shipped' ORDER BY o.id LIMIT 1")
+        let order = try sql(
+            "SELECT o.id FROM orders o JOIN print_jobs j ON j.order_id = o.id WHERE j.status = 'shipped' ORDER BY o.id LIMIT 1"
+        )
         let job = try sql("SELECT id FROM print_jobs WHERE status = 'delivered' ORDER BY id LIMIT 1")
-        for (args, golden) in [(["customer", user], "cli/customer.txt"), (["customer", user, "--json"], "cli/customer.json"),
-                               (["order", order], "cli/order.txt"), (["order", order, "--json"], "cli/order.json"),
-                               (["print-job", job], "cli/print-job.txt"),
-                               (["print-jobs", "--stuck-for", "72h", "--limit", "5"], "cli/stuck-jobs.txt"),
-                               (["print-jobs", "--status", "failed", "--limit", "3", "--json"], "cli/failed-jobs.json"),
-                               (["orders", "--status", "refunded", "--limit", "4"], "cli/refunded-orders.txt")] {
+        for (args, golden) in [
+            (["customer", user], "cli/customer.txt"), (["customer", user, "--json"], "cli/customer.json"),
+            (["order", order], "cli/order.txt"), (["order", order, "--json"], "cli/order.json"),
+            (["print-job", job], "cli/print-job.txt"),
+            (["print-jobs", "--stuck-for", "72h", "--limit", "5"], "cli/stuck-jobs.txt"),
+            (["print-jobs", "--status", "failed", "--limit", "3", "--json"], "cli/failed-jobs.json"),
+            (["orders", "--status", "refunded", "--limit", "4"], "cli/refunded-orders.txt"),
+        ] {
             let result = try query(args)
             #expect(result.status == 0, "\(args): \(result.stderr)")
             #expect(result.stderr == "")
@@ -33,8 +37,11 @@ import Testing
     }
 
     @Test func anIdentifierFromATicketFindsItsCustomer() throws {
-        let tracking = try sql("SELECT tracking_number FROM print_jobs WHERE tracking_number IS NOT NULL ORDER BY id LIMIT 1")
-        let user = try sql("SELECT o.user_id FROM print_jobs j JOIN orders o ON o.id = j.order_id WHERE j.tracking_number = '\(tracking)'")
+        let tracking = try sql(
+            "SELECT tracking_number FROM print_jobs WHERE tracking_number IS NOT NULL ORDER BY id LIMIT 1")
+        let user = try sql(
+            "SELECT o.user_id FROM print_jobs j JOIN orders o ON o.id = j.order_id WHERE j.tracking_number = '\(tracking)'"
+        )
         let result = try query(["customers", tracking.lowercased()])
         #expect(result.status == 0)
         #expect(result.stdout.hasPrefix("Exact match: tracking number → customer \(user)"))
@@ -78,7 +85,9 @@ import Testing
         let home = TestSupport.temporaryDirectory("fresh-home")
         let first = try TestSupport.popsaOps(["query", "customers", "zoe", "--now", now], home: home)
         #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stderr.hasPrefix("popsa-ops: created a demo database at \(home)/data/popsa-ops/demo.sqlite (2000 customers"))
+        #expect(
+            first.stderr.hasPrefix(
+                "popsa-ops: created a demo database at \(home)/data/popsa-ops/demo.sqlite (2000 customers"))
         #expect(first.stdout.contains("Zo"))
         let second = try TestSupport.popsaOps(["query", "customers", "zoe", "--now", now], home: home)
         #expect(second.stderr == "")
@@ -91,15 +100,19 @@ import Testing
         let dir = TestSupport.temporaryDirectory()
         let file = dir + "/export.jsonl"
         try """
-            {"type":"user","id":"u1","email":"a@example.com","name":"A","country":"GB","created_at":"2026-01-01T00:00:00Z"}
-            {"type":"payment","id":"p1","order_id":"o1","provider":"stripe","provider_transaction_id":"ch_1","amount":100,"currency":"GBP","status":"settled","created_at":"2026-01-01T00:00:00Z"}
+        {"type":"user","id":"u1","email":"a@example.com","name":"A","country":"GB","created_at":"2026-01-01T00:00:00Z"}
+        {"type":"payment","id":"p1","order_id":"o1","provider":"stripe","provider_transaction_id":"ch_1","amount":100,"currency":"GBP","status":"settled","created_at":"2026-01-01T00:00:00Z"}
 
-            """.write(toFile: file, atomically: true, encoding: .utf8)
+        """.write(toFile: file, atomically: true, encoding: .utf8)
         let result = try TestSupport.popsaOps(["import", "--db", dir + "/db.sqlite", file])
         #expect(result.status == 65)
-        #expect(result.stderr == "popsa-ops: \(file):2: field \"order_id\": refers to order \"o1\", which is neither in the store nor earlier in the file — nothing of \(file) was imported\n")
+        #expect(
+            result.stderr
+                == "popsa-ops: \(file):2: field \"order_id\": refers to order \"o1\", which is neither in the store nor earlier in the file — nothing of \(file) was imported\n"
+        )
         let fixed = dir + "/fixed.jsonl"
-        try String(try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")[0]).write(toFile: fixed, atomically: true, encoding: .utf8)
+        try String(try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")[0]).write(
+            toFile: fixed, atomically: true, encoding: .utf8)
         let ok = try TestSupport.popsaOps(["import", "--db", dir + "/db.sqlite", fixed])
         #expect(ok.status == 0)
         #expect(ok.stdout == "\(fixed): imported 1 records (1 user)\n")

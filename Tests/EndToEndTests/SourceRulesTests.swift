@@ -7,8 +7,9 @@ import Testing
     /// Every Swift file under Sources, with its lines.
     func sources() throws -> [(path: String, lines: [Substring])] {
         let root = TestSupport.packageRoot + "/Sources"
-        let files = try #require(FileManager.default.subpathsOfDirectory(atPath: root).sorted()
-            .filter { $0.hasSuffix(".swift") } as [String]?)
+        let files = try #require(
+            FileManager.default.subpathsOfDirectory(atPath: root).sorted()
+                .filter { $0.hasSuffix(".swift") } as [String]?)
         return try files.map { file in
             let text = try String(contentsOfFile: root + "/" + file, encoding: .utf8)
             return ("Sources/" + file, text.split(separator: "\n", omittingEmptySubsequences: false))

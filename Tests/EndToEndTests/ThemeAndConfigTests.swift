@@ -33,20 +33,36 @@ import Testing
 
     @Test(arguments: [
         ("name = \"x\"\n[styles\ntitle = { bold = true }\n", ":2: not valid TOML:"),
-        ("name = \"x\"\nflavour = \"mint\"\n", ":2: flavour: unknown key (expected one of: name, status_symbols, palette, styles)"),
-        ("[styles]\ntitle = { bold = true }\nsparkle = { fg = 3 }\n", ":3: styles.sparkle: unknown style (expected one of:"),
-        ("[palette]\naccent = \"#12345\"\n", ":2: palette.accent: \"#12345\" is not a colour (expected #rrggbb, 0 to 255, default, or a palette name)"),
+        (
+            "name = \"x\"\nflavour = \"mint\"\n",
+            ":2: flavour: unknown key (expected one of: name, status_symbols, palette, styles)"
+        ),
+        (
+            "[styles]\ntitle = { bold = true }\nsparkle = { fg = 3 }\n",
+            ":3: styles.sparkle: unknown style (expected one of:"
+        ),
+        (
+            "[palette]\naccent = \"#12345\"\n",
+            ":2: palette.accent: \"#12345\" is not a colour (expected #rrggbb, 0 to 255, default, or a palette name)"
+        ),
         ("[styles]\n\ntitle = { fg = 300 }\n", ":3: styles.title.fg: colour index 300 is out of range (0 to 255)"),
         ("[styles]\ntitle = { fg = \"blurple\" }\n", ":2: styles.title.fg: \"blurple\" is not a colour"),
         ("[styles]\ntitle = { bold = \"yes\" }\n", ":2: styles.title.bold: expected true or false, found a string"),
-        ("[styles]\ntitle = { blink = true }\n", ":2: styles.title.blink: unknown key (expected one of: fg, bg, bold, underline, reverse, dim, italic)"),
+        (
+            "[styles]\ntitle = { blink = true }\n",
+            ":2: styles.title.blink: unknown key (expected one of: fg, bg, bold, underline, reverse, dim, italic)"
+        ),
         // Found by fuzzing: the TOML library aborted the process on this header instead of reporting it.
-        ("name = \"x\"\n\n[ :styles]\n", ":3: not valid TOML: a table name must start with a letter, digit, _, - or a quote"),
+        (
+            "name = \"x\"\n\n[ :styles]\n",
+            ":3: not valid TOML: a table name must start with a letter, digit, _, - or a quote"
+        ),
     ])
     func aBrokenThemeStopsStartUpWithFileLineAndKey(text: String, message: String) throws {
         let path = try writeTheme(text)
-        let result = try TestSupport.popsaOps(["headless", "--db", TestSupport.fixtureDatabase, "--theme", path, "--script", "-"],
-                                              stdin: "snapshot\n")
+        let result = try TestSupport.popsaOps(
+            ["headless", "--db", TestSupport.fixtureDatabase, "--theme", path, "--script", "-"],
+            stdin: "snapshot\n")
         #expect(result.status == 78, "\(result.stderr)")
         #expect(result.stdout == "", "the console never started")
         #expect(result.stderr.hasPrefix("popsa-ops: \(path)\(message)"), "\(result.stderr)")
@@ -54,13 +70,21 @@ import Testing
 
     @Test func aBrokenThemeOnALiveSwitchKeepsTheCurrentOne() throws {
         let path = try writeTheme("[styles]\ntitle = { fg = \"blurple\" }\n")
-        let script = "key esc :\ntype theme \(path)\nkey enter\nwait\nexpect Theme not changed: \(path):2: styles.title.fg\nkey :\ntype theme mono\nkey enter\nwait\nexpect Theme mono\n"
-        let result = try TestSupport.popsaOps(["headless", "--db", TestSupport.fixtureDatabase, "--now", TestSupport.now, "--size", "120x30",
-                                               "--script", "-"], stdin: script)
+        let script =
+            "key esc :\ntype theme \(path)\nkey enter\nwait\nexpect Theme not changed: \(path):2: styles.title.fg\nkey :\ntype theme mono\nkey enter\nwait\nexpect Theme mono\n"
+        let result = try TestSupport.popsaOps(
+            [
+                "headless", "--db", TestSupport.fixtureDatabase, "--now", TestSupport.now, "--size", "120x30",
+                "--script", "-",
+            ], stdin: script)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        let unknown = try TestSupport.popsaOps(["headless", "--db", TestSupport.fixtureDatabase, "--theme", "nosuch", "--script", "-"], stdin: "")
+        let unknown = try TestSupport.popsaOps(
+            ["headless", "--db", TestSupport.fixtureDatabase, "--theme", "nosuch", "--script", "-"], stdin: "")
         #expect(unknown.status == 78)
-        #expect(unknown.stderr.contains("theme: nosuch: no such theme (available: colorblind, default, high-contrast, light, mono, solarized-dark)"))
+        #expect(
+            unknown.stderr.contains(
+                "theme: nosuch: no such theme (available: colorblind, default, high-contrast, light, mono, solarized-dark)"
+            ))
     }
 }
 
@@ -72,22 +96,55 @@ import Testing
     }
 
     @Test(arguments: [
-        ("theme = \"mono\"\ncolour = \"blue\"\n", ":2: colour: unknown key (expected one of: database, theme, refresh, stuck_after, operators, refunds, payments, keys)"),
-        ("[operators]\ndefault_role = \"admin\"\n", ":2: operators.default_role: \"admin\" is not a role (expected viewer, agent or supervisor)"),
-        ("[operators.roles]\nalice = \"boss\"\n", ":2: operators.roles.alice: \"boss\" is not a role (expected viewer, agent or supervisor)"),
-        ("[refunds.agent_limits]\nGBP = 250\n", ":2: refunds.agent_limits.GBP: write amounts as strings in major units, e.g. GBP = \"250.00\" (found an integer)"),
-        ("[refunds.agent_limits]\nJPY = \"12.5\"\n", ":2: refunds.agent_limits.JPY: \"12.5\": JPY has no minor unit, enter a whole amount"),
-        ("[refunds.agent_limits]\nXXX = \"1\"\n", ":2: refunds.agent_limits.XXX: \"XXX\" is not an ISO 4217 currency code"),
-        ("[payments]\nmode = \"production\"\n", ":2: payments.mode: \"production\" is not a mode (expected sandbox or live)"),
-        ("[payments.stripe]\nsecret_key_env = \"sk_live_123 456\"\n", ":2: payments.stripe.secret_key_env: \"sk_live_123 456\" is not an environment variable name"),
-        ("[payments.stripe]\napi_base = \"http://api.stripe.com\"\n", ":2: payments.stripe.api_base: \"http://api.stripe.com\" must be an https:// URL"),
+        (
+            "theme = \"mono\"\ncolour = \"blue\"\n",
+            ":2: colour: unknown key (expected one of: database, theme, refresh, stuck_after, operators, refunds, payments, keys)"
+        ),
+        (
+            "[operators]\ndefault_role = \"admin\"\n",
+            ":2: operators.default_role: \"admin\" is not a role (expected viewer, agent or supervisor)"
+        ),
+        (
+            "[operators.roles]\nalice = \"boss\"\n",
+            ":2: operators.roles.alice: \"boss\" is not a role (expected viewer, agent or supervisor)"
+        ),
+        (
+            "[refunds.agent_limits]\nGBP = 250\n",
+            ":2: refunds.agent_limits.GBP: write amounts as strings in major units, e.g. GBP = \"250.00\" (found an integer)"
+        ),
+        (
+            "[refunds.agent_limits]\nJPY = \"12.5\"\n",
+            ":2: refunds.agent_limits.JPY: \"12.5\": JPY has no minor unit, enter a whole amount"
+        ),
+        (
+            "[refunds.agent_limits]\nXXX = \"1\"\n",
+            ":2: refunds.agent_limits.XXX: \"XXX\" is not an ISO 4217 currency code"
+        ),
+        (
+            "[payments]\nmode = \"production\"\n",
+            ":2: payments.mode: \"production\" is not a mode (expected sandbox or live)"
+        ),
+        (
+            "[payments.stripe]\nsecret_key_env = \"sk_live_123 456\"\n",
+            ":2: payments.stripe.secret_key_env: \"sk_live_123 456\" is not an environment variable name"
+        ),
+        (
+            "[payments.stripe]\napi_base = \"http://api.stripe.com\"\n",
+            ":2: payments.stripe.api_base: \"http://api.stripe.com\" must be an https:// URL"
+        ),
         ("refresh = \"fast\"\n", ":1: refresh: \"fast\" is not a refresh interval"),
         ("[keys.order]\nteleport = \"t\"\n", ":2: keys.order.teleport: unknown action"),
         ("[keys.order]\nrefund = \"ctrl-1\"\n", ":2: keys.order.refund: \"ctrl-1\" is not a key name"),
-        ("[keys.global]\nhelp = \"q\"\n", ":2: keys.global.help: \"q\" is already bound to quit on global: the two conflict"),
+        (
+            "[keys.global]\nhelp = \"q\"\n",
+            ":2: keys.global.help: \"q\" is already bound to quit on global: the two conflict"
+        ),
         ("[keys.kitchen]\nquit = \"q\"\n", ":1: keys.kitchen: unknown screen"),
         ("[operators\n", ":1: not valid TOML:"),
-        ("theme = \"mono\"\n[[:operators]]\n", ":2: not valid TOML: a table name must start with a letter, digit, _, - or a quote"),
+        (
+            "theme = \"mono\"\n[[:operators]]\n",
+            ":2: not valid TOML: a table name must start with a letter, digit, _, - or a quote"
+        ),
         ("[keys.global]\nhelp = [\"?\",\n  }\n", ":3: not valid TOML: expected a value or ']' in the array, saw '}'"),
     ])
     func aBrokenConfigurationIsNamedByFileLineAndKey(text: String, message: String) throws {
@@ -114,16 +171,21 @@ import Testing
     @Test func configCheckLoadsTheConfiguredTheme() throws {
         let missing = try TestSupport.popsaOps(["config", "check", "--config", try write("theme = \"nosuch\"\n")])
         #expect(missing.status == 78)
-        #expect(missing.stderr.contains("theme: nosuch: no such theme (available: colorblind, default"), "\(missing.stderr)")
+        #expect(
+            missing.stderr.contains("theme: nosuch: no such theme (available: colorblind, default"), "\(missing.stderr)"
+        )
         let themePath = TestSupport.temporaryDirectory() + "/broken.toml"
         try "[styles]\ntitle = { fg = 300 }\n".write(toFile: themePath, atomically: true, encoding: .utf8)
         let broken = try TestSupport.popsaOps(["config", "check", "--config", try write("theme = \"\(themePath)\"\n")])
         #expect(broken.status == 78)
-        #expect(broken.stderr.hasPrefix("popsa-ops: \(themePath):2: styles.title.fg: colour index 300 is out of range"), "\(broken.stderr)")
+        #expect(
+            broken.stderr.hasPrefix("popsa-ops: \(themePath):2: styles.title.fg: colour index 300 is out of range"),
+            "\(broken.stderr)")
     }
 
     @Test func configCheckPrintsTheEffectiveConfigurationWithSecretsMasked() throws {
-        let path = try write("""
+        let path = try write(
+            """
             theme = "light"
             [operators.roles]
             sam = "supervisor"
@@ -132,7 +194,8 @@ import Testing
             [payments.stripe]
             secret_key_env = "POPSA_STRIPE"
             """)
-        let result = try TestSupport.popsaOps(["config", "check", "--config", path], environment: ["POPSA_STRIPE": "sk_live_do_not_print"])
+        let result = try TestSupport.popsaOps(
+            ["config", "check", "--config", path], environment: ["POPSA_STRIPE": "sk_live_do_not_print"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("theme = \"light\""))
         #expect(result.stdout.contains("sam = \"supervisor\""))
@@ -145,7 +208,8 @@ import Testing
     }
 
     @Test func keysRebindAndSwitchOffAndTheHelpShowsIt() throws {
-        let path = try write("""
+        let path = try write(
+            """
             [keys.global]
             quit = ["x", "ctrl-q"]
             [keys.order]
@@ -158,8 +222,11 @@ import Testing
             expect Find a customer
             key x
             """
-        let result = try TestSupport.popsaOps(["headless", "--db", TestSupport.fixtureDatabase, "--config", path, "--now", TestSupport.now,
-                                               "--size", "100x30", "--script", "-"], stdin: script)
+        let result = try TestSupport.popsaOps(
+            [
+                "headless", "--db", TestSupport.fixtureDatabase, "--config", path, "--now", TestSupport.now,
+                "--size", "100x30", "--script", "-",
+            ], stdin: script)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         let check = try TestSupport.popsaOps(["config", "check", "--config", path])
         #expect(check.stdout.contains("quit = [\"ctrl-q\", \"x\"]"))

@@ -17,8 +17,12 @@ import Testing
         #expect(!expected.isEmpty)
 
         let session = try TmuxSession(
-            command: TestSupport.consoleCommand(term: term, arguments: ["--db", TestSupport.fixtureDatabase, "--now", TestSupport.now,
-                                                                        "--theme", theme]),
+            command: TestSupport.consoleCommand(
+                term: term,
+                arguments: [
+                    "--db", TestSupport.fixtureDatabase, "--now", TestSupport.now,
+                    "--theme", theme,
+                ]),
             width: 80, height: 24)
         defer { session.close() }
         var snapshot = 0
@@ -38,12 +42,14 @@ import Testing
             case "snapshot":
                 let want = expected[snapshot]
                 if let got = try session.waitFor(want) {
-                    Issue.record("\(script) snapshot \(snapshot + 1) under TERM=\(term) differs from headless:\n--- tmux ---\n\(got)\n--- headless ---\n\(want)")
+                    Issue.record(
+                        "\(script) snapshot \(snapshot + 1) under TERM=\(term) differs from headless:\n--- tmux ---\n\(got)\n--- headless ---\n\(want)"
+                    )
                     return
                 }
                 snapshot += 1
             default:
-                break   // wait and expect: headless already checked them; snapshots wait for the screen.
+                break  // wait and expect: headless already checked them; snapshots wait for the screen.
             }
         }
         #expect(snapshot == expected.count)
@@ -64,7 +70,8 @@ import Testing
     @Test(arguments: [(SIGTERM, 143), (SIGHUP, 129), (SIGINT, 130)])
     func signalsRestoreTheTerminal(signal: Int32, status: Int) throws {
         let session = try TmuxSession(
-            command: TestSupport.consoleCommand(term: "xterm-256color", arguments: ["--db", TestSupport.fixtureDatabase, "--now", TestSupport.now]),
+            command: TestSupport.consoleCommand(
+                term: "xterm-256color", arguments: ["--db", TestSupport.fixtureDatabase, "--now", TestSupport.now]),
             width: 80, height: 24)
         defer { session.close() }
         for _ in 0..<100 where !(try session.capture()).contains("Find a customer") { usleep(50_000) }
@@ -99,8 +106,12 @@ import Testing
         // The search lists Latin names, then a Japanese one on the same row: in the C locale each double-width
         // character is drawn as "??", and nothing of the letters underneath may show through.
         let session = try TmuxSession(
-            command: TestSupport.consoleCommand(term: "xterm-256color", arguments: ["--db", TestSupport.fixtureDatabase,
-                                                                                    "--now", TestSupport.now], locale: "C"),
+            command: TestSupport.consoleCommand(
+                term: "xterm-256color",
+                arguments: [
+                    "--db", TestSupport.fixtureDatabase,
+                    "--now", TestSupport.now,
+                ], locale: "C"),
             width: 80, height: 24)
         defer { session.close() }
         for _ in 0..<100 where !(try session.capture()).contains("Find a customer") { usleep(50_000) }

@@ -21,16 +21,20 @@ import Testing
     /// Every terminal channel is free of ESC, BEL and C1 controls.
     func expectClean(_ output: TestSupport.Output, sourceLocation: SourceLocation = #_sourceLocation) {
         for (name, text) in [("stdout", output.stdout), ("stderr", output.stderr)] {
-            let raw = text.unicodeScalars.filter { $0.value == 0x1B || $0.value == 0x07 || (0x80...0x9F).contains($0.value) }
-            #expect(raw.isEmpty, "\(name) carries raw control characters: \(text.debugDescription)",
-                    sourceLocation: sourceLocation)
+            let raw = text.unicodeScalars.filter {
+                $0.value == 0x1B || $0.value == 0x07 || (0x80...0x9F).contains($0.value)
+            }
+            #expect(
+                raw.isEmpty, "\(name) carries raw control characters: \(text.debugDescription)",
+                sourceLocation: sourceLocation)
         }
     }
 
     // MARK: - Standard error is a terminal channel
 
     @Test func importErrorsQuotingDataAreSanitised() throws {
-        let file = try write("""
+        let file = try write(
+            """
             {"type":"user","id":"usr_osc","email":"a@example.com","name":"A","country":"\(jsonString(Self.clipboardAttack))","created_at":"2026-01-01T00:00:00Z"}
 
             """)
@@ -41,13 +45,16 @@ import Testing
     }
 
     @Test func headlessScriptAndArgumentErrorsAreSanitised() throws {
-        let script = try TestSupport.popsaOps(["headless", "--db", TestSupport.fixtureDatabase, "--script", "-"],
-                                              stdin: "resize \(Self.clipboardAttack)\n")
+        let script = try TestSupport.popsaOps(
+            ["headless", "--db", TestSupport.fixtureDatabase, "--script", "-"],
+            stdin: "resize \(Self.clipboardAttack)\n")
         #expect(script.status == 2, "\(script.stderr)")
         #expect(script.stderr.contains("␛]52"), "\(script.stderr)")
         expectClean(script)
-        let argument = try TestSupport.popsaOps(["refund", "ord_x", "--amount", "1", "--reason", Self.clipboardAttack, "--yes",
-                                                 "--db", TestSupport.fixtureDatabase])
+        let argument = try TestSupport.popsaOps([
+            "refund", "ord_x", "--amount", "1", "--reason", Self.clipboardAttack, "--yes",
+            "--db", TestSupport.fixtureDatabase,
+        ])
         #expect(argument.status == 64, "\(argument.stderr)")
         #expect(argument.stderr.contains("␛]52"), "\(argument.stderr)")
         expectClean(argument)
@@ -55,8 +62,9 @@ import Testing
 
     @Test func aThemeErrorQuotingItsFileIsSanitised() throws {
         let theme = try write("name = \"x\"\n\(Self.clipboardAttack) = 1\n", name: "evil.toml")
-        let result = try TestSupport.popsaOps(["headless", "--db", TestSupport.fixtureDatabase, "--theme", theme, "--script", "-"],
-                                              stdin: "snapshot\n")
+        let result = try TestSupport.popsaOps(
+            ["headless", "--db", TestSupport.fixtureDatabase, "--theme", theme, "--script", "-"],
+            stdin: "snapshot\n")
         #expect(result.status == 78, "\(result.stderr)")
         expectClean(result)
     }
@@ -65,7 +73,8 @@ import Testing
 
     @Test func nulAndBidiControlsAreShownNotObeyed() throws {
         let db = TestSupport.temporaryDirectory() + "/nul.sqlite"
-        let file = try write("""
+        let file = try write(
+            """
             {"type":"user","id":"usr_nul","email":"ann@example.com","name":"Ann\\u0000Smith\\u202E\\u200B","country":"GB","created_at":"2026-01-01T00:00:00Z"}
 
             """)
@@ -74,8 +83,9 @@ import Testing
         #expect(text.stdout.contains("Ann␀Smith"), "\(text.stdout)")
         let json = try TestSupport.popsaOps(["query", "customer", "usr_nul", "--db", db, "--json"])
         #expect(json.stdout.contains(#""name": "Ann␀Smith\u202e\u200b""#), "\(json.stdout)")
-        let screen = try TestSupport.popsaOps(["headless", "--db", db, "--now", TestSupport.now, "--script", "-"],
-                                              stdin: "key :\ntype customer usr_nul\nkey enter\nwait\nexpect Ann␀Smith\n")
+        let screen = try TestSupport.popsaOps(
+            ["headless", "--db", db, "--now", TestSupport.now, "--script", "-"],
+            stdin: "key :\ntype customer usr_nul\nkey enter\nwait\nexpect Ann␀Smith\n")
         #expect(screen.status == 0, "\(screen.stdout)\(screen.stderr)")
     }
 
@@ -84,18 +94,24 @@ import Testing
     @Test func newDatabasesAndTheirWALAreOwnerOnly() throws {
         let dir = TestSupport.temporaryDirectory("modes")
         let seeded = dir + "/seeded.sqlite"
-        #expect(try TestSupport.popsaOps(["seed", "--db", seeded, "--users", "20", "--now", TestSupport.now]).status == 0)
+        #expect(
+            try TestSupport.popsaOps(["seed", "--db", seeded, "--users", "20", "--now", TestSupport.now]).status == 0)
         // A write opens the WAL files.
-        let order = try TestSupport.sql(seeded, "SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id WHERE p.status = 'settled' LIMIT 1")
-        _ = try TestSupport.popsaOps(["refund", order, "--amount", "0.01", "--reason", "damaged", "--yes", "--db", seeded])
+        let order = try TestSupport.sql(
+            seeded, "SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id WHERE p.status = 'settled' LIMIT 1")
+        _ = try TestSupport.popsaOps([
+            "refund", order, "--amount", "0.01", "--reason", "damaged", "--yes", "--db", seeded,
+        ])
         let imported = dir + "/imported.sqlite"
-        let file = try write("""
+        let file = try write(
+            """
             {"type":"user","id":"usr_m","email":"m@example.com","name":"M","country":"GB","created_at":"2026-01-01T00:00:00Z"}
 
             """)
         #expect(try TestSupport.popsaOps(["import", "--db", imported, file]).status == 0)
         for path in [seeded, seeded + "-wal", seeded + "-shm", seeded + "-audit-anchor", imported] {
-            let mode = try #require(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int, "\(path)")
+            let mode = try #require(
+                FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int, "\(path)")
             #expect(mode & 0o077 == 0, "\(path) has mode \(String(mode, radix: 8))")
         }
     }
@@ -117,14 +133,19 @@ import Testing
     // MARK: - Money history
 
     func refundedPayment(_ db: String) throws -> [String: String] {
-        let row = try TestSupport.sql(db, """
+        let row = try TestSupport.sql(
+            db,
+            """
             SELECT p.id || '|' || p.order_id || '|' || p.provider || '|' || p.provider_transaction_id || '|' || p.amount
               || '|' || p.currency || '|' || p.status || '|' || strftime('%Y-%m-%dT%H:%M:%SZ', p.created_at, 'unixepoch')
             FROM payments p JOIN refunds r ON r.payment_id = p.id AND r.status = 'succeeded'
             WHERE p.currency = 'GBP' AND p.provider = 'stripe' ORDER BY p.id LIMIT 1
-            """).split(separator: "|").map(String.init)
-        return ["id": row[0], "order": row[1], "provider": row[2], "txn": row[3], "amount": row[4], "currency": row[5],
-                "status": row[6], "created": row[7]]
+            """
+        ).split(separator: "|").map(String.init)
+        return [
+            "id": row[0], "order": row[1], "provider": row[2], "txn": row[3], "amount": row[4], "currency": row[5],
+            "status": row[6], "created": row[7],
+        ]
     }
 
     func paymentLine(_ p: [String: String], amount: String? = nil, currency: String? = nil) -> String {
@@ -137,14 +158,18 @@ import Testing
         let db = TestSupport.fixtureCopy()
         let payment = try refundedPayment(db)
         let before = try TestSupport.sql(db, "SELECT amount || currency FROM payments WHERE id = '\(payment["id"]!)'")
-        let harmless = "{\"type\":\"user\",\"id\":\"usr_new1\",\"email\":\"new1@example.com\",\"name\":\"N\",\"country\":\"GB\",\"created_at\":\"2026-01-01T00:00:00Z\"}"
-        for (line, field) in [(paymentLine(payment, amount: "100"), "amount"), (paymentLine(payment, currency: "JPY"), "currency")] {
+        let harmless =
+            "{\"type\":\"user\",\"id\":\"usr_new1\",\"email\":\"new1@example.com\",\"name\":\"N\",\"country\":\"GB\",\"created_at\":\"2026-01-01T00:00:00Z\"}"
+        for (line, field) in [
+            (paymentLine(payment, amount: "100"), "amount"), (paymentLine(payment, currency: "JPY"), "currency"),
+        ] {
             let file = try write(harmless + "\n" + line + "\n")
             let result = try TestSupport.popsaOps(["import", "--db", db, file])
             #expect(result.status == 65, "\(result.stderr)")
             #expect(result.stderr.contains(":2: field \"\(field)\""), "\(result.stderr)")
         }
-        #expect(try TestSupport.sql(db, "SELECT amount || currency FROM payments WHERE id = '\(payment["id"]!)'") == before)
+        #expect(
+            try TestSupport.sql(db, "SELECT amount || currency FROM payments WHERE id = '\(payment["id"]!)'") == before)
         #expect(try TestSupport.sql(db, "SELECT count(*) FROM users WHERE id = 'usr_new1'") == "0")
         // The same payment re-imported unchanged is harmless.
         let same = try TestSupport.popsaOps(["import", "--db", db, try write(paymentLine(payment) + "\n")])
@@ -153,20 +178,25 @@ import Testing
 
     @Test func paymentsCannotAddUpToMoreThanTheOrder() throws {
         let db = TestSupport.fixtureCopy()
-        let order = try TestSupport.sql(db, "SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id WHERE p.status = 'settled' AND o.currency = 'GBP' ORDER BY o.id LIMIT 1")
+        let order = try TestSupport.sql(
+            db,
+            "SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id WHERE p.status = 'settled' AND o.currency = 'GBP' ORDER BY o.id LIMIT 1"
+        )
         let line = """
             {"type":"payment","id":"pay_extra","order_id":"\(order)","provider":"braintree","provider_transaction_id":"btextra1","amount":100,"currency":"GBP","status":"settled","created_at":"2026-11-26T10:00:00Z"}
 
             """
         let result = try TestSupport.popsaOps(["import", "--db", db, try write(line)])
         #expect(result.status == 65, "\(result.stderr)")
-        #expect(result.stderr.contains(":1: field \"amount\": the order's payments would add up to more than its total"),
-                "\(result.stderr)")
+        #expect(
+            result.stderr.contains(":1: field \"amount\": the order's payments would add up to more than its total"),
+            "\(result.stderr)")
     }
 
     @Test func hugeAmountsAreRefusedNotACrash() throws {
         let db = TestSupport.fixtureCopy()
-        let owner = try TestSupport.sql(db, "SELECT id || '|' || user_id FROM prints ORDER BY id LIMIT 1").split(separator: "|")
+        let owner = try TestSupport.sql(db, "SELECT id || '|' || user_id FROM prints ORDER BY id LIMIT 1").split(
+            separator: "|")
         let line = """
             {"type":"order","id":"ord_huge","user_id":"\(owner[1])","print_id":"\(owner[0])","currency":"GBP","status":"paid","line_items":[{"sku":"x","description":"x","quantity":1000000,"unit_amount":999999999999999}],"subtotal_amount":1,"shipping_amount":0,"tax_amount":0,"total_amount":1,"shipping_address":{"name":"A","line1":"1 St","city":"London","country":"GB"},"created_at":"2026-11-26T10:00:00Z"}
 
@@ -193,7 +223,9 @@ import Testing
             usleep(10_000)
             waited += 1
         }
-        let second = try TestSupport.popsaOps(["seed", "--db", path, "--users", "10", "--replace", "--now", TestSupport.now])
+        let second = try TestSupport.popsaOps([
+            "seed", "--db", path, "--users", "10", "--replace", "--now", TestSupport.now,
+        ])
         first.waitUntilExit()
         #expect(second.status == 75, "\(second.stderr)")
         #expect(second.stderr.contains("another seed is writing"), "\(second.stderr)")

@@ -1,10 +1,11 @@
-@testable import OpsConsole
+import OpsCore
 import OpsEngine
 import OpsStore
-import OpsCore
-import OpsTestSupport
 import OpsTUI
+import OpsTestSupport
 import Testing
+
+@testable import OpsConsole
 
 @Suite struct ConsoleBehaviourTests {
     @Test func commandModeCompletesAndRemembersHistory() throws {
@@ -29,8 +30,10 @@ import Testing
 
     @Test func badCommandsSayWhatIsWrong() throws {
         let pilot = try Pilot()
-        for (line, message) in [("jobs lost", "unknown print job filter \"lost\""), ("order", "usage: :order ORDER_ID"),
-                                ("orders shipped", "unknown order status \"shipped\""), ("teleport", "unknown command \"teleport\"")] {
+        for (line, message) in [
+            ("jobs lost", "unknown print job filter \"lost\""), ("order", "usage: :order ORDER_ID"),
+            ("orders shipped", "unknown order status \"shipped\""), ("teleport", "unknown command \"teleport\""),
+        ] {
             pilot.press(":")
             pilot.type(line)
             pilot.press("enter")
@@ -81,9 +84,11 @@ import Testing
         pilot.wait()
         func position() -> (row: Int, loaded: Int, more: Bool)? {
             let bar = pilot.screen.split(separator: "\n").last.map(String.init) ?? ""
-            guard let token = bar.split(separator: " ").first(where: { $0.contains("/") && $0.first?.isNumber == true }) else { return nil }
+            guard let token = bar.split(separator: " ").first(where: { $0.contains("/") && $0.first?.isNumber == true })
+            else { return nil }
             let parts = token.replacingOccurrences(of: ",", with: "").split(separator: "/")
-            guard parts.count == 2, let row = Int(parts[0]), let loaded = Int(parts[1].trimmingCharacters(in: ["+"])) else { return nil }
+            guard parts.count == 2, let row = Int(parts[0]), let loaded = Int(parts[1].trimmingCharacters(in: ["+"]))
+            else { return nil }
             return (row, loaded, parts[1].hasSuffix("+"))
         }
         /// The text of the selected row (the line drawn in the selection style).
@@ -103,7 +108,9 @@ import Testing
         // Beyond the 500 rows the window keeps, the position still counts from the top of the whole list …
         #expect(deep.row > 500, "\(deep)")
         // … and it is the right row.
-        #expect(selectedLine().contains(ids[deep.row - 1]), "row \(deep.row) should be \(ids[deep.row - 1]): \(selectedLine())")
+        #expect(
+            selectedLine().contains(ids[deep.row - 1]),
+            "row \(deep.row) should be \(ids[deep.row - 1]): \(selectedLine())")
         pilot.press("up")
         pilot.wait()
         #expect(position()?.row == deep.row - 1)
@@ -125,7 +132,7 @@ import Testing
         pilot.type("customer \(user)")
         pilot.press("enter")
         pilot.wait()
-        pilot.press("tab", "tab")   // payments and refunds
+        pilot.press("tab", "tab")  // payments and refunds
         pilot.press("/")
         pilot.type("refund")
         #expect(pilot.screen.contains("Filter: refund"))
@@ -161,7 +168,7 @@ import Testing
             return client
         }
         pilot.type("zo")
-        pilot.press("backspace", "backspace")   // "z" again, then an empty field (no search)
+        pilot.press("backspace", "backspace")  // "z" again, then an empty field (no search)
         pilot.type("mar")
         // Six searches in flight (they reach the engine in any order), none answered yet.
         #expect(pilot.apply(until: { gate.asked.count == 6 }), "asked: \(gate.asked)")
@@ -184,8 +191,9 @@ import Testing
         guard let first = pilot.state.current as? SearchScreen, let older = first.request else {
             Issue.record("no search request"); return
         }
-        pilot.type("e")   // a newer search is in flight; the older one's answer arrives late
-        pilot.console.dispatch(.loaded(request: older, .search(.success(SearchResult(query: "stale", exact: nil, customers: [])))))
+        pilot.type("e")  // a newer search is in flight; the older one's answer arrives late
+        pilot.console.dispatch(
+            .loaded(request: older, .search(.success(SearchResult(query: "stale", exact: nil, customers: [])))))
         guard let late = pilot.state.current as? SearchScreen else { Issue.record("left the search"); return }
         #expect(late.result?.value?.query != "stale")
         pilot.wait()

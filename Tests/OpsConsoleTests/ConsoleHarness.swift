@@ -1,24 +1,28 @@
-import Synchronization
 import Foundation
 import OpsConsole
 import OpsCore
 import OpsEngine
 import OpsStore
-import OpsTestSupport
 import OpsTUI
+import OpsTestSupport
+import Synchronization
 
 /// A console over the fixture database, driven in-process like Textual's pilot.
 final class Pilot {
     let console: Console
 
     /// `client` may replace any of the live client's calls (to hold answers, fail them, reorder them).
-    init(size: Size = Size(width: 100, height: 30), database: String = TestSupport.fixtureDatabase,
-         client: (ConsoleClient) -> ConsoleClient = { $0 }) throws {
+    init(
+        size: Size = Size(width: 100, height: 30), database: String = TestSupport.fixtureDatabase,
+        client: (ConsoleClient) -> ConsoleClient = { $0 }
+    ) throws {
         let store = try SQLiteStore.open(path: database)
         let engine = Engine(store: store, clock: .frozen(TestSupport.nowTimestamp))
-        let session = Session(operatorName: "tester", sshClient: "10.0.0.7", role: .agent, databaseName: "fixture.sqlite",
-                              readOnly: false)
-        let state = AppState(size: size, theme: .builtIn, session: session, now: TestSupport.nowTimestamp, clockFrozen: true)
+        let session = Session(
+            operatorName: "tester", sshClient: "10.0.0.7", role: .agent, databaseName: "fixture.sqlite",
+            readOnly: false)
+        let state = AppState(
+            size: size, theme: .builtIn, session: session, now: TestSupport.nowTimestamp, clockFrozen: true)
         let live = ConsoleEnvironment(engine: engine)
         console = Console(state: state, environment: ConsoleEnvironment(client: client(live.client)))
         console.start()

@@ -32,9 +32,15 @@ import Testing
     }
 
     @Test func refusesWhatIsNotAnAmountWithASpecificReason() {
-        #expect(throws: MoneyParseError.tooManyDecimals("12.345", currency: gbp)) { try Money.parse("12.345", currency: gbp) }
-        #expect(throws: MoneyParseError.tooManyDecimals("12.5", currency: jpy)) { try Money.parse("12.5", currency: jpy) }
-        #expect(throws: MoneyParseError.tooManyDecimals("1.2345", currency: kwd)) { try Money.parse("1.2345", currency: kwd) }
+        #expect(throws: MoneyParseError.tooManyDecimals("12.345", currency: gbp)) {
+            try Money.parse("12.345", currency: gbp)
+        }
+        #expect(throws: MoneyParseError.tooManyDecimals("12.5", currency: jpy)) {
+            try Money.parse("12.5", currency: jpy)
+        }
+        #expect(throws: MoneyParseError.tooManyDecimals("1.2345", currency: kwd)) {
+            try Money.parse("1.2345", currency: kwd)
+        }
         #expect(throws: MoneyParseError.negative("-5")) { try Money.parse("-5", currency: gbp) }
         #expect(throws: MoneyParseError.notANumber("abc")) { try Money.parse("abc", currency: gbp) }
         #expect(throws: MoneyParseError.notANumber("1e3")) { try Money.parse("1e3", currency: gbp) }
@@ -43,12 +49,18 @@ import Testing
         #expect(throws: MoneyParseError.notANumber("+5")) { try Money.parse("+5", currency: gbp) }
         #expect(throws: MoneyParseError.separator("1,000")) { try Money.parse("1,000", currency: gbp) }
         #expect(throws: MoneyParseError.empty) { try Money.parse("  ", currency: gbp) }
-        #expect(throws: MoneyParseError.tooLarge("99999999999999999999")) { try Money.parse("99999999999999999999", currency: gbp) }
+        #expect(throws: MoneyParseError.tooLarge("99999999999999999999")) {
+            try Money.parse("99999999999999999999", currency: gbp)
+        }
     }
 
     @Test func messagesNameTheCurrencyRule() {
-        #expect(MoneyParseError.tooManyDecimals("12.5", currency: jpy).description == "\"12.5\": JPY has no minor unit, enter a whole amount")
-        #expect(MoneyParseError.tooManyDecimals("12.345", currency: gbp).description == "\"12.345\": GBP has 2 decimal places at most")
+        #expect(
+            MoneyParseError.tooManyDecimals("12.5", currency: jpy).description
+                == "\"12.5\": JPY has no minor unit, enter a whole amount")
+        #expect(
+            MoneyParseError.tooManyDecimals("12.345", currency: gbp).description
+                == "\"12.345\": GBP has 2 decimal places at most")
     }
 
     @Test func formatsWithTheCurrencyExponentAndGrouping() {

@@ -5,9 +5,11 @@ import Testing
     let now = try! Timestamp(iso8601: "2026-11-27T12:00:00Z")
 
     func job(_ status: PrintJobStatus, hoursAgo: Int64) -> PrintJob {
-        PrintJob(id: "job_1", orderID: "ord_1", partner: "inkworks-uk", status: status, trackingNumber: status == .shipped ? "RM1GB" : nil,
-                 carrier: status == .shipped ? "Royal Mail" : nil, createdAt: now.adding(seconds: -hoursAgo * 3600 - 100),
-                 updatedAt: now.adding(seconds: -hoursAgo * 3600))
+        PrintJob(
+            id: "job_1", orderID: "ord_1", partner: "inkworks-uk", status: status,
+            trackingNumber: status == .shipped ? "RM1GB" : nil,
+            carrier: status == .shipped ? "Royal Mail" : nil, createdAt: now.adding(seconds: -hoursAgo * 3600 - 100),
+            updatedAt: now.adding(seconds: -hoursAgo * 3600))
     }
 
     @Test func printJobsMoveForwardOrFail() {
@@ -36,16 +38,21 @@ import Testing
 
     func detail(status: OrderStatus = .paid, missing: Int = 0, jobs: [PrintJob]) -> OrderDetail {
         let gbp = Currency.gbp
-        let user = User(id: "usr_1", email: "a@b.c", name: "A", country: "GB", locale: "en-GB", status: .active, createdAt: now)
-        let order = Order(id: "ord_1", userID: "usr_1", printID: "prt_1", currency: gbp,
-                          lineItems: [LineItem(sku: "x", description: "x", quantity: 1, unitAmount: 100)],
-                          subtotalAmount: 100, shippingAmount: 0, taxAmount: 0, totalAmount: 100,
-                          shippingAddress: Address(name: "A", line1: "1", city: "L", postcode: "1", country: "GB"),
-                          status: status, createdAt: now)
-        let print = Print(id: "prt_1", userID: "usr_1", product: .photobook, title: "t", pageCount: 20, photoCount: 20,
-                          createdAt: now, updatedAt: now)
-        return OrderDetail(order: order, user: user, print: PrintSummary(print: print, photos: PhotoProgress(uploaded: 20 - missing, missing: missing)),
-                           payments: [], refunds: [], printJobs: jobs)
+        let user = User(
+            id: "usr_1", email: "a@b.c", name: "A", country: "GB", locale: "en-GB", status: .active, createdAt: now)
+        let order = Order(
+            id: "ord_1", userID: "usr_1", printID: "prt_1", currency: gbp,
+            lineItems: [LineItem(sku: "x", description: "x", quantity: 1, unitAmount: 100)],
+            subtotalAmount: 100, shippingAmount: 0, taxAmount: 0, totalAmount: 100,
+            shippingAddress: Address(name: "A", line1: "1", city: "L", postcode: "1", country: "GB"),
+            status: status, createdAt: now)
+        let print = Print(
+            id: "prt_1", userID: "usr_1", product: .photobook, title: "t", pageCount: 20, photoCount: 20,
+            createdAt: now, updatedAt: now)
+        return OrderDetail(
+            order: order, user: user,
+            print: PrintSummary(print: print, photos: PhotoProgress(uploaded: 20 - missing, missing: missing)),
+            payments: [], refunds: [], printJobs: jobs)
     }
 
     @Test func diagnosisExplainsWhyAnOrderHasNotArrived() {
@@ -68,15 +75,22 @@ import Testing
     }
 
     @Test func balanceReservesInFlightRefunds() {
-        let payment = Payment(id: "pay_1", orderID: "ord_1", provider: .stripe, providerTransactionID: "ch_1", providerChargeID: nil,
-                              amount: 5000, currency: .gbp, status: .settled, createdAt: now, settledAt: now)
+        let payment = Payment(
+            id: "pay_1", orderID: "ord_1", provider: .stripe, providerTransactionID: "ch_1", providerChargeID: nil,
+            amount: 5000, currency: .gbp, status: .settled, createdAt: now, settledAt: now)
         func refund(_ id: String, _ amount: Int64, _ status: RefundStatus) -> Refund {
-            Refund(id: id, orderID: "ord_1", paymentID: "pay_1", provider: .stripe, amount: amount, currency: .gbp, status: status,
-                   reason: .damaged, note: "", idempotencyKey: id, gatewayRefundID: nil, isVoid: false, operatorName: "t",
-                   failureMessage: nil, createdAt: now, updatedAt: now)
+            Refund(
+                id: id, orderID: "ord_1", paymentID: "pay_1", provider: .stripe, amount: amount, currency: .gbp,
+                status: status,
+                reason: .damaged, note: "", idempotencyKey: id, gatewayRefundID: nil, isVoid: false, operatorName: "t",
+                failureMessage: nil, createdAt: now, updatedAt: now)
         }
-        let balance = PaymentBalance(payment: payment, refunds: [refund("a", 1000, .succeeded), refund("b", 500, .pending),
-                                                                 refund("c", 700, .unknown), refund("d", 2000, .failed)])
+        let balance = PaymentBalance(
+            payment: payment,
+            refunds: [
+                refund("a", 1000, .succeeded), refund("b", 500, .pending),
+                refund("c", 700, .unknown), refund("d", 2000, .failed),
+            ])
         #expect(balance.captured == 5000)
         #expect(balance.refunded == 1000)
         #expect(balance.inFlight == 1200)

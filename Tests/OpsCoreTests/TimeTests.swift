@@ -13,8 +13,10 @@ import Testing
         #expect(try Timestamp(iso8601: "2024-02-29T00:00:00Z").dateOnly == "2024-02-29")
     }
 
-    @Test(arguments: ["2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "yesterday", "2026-11-27T25:00:00Z",
-                      "2026-11-27T09:30:00", "2026-11-27T09:30:00Zjunk", ""])
+    @Test(arguments: [
+        "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "yesterday", "2026-11-27T25:00:00Z",
+        "2026-11-27T09:30:00", "2026-11-27T09:30:00Zjunk", "",
+    ])
     func refusesBadTimes(text: String) {
         #expect(throws: TimestampError.self) { try Timestamp(iso8601: text) }
     }

@@ -2,6 +2,7 @@ import CNCurses
 import Foundation
 import OpsTUI
 import Testing
+
 @testable import OpsCurses
 
 // MARK: - A terminal library that records
@@ -35,7 +36,8 @@ final class RecordingDriver: CursesDriver {
     func startColor() { colorStarted = true }
     func erase() { erased += 1 }
     func draw(y: Int, x: Int, scalars: [Unicode.Scalar], attributes: Attributes, pair: Int32) {
-        drawn.append(Drawn(y: y, x: x, text: String(String.UnicodeScalarView(scalars)), attributes: attributes, pair: pair))
+        drawn.append(
+            Drawn(y: y, x: x, text: String(String.UnicodeScalarView(scalars)), attributes: attributes, pair: pair))
     }
     func allocatePair(foreground: Int32, background: Int32) -> Int32 {
         pairs.append((foreground, background))
@@ -49,8 +51,10 @@ final class RecordingDriver: CursesDriver {
     func clearDrawn() { drawn = [] }
 }
 
-func backend(_ driver: RecordingDriver, environment: [String: String] = ["TERM": "xterm-256color"],
-             inputFD: Int32? = nil) throws -> CursesBackend {
+func backend(
+    _ driver: RecordingDriver, environment: [String: String] = ["TERM": "xterm-256color"],
+    inputFD: Int32? = nil
+) throws -> CursesBackend {
     try CursesBackend(driver: driver, wakeFD: -1, inputFD: inputFD, environment: environment)
 }
 
@@ -111,8 +115,11 @@ func backend(_ driver: RecordingDriver, environment: [String: String] = ["TERM":
     static func styledBuffer() -> Buffer {
         var buffer = Buffer(size: Size(width: 20, height: 5))
         buffer.put("plain", x: 0, y: 0, style: .plain)
-        buffer.put("selected", x: 0, y: 1, style: Style(foreground: .rgb(255, 255, 255), background: .indexed(4),
-                                                        attributes: [.reverse]))
+        buffer.put(
+            "selected", x: 0, y: 1,
+            style: Style(
+                foreground: .rgb(255, 255, 255), background: .indexed(4),
+                attributes: [.reverse]))
         buffer.put("error", x: 0, y: 2, style: Style(foreground: .rgb(255, 0, 0), attributes: [.bold]))
         return buffer
     }
@@ -185,15 +192,20 @@ func backend(_ driver: RecordingDriver, environment: [String: String] = ["TERM":
         #expect(pipe(&fds) == 0)
         defer { close(fds[0]); close(fds[1]) }
         var byte: UInt8 = 1
-        _ = write(fds[1], &byte, 1)   // input is waiting
+        _ = write(fds[1], &byte, 1)  // input is waiting
         let driver = RecordingDriver()
         let b = try backend(driver, inputFD: fds[0])
-        driver.inputs = [.character(27), .function(KEY_UP), .character(UInt32(Character("é").unicodeScalars.first!.value)),
-                         .character(3), .character(0x85), .resize]
+        driver.inputs = [
+            .character(27), .function(KEY_UP), .character(UInt32(Character("é").unicodeScalars.first!.value)),
+            .character(3), .character(0x85), .resize,
+        ]
         driver.size = Size(width: 90, height: 30)
         let events = b.waitForInput(timeoutMilliseconds: 1000)
-        #expect(events == [.key(.escape), .key(.up), .key(.character("é")), .key(.control("c")),
-                           .resize(Size(width: 90, height: 30))])
+        #expect(
+            events == [
+                .key(.escape), .key(.up), .key(.character("é")), .key(.control("c")),
+                .resize(Size(width: 90, height: 30)),
+            ])
         #expect(b.size == Size(width: 90, height: 30))
     }
 

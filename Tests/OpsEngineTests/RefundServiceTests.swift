@@ -2,17 +2,20 @@ import Foundation
 import GRDB
 import OpsCore
 import OpsEngine
-@testable import OpsPayments
-@testable import OpsStore
 import OpsTestSupport
 import Testing
+
+@testable import OpsPayments
+@testable import OpsStore
 
 /// A gateway that does what the wrapped one does, then reports a failure: the gateway committed, the answer was lost.
 struct LosesAnswers: PaymentGateway {
     let base: any PaymentGateway
     var provider: PaymentProvider { base.provider }
     var idempotencyWindow: Int64 { base.idempotencyWindow }
-    func createTransaction(amount: Money, idempotencyKey: String, orderID: String) async throws(GatewayError) -> GatewayTransaction {
+    func createTransaction(
+        amount: Money, idempotencyKey: String, orderID: String
+    ) async throws(GatewayError) -> GatewayTransaction {
         try await base.createTransaction(amount: amount, idempotencyKey: idempotencyKey, orderID: orderID)
     }
     func refund(_ request: GatewayRefundRequest) async throws(GatewayError) -> GatewayRefund {
@@ -22,7 +25,9 @@ struct LosesAnswers: PaymentGateway {
     func void(transactionID: String, idempotencyKey: String) async throws(GatewayError) -> GatewayTransaction {
         try await base.void(transactionID: transactionID, idempotencyKey: idempotencyKey)
     }
-    func fetchTransaction(id: String) async throws(GatewayError) -> GatewayTransaction { try await base.fetchTransaction(id: id) }
+    func fetchTransaction(id: String) async throws(GatewayError) -> GatewayTransaction {
+        try await base.fetchTransaction(id: id)
+    }
 }
 
 /// A gateway (or a proxy in front of one) that ignores idempotency keys: every call is a new request to it.
@@ -30,7 +35,9 @@ struct IgnoresKeys: PaymentGateway {
     let base: any PaymentGateway
     var provider: PaymentProvider { base.provider }
     var idempotencyWindow: Int64 { base.idempotencyWindow }
-    func createTransaction(amount: Money, idempotencyKey: String, orderID: String) async throws(GatewayError) -> GatewayTransaction {
+    func createTransaction(
+        amount: Money, idempotencyKey: String, orderID: String
+    ) async throws(GatewayError) -> GatewayTransaction {
         try await base.createTransaction(amount: amount, idempotencyKey: UUID().uuidString, orderID: orderID)
     }
     func refund(_ request: GatewayRefundRequest) async throws(GatewayError) -> GatewayRefund {
@@ -41,7 +48,9 @@ struct IgnoresKeys: PaymentGateway {
     func void(transactionID: String, idempotencyKey: String) async throws(GatewayError) -> GatewayTransaction {
         try await base.void(transactionID: transactionID, idempotencyKey: UUID().uuidString)
     }
-    func fetchTransaction(id: String) async throws(GatewayError) -> GatewayTransaction { try await base.fetchTransaction(id: id) }
+    func fetchTransaction(id: String) async throws(GatewayError) -> GatewayTransaction {
+        try await base.fetchTransaction(id: id)
+    }
 }
 
 /// A gateway that refunds whatever it is asked, however much, however often: only the engine's own reservation
@@ -53,12 +62,15 @@ actor AcceptsAnything: PaymentGateway {
 
     init(provider: PaymentProvider) { self.provider = provider }
 
-    func createTransaction(amount: Money, idempotencyKey: String, orderID: String) async throws(GatewayError) -> GatewayTransaction {
+    func createTransaction(
+        amount: Money, idempotencyKey: String, orderID: String
+    ) async throws(GatewayError) -> GatewayTransaction {
         throw .refused(code: "unsupported", message: "not in this test")
     }
     func refund(_ request: GatewayRefundRequest) async throws(GatewayError) -> GatewayRefund {
-        let done = GatewayRefund(id: "re_any_\(refunds.count + 1)", amount: request.amount, status: .succeeded, isVoid: false,
-                                 intentID: request.intentID)
+        let done = GatewayRefund(
+            id: "re_any_\(refunds.count + 1)", amount: request.amount, status: .succeeded, isVoid: false,
+            intentID: request.intentID)
         refunds.append(done)
         return done
     }
@@ -76,16 +88,22 @@ struct HidesIntentIDs: PaymentGateway {
     let base: any PaymentGateway
     var provider: PaymentProvider { base.provider }
     var idempotencyWindow: Int64 { base.idempotencyWindow }
-    func createTransaction(amount: Money, idempotencyKey: String, orderID: String) async throws(GatewayError) -> GatewayTransaction {
+    func createTransaction(
+        amount: Money, idempotencyKey: String, orderID: String
+    ) async throws(GatewayError) -> GatewayTransaction {
         try await base.createTransaction(amount: amount, idempotencyKey: idempotencyKey, orderID: orderID)
     }
-    func refund(_ request: GatewayRefundRequest) async throws(GatewayError) -> GatewayRefund { try await base.refund(request) }
+    func refund(_ request: GatewayRefundRequest) async throws(GatewayError) -> GatewayRefund {
+        try await base.refund(request)
+    }
     func void(transactionID: String, idempotencyKey: String) async throws(GatewayError) -> GatewayTransaction {
         try await base.void(transactionID: transactionID, idempotencyKey: idempotencyKey)
     }
     func fetchTransaction(id: String) async throws(GatewayError) -> GatewayTransaction {
         var found = try await base.fetchTransaction(id: id)
-        found.refunds = found.refunds.map { var r = $0; r.intentID = nil; return r }
+        found.refunds = found.refunds.map {
+            var r = $0; r.intentID = nil; return r
+        }
         return found
     }
 }
@@ -96,14 +114,17 @@ struct RefundFixture {
     static let now = TestSupport.nowTimestamp
     static let agent = OperatorIdentity(name: "alice", sshClient: "10.1.2.3", role: .agent)
     static let supervisor = OperatorIdentity(name: "sam", sshClient: nil, role: .supervisor)
-    static let policy = RefundPolicy(agentLimits: [.gbp: 25_000, .jpy: 5_000, .eur: 30_000], retypeThreshold: [.gbp: 10_000])
+    static let policy = RefundPolicy(
+        agentLimits: [.gbp: 25_000, .jpy: 5_000, .eur: 30_000], retypeThreshold: [.gbp: 10_000])
 
     init() throws {
         path = TestSupport.fixtureCopy()
         store = try SQLiteStore.open(path: path)
     }
 
-    func service(clock: EngineClock = .frozen(RefundFixture.now), wrap: (any PaymentGateway) -> any PaymentGateway = { $0 }) -> RefundService {
+    func service(
+        clock: EngineClock = .frozen(RefundFixture.now), wrap: (any PaymentGateway) -> any PaymentGateway = { $0 }
+    ) -> RefundService {
         let gateways: [PaymentProvider: any PaymentGateway] = [
             .stripe: wrap(SandboxGateway(provider: .stripe, ledger: store, clock: clock.now)),
             .braintree: wrap(SandboxGateway(provider: .braintree, ledger: store, clock: clock.now)),
@@ -113,9 +134,11 @@ struct RefundFixture {
 
     func order(_ condition: String) throws -> String {
         try store.pool.read { db in
-            try String.fetchOne(db, sql: """
-                SELECT o.id FROM orders o JOIN payments pay ON pay.order_id = o.id WHERE \(condition) ORDER BY o.id LIMIT 1
-                """)!
+            try String.fetchOne(
+                db,
+                sql: """
+                    SELECT o.id FROM orders o JOIN payments pay ON pay.order_id = o.id WHERE \(condition) ORDER BY o.id LIMIT 1
+                    """)!
         }
     }
 
@@ -123,10 +146,14 @@ struct RefundFixture {
 
     /// Refunds `amount` on `order` through a gateway wrapped by `wrap` that then loses the answer: the intent is
     /// left unknown (nil if the outcome was anything else).
-    func lostRefund(order: String, amount: String, through wrap: @escaping (any PaymentGateway) -> any PaymentGateway = { $0 })
-        async throws -> Refund? {
+    func lostRefund(
+        order: String, amount: String, through wrap: @escaping (any PaymentGateway) -> any PaymentGateway = { $0 }
+    )
+        async throws -> Refund?
+    {
         let lossy = service { LosesAnswers(base: wrap($0)) }
-        let plan = try await lossy.plan(orderID: order, amountText: amount, reason: .damaged, note: "", operator: Self.agent)
+        let plan = try await lossy.plan(
+            orderID: order, amountText: amount, reason: .damaged, note: "", operator: Self.agent)
         let result = try await lossy.execute(plan, operator: Self.agent)
         guard case .unknown = result.outcome else {
             Issue.record("expected an unknown outcome, got \(result.outcome)")
@@ -136,8 +163,11 @@ struct RefundFixture {
     }
 
     /// Reconciles ten minutes later: past the creator's lease, well inside the idempotency key's window.
-    func reconcileLater(through wrap: @escaping (any PaymentGateway) -> any PaymentGateway = { $0 }) async throws
-        -> ReconcileReport {
+    func reconcileLater(
+        through wrap: @escaping (any PaymentGateway) -> any PaymentGateway = { $0 }
+    ) async throws
+        -> ReconcileReport
+    {
         try await service(clock: .frozen(Self.now.adding(seconds: 600)), wrap: wrap).reconcile(operator: Self.agent)
     }
 
@@ -148,8 +178,10 @@ struct RefundFixture {
 
 @Suite struct RefundServiceTests {
     @Test(arguments: [
-        ("12.345", "\"12.345\": GBP has 2 decimal places at most"), ("-5", "\"-5\" is negative: enter a positive amount"),
-        ("0", "enter an amount greater than zero"), ("abc", "\"abc\" is not an amount: use digits with an optional decimal point, like 12.50"),
+        ("12.345", "\"12.345\": GBP has 2 decimal places at most"),
+        ("-5", "\"-5\" is negative: enter a positive amount"),
+        ("0", "enter an amount greater than zero"),
+        ("abc", "\"abc\" is not an amount: use digits with an optional decimal point, like 12.50"),
         ("1e3", "\"1e3\" is not an amount: use digits with an optional decimal point, like 12.50"),
         ("100000", "GBP 100,000.00 is more than the"), ("", "enter an amount"),
     ])
@@ -157,7 +189,8 @@ struct RefundFixture {
         let f = try RefundFixture()
         let order = try f.order("o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled'")
         await #expect {
-            _ = try await f.service().plan(orderID: order, amountText: text, reason: .damaged, note: "", operator: RefundFixture.agent)
+            _ = try await f.service().plan(
+                orderID: order, amountText: text, reason: .damaged, note: "", operator: RefundFixture.agent)
         } throws: { error in
             (error as? RefundRefusal)?.description.hasPrefix(message) == true
         }
@@ -168,58 +201,78 @@ struct RefundFixture {
         let f = try RefundFixture()
         let order = try f.order("o.currency = 'JPY' AND o.status = 'paid' AND pay.status = 'settled'")
         await #expect(throws: RefundRefusal.badAmount("\"12.5\": JPY has no minor unit, enter a whole amount")) {
-            try await f.service().plan(orderID: order, amountText: "12.5", reason: .damaged, note: "", operator: RefundFixture.agent)
+            try await f.service().plan(
+                orderID: order, amountText: "12.5", reason: .damaged, note: "", operator: RefundFixture.agent)
         }
     }
 
     @Test func rolesLimitsAndNotesAreEnforced() async throws {
         let f = try RefundFixture()
-        let order = try f.order("o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND o.total_amount > 300")
+        let order = try f.order(
+            "o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND o.total_amount > 300")
         let viewer = OperatorIdentity(name: "vic", sshClient: nil, role: .viewer)
         await #expect(throws: RefundRefusal.self) {
             try await f.service().plan(orderID: order, amountText: "1", reason: .damaged, note: "", operator: viewer)
         }
         await #expect(throws: RefundRefusal.noteRequired) {
-            try await f.service().plan(orderID: order, amountText: "1", reason: .other, note: "  ", operator: RefundFixture.agent)
+            try await f.service().plan(
+                orderID: order, amountText: "1", reason: .other, note: "  ", operator: RefundFixture.agent)
         }
         let big = RefundPolicy(agentLimits: [.gbp: 100], retypeThreshold: [:])
         let strict = RefundService(store: f.store, gateways: [:], policy: big, clock: .frozen(RefundFixture.now))
-        await #expect(throws: RefundRefusal.overLimit("GBP 2.00 is over your limit of GBP 1.00 per refund: a supervisor must refund this")) {
-            try await strict.plan(orderID: order, amountText: "2", reason: .damaged, note: "", operator: RefundFixture.agent)
+        await #expect(
+            throws: RefundRefusal.overLimit(
+                "GBP 2.00 is over your limit of GBP 1.00 per refund: a supervisor must refund this")
+        ) {
+            try await strict.plan(
+                orderID: order, amountText: "2", reason: .damaged, note: "", operator: RefundFixture.agent)
         }
-        _ = try await strict.plan(orderID: order, amountText: "2", reason: .damaged, note: "", operator: RefundFixture.supervisor)
+        _ = try await strict.plan(
+            orderID: order, amountText: "2", reason: .damaged, note: "", operator: RefundFixture.supervisor)
     }
 
     @Test func partialRefundsMoveTheOrderStatusWithTheMoney() async throws {
         let f = try RefundFixture()
-        let order = try f.order("o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND pay.provider = 'stripe'")
+        let order = try f.order(
+            "o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND pay.provider = 'stripe'")
         let service = f.service()
         let total = try f.count("SELECT total_amount FROM orders WHERE id = '\(order)'")
-        let first = try await service.execute(try await service.plan(orderID: order, amountText: "1.00", reason: .damaged, note: "",
-                                                                     operator: RefundFixture.agent), operator: RefundFixture.agent)
+        let first = try await service.execute(
+            try await service.plan(
+                orderID: order, amountText: "1.00", reason: .damaged, note: "",
+                operator: RefundFixture.agent), operator: RefundFixture.agent)
         #expect(first.outcome == .succeeded)
         #expect(try f.count("SELECT count(*) FROM orders WHERE id = '\(order)' AND status = 'partially_refunded'") == 1)
         let rest = Money(minorUnits: Int64(total - 100), currency: .gbp).decimalString
-        let second = try await service.execute(try await service.plan(orderID: order, amountText: rest, reason: .damaged, note: "",
-                                                                      operator: RefundFixture.supervisor), operator: RefundFixture.supervisor)
+        let second = try await service.execute(
+            try await service.plan(
+                orderID: order, amountText: rest, reason: .damaged, note: "",
+                operator: RefundFixture.supervisor), operator: RefundFixture.supervisor)
         #expect(second.outcome == .succeeded)
         #expect(try f.count("SELECT count(*) FROM orders WHERE id = '\(order)' AND status = 'refunded'") == 1)
         await #expect(throws: RefundRefusal.nothingToRefund("nothing is left to refund on this payment")) {
-            try await service.plan(orderID: order, amountText: "0.01", reason: .damaged, note: "", operator: RefundFixture.agent)
+            try await service.plan(
+                orderID: order, amountText: "0.01", reason: .damaged, note: "", operator: RefundFixture.agent)
         }
     }
 
     @Test func braintreeBeforeSettlementIsAFullVoidOnly() async throws {
         let f = try RefundFixture()
-        let order = try f.order("pay.provider = 'braintree' AND pay.status = 'submitted_for_settlement' AND o.status = 'paid'")
+        let order = try f.order(
+            "pay.provider = 'braintree' AND pay.status = 'submitted_for_settlement' AND o.status = 'paid'")
         let service = f.service()
         await #expect {
-            try await service.plan(orderID: order, amountText: "0.01", reason: .damaged, note: "", operator: RefundFixture.supervisor)
+            try await service.plan(
+                orderID: order, amountText: "0.01", reason: .damaged, note: "", operator: RefundFixture.supervisor)
         } throws: { ($0 as? RefundRefusal)?.description.contains("91506") == true }
         let total = try f.count("SELECT total_amount FROM orders WHERE id = '\(order)'")
-        let currency = try Currency(code: try await f.store.pool.read { db in try String.fetchOne(db, sql: "SELECT currency FROM orders WHERE id = ?", arguments: [order])! })
-        let plan = try await service.plan(orderID: order, amountText: Money(minorUnits: Int64(total), currency: currency).decimalString,
-                                          reason: .duplicate, note: "", operator: RefundFixture.supervisor)
+        let currency = try Currency(
+            code: try await f.store.pool.read { db in
+                try String.fetchOne(db, sql: "SELECT currency FROM orders WHERE id = ?", arguments: [order])!
+            })
+        let plan = try await service.plan(
+            orderID: order, amountText: Money(minorUnits: Int64(total), currency: currency).decimalString,
+            reason: .duplicate, note: "", operator: RefundFixture.supervisor)
         #expect(plan.isVoid)
         let result = try await service.execute(plan, operator: RefundFixture.supervisor)
         #expect(result.outcome == .succeeded && result.refund.isVoid)
@@ -228,7 +281,8 @@ struct RefundFixture {
 
     @Test func concurrentRefundsOfTheRemainderSucceedExactlyOnce() async throws {
         let f = try RefundFixture()
-        let order = try f.order("o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND pay.provider = 'stripe'")
+        let order = try f.order(
+            "o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND pay.provider = 'stripe'")
         let total = try f.count("SELECT total_amount FROM orders WHERE id = '\(order)'")
         let amount = Money(minorUnits: Int64(total), currency: .gbp).decimalString
         let service = f.service()
@@ -236,7 +290,9 @@ struct RefundFixture {
             for _ in 0..<20 {
                 group.addTask {
                     do {
-                        let plan = try await service.plan(orderID: order, amountText: amount, reason: .damaged, note: "", operator: RefundFixture.supervisor)
+                        let plan = try await service.plan(
+                            orderID: order, amountText: amount, reason: .damaged, note: "",
+                            operator: RefundFixture.supervisor)
                         let result = try await service.execute(plan, operator: RefundFixture.supervisor)
                         return result.outcome == .succeeded ? "ok" : "failed"
                     } catch { return "refused" }
@@ -246,22 +302,28 @@ struct RefundFixture {
         }
         #expect(outcomes.filter { $0 == "ok" }.count == 1)
         #expect(try f.count("SELECT count(*) FROM refunds WHERE order_id = '\(order)' AND status = 'succeeded'") == 1)
-        #expect(try f.count("SELECT count(*) FROM sandbox_refunds WHERE transaction_id = (SELECT provider_transaction_id FROM payments WHERE order_id = '\(order)')") == 1)
+        #expect(
+            try f.count(
+                "SELECT count(*) FROM sandbox_refunds WHERE transaction_id = (SELECT provider_transaction_id FROM payments WHERE order_id = '\(order)')"
+            ) == 1)
     }
 
     @Test func withAGatewayThatAcceptsAnythingTheReservationAloneHoldsTheLine() async throws {
         let f = try RefundFixture()
-        let order = try f.order("o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND pay.provider = 'stripe'")
+        let order = try f.order(
+            "o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND pay.provider = 'stripe'")
         let total = try f.count("SELECT total_amount FROM orders WHERE id = '\(order)'")
         let gateway = AcceptsAnything(provider: .stripe)
-        let service = RefundService(store: f.store, gateways: [.stripe: gateway], policy: RefundFixture.policy,
-                                    clock: .frozen(RefundFixture.now))
+        let service = RefundService(
+            store: f.store, gateways: [.stripe: gateway], policy: RefundFixture.policy,
+            clock: .frozen(RefundFixture.now))
         // Twenty consoles plan the whole remainder at once (each sees it all left), then race to reserve it.
         let plans = try await withThrowingTaskGroup(of: RefundPlan.self) { group in
             for _ in 0..<20 {
                 group.addTask {
-                    try await service.plan(orderID: order, amountText: Money(minorUnits: Int64(total), currency: .gbp).decimalString,
-                                           reason: .damaged, note: "", operator: RefundFixture.supervisor)
+                    try await service.plan(
+                        orderID: order, amountText: Money(minorUnits: Int64(total), currency: .gbp).decimalString,
+                        reason: .damaged, note: "", operator: RefundFixture.supervisor)
                 }
             }
             return try await group.reduce(into: [RefundPlan]()) { $0.append($1) }
@@ -269,21 +331,28 @@ struct RefundFixture {
         let outcomes = await withTaskGroup(of: String.self) { group in
             for plan in plans {
                 group.addTask {
-                    do { return try await service.execute(plan, operator: RefundFixture.supervisor).outcome == .succeeded ? "ok" : "no" }
-                    catch { return "refused" }
+                    do {
+                        return try await service.execute(plan, operator: RefundFixture.supervisor).outcome == .succeeded
+                            ? "ok" : "no"
+                    } catch { return "refused" }
                 }
             }
             return await group.reduce(into: [String]()) { $0.append($1) }
         }
         #expect(outcomes.filter { $0 == "ok" }.count == 1, "\(outcomes)")
         #expect(await gateway.refunds.count == 1)
-        #expect(try f.count("SELECT coalesce(sum(amount), 0) FROM refunds WHERE order_id = '\(order)' AND status != 'failed'") == total)
+        #expect(
+            try f.count(
+                "SELECT coalesce(sum(amount), 0) FROM refunds WHERE order_id = '\(order)' AND status != 'failed'")
+                == total)
     }
 
     @Test func aLostAnswerIsResentWithTheSameKeyWhenTheGatewayCannotSayWhichIntent() async throws {
         let f = try RefundFixture()
-        let order = try f.order("o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND pay.provider = 'stripe'")
-        guard let intent = try await f.lostRefund(order: order, amount: "1.75", through: { HidesIntentIDs(base: $0) }) else { return }
+        let order = try f.order(
+            "o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND pay.provider = 'stripe'")
+        guard let intent = try await f.lostRefund(order: order, amount: "1.75", through: { HidesIntentIDs(base: $0) })
+        else { return }
         let report = try await f.reconcileLater { HidesIntentIDs(base: $0) }
         #expect(report.succeeded == 1, "\(report.lines)")
         // The same key: the gateway replayed its refund instead of making a second one.
@@ -294,7 +363,8 @@ struct RefundFixture {
         let f = try RefundFixture()
         let order = try f.order("o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled'")
         let lossy = f.service { LosesAnswers(base: $0) }
-        let plan = try await lossy.plan(orderID: order, amountText: "2.50", reason: .lostInDelivery, note: "", operator: RefundFixture.agent)
+        let plan = try await lossy.plan(
+            orderID: order, amountText: "2.50", reason: .lostInDelivery, note: "", operator: RefundFixture.agent)
         let result = try await lossy.execute(plan, operator: RefundFixture.agent)
         guard case .unknown = result.outcome else { Issue.record("\(result.outcome)"); return }
         // The money is held while unknown: nothing more than what is left can be reserved.
@@ -305,15 +375,18 @@ struct RefundFixture {
         let report = try await f.service(clock: later).reconcile(operator: RefundFixture.agent)
         #expect(report.examined == 1 && report.succeeded == 1)
         #expect(try f.count("SELECT count(*) FROM sandbox_refunds WHERE intent_id = '\(result.refund.id)'") == 1)
-        #expect(try f.count("SELECT count(*) FROM refunds WHERE id = '\(result.refund.id)' AND status = 'succeeded'") == 1)
+        #expect(
+            try f.count("SELECT count(*) FROM refunds WHERE id = '\(result.refund.id)' AND status = 'succeeded'") == 1)
         let again = try await f.service(clock: later).reconcile(operator: RefundFixture.agent)
         #expect(again.examined == 0)
     }
 
     @Test func insideTheWindowReconcileAsksTheGatewayBeforeResending() async throws {
         let f = try RefundFixture()
-        let order = try f.order("o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND pay.provider = 'stripe'")
-        guard let intent = try await f.lostRefund(order: order, amount: "2.00", through: { IgnoresKeys(base: $0) }) else { return }
+        let order = try f.order(
+            "o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND pay.provider = 'stripe'")
+        guard let intent = try await f.lostRefund(order: order, amount: "2.00", through: { IgnoresKeys(base: $0) })
+        else { return }
         // Past the lease, well inside the key's window; the gateway would refund again if asked to.
         let report = try await f.reconcileLater { IgnoresKeys(base: $0) }
         #expect(report.succeeded == 1, "\(report.lines)")
@@ -324,12 +397,14 @@ struct RefundFixture {
         let f = try RefundFixture()
         let order = try f.order("o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled'")
         let lossy = f.service { LosesAnswers(base: $0) }
-        let plan = try await lossy.plan(orderID: order, amountText: "1.00", reason: .damaged, note: "", operator: RefundFixture.agent)
+        let plan = try await lossy.plan(
+            orderID: order, amountText: "1.00", reason: .damaged, note: "", operator: RefundFixture.agent)
         let result = try await lossy.execute(plan, operator: RefundFixture.agent)
         // Resolved as unknown, the lease is released; take it again as a live process would hold it.
         try await f.store.pool.write { db in
-            try db.execute(sql: "UPDATE refunds SET status = 'pending', lease_until = ? WHERE id = ?",
-                           arguments: [RefundFixture.now.seconds + 300, result.refund.id])
+            try db.execute(
+                sql: "UPDATE refunds SET status = 'pending', lease_until = ? WHERE id = ?",
+                arguments: [RefundFixture.now.seconds + 300, result.refund.id])
         }
         let report = try await f.service().reconcile(operator: RefundFixture.agent)
         #expect(report.examined == 0)
@@ -339,9 +414,11 @@ struct RefundFixture {
 
     @Test func pastTheKeysWindowTheRefundIsFoundByIntentID() async throws {
         let f = try RefundFixture()
-        let order = try f.order("o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND pay.provider = 'stripe'")
+        let order = try f.order(
+            "o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND pay.provider = 'stripe'")
         let lossy = f.service { LosesAnswers(base: $0) }
-        let plan = try await lossy.plan(orderID: order, amountText: "3.00", reason: .damaged, note: "", operator: RefundFixture.agent)
+        let plan = try await lossy.plan(
+            orderID: order, amountText: "3.00", reason: .damaged, note: "", operator: RefundFixture.agent)
         let result = try await lossy.execute(plan, operator: RefundFixture.agent)
         let twoDaysLater = EngineClock.frozen(RefundFixture.now.adding(seconds: 2 * 86_400))
         let report = try await f.service(clock: twoDaysLater).reconcile(operator: RefundFixture.agent)
@@ -352,17 +429,25 @@ struct RefundFixture {
 
     @Test func aRefusalReleasesTheReservation() async throws {
         let f = try RefundFixture()
-        let order = try f.order("o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND pay.provider = 'stripe'")
+        let order = try f.order(
+            "o.currency = 'GBP' AND o.status = 'paid' AND pay.status = 'settled' AND pay.provider = 'stripe'")
         // The gateway has refunded it all already (say, from its own dashboard): the sandbox refuses.
-        let txn = try await f.store.pool.read { db in try String.fetchOne(db, sql: "SELECT provider_transaction_id FROM payments WHERE order_id = ?", arguments: [order])! }
+        let txn = try await f.store.pool.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT provider_transaction_id FROM payments WHERE order_id = ?", arguments: [order])!
+        }
         let total = try f.count("SELECT total_amount FROM orders WHERE id = '\(order)'")
         try await f.store.pool.write { db in
-            try db.execute(sql: "INSERT INTO sandbox_refunds VALUES ('re_outside', 'stripe', ?, ?, 'GBP', 0, 'k-outside', 'f', NULL, 0)",
-                           arguments: [txn, total])
+            try db.execute(
+                sql:
+                    "INSERT INTO sandbox_refunds VALUES ('re_outside', 'stripe', ?, ?, 'GBP', 0, 'k-outside', 'f', NULL, 0)",
+                arguments: [txn, total])
         }
         let service = f.service()
-        let result = try await service.execute(try await service.plan(orderID: order, amountText: "1", reason: .damaged, note: "",
-                                                                      operator: RefundFixture.agent), operator: RefundFixture.agent)
+        let result = try await service.execute(
+            try await service.plan(
+                orderID: order, amountText: "1", reason: .damaged, note: "",
+                operator: RefundFixture.agent), operator: RefundFixture.agent)
         guard case .failed(let message) = result.outcome else { Issue.record("\(result.outcome)"); return }
         #expect(message.contains("charge_already_refunded"))
         #expect(try await service.context(orderID: order).balances.first!.inFlight == 0)
@@ -376,9 +461,11 @@ struct RefundFixture {
         let f = try RefundFixture()
         let base = Int64(try f.count("SELECT count(*) FROM audit_log")) + 1
         for i in 1...5 {
-            try await f.store.appendAudit(AuditRecord(at: RefundFixture.now.adding(seconds: Int64(i)), operatorName: "alice", sshClient: "",
-                                                      action: "note.added", target: "order ord_\(i)",
-                                                      amount: Money(minorUnits: Int64(i * 100), currency: .gbp), result: "ok"))
+            try await f.store.appendAudit(
+                AuditRecord(
+                    at: RefundFixture.now.adding(seconds: Int64(i)), operatorName: "alice", sshClient: "",
+                    action: "note.added", target: "order ord_\(i)",
+                    amount: Money(minorUnits: Int64(i * 100), currency: .gbp), result: "ok"))
         }
         #expect(try await f.store.verifyAudit() == .intact(entries: base + 4))
         return (f, base)
@@ -386,13 +473,19 @@ struct RefundFixture {
 
     @Test func anEditedEntryIsNamed() async throws {
         let (f, base) = try await logWithEntries()
-        try await f.store.pool.write { db in try db.execute(sql: "UPDATE audit_log SET amount = 1 WHERE seq = ?", arguments: [base + 2]) }
-        #expect(try await f.store.verifyAudit() == .broken(sequence: base + 2, problem: "its contents were edited (the hash does not match)"))
+        try await f.store.pool.write { db in
+            try db.execute(sql: "UPDATE audit_log SET amount = 1 WHERE seq = ?", arguments: [base + 2])
+        }
+        #expect(
+            try await f.store.verifyAudit()
+                == .broken(sequence: base + 2, problem: "its contents were edited (the hash does not match)"))
     }
 
     @Test func aDeletedEntryIsNamed() async throws {
         let (f, base) = try await logWithEntries()
-        try await f.store.pool.write { db in try db.execute(sql: "DELETE FROM audit_log WHERE seq = ?", arguments: [base + 1]) }
+        try await f.store.pool.write { db in
+            try db.execute(sql: "DELETE FROM audit_log WHERE seq = ?", arguments: [base + 1])
+        }
         guard case .broken(let sequence, _) = try await f.store.verifyAudit() else { Issue.record("intact"); return }
         #expect(sequence == base + 2)
     }
@@ -410,8 +503,16 @@ struct RefundFixture {
 
     @Test func aDeletedTailIsNamed() async throws {
         let (f, base) = try await logWithEntries()
-        try await f.store.pool.write { db in try db.execute(sql: "DELETE FROM audit_log WHERE seq = ?", arguments: [base + 4]) }
-        #expect(try await f.store.verifyAudit() == .broken(sequence: base + 4, problem: "the log ends at entry \(base + 3) but its head records entry \(base + 4): newer entries were deleted"))
+        try await f.store.pool.write { db in
+            try db.execute(sql: "DELETE FROM audit_log WHERE seq = ?", arguments: [base + 4])
+        }
+        #expect(
+            try await f.store.verifyAudit()
+                == .broken(
+                    sequence: base + 4,
+                    problem:
+                        "the log ends at entry \(base + 3) but its head records entry \(base + 4): newer entries were deleted"
+                ))
     }
 
     @Test func aForgedEntryWithAConsistentHashIsCaughtByTheLink() async throws {
@@ -420,8 +521,10 @@ struct RefundFixture {
         // to the previous hash can tell.
         let forged = base + 1
         let entry = try await f.store.pool.read { db in
-            SQLiteStore.auditEntry(try Row.fetchOne(db, sql: "SELECT \(SQLiteStore.auditColumns) FROM audit_log WHERE seq = ?",
-                                                    arguments: [forged])!)
+            SQLiteStore.auditEntry(
+                try Row.fetchOne(
+                    db, sql: "SELECT \(SQLiteStore.auditColumns) FROM audit_log WHERE seq = ?",
+                    arguments: [forged])!)
         }
         var record = entry.record
         record.amount = Money(minorUnits: 1, currency: .gbp)
@@ -438,8 +541,9 @@ struct RefundFixture {
         let head = base + 4
         try await f.store.pool.write { db in
             try db.execute(sql: "DELETE FROM audit_log WHERE seq >= ?", arguments: [head - 1])
-            try db.execute(sql: "UPDATE audit_head SET seq = ?, hash = (SELECT hash FROM audit_log WHERE seq = ?)",
-                           arguments: [head - 2, head - 2])
+            try db.execute(
+                sql: "UPDATE audit_head SET seq = ?, hash = (SELECT hash FROM audit_log WHERE seq = ?)",
+                arguments: [head - 2, head - 2])
         }
         guard case .broken(_, let problem) = try await f.store.verifyAudit() else { Issue.record("intact"); return }
         #expect(problem.contains("entry \(head) was anchored outside the database"), "\(problem)")
@@ -464,7 +568,8 @@ struct RefundFixture {
     @Test func aDeletedRefundIsCaughtByTheLedgerCrossCheck() async throws {
         let (f, _) = try await logWithEntries()
         try await f.store.pool.write { db in
-            try db.execute(sql: "DELETE FROM refunds WHERE id = (SELECT id FROM refunds WHERE status = 'succeeded' LIMIT 1)")
+            try db.execute(
+                sql: "DELETE FROM refunds WHERE id = (SELECT id FROM refunds WHERE status = 'succeeded' LIMIT 1)")
         }
         guard case .broken(_, let problem) = try await f.store.verifyAudit() else { Issue.record("intact"); return }
         #expect(problem.contains("do not match the audit log"), "\(problem)")

@@ -1,6 +1,7 @@
 import CoreMetrics
 import OpsCore
 import Testing
+
 @testable import OpsMetrics
 
 /// The latency histogram the dashboard's percentiles come from.
@@ -68,11 +69,13 @@ import Testing
     @Test func countersTimersAndGaugesAppearAsTheirFamiliesWithHelp() {
         let metrics = OpsMetrics()
         let factory = OpsMetricsFactory(metrics: metrics)
-        let counter = factory.makeCounter(label: "popsa_ops_gateway_requests_total",
-                                          dimensions: [("provider", "stripe"), ("operation", "refund"), ("outcome", "ok")])
+        let counter = factory.makeCounter(
+            label: "popsa_ops_gateway_requests_total",
+            dimensions: [("provider", "stripe"), ("operation", "refund"), ("outcome", "ok")])
         counter.increment(by: 3)
-        let timer = factory.makeTimer(label: "popsa_ops_gateway_request_duration_seconds",
-                                      dimensions: [("provider", "stripe"), ("operation", "refund")])
+        let timer = factory.makeTimer(
+            label: "popsa_ops_gateway_request_duration_seconds",
+            dimensions: [("provider", "stripe"), ("operation", "refund")])
         timer.recordNanoseconds(2_000_000)
         let text = metrics.exposition(totals: nil)
         let types = families(text)
@@ -80,7 +83,8 @@ import Testing
         #expect(types["popsa_ops_gateway_request_duration_seconds"] == "histogram")
         #expect(types["popsa_ops_up"] == "gauge")
         #expect(text.contains("# HELP popsa_ops_gateway_requests_total Payment gateway calls"))
-        #expect(text.contains(#"popsa_ops_gateway_requests_total{provider="stripe",operation="refund",outcome="ok"} 3"#))
+        #expect(
+            text.contains(#"popsa_ops_gateway_requests_total{provider="stripe",operation="refund",outcome="ok"} 3"#))
         #expect(text.contains("popsa_ops_up 0"))
         // The 2 ms call lands in the 2 ms bucket and every bucket above it, not in the 1 ms one.
         #expect(text.contains(#"le="0.001"} 0"#))
@@ -106,12 +110,16 @@ import Testing
         let metrics = OpsMetrics()
         let factory = OpsMetricsFactory(metrics: metrics)
         func call(_ provider: String, _ outcome: String, nanoseconds: Int64) {
-            factory.makeCounter(label: "popsa_ops_gateway_requests_total",
-                                dimensions: [("provider", provider), ("operation", "refund"), ("outcome", outcome)])
-                .increment(by: 1)
-            factory.makeTimer(label: "popsa_ops_gateway_request_duration_seconds",
-                              dimensions: [("provider", provider), ("operation", "refund")])
-                .recordNanoseconds(nanoseconds)
+            factory.makeCounter(
+                label: "popsa_ops_gateway_requests_total",
+                dimensions: [("provider", provider), ("operation", "refund"), ("outcome", outcome)]
+            )
+            .increment(by: 1)
+            factory.makeTimer(
+                label: "popsa_ops_gateway_request_duration_seconds",
+                dimensions: [("provider", provider), ("operation", "refund")]
+            )
+            .recordNanoseconds(nanoseconds)
         }
         for _ in 0..<9 { call("stripe", "ok", nanoseconds: 40_000_000) }
         call("stripe", "error", nanoseconds: 900_000_000)

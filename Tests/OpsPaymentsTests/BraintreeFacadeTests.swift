@@ -1,8 +1,9 @@
 import Foundation
 import OpsCore
-@testable import OpsPayments
 import OpsTestSupport
 import Testing
+
+@testable import OpsPayments
 
 /// The Braintree facade against a loopback simulator of Braintree's GraphQL API with fault injection.
 @Suite struct BraintreeFacadeTests {
@@ -11,20 +12,28 @@ import Testing
 
     init() throws { simulator = try TestSupport.braintreeSimulator() }
 
-    func gateway(publicKey: String = "public_key", transport: any HTTPTransport = AsyncHTTPTransport()) -> BraintreeGateway {
-        BraintreeGateway(endpoint: base + "/graphql", merchantID: "popsa_gbp", publicKey: publicKey, privateKey: "private_key",
-                         transport: transport, retry: RetryPolicy(attempts: 3, base: .milliseconds(10)))
+    func gateway(
+        publicKey: String = "public_key", transport: any HTTPTransport = AsyncHTTPTransport()
+    ) -> BraintreeGateway {
+        BraintreeGateway(
+            endpoint: base + "/graphql", merchantID: "popsa_gbp", publicKey: publicKey, privateKey: "private_key",
+            transport: transport, retry: RetryPolicy(attempts: 3, base: .milliseconds(10)))
     }
 
     func transaction(_ id: String, _ amount: String, _ status: String) throws {
-        try TestSupport.postJSON(base + "/_control/transactions", #"{"id":"\#(id)","amount":"\#(amount)","currency":"GBP","status":"\#(status)"}"#)
+        try TestSupport.postJSON(
+            base + "/_control/transactions",
+            #"{"id":"\#(id)","amount":"\#(amount)","currency":"GBP","status":"\#(status)"}"#)
     }
 
     func fault(_ json: String) throws { try TestSupport.postJSON(base + "/_control/faults", #"{"faults":[\#(json)]}"#) }
 
-    func request(_ id: String, _ minor: Int64, full: Bool = false, key: String = UUID().uuidString, intent: String = "ref_x") -> GatewayRefundRequest {
-        GatewayRefundRequest(transactionID: id, amount: Money(minorUnits: minor, currency: .gbp), isFullAmount: full, reason: .damaged,
-                             idempotencyKey: key, intentID: intent, orderID: "ord_1")
+    func request(
+        _ id: String, _ minor: Int64, full: Bool = false, key: String = UUID().uuidString, intent: String = "ref_x"
+    ) -> GatewayRefundRequest {
+        GatewayRefundRequest(
+            transactionID: id, amount: Money(minorUnits: minor, currency: .gbp), isFullAmount: full, reason: .damaged,
+            idempotencyKey: key, intentID: intent, orderID: "ord_1")
     }
 
     func code(_ body: () async throws -> Void) async -> String {
@@ -78,7 +87,8 @@ import Testing
         let again = try await braintree.refund(request("replay1", 1000, key: "key-replay"))
         #expect(first.id == again.id)
         #expect(try await braintree.fetchTransaction(id: "replay1").refunds.count == 1)
-        #expect(await code { _ = try await braintree.refund(request("replay1", 2000, key: "key-replay")) } == "idempotency")
+        #expect(
+            await code { _ = try await braintree.refund(request("replay1", 2000, key: "key-replay")) } == "idempotency")
     }
 
     @Test func faultsAreReportedForWhatTheyMean() async throws {
@@ -93,9 +103,11 @@ import Testing
         #expect(try await braintree.fetchTransaction(id: "fault1").refunds.map(\.id) == [replay.id])
         try fault(#"{"kind":"status","code":429},{"kind":"status","code":429}"#)
         #expect(await code { _ = try await braintree.refund(request("fault1", 100)) } == "ok")
-        #expect(await code { _ = try await gateway(publicKey: "wrong").refund(request("fault1", 100)) } == "authentication")
-        let down = BraintreeGateway(endpoint: "http://127.0.0.1:\(BackgroundServer.freePort())/graphql", merchantID: "m", publicKey: "p",
-                                    privateKey: "k", retry: RetryPolicy(attempts: 1))
+        #expect(
+            await code { _ = try await gateway(publicKey: "wrong").refund(request("fault1", 100)) } == "authentication")
+        let down = BraintreeGateway(
+            endpoint: "http://127.0.0.1:\(BackgroundServer.freePort())/graphql", merchantID: "m", publicKey: "p",
+            privateKey: "k", retry: RetryPolicy(attempts: 1))
         #expect(await code { _ = try await down.refund(request("fault1", 100)) } == "unreachable")
     }
 

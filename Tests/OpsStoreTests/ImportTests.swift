@@ -1,9 +1,10 @@
 import Foundation
 import GRDB
 import OpsCore
-@testable import OpsStore
 import OpsTestSupport
 import Testing
+
+@testable import OpsStore
 
 @Suite struct ImportTests {
     static let good = [
@@ -36,7 +37,10 @@ import Testing
         let file = write(Self.good)
         let report = try store.importJSONLines(path: file)
         #expect(report.records == 8)
-        #expect(report.byType == ["user": 1, "print": 1, "photo": 2, "order": 1, "payment": 1, "print_job": 1, "print_job_event": 1])
+        #expect(
+            report.byType == [
+                "user": 1, "print": 1, "photo": 2, "order": 1, "payment": 1, "print_job": 1, "print_job_event": 1,
+            ])
         #expect(try counts(store) == [1, 1, 2, 1, 1, 1, 1])
         _ = try store.importJSONLines(path: file)
         #expect(try counts(store) == [1, 1, 2, 1, 1, 1, 1])
@@ -54,7 +58,9 @@ import Testing
     func aBadLineAnywhereImportsNothingOfTheFile(position: Int) throws {
         let store = try SQLiteStore.open(path: TestSupport.temporaryDirectory() + "/b.sqlite")
         var lines = Self.good
-        lines.insert(#"{"type":"user","id":"u9","email":"x@example.com","name":"X","country":"GB","created_at":"2026-01-01T00:00:00Z","currency":"GBP"}"#, at: position)
+        lines.insert(
+            #"{"type":"user","id":"u9","email":"x@example.com","name":"X","country":"GB","created_at":"2026-01-01T00:00:00Z","currency":"GBP"}"#,
+            at: position)
         let file = write(lines)
         #expect(throws: ImportError(file: file, line: position + 1, field: "currency", message: "unknown field")) {
             try store.importJSONLines(path: file)
@@ -70,16 +76,34 @@ import Testing
                 return ImportError(file: "F", line: e.line, field: e.field, message: e.message)
             } catch { return nil }
         }
-        #expect(failure([Self.good[0], "{not json"]) == ImportError(file: "F", line: 2, field: "", message: "malformed JSON at column 2: expected a field name"))
-        #expect(failure([Self.good[1]]) == ImportError(file: "F", line: 1, field: "user_id", message: "refers to user \"u1\", which is neither in the store nor earlier in the file"))
+        #expect(
+            failure([Self.good[0], "{not json"])
+                == ImportError(
+                    file: "F", line: 2, field: "", message: "malformed JSON at column 2: expected a field name"))
+        #expect(
+            failure([Self.good[1]])
+                == ImportError(
+                    file: "F", line: 1, field: "user_id",
+                    message: "refers to user \"u1\", which is neither in the store nor earlier in the file"))
         var wrongCurrency = Array(Self.good[0...4])
-        wrongCurrency.append(Self.good[5].replacingOccurrences(of: "\"currency\":\"EUR\"", with: "\"currency\":\"GBP\""))
-        #expect(failure(wrongCurrency) == ImportError(file: "F", line: 6, field: "currency", message: "GBP differs from the order's currency EUR"))
+        wrongCurrency.append(
+            Self.good[5].replacingOccurrences(of: "\"currency\":\"EUR\"", with: "\"currency\":\"GBP\""))
+        #expect(
+            failure(wrongCurrency)
+                == ImportError(
+                    file: "F", line: 6, field: "currency", message: "GBP differs from the order's currency EUR"))
         var badTotal = Array(Self.good[0...3])
         badTotal.append(Self.good[4].replacingOccurrences(of: "\"total_amount\":3398", with: "\"total_amount\":3399"))
-        #expect(failure(badTotal) == ImportError(file: "F", line: 5, field: "total_amount", message: "total_amount 3399 is not subtotal + shipping + tax (3398)"))
+        #expect(
+            failure(badTotal)
+                == ImportError(
+                    file: "F", line: 5, field: "total_amount",
+                    message: "total_amount 3399 is not subtotal + shipping + tax (3398)"))
         let dupEmail = Self.good[0].replacingOccurrences(of: "\"id\":\"u1\"", with: "\"id\":\"u2\"")
-        #expect(failure([Self.good[0], dupEmail]) == ImportError(file: "F", line: 2, field: "email", message: "\"ana@example.com\" already belongs to user \"u1\""))
+        #expect(
+            failure([Self.good[0], dupEmail])
+                == ImportError(
+                    file: "F", line: 2, field: "email", message: "\"ana@example.com\" already belongs to user \"u1\""))
         #expect(try counts(store) == [0, 0, 0, 0, 0, 0, 0])
     }
 

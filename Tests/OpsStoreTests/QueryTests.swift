@@ -2,9 +2,10 @@ import Foundation
 import GRDB
 import OpsCore
 import OpsEngine
-@testable import OpsStore
 import OpsTestSupport
 import Testing
+
+@testable import OpsStore
 
 @Suite struct QueryTests {
     let store = try! SQLiteStore.open(path: TestSupport.fixtureDatabase)
@@ -16,8 +17,12 @@ import Testing
     @Test func fullTextSearchIsAccentInsensitiveAndPrefixBased() async throws {
         // A private copy: the shared fixture must stay as seeded for every other test.
         let store = try SQLiteStore.open(path: TestSupport.fixtureCopy())
-        try importLines(into: store, [#"{"type":"user","id":"u_zoe","email":"zz.top@example.org","name":"Zoë Ångström","country":"SE","created_at":"2026-01-01T00:00:00Z"}"#,
-                         #"{"type":"user","id":"u_yamada","email":"taro@example.jp","name":"山田太郎","country":"JP","created_at":"2026-01-01T00:00:00Z"}"#])
+        try importLines(
+            into: store,
+            [
+                #"{"type":"user","id":"u_zoe","email":"zz.top@example.org","name":"Zoë Ångström","country":"SE","created_at":"2026-01-01T00:00:00Z"}"#,
+                #"{"type":"user","id":"u_yamada","email":"taro@example.jp","name":"山田太郎","country":"JP","created_at":"2026-01-01T00:00:00Z"}"#,
+            ])
         #expect(try await store.searchCustomers("zoe angst", limit: 10).map(\.id).contains("u_zoe"))
         #expect(try await store.searchCustomers("ANGSTROM", limit: 10).map(\.id).contains("u_zoe"))
         #expect(try await store.searchCustomers("zz.top", limit: 10).map(\.id) == ["u_zoe"])
@@ -40,13 +45,16 @@ import Testing
         let job = try any("SELECT id FROM print_jobs WHERE tracking_number IS NOT NULL LIMIT 1")
         let jobOrder = try any("SELECT order_id FROM print_jobs WHERE id = '\(job)'")
         let tracking = try any("SELECT lower(tracking_number) FROM print_jobs WHERE id = '\(job)'")
-        let pi = try any("SELECT provider_transaction_id FROM payments WHERE provider_transaction_id LIKE 'pi_%' LIMIT 1")
+        let pi = try any(
+            "SELECT provider_transaction_id FROM payments WHERE provider_transaction_id LIKE 'pi_%' LIMIT 1")
         let ch = try any("SELECT provider_charge_id FROM payments WHERE provider_transaction_id = '\(pi)'")
         let braintree = try any("SELECT provider_transaction_id FROM payments WHERE provider = 'braintree' LIMIT 1")
 
         #expect(try await store.resolve(identifier: user)?.kind == .user)
         #expect(try await store.resolve(identifier: " \(email) ") == ResolvedIdentifier(kind: .email, userID: user))
-        #expect(try await store.resolve(identifier: order) == ResolvedIdentifier(kind: .order, userID: user, orderID: order))
+        #expect(
+            try await store.resolve(identifier: order) == ResolvedIdentifier(kind: .order, userID: user, orderID: order)
+        )
         #expect(try await store.resolve(identifier: print)?.printID == print)
         #expect(try await store.resolve(identifier: job)?.orderID == jobOrder)
         let byTracking = try await store.resolve(identifier: tracking)
@@ -64,7 +72,11 @@ import Testing
         #expect(c.user.id == user)
         #expect(!c.prints.isEmpty && !c.orders.isEmpty && !c.payments.isEmpty && !c.refunds.isEmpty)
         #expect(c.orders.map(\.createdAt) == c.orders.map(\.createdAt).sorted(by: >))
-        let photos = try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM photos ph JOIN prints p ON p.id = ph.print_id WHERE p.user_id = ?", arguments: [user])! }
+        let photos = try await store.pool.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM photos ph JOIN prints p ON p.id = ph.print_id WHERE p.user_id = ?",
+                arguments: [user])!
+        }
         #expect(c.prints.reduce(0) { $0 + $1.photos.uploaded + $1.photos.missing } == photos)
         #expect(try await store.customer360(userID: "usr_nobody") == nil)
     }
@@ -104,14 +116,19 @@ import Testing
 
     @Test func stuckJobsAreInProgressAndLongestStuckFirst() async throws {
         let now = TestSupport.nowTimestamp
-        let stuck = try await store.printJobs(PrintJobFilter(stuckFor: 72 * 3600, now: now), page: .first, limit: 1000).rows
+        let stuck = try await store.printJobs(PrintJobFilter(stuckFor: 72 * 3600, now: now), page: .first, limit: 1000)
+            .rows
         #expect(!stuck.isEmpty)
         #expect(stuck.allSatisfy { $0.job.isStuck(now: now, threshold: 72 * 3600) })
         #expect(stuck.map(\.job.updatedAt) == stuck.map(\.job.updatedAt).sorted())
         let partner = stuck[0].job.partner
-        let byPartner = try await store.printJobs(PrintJobFilter(partner: partner, stuckFor: 72 * 3600, now: now), page: .first, limit: 1000).rows
+        let byPartner = try await store.printJobs(
+            PrintJobFilter(partner: partner, stuckFor: 72 * 3600, now: now), page: .first, limit: 1000
+        ).rows
         #expect(byPartner.map(\.id) == stuck.filter { $0.job.partner == partner }.map(\.id))
-        let delivered = try await store.printJobs(PrintJobFilter(status: .delivered, stuckFor: 3600, now: now), page: .first, limit: 10).rows
+        let delivered = try await store.printJobs(
+            PrintJobFilter(status: .delivered, stuckFor: 3600, now: now), page: .first, limit: 10
+        ).rows
         #expect(delivered.isEmpty)
         #expect(try await store.partners().contains(partner))
     }

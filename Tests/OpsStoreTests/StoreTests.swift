@@ -1,9 +1,10 @@
 import Foundation
 import GRDB
 import OpsCore
-@testable import OpsStore
 import OpsTestSupport
 import Testing
+
+@testable import OpsStore
 
 @Suite struct StoreTests {
     @Test func freshDatabaseIsMigratedInWALWithForeignKeys() throws {
@@ -63,19 +64,30 @@ import Testing
             #expect(try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok")
             // The proportions the console's screens need are all present.
             for status in ["paid", "refunded", "partially_refunded"] {
-                #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM orders WHERE status = ?", arguments: [status])! > 0, "\(status)")
+                #expect(
+                    try Int.fetchOne(db, sql: "SELECT count(*) FROM orders WHERE status = ?", arguments: [status])! > 0,
+                    "\(status)")
             }
             for provider in ["stripe", "braintree"] {
-                #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM payments WHERE provider = ?", arguments: [provider])! > 0)
+                #expect(
+                    try Int.fetchOne(
+                        db, sql: "SELECT count(*) FROM payments WHERE provider = ?", arguments: [provider])! > 0)
             }
-            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM payments WHERE status = 'submitted_for_settlement'")! > 0)
+            #expect(
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM payments WHERE status = 'submitted_for_settlement'")!
+                    > 0)
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM photos WHERE status = 'missing'")! > 0)
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM print_jobs WHERE status = 'failed'")! > 0)
             #expect(try Int.fetchOne(db, sql: "SELECT count(DISTINCT country) FROM users")! >= 30)
             // Every order's amounts add up; every payment is in its order's currency.
-            let badTotals = try Int.fetchOne(db, sql: "SELECT count(*) FROM orders WHERE subtotal_amount + shipping_amount + tax_amount != total_amount")
+            let badTotals = try Int.fetchOne(
+                db,
+                sql: "SELECT count(*) FROM orders WHERE subtotal_amount + shipping_amount + tax_amount != total_amount")
             #expect(badTotals == 0)
-            let badCurrency = try Int.fetchOne(db, sql: "SELECT count(*) FROM payments p JOIN orders o ON o.id = p.order_id WHERE p.currency != o.currency")
+            let badCurrency = try Int.fetchOne(
+                db,
+                sql: "SELECT count(*) FROM payments p JOIN orders o ON o.id = p.order_id WHERE p.currency != o.currency"
+            )
             #expect(badCurrency == 0)
         }
     }
@@ -85,7 +97,8 @@ import Testing
         defer { try? queue.close() }
         return try queue.read { db in
             try ["users", "orders", "payments", "print_jobs"].map { table in
-                try String.fetchAll(db, sql: "SELECT quote(id) || '|' || quote(status) FROM \(table) ORDER BY id").joined(separator: "\n")
+                try String.fetchAll(db, sql: "SELECT quote(id) || '|' || quote(status) FROM \(table) ORDER BY id")
+                    .joined(separator: "\n")
             }.joined(separator: "\n")
         }
     }
@@ -108,9 +121,12 @@ import Testing
     }
 
     func all(_ store: SQLiteStore) throws -> [String] {
-        try ["activity_minute", "activity_hour", "job_counts", "order_counts", "counters", "job_progress_hour"].flatMap { table in
+        try ["activity_minute", "activity_hour", "job_counts", "order_counts", "counters", "job_progress_hour"].flatMap
+        { table in
             // Triggers leave emptied buckets at zero where a rebuild has no row: the same count either way.
-            try rows(store, table).filter { table != "job_progress_hour" || !$0.hasSuffix("|0") }.map { "\(table): \($0)" }
+            try rows(store, table).filter { table != "job_progress_hour" || !$0.hasSuffix("|0") }.map {
+                "\(table): \($0)"
+            }
         }
     }
 
@@ -120,9 +136,11 @@ import Testing
         let now = TestSupport.nowTimestamp
         for threshold: Int64 in [600, 3600, 4000, 72 * 3600, 72 * 3600 + 1234, 30 * 86_400] {
             let direct = try await store.pool.read { db in
-                try Int64.fetchOne(db, sql: """
-                    SELECT count(*) FROM print_jobs WHERE status IN \(Schema.inProgressJobStatuses) AND updated_at < ?
-                    """, arguments: [now.seconds - threshold])!
+                try Int64.fetchOne(
+                    db,
+                    sql: """
+                        SELECT count(*) FROM print_jobs WHERE status IN \(Schema.inProgressJobStatuses) AND updated_at < ?
+                        """, arguments: [now.seconds - threshold])!
             }
             let snapshot = try await store.businessSnapshot(window: .day, now: now, stuckThreshold: threshold)
             #expect(snapshot.stuckJobs == direct, "threshold \(threshold)")
@@ -149,7 +167,9 @@ import Testing
         try await store.pool.write { db in try Rollups.rebuild(db, now: TestSupport.nowTimestamp) }
         let rebuilt = try all(store)
         // Minute buckets are only rebuilt for the last two days; everything else must agree exactly.
-        #expect(Set(live.filter { !$0.hasPrefix("activity_minute") }) == Set(rebuilt.filter { !$0.hasPrefix("activity_minute") }))
+        #expect(
+            Set(live.filter { !$0.hasPrefix("activity_minute") })
+                == Set(rebuilt.filter { !$0.hasPrefix("activity_minute") }))
     }
 }
 
@@ -158,19 +178,29 @@ enum TrafficSimulatorDriver {
     static func drive(_ store: SQLiteStore) async throws {
         let now = TestSupport.nowTimestamp
         let generator = DemoGenerator(seed: 11, now: now)
-        try await store.insert((0..<30).map { generator.customer(200_000_000 + $0, signedUpAt: now.adding(seconds: -3600)) })
+        try await store.insert(
+            (0..<30).map { generator.customer(200_000_000 + $0, signedUpAt: now.adding(seconds: -3600)) })
         _ = try await store.uploadMissingPhotos(limit: 20, now: now)
         _ = try await store.advancePrintJobs(limit: 20, now: now, seed: 3)
         // A refund succeeding moves the refund rollups and the order's status.
         let order = try await store.pool.read { db in
-            try String.fetchOne(db, sql: "SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.status = 'paid' AND p.status = 'settled' LIMIT 1")!
+            try String.fetchOne(
+                db,
+                sql:
+                    "SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.status = 'paid' AND p.status = 'settled' LIMIT 1"
+            )!
         }
         let context = try await store.refundContext(orderID: order)!
         let refund = try await store.reserveRefund(
-            RefundReservation(id: "ref_roll", orderID: order, paymentID: context.payments[0].id, amount: 100, reason: .damaged, note: "",
-                              idempotencyKey: "k_roll", operatorName: "t", now: now, leaseUntil: now),
-            audit: AuditRecord(at: now, operatorName: "t", sshClient: "", action: "refund.requested", target: order, result: "ok"))
-        _ = try await store.resolveRefund(id: refund.id, .succeeded(gatewayRefundID: "re_x", isVoid: false), now: now,
-                                          audit: AuditRecord(at: now, operatorName: "t", sshClient: "", action: "refund.succeeded", target: order, result: "ok"))
+            RefundReservation(
+                id: "ref_roll", orderID: order, paymentID: context.payments[0].id, amount: 100, reason: .damaged,
+                note: "",
+                idempotencyKey: "k_roll", operatorName: "t", now: now, leaseUntil: now),
+            audit: AuditRecord(
+                at: now, operatorName: "t", sshClient: "", action: "refund.requested", target: order, result: "ok"))
+        _ = try await store.resolveRefund(
+            id: refund.id, .succeeded(gatewayRefundID: "re_x", isVoid: false), now: now,
+            audit: AuditRecord(
+                at: now, operatorName: "t", sshClient: "", action: "refund.succeeded", target: order, result: "ok"))
     }
 }

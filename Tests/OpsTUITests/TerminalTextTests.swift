@@ -5,10 +5,10 @@ import Testing
     @Test func controlSequencesBecomeVisiblePlaceholders() {
         #expect(TerminalText.sanitize("a\u{1B}[2Jb") == "a␛[2Jb")
         #expect(TerminalText.sanitize("\u{1B}]52;c;ZXZpbA==\u{07}") == "␛]52;c;ZXZpbA==␇")
-        #expect(TerminalText.sanitize("x\u{9B}31m") == "x\u{FFFD}31m")       // C1 CSI
+        #expect(TerminalText.sanitize("x\u{9B}31m") == "x\u{FFFD}31m")  // C1 CSI
         #expect(TerminalText.sanitize("del\u{7F}") == "del␡")
         #expect(TerminalText.sanitize("tab\tnew\nline") == "tab␉new␊line")
-        #expect(TerminalText.sanitize("\u{202E}evil\u{202C}") == "\u{FFFD}evil\u{FFFD}")   // bidi override
+        #expect(TerminalText.sanitize("\u{202E}evil\u{202C}") == "\u{FFFD}evil\u{FFFD}")  // bidi override
         #expect(TerminalText.sanitize("zero\u{200B}width\u{FEFF}") == "zero\u{FFFD}width\u{FFFD}")
         #expect(TerminalText.sanitize("\u{E000}private") == "\u{FFFD}private")
         for unsafe in ["\u{1B}", "\u{9B}", "\u{7}", "\u{8}", "\u{0}", "\u{85}", "\u{2028}", "\u{2066}"] {
@@ -51,12 +51,15 @@ import Testing
 
     @Test func noGraphemeClusterIsWiderThanADoubleWidthCharacter() {
         // Spacing marks join their base and each take a column: found by fuzzing (Tests/Fuzz/sanitize).
-        for hostile in ["a" + String(repeating: "\u{11441}", count: 6), "\u{1F44D}\u{1F3FB}\u{1F3FB}\u{1F3FB}",
-                        "\u{0301}\u{0333}" + String(repeating: "\u{11441}", count: 3)] {
+        for hostile in [
+            "a" + String(repeating: "\u{11441}", count: 6), "\u{1F44D}\u{1F3FB}\u{1F3FB}\u{1F3FB}",
+            "\u{0301}\u{0333}" + String(repeating: "\u{11441}", count: 3),
+        ] {
             let safe = TerminalText.sanitize(hostile)
             #expect(!safe.isEmpty)
             for character in safe {
-                #expect(TerminalText.width(character) <= 2, "\(safe.unicodeScalars.map { String($0.value, radix: 16) })")
+                #expect(
+                    TerminalText.width(character) <= 2, "\(safe.unicodeScalars.map { String($0.value, radix: 16) })")
             }
             for line in TerminalText.wrap(safe, width: 3) { #expect(TerminalText.width(line) <= 3) }
         }

@@ -28,15 +28,18 @@ import Testing
         var field = TextField()
         for c in "abcdefghijklmnop" { field.handle(.character(c)) }
         var buffer = Buffer(size: Size(width: 6, height: 1))
-        field.render(into: &buffer, rect: Rect(x: 0, y: 0, width: 6, height: 1), style: .plain,
-                     cursorStyle: Style(attributes: .reverse), focused: true)
+        field.render(
+            into: &buffer, rect: Rect(x: 0, y: 0, width: 6, height: 1), style: .plain,
+            cursorStyle: Style(attributes: .reverse), focused: true)
         #expect(buffer.plainText == "lmnop")
         #expect(buffer[5, 0].style.attributes.contains(.reverse))
     }
 
     @Test func tableColumnsShareTheWidthAndDropFromTheRightWhenTooNarrow() {
-        let columns = [TableColumn("A", .fixed(10)), TableColumn("B", .flex(min: 5, weight: 1)),
-                       TableColumn("C", .flex(min: 5, weight: 3)), TableColumn("D", .fixed(8))]
+        let columns = [
+            TableColumn("A", .fixed(10)), TableColumn("B", .flex(min: 5, weight: 1)),
+            TableColumn("C", .flex(min: 5, weight: 3)), TableColumn("D", .fixed(8)),
+        ]
         #expect(Table.widths(columns, total: 60) == [10, 11, 25, 8])
         let narrow = Table.widths(columns, total: 24)
         #expect(narrow[3] == 0 && narrow[0] == 10)
@@ -55,8 +58,10 @@ import Testing
     }
 
     @Test func keyNamesRoundTrip() {
-        for name in ["a", "?", "G", "enter", "esc", "tab", "backtab", "backspace", "delete", "up", "down", "left", "right",
-                     "home", "end", "pgup", "pgdn", "space", "f1", "f12", "ctrl-a", "ctrl-z"] {
+        for name in [
+            "a", "?", "G", "enter", "esc", "tab", "backtab", "backspace", "delete", "up", "down", "left", "right",
+            "home", "end", "pgup", "pgdn", "space", "f1", "f12", "ctrl-a", "ctrl-z",
+        ] {
             #expect(Key(name: name)?.name == name, "\(name)")
         }
         for bad in ["", "ctrl-", "ctrl-1", "f13", "enterr", "ab", "\u{1B}"] {

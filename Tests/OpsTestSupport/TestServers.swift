@@ -25,7 +25,8 @@ public final class BackgroundServer: @unchecked Sendable {
                 collected += String(decoding: data, as: UTF8.self)
             }
             guard let line = collected.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }),
-                  let port = Int(line.dropFirst("listening on ".count)) else {
+                let port = Int(line.dropFirst("listening on ".count))
+            else {
                 process.terminate()
                 throw TmuxError(message: "the server did not start: \(collected)")
             }
@@ -36,7 +37,9 @@ public final class BackgroundServer: @unchecked Sendable {
             while Date() < deadline, !Self.accepts(port: port) { usleep(100_000) }
             guard Self.accepts(port: port) else {
                 process.terminate()
-                throw TmuxError(message: "nothing listens on 127.0.0.1:\(port) (is localstripe installed? scripts/test.sh installs it)")
+                throw TmuxError(
+                    message:
+                        "nothing listens on 127.0.0.1:\(port) (is localstripe installed? scripts/test.sh installs it)")
             }
         }
         BackgroundServer.all.append(self)
@@ -52,7 +55,9 @@ public final class BackgroundServer: @unchecked Sendable {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
         }
     }
 
@@ -65,7 +70,9 @@ public final class BackgroundServer: @unchecked Sendable {
         address.sin_port = 0
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         var bound = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -82,9 +89,11 @@ extension TestSupport {
     /// localstripe (a stateful fake Stripe server) on a loopback port, started once per test process.
     public static let localstripe: Result<BackgroundServer, TmuxError> = {
         let port = BackgroundServer.freePort()
-        let script = "from aiohttp import web; import localstripe.server as s; web.run_app(s.app, host='127.0.0.1', port=\(port), print=None)"
+        let script =
+            "from aiohttp import web; import localstripe.server as s; web.run_app(s.app, host='127.0.0.1', port=\(port), print=None)"
         do {
-            let server = try BackgroundServer(arguments: ["python3", "-c", script], portFromOutput: false, fixedPort: port)
+            let server = try BackgroundServer(
+                arguments: ["python3", "-c", script], portFromOutput: false, fixedPort: port)
             atexit { BackgroundServer.all.forEach { $0.process.terminate() } }
             return .success(server)
         } catch let error as TmuxError {
@@ -96,8 +105,9 @@ extension TestSupport {
 
     /// A fresh Braintree simulator (each test gets its own state).
     public static func braintreeSimulator() throws -> BackgroundServer {
-        let server = try BackgroundServer(arguments: ["python3", packageRoot + "/Tests/Simulators/braintree_simulator.py", "--port", "0"],
-                                          portFromOutput: true, fixedPort: nil)
+        let server = try BackgroundServer(
+            arguments: ["python3", packageRoot + "/Tests/Simulators/braintree_simulator.py", "--port", "0"],
+            portFromOutput: true, fixedPort: nil)
         atexit { BackgroundServer.all.forEach { $0.process.terminate() } }
         return server
     }
@@ -105,7 +115,8 @@ extension TestSupport {
     /// Sends a JSON body to a loopback URL (control endpoints of the simulators).
     @discardableResult
     public static func postJSON(_ url: String, _ json: String) throws -> String {
-        let result = try run("/usr/bin/env", ["curl", "-s", "-X", "POST", "-H", "Content-Type: application/json", "--data", json, url])
+        let result = try run(
+            "/usr/bin/env", ["curl", "-s", "-X", "POST", "-H", "Content-Type: application/json", "--data", json, url])
         return result.stdout
     }
 

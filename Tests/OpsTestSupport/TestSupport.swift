@@ -23,7 +23,9 @@ public enum TestSupport {
         var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         while url.path != "/" {
             url.deleteLastPathComponent()
-            if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("popsa-ops").path) { return url.path }
+            if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("popsa-ops").path) {
+                return url.path
+            }
         }
         return packageRoot + "/.build/debug"
     }()
@@ -67,12 +69,16 @@ public enum TestSupport {
 
     /// Runs `popsa-ops` with `arguments`, feeding `stdin`, with a private data and config home so nothing of
     /// the developer's machine is read.
-    public static func popsaOps(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
-                                home: String? = nil) throws -> Output {
+    public static func popsaOps(
+        _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
+        home: String? = nil
+    ) throws -> Output {
         let home = home ?? isolatedHome
-        var env = ["HOME": home, "XDG_DATA_HOME": home + "/data", "XDG_CONFIG_HOME": home + "/config",
-                   "XDG_STATE_HOME": home + "/state", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-                   "LANG": "C.UTF-8", "USER": "tester", "LOGNAME": "tester"]
+        var env = [
+            "HOME": home, "XDG_DATA_HOME": home + "/data", "XDG_CONFIG_HOME": home + "/config",
+            "XDG_STATE_HOME": home + "/state", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "LANG": "C.UTF-8", "USER": "tester", "LOGNAME": "tester",
+        ]
         env.merge(environment) { $1 }
         return try run(binary, arguments, stdin: stdin, environment: env)
     }
@@ -116,8 +122,12 @@ public enum TestSupport {
     /// Runs `popsa-ops` as `otherAccount` (setpriv: real and effective ids, no shell), with exactly `environment`.
     public static func popsaOpsAsOtherAccount(_ arguments: [String], environment: [String: String]) throws -> Output {
         let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        return try run("/usr/bin/setpriv", ["--reuid=\(otherAccount)", "--regid=\(otherAccount)", "--init-groups",
-                                            "/usr/bin/env", "-i"] + assignments + [sharedBinary] + arguments)
+        return try run(
+            "/usr/bin/setpriv",
+            [
+                "--reuid=\(otherAccount)", "--regid=\(otherAccount)", "--init-groups",
+                "/usr/bin/env", "-i",
+            ] + assignments + [sharedBinary] + arguments)
     }
 
     /// A home folder shared by the tests of one process that do not care about its contents.
@@ -132,8 +142,10 @@ public enum TestSupport {
         try launchLock.withLock { _ in try process.run() }
     }
 
-    public static func run(_ executable: String, _ arguments: [String], stdin: String? = nil,
-                           environment: [String: String]? = nil) throws -> Output {
+    public static func run(
+        _ executable: String, _ arguments: [String], stdin: String? = nil,
+        environment: [String: String]? = nil
+    ) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -154,9 +166,10 @@ public enum TestSupport {
         let out = outPipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         while reader.isExecuting || !reader.isFinished { usleep(1000) }
-        return Output(stdout: String(decoding: out, as: UTF8.self),
-                      stderr: errData.withLock { String(decoding: $0, as: UTF8.self) },
-                      status: process.terminationStatus)
+        return Output(
+            stdout: String(decoding: out, as: UTF8.self),
+            stderr: errData.withLock { String(decoding: $0, as: UTF8.self) },
+            status: process.terminationStatus)
     }
 
     /// Runs a program with its output going to files rather than pipes: for programs that leave a daemon
@@ -195,9 +208,10 @@ public enum TestSupport {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         let exited = (status & 0x7f) == 0
-        return Output(stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
-                      status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f))
+        return Output(
+            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
+            status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f))
     }
 
     /// Runs one SQL query with the sqlite3 shell and returns its output, trimmed. The shell's connection keeps the
@@ -211,17 +225,20 @@ public enum TestSupport {
     }
 
     /// Compares `actual` with `Tests/Golden/<name>`; with `UPDATE_GOLDEN=1`, writes it instead.
-    public static func assertGolden(_ actual: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    public static func assertGolden(_ actual: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation)
+    {
         let actual = withGoldenOperator(actual)
         let path = packageRoot + "/Tests/Golden/" + name
         if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
-            try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                     withIntermediateDirectories: true)
+            try? FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true)
             try! actual.write(toFile: path, atomically: true, encoding: .utf8)
             return
         }
         guard let expected = try? String(contentsOfFile: path, encoding: .utf8) else {
-            Issue.record("golden file \(name) is missing: run with UPDATE_GOLDEN=1 to create it", sourceLocation: sourceLocation)
+            Issue.record(
+                "golden file \(name) is missing: run with UPDATE_GOLDEN=1 to create it", sourceLocation: sourceLocation)
             return
         }
         if expected != actual {
@@ -229,10 +246,12 @@ public enum TestSupport {
             let actualLines = actual.split(separator: "\n", omittingEmptySubsequences: false)
             var firstDifference = 0
             while firstDifference < min(expectedLines.count, actualLines.count),
-                  expectedLines[firstDifference] == actualLines[firstDifference] { firstDifference += 1 }
+                expectedLines[firstDifference] == actualLines[firstDifference]
+            { firstDifference += 1 }
             let want = firstDifference < expectedLines.count ? String(expectedLines[firstDifference]) : "<end>"
             let got = firstDifference < actualLines.count ? String(actualLines[firstDifference]) : "<end>"
-            Issue.record("""
+            Issue.record(
+                """
                 \(name) differs from its golden file at line \(firstDifference + 1):
                 expected: \(want)
                 actual:   \(got)
@@ -259,8 +278,9 @@ public enum TestSupport {
                 // Keep the total width: take the difference out of (or add it to) the first wide gap.
                 let spaces = rest[gap.lowerBound...].prefix { $0 == " " }.count
                 let newSpaces = max(1, spaces - delta)
-                rest.replaceSubrange(gap.lowerBound..<rest.index(gap.lowerBound, offsetBy: spaces),
-                                     with: String(repeating: " ", count: newSpaces))
+                rest.replaceSubrange(
+                    gap.lowerBound..<rest.index(gap.lowerBound, offsetBy: spaces),
+                    with: String(repeating: " ", count: newSpaces))
             }
             return " \(goldenOperator) " + rest
         }.joined(separator: "\n")

@@ -93,7 +93,8 @@ public final class TmuxSession {
 
     /// Sends `signal` to the console (the child of the pane's shell).
     public func sendSignal(_ signal: Int32) throws {
-        let pid = try tmux(["display-message", "-p", "-t", name, "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let pid = try tmux(["display-message", "-p", "-t", name, "#{pane_pid}"]).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
         guard let child = children.split(separator: " ").first.flatMap({ Int32($0) }) else {
             throw TmuxError(message: "no console process under pane \(pid)")
@@ -115,12 +116,18 @@ public struct TmuxError: Error, CustomStringConvertible {
 
 extension TestSupport {
     /// The shell command line that runs the console in tmux with the same environment headless tests use.
-    public static func consoleCommand(term: String, arguments: [String], home: String = isolatedHome,
-                                      locale: String = "C.UTF-8") -> String {
-        let env = ["TERM=\(term)", "HOME=\(home)", "XDG_DATA_HOME=\(home)/data", "XDG_CONFIG_HOME=\(home)/config",
-                   "XDG_STATE_HOME=\(home)/state", "LANG=\(locale)", "LC_ALL=\(locale)"]
+    public static func consoleCommand(
+        term: String, arguments: [String], home: String = isolatedHome,
+        locale: String = "C.UTF-8"
+    ) -> String {
+        let env = [
+            "TERM=\(term)", "HOME=\(home)", "XDG_DATA_HOME=\(home)/data", "XDG_CONFIG_HOME=\(home)/config",
+            "XDG_STATE_HOME=\(home)/state", "LANG=\(locale)", "LC_ALL=\(locale)",
+        ]
         let quoted = ([binary] + arguments).map { "\"" + $0 + "\"" }
-        let console = "env -u NO_COLOR -u SSH_CLIENT -u SSH_CONNECTION " + env.joined(separator: " ") + " " + quoted.joined(separator: " ")
+        let console =
+            "env -u NO_COLOR -u SSH_CLIENT -u SSH_CONNECTION " + env.joined(separator: " ") + " "
+            + quoted.joined(separator: " ")
         // The shell stays behind the console to print its exit status into the pane.
         return "sh -c '" + console + "; echo EXIT:$?; sleep 600'"
     }

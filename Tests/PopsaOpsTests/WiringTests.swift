@@ -4,6 +4,7 @@ import OpsCore
 import OpsStore
 import OpsTestSupport
 import Testing
+
 @testable import popsa_ops
 
 /// How the executable puts the program together: where the configuration is found, who the operator is, where
@@ -27,19 +28,24 @@ import Testing
         #expect(locate(nil, ["XDG_CONFIG_HOME", "HOME"]) == xdg + "/popsa-ops/config.toml")
         #expect(locate(nil, ["HOME"]) == home + "/.config/popsa-ops/config.toml")
         // A relative XDG_CONFIG_HOME is ignored, as the XDG specification says.
-        #expect(ConsoleConfig.locate(explicit: nil, environment: ["XDG_CONFIG_HOME": "relative", "HOME": home])
+        #expect(
+            ConsoleConfig.locate(explicit: nil, environment: ["XDG_CONFIG_HOME": "relative", "HOME": home])
                 == home + "/.config/popsa-ops/config.toml")
         // Nothing in the user's folders: /etc/popsa-ops/config.toml if there is one, else the built-in defaults.
-        let etc = FileManager.default.fileExists(atPath: "/etc/popsa-ops/config.toml") ? "/etc/popsa-ops/config.toml" : nil
+        let etc =
+            FileManager.default.fileExists(atPath: "/etc/popsa-ops/config.toml") ? "/etc/popsa-ops/config.toml" : nil
         #expect(ConsoleConfig.locate(explicit: nil, environment: ["HOME": dir + "/nobody"]) == etc)
     }
 
     @Test func theLookupReadsTheVariablesItNames() {
         // ConfigOptions reads only `locateVariables` from the environment: a name used by `locate` but missing
         // from the list would silently never be read.
-        let source = (try? String(contentsOfFile: TestSupport.packageRoot + "/Sources/OpsConsole/Config/ConsoleConfig.swift",
-                                  encoding: .utf8)) ?? ""
-        let body = source.components(separatedBy: "public static func locate(").dropFirst().first?
+        let source =
+            (try? String(
+                contentsOfFile: TestSupport.packageRoot + "/Sources/OpsConsole/Config/ConsoleConfig.swift",
+                encoding: .utf8)) ?? ""
+        let body =
+            source.components(separatedBy: "public static func locate(").dropFirst().first?
             .components(separatedBy: "\n    }\n").first ?? ""
         let read = Set(body.matches(of: /environment\["([A-Z_]+)"\]/).map { String($0.1) })
         #expect(!read.isEmpty)
@@ -59,8 +65,10 @@ import Testing
     }
 
     @Test(arguments: [
-        ("10.0.0.7 51234 22", "10.0.0.7"), ("2001:db8::7 51234 22", "2001:db8::7"), ("fe80::1%eth0 1 22", "fe80::1%eth0"),
-        ("ops.example.com 1 22", "invalid"), ("10.0.0.7;rm 1 22", "invalid"), ("999.1.1.1 1 22", "invalid"), ("", "invalid"),
+        ("10.0.0.7 51234 22", "10.0.0.7"), ("2001:db8::7 51234 22", "2001:db8::7"),
+        ("fe80::1%eth0 1 22", "fe80::1%eth0"),
+        ("ops.example.com 1 22", "invalid"), ("10.0.0.7;rm 1 22", "invalid"), ("999.1.1.1 1 22", "invalid"),
+        ("", "invalid"),
     ])
     func theSSHClientIsRecordedOnlyAsAnAddress(sshClient: String, recorded: String) {
         #expect(Operator.current(environment: ["SSH_CLIENT": sshClient]).ssh == recorded)
@@ -85,12 +93,14 @@ import Testing
     @Test func liveModeWiresOnlyTheProvidersWhoseCredentialsAreThere() throws {
         let store = try SQLiteStore.open(path: TestSupport.fixtureCopy())
         let config = try ConsoleConfig.parse(text: "[payments]\nmode = \"live\"\n", file: "live.toml", base: nil)
-        let onlyStripe = try PaymentsWiring.gateways(config, store: store, clock: .frozen(TestSupport.nowTimestamp),
-                                                     environment: [config.payments.stripeSecretKeyEnv: "sk_test_x"])
+        let onlyStripe = try PaymentsWiring.gateways(
+            config, store: store, clock: .frozen(TestSupport.nowTimestamp),
+            environment: [config.payments.stripeSecretKeyEnv: "sk_test_x"])
         #expect(Set(onlyStripe.available.keys) == Set([PaymentProvider.stripe]))
         #expect(onlyStripe.unavailable[.braintree]?.contains(config.payments.braintreePublicKeyEnv) == true)
-        let sandbox = try PaymentsWiring.gateways(try ConsoleConfig.load(path: nil), store: store,
-                                                  clock: .frozen(TestSupport.nowTimestamp), environment: [:])
+        let sandbox = try PaymentsWiring.gateways(
+            try ConsoleConfig.load(path: nil), store: store,
+            clock: .frozen(TestSupport.nowTimestamp), environment: [:])
         #expect(Set(sandbox.available.keys) == Set([PaymentProvider.stripe, .braintree]))
     }
 }

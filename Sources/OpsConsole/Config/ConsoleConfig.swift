@@ -41,7 +41,8 @@ public struct ConsoleConfig: Sendable {
         // Keep `locateVariables` in step with the names read here.
         if let explicit { return explicit }
         if let env = environment["POPSA_OPS_CONFIG"], !env.isEmpty { return env }
-        let configHome = environment["XDG_CONFIG_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
+        let configHome =
+            environment["XDG_CONFIG_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
             ?? environment["HOME"].map { $0 + "/.config" }
         if let configHome, FileManager.default.fileExists(atPath: configHome + "/popsa-ops/config.toml") {
             return configHome + "/popsa-ops/config.toml"
@@ -69,7 +70,8 @@ public struct ConsoleConfig: Sendable {
         if let theme = try root.string("theme") { config.themeName = theme }
         if let refresh = try root.string("refresh") {
             guard let ms = refreshMilliseconds(refresh) else {
-                throw document.error("refresh", "\"\(refresh)\" is not a refresh interval (e.g. 2s or 500ms, at least 200ms)")
+                throw document.error(
+                    "refresh", "\"\(refresh)\" is not a refresh interval (e.g. 2s or 500ms, at least 200ms)")
             }
             config.refreshMilliseconds = ms
         }
@@ -111,25 +113,41 @@ public struct ConsoleConfig: Sendable {
                 config.payments.mode = m
             }
             if var stripe = try payments.table("stripe") {
-                if let v = try stripe.string("api_base") { config.payments.stripeAPIBase = try url(v, document, "payments.stripe.api_base") }
-                if let v = try stripe.string("secret_key_env") { config.payments.stripeSecretKeyEnv = try envName(v, document, "payments.stripe.secret_key_env") }
+                if let v = try stripe.string("api_base") {
+                    config.payments.stripeAPIBase = try url(v, document, "payments.stripe.api_base")
+                }
+                if let v = try stripe.string("secret_key_env") {
+                    config.payments.stripeSecretKeyEnv = try envName(v, document, "payments.stripe.secret_key_env")
+                }
                 if let v = try stripe.string("secret_key_file") { config.payments.stripeSecretKeyFile = v }
                 try stripe.finish(allowed: ["api_base", "secret_key_env", "secret_key_file"])
             }
             if var braintree = try payments.table("braintree") {
-                if let v = try braintree.string("endpoint") { config.payments.braintreeEndpoint = try url(v, document, "payments.braintree.endpoint") }
+                if let v = try braintree.string("endpoint") {
+                    config.payments.braintreeEndpoint = try url(v, document, "payments.braintree.endpoint")
+                }
                 if let v = try braintree.string("merchant_id") { config.payments.braintreeMerchantID = v }
-                if let v = try braintree.string("public_key_env") { config.payments.braintreePublicKeyEnv = try envName(v, document, "payments.braintree.public_key_env") }
-                if let v = try braintree.string("private_key_env") { config.payments.braintreePrivateKeyEnv = try envName(v, document, "payments.braintree.private_key_env") }
+                if let v = try braintree.string("public_key_env") {
+                    config.payments.braintreePublicKeyEnv = try envName(
+                        v, document, "payments.braintree.public_key_env")
+                }
+                if let v = try braintree.string("private_key_env") {
+                    config.payments.braintreePrivateKeyEnv = try envName(
+                        v, document, "payments.braintree.private_key_env")
+                }
                 if let v = try braintree.string("private_key_file") { config.payments.braintreePrivateKeyFile = v }
-                try braintree.finish(allowed: ["endpoint", "merchant_id", "public_key_env", "private_key_env", "private_key_file"])
+                try braintree.finish(allowed: [
+                    "endpoint", "merchant_id", "public_key_env", "private_key_env", "private_key_file",
+                ])
             }
             try payments.finish(allowed: ["mode", "stripe", "braintree"])
         }
         if let keys = try root.table("keys") {
             config.keymap = try KeyBindings.parse(keys, document, base: config.keymap)
         }
-        try root.finish(allowed: ["database", "theme", "refresh", "stuck_after", "operators", "refunds", "payments", "keys"])
+        try root.finish(allowed: [
+            "database", "theme", "refresh", "stuck_after", "operators", "refunds", "payments", "keys",
+        ])
         return config
     }
 
@@ -155,7 +173,9 @@ public struct ConsoleConfig: Sendable {
                 throw document.error(path, "\"\(code)\" is not an ISO 4217 currency code")
             }
             guard case .string(let text) = value else {
-                throw document.error(path, "write amounts as strings in major units, e.g. \(code) = \"250.00\" (found \(value.kindName))")
+                throw document.error(
+                    path, "write amounts as strings in major units, e.g. \(code) = \"250.00\" (found \(value.kindName))"
+                )
             }
             do { out[currency] = try Money.parse(text, currency: currency).minorUnits } catch {
                 throw document.error(path, error.description)
@@ -165,15 +185,18 @@ public struct ConsoleConfig: Sendable {
     }
 
     static func url(_ text: String, _ document: TOMLDocument, _ path: String) throws(ConfigError) -> String {
-        guard text.hasPrefix("https://") || text.hasPrefix("http://127.0.0.1") || text.hasPrefix("http://localhost") else {
-            throw document.error(path, "\"\(text)\" must be an https:// URL (plain http only to 127.0.0.1 or localhost)")
+        guard text.hasPrefix("https://") || text.hasPrefix("http://127.0.0.1") || text.hasPrefix("http://localhost")
+        else {
+            throw document.error(
+                path, "\"\(text)\" must be an https:// URL (plain http only to 127.0.0.1 or localhost)")
         }
         return text
     }
 
     static func envName(_ text: String, _ document: TOMLDocument, _ path: String) throws(ConfigError) -> String {
         guard !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
-            throw document.error(path, "\"\(text)\" is not an environment variable name (name the variable; never put the secret here)")
+            throw document.error(
+                path, "\"\(text)\" is not an environment variable name (name the variable; never put the secret here)")
         }
         return text
     }
@@ -188,7 +211,9 @@ public struct ConsoleConfig: Sendable {
         lines.append("\n[operators]\ndefault_role = \"\(policy.defaultRole.rawValue)\"")
         if !policy.roles.isEmpty {
             lines.append("[operators.roles]")
-            for (user, role) in policy.roles.sorted(by: { $0.key < $1.key }) { lines.append("\(user) = \"\(role.rawValue)\"") }
+            for (user, role) in policy.roles.sorted(by: { $0.key < $1.key }) {
+                lines.append("\(user) = \"\(role.rawValue)\"")
+            }
         }
         lines.append("\n[refunds.agent_limits]")
         for (currency, minor) in policy.agentLimits.sorted(by: { $0.key < $1.key }) {
@@ -204,10 +229,16 @@ public struct ConsoleConfig: Sendable {
         lines.append("[payments.stripe]\napi_base = \"\(payments.stripeAPIBase)\"")
         lines.append("secret_key_env = \"\(payments.stripeSecretKeyEnv)\"   # \(secret(payments.stripeSecretKeyEnv))")
         if let file = payments.stripeSecretKeyFile { lines.append("secret_key_file = \"\(file)\"   # contents ****") }
-        lines.append("[payments.braintree]\nendpoint = \"\(payments.braintreeEndpoint)\"\nmerchant_id = \"\(payments.braintreeMerchantID)\"")
-        lines.append("public_key_env = \"\(payments.braintreePublicKeyEnv)\"   # \(secret(payments.braintreePublicKeyEnv))")
-        lines.append("private_key_env = \"\(payments.braintreePrivateKeyEnv)\"   # \(secret(payments.braintreePrivateKeyEnv))")
-        if let file = payments.braintreePrivateKeyFile { lines.append("private_key_file = \"\(file)\"   # contents ****") }
+        lines.append(
+            "[payments.braintree]\nendpoint = \"\(payments.braintreeEndpoint)\"\nmerchant_id = \"\(payments.braintreeMerchantID)\""
+        )
+        lines.append(
+            "public_key_env = \"\(payments.braintreePublicKeyEnv)\"   # \(secret(payments.braintreePublicKeyEnv))")
+        lines.append(
+            "private_key_env = \"\(payments.braintreePrivateKeyEnv)\"   # \(secret(payments.braintreePrivateKeyEnv))")
+        if let file = payments.braintreePrivateKeyFile {
+            lines.append("private_key_file = \"\(file)\"   # contents ****")
+        }
         lines.append("\n" + KeyBindings.describe(keymap))
         return lines.joined(separator: "\n")
     }
@@ -216,14 +247,16 @@ public struct ConsoleConfig: Sendable {
 /// Reads a secret from the environment variable named in the configuration, or from a file only its owner can
 /// read. Secrets never come from argv, and are never logged or drawn.
 public enum Secrets {
-    public static func read(envName: String, file: String?, environment: [String: String]) throws(ConfigError) -> String {
+    public static func read(envName: String, file: String?, environment: [String: String]) throws(ConfigError) -> String
+    {
         if let value = environment[envName], !value.isEmpty { return value }
         if let file {
             let secret = try contents(ofFile: file)
             if !secret.isEmpty { return secret }
         }
-        throw ConfigError(file: "environment", line: nil, key: envName,
-                          message: "not set: export \(envName) (or configure a secret file readable only by you)")
+        throw ConfigError(
+            file: "environment", line: nil, key: envName,
+            message: "not set: export \(envName) (or configure a secret file readable only by you)")
     }
 
     /// The secret in `file`, after the checks every use of a secret file makes: it exists, is a regular file,
@@ -231,16 +264,20 @@ public enum Secrets {
     public static func contents(ofFile file: String) throws(ConfigError) -> String {
         var info = stat()
         guard stat(file, &info) == 0 else {
-            throw ConfigError(file: file, line: nil, key: "", message: "cannot read the secret file (\(String(cString: strerror(errno))))")
+            throw ConfigError(
+                file: file, line: nil, key: "",
+                message: "cannot read the secret file (\(String(cString: strerror(errno))))")
         }
         guard info.st_mode & S_IFMT == S_IFREG else {
             throw ConfigError(file: file, line: nil, key: "", message: "the secret file is not a regular file")
         }
         guard info.st_mode & 0o077 == 0 else {
-            throw ConfigError(file: file, line: nil, key: "",
-                              message: "the secret file must be readable by its owner only (chmod 600)")
+            throw ConfigError(
+                file: file, line: nil, key: "",
+                message: "the secret file must be readable by its owner only (chmod 600)")
         }
-        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)
+        else {
             throw ConfigError(file: file, line: nil, key: "", message: "cannot read the secret file")
         }
         return text.trimmingWhitespace()

@@ -10,15 +10,22 @@ enum KeyBindings {
         for (scopeName, value) in keys.values.sorted(by: { $0.key < $1.key }) {
             let scopePath = "keys.\(scopeName)"
             guard let scope = ScreenKind(rawValue: scopeName) else {
-                throw document.error(scopePath, "unknown screen (expected one of: \(ScreenKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw document.error(
+                    scopePath,
+                    "unknown screen (expected one of: \(ScreenKind.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
-            guard case .table(let actions) = value else { throw document.error(scopePath, "expected a table of action = key") }
+            guard case .table(let actions) = value else {
+                throw document.error(scopePath, "expected a table of action = key")
+            }
             var bindings = keymap.bindings[scope] ?? [:]
             var disabled = keymap.disabled[scope] ?? []
             for (actionName, keyValue) in actions.sorted(by: { $0.key < $1.key }) {
                 let path = "\(scopePath).\(actionName)"
                 guard let command = UICommand(rawValue: actionName) else {
-                    throw document.error(path, "unknown action (expected one of: \(UICommand.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    throw document.error(
+                        path,
+                        "unknown action (expected one of: \(UICommand.allCases.map(\.rawValue).joined(separator: ", ")))"
+                    )
                 }
                 let names: [String]
                 switch keyValue {
@@ -26,7 +33,9 @@ enum KeyBindings {
                 case .array(let items):
                     var list: [String] = []
                     for item in items {
-                        guard case .string(let s) = item else { throw document.error(path, "expected key names as strings") }
+                        guard case .string(let s) = item else {
+                            throw document.error(path, "expected key names as strings")
+                        }
                         list.append(s)
                     }
                     names = list
@@ -46,7 +55,8 @@ enum KeyBindings {
                         throw document.error(path, "\"\(name)\" is not a key name (expected \(Key.nameHelp))")
                     }
                     if let other = bindings[key], other != command {
-                        throw document.error(path, "\"\(name)\" is already bound to \(other.rawValue) on \(scopeName): the two conflict")
+                        throw document.error(
+                            path, "\"\(name)\" is already bound to \(other.rawValue) on \(scopeName): the two conflict")
                     }
                     bindings[key] = command
                     disabled.remove(key)
@@ -70,7 +80,8 @@ enum KeyBindings {
             guard !actions.isEmpty || !disabled.isEmpty else { continue }
             lines.append("[keys.\(scope.rawValue)]")
             for (command, names) in actions.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-                lines.append("\(command.rawValue) = [" + names.sorted().map { "\"\($0)\"" }.joined(separator: ", ") + "]")
+                lines.append(
+                    "\(command.rawValue) = [" + names.sorted().map { "\"\($0)\"" }.joined(separator: ", ") + "]")
             }
             if !disabled.isEmpty {
                 lines.append("# switched off here: " + disabled.map(\.name).sorted().joined(separator: " "))

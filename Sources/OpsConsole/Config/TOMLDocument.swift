@@ -62,8 +62,9 @@ public struct TOMLDocument: Sendable {
             // so parsing a file many times (a theme switched all day, the fuzzer) does not keep each document.
             table.clear()
         } catch let error as TOMLParseError {
-            throw ConfigError(file: file, line: error.source.begin.line, key: "",
-                              message: "not valid TOML: \(error.description)")
+            throw ConfigError(
+                file: file, line: error.source.begin.line, key: "",
+                message: "not valid TOML: \(error.description)")
         } catch {
             throw ConfigError(file: file, line: nil, key: "", message: "not valid TOML: \(error)")
         }
@@ -77,13 +78,14 @@ public struct TOMLDocument: Sendable {
     static func structureProblem(_ text: String) -> (line: Int, problem: String)? {
         let scalars = Array(text.unicodeScalars)
         var i = 0, line = 1
-        var open: [Unicode.Scalar] = []          // the values being built: "[" arrays, "{" inline tables
+        var open: [Unicode.Scalar] = []  // the values being built: "[" arrays, "{" inline tables
         var lineStart = true
-        var arrayWantsValue = false             // just after "[" or "," inside an array
+        var arrayWantsValue = false  // just after "[" or "," inside an array
         func at(_ k: Int) -> Unicode.Scalar? { k < scalars.count ? scalars[k] : nil }
         func isKeyStart(_ c: Unicode.Scalar) -> Bool {
-            c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "_" || c == "-"
-                || c == "\"" || c == "'")
+            c.isASCII
+                && (c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "_" || c == "-"
+                    || c == "\"" || c == "'")
         }
         while i < scalars.count {
             let c = scalars[i]
@@ -195,7 +197,9 @@ public struct TOMLDocument: Sendable {
             let line = raw.trimmingWhitespace()
             if line.isEmpty || line.hasPrefix("#") { continue }
             if line.hasPrefix("[") {
-                let inner = line.hasPrefix("[[") ? line.dropFirst(2).prefix { $0 != "]" } : line.dropFirst().prefix { $0 != "]" }
+                let inner =
+                    line.hasPrefix("[[")
+                    ? line.dropFirst(2).prefix { $0 != "]" } : line.dropFirst().prefix { $0 != "]" }
                 table = splitKey(String(inner))
                 let path = table.joined(separator: ".")
                 if found[path] == nil { found[path] = index + 1 }
@@ -268,13 +272,17 @@ struct TableReader {
 
     mutating func string(_ key: String) throws(ConfigError) -> String? {
         guard let value = raw(key) else { return nil }
-        guard case .string(let s) = value else { throw document.error(keyPath(key), "expected a string, found \(value.kindName)") }
+        guard case .string(let s) = value else {
+            throw document.error(keyPath(key), "expected a string, found \(value.kindName)")
+        }
         return s
     }
 
     mutating func table(_ key: String) throws(ConfigError) -> TableReader? {
         guard let value = raw(key) else { return nil }
-        guard case .table(let t) = value else { throw document.error(keyPath(key), "expected a table, found \(value.kindName)") }
+        guard case .table(let t) = value else {
+            throw document.error(keyPath(key), "expected a table, found \(value.kindName)")
+        }
         return TableReader(document, path: keyPath(key), values: t)
     }
 
@@ -292,7 +300,9 @@ enum ConfigFile {
     static func read(_ path: String, what: String) throws(ConfigError) -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            let reason = errno == ENOENT ? "no such file" : errno == EACCES ? "permission denied" : String(cString: strerror(errno))
+            let reason =
+                errno == ENOENT
+                ? "no such file" : errno == EACCES ? "permission denied" : String(cString: strerror(errno))
             throw ConfigError(file: path, line: nil, key: "", message: "cannot read the \(what): \(reason)")
         }
         defer { close(fd) }
@@ -306,7 +316,9 @@ enum ConfigFile {
             let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw ConfigError(file: path, line: nil, key: "", message: "cannot read the \(what): \(String(cString: strerror(errno)))")
+                throw ConfigError(
+                    file: path, line: nil, key: "",
+                    message: "cannot read the \(what): \(String(cString: strerror(errno)))")
             }
             if n == 0 { break }
             bytes += chunk[0..<n]

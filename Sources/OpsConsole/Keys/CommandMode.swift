@@ -15,15 +15,17 @@ enum CommandMode {
         Spec(name: "customer", aliases: ["c", "user"], usage: ":customer USER_ID", arguments: []),
         Spec(name: "order", aliases: ["o"], usage: ":order ORDER_ID", arguments: []),
         Spec(name: "job", aliases: ["j", "print-job"], usage: ":job PRINT_JOB_ID", arguments: []),
-        Spec(name: "jobs", aliases: ["print-jobs"], usage: ":jobs [stuck [72h] | STATUS] [partner=NAME]",
-             arguments: ["stuck"] + PrintJobStatus.allCases.map(\.rawValue)),
+        Spec(
+            name: "jobs", aliases: ["print-jobs"], usage: ":jobs [stuck [72h] | STATUS] [partner=NAME]",
+            arguments: ["stuck"] + PrintJobStatus.allCases.map(\.rawValue)),
         Spec(name: "orders", aliases: [], usage: ":orders [STATUS]", arguments: OrderStatus.allCases.map(\.rawValue)),
         Spec(name: "search", aliases: ["s", "find"], usage: ":search TEXT", arguments: []),
         Spec(name: "home", aliases: [], usage: ":home", arguments: []),
         Spec(name: "audit", aliases: [], usage: ":audit", arguments: []),
         Spec(name: "metrics", aliases: ["dashboard"], usage: ":metrics", arguments: []),
-        Spec(name: "theme", aliases: [], usage: ":theme NAME",
-             arguments: ["default", "light", "high-contrast", "solarized-dark", "mono", "colorblind"]),
+        Spec(
+            name: "theme", aliases: [], usage: ":theme NAME",
+            arguments: ["default", "light", "high-contrast", "solarized-dark", "mono", "colorblind"]),
         Spec(name: "refund", aliases: [], usage: ":refund (on an order)", arguments: []),
         Spec(name: "refresh", aliases: ["reload"], usage: ":refresh", arguments: []),
         Spec(name: "help", aliases: ["h"], usage: ":help", arguments: []),
@@ -111,7 +113,9 @@ enum CommandMode {
                 } else if let status = PrintJobStatus(rawValue: word) {
                     query.status = status
                 } else {
-                    throw .message("unknown print job filter \"\(word)\": stuck [DURATION], a status (\(PrintJobStatus.choices)) or partner=NAME")
+                    throw .message(
+                        "unknown print job filter \"\(word)\": stuck [DURATION], a status (\(PrintJobStatus.choices)) or partner=NAME"
+                    )
                 }
                 index += 1
             }

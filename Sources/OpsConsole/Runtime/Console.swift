@@ -68,7 +68,8 @@ public final class Console {
         let buffer = state.render(busy: outstanding > 0)
         let elapsed = ContinuousClock.now - start
         Timer(label: "popsa_ops_frame_duration_seconds")
-            .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+            .recordNanoseconds(
+                elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         return buffer
     }
 }

@@ -21,18 +21,20 @@ public struct ConsoleClient: Sendable {
     /// Finishes refunds left pending or unknown; nil for a viewer or without refunds.
     public var reconcile: (@Sendable () async throws -> ReconcileReport)?
 
-    public init(search: @escaping @Sendable (String) async throws -> SearchResult,
-                customer: @escaping @Sendable (String) async throws -> Customer360,
-                order: @escaping @Sendable (String) async throws -> OrderView,
-                printJob: @escaping @Sendable (String) async throws -> PrintJobDetail,
-                orders: @escaping @Sendable (OrderStatus?, PageRequest) async throws -> Page<OrderRow>,
-                printJobs: @escaping @Sendable (PrintJobQuery, PageRequest) async throws -> Page<PrintJobRow>,
-                partners: @escaping @Sendable () async throws -> [String],
-                changeToken: @escaping @Sendable () async throws -> Int64,
-                dashboard: @escaping @Sendable (MetricsWindow) async throws -> DashboardData,
-                audit: (@Sendable () async throws -> AuditPage)?,
-                refund: (@Sendable (RefundSubmission) async throws -> RefundResult)?,
-                reconcile: (@Sendable () async throws -> ReconcileReport)?) {
+    public init(
+        search: @escaping @Sendable (String) async throws -> SearchResult,
+        customer: @escaping @Sendable (String) async throws -> Customer360,
+        order: @escaping @Sendable (String) async throws -> OrderView,
+        printJob: @escaping @Sendable (String) async throws -> PrintJobDetail,
+        orders: @escaping @Sendable (OrderStatus?, PageRequest) async throws -> Page<OrderRow>,
+        printJobs: @escaping @Sendable (PrintJobQuery, PageRequest) async throws -> Page<PrintJobRow>,
+        partners: @escaping @Sendable () async throws -> [String],
+        changeToken: @escaping @Sendable () async throws -> Int64,
+        dashboard: @escaping @Sendable (MetricsWindow) async throws -> DashboardData,
+        audit: (@Sendable () async throws -> AuditPage)?,
+        refund: (@Sendable (RefundSubmission) async throws -> RefundResult)?,
+        reconcile: (@Sendable () async throws -> ReconcileReport)?
+    ) {
         self.search = search
         self.customer = customer
         self.order = order
@@ -51,8 +53,10 @@ public struct ConsoleClient: Sendable {
     public static let pageSize = 100
 
     /// The real thing: the engine, the refund service and the audit log, acting as `identity`.
-    public static func live(engine: Engine, refunds: RefundService?, audit: (any RefundStore)?,
-                            identity: OperatorIdentity) -> ConsoleClient {
+    public static func live(
+        engine: Engine, refunds: RefundService?, audit: (any RefundStore)?,
+        identity: OperatorIdentity
+    ) -> ConsoleClient {
         var auditPage: (@Sendable () async throws -> AuditPage)?
         if let store = audit {
             auditPage = { @Sendable () async throws -> AuditPage in
@@ -63,9 +67,10 @@ public struct ConsoleClient: Sendable {
         var reconcile: (@Sendable () async throws -> ReconcileReport)?
         if let service = refunds {
             refund = { @Sendable (submission: RefundSubmission) async throws -> RefundResult in
-                let plan = try await service.plan(orderID: submission.orderID, paymentID: submission.paymentID,
-                                                  amountText: submission.amountText, reason: submission.reason,
-                                                  note: submission.note, operator: identity)
+                let plan = try await service.plan(
+                    orderID: submission.orderID, paymentID: submission.paymentID,
+                    amountText: submission.amountText, reason: submission.reason,
+                    note: submission.note, operator: identity)
                 return try await service.execute(plan, operator: identity)
             }
             if identity.role != .viewer {
@@ -81,8 +86,9 @@ public struct ConsoleClient: Sendable {
             printJob: { try await engine.printJob($0) },
             orders: { try await engine.orders(status: $0, page: $1, limit: pageSize) },
             printJobs: { query, page in
-                try await engine.printJobs(status: query.status, partner: query.partner, stuckFor: query.stuckFor,
-                                           page: page, limit: pageSize)
+                try await engine.printJobs(
+                    status: query.status, partner: query.partner, stuckFor: query.stuckFor,
+                    page: page, limit: pageSize)
             },
             partners: { try await engine.partners() },
             changeToken: { try await engine.changeToken() },

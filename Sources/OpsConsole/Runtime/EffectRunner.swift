@@ -64,8 +64,10 @@ public struct ConsoleEnvironment: Sendable {
     }
 
     /// The live client over `engine`, with refunds and the audit log when given, acting as `identity`.
-    public init(engine: Engine, refunds: RefundService? = nil, audit: (any RefundStore)? = nil,
-                identity: OperatorIdentity = OperatorIdentity(name: "unknown", sshClient: nil, role: .viewer)) {
+    public init(
+        engine: Engine, refunds: RefundService? = nil, audit: (any RefundStore)? = nil,
+        identity: OperatorIdentity = OperatorIdentity(name: "unknown", sshClient: nil, role: .viewer)
+    ) {
         client = .live(engine: engine, refunds: refunds, audit: audit, identity: identity)
     }
 }
@@ -155,7 +157,8 @@ public final class EffectRunner: Sendable {
             }
         case .refund(let submission, let request):
             guard let refund = client.refund else {
-                return .refundFinished(request: request, .failure(EffectError("refunds are not available in this console")))
+                return .refundFinished(
+                    request: request, .failure(EffectError("refunds are not available in this console")))
             }
             return .refundFinished(request: request, await run { try await refund(submission) })
         case .reconcile:

@@ -98,7 +98,9 @@ public struct HeadlessScript: Sendable {
                 guard !argument.isEmpty else { throw fail("expect-not needs the text to look for") }
                 lines.append((number, .expectNot(argument)))
             default:
-                throw fail("unknown command \"\(verb)\" (expected key, type, wait, sleep, resize, snapshot, expect or expect-not)")
+                throw fail(
+                    "unknown command \"\(verb)\" (expected key, type, wait, sleep, resize, snapshot, expect or expect-not)"
+                )
             }
         }
         return HeadlessScript(file: file, lines: lines)
@@ -117,8 +119,10 @@ public struct HeadlessRunner {
 
     public init() {}
 
-    public func run(_ script: HeadlessScript, console: Console, clock: @escaping () -> Timestamp,
-                    output: (String) -> Void, errors: (String) -> Void) -> Outcome {
+    public func run(
+        _ script: HeadlessScript, console: Console, clock: @escaping () -> Timestamp,
+        output: (String) -> Void, errors: (String) -> Void
+    ) -> Outcome {
         var snapshots = 0
         // Results are applied only at wait and sleep, so every snapshot between them is deterministic.
         console.start()
@@ -130,8 +134,9 @@ public struct HeadlessRunner {
             if console.state.quitting {
                 // A script cannot pass by quitting: what it did not run, it did not check.
                 let left = script.lines.count - index
-                errors("\(script.file):\(script.lines[index - 1].line): the console quit here;"
-                       + " \(left) later script line\(left == 1 ? "" : "s") (from line \(line)) did not run")
+                errors(
+                    "\(script.file):\(script.lines[index - 1].line): the console quit here;"
+                        + " \(left) later script line\(left == 1 ? "" : "s") (from line \(line)) did not run")
                 return .failed
             }
             switch command {
@@ -151,7 +156,9 @@ public struct HeadlessRunner {
                 // A wait also checks the store for changes made elsewhere, as the live console does each second.
                 console.dispatch(.tick(clock(), monotonicMilliseconds: 0, due: true))
                 if !console.settle(timeout: waitTimeout) {
-                    errors("\(script.file):\(line): wait timed out after \(waitTimeout) with \(console.pendingEffects) engine calls still running")
+                    errors(
+                        "\(script.file):\(line): wait timed out after \(waitTimeout) with \(console.pendingEffects) engine calls still running"
+                    )
                     return .failed
                 }
             case .resize(let size):
@@ -163,13 +170,17 @@ public struct HeadlessRunner {
             case .snapshotStyles:
                 snapshots += 1
                 let buffer = console.render()
-                output("--- snapshot \(snapshots) ---\n\(buffer.plainText)\n--- styles ---\n\(buffer.styleText)\n--- end ---")
+                output(
+                    "--- snapshot \(snapshots) ---\n\(buffer.plainText)\n--- styles ---\n\(buffer.styleText)\n--- end ---"
+                )
             case .expect(let text), .expectNot(let text):
                 let screen = console.render().plainText
                 let wanted: Bool
                 if case .expect = command { wanted = true } else { wanted = false }
                 if screen.contains(text) != wanted {
-                    errors("\(script.file):\(line): \(wanted ? "expect" : "expect-not") failed: the screen \(wanted ? "does not contain" : "contains") \"\(text)\"")
+                    errors(
+                        "\(script.file):\(line): \(wanted ? "expect" : "expect-not") failed: the screen \(wanted ? "does not contain" : "contains") \"\(text)\""
+                    )
                     errors("--- screen ---\n\(screen)\n--- end ---")
                     return .failed
                 }

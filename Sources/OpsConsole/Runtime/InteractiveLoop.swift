@@ -11,8 +11,10 @@ public struct InteractiveLoop {
     public init() {}
 
     /// Runs until the user quits or `stopRequested` returns a signal number. Returns that signal, if any.
-    public func run(console: Console, backend: any TerminalBackend, waker: Waker,
-                    clock: @escaping () -> Timestamp, stopRequested: () -> Int32?) -> Int32? {
+    public func run(
+        console: Console, backend: any TerminalBackend, waker: Waker,
+        clock: @escaping () -> Timestamp, stopRequested: () -> Int32?
+    ) -> Int32? {
         console.dispatch(.resize(backend.size))
         console.start()
         var lastFrame: Buffer?
@@ -28,7 +30,8 @@ public struct InteractiveLoop {
             }
             if console.state.quitting { return nil }
             let untilTick = nextTick - ContinuousClock.now
-            let timeout = max(0, Int(untilTick.components.seconds * 1000 + untilTick.components.attoseconds / 1_000_000_000_000_000))
+            let timeout = max(
+                0, Int(untilTick.components.seconds * 1000 + untilTick.components.attoseconds / 1_000_000_000_000_000))
             let events = backend.waitForInput(timeoutMilliseconds: console.isBusy ? min(timeout, 100) : timeout)
             waker.drain()
             for event in events {
@@ -43,8 +46,11 @@ public struct InteractiveLoop {
             if ContinuousClock.now >= nextTick {
                 nextTick = ContinuousClock.now + tickInterval
                 let monotonic = ContinuousClock.now - loopStart
-                console.dispatch(.tick(clock(), monotonicMilliseconds: monotonic.components.seconds * 1000
-                                           + monotonic.components.attoseconds / 1_000_000_000_000_000))
+                console.dispatch(
+                    .tick(
+                        clock(),
+                        monotonicMilliseconds: monotonic.components.seconds * 1000
+                            + monotonic.components.attoseconds / 1_000_000_000_000_000))
             }
         }
     }

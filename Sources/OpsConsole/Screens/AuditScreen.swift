@@ -34,9 +34,11 @@ extension AuditScreen: ConsoleScreen {
 
     public mutating func receive(_ result: EffectResult, request: Int, state: AppState) {
         guard request == self.request, case .value(let answer) = result else { return }
-        data.receive(answer.flatMap { value in
-            (value as? AuditPage).map(Result.success) ?? .failure(EffectError("unexpected answer: \(type(of: value))"))
-        })
+        data.receive(
+            answer.flatMap { value in
+                (value as? AuditPage).map(Result.success)
+                    ?? .failure(EffectError("unexpected answer: \(type(of: value))"))
+            })
     }
 
     public func positionText(state: AppState) -> String? {
@@ -70,27 +72,38 @@ extension AuditScreen: ConsoleScreen {
         case .loaded(let (entries, verification)):
             switch verification {
             case .intact(let count):
-                buffer.put(theme.status("Hash chain intact: \(count) entries", .ok), x: status.x, y: status.y, style: theme[.statusOK])
+                buffer.put(
+                    theme.status("Hash chain intact: \(count) entries", .ok), x: status.x, y: status.y,
+                    style: theme[.statusOK])
             case .broken(let sequence, let problem):
-                buffer.put(theme.status("Hash chain BROKEN at entry \(sequence): \(problem)", .error), x: status.x, y: status.y,
-                           style: theme[.statusError], maxWidth: status.width)
+                buffer.put(
+                    theme.status("Hash chain BROKEN at entry \(sequence): \(problem)", .error), x: status.x,
+                    y: status.y,
+                    style: theme[.statusError], maxWidth: status.width)
             }
             let rows = entries.map { e -> [TableCell] in
-                let tone: ThemeRole = switch e.record.result {
-                case "ok": .statusOK
-                case "refused", "error": .statusError
-                default: .statusWarning
-                }
-                return [TableCell("\(e.sequence)"), TableCell(e.record.at.shortDisplay),
-                        TableCell(e.record.operatorName + (e.record.sshClient.isEmpty ? "" : "@\(e.record.sshClient)")),
-                        TableCell(e.record.action), TableCell(e.record.target), TableCell(e.record.amount?.formatted ?? "", .money),
-                        TableCell(e.record.result, tone), TableCell(e.record.detail, .muted)]
+                let tone: ThemeRole =
+                    switch e.record.result {
+                    case "ok": .statusOK
+                    case "refused", "error": .statusError
+                    default: .statusWarning
+                    }
+                return [
+                    TableCell("\(e.sequence)"), TableCell(e.record.at.shortDisplay),
+                    TableCell(e.record.operatorName + (e.record.sshClient.isEmpty ? "" : "@\(e.record.sshClient)")),
+                    TableCell(e.record.action), TableCell(e.record.target),
+                    TableCell(e.record.amount?.formatted ?? "", .money),
+                    TableCell(e.record.result, tone), TableCell(e.record.detail, .muted),
+                ]
             }
-            Table.render(columns: [TableColumn("#", .fixed(5), .right), TableColumn("AT", .fixed(16)),
-                                   TableColumn("OPERATOR", .flex(min: 8, weight: 1)), TableColumn("ACTION", .fixed(18)),
-                                   TableColumn("TARGET", .fixed(20)), TableColumn("AMOUNT", .fixed(14), .right),
-                                   TableColumn("RESULT", .fixed(8)), TableColumn("DETAIL", .flex(min: 8, weight: 2))],
-                         rows: rows, state: table, into: &buffer, rect: tableRect, theme: theme, emptyText: "No entries yet")
+            Table.render(
+                columns: [
+                    TableColumn("#", .fixed(5), .right), TableColumn("AT", .fixed(16)),
+                    TableColumn("OPERATOR", .flex(min: 8, weight: 1)), TableColumn("ACTION", .fixed(18)),
+                    TableColumn("TARGET", .fixed(20)), TableColumn("AMOUNT", .fixed(14), .right),
+                    TableColumn("RESULT", .fixed(8)), TableColumn("DETAIL", .flex(min: 8, weight: 2)),
+                ],
+                rows: rows, state: table, into: &buffer, rect: tableRect, theme: theme, emptyText: "No entries yet")
         }
     }
 }

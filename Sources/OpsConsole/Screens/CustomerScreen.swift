@@ -33,8 +33,10 @@ public struct CustomerScreen: Sendable {
         let (profile, rest) = body.takeTop(4)
         let (tabs, rest2) = rest.takeTop(2)
         let (table, filter) = rest2.takeBottom(1)
-        return (profile.inset(horizontal: 1, vertical: 0), tabs.inset(horizontal: 1, vertical: 0),
-                table.inset(horizontal: 1, vertical: 0), filter.inset(horizontal: 1, vertical: 0))
+        return (
+            profile.inset(horizontal: 1, vertical: 0), tabs.inset(horizontal: 1, vertical: 0),
+            table.inset(horizontal: 1, vertical: 0), filter.inset(horizontal: 1, vertical: 0)
+        )
     }
 
     /// The rows of the current tab, filtered.
@@ -46,36 +48,52 @@ public struct CustomerScreen: Sendable {
             let orderByPrint = Dictionary(c.orders.map { ($0.printID, $0.id) }, uniquingKeysWith: { first, _ in first })
             for p in c.prints {
                 let missing = p.photos.missing
-                set.append([TableCell(p.print.title), TableCell(p.print.product.label),
-                            TableCell("\(p.photos.uploaded + missing)"),
-                            missing > 0 ? TableCell(theme.status("\(missing) missing", .error), .statusError)
-                                : TableCell(theme.status("uploaded", .ok), .statusOK),
-                            TableCell(p.print.createdAt.dateOnly), TableCell(p.print.id, .muted)],
-                           orderByPrint[p.print.id].map(Destination.order))
+                set.append(
+                    [
+                        TableCell(p.print.title), TableCell(p.print.product.label),
+                        TableCell("\(p.photos.uploaded + missing)"),
+                        missing > 0
+                            ? TableCell(theme.status("\(missing) missing", .error), .statusError)
+                            : TableCell(theme.status("uploaded", .ok), .statusOK),
+                        TableCell(p.print.createdAt.dateOnly), TableCell(p.print.id, .muted),
+                    ],
+                    orderByPrint[p.print.id].map(Destination.order))
             }
         case .orders:
             for o in c.orders {
-                set.append([TableCell(o.id), ConsoleFormat.orderStatus(o.status, theme),
-                            TableCell(o.total.formatted, .money), TableCell(o.lineItems.first?.description ?? ""),
-                            TableCell(o.createdAt.shortDisplay)], .order(o.id))
+                set.append(
+                    [
+                        TableCell(o.id), ConsoleFormat.orderStatus(o.status, theme),
+                        TableCell(o.total.formatted, .money), TableCell(o.lineItems.first?.description ?? ""),
+                        TableCell(o.createdAt.shortDisplay),
+                    ], .order(o.id))
             }
         case .payments:
             for p in c.payments {
-                set.append([TableCell("payment"), TableCell(p.provider.label), TableCell(p.providerTransactionID),
-                            TableCell(p.money.formatted, .money), ConsoleFormat.paymentStatus(p.status, theme),
-                            TableCell(p.createdAt.shortDisplay)], .order(p.orderID))
+                set.append(
+                    [
+                        TableCell("payment"), TableCell(p.provider.label), TableCell(p.providerTransactionID),
+                        TableCell(p.money.formatted, .money), ConsoleFormat.paymentStatus(p.status, theme),
+                        TableCell(p.createdAt.shortDisplay),
+                    ], .order(p.orderID))
             }
             for r in c.refunds {
-                set.append([TableCell(r.isVoid ? "void" : "refund"), TableCell(r.provider.label),
-                            TableCell(r.gatewayRefundID ?? r.id), TableCell("-" + r.money.formatted, .money),
-                            ConsoleFormat.refundStatus(r.status, theme),
-                            TableCell(r.createdAt.shortDisplay)], .order(r.orderID))
+                set.append(
+                    [
+                        TableCell(r.isVoid ? "void" : "refund"), TableCell(r.provider.label),
+                        TableCell(r.gatewayRefundID ?? r.id), TableCell("-" + r.money.formatted, .money),
+                        ConsoleFormat.refundStatus(r.status, theme),
+                        TableCell(r.createdAt.shortDisplay),
+                    ], .order(r.orderID))
             }
         case .printJobs:
             for j in c.printJobs {
-                set.append([TableCell(j.id), ConsoleFormat.jobStatus(j, theme, now: now, stuckThreshold: stuckThreshold),
-                            TableCell(j.partner), TableCell(j.trackingNumber ?? "—"),
-                            TableCell(j.updatedAt.shortDisplay)], .printJob(j.id))
+                set.append(
+                    [
+                        TableCell(j.id), ConsoleFormat.jobStatus(j, theme, now: now, stuckThreshold: stuckThreshold),
+                        TableCell(j.partner), TableCell(j.trackingNumber ?? "—"),
+                        TableCell(j.updatedAt.shortDisplay),
+                    ], .printJob(j.id))
             }
         }
         return set.filtered(filter)
@@ -84,19 +102,30 @@ public struct CustomerScreen: Sendable {
     func columns() -> [TableColumn] {
         switch tab {
         case .prints:
-            [TableColumn("TITLE", .flex(min: 12, weight: 3)), TableColumn("PRODUCT", .fixed(18)),
-             TableColumn("PHOTOS", .fixed(6), .right), TableColumn("UPLOAD", .fixed(12)), TableColumn("CREATED", .fixed(10)),
-             TableColumn("ID", .fixed(14))]
+            [
+                TableColumn("TITLE", .flex(min: 12, weight: 3)), TableColumn("PRODUCT", .fixed(18)),
+                TableColumn("PHOTOS", .fixed(6), .right), TableColumn("UPLOAD", .fixed(12)),
+                TableColumn("CREATED", .fixed(10)),
+                TableColumn("ID", .fixed(14)),
+            ]
         case .orders:
-            [TableColumn("ORDER", .fixed(14)), TableColumn("STATUS", .fixed(18)), TableColumn("TOTAL", .fixed(14), .right),
-             TableColumn("ITEM", .flex(min: 8, weight: 1)), TableColumn("CREATED", .fixed(16))]
+            [
+                TableColumn("ORDER", .fixed(14)), TableColumn("STATUS", .fixed(18)),
+                TableColumn("TOTAL", .fixed(14), .right),
+                TableColumn("ITEM", .flex(min: 8, weight: 1)), TableColumn("CREATED", .fixed(16)),
+            ]
         case .payments:
-            [TableColumn("KIND", .fixed(7)), TableColumn("PROVIDER", .fixed(9)),
-             TableColumn("TRANSACTION", .flex(min: 10, weight: 2)), TableColumn("AMOUNT", .fixed(14), .right),
-             TableColumn("STATUS", .fixed(16)), TableColumn("CREATED", .fixed(16))]
+            [
+                TableColumn("KIND", .fixed(7)), TableColumn("PROVIDER", .fixed(9)),
+                TableColumn("TRANSACTION", .flex(min: 10, weight: 2)), TableColumn("AMOUNT", .fixed(14), .right),
+                TableColumn("STATUS", .fixed(16)), TableColumn("CREATED", .fixed(16)),
+            ]
         case .printJobs:
-            [TableColumn("JOB", .fixed(14)), TableColumn("STATUS", .fixed(18)), TableColumn("PARTNER", .flex(min: 10, weight: 1)),
-             TableColumn("TRACKING", .flex(min: 8, weight: 1)), TableColumn("UPDATED", .fixed(16))]
+            [
+                TableColumn("JOB", .fixed(14)), TableColumn("STATUS", .fixed(18)),
+                TableColumn("PARTNER", .flex(min: 10, weight: 1)),
+                TableColumn("TRACKING", .flex(min: 8, weight: 1)), TableColumn("UPDATED", .fixed(16)),
+            ]
         }
     }
 
@@ -176,29 +205,37 @@ extension CustomerScreen: ConsoleScreen {
             x = profile.x
             x += buffer.put("\(u.id)   \(u.country) · \(u.locale) · ", x: x, y: profile.y + 1, style: theme[.muted])
             x += buffer.put(theme.status(u.status.label, tone), x: x, y: profile.y + 1, style: theme[tone.role])
-            buffer.put(" · customer since \(u.createdAt.dateOnly)", x: x, y: profile.y + 1, style: theme[.muted],
-                       maxWidth: profile.maxX - x)
+            buffer.put(
+                " · customer since \(u.createdAt.dateOnly)", x: x, y: profile.y + 1, style: theme[.muted],
+                maxWidth: profile.maxX - x)
             let missing = c.prints.reduce(0) { $0 + $1.photos.missing }
             let open = c.printJobs.filter { !$0.status.isTerminal }.count
-            let summary = [plural(c.prints.count, "print"), plural(c.orders.count, "order"), plural(c.refunds.count, "refund"),
-                           plural(open, "print job") + " in progress"].joined(separator: " · ")
+            let summary =
+                [
+                    plural(c.prints.count, "print"), plural(c.orders.count, "order"), plural(c.refunds.count, "refund"),
+                    plural(open, "print job") + " in progress",
+                ].joined(separator: " · ")
                 + (missing > 0 ? " · " + plural(missing, "photo") + " missing" : "")
-            buffer.put(summary, x: profile.x, y: profile.y + 2, style: missing > 0 ? theme[.statusWarning] : theme[.text],
-                       maxWidth: profile.width)
+            buffer.put(
+                summary, x: profile.x, y: profile.y + 2, style: missing > 0 ? theme[.statusWarning] : theme[.text],
+                maxWidth: profile.width)
         }
-        Tabs.render(Tab.allCases.map { tab in
-            let count: Int = switch tab {
-            case .prints: data.value?.prints.count ?? 0
-            case .orders: data.value?.orders.count ?? 0
-            case .payments: (data.value?.payments.count ?? 0) + (data.value?.refunds.count ?? 0)
-            case .printJobs: data.value?.printJobs.count ?? 0
-            }
-            return "\(tab.title) (\(count))"
-        }, active: tab.rawValue, into: &buffer, rect: tabsRect, theme: theme)
+        Tabs.render(
+            Tab.allCases.map { tab in
+                let count: Int =
+                    switch tab {
+                    case .prints: data.value?.prints.count ?? 0
+                    case .orders: data.value?.orders.count ?? 0
+                    case .payments: (data.value?.payments.count ?? 0) + (data.value?.refunds.count ?? 0)
+                    case .printJobs: data.value?.printJobs.count ?? 0
+                    }
+                return "\(tab.title) (\(count))"
+            }, active: tab.rawValue, into: &buffer, rect: tabsRect, theme: theme)
         let set = rows(theme: theme, now: state.now, stuckThreshold: state.stuckThreshold)
-        Table.render(columns: columns(), rows: set.cells, state: tables[tab] ?? TableState(), into: &buffer,
-                     rect: tableRect, theme: theme, focused: !filter.editing,
-                     emptyText: filter.isActive ? "No rows match the filter" : "None")
+        Table.render(
+            columns: columns(), rows: set.cells, state: tables[tab] ?? TableState(), into: &buffer,
+            rect: tableRect, theme: theme, focused: !filter.editing,
+            emptyText: filter.isActive ? "No rows match the filter" : "None")
         filter.render(into: &buffer, rect: filterRect, theme: theme)
     }
 }
@@ -206,30 +243,33 @@ extension CustomerScreen: ConsoleScreen {
 /// Status words with their tone, the same on every screen.
 enum ConsoleFormat {
     static func orderStatus(_ s: OrderStatus, _ theme: Theme) -> TableCell {
-        let tone: StatusTone = switch s {
-        case .paid: .ok
-        case .pending, .partiallyRefunded: .warning
-        case .refunded, .cancelled: .neutral
-        }
+        let tone: StatusTone =
+            switch s {
+            case .paid: .ok
+            case .pending, .partiallyRefunded: .warning
+            case .refunded, .cancelled: .neutral
+            }
         return TableCell(theme.status(s.label, tone), tone.role)
     }
 
     static func paymentStatus(_ s: PaymentStatus, _ theme: Theme) -> TableCell {
-        let tone: StatusTone = switch s {
-        case .settled, .settling: .ok
-        case .authorized, .submittedForSettlement: .warning
-        case .voided: .neutral
-        case .failed, .declined: .error
-        }
+        let tone: StatusTone =
+            switch s {
+            case .settled, .settling: .ok
+            case .authorized, .submittedForSettlement: .warning
+            case .voided: .neutral
+            case .failed, .declined: .error
+            }
         return TableCell(theme.status(s.label, tone), tone.role)
     }
 
     static func refundStatus(_ s: RefundStatus, _ theme: Theme) -> TableCell {
-        let tone: StatusTone = switch s {
-        case .succeeded: .ok
-        case .pending, .unknown: .warning
-        case .failed: .error
-        }
+        let tone: StatusTone =
+            switch s {
+            case .succeeded: .ok
+            case .pending, .unknown: .warning
+            case .failed: .error
+            }
         return TableCell(theme.status(s.label, tone), tone.role)
     }
 

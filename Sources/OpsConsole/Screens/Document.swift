@@ -38,9 +38,12 @@ struct Document {
             var segments: [StatusLine.Segment] = []
             for (i, column) in columns.enumerated() where widths[i] > 0 {
                 let cell = i < cells.count ? cells[i] : TableCell("")
-                let text = TerminalText.fit(TerminalText.sanitize(cell.text), to: widths[i], alignment: column.alignment)
-                segments.append(StatusLine.Segment(text + (i == columns.count - 1 ? "" : "  "),
-                                                   header ? .muted : (cell.role ?? .text)))
+                let text = TerminalText.fit(
+                    TerminalText.sanitize(cell.text), to: widths[i], alignment: column.alignment)
+                segments.append(
+                    StatusLine.Segment(
+                        text + (i == columns.count - 1 ? "" : "  "),
+                        header ? .muted : (cell.role ?? .text)))
             }
             return segments
         }
@@ -56,11 +59,14 @@ struct Document {
             let index = offset + row
             guard index < lines.count else { break }
             let isSelected = index == selected
-            if isSelected { buffer.fill(Rect(x: rect.x, y: rect.y + row, width: rect.width, height: 1), style: theme[.selection]) }
+            if isSelected {
+                buffer.fill(Rect(x: rect.x, y: rect.y + row, width: rect.width, height: 1), style: theme[.selection])
+            }
             var x = rect.x
             for segment in lines[index].segments where x < rect.maxX {
-                x += buffer.put(segment.text, x: x, y: rect.y + row, style: isSelected ? theme[.selection] : theme[segment.role],
-                                maxWidth: rect.maxX - x)
+                x += buffer.put(
+                    segment.text, x: x, y: rect.y + row, style: isSelected ? theme[.selection] : theme[segment.role],
+                    maxWidth: rect.maxX - x)
             }
         }
         if lines.count > rect.height {
@@ -145,8 +151,10 @@ extension DocumentCursor {
 enum DocumentScreen {
     static func contentRect(_ body: Rect) -> Rect { body.inset(horizontal: 1, vertical: 0) }
 
-    static func render<Value>(_ data: Loadable<Value>, loading: String, cursor: DocumentCursor, state: AppState,
-                              into buffer: inout Buffer, document: (_ width: Int) -> Document) {
+    static func render<Value>(
+        _ data: Loadable<Value>, loading: String, cursor: DocumentCursor, state: AppState,
+        into buffer: inout Buffer, document: (_ width: Int) -> Document
+    ) {
         let rect = contentRect(state.bodyRect)
         switch data {
         case .loading:
@@ -154,7 +162,8 @@ enum DocumentScreen {
         case .failed(let message):
             buffer.put(message, x: rect.x, y: rect.y, style: state.theme[.errorText], maxWidth: rect.width)
         case .loaded:
-            document(rect.width).render(into: &buffer, rect: rect, theme: state.theme, selected: cursor.selected, offset: cursor.offset)
+            document(rect.width).render(
+                into: &buffer, rect: rect, theme: state.theme, selected: cursor.selected, offset: cursor.offset)
         }
     }
 }

@@ -43,8 +43,9 @@ public struct ListFilter: Sendable {
         guard isActive, rect.height > 0 else { return }
         let label = "Filter: "
         let used = buffer.put(label, x: rect.x, y: rect.y, style: theme[.key])
-        field.render(into: &buffer, rect: Rect(x: rect.x + used, y: rect.y, width: rect.width - used, height: 1),
-                     style: theme[.input], cursorStyle: theme[.inputCursor], focused: editing)
+        field.render(
+            into: &buffer, rect: Rect(x: rect.x + used, y: rect.y, width: rect.width - used, height: 1),
+            style: theme[.input], cursorStyle: theme[.inputCursor], focused: editing)
     }
 }
 

@@ -7,8 +7,10 @@ enum ListLayout {
     static func rects(_ body: Rect) -> (tabs: Rect, table: Rect, filter: Rect) {
         let (tabs, rest) = body.takeTop(2)
         let (table, filter) = rest.takeBottom(1)
-        return (tabs.inset(horizontal: 1, vertical: 0), table.inset(horizontal: 1, vertical: 0),
-                filter.inset(horizontal: 1, vertical: 0))
+        return (
+            tabs.inset(horizontal: 1, vertical: 0), table.inset(horizontal: 1, vertical: 0),
+            filter.inset(horizontal: 1, vertical: 0)
+        )
     }
 
     static func viewport(_ state: AppState) -> Int { max(1, rects(state.bodyRect).table.height - 1) }
@@ -34,8 +36,11 @@ public struct OrdersListScreen: Sendable {
     func rows(_ theme: Theme) -> RowSet {
         var set = RowSet()
         for r in list.rows {
-            set.append([TableCell(r.id), ConsoleFormat.orderStatus(r.status, theme), TableCell(r.total.formatted, .money),
-                        TableCell(r.customerName), TableCell(r.createdAt.shortDisplay)], .order(r.id))
+            set.append(
+                [
+                    TableCell(r.id), ConsoleFormat.orderStatus(r.status, theme), TableCell(r.total.formatted, .money),
+                    TableCell(r.customerName), TableCell(r.createdAt.shortDisplay),
+                ], .order(r.id))
         }
         return set.filtered(filter)
     }
@@ -73,20 +78,25 @@ extension OrdersListScreen: ConsoleScreen {
             status = command.cycle(Self.tabs, from: status)
             return Reply(list.jump(toEnd: false, request: state.requestID(), make()))
         default:
-            return ListCommands.handle(command, list: &list, filter: &filter, viewport: viewport, state: &state,
-                                       rows: rows(state.theme), make: make())
+            return ListCommands.handle(
+                command, list: &list, filter: &filter, viewport: viewport, state: &state,
+                rows: rows(state.theme), make: make())
         }
     }
 
     public func render(into buffer: inout Buffer, state: AppState) {
         let (tabsRect, tableRect, filterRect) = ListLayout.rects(state.bodyRect)
-        Tabs.render(Self.tabs.map { $0?.label.capitalizedFirst ?? "All" }, active: Self.tabs.firstIndex(of: status) ?? 0,
-                    into: &buffer, rect: tabsRect, theme: state.theme)
-        let columns = [TableColumn("ORDER", .fixed(14)), TableColumn("STATUS", .fixed(18)),
-                       TableColumn("TOTAL", .fixed(14), .right), TableColumn("CUSTOMER", .flex(min: 10, weight: 1)),
-                       TableColumn("CREATED", .fixed(16))]
-        ListCommands.render(list: list, filter: filter, rows: rows(state.theme), columns: columns, into: &buffer,
-                            table: tableRect, filterRect: filterRect, theme: state.theme)
+        Tabs.render(
+            Self.tabs.map { $0?.label.capitalizedFirst ?? "All" }, active: Self.tabs.firstIndex(of: status) ?? 0,
+            into: &buffer, rect: tabsRect, theme: state.theme)
+        let columns = [
+            TableColumn("ORDER", .fixed(14)), TableColumn("STATUS", .fixed(18)),
+            TableColumn("TOTAL", .fixed(14), .right), TableColumn("CUSTOMER", .flex(min: 10, weight: 1)),
+            TableColumn("CREATED", .fixed(16)),
+        ]
+        ListCommands.render(
+            list: list, filter: filter, rows: rows(state.theme), columns: columns, into: &buffer,
+            table: tableRect, filterRect: filterRect, theme: state.theme)
     }
 }
 
@@ -129,10 +139,14 @@ public struct PrintJobsListScreen: Sendable {
     func rows(_ state: AppState) -> RowSet {
         var set = RowSet()
         for r in list.rows {
-            set.append([TableCell(r.job.id),
-                         ConsoleFormat.jobStatus(r.job, state.theme, now: state.now, stuckThreshold: state.stuckThreshold),
-                         TableCell(r.job.partner), TableCell(DurationText.format(state.now.seconds - r.job.updatedAt.seconds)),
-                         TableCell(r.customerName), TableCell(r.job.orderID, .muted)], .printJob(r.job.id))
+            set.append(
+                [
+                    TableCell(r.job.id),
+                    ConsoleFormat.jobStatus(r.job, state.theme, now: state.now, stuckThreshold: state.stuckThreshold),
+                    TableCell(r.job.partner),
+                    TableCell(DurationText.format(state.now.seconds - r.job.updatedAt.seconds)),
+                    TableCell(r.customerName), TableCell(r.job.orderID, .muted),
+                ], .printJob(r.job.id))
         }
         return set.filtered(filter)
     }
@@ -187,8 +201,9 @@ extension PrintJobsListScreen: ConsoleScreen {
             state.message = StatusMessage("Partner: \(query.partner ?? "all")")
             return Reply(list.jump(toEnd: false, request: state.requestID(), make()))
         default:
-            return ListCommands.handle(command, list: &list, filter: &filter, viewport: viewport, state: &state,
-                                       rows: rows(state), make: make())
+            return ListCommands.handle(
+                command, list: &list, filter: &filter, viewport: viewport, state: &state,
+                rows: rows(state), make: make())
         }
     }
 
@@ -201,23 +216,29 @@ extension PrintJobsListScreen: ConsoleScreen {
             case .status(let s): s.label.capitalizedFirst
             }
         }
-        Tabs.render(labels, active: Self.tabs.firstIndex(of: tab) ?? 0, into: &buffer, rect: tabsRect, theme: state.theme)
+        Tabs.render(
+            labels, active: Self.tabs.firstIndex(of: tab) ?? 0, into: &buffer, rect: tabsRect, theme: state.theme)
         if let partner = query.partner, tabsRect.height > 1 {
             buffer.put("partner: \(partner)  (p: next)", x: tabsRect.x, y: tabsRect.y + 1, style: state.theme[.muted])
         }
-        let columns = [TableColumn("JOB", .fixed(14)), TableColumn("STATUS", .fixed(18)),
-                       TableColumn("PARTNER", .flex(min: 10, weight: 1)), TableColumn("NO UPDATE", .fixed(9), .right),
-                       TableColumn("CUSTOMER", .flex(min: 10, weight: 1)), TableColumn("ORDER", .fixed(14))]
-        ListCommands.render(list: list, filter: filter, rows: rows(state), columns: columns, into: &buffer,
-                            table: tableRect, filterRect: filterRect, theme: state.theme)
+        let columns = [
+            TableColumn("JOB", .fixed(14)), TableColumn("STATUS", .fixed(18)),
+            TableColumn("PARTNER", .flex(min: 10, weight: 1)), TableColumn("NO UPDATE", .fixed(9), .right),
+            TableColumn("CUSTOMER", .flex(min: 10, weight: 1)), TableColumn("ORDER", .fixed(14)),
+        ]
+        ListCommands.render(
+            list: list, filter: filter, rows: rows(state), columns: columns, into: &buffer,
+            table: tableRect, filterRect: filterRect, theme: state.theme)
     }
 }
 
 /// Keys and drawing the two list screens share.
 enum ListCommands {
-    static func handle<Row: KeysetRow>(_ command: UICommand, list: inout PagedList<Row>, filter: inout ListFilter,
-                                       viewport: Int, state: inout AppState, rows: RowSet,
-                                       make: @escaping PagedList<Row>.MakeEffect) -> Reply {
+    static func handle<Row: KeysetRow>(
+        _ command: UICommand, list: inout PagedList<Row>, filter: inout ListFilter,
+        viewport: Int, state: inout AppState, rows: RowSet,
+        make: @escaping PagedList<Row>.MakeEffect
+    ) -> Reply {
         // With a filter, the selection moves through the rows left, which are all loaded ones.
         if filter.isActive {
             var table = list.table
@@ -266,23 +287,29 @@ enum ListCommands {
         return .none
     }
 
-    static func render<Row: KeysetRow>(list: PagedList<Row>, filter: ListFilter, rows: RowSet, columns: [TableColumn],
-                                       into buffer: inout Buffer, table: Rect, filterRect: Rect, theme: Theme) {
+    static func render<Row: KeysetRow>(
+        list: PagedList<Row>, filter: ListFilter, rows: RowSet, columns: [TableColumn],
+        into buffer: inout Buffer, table: Rect, filterRect: Rect, theme: Theme
+    ) {
         if let error = list.error {
-            buffer.put("Could not load: \(error)", x: table.x, y: table.y, style: theme[.errorText], maxWidth: table.width)
+            buffer.put(
+                "Could not load: \(error)", x: table.x, y: table.y, style: theme[.errorText], maxWidth: table.width)
             return
         }
         if !list.loaded {
             buffer.put("Loading…", x: table.x, y: table.y, style: theme[.muted])
             return
         }
-        Table.render(columns: columns, rows: rows.cells, state: list.table, into: &buffer, rect: table, theme: theme,
-                     focused: !filter.editing, emptyText: filter.isActive ? "No loaded row matches the filter" : "No rows")
+        Table.render(
+            columns: columns, rows: rows.cells, state: list.table, into: &buffer, rect: table, theme: theme,
+            focused: !filter.editing, emptyText: filter.isActive ? "No loaded row matches the filter" : "No rows")
         if filter.isActive {
             filter.render(into: &buffer, rect: filterRect, theme: theme)
         } else if list.hasMoreAfter || list.hasMoreBefore {
-            buffer.put((list.hasMoreBefore ? "↑ more above  " : "") + (list.hasMoreAfter ? "↓ more below (loads as you scroll; End jumps to the last)" : ""),
-                       x: filterRect.x, y: filterRect.y, style: theme[.muted], maxWidth: filterRect.width)
+            buffer.put(
+                (list.hasMoreBefore ? "↑ more above  " : "")
+                    + (list.hasMoreAfter ? "↓ more below (loads as you scroll; End jumps to the last)" : ""),
+                x: filterRect.x, y: filterRect.y, style: theme[.muted], maxWidth: filterRect.width)
         }
     }
 }

@@ -88,67 +88,106 @@ extension MetricsScreen: ConsoleScreen {
         let theme = state.theme
         let b = d.business
         let inner = max(10, width - 4)
-        let age = "as of \(b.at.iso8601.dropFirst(11).prefix(8)) (\(DurationText.format(state.now.seconds - b.at.seconds)) ago)"
+        let age =
+            "as of \(b.at.iso8601.dropFirst(11).prefix(8)) (\(DurationText.format(state.now.seconds - b.at.seconds)) ago)"
         let unit = b.window.bucketSeconds == 60 ? "min" : "hour"
         func spark(_ label: String, _ values: [Int64], _ role: ThemeRole, total: String) -> [StatusLine.Segment] {
             let labelWidth = 14, totalWidth = max(10, TerminalText.width(total) + 1)
             let sparkWidth = max(4, inner - labelWidth - totalWidth)
-            return [.init(TerminalText.fit(label, to: labelWidth), .text),
-                    .init(Sparkline.line(values, width: sparkWidth, asciiOnly: theme.asciiOnly), role),
-                    .init(TerminalText.fit(total, to: totalWidth, alignment: .right), .text)]
+            return [
+                .init(TerminalText.fit(label, to: labelWidth), .text),
+                .init(Sparkline.line(values, width: sparkWidth, asciiOnly: theme.asciiOnly), role),
+                .init(TerminalText.fit(total, to: totalWidth, alignment: .right), .text),
+            ]
         }
         func row(_ label: String, _ value: String, _ role: ThemeRole = .text) -> [StatusLine.Segment] {
-            [.init(TerminalText.fit(label, to: max(4, inner - 16)), .text), .init(TerminalText.fit(value, to: 16, alignment: .right), role)]
+            [
+                .init(TerminalText.fit(label, to: max(4, inner - 16)), .text),
+                .init(TerminalText.fit(value, to: 16, alignment: .right), role),
+            ]
         }
         var out: [Panel] = []
         var orders = [spark("orders/\(unit)", b.orders, .chart1, total: NumberText.grouped(b.orders.reduce(0, +)))]
         for (currency, series) in b.revenue {
-            orders.append(spark("  \(currency.code)", series, .chart2,
-                                total: Money(minorUnits: series.reduce(0, +), currency: currency).formatted))
+            orders.append(
+                spark(
+                    "  \(currency.code)", series, .chart2,
+                    total: Money(minorUnits: series.reduce(0, +), currency: currency).formatted))
         }
         if b.revenue.isEmpty { orders.append([.init("  no revenue in this window", .muted)]) }
         out.append(Panel(title: "Orders and revenue · \(b.window.rawValue) · \(age)", lines: orders))
-        out.append(Panel(title: "Signups · \(age)", lines: [spark("signups/\(unit)", b.signups, .chart3, total: NumberText.grouped(b.signups.reduce(0, +)))]))
-        out.append(Panel(title: "Photo uploads · \(age)", lines: [
-            spark("uploads/\(unit)", b.uploads, .chart4, total: NumberText.grouped(b.uploads.reduce(0, +))),
-            row("missing-photo backlog", NumberText.grouped(b.missingPhotos), b.missingPhotos > 0 ? .statusWarning : .statusOK),
-        ]))
+        out.append(
+            Panel(
+                title: "Signups · \(age)",
+                lines: [spark("signups/\(unit)", b.signups, .chart3, total: NumberText.grouped(b.signups.reduce(0, +)))]
+            ))
+        out.append(
+            Panel(
+                title: "Photo uploads · \(age)",
+                lines: [
+                    spark("uploads/\(unit)", b.uploads, .chart4, total: NumberText.grouped(b.uploads.reduce(0, +))),
+                    row(
+                        "missing-photo backlog", NumberText.grouped(b.missingPhotos),
+                        b.missingPhotos > 0 ? .statusWarning : .statusOK),
+                ]))
         var jobs: [[StatusLine.Segment]] = []
         let maxCount = max(1, b.jobsByStatus.map(\.1).max() ?? 1)
         for (status, count) in b.jobsByStatus where count > 0 {
             let barWidth = max(1, inner - 28)
             let length = Int(Double(count) / Double(maxCount) * Double(barWidth))
             let role: ThemeRole = status == .failed ? .statusError : (status.isTerminal ? .chart2 : .chart1)
-            jobs.append([.init(TerminalText.fit(status.label, to: 12), .text),
-                         .init(TerminalText.fit(String(repeating: theme.asciiOnly ? "#" : "█", count: max(count > 0 ? 1 : 0, length)), to: barWidth), role),
-                         .init(TerminalText.fit(NumberText.grouped(count), to: 14, alignment: .right), .text)])
+            jobs.append([
+                .init(TerminalText.fit(status.label, to: 12), .text),
+                .init(
+                    TerminalText.fit(
+                        String(repeating: theme.asciiOnly ? "#" : "█", count: max(count > 0 ? 1 : 0, length)),
+                        to: barWidth), role),
+                .init(TerminalText.fit(NumberText.grouped(count), to: 14, alignment: .right), .text),
+            ])
         }
-        jobs.append(row(theme.status("stuck > \(DurationText.format(b.stuckThreshold))", b.stuckJobs > 0 ? .warning : .ok), NumberText.grouped(b.stuckJobs),
-                        b.stuckJobs > 0 ? .statusWarning : .statusOK))
-        for (partner, count) in b.jobsInProgressByPartner.prefix(3) { jobs.append(row("  in progress at \(partner)", NumberText.grouped(count))) }
+        jobs.append(
+            row(
+                theme.status("stuck > \(DurationText.format(b.stuckThreshold))", b.stuckJobs > 0 ? .warning : .ok),
+                NumberText.grouped(b.stuckJobs),
+                b.stuckJobs > 0 ? .statusWarning : .statusOK))
+        for (partner, count) in b.jobsInProgressByPartner.prefix(3) {
+            jobs.append(row("  in progress at \(partner)", NumberText.grouped(count)))
+        }
         out.append(Panel(title: "Print jobs (now)", lines: jobs))
         var refunds = [row("refunds in window", NumberText.grouped(b.refundCount))]
         for (currency, amount) in b.refundedByCurrency.prefix(3) {
-            refunds.append(row("  refunded \(currency.code)", Money(minorUnits: amount, currency: currency).formatted, .money))
+            refunds.append(
+                row("  refunded \(currency.code)", Money(minorUnits: amount, currency: currency).formatted, .money))
         }
-        for (reason, count) in b.refundsByReason.prefix(3) { refunds.append(row("  \(reason.label)", NumberText.grouped(count))) }
+        for (reason, count) in b.refundsByReason.prefix(3) {
+            refunds.append(row("  \(reason.label)", NumberText.grouped(count)))
+        }
         out.append(Panel(title: "Refunds · \(b.window.rawValue)", lines: refunds))
         let e = d.engine
-        let span = e.sinceStart || e.coveredSeconds < b.window.seconds
-            ? "since start, \(DurationText.format(e.coveredSeconds)) ago" : "last \(DurationText.format(e.coveredSeconds))"
+        let span =
+            e.sinceStart || e.coveredSeconds < b.window.seconds
+            ? "since start, \(DurationText.format(e.coveredSeconds)) ago"
+            : "last \(DurationText.format(e.coveredSeconds))"
         var gateways: [[StatusLine.Segment]] = []
         for g in e.gateways {
             let circuit = g.circuitOpen ? theme.status("circuit OPEN", .error) : theme.status("circuit closed", .ok)
-            gateways.append([.init(TerminalText.fit(g.provider.label, to: 10), .title),
-                             .init(String(format: "%6.1f/min  %5.1f%% errors  ", g.perMinute, g.errorRate * 100), g.errors > 0 ? .statusWarning : .text),
-                             .init(circuit, g.circuitOpen ? .statusError : .statusOK)])
+            gateways.append([
+                .init(TerminalText.fit(g.provider.label, to: 10), .title),
+                .init(
+                    String(format: "%6.1f/min  %5.1f%% errors  ", g.perMinute, g.errorRate * 100),
+                    g.errors > 0 ? .statusWarning : .text),
+                .init(circuit, g.circuitOpen ? .statusError : .statusOK),
+            ])
             gateways.append([.init("  latency " + Self.percentiles(g.latency), .muted)])
         }
         out.append(Panel(title: "Payment gateways · \(span)", lines: gateways))
-        out.append(Panel(title: "This console · \(span)", lines: [
-            [.init("queries  " + Self.percentiles(e.queries), .text)],
-            [.init("frames   " + Self.percentiles(e.frames), .text)],
-        ]))
+        out.append(
+            Panel(
+                title: "This console · \(span)",
+                lines: [
+                    [.init("queries  " + Self.percentiles(e.queries), .text)],
+                    [.init("frames   " + Self.percentiles(e.frames), .text)],
+                ]))
         return out
     }
 
@@ -169,14 +208,19 @@ extension MetricsScreen: ConsoleScreen {
         let theme = state.theme
         let body = state.bodyRect
         let (header, rest) = body.takeTop(1)
-        let refresh = paused ? "PAUSED (p resumes)" : "refresh every \(DurationText.format(state.refreshMilliseconds / 1000))"
-        buffer.put(" Window \(window.rawValue) (w: next) · \(refresh)", x: header.x, y: header.y, style: paused ? theme[.statusWarning] : theme[.muted],
-                   maxWidth: header.width)
+        let refresh =
+            paused ? "PAUSED (p resumes)" : "refresh every \(DurationText.format(state.refreshMilliseconds / 1000))"
+        buffer.put(
+            " Window \(window.rawValue) (w: next) · \(refresh)", x: header.x, y: header.y,
+            style: paused ? theme[.statusWarning] : theme[.muted],
+            maxWidth: header.width)
         switch data {
         case .loading:
             buffer.put("Loading metrics…", x: rest.x + 1, y: rest.y, style: theme[.muted])
         case .failed(let message):
-            buffer.put("Could not load metrics: \(message)", x: rest.x + 1, y: rest.y, style: theme[.errorText], maxWidth: rest.width - 2)
+            buffer.put(
+                "Could not load metrics: \(message)", x: rest.x + 1, y: rest.y, style: theme[.errorText],
+                maxWidth: rest.width - 2)
         case .loaded(let d):
             // Columns as the width allows; each column stacks its panels; a page taller than the screen scrolls.
             let columns = rest.width >= 150 ? 3 : rest.width >= 100 ? 2 : 1
@@ -195,12 +239,15 @@ extension MetricsScreen: ConsoleScreen {
                 var y = 0
                 let x = columnRects[c].x - rest.x
                 for panel in stack {
-                    let inner = Box.render(Rect(x: x, y: y, width: columnRects[c].width, height: panel.height), title: panel.title,
-                                           into: &page, theme: theme)
+                    let inner = Box.render(
+                        Rect(x: x, y: y, width: columnRects[c].width, height: panel.height), title: panel.title,
+                        into: &page, theme: theme)
                     for (i, line) in panel.lines.enumerated() {
                         var lx = inner.x + 1
                         for segment in line where lx < inner.maxX {
-                            lx += page.put(segment.text, x: lx, y: inner.y + i, style: theme[segment.role], maxWidth: inner.maxX - lx)
+                            lx += page.put(
+                                segment.text, x: lx, y: inner.y + i, style: theme[segment.role],
+                                maxWidth: inner.maxX - lx)
                         }
                     }
                     y += panel.height
@@ -210,8 +257,9 @@ extension MetricsScreen: ConsoleScreen {
             buffer.blit(page, sourceY: offset, to: rest)
             if pageHeight > rest.height {
                 let hint = " ↓ \(offset + rest.height)/\(pageHeight) "
-                buffer.put(theme.asciiOnly ? hint.replacingOccurrences(of: "↓", with: "v") : hint,
-                           x: rest.maxX - TerminalText.width(hint), y: header.y, style: theme[.muted])
+                buffer.put(
+                    theme.asciiOnly ? hint.replacingOccurrences(of: "↓", with: "v") : hint,
+                    x: rest.maxX - TerminalText.width(hint), y: header.y, style: theme[.muted])
             }
         }
     }

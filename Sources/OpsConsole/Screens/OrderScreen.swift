@@ -19,70 +19,109 @@ public struct OrderScreen: Sendable {
         let d = view.detail
         let o = d.order
         let status = ConsoleFormat.orderStatus(o.status, theme)
-        doc.add(Document.Line([StatusLine.Segment("Order \(o.id)  ", .title), StatusLine.Segment(status.text, status.role ?? .text),
-                               StatusLine.Segment("  placed \(o.createdAt.shortDisplay)", .muted)]))
-        doc.add(Document.Line([StatusLine.Segment("Customer ", .muted), StatusLine.Segment(d.user.name, .text),
-                               StatusLine.Segment(" <\(d.user.email)>", .muted)], target: .customer(d.user.id)))
+        doc.add(
+            Document.Line([
+                StatusLine.Segment("Order \(o.id)  ", .title), StatusLine.Segment(status.text, status.role ?? .text),
+                StatusLine.Segment("  placed \(o.createdAt.shortDisplay)", .muted),
+            ]))
+        doc.add(
+            Document.Line(
+                [
+                    StatusLine.Segment("Customer ", .muted), StatusLine.Segment(d.user.name, .text),
+                    StatusLine.Segment(" <\(d.user.email)>", .muted),
+                ], target: .customer(d.user.id)))
         doc.add("Ship to \(o.shippingAddress.singleLine)", .muted)
         if let p = d.print {
-            doc.add("Print \"\(p.print.title)\" · \(p.print.product.label) · photos \(p.photos.uploaded) uploaded, \(p.photos.missing) missing",
-                    p.photos.missing > 0 ? .statusWarning : .muted)
+            doc.add(
+                "Print \"\(p.print.title)\" · \(p.print.product.label) · photos \(p.photos.uploaded) uploaded, \(p.photos.missing) missing",
+                p.photos.missing > 0 ? .statusWarning : .muted)
         }
         doc.heading("DIAGNOSIS: WHERE IS IT?")
         for finding in view.diagnosis.findings {
-            let tone: StatusTone = switch finding.severity {
-            case .ok: .ok
-            case .info: .neutral
-            case .warning: .warning
-            case .problem: .error
-            }
+            let tone: StatusTone =
+                switch finding.severity {
+                case .ok: .ok
+                case .info: .neutral
+                case .warning: .warning
+                case .problem: .error
+                }
             doc.add(Document.Line([StatusLine.Segment(theme.status(finding.text, tone), tone.role)]))
             if let suggestion = finding.suggestion { doc.add("  → \(suggestion)", .muted) }
         }
         doc.heading("ITEMS")
-        doc.table([TableColumn("SKU", .flex(min: 10, weight: 1)), TableColumn("ITEM", .flex(min: 10, weight: 2)),
-                   TableColumn("QTY", .fixed(4), .right), TableColumn("UNIT", .fixed(14), .right),
-                   TableColumn("TOTAL", .fixed(14), .right)],
-                  o.lineItems.map { item in
-                      ([TableCell(item.sku), TableCell(item.description), TableCell("\(item.quantity)"),
+        doc.table(
+            [
+                TableColumn("SKU", .flex(min: 10, weight: 1)), TableColumn("ITEM", .flex(min: 10, weight: 2)),
+                TableColumn("QTY", .fixed(4), .right), TableColumn("UNIT", .fixed(14), .right),
+                TableColumn("TOTAL", .fixed(14), .right),
+            ],
+            o.lineItems.map { item in
+                (
+                    [
+                        TableCell(item.sku), TableCell(item.description), TableCell("\(item.quantity)"),
                         TableCell(Money(minorUnits: item.unitAmount, currency: o.currency).formatted, .money),
-                        TableCell(Money(minorUnits: item.lineTotal, currency: o.currency).formatted, .money)], nil)
-                  }, width: width)
+                        TableCell(Money(minorUnits: item.lineTotal, currency: o.currency).formatted, .money),
+                    ], nil
+                )
+            }, width: width)
         func money(_ v: Int64) -> String { Money(minorUnits: v, currency: o.currency).formatted }
-        doc.add("Subtotal \(money(o.subtotalAmount)) · shipping \(money(o.shippingAmount)) · tax \(money(o.taxAmount)) · total \(o.total.formatted)", .money)
+        doc.add(
+            "Subtotal \(money(o.subtotalAmount)) · shipping \(money(o.shippingAmount)) · tax \(money(o.taxAmount)) · total \(o.total.formatted)",
+            .money)
         doc.heading("PAYMENTS")
-        doc.table([TableColumn("PROVIDER", .fixed(9)), TableColumn("TRANSACTION", .flex(min: 10, weight: 1)),
-                   TableColumn("STATUS", .fixed(15)), TableColumn("CAPTURED", .fixed(14), .right),
-                   TableColumn("REFUNDED", .fixed(14), .right), TableColumn("REMAINING", .fixed(14), .right)],
-                  view.balances.map { b in
-                      ([TableCell(b.payment.provider.label), TableCell(b.payment.providerTransactionID),
+        doc.table(
+            [
+                TableColumn("PROVIDER", .fixed(9)), TableColumn("TRANSACTION", .flex(min: 10, weight: 1)),
+                TableColumn("STATUS", .fixed(15)), TableColumn("CAPTURED", .fixed(14), .right),
+                TableColumn("REFUNDED", .fixed(14), .right), TableColumn("REMAINING", .fixed(14), .right),
+            ],
+            view.balances.map { b in
+                (
+                    [
+                        TableCell(b.payment.provider.label), TableCell(b.payment.providerTransactionID),
                         ConsoleFormat.paymentStatus(b.payment.status, theme),
                         TableCell(b.money(b.captured).formatted, .money),
                         TableCell(b.money(b.refunded + b.inFlight).formatted + (b.inFlight > 0 ? "*" : ""), .money),
-                        TableCell(b.money(b.remaining).formatted, .money)], nil)
-                  }, width: width)
+                        TableCell(b.money(b.remaining).formatted, .money),
+                    ], nil
+                )
+            }, width: width)
         if view.balances.contains(where: { $0.inFlight > 0 }) { doc.add("* includes refunds in flight", .muted) }
         if !d.refunds.isEmpty {
             doc.heading("REFUNDS")
-            doc.table([TableColumn("AMOUNT", .fixed(14), .right), TableColumn("STATUS", .fixed(13)),
-                       TableColumn("REASON", .flex(min: 10, weight: 1)), TableColumn("BY", .fixed(10)),
-                       TableColumn("WHEN", .fixed(16))],
-                      d.refunds.map { r in
-                          ([TableCell(r.money.formatted, .money), ConsoleFormat.refundStatus(r.status, theme),
+            doc.table(
+                [
+                    TableColumn("AMOUNT", .fixed(14), .right), TableColumn("STATUS", .fixed(13)),
+                    TableColumn("REASON", .flex(min: 10, weight: 1)), TableColumn("BY", .fixed(10)),
+                    TableColumn("WHEN", .fixed(16)),
+                ],
+                d.refunds.map { r in
+                    (
+                        [
+                            TableCell(r.money.formatted, .money), ConsoleFormat.refundStatus(r.status, theme),
                             TableCell(r.reason.label + (r.isVoid ? " (void)" : "")), TableCell(r.operatorName),
-                            TableCell(r.createdAt.shortDisplay)], nil)
-                      }, width: width)
+                            TableCell(r.createdAt.shortDisplay),
+                        ], nil
+                    )
+                }, width: width)
         }
         doc.heading("PRINT JOBS")
         if d.printJobs.isEmpty { doc.add("none", .muted) }
-        doc.table([TableColumn("JOB", .fixed(14)), TableColumn("STATUS", .fixed(18)),
-                   TableColumn("PARTNER", .flex(min: 10, weight: 1)), TableColumn("TRACKING", .flex(min: 8, weight: 1)),
-                   TableColumn("UPDATED", .fixed(16))],
-                  d.printJobs.map { j in
-                      ([TableCell(j.id), ConsoleFormat.jobStatus(j, theme, now: now, stuckThreshold: stuckThreshold),
-                        TableCell(j.partner), TableCell(j.trackingNumber ?? "—"), TableCell(j.updatedAt.shortDisplay)],
-                       .printJob(j.id))
-                  }, width: width)
+        doc.table(
+            [
+                TableColumn("JOB", .fixed(14)), TableColumn("STATUS", .fixed(18)),
+                TableColumn("PARTNER", .flex(min: 10, weight: 1)), TableColumn("TRACKING", .flex(min: 8, weight: 1)),
+                TableColumn("UPDATED", .fixed(16)),
+            ],
+            d.printJobs.map { j in
+                (
+                    [
+                        TableCell(j.id), ConsoleFormat.jobStatus(j, theme, now: now, stuckThreshold: stuckThreshold),
+                        TableCell(j.partner), TableCell(j.trackingNumber ?? "—"), TableCell(j.updatedAt.shortDisplay),
+                    ],
+                    .printJob(j.id)
+                )
+            }, width: width)
         return doc
     }
 
@@ -128,7 +167,8 @@ extension OrderScreen: ConsoleScreen {
         // Start on the first print job, what support opens next most often, if it shows without scrolling the
         // diagnosis away; otherwise on nothing, and down selects.
         if cursor.selected == nil, cursor.offset == 0,
-           let job = doc.selectable.first(where: { doc.lines[$0].target.map(Self.isJob) ?? false }), job < rect.height {
+            let job = doc.selectable.first(where: { doc.lines[$0].target.map(Self.isJob) ?? false }), job < rect.height
+        {
             cursor.selected = job
         }
         if let selected = cursor.selected, !doc.selectable.contains(selected) { cursor.selected = nil }
@@ -141,7 +181,8 @@ extension OrderScreen: ConsoleScreen {
     }
 
     public func render(into buffer: inout Buffer, state: AppState) {
-        DocumentScreen.render(data, loading: "Loading order \(orderID)…", cursor: cursor, state: state, into: &buffer) { width in
+        DocumentScreen.render(data, loading: "Loading order \(orderID)…", cursor: cursor, state: state, into: &buffer) {
+            width in
             document(width: width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
         }
     }

@@ -18,29 +18,54 @@ public struct PrintJobScreen: Sendable {
         guard let d = data.value else { return doc }
         let j = d.job
         let status = ConsoleFormat.jobStatus(j, theme, now: now, stuckThreshold: stuckThreshold)
-        doc.add(Document.Line([StatusLine.Segment("Print job \(j.id)  ", .title),
-                               StatusLine.Segment(status.text, status.role ?? .text),
-                               StatusLine.Segment("  at \(j.partner)", .text)]))
+        doc.add(
+            Document.Line([
+                StatusLine.Segment("Print job \(j.id)  ", .title),
+                StatusLine.Segment(status.text, status.role ?? .text),
+                StatusLine.Segment("  at \(j.partner)", .text),
+            ]))
         if j.isStuck(now: now, threshold: stuckThreshold) {
-            doc.add(theme.status("STUCK: no event from \(j.partner) for \(DurationText.format(now.seconds - j.updatedAt.seconds)) (threshold \(DurationText.format(stuckThreshold)))", .warning), .highlight)
+            doc.add(
+                theme.status(
+                    "STUCK: no event from \(j.partner) for \(DurationText.format(now.seconds - j.updatedAt.seconds)) (threshold \(DurationText.format(stuckThreshold)))",
+                    .warning), .highlight)
         }
-        doc.add(Document.Line([StatusLine.Segment("Order ", .muted), StatusLine.Segment(d.order.id, .text),
-                               StatusLine.Segment("  \(d.order.total.formatted) · \(d.order.status.label)", .muted)],
-                              target: .order(d.order.id)))
-        doc.add(Document.Line([StatusLine.Segment("Customer ", .muted), StatusLine.Segment(d.user.name, .text),
-                               StatusLine.Segment(" <\(d.user.email)>", .muted)], target: .customer(d.user.id)))
+        doc.add(
+            Document.Line(
+                [
+                    StatusLine.Segment("Order ", .muted), StatusLine.Segment(d.order.id, .text),
+                    StatusLine.Segment("  \(d.order.total.formatted) · \(d.order.status.label)", .muted),
+                ],
+                target: .order(d.order.id)))
+        doc.add(
+            Document.Line(
+                [
+                    StatusLine.Segment("Customer ", .muted), StatusLine.Segment(d.user.name, .text),
+                    StatusLine.Segment(" <\(d.user.email)>", .muted),
+                ], target: .customer(d.user.id)))
         if let tracking = j.trackingNumber {
             doc.add("Tracking \(tracking)" + (j.carrier.map { " with \($0)" } ?? ""), .text)
         }
-        doc.add("Created \(j.createdAt.shortDisplay) · last event \(j.updatedAt.shortDisplay) (\(DurationText.format(now.seconds - j.updatedAt.seconds)) ago)", .muted)
+        doc.add(
+            "Created \(j.createdAt.shortDisplay) · last event \(j.updatedAt.shortDisplay) (\(DurationText.format(now.seconds - j.updatedAt.seconds)) ago)",
+            .muted)
         doc.heading("PARTNER TIMELINE")
-        doc.table([TableColumn("#", .fixed(3), .right), TableColumn("AT", .fixed(16)), TableColumn("STATUS", .fixed(10)),
-                   TableColumn("MESSAGE", .flex(min: 20, weight: 1))],
-                  d.events.map { e in
-                      ([TableCell("\(e.sequence)"), TableCell(e.at.shortDisplay),
-                        TableCell(e.status.label, e.status == .failed ? .statusError : (e.status == .delivered ? .statusOK : .text)),
-                        TableCell(e.message)], nil)
-                  }, width: width)
+        doc.table(
+            [
+                TableColumn("#", .fixed(3), .right), TableColumn("AT", .fixed(16)), TableColumn("STATUS", .fixed(10)),
+                TableColumn("MESSAGE", .flex(min: 20, weight: 1)),
+            ],
+            d.events.map { e in
+                (
+                    [
+                        TableCell("\(e.sequence)"), TableCell(e.at.shortDisplay),
+                        TableCell(
+                            e.status.label,
+                            e.status == .failed ? .statusError : (e.status == .delivered ? .statusOK : .text)),
+                        TableCell(e.message),
+                    ], nil
+                )
+            }, width: width)
         return doc
     }
 
@@ -82,7 +107,8 @@ extension PrintJobScreen: ConsoleScreen {
     }
 
     public func render(into buffer: inout Buffer, state: AppState) {
-        DocumentScreen.render(data, loading: "Loading print job \(jobID)…", cursor: cursor, state: state, into: &buffer) { width in
+        DocumentScreen.render(data, loading: "Loading print job \(jobID)…", cursor: cursor, state: state, into: &buffer)
+        { width in
             document(width: width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
         }
     }

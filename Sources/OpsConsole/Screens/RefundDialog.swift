@@ -54,8 +54,11 @@ public struct RefundDialog: Sendable {
     /// the store's own view of what is left, before anything is sent).
     func validate() -> Result<Money, EffectError> {
         do {
-            return .success(try RefundRules.check(amountText: amount.text, balance: balance, reason: reason, note: note.text,
-                                                  role: role, policy: policy).amount)
+            return .success(
+                try RefundRules.check(
+                    amountText: amount.text, balance: balance, reason: reason, note: note.text,
+                    role: role, policy: policy
+                ).amount)
         } catch {
             return .failure(EffectError(error.description))
         }
@@ -90,8 +93,11 @@ public struct RefundDialog: Sendable {
                 }
                 step = .working
                 error = nil
-                return (RefundSubmission(orderID: orderID, paymentID: payment.id, amountText: amount.text, reason: reason,
-                                         note: note.text), false)
+                return (
+                    RefundSubmission(
+                        orderID: orderID, paymentID: payment.id, amountText: amount.text, reason: reason,
+                        note: note.text), false
+                )
             default:
                 retype.handle(key)
                 error = nil
@@ -112,7 +118,12 @@ public struct RefundDialog: Sendable {
             case .left where focus == .payment, .right where focus == .payment, .character(" ") where focus == .payment:
                 paymentIndex = (paymentIndex + (key == .left ? balances.count - 1 : 1)) % balances.count
                 // The amount was checked against the other payment: check it again against this one.
-                error = amount.isEmpty ? nil : { if case .failure(let p) = validate() { return p.message }; return nil }()
+                error =
+                    amount.isEmpty
+                    ? nil
+                    : {
+                        if case .failure(let p) = validate() { return p.message }; return nil
+                    }()
             case .enter:
                 switch validate() {
                 case .success: step = .confirm; error = nil
@@ -122,14 +133,23 @@ public struct RefundDialog: Sendable {
                 switch focus {
                 case .amount:
                     amount.handle(key)
-                    error = amount.isEmpty ? nil : { if case .failure(let p) = validate() { return p.message }; return nil }()
+                    error =
+                        amount.isEmpty
+                        ? nil
+                        : {
+                            if case .failure(let p) = validate() { return p.message }; return nil
+                        }()
                 case .note:
                     note.handle(key)
                 case .payment:
                     break
                 case .reason:
-                    if key == .left || key == .up { reasonIndex = (reasonIndex + Self.reasons.count - 1) % Self.reasons.count }
-                    if key == .right || key == .down || key == .character(" ") { reasonIndex = (reasonIndex + 1) % Self.reasons.count }
+                    if key == .left || key == .up {
+                        reasonIndex = (reasonIndex + Self.reasons.count - 1) % Self.reasons.count
+                    }
+                    if key == .right || key == .down || key == .character(" ") {
+                        reasonIndex = (reasonIndex + 1) % Self.reasons.count
+                    }
                 }
             }
             return (nil, false)
@@ -143,14 +163,16 @@ public struct RefundDialog: Sendable {
 
     func render(into buffer: inout Buffer, theme: Theme, busy: Bool) {
         let width = min(buffer.size.width - 2, 76)
-        let inner = Dialog.render(title: voidOnly ? "Void order \(orderID)" : "Refund order \(orderID)", width: width,
-                                  height: min(buffer.size.height - 2, 16), into: &buffer, theme: theme)
+        let inner = Dialog.render(
+            title: voidOnly ? "Void order \(orderID)" : "Refund order \(orderID)", width: width,
+            height: min(buffer.size.height - 2, 16), into: &buffer, theme: theme)
         let base = theme[.dialog]
         var y = inner.y
         func line(_ label: String, _ value: String, _ role: ThemeRole = .dialog) {
             guard y < inner.maxY else { return }
             buffer.put(label, x: inner.x + 1, y: y, style: base.adding(.dim), maxWidth: 12)
-            buffer.put(value, x: inner.x + 13, y: y, style: theme[role].withBackground(of: base), maxWidth: inner.width - 14)
+            buffer.put(
+                value, x: inner.x + 13, y: y, style: theme[role].withBackground(of: base), maxWidth: inner.width - 14)
             y += 1
         }
         let m = balance.money
@@ -159,16 +181,24 @@ public struct RefundDialog: Sendable {
         if balances.count > 1, case .form = step {
             // A picker: which of the order's payments to refund.
             if y < inner.maxY {
-                buffer.put("Payment", x: inner.x + 1, y: y, style: focus == .payment ? theme[.dialogTitle] : base.adding(.dim), maxWidth: 12)
-                let used = buffer.put("‹ \(paymentText) ›", x: inner.x + 13, y: y,
-                                      style: focus == .payment ? theme[.selection] : theme[.input], maxWidth: inner.width - 24)
-                buffer.put(" \(paymentIndex + 1) of \(balances.count)", x: inner.x + 13 + used, y: y, style: base.adding(.dim), maxWidth: 10)
+                buffer.put(
+                    "Payment", x: inner.x + 1, y: y, style: focus == .payment ? theme[.dialogTitle] : base.adding(.dim),
+                    maxWidth: 12)
+                let used = buffer.put(
+                    "‹ \(paymentText) ›", x: inner.x + 13, y: y,
+                    style: focus == .payment ? theme[.selection] : theme[.input], maxWidth: inner.width - 24)
+                buffer.put(
+                    " \(paymentIndex + 1) of \(balances.count)", x: inner.x + 13 + used, y: y, style: base.adding(.dim),
+                    maxWidth: 10)
                 y += 1
             }
         } else {
             line("Payment", paymentText)
         }
-        line("Captured", "\(m(balance.captured).formatted)   refunded \(m(balance.refunded).formatted)   in flight \(m(balance.inFlight).formatted)")
+        line(
+            "Captured",
+            "\(m(balance.captured).formatted)   refunded \(m(balance.refunded).formatted)   in flight \(m(balance.inFlight).formatted)"
+        )
         line("Remaining", m(balance.remaining).formatted, .money)
         y += 1
         switch step {
@@ -181,63 +211,88 @@ public struct RefundDialog: Sendable {
                 y += 1
             }
             field("Amount", .amount) { rect in
-                amount.render(into: &buffer, rect: rect, style: theme[.input], cursorStyle: theme[.inputCursor], focused: focus == .amount,
-                              placeholder: voidOnly ? payment.money.decimalString : "e.g. \(m(balance.remaining).decimalString)",
-                              placeholderStyle: theme[.muted].withBackground(of: theme[.input]))
+                amount.render(
+                    into: &buffer, rect: rect, style: theme[.input], cursorStyle: theme[.inputCursor],
+                    focused: focus == .amount,
+                    placeholder: voidOnly ? payment.money.decimalString : "e.g. \(m(balance.remaining).decimalString)",
+                    placeholderStyle: theme[.muted].withBackground(of: theme[.input]))
                 buffer.put(" \(currency.code)", x: rect.maxX, y: rect.y, style: base)
             }
             if let error, y < inner.maxY {
-                buffer.put(theme.status(error, .error), x: inner.x + 13, y: y, style: theme[.errorText].withBackground(of: base),
-                           maxWidth: inner.width - 14)
+                buffer.put(
+                    theme.status(error, .error), x: inner.x + 13, y: y,
+                    style: theme[.errorText].withBackground(of: base),
+                    maxWidth: inner.width - 14)
             }
             y += 1
             field("Reason", .reason) { rect in
-                buffer.put("‹ \(reason.label) ›", x: rect.x, y: rect.y, style: focus == .reason ? theme[.selection] : theme[.input])
+                buffer.put(
+                    "‹ \(reason.label) ›", x: rect.x, y: rect.y,
+                    style: focus == .reason ? theme[.selection] : theme[.input])
             }
             field("Note", .note) { rect in
-                note.render(into: &buffer, rect: Rect(x: rect.x, y: rect.y, width: inner.width - 14, height: 1), style: theme[.input],
-                            cursorStyle: theme[.inputCursor], focused: focus == .note,
-                            placeholder: reason == .other ? "required for Other" : "optional",
-                            placeholderStyle: theme[.muted].withBackground(of: theme[.input]))
+                note.render(
+                    into: &buffer, rect: Rect(x: rect.x, y: rect.y, width: inner.width - 14, height: 1),
+                    style: theme[.input],
+                    cursorStyle: theme[.inputCursor], focused: focus == .note,
+                    placeholder: reason == .other ? "required for Other" : "optional",
+                    placeholderStyle: theme[.muted].withBackground(of: theme[.input]))
             }
-            hint(balances.count > 1 ? "enter review · tab next field · ←/→ payment, reason · esc cancel"
-                                    : "enter review · tab next field · ←/→ reason · esc cancel", into: &buffer, inner: inner, theme: theme)
+            hint(
+                balances.count > 1
+                    ? "enter review · tab next field · ←/→ payment, reason · esc cancel"
+                    : "enter review · tab next field · ←/→ reason · esc cancel", into: &buffer, inner: inner,
+                theme: theme)
         case .confirm:
             let money = (try? Money.parse(amount.text, currency: currency)) ?? m(0)
-            buffer.put("\(voidOnly ? "Void" : "Refund") \(money.formatted) to \(customerName) via \(payment.provider.label)?",
-                       x: inner.x + 1, y: y, style: theme[.dialogTitle], maxWidth: inner.width - 2)
+            buffer.put(
+                "\(voidOnly ? "Void" : "Refund") \(money.formatted) to \(customerName) via \(payment.provider.label)?",
+                x: inner.x + 1, y: y, style: theme[.dialogTitle], maxWidth: inner.width - 2)
             y += 1
-            buffer.put("Reason: \(reason.label)" + (note.isEmpty ? "" : " · \(note.text)"), x: inner.x + 1, y: y, style: base,
-                       maxWidth: inner.width - 2)
+            buffer.put(
+                "Reason: \(reason.label)" + (note.isEmpty ? "" : " · \(note.text)"), x: inner.x + 1, y: y, style: base,
+                maxWidth: inner.width - 2)
             y += 2
             if policy.needsRetype(money) {
                 buffer.put("Type the amount again to confirm:", x: inner.x + 1, y: y, style: base)
-                retype.render(into: &buffer, rect: Rect(x: inner.x + 35, y: y, width: 14, height: 1), style: theme[.input],
-                              cursorStyle: theme[.inputCursor], focused: true)
+                retype.render(
+                    into: &buffer, rect: Rect(x: inner.x + 35, y: y, width: 14, height: 1), style: theme[.input],
+                    cursorStyle: theme[.inputCursor], focused: true)
                 y += 1
             }
             if let error {
-                buffer.put(theme.status(error, .error), x: inner.x + 1, y: y, style: theme[.errorText].withBackground(of: base),
-                           maxWidth: inner.width - 2)
+                buffer.put(
+                    theme.status(error, .error), x: inner.x + 1, y: y,
+                    style: theme[.errorText].withBackground(of: base),
+                    maxWidth: inner.width - 2)
             }
-            hint("enter \(voidOnly ? "void" : "refund") now · esc back to the form", into: &buffer, inner: inner, theme: theme)
+            hint(
+                "enter \(voidOnly ? "void" : "refund") now · esc back to the form", into: &buffer, inner: inner,
+                theme: theme)
         case .working:
-            buffer.put("Asking \(payment.provider.label)…" + (busy ? "" : ""), x: inner.x + 1, y: y, style: theme[.dialogTitle])
-            buffer.put("The refund is recorded first, so it happens once whatever happens next.", x: inner.x + 1, y: y + 1,
-                       style: base.adding(.dim), maxWidth: inner.width - 2)
+            buffer.put(
+                "Asking \(payment.provider.label)…" + (busy ? "" : ""), x: inner.x + 1, y: y, style: theme[.dialogTitle]
+            )
+            buffer.put(
+                "The refund is recorded first, so it happens once whatever happens next.", x: inner.x + 1, y: y + 1,
+                style: base.adding(.dim), maxWidth: inner.width - 2)
         case .done(let outcome, let message):
-            let tone: StatusTone = switch outcome {
-            case .succeeded: .ok
-            case .failed: .error
-            case .unknown: .warning
-            }
+            let tone: StatusTone =
+                switch outcome {
+                case .succeeded: .ok
+                case .failed: .error
+                case .unknown: .warning
+                }
             let lines = TerminalText.wrap(TerminalText.sanitize(message), width: inner.width - 4)
             for (i, text) in lines.prefix(5).enumerated() {
-                buffer.put(i == 0 ? theme.status(text, tone) : text, x: inner.x + 1, y: y + i,
-                           style: theme[tone.role].withBackground(of: base), maxWidth: inner.width - 2)
+                buffer.put(
+                    i == 0 ? theme.status(text, tone) : text, x: inner.x + 1, y: y + i,
+                    style: theme[tone.role].withBackground(of: base), maxWidth: inner.width - 2)
             }
             if case .failed = outcome {
-                hint("enter back to the form (what you typed is kept) · esc too", into: &buffer, inner: inner, theme: theme)
+                hint(
+                    "enter back to the form (what you typed is kept) · esc too", into: &buffer, inner: inner,
+                    theme: theme)
             } else {
                 hint("enter close", into: &buffer, inner: inner, theme: theme)
             }
@@ -245,6 +300,7 @@ public struct RefundDialog: Sendable {
     }
 
     private func hint(_ text: String, into buffer: inout Buffer, inner: Rect, theme: Theme) {
-        buffer.put(text, x: inner.x + 1, y: inner.maxY - 1, style: theme[.dialog].adding(.dim), maxWidth: inner.width - 2)
+        buffer.put(
+            text, x: inner.x + 1, y: inner.maxY - 1, style: theme[.dialog].adding(.dim), maxWidth: inner.width - 2)
     }
 }

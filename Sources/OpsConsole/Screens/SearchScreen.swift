@@ -127,46 +127,63 @@ extension SearchScreen: ConsoleScreen {
     public func render(into buffer: inout Buffer, state: AppState) {
         let theme = state.theme
         let (intro, inputBox, results) = Self.layout(state.bodyRect)
-        buffer.put("Find a customer by name or email, or jump to anything a ticket carries:", x: intro.x + 1, y: intro.y,
-                   style: theme[.text], maxWidth: intro.width - 2)
-        buffer.put("order, print, print job, Stripe ch_/pi_ or Braintree id, tracking number.", x: intro.x + 1,
-                   y: intro.y + 1, style: theme[.muted], maxWidth: intro.width - 2)
-        let inner = Box.render(inputBox, title: editing ? "Search" : "Search (/ to type)", into: &buffer, theme: theme,
-                               borderRole: editing ? .title : .border)
-        field.render(into: &buffer, rect: inner, style: theme[.input], cursorStyle: theme[.inputCursor], focused: editing,
-                     placeholder: "e.g. zoe martin, ord_…, RM123456789GB", placeholderStyle: theme[.muted].withBackground(of: theme[.input]))
+        buffer.put(
+            "Find a customer by name or email, or jump to anything a ticket carries:", x: intro.x + 1, y: intro.y,
+            style: theme[.text], maxWidth: intro.width - 2)
+        buffer.put(
+            "order, print, print job, Stripe ch_/pi_ or Braintree id, tracking number.", x: intro.x + 1,
+            y: intro.y + 1, style: theme[.muted], maxWidth: intro.width - 2)
+        let inner = Box.render(
+            inputBox, title: editing ? "Search" : "Search (/ to type)", into: &buffer, theme: theme,
+            borderRole: editing ? .title : .border)
+        field.render(
+            into: &buffer, rect: inner, style: theme[.input], cursorStyle: theme[.inputCursor], focused: editing,
+            placeholder: "e.g. zoe martin, ord_…, RM123456789GB",
+            placeholderStyle: theme[.muted].withBackground(of: theme[.input]))
         switch result {
         case nil:
-            let hints = ["1  orders by status", "2  print jobs", "3  stuck print jobs", "m  metrics",
-                         ":  commands (:customer ID, :order ID, :job ID, :jobs stuck)", "?  help"]
+            let hints = [
+                "1  orders by status", "2  print jobs", "3  stuck print jobs", "m  metrics",
+                ":  commands (:customer ID, :order ID, :job ID, :jobs stuck)", "?  help",
+            ]
             buffer.put(editing ? "Keys (after esc):" : "Keys:", x: results.x, y: results.y + 1, style: theme[.muted])
             for (i, hint) in hints.enumerated() where results.y + 2 + i < results.maxY {
-                buffer.put(hint, x: results.x + 2, y: results.y + 2 + i, style: theme[.text], maxWidth: results.width - 2)
+                buffer.put(
+                    hint, x: results.x + 2, y: results.y + 2 + i, style: theme[.text], maxWidth: results.width - 2)
             }
         case .loading?:
             buffer.put("Searching…", x: results.x, y: results.y, style: theme[.muted])
         case .failed(let message)?:
-            buffer.put("Search failed: \(message)", x: results.x, y: results.y, style: theme[.errorText], maxWidth: results.width)
+            buffer.put(
+                "Search failed: \(message)", x: results.x, y: results.y, style: theme[.errorText],
+                maxWidth: results.width)
         case .loaded(let r)?:
             var rows: [[TableCell]] = []
             if let exact = r.exact {
                 let target = Destination.resolved(exact)
-                let label: String = switch target {
-                case .order(let id): "open order \(id)"
-                case .printJob(let id): "open print job \(id)"
-                default: "open customer \(exact.userID)"
-                }
+                let label: String =
+                    switch target {
+                    case .order(let id): "open order \(id)"
+                    case .printJob(let id): "open print job \(id)"
+                    default: "open customer \(exact.userID)"
+                    }
                 rows.append([TableCell("→ \(exact.kind.label)", .highlight), TableCell(label, .highlight), "", ""])
             }
             for u in r.customers {
-                rows.append([TableCell(u.name), TableCell(u.email), TableCell(u.country),
-                             TableCell(theme.status(u.status.label, u.status == .active ? .ok : .warning),
-                                       u.status == .active ? .statusOK : .statusWarning)])
+                rows.append([
+                    TableCell(u.name), TableCell(u.email), TableCell(u.country),
+                    TableCell(
+                        theme.status(u.status.label, u.status == .active ? .ok : .warning),
+                        u.status == .active ? .statusOK : .statusWarning),
+                ])
             }
-            let columns = [TableColumn("NAME", .flex(min: 12, weight: 3)), TableColumn("EMAIL", .flex(min: 16, weight: 4)),
-                           TableColumn("CTRY", .fixed(4)), TableColumn("STATUS", .fixed(9))]
-            Table.render(columns: columns, rows: rows, state: table, into: &buffer, rect: results, theme: theme,
-                         focused: true, emptyText: "No customer matches \"\(field.text)\"")
+            let columns = [
+                TableColumn("NAME", .flex(min: 12, weight: 3)), TableColumn("EMAIL", .flex(min: 16, weight: 4)),
+                TableColumn("CTRY", .fixed(4)), TableColumn("STATUS", .fixed(9)),
+            ]
+            Table.render(
+                columns: columns, rows: rows, state: table, into: &buffer, rect: results, theme: theme,
+                focused: true, emptyText: "No customer matches \"\(field.text)\"")
         }
     }
 }

@@ -82,8 +82,10 @@ public struct AppState: Sendable {
     /// Which screen (by `StackEntry.id`) made each request still awaiting its answer.
     var owners: [Int: Int] = [:]
 
-    public init(size: Size, theme: Theme, keymap: Keymap = .defaults, session: Session, now: Timestamp,
-                clockFrozen: Bool, stuckThreshold: Int64 = OrderDiagnosis.defaultStuckThreshold) {
+    public init(
+        size: Size, theme: Theme, keymap: Keymap = .defaults, session: Session, now: Timestamp,
+        clockFrozen: Bool, stuckThreshold: Int64 = OrderDiagnosis.defaultStuckThreshold
+    ) {
         self.size = size
         self.theme = theme
         self.keymap = keymap

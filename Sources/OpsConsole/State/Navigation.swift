@@ -14,8 +14,10 @@ extension AppState {
     /// Runs `body` on the current screen with the rest of the state at hand (the screen is off the stack
     /// meanwhile, so it never sees itself twice), then records the screen as the owner of every request in the
     /// effects it asked for: their answers come back to it and to nothing else.
-    mutating func withCurrent<T>(_ body: (inout any ConsoleScreen, inout AppState) -> T,
-                                 effects: (T) -> [Effect]) -> T {
+    mutating func withCurrent<T>(
+        _ body: (inout any ConsoleScreen, inout AppState) -> T,
+        effects: (T) -> [Effect]
+    ) -> T {
         var entry = stack.removeLast()
         let result = body(&entry.screen, &self)
         for request in effects(result).compactMap(\.request) { owners[request] = entry.id }
@@ -71,7 +73,8 @@ extension AppState {
     /// Delivers an effect's answer to the screen that asked, if it is still on the stack.
     mutating func route(_ result: EffectResult, request: Int) {
         guard let owner = owners.removeValue(forKey: request),
-              let index = stack.firstIndex(where: { $0.id == owner }) else { return }
+            let index = stack.firstIndex(where: { $0.id == owner })
+        else { return }
         let snapshot = self
         stack[index].screen.receive(result, request: request, state: snapshot)
     }
@@ -97,8 +100,8 @@ extension Effect {
     var request: Int? {
         switch self {
         case .search(_, let request), .loadCustomer(_, let request), .loadOrder(_, let request),
-             .loadPrintJob(_, let request), .loadOrders(_, _, let request), .loadPrintJobs(_, _, let request),
-             .loadPartners(let request), .fetch(_, let request), .loadDashboard(_, let request):
+            .loadPrintJob(_, let request), .loadOrders(_, _, let request), .loadPrintJobs(_, _, let request),
+            .loadPartners(let request), .fetch(_, let request), .loadDashboard(_, let request):
             request
         case .refund, .checkChanges, .reconcile, .loadTheme:
             nil

@@ -39,8 +39,9 @@ extension AppState {
             // Show the money where it is now, behind the dialog.
             return reloadCurrent()
         case .reconciled(let report):
-            message = StatusMessage("Reconciled \(report.examined) refund\(report.examined == 1 ? "" : "s") left unfinished: \(report.succeeded) succeeded, \(report.failed) failed, \(report.stillUnknown) still unknown",
-                                    report.stillUnknown > 0 ? .warning : .ok)
+            message = StatusMessage(
+                "Reconciled \(report.examined) refund\(report.examined == 1 ? "" : "s") left unfinished: \(report.succeeded) succeeded, \(report.failed) failed, \(report.stillUnknown) still unknown",
+                report.stillUnknown > 0 ? .warning : .ok)
             return reloadCurrent()
         case .themeLoaded(let name, let result):
             switch result {
@@ -59,7 +60,9 @@ extension AppState {
     private mutating func handleKey(_ key: Key) -> [Effect] {
         switch overlay {
         case .help?:
-            if key == .escape || key == .character("?") || key == .character("q") || key == .function(1) || key == .enter {
+            if key == .escape || key == .character("?") || key == .character("q") || key == .function(1)
+                || key == .enter
+            {
                 overlay = nil
             }
             return []
@@ -86,8 +89,9 @@ extension AppState {
             break
         }
         // A focused text field takes the keys it understands.
-        let typed = withCurrent({ screen, state in screen.handleTyping(key, state: &state) },
-                                effects: { $0?.effects ?? [] })
+        let typed = withCurrent(
+            { screen, state in screen.handleTyping(key, state: &state) },
+            effects: { $0?.effects ?? [] })
         if let typed { return apply(typed) }
         guard let command = keymap.command(for: key, on: current.kind) else { return [] }
         message = nil

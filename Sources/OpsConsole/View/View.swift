@@ -21,10 +21,12 @@ extension AppState {
             let y = size.height - 2
             buffer.fill(Rect(x: 0, y: y, width: size.width, height: 1), style: theme[.input])
             buffer.put(":", x: 0, y: y, style: theme[.key].withBackground(of: theme[.input]))
-            line.field.render(into: &buffer, rect: Rect(x: 1, y: y, width: size.width - 1, height: 1), style: theme[.input],
-                              cursorStyle: theme[.inputCursor], focused: true,
-                              placeholder: "customer ID · order ID · job ID · jobs stuck · orders STATUS · search TEXT · help · quit (tab completes)",
-                              placeholderStyle: theme[.muted].withBackground(of: theme[.input]))
+            line.field.render(
+                into: &buffer, rect: Rect(x: 1, y: y, width: size.width - 1, height: 1), style: theme[.input],
+                cursorStyle: theme[.inputCursor], focused: true,
+                placeholder:
+                    "customer ID · order ID · job ID · jobs stuck · orders STATUS · search TEXT · help · quit (tab completes)",
+                placeholderStyle: theme[.muted].withBackground(of: theme[.input]))
         case nil:
             break
         }
@@ -33,21 +35,25 @@ extension AppState {
             let y = size.height - (overlay.isCommandLine ? 3 : 2)
             let role: ThemeRole = message.tone == .neutral ? .text : message.tone.role
             buffer.fill(Rect(x: 0, y: y, width: size.width, height: 1), style: theme[.statusBar])
-            buffer.put(" " + theme.status(message.text, message.tone), x: 0, y: y,
-                       style: theme[role].withBackground(of: theme[.statusBar]), maxWidth: size.width)
+            buffer.put(
+                " " + theme.status(message.text, message.tone), x: 0, y: y,
+                style: theme[role].withBackground(of: theme[.statusBar]), maxWidth: size.width)
         }
         return buffer
     }
 
     private func renderTooSmall(into buffer: inout Buffer) {
-        let lines = ["Terminal too small: \(size.width)x\(size.height)",
-                     "popsa-ops needs at least \(Self.minimumSize.width)x\(Self.minimumSize.height).",
-                     "Enlarge the window, or press q to quit."]
+        let lines = [
+            "Terminal too small: \(size.width)x\(size.height)",
+            "popsa-ops needs at least \(Self.minimumSize.width)x\(Self.minimumSize.height).",
+            "Enlarge the window, or press q to quit.",
+        ]
         let top = max(0, (size.height - lines.count) / 2)
         for (i, line) in lines.enumerated() where top + i < size.height {
             let fitted = TerminalText.truncate(line, to: size.width)
-            buffer.put(fitted, x: max(0, (size.width - TerminalText.width(fitted)) / 2), y: top + i,
-                       style: i == 0 ? theme[.errorText] : theme[.text])
+            buffer.put(
+                fitted, x: max(0, (size.width - TerminalText.width(fitted)) / 2), y: top + i,
+                style: i == 0 ? theme[.errorText] : theme[.text])
         }
     }
 
@@ -55,14 +61,17 @@ extension AppState {
         let separator = theme.asciiOnly ? " > " : " › "
         var parts = ["popsa-ops"] + stack.map(\.screen.title)
         // Drop the oldest crumbs (keeping the first) until the trail fits.
-        while parts.count > 3, TerminalText.width(TerminalText.sanitize(parts.joined(separator: separator))) > size.width {
+        while parts.count > 3,
+            TerminalText.width(TerminalText.sanitize(parts.joined(separator: separator))) > size.width
+        {
             if parts[1] == "…" { parts.remove(at: 2) } else { parts[1] = "…" }
         }
         var x = 0
         for (i, part) in parts.enumerated() where x < size.width {
             if i > 0 { x += buffer.put(separator, x: x, y: 0, style: theme[.muted]) }
-            x += buffer.put(part, x: x, y: 0, style: i == parts.count - 1 ? theme[.breadcrumb] : theme[.muted],
-                            maxWidth: size.width - x)
+            x += buffer.put(
+                part, x: x, y: 0, style: i == parts.count - 1 ? theme[.breadcrumb] : theme[.muted],
+                maxWidth: size.width - x)
         }
     }
 
@@ -78,8 +87,9 @@ extension AppState {
         if busy { right.append(.init(theme.asciiOnly ? " * " : " ⟳ ", .statusBarKey)) }
         right.append(.init(" ? help ", .statusBar))
         right.append(.init(clockText + " ", .statusBar))
-        StatusLine.render(left: left, right: right, into: &buffer,
-                          rect: Rect(x: 0, y: size.height - 1, width: size.width, height: 1), theme: theme)
+        StatusLine.render(
+            left: left, right: right, into: &buffer,
+            rect: Rect(x: 0, y: size.height - 1, width: size.width, height: 1), theme: theme)
     }
 
     /// Where the selection is in the current list: "3/50", "3/500+" when more rows can load.
@@ -107,8 +117,13 @@ extension AppState {
         let screenCommands = current.helpCommands
         let sections: [(String, [HelpOverlay.Entry])] = [
             (current.title, entries(screenCommands)),
-            ("Everywhere", entries([.up, .down, .pageUp, .pageDown, .top, .bottom, .back, .command, .help, .refresh,
-                                    .metrics, .home, .quit])),
+            (
+                "Everywhere",
+                entries([
+                    .up, .down, .pageUp, .pageDown, .top, .bottom, .back, .command, .help, .refresh,
+                    .metrics, .home, .quit,
+                ])
+            ),
         ]
         HelpOverlay.render(title: "Keys", sections: sections.filter { !$0.1.isEmpty }, into: &buffer, theme: theme)
     }

@@ -16,38 +16,62 @@ enum DemoCatalog {
 
     static let pools: [String: NamePool] = [
         "en": NamePool(
-            given: [("Oliver", "oliver"), ("Amelia", "amelia"), ("Harry", "harry"), ("Isla", "isla"),
-                    ("Zoë", "zoe"), ("Noah", "noah"), ("Chloë", "chloe"), ("Jack", "jack"), ("Siobhán", "siobhan"),
-                    ("Priya", "priya"), ("Arjun", "arjun"), ("Aoife", "aoife"), ("Grace", "grace"),
-                    ("Mohammed", "mohammed"), ("Renée", "renee")],
-            family: [("Smith", "smith"), ("Jones", "jones"), ("Taylor", "taylor"), ("Brown", "brown"),
-                     ("O'Brien", "obrien"), ("Williams", "williams"), ("Patel", "patel"), ("Sharma", "sharma"),
-                     ("Murphy", "murphy"), ("Nguyen", "nguyen"), ("Martin", "martin"), ("Walsh", "walsh")]),
+            given: [
+                ("Oliver", "oliver"), ("Amelia", "amelia"), ("Harry", "harry"), ("Isla", "isla"),
+                ("Zoë", "zoe"), ("Noah", "noah"), ("Chloë", "chloe"), ("Jack", "jack"), ("Siobhán", "siobhan"),
+                ("Priya", "priya"), ("Arjun", "arjun"), ("Aoife", "aoife"), ("Grace", "grace"),
+                ("Mohammed", "mohammed"), ("Renée", "renee"),
+            ],
+            family: [
+                ("Smith", "smith"), ("Jones", "jones"), ("Taylor", "taylor"), ("Brown", "brown"),
+                ("O'Brien", "obrien"), ("Williams", "williams"), ("Patel", "patel"), ("Sharma", "sharma"),
+                ("Murphy", "murphy"), ("Nguyen", "nguyen"), ("Martin", "martin"), ("Walsh", "walsh"),
+            ]),
         "fr": NamePool(
-            given: [("Zoé", "zoe"), ("Léa", "lea"), ("Chloé", "chloe"), ("Raphaël", "raphael"), ("Jérôme", "jerome"),
-                    ("Inès", "ines"), ("Gabriel", "gabriel"), ("Hélène", "helene")],
-            family: [("Martin", "martin"), ("Bernard", "bernard"), ("Dubois", "dubois"), ("Lefèvre", "lefevre"),
-                     ("Girard", "girard"), ("Fontaine", "fontaine")]),
+            given: [
+                ("Zoé", "zoe"), ("Léa", "lea"), ("Chloé", "chloe"), ("Raphaël", "raphael"), ("Jérôme", "jerome"),
+                ("Inès", "ines"), ("Gabriel", "gabriel"), ("Hélène", "helene"),
+            ],
+            family: [
+                ("Martin", "martin"), ("Bernard", "bernard"), ("Dubois", "dubois"), ("Lefèvre", "lefevre"),
+                ("Girard", "girard"), ("Fontaine", "fontaine"),
+            ]),
         "de": NamePool(
-            given: [("Jürgen", "juergen"), ("Mia", "mia"), ("Lukas", "lukas"), ("Sophie", "sophie"),
-                    ("Jonas", "jonas"), ("Käthe", "kaethe")],
-            family: [("Müller", "mueller"), ("Schmidt", "schmidt"), ("Weiß", "weiss"), ("Köhler", "koehler"),
-                     ("Fischer", "fischer"), ("Schäfer", "schaefer")]),
+            given: [
+                ("Jürgen", "juergen"), ("Mia", "mia"), ("Lukas", "lukas"), ("Sophie", "sophie"),
+                ("Jonas", "jonas"), ("Käthe", "kaethe"),
+            ],
+            family: [
+                ("Müller", "mueller"), ("Schmidt", "schmidt"), ("Weiß", "weiss"), ("Köhler", "koehler"),
+                ("Fischer", "fischer"), ("Schäfer", "schaefer"),
+            ]),
         "es": NamePool(
-            given: [("José", "jose"), ("María", "maria"), ("Lucía", "lucia"), ("Martín", "martin"),
-                    ("Sofía", "sofia"), ("Íñigo", "inigo")],
-            family: [("García", "garcia"), ("Fernández", "fernandez"), ("López", "lopez"), ("Núñez", "nunez"),
-                     ("Peña", "pena"), ("Martínez", "martinez")]),
+            given: [
+                ("José", "jose"), ("María", "maria"), ("Lucía", "lucia"), ("Martín", "martin"),
+                ("Sofía", "sofia"), ("Íñigo", "inigo"),
+            ],
+            family: [
+                ("García", "garcia"), ("Fernández", "fernandez"), ("López", "lopez"), ("Núñez", "nunez"),
+                ("Peña", "pena"), ("Martínez", "martinez"),
+            ]),
         "is": NamePool(
-            given: [("Ólafur", "olafur"), ("Guðrún", "gudrun"), ("Sigríður", "sigridur"), ("Jón", "jon"),
-                    ("Björk", "bjork"), ("Þórður", "thordur")],
-            family: [("Arnalds", "arnalds"), ("Jónsdóttir", "jonsdottir"), ("Sigurðsson", "sigurdsson"),
-                     ("Þórsdóttir", "thorsdottir")]),
+            given: [
+                ("Ólafur", "olafur"), ("Guðrún", "gudrun"), ("Sigríður", "sigridur"), ("Jón", "jon"),
+                ("Björk", "bjork"), ("Þórður", "thordur"),
+            ],
+            family: [
+                ("Arnalds", "arnalds"), ("Jónsdóttir", "jonsdottir"), ("Sigurðsson", "sigurdsson"),
+                ("Þórsdóttir", "thorsdottir"),
+            ]),
         "ja": NamePool(
-            given: [("太郎", "taro"), ("花子", "hanako"), ("一郎", "ichiro"), ("美咲", "misaki"), ("健", "ken"),
-                    ("さくら", "sakura")],
-            family: [("山田", "yamada"), ("佐藤", "sato"), ("鈴木", "suzuki"), ("高橋", "takahashi"), ("田中", "tanaka"),
-                     ("伊藤", "ito")],
+            given: [
+                ("太郎", "taro"), ("花子", "hanako"), ("一郎", "ichiro"), ("美咲", "misaki"), ("健", "ken"),
+                ("さくら", "sakura"),
+            ],
+            family: [
+                ("山田", "yamada"), ("佐藤", "sato"), ("鈴木", "suzuki"), ("高橋", "takahashi"), ("田中", "tanaka"),
+                ("伊藤", "ito"),
+            ],
             familyFirst: true, joiner: ""),
         "ko": NamePool(
             given: [("민준", "minjun"), ("서연", "seoyeon"), ("지호", "jiho"), ("수아", "sua")],
@@ -68,8 +92,10 @@ enum DemoCatalog {
             given: [("Иван", "ivan"), ("Мария", "maria"), ("Георги", "georgi")],
             family: [("Петров", "petrov"), ("Георгиева", "georgieva"), ("Димитров", "dimitrov")]),
         "ar": NamePool(
-            given: [("محمد", "mohammed"), ("فاطمة", "fatima"), ("أحمد", "ahmed"), ("Layla", "layla"),
-                    ("Omar", "omar")],
+            given: [
+                ("محمد", "mohammed"), ("فاطمة", "fatima"), ("أحمد", "ahmed"), ("Layla", "layla"),
+                ("Omar", "omar"),
+            ],
             family: [("العلي", "alali"), ("الحسن", "alhassan"), ("Haddad", "haddad"), ("Khalil", "khalil")]),
         "he": NamePool(
             given: [("נועה", "noa"), ("דוד", "david"), ("Maya", "maya")],
@@ -80,21 +106,39 @@ enum DemoCatalog {
         "pl": NamePool(
             given: [("Łukasz", "lukasz"), ("Zofia", "zofia"), ("Małgorzata", "malgorzata")],
             family: [("Wójcik", "wojcik"), ("Kowalska", "kowalska"), ("Zieliński", "zielinski")]),
-        "cs": NamePool(given: [("Jiří", "jiri"), ("Tereza", "tereza")], family: [("Dvořák", "dvorak"), ("Nováková", "novakova")]),
-        "hu": NamePool(given: [("Ádám", "adam"), ("Réka", "reka")], family: [("Szőke", "szoke"), ("Kovács", "kovacs")]),
-        "ro": NamePool(given: [("Ștefan", "stefan"), ("Ioana", "ioana")], family: [("Popescu", "popescu"), ("Țurcanu", "turcanu")]),
-        "pt": NamePool(given: [("João", "joao"), ("Inês", "ines")], family: [("Gonçalves", "goncalves"), ("Simões", "simoes")]),
-        "nl": NamePool(given: [("Daan", "daan"), ("Sanne", "sanne"), ("Anouk", "anouk")], family: [("de Vries", "devries"), ("Jansen", "jansen"), ("van Dijk", "vandijk")]),
-        "sv": NamePool(given: [("Åsa", "asa"), ("Lars", "lars")], family: [("Lindström", "lindstrom"), ("Öberg", "oberg")]),
-        "nb": NamePool(given: [("Øyvind", "oyvind"), ("Ingrid", "ingrid")], family: [("Hansen", "hansen"), ("Bjørnstad", "bjornstad")]),
-        "da": NamePool(given: [("Søren", "soren"), ("Freja", "freja")], family: [("Jørgensen", "jorgensen"), ("Nielsen", "nielsen")]),
-        "fi": NamePool(given: [("Väinö", "vaino"), ("Aino", "aino")], family: [("Mäkinen", "makinen"), ("Virtanen", "virtanen")]),
-        "it": NamePool(given: [("Niccolò", "niccolo"), ("Giulia", "giulia"), ("Lorenzo", "lorenzo")], family: [("Rossi", "rossi"), ("Esposito", "esposito"), ("Russo", "russo")]),
-        "sk": NamePool(given: [("Ľubomír", "lubomir"), ("Zuzana", "zuzana")], family: [("Horváth", "horvath"), ("Kováč", "kovac")]),
+        "cs": NamePool(
+            given: [("Jiří", "jiri"), ("Tereza", "tereza")], family: [("Dvořák", "dvorak"), ("Nováková", "novakova")]),
+        "hu": NamePool(
+            given: [("Ádám", "adam"), ("Réka", "reka")], family: [("Szőke", "szoke"), ("Kovács", "kovacs")]),
+        "ro": NamePool(
+            given: [("Ștefan", "stefan"), ("Ioana", "ioana")], family: [("Popescu", "popescu"), ("Țurcanu", "turcanu")]),
+        "pt": NamePool(
+            given: [("João", "joao"), ("Inês", "ines")], family: [("Gonçalves", "goncalves"), ("Simões", "simoes")]),
+        "nl": NamePool(
+            given: [("Daan", "daan"), ("Sanne", "sanne"), ("Anouk", "anouk")],
+            family: [("de Vries", "devries"), ("Jansen", "jansen"), ("van Dijk", "vandijk")]),
+        "sv": NamePool(
+            given: [("Åsa", "asa"), ("Lars", "lars")], family: [("Lindström", "lindstrom"), ("Öberg", "oberg")]),
+        "nb": NamePool(
+            given: [("Øyvind", "oyvind"), ("Ingrid", "ingrid")],
+            family: [("Hansen", "hansen"), ("Bjørnstad", "bjornstad")]),
+        "da": NamePool(
+            given: [("Søren", "soren"), ("Freja", "freja")],
+            family: [("Jørgensen", "jorgensen"), ("Nielsen", "nielsen")]),
+        "fi": NamePool(
+            given: [("Väinö", "vaino"), ("Aino", "aino")], family: [("Mäkinen", "makinen"), ("Virtanen", "virtanen")]),
+        "it": NamePool(
+            given: [("Niccolò", "niccolo"), ("Giulia", "giulia"), ("Lorenzo", "lorenzo")],
+            family: [("Rossi", "rossi"), ("Esposito", "esposito"), ("Russo", "russo")]),
+        "sk": NamePool(
+            given: [("Ľubomír", "lubomir"), ("Zuzana", "zuzana")], family: [("Horváth", "horvath"), ("Kováč", "kovac")]),
         "sl": NamePool(given: [("Žiga", "ziga"), ("Nika", "nika")], family: [("Novak", "novak"), ("Kržič", "krzic")]),
         "et": NamePool(given: [("Jüri", "juri"), ("Kärt", "kart")], family: [("Tamm", "tamm"), ("Saar", "saar")]),
-        "hr": NamePool(given: [("Luka", "luka"), ("Ana", "ana")], family: [("Horvat", "horvat"), ("Kovačević", "kovacevic")]),
-        "ms": NamePool(given: [("Nur Aisyah", "aisyah"), ("Ahmad", "ahmad")], family: [("binti Ahmad", "ahmad"), ("Rahman", "rahman")]),
+        "hr": NamePool(
+            given: [("Luka", "luka"), ("Ana", "ana")], family: [("Horvat", "horvat"), ("Kovačević", "kovacevic")]),
+        "ms": NamePool(
+            given: [("Nur Aisyah", "aisyah"), ("Ahmad", "ahmad")],
+            family: [("binti Ahmad", "ahmad"), ("Rahman", "rahman")]),
     ]
 
     static func name(language: String, random: inout DemoRandom) -> Name {
@@ -105,13 +149,17 @@ enum DemoCatalog {
         return Name(native: native, ascii: "\(given.1).\(family.1)")
     }
 
-    static let emailDomains = ["gmail.com", "icloud.com", "outlook.com", "yahoo.com", "hotmail.co.uk", "web.de",
-                               "orange.fr", "naver.com", "yahoo.co.jp", "proton.me"]
+    static let emailDomains = [
+        "gmail.com", "icloud.com", "outlook.com", "yahoo.com", "hotmail.co.uk", "web.de",
+        "orange.fr", "naver.com", "yahoo.co.jp", "proton.me",
+    ]
 
     static let titles: [Product: [String]] = [
-        .photobook: ["Summer in Lisbon 🌴", "Our Wedding", "Baby's First Year 👶", "Tokyo 2025 🗼", "Grandma's 80th 🎂",
-                     "山田家の思い出", "Best of 2026 📸", "Road Trip", "Honeymoon in Bali 🌸", "Ski Week", "Île de Ré",
-                     "Familienurlaub Kärnten", "Our Year", "Puppy Days 🐶", "Thailand ⭐"],
+        .photobook: [
+            "Summer in Lisbon 🌴", "Our Wedding", "Baby's First Year 👶", "Tokyo 2025 🗼", "Grandma's 80th 🎂",
+            "山田家の思い出", "Best of 2026 📸", "Road Trip", "Honeymoon in Bali 🌸", "Ski Week", "Île de Ré",
+            "Familienurlaub Kärnten", "Our Year", "Puppy Days 🐶", "Thailand ⭐",
+        ],
         .loosePrints: ["Holiday snaps", "Fridge photos", "Uni memories", "Garden 🌸", "Prints for Mum", "Beach day 🏖"],
         .christmasOrnament: ["Christmas 2026 🎄", "Bauble for Nan", "Baby's first Christmas 🎁", "Our first home 🎄"],
         .calendar: ["Family Calendar 2027", "Dog Calendar 🐶", "Kalender 2027", "カレンダー2027"],
@@ -146,11 +194,12 @@ enum DemoCatalog {
         let (num, den) = perPound[currency.code] ?? (1, 1)
         // pence → major units of currency, scaled to its minor unit.
         let minor = pence * num * currency.minorUnitsPerMajor / (den * 100)
-        let step: Int64 = switch currency.exponent {
-        case 0: minor >= 10_000 ? 100 : 10
-        case 3: 10
-        default: minor >= 10_000 ? 100 : 1
-        }
+        let step: Int64 =
+            switch currency.exponent {
+            case 0: minor >= 10_000 ? 100 : 10
+            case 3: 10
+            default: minor >= 10_000 ? 100 : 1
+            }
         return max(step, (minor + step / 2) / step * step)
     }
 
@@ -164,18 +213,27 @@ enum DemoCatalog {
 
     static func partners(for country: String) -> [Partner] {
         switch country {
-        case "GB", "IE": [Partner(name: "inkworks-uk", carrier: "Royal Mail", trackingStyle: .royalMail),
-                          Partner(name: "leeds-photolab", carrier: "DPD", trackingStyle: .dhl)]
-        case "US", "CA", "MX": [Partner(name: "maple-press", carrier: "UPS", trackingStyle: .ups),
-                                Partner(name: "brooklyn-bindery", carrier: "USPS", trackingStyle: .usps)]
+        case "GB", "IE":
+            [
+                Partner(name: "inkworks-uk", carrier: "Royal Mail", trackingStyle: .royalMail),
+                Partner(name: "leeds-photolab", carrier: "DPD", trackingStyle: .dhl),
+            ]
+        case "US", "CA", "MX":
+            [
+                Partner(name: "maple-press", carrier: "UPS", trackingStyle: .ups),
+                Partner(name: "brooklyn-bindery", carrier: "USPS", trackingStyle: .usps),
+            ]
         case "AU", "NZ": [Partner(name: "harbour-print", carrier: "Australia Post", trackingStyle: .dhl)]
         case "JP", "KR", "TW", "HK": [Partner(name: "sakura-print", carrier: "Japan Post", trackingStyle: .japanPost)]
         case "SG", "MY", "TH", "VN", "PH", "IN": [Partner(name: "lion-city-print", carrier: "DHL", trackingStyle: .dhl)]
         case "AE", "SA", "KW", "BH", "JO", "IL": [Partner(name: "gulf-print", carrier: "Aramex", trackingStyle: .dhl)]
         case "ZA": [Partner(name: "cape-print", carrier: "DHL", trackingStyle: .dhl)]
         case "CL": [Partner(name: "andes-impresos", carrier: "DHL", trackingStyle: .dhl)]
-        default: [Partner(name: "druckhaus-berlin", carrier: "DHL", trackingStyle: .dhl),
-                  Partner(name: "atelier-lyon", carrier: "La Poste", trackingStyle: .royalMail)]
+        default:
+            [
+                Partner(name: "druckhaus-berlin", carrier: "DHL", trackingStyle: .dhl),
+                Partner(name: "atelier-lyon", carrier: "La Poste", trackingStyle: .royalMail),
+            ]
         }
     }
 
@@ -198,8 +256,10 @@ enum DemoCatalog {
         "Rejected: bleed area contains text",
     ]
 
-    static let streets = ["High Street", "Station Road", "Rue de la Paix", "Hauptstraße", "Calle Mayor",
-                          "Main Street", "銀座1丁目", "Đường Lê Lợi", "King Street", "Strandvejen"]
+    static let streets = [
+        "High Street", "Station Road", "Rue de la Paix", "Hauptstraße", "Calle Mayor",
+        "Main Street", "銀座1丁目", "Đường Lê Lợi", "King Street", "Strandvejen",
+    ]
     static let cities: [String: String] = [
         "GB": "Leeds", "IE": "Dublin", "US": "Portland", "CA": "Toronto", "AU": "Sydney", "NZ": "Auckland",
         "FR": "Lyon", "DE": "Berlin", "ES": "Madrid", "IT": "Milano", "JP": "東京", "KR": "서울", "VN": "Hà Nội",

@@ -64,7 +64,7 @@ public enum DemoID {
     static func scramble(_ index: UInt64, salt: UInt64, bits: UInt64 = 50) -> UInt64 {
         let mask: UInt64 = (1 << bits) - 1
         var x = (index ^ salt) & mask
-        x = (x &* 0x2545_F491_4F6C_DD1D) & mask   // odd multiplier: invertible mod 2^bits
+        x = (x &* 0x2545_F491_4F6C_DD1D) & mask  // odd multiplier: invertible mod 2^bits
         x ^= x >> (bits / 2 - 2)
         x = (x &* 0x1B87_3593) & mask
         x ^= x >> (bits / 3)
@@ -103,7 +103,7 @@ public enum DemoID {
 
     /// A Braintree-looking transaction id: 8 lowercase alphanumerics.
     public static func braintree(index: UInt64, salt: UInt64) -> String {
-        var x = scramble(index, salt: salt, bits: 40)   // 2^40 < 36^8, so still one id per index
+        var x = scramble(index, salt: salt, bits: 40)  // 2^40 < 36^8, so still one id per index
         var chars = [Character](repeating: "0", count: 8)
         for i in (0..<8).reversed() {
             chars[i] = alphanumeric[Int(x % 36)]

@@ -10,8 +10,10 @@ public struct User: Hashable, Sendable, Identifiable {
     public var status: AccountStatus
     public var createdAt: Timestamp
 
-    public init(id: String, email: String, name: String, country: String, locale: String, status: AccountStatus,
-                createdAt: Timestamp) {
+    public init(
+        id: String, email: String, name: String, country: String, locale: String, status: AccountStatus,
+        createdAt: Timestamp
+    ) {
         self.id = id
         self.email = email
         self.name = name
@@ -33,8 +35,10 @@ public struct Print: Hashable, Sendable, Identifiable {
     public var createdAt: Timestamp
     public var updatedAt: Timestamp
 
-    public init(id: String, userID: String, product: Product, title: String, pageCount: Int, photoCount: Int,
-                createdAt: Timestamp, updatedAt: Timestamp) {
+    public init(
+        id: String, userID: String, product: Product, title: String, pageCount: Int, photoCount: Int,
+        createdAt: Timestamp, updatedAt: Timestamp
+    ) {
         self.id = id
         self.userID = userID
         self.product = product
@@ -121,8 +125,10 @@ public struct Address: Hashable, Sendable {
     public var postcode: String
     public var country: String
 
-    public init(name: String, line1: String, line2: String = "", city: String, region: String = "",
-                postcode: String, country: String) {
+    public init(
+        name: String, line1: String, line2: String = "", city: String, region: String = "",
+        postcode: String, country: String
+    ) {
         self.name = name
         self.line1 = line1
         self.line2 = line2
@@ -154,9 +160,11 @@ public struct Order: Hashable, Sendable, Identifiable {
     public var status: OrderStatus
     public var createdAt: Timestamp
 
-    public init(id: String, userID: String, printID: String, currency: Currency, lineItems: [LineItem],
-                subtotalAmount: Int64, shippingAmount: Int64, taxAmount: Int64, totalAmount: Int64,
-                shippingAddress: Address, status: OrderStatus, createdAt: Timestamp) {
+    public init(
+        id: String, userID: String, printID: String, currency: Currency, lineItems: [LineItem],
+        subtotalAmount: Int64, shippingAmount: Int64, taxAmount: Int64, totalAmount: Int64,
+        shippingAddress: Address, status: OrderStatus, createdAt: Timestamp
+    ) {
         self.id = id
         self.userID = userID
         self.printID = printID
@@ -211,9 +219,11 @@ public struct Payment: Hashable, Sendable, Identifiable {
     public var createdAt: Timestamp
     public var settledAt: Timestamp?
 
-    public init(id: String, orderID: String, provider: PaymentProvider, providerTransactionID: String,
-                providerChargeID: String?, amount: Int64, currency: Currency, status: PaymentStatus,
-                createdAt: Timestamp, settledAt: Timestamp?) {
+    public init(
+        id: String, orderID: String, provider: PaymentProvider, providerTransactionID: String,
+        providerChargeID: String?, amount: Int64, currency: Currency, status: PaymentStatus,
+        createdAt: Timestamp, settledAt: Timestamp?
+    ) {
         self.id = id
         self.orderID = orderID
         self.provider = provider
@@ -241,8 +251,10 @@ public struct PrintJob: Hashable, Sendable, Identifiable {
     /// Time of the last partner event: progress stops when this stops moving.
     public var updatedAt: Timestamp
 
-    public init(id: String, orderID: String, partner: String, status: PrintJobStatus, trackingNumber: String?,
-                carrier: String?, createdAt: Timestamp, updatedAt: Timestamp) {
+    public init(
+        id: String, orderID: String, partner: String, status: PrintJobStatus, trackingNumber: String?,
+        carrier: String?, createdAt: Timestamp, updatedAt: Timestamp
+    ) {
         self.id = id
         self.orderID = orderID
         self.partner = partner
@@ -299,10 +311,12 @@ public struct Refund: Hashable, Sendable, Identifiable {
     public var createdAt: Timestamp
     public var updatedAt: Timestamp
 
-    public init(id: String, orderID: String, paymentID: String, provider: PaymentProvider, amount: Int64,
-                currency: Currency, status: RefundStatus, reason: RefundReason, note: String, idempotencyKey: String,
-                gatewayRefundID: String?, isVoid: Bool, operatorName: String, failureMessage: String?,
-                createdAt: Timestamp, updatedAt: Timestamp) {
+    public init(
+        id: String, orderID: String, paymentID: String, provider: PaymentProvider, amount: Int64,
+        currency: Currency, status: RefundStatus, reason: RefundReason, note: String, idempotencyKey: String,
+        gatewayRefundID: String?, isVoid: Bool, operatorName: String, failureMessage: String?,
+        createdAt: Timestamp, updatedAt: Timestamp
+    ) {
         self.id = id
         self.orderID = orderID
         self.paymentID = paymentID

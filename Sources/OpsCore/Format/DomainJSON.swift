@@ -11,17 +11,21 @@ extension JSONValue {
 
 extension User: JSONRepresentable {
     public var json: JSONValue {
-        .object([("id", .string(id)), ("email", .string(email)), ("name", .string(name)), ("country", .string(country)),
-                 ("locale", .string(locale)), ("status", .string(status.rawValue)), ("created_at", .time(createdAt))])
+        .object([
+            ("id", .string(id)), ("email", .string(email)), ("name", .string(name)), ("country", .string(country)),
+            ("locale", .string(locale)), ("status", .string(status.rawValue)), ("created_at", .time(createdAt)),
+        ])
     }
 }
 
 extension Print: JSONRepresentable {
     public var json: JSONValue {
-        .object([("id", .string(id)), ("user_id", .string(userID)), ("product", .string(product.rawValue)),
-                 ("title", .string(title)), ("page_count", .integer(Int64(pageCount))),
-                 ("photo_count", .integer(Int64(photoCount))), ("created_at", .time(createdAt)),
-                 ("updated_at", .time(updatedAt))])
+        .object([
+            ("id", .string(id)), ("user_id", .string(userID)), ("product", .string(product.rawValue)),
+            ("title", .string(title)), ("page_count", .integer(Int64(pageCount))),
+            ("photo_count", .integer(Int64(photoCount))), ("created_at", .time(createdAt)),
+            ("updated_at", .time(updatedAt)),
+        ])
     }
 }
 
@@ -36,16 +40,20 @@ extension PrintSummary: JSONRepresentable {
 
 extension Photo: JSONRepresentable {
     public var json: JSONValue {
-        .object([("print_id", .string(printID)), ("position", .integer(Int64(position))),
-                 ("status", .string(status.rawValue)), ("filename", .string(filename)),
-                 ("uploaded_at", .time(uploadedAt))])
+        .object([
+            ("print_id", .string(printID)), ("position", .integer(Int64(position))),
+            ("status", .string(status.rawValue)), ("filename", .string(filename)),
+            ("uploaded_at", .time(uploadedAt)),
+        ])
     }
 }
 
 extension Address: JSONRepresentable {
     public var json: JSONValue {
-        .object([("name", .string(name)), ("line1", .string(line1)), ("line2", .string(line2)), ("city", .string(city)),
-                 ("region", .string(region)), ("postcode", .string(postcode)), ("country", .string(country))])
+        .object([
+            ("name", .string(name)), ("line1", .string(line1)), ("line2", .string(line2)), ("city", .string(city)),
+            ("region", .string(region)), ("postcode", .string(postcode)), ("country", .string(country)),
+        ])
     }
 }
 
@@ -54,10 +62,16 @@ extension Order: JSONRepresentable {
         .object([
             ("id", .string(id)), ("user_id", .string(userID)), ("print_id", .string(printID)),
             ("currency", .string(currency.code)), ("status", .string(status.rawValue)),
-            ("line_items", .array(lineItems.map { item in
-                .object([("sku", .string(item.sku)), ("description", .string(item.description)),
-                         ("quantity", .integer(Int64(item.quantity))), ("unit_amount", .integer(item.unitAmount))])
-            })),
+            (
+                "line_items",
+                .array(
+                    lineItems.map { item in
+                        .object([
+                            ("sku", .string(item.sku)), ("description", .string(item.description)),
+                            ("quantity", .integer(Int64(item.quantity))), ("unit_amount", .integer(item.unitAmount)),
+                        ])
+                    })
+            ),
             ("subtotal_amount", .integer(subtotalAmount)), ("shipping_amount", .integer(shippingAmount)),
             ("tax_amount", .integer(taxAmount)), ("total_amount", .integer(totalAmount)),
             ("shipping_address", shippingAddress.json), ("created_at", .time(createdAt)),
@@ -67,70 +81,87 @@ extension Order: JSONRepresentable {
 
 extension Payment: JSONRepresentable {
     public var json: JSONValue {
-        .object([("id", .string(id)), ("order_id", .string(orderID)), ("provider", .string(provider.rawValue)),
-                 ("provider_transaction_id", .string(providerTransactionID)),
-                 ("provider_charge_id", .text(providerChargeID)), ("amount", .integer(amount)),
-                 ("currency", .string(currency.code)), ("status", .string(status.rawValue)),
-                 ("created_at", .time(createdAt)), ("settled_at", .time(settledAt))])
+        .object([
+            ("id", .string(id)), ("order_id", .string(orderID)), ("provider", .string(provider.rawValue)),
+            ("provider_transaction_id", .string(providerTransactionID)),
+            ("provider_charge_id", .text(providerChargeID)), ("amount", .integer(amount)),
+            ("currency", .string(currency.code)), ("status", .string(status.rawValue)),
+            ("created_at", .time(createdAt)), ("settled_at", .time(settledAt)),
+        ])
     }
 }
 
 extension PrintJob: JSONRepresentable {
     public var json: JSONValue {
-        .object([("id", .string(id)), ("order_id", .string(orderID)), ("partner", .string(partner)),
-                 ("status", .string(status.rawValue)), ("tracking_number", .text(trackingNumber)),
-                 ("carrier", .text(carrier)), ("created_at", .time(createdAt)), ("updated_at", .time(updatedAt))])
+        .object([
+            ("id", .string(id)), ("order_id", .string(orderID)), ("partner", .string(partner)),
+            ("status", .string(status.rawValue)), ("tracking_number", .text(trackingNumber)),
+            ("carrier", .text(carrier)), ("created_at", .time(createdAt)), ("updated_at", .time(updatedAt)),
+        ])
     }
 }
 
 extension PrintJobEvent: JSONRepresentable {
     public var json: JSONValue {
-        .object([("job_id", .string(jobID)), ("sequence", .integer(Int64(sequence))), ("at", .time(at)),
-                 ("status", .string(status.rawValue)), ("message", .string(message))])
+        .object([
+            ("job_id", .string(jobID)), ("sequence", .integer(Int64(sequence))), ("at", .time(at)),
+            ("status", .string(status.rawValue)), ("message", .string(message)),
+        ])
     }
 }
 
 extension Refund: JSONRepresentable {
     public var json: JSONValue {
-        .object([("id", .string(id)), ("order_id", .string(orderID)), ("payment_id", .string(paymentID)),
-                 ("provider", .string(provider.rawValue)), ("amount", .integer(amount)),
-                 ("currency", .string(currency.code)), ("status", .string(status.rawValue)),
-                 ("reason", .string(reason.rawValue)), ("note", .string(note)),
-                 ("gateway_refund_id", .text(gatewayRefundID)), ("is_void", .bool(isVoid)),
-                 ("operator", .string(operatorName)), ("failure_message", .text(failureMessage)),
-                 ("created_at", .time(createdAt)), ("updated_at", .time(updatedAt))])
+        .object([
+            ("id", .string(id)), ("order_id", .string(orderID)), ("payment_id", .string(paymentID)),
+            ("provider", .string(provider.rawValue)), ("amount", .integer(amount)),
+            ("currency", .string(currency.code)), ("status", .string(status.rawValue)),
+            ("reason", .string(reason.rawValue)), ("note", .string(note)),
+            ("gateway_refund_id", .text(gatewayRefundID)), ("is_void", .bool(isVoid)),
+            ("operator", .string(operatorName)), ("failure_message", .text(failureMessage)),
+            ("created_at", .time(createdAt)), ("updated_at", .time(updatedAt)),
+        ])
     }
 }
 
 extension PaymentBalance: JSONRepresentable {
     public var json: JSONValue {
-        .object([("payment_id", .string(payment.id)), ("currency", .string(currency.code)),
-                 ("captured_amount", .integer(captured)), ("refunded_amount", .integer(refunded)),
-                 ("in_flight_amount", .integer(inFlight)), ("remaining_amount", .integer(remaining))])
+        .object([
+            ("payment_id", .string(payment.id)), ("currency", .string(currency.code)),
+            ("captured_amount", .integer(captured)), ("refunded_amount", .integer(refunded)),
+            ("in_flight_amount", .integer(inFlight)), ("remaining_amount", .integer(remaining)),
+        ])
     }
 }
 
 extension OrderDiagnosis: JSONRepresentable {
     public var json: JSONValue {
-        .array(findings.map { f in
-            .object([("severity", .string(f.severity.rawValue)), ("text", .string(f.text)),
-                     ("suggestion", .text(f.suggestion))])
-        })
+        .array(
+            findings.map { f in
+                .object([
+                    ("severity", .string(f.severity.rawValue)), ("text", .string(f.text)),
+                    ("suggestion", .text(f.suggestion)),
+                ])
+            })
     }
 }
 
 extension ResolvedIdentifier: JSONRepresentable {
     public var json: JSONValue {
-        .object([("kind", .string(kind.rawValue)), ("user_id", .string(userID)), ("order_id", .text(orderID)),
-                 ("print_job_id", .text(printJobID)), ("print_id", .text(printID))])
+        .object([
+            ("kind", .string(kind.rawValue)), ("user_id", .string(userID)), ("order_id", .text(orderID)),
+            ("print_job_id", .text(printJobID)), ("print_id", .text(printID)),
+        ])
     }
 }
 
 extension Customer360: JSONRepresentable {
     public var json: JSONValue {
-        .object([("user", user.json), ("prints", .array(prints.map(\.json))), ("orders", .array(orders.map(\.json))),
-                 ("payments", .array(payments.map(\.json))), ("refunds", .array(refunds.map(\.json))),
-                 ("print_jobs", .array(printJobs.map(\.json)))])
+        .object([
+            ("user", user.json), ("prints", .array(prints.map(\.json))), ("orders", .array(orders.map(\.json))),
+            ("payments", .array(payments.map(\.json))), ("refunds", .array(refunds.map(\.json))),
+            ("print_jobs", .array(printJobs.map(\.json))),
+        ])
     }
 }
 
@@ -146,9 +177,11 @@ extension PrintJobDetail: JSONRepresentable {
 
 extension OrderRow: JSONRepresentable {
     public var json: JSONValue {
-        .object([("id", .string(id)), ("user_id", .string(userID)), ("customer_name", .string(customerName)),
-                 ("status", .string(status.rawValue)), ("total_amount", .integer(total.minorUnits)),
-                 ("currency", .string(total.currency.code)), ("created_at", .time(createdAt))])
+        .object([
+            ("id", .string(id)), ("user_id", .string(userID)), ("customer_name", .string(customerName)),
+            ("status", .string(status.rawValue)), ("total_amount", .integer(total.minorUnits)),
+            ("currency", .string(total.currency.code)), ("created_at", .time(createdAt)),
+        ])
     }
 }
 

@@ -19,7 +19,8 @@ public indirect enum JSONValue: Hashable, Sendable {
         case (.number(let x), .number(let y)): x == y
         case (.string(let x), .string(let y)): x == y
         case (.array(let x), .array(let y)): x == y
-        case (.object(let x), .object(let y)): x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        case (.object(let x), .object(let y)):
+            x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
         default: false
         }
     }
@@ -152,7 +153,9 @@ extension JSONValue {
                 return .success(value)
             } catch {
                 // Report the column in characters, as an editor shows it, not in bytes.
-                let prefix = String(decoding: UnsafeBufferPointer(rebasing: bytes[..<min(error.column - 1, bytes.count)]), as: UTF8.self)
+                let prefix = String(
+                    decoding: UnsafeBufferPointer(rebasing: bytes[..<min(error.column - 1, bytes.count)]), as: UTF8.self
+                )
                 return .failure(JSONParseError(message: error.message, column: prefix.count + 1))
             }
         }
@@ -189,7 +192,11 @@ extension JSONValue {
             case UInt8(ascii: "n"): try literal("null"); return .null
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
             default:
-                let scalar = String(decoding: UnsafeBufferPointer(rebasing: bytes[index..<min(bytes.count, index + 4)]), as: UTF8.self)
+                let scalar =
+                    String(
+                        decoding: UnsafeBufferPointer(rebasing: bytes[index..<min(bytes.count, index + 4)]),
+                        as: UTF8.self
+                    )
                     .unicodeScalars.first ?? "?"
                 throw error("unexpected character \"\(scalar.escaped(asASCII: true))\"")
             }
@@ -228,7 +235,9 @@ extension JSONValue {
             if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
                 isInteger = false
                 index += 1
-                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                    index += 1
+                }
                 guard isDigit(index) else { throw error("invalid number") }
                 while isDigit(index) { index += 1 }
             }
@@ -273,8 +282,10 @@ extension JSONValue {
                     case UInt8(ascii: "t"): out.append(0x09)
                     case UInt8(ascii: "u"):
                         var code = try hex4()
-                        if (0xD800...0xDBFF).contains(code), index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
-                           bytes[index + 1] == UInt8(ascii: "u") {
+                        if (0xD800...0xDBFF).contains(code), index + 1 < bytes.count,
+                            bytes[index] == UInt8(ascii: "\\"),
+                            bytes[index + 1] == UInt8(ascii: "u")
+                        {
                             index += 2
                             let low = try hex4()
                             guard (0xDC00...0xDFFF).contains(low) else { throw error("invalid surrogate pair") }
@@ -328,7 +339,9 @@ extension JSONValue {
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(fields) }
             while true {
                 skipSpace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a field name") }
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+                    throw error("expected a field name")
+                }
                 let keyStart = index
                 let key = try string()
                 if fields.contains(where: { $0.0 == key }) {
@@ -336,7 +349,9 @@ extension JSONValue {
                     throw error("duplicate field \"\(key)\"")
                 }
                 skipSpace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected : after field name") }
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
+                    throw error("expected : after field name")
+                }
                 index += 1
                 skipSpace()
                 fields.append((key, try value(depth: depth + 1)))

@@ -36,23 +36,29 @@ extension ImportRecord {
         case "user":
             let country = try r.string("country")
             guard let served = Country.served(country), country == served.code else {
-                throw RecordFieldError(field: "country", message: "\"\(country)\" is not an upper-case ISO 3166 code of a country Popsa serves")
+                throw RecordFieldError(
+                    field: "country",
+                    message: "\"\(country)\" is not an upper-case ISO 3166 code of a country Popsa serves")
             }
             let email = try r.string("email")
-            guard email.contains("@"), !email.hasPrefix("@"), !email.hasSuffix("@"), !email.contains(where: \.isWhitespace) else {
+            guard email.contains("@"), !email.hasPrefix("@"), !email.hasSuffix("@"),
+                !email.contains(where: \.isWhitespace)
+            else {
                 throw RecordFieldError(field: "email", message: "\"\(email)\" is not an email address")
             }
-            let user = User(id: try r.id("id"), email: email, name: try r.string("name"), country: country,
-                            locale: try r.optionalString("locale") ?? served.locale,
-                            status: try r.optionalEnum("status") ?? .active, createdAt: try r.time("created_at"))
+            let user = User(
+                id: try r.id("id"), email: email, name: try r.string("name"), country: country,
+                locale: try r.optionalString("locale") ?? served.locale,
+                status: try r.optionalEnum("status") ?? .active, createdAt: try r.time("created_at"))
             try r.finish()
             return .user(user)
         case "print":
             let created = try r.time("created_at")
-            let print = Print(id: try r.id("id"), userID: try r.id("user_id"), product: try r.enumValue("product"),
-                              title: try r.string("title"), pageCount: try r.count("page_count"),
-                              photoCount: try r.count("photo_count"), createdAt: created,
-                              updatedAt: try r.optionalTime("updated_at") ?? created)
+            let print = Print(
+                id: try r.id("id"), userID: try r.id("user_id"), product: try r.enumValue("product"),
+                title: try r.string("title"), pageCount: try r.count("page_count"),
+                photoCount: try r.count("photo_count"), createdAt: created,
+                updatedAt: try r.optionalTime("updated_at") ?? created)
             try r.finish()
             return .print(print)
         case "photo":
@@ -61,8 +67,9 @@ extension ImportRecord {
             if status == .missing, uploadedAt != nil {
                 throw RecordFieldError(field: "uploaded_at", message: "a missing photo has no upload time")
             }
-            let photo = Photo(printID: try r.id("print_id"), position: try r.positive("position"), status: status,
-                              filename: try r.optionalString("filename") ?? "", uploadedAt: uploadedAt)
+            let photo = Photo(
+                printID: try r.id("print_id"), position: try r.positive("position"), status: status,
+                filename: try r.optionalString("filename") ?? "", uploadedAt: uploadedAt)
             try r.finish()
             return .photo(photo)
         case "order":
@@ -78,20 +85,23 @@ extension ImportRecord {
             return .payment(payment)
         case "print_job":
             let created = try r.time("created_at")
-            let job = PrintJob(id: try r.id("id"), orderID: try r.id("order_id"), partner: try r.id("partner"),
-                               status: try r.enumValue("status"), trackingNumber: try r.optionalString("tracking_number"),
-                               carrier: try r.optionalString("carrier"), createdAt: created,
-                               updatedAt: try r.optionalTime("updated_at") ?? created)
+            let job = PrintJob(
+                id: try r.id("id"), orderID: try r.id("order_id"), partner: try r.id("partner"),
+                status: try r.enumValue("status"), trackingNumber: try r.optionalString("tracking_number"),
+                carrier: try r.optionalString("carrier"), createdAt: created,
+                updatedAt: try r.optionalTime("updated_at") ?? created)
             try r.finish()
             return .printJob(job)
         case "print_job_event":
-            let event = PrintJobEvent(jobID: try r.id("job_id"), sequence: try r.positive("sequence"),
-                                      at: try r.time("at"), status: try r.enumValue("status"),
-                                      message: try r.optionalString("message") ?? "")
+            let event = PrintJobEvent(
+                jobID: try r.id("job_id"), sequence: try r.positive("sequence"),
+                at: try r.time("at"), status: try r.enumValue("status"),
+                message: try r.optionalString("message") ?? "")
             try r.finish()
             return .printJobEvent(event)
         default:
-            throw RecordFieldError(field: "type", message: "unknown type \"\(type)\" (expected one of \(types.joined(separator: ", ")))")
+            throw RecordFieldError(
+                field: "type", message: "unknown type \"\(type)\" (expected one of \(types.joined(separator: ", ")))")
         }
     }
 
@@ -103,35 +113,44 @@ extension ImportRecord {
             guard case .object = element else {
                 throw RecordFieldError(field: item.path, message: "expected an object, found \(element.kindName)")
             }
-            items.append(LineItem(sku: try item.id("sku"), description: try item.string("description"),
-                                  quantity: try item.positive("quantity"), unitAmount: try item.amount("unit_amount")))
+            items.append(
+                LineItem(
+                    sku: try item.id("sku"), description: try item.string("description"),
+                    quantity: try item.positive("quantity"), unitAmount: try item.amount("unit_amount")))
             try item.finish()
         }
         guard let addressValue = r.take("shipping_address") else {
             throw RecordFieldError(field: "shipping_address", message: "missing")
         }
         guard case .object = addressValue else {
-            throw RecordFieldError(field: "shipping_address", message: "expected an object, found \(addressValue.kindName)")
+            throw RecordFieldError(
+                field: "shipping_address", message: "expected an object, found \(addressValue.kindName)")
         }
         var a = FieldReader(value: addressValue, path: "shipping_address")
         let addressCountry = try a.string("country")
         guard Country.isAlpha2(addressCountry), addressCountry == addressCountry.uppercased() else {
-            throw RecordFieldError(field: "shipping_address.country", message: "\"\(addressCountry)\" is not an upper-case ISO 3166 alpha-2 code")
+            throw RecordFieldError(
+                field: "shipping_address.country",
+                message: "\"\(addressCountry)\" is not an upper-case ISO 3166 alpha-2 code")
         }
-        let address = Address(name: try a.string("name"), line1: try a.string("line1"),
-                              line2: try a.optionalString("line2") ?? "", city: try a.string("city"),
-                              region: try a.optionalString("region") ?? "", postcode: try a.optionalString("postcode") ?? "",
-                              country: addressCountry)
+        let address = Address(
+            name: try a.string("name"), line1: try a.string("line1"),
+            line2: try a.optionalString("line2") ?? "", city: try a.string("city"),
+            region: try a.optionalString("region") ?? "", postcode: try a.optionalString("postcode") ?? "",
+            country: addressCountry)
         try a.finish()
-        let order = Order(id: try r.id("id"), userID: try r.id("user_id"), printID: try r.id("print_id"),
-                          currency: currency, lineItems: items, subtotalAmount: try r.amount("subtotal_amount"),
-                          shippingAmount: try r.amount("shipping_amount"), taxAmount: try r.amount("tax_amount"),
-                          totalAmount: try r.amount("total_amount"), shippingAddress: address,
-                          status: try r.enumValue("status"), createdAt: try r.time("created_at"))
+        let order = Order(
+            id: try r.id("id"), userID: try r.id("user_id"), printID: try r.id("print_id"),
+            currency: currency, lineItems: items, subtotalAmount: try r.amount("subtotal_amount"),
+            shippingAmount: try r.amount("shipping_amount"), taxAmount: try r.amount("tax_amount"),
+            totalAmount: try r.amount("total_amount"), shippingAddress: address,
+            status: try r.enumValue("status"), createdAt: try r.time("created_at"))
         try r.finish()
         if let problem = order.amountsProblem {
-            throw RecordFieldError(field: problem.hasPrefix("total") ? "total_amount"
-                                   : problem.hasPrefix("subtotal") ? "subtotal_amount" : "line_items", message: problem)
+            throw RecordFieldError(
+                field: problem.hasPrefix("total")
+                    ? "total_amount"
+                    : problem.hasPrefix("subtotal") ? "subtotal_amount" : "line_items", message: problem)
         }
         return order
     }
@@ -178,8 +197,14 @@ struct FieldReader {
     /// An identifier: non-empty, no whitespace or control characters, at most 255 characters.
     mutating func id(_ key: String) throws(RecordFieldError) -> String {
         let s = try string(key)
-        guard s.count <= 255, !s.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
-            throw RecordFieldError(field: name(key), message: "an identifier must be 1–255 characters without spaces or control characters")
+        guard s.count <= 255,
+            !s.unicodeScalars.contains(where: {
+                $0.properties.isWhitespace || $0.value < 0x20 || (0x7F...0x9F).contains($0.value)
+            })
+        else {
+            throw RecordFieldError(
+                field: name(key), message: "an identifier must be 1–255 characters without spaces or control characters"
+            )
         }
         return s
     }
@@ -189,7 +214,8 @@ struct FieldReader {
         switch value {
         case .integer(let i): return i
         case .number(let text):
-            throw RecordFieldError(field: name(key), message: "expected an integer, found \(text) (amounts are integer minor units)")
+            throw RecordFieldError(
+                field: name(key), message: "expected an integer, found \(text) (amounts are integer minor units)")
         default: throw wrong(key, "an integer", value)
         }
     }
@@ -204,27 +230,34 @@ struct FieldReader {
 
     mutating func count(_ key: String) throws(RecordFieldError) -> Int {
         let i = try integer(key)
-        guard (0...1_000_000).contains(i) else { throw RecordFieldError(field: name(key), message: "must be between 0 and 1000000") }
+        guard (0...1_000_000).contains(i) else {
+            throw RecordFieldError(field: name(key), message: "must be between 0 and 1000000")
+        }
         return Int(i)
     }
 
     mutating func positive(_ key: String) throws(RecordFieldError) -> Int {
         let i = try integer(key)
-        guard (1...1_000_000).contains(i) else { throw RecordFieldError(field: name(key), message: "must be between 1 and 1000000") }
+        guard (1...1_000_000).contains(i) else {
+            throw RecordFieldError(field: name(key), message: "must be between 1 and 1000000")
+        }
         return Int(i)
     }
 
     mutating func currency(_ key: String) throws(RecordFieldError) -> Currency {
         let code = try string(key)
         guard code == code.uppercased(), let currency = try? Currency(code: code) else {
-            throw RecordFieldError(field: name(key), message: "unknown currency \"\(code)\" (expected an upper-case ISO 4217 code)")
+            throw RecordFieldError(
+                field: name(key), message: "unknown currency \"\(code)\" (expected an upper-case ISO 4217 code)")
         }
         return currency
     }
 
     mutating func optionalTime(_ key: String) throws(RecordFieldError) -> Timestamp? {
         guard let text = try optionalString(key) else { return nil }
-        do { return try Timestamp(iso8601: text) } catch { throw RecordFieldError(field: name(key), message: error.description) }
+        do { return try Timestamp(iso8601: text) } catch {
+            throw RecordFieldError(field: name(key), message: error.description)
+        }
     }
 
     mutating func time(_ key: String) throws(RecordFieldError) -> Timestamp {

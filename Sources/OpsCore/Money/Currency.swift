@@ -51,15 +51,19 @@ public struct Currency: Hashable, Sendable, Comparable, CustomStringConvertible 
     /// UGX VND VUV XAF XOF XPF) are 0 here and its three-decimal ones (BHD JOD KWD OMR TND) are 3.
     static let exponents: [String: Int] = {
         var table: [String: Int] = [:]
-        for code in ["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND",
-                     "VUV", "XAF", "XOF", "XPF"] {
+        for code in [
+            "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND",
+            "VUV", "XAF", "XOF", "XPF",
+        ] {
             table[code] = 0
         }
         for code in ["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"] { table[code] = 3 }
-        for code in ["AED", "ARS", "AUD", "BGN", "BRL", "CAD", "CHF", "CNY", "COP", "CZK", "DKK", "EGP", "EUR",
-                     "GBP", "HKD", "HUF", "IDR", "ILS", "INR", "MAD", "MXN", "MYR", "NGN", "NOK", "NZD", "PEN",
-                     "PHP", "PKR", "PLN", "QAR", "RON", "RSD", "SAR", "SEK", "SGD", "THB", "TRY", "TWD", "UAH",
-                     "USD", "ZAR"] {
+        for code in [
+            "AED", "ARS", "AUD", "BGN", "BRL", "CAD", "CHF", "CNY", "COP", "CZK", "DKK", "EGP", "EUR",
+            "GBP", "HKD", "HUF", "IDR", "ILS", "INR", "MAD", "MXN", "MYR", "NGN", "NOK", "NZD", "PEN",
+            "PHP", "PKR", "PLN", "QAR", "RON", "RSD", "SAR", "SEK", "SGD", "THB", "TRY", "TWD", "UAH",
+            "USD", "ZAR",
+        ] {
             table[code] = 2
         }
         return table

@@ -19,7 +19,9 @@ public struct Money: Hashable, Sendable, CustomStringConvertible {
     public var isZero: Bool { minorUnits == 0 }
 
     /// "GBP 1,234.50", "JPY 1,500", "KWD 1.250".
-    public var formatted: String { "\(currency.code) \(Money.decimalString(minorUnits, exponent: currency.exponent, grouped: true))" }
+    public var formatted: String {
+        "\(currency.code) \(Money.decimalString(minorUnits, exponent: currency.exponent, grouped: true))"
+    }
 
     /// The amount in major units without grouping, as gateways and forms want it: "1234.50", "1500".
     public var decimalString: String { Money.decimalString(minorUnits, exponent: currency.exponent, grouped: false) }
@@ -66,7 +68,7 @@ extension Money {
         }
         let parts = trimmed.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count <= 2, let wholePart = parts.first, !wholePart.isEmpty,
-              wholePart.allSatisfy(\.isASCIIDigit)
+            wholePart.allSatisfy(\.isASCIIDigit)
         else { throw .notANumber(trimmed) }
         var fractionPart = Substring("")
         if parts.count == 2 {

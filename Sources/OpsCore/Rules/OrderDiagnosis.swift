@@ -4,7 +4,8 @@ public struct OrderDiagnosis: Hashable, Sendable {
         case ok, info, warning, problem
 
         public static func < (a: Severity, b: Severity) -> Bool {
-            [Severity.ok, .info, .warning, .problem].firstIndex(of: a)! < [Severity.ok, .info, .warning, .problem].firstIndex(of: b)!
+            [Severity.ok, .info, .warning, .problem].firstIndex(of: a)! < [Severity.ok, .info, .warning, .problem]
+                .firstIndex(of: b)!
         }
     }
 
@@ -50,16 +51,26 @@ public struct OrderDiagnosis: Hashable, Sendable {
         }
         if let print = detail.print, print.photos.missing > 0, order.status != .cancelled {
             let total = print.photos.missing + print.photos.uploaded
-            findings.append(Finding(
-                .problem, "\(print.photos.missing) of \(total) photos never finished uploading: printing is blocked",
-                suggestion: "Ask the customer to open the app on Wi-Fi to finish the upload; if the photos are lost, refund (missing photos)"))
+            findings.append(
+                Finding(
+                    .problem,
+                    "\(print.photos.missing) of \(total) photos never finished uploading: printing is blocked",
+                    suggestion:
+                        "Ask the customer to open the app on Wi-Fi to finish the upload; if the photos are lost, refund (missing photos)"
+                ))
         }
         for payment in detail.payments where payment.provider == .braintree && payment.status.isVoidable {
-            findings.append(Finding(.info, "Braintree payment \(payment.providerTransactionID) is not settled yet: only a full void is possible"))
+            findings.append(
+                Finding(
+                    .info,
+                    "Braintree payment \(payment.providerTransactionID) is not settled yet: only a full void is possible"
+                ))
         }
         if detail.printJobs.isEmpty, order.status == .paid || order.status == .partiallyRefunded {
-            findings.append(Finding(.problem, "No print job was created for this paid order",
-                                    suggestion: "Escalate to the fulfilment team"))
+            findings.append(
+                Finding(
+                    .problem, "No print job was created for this paid order",
+                    suggestion: "Escalate to the fulfilment team"))
         }
         for job in detail.printJobs {
             findings.append(Self.finding(for: job, now: now, stuckThreshold: stuckThreshold))
@@ -73,22 +84,27 @@ public struct OrderDiagnosis: Hashable, Sendable {
         case .delivered:
             return Finding(.ok, "Delivered \(job.updatedAt.dateOnly) (\(job.partner))")
         case .failed:
-            return Finding(.problem, "\(job.partner) failed the job on \(job.updatedAt.dateOnly)",
-                           suggestion: "Reprint, or refund if the customer does not want one (manufacturing fault)")
+            return Finding(
+                .problem, "\(job.partner) failed the job on \(job.updatedAt.dateOnly)",
+                suggestion: "Reprint, or refund if the customer does not want one (manufacturing fault)")
         case .cancelled:
             return Finding(.info, "Print job was cancelled")
         case .shipped:
             let carrier = job.carrier ?? "the carrier"
             let tracking = job.trackingNumber.map { ", tracking \($0)" } ?? ""
             if now.seconds - job.updatedAt.seconds > lateDeliveryThreshold {
-                return Finding(.warning, "Shipped \(since) ago with \(carrier)\(tracking) and not delivered",
-                               suggestion: "Late delivery: a partial refund is possible after 14 days; after three failed deliveries, a full refund")
+                return Finding(
+                    .warning, "Shipped \(since) ago with \(carrier)\(tracking) and not delivered",
+                    suggestion:
+                        "Late delivery: a partial refund is possible after 14 days; after three failed deliveries, a full refund"
+                )
             }
             return Finding(.info, "In transit with \(carrier)\(tracking), shipped \(since) ago")
         case .queued, .sent, .accepted, .printing:
             if job.isStuck(now: now, threshold: stuckThreshold) {
-                return Finding(.warning, "Stuck: no update from \(job.partner) for \(since) (\(job.status.label))",
-                               suggestion: "Chase the partner with the print job id")
+                return Finding(
+                    .warning, "Stuck: no update from \(job.partner) for \(since) (\(job.status.label))",
+                    suggestion: "Chase the partner with the print job id")
             }
             return Finding(.info, "\(job.status.label.capitalizedFirst) at \(job.partner), last update \(since) ago")
         }

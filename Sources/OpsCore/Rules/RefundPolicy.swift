@@ -22,8 +22,10 @@ public struct RefundPolicy: Hashable, Sendable {
     /// At or above this amount the confirmation step asks the operator to type the amount again.
     public var retypeThreshold: [Currency: Int64]
 
-    public init(roles: [String: Role] = [:], defaultRole: Role = .agent, agentLimits: [Currency: Int64] = [:],
-                retypeThreshold: [Currency: Int64] = [:]) {
+    public init(
+        roles: [String: Role] = [:], defaultRole: Role = .agent, agentLimits: [Currency: Int64] = [:],
+        retypeThreshold: [Currency: Int64] = [:]
+    ) {
         self.roles = roles
         self.defaultRole = defaultRole
         self.agentLimits = agentLimits
@@ -44,7 +46,8 @@ public struct RefundPolicy: Hashable, Sendable {
                 return "agents have no refund limit set for \(amount.currency.code): a supervisor must refund this"
             }
             if amount.minorUnits > limit {
-                return "\(amount.formatted) is over your limit of \(Money(minorUnits: limit, currency: amount.currency).formatted) per refund: a supervisor must refund this"
+                return
+                    "\(amount.formatted) is over your limit of \(Money(minorUnits: limit, currency: amount.currency).formatted) per refund: a supervisor must refund this"
             }
             return nil
         }

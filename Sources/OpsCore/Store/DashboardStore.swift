@@ -42,10 +42,12 @@ public struct BusinessSnapshot: Hashable, Sendable {
     public var refundedByCurrency: [(Currency, Int64)]
     public var refundsByReason: [(RefundReason, Int64)]
 
-    public init(window: MetricsWindow, at: Timestamp, start: Timestamp, orders: [Int64], revenue: [(Currency, [Int64])],
-                signups: [Int64], uploads: [Int64], missingPhotos: Int64, jobsByStatus: [(PrintJobStatus, Int64)],
-                jobsInProgressByPartner: [(String, Int64)], stuckJobs: Int64, stuckThreshold: Int64, refundCount: Int64,
-                refundedByCurrency: [(Currency, Int64)], refundsByReason: [(RefundReason, Int64)]) {
+    public init(
+        window: MetricsWindow, at: Timestamp, start: Timestamp, orders: [Int64], revenue: [(Currency, [Int64])],
+        signups: [Int64], uploads: [Int64], missingPhotos: Int64, jobsByStatus: [(PrintJobStatus, Int64)],
+        jobsInProgressByPartner: [(String, Int64)], stuckJobs: Int64, stuckThreshold: Int64, refundCount: Int64,
+        refundedByCurrency: [(Currency, Int64)], refundsByReason: [(RefundReason, Int64)]
+    ) {
         self.window = window
         self.at = at
         self.start = start
@@ -85,8 +87,11 @@ public struct BusinessTotals: Hashable, Sendable {
     public var missingPhotos: Int64
     public var refundedByCurrency: [Currency: (count: Int64, amount: Int64)]
 
-    public init(ordersByStatus: [OrderStatus: Int64], jobsByPartnerAndStatus: [String: [PrintJobStatus: Int64]],
-                stuckByPartner: [String: Int64], missingPhotos: Int64, refundedByCurrency: [Currency: (count: Int64, amount: Int64)]) {
+    public init(
+        ordersByStatus: [OrderStatus: Int64], jobsByPartnerAndStatus: [String: [PrintJobStatus: Int64]],
+        stuckByPartner: [String: Int64], missingPhotos: Int64,
+        refundedByCurrency: [Currency: (count: Int64, amount: Int64)]
+    ) {
         self.ordersByStatus = ordersByStatus
         self.jobsByPartnerAndStatus = jobsByPartnerAndStatus
         self.stuckByPartner = stuckByPartner

@@ -41,8 +41,10 @@ public struct ResolvedIdentifier: Hashable, Sendable {
     /// The print, for print ids.
     public var printID: String?
 
-    public init(kind: IdentifierKind, userID: String, orderID: String? = nil, printJobID: String? = nil,
-                printID: String? = nil) {
+    public init(
+        kind: IdentifierKind, userID: String, orderID: String? = nil, printJobID: String? = nil,
+        printID: String? = nil
+    ) {
         self.kind = kind
         self.userID = userID
         self.orderID = orderID
@@ -72,8 +74,10 @@ public struct Customer360: Hashable, Sendable {
     public var refunds: [Refund]
     public var printJobs: [PrintJob]
 
-    public init(user: User, prints: [PrintSummary], orders: [Order], payments: [Payment], refunds: [Refund],
-                printJobs: [PrintJob]) {
+    public init(
+        user: User, prints: [PrintSummary], orders: [Order], payments: [Payment], refunds: [Refund],
+        printJobs: [PrintJob]
+    ) {
         self.user = user
         self.prints = prints
         self.orders = orders
@@ -92,8 +96,10 @@ public struct OrderDetail: Hashable, Sendable {
     public var refunds: [Refund]
     public var printJobs: [PrintJob]
 
-    public init(order: Order, user: User, print: PrintSummary?, payments: [Payment], refunds: [Refund],
-                printJobs: [PrintJob]) {
+    public init(
+        order: Order, user: User, print: PrintSummary?, payments: [Payment], refunds: [Refund],
+        printJobs: [PrintJob]
+    ) {
         self.order = order
         self.user = user
         self.print = print
@@ -128,8 +134,10 @@ public struct OrderRow: Hashable, Sendable, Identifiable {
     public var total: Money
     public var createdAt: Timestamp
 
-    public init(id: String, userID: String, customerName: String, status: OrderStatus, total: Money,
-                createdAt: Timestamp) {
+    public init(
+        id: String, userID: String, customerName: String, status: OrderStatus, total: Money,
+        createdAt: Timestamp
+    ) {
         self.id = id
         self.userID = userID
         self.customerName = customerName

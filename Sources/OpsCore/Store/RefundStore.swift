@@ -33,8 +33,10 @@ public struct AuditRecord: Hashable, Sendable {
     public var result: String
     public var detail: String
 
-    public init(at: Timestamp, operatorName: String, sshClient: String, action: String, target: String, amount: Money? = nil,
-                reason: String = "", idempotencyKey: String = "", gatewayIDs: String = "", result: String, detail: String = "") {
+    public init(
+        at: Timestamp, operatorName: String, sshClient: String, action: String, target: String, amount: Money? = nil,
+        reason: String = "", idempotencyKey: String = "", gatewayIDs: String = "", result: String, detail: String = ""
+    ) {
         self.at = at
         self.operatorName = operatorName
         self.sshClient = sshClient
@@ -85,8 +87,10 @@ public struct RefundReservation: Hashable, Sendable {
     /// The intent belongs to its creator until then; the reconciler leaves it alone meanwhile.
     public var leaseUntil: Timestamp
 
-    public init(id: String, orderID: String, paymentID: String, amount: Int64, reason: RefundReason, note: String,
-                idempotencyKey: String, operatorName: String, now: Timestamp, leaseUntil: Timestamp) {
+    public init(
+        id: String, orderID: String, paymentID: String, amount: Int64, reason: RefundReason, note: String,
+        idempotencyKey: String, operatorName: String, now: Timestamp, leaseUntil: Timestamp
+    ) {
         self.id = id
         self.orderID = orderID
         self.paymentID = paymentID
@@ -118,7 +122,8 @@ public enum ReservationError: Error, Hashable, Sendable, CustomStringConvertible
         case .orderNotFound(let id): "no order with id \(id)"
         case .paymentNotFound(let id): "the order has no payment \(id)"
         case .exceedsRemaining(let requested, let remaining):
-            remaining.isZero ? "nothing is left to refund on this payment (requested \(requested.formatted))"
+            remaining.isZero
+                ? "nothing is left to refund on this payment (requested \(requested.formatted))"
                 : "\(requested.formatted) is more than the \(remaining.formatted) left to refund"
         }
     }
@@ -135,7 +140,9 @@ public protocol RefundStore: Sendable {
 
     /// In one transaction: records the outcome, moves the order's (and on a void, the payment's) status with the
     /// money, and appends `audit`.
-    func resolveRefund(id: String, _ resolution: RefundResolution, now: Timestamp, audit: AuditRecord) async throws -> Refund
+    func resolveRefund(
+        id: String, _ resolution: RefundResolution, now: Timestamp, audit: AuditRecord
+    ) async throws -> Refund
 
     /// Intents still pending or unknown whose lease has run out, claimed for `leaseSeconds` by the caller.
     func claimRefundsToReconcile(now: Timestamp, leaseSeconds: Int64) async throws -> [Refund]
@@ -164,7 +171,8 @@ public struct SandboxTransactionState: Hashable, Sendable {
     /// Refunded so far at the gateway (voids excluded).
     public var refunded: Int64
 
-    public init(provider: PaymentProvider, transactionID: String, amount: Money, status: PaymentStatus, refunded: Int64) {
+    public init(provider: PaymentProvider, transactionID: String, amount: Money, status: PaymentStatus, refunded: Int64)
+    {
         self.provider = provider
         self.transactionID = transactionID
         self.amount = amount
@@ -188,7 +196,8 @@ public struct SandboxRecord: Hashable, Sendable {
     public var intentID: String?
     public var fingerprint: String
 
-    public init(id: String, transactionID: String, amount: Money, isVoid: Bool, intentID: String?, fingerprint: String) {
+    public init(id: String, transactionID: String, amount: Money, isVoid: Bool, intentID: String?, fingerprint: String)
+    {
         self.id = id
         self.transactionID = transactionID
         self.amount = amount
@@ -203,11 +212,15 @@ public struct SandboxRecord: Hashable, Sendable {
 public protocol SandboxLedger: Sendable {
     /// Atomically: replays the record stored under `idempotencyKey` if it is younger than `window`; otherwise lets
     /// `decide` judge the transaction's current state and stores what it decides.
-    func sandboxApply(provider: PaymentProvider, transactionID: String, idempotencyKey: String, fingerprint: String,
-                      intentID: String?, window: Int64, now: Timestamp,
-                      decide: @Sendable (SandboxTransactionState) throws -> SandboxDecision) async throws -> (SandboxRecord, replayed: Bool)
+    func sandboxApply(
+        provider: PaymentProvider, transactionID: String, idempotencyKey: String, fingerprint: String,
+        intentID: String?, window: Int64, now: Timestamp,
+        decide: @Sendable (SandboxTransactionState) throws -> SandboxDecision
+    ) async throws -> (SandboxRecord, replayed: Bool)
 
-    func sandboxTransaction(provider: PaymentProvider, transactionID: String) async throws -> (SandboxTransactionState, [SandboxRecord])?
+    func sandboxTransaction(
+        provider: PaymentProvider, transactionID: String
+    ) async throws -> (SandboxTransactionState, [SandboxRecord])?
 }
 
 /// The sandbox ledger has no such transaction.

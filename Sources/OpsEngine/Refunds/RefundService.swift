@@ -30,7 +30,8 @@ public enum RefundRefusal: Error, Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .notPermitted(let m), .nothingToRefund(let m), .badAmount(let m), .tooMuch(let m), .overLimit(let m), .notSettled(let m):
+        case .notPermitted(let m), .nothingToRefund(let m), .badAmount(let m), .tooMuch(let m), .overLimit(let m),
+            .notSettled(let m):
             m
         case .orderNotFound(let id): "no order with id \(id)"
         case .noteRequired: "\"Other\" needs a note saying why"
@@ -48,24 +49,32 @@ public enum RefundRules {
     }
 
     /// The amount in the payment's currency, and whether the refund is a void. Throws the first problem.
-    public static func check(amountText: String, balance: PaymentBalance, reason: RefundReason, note: String, role: Role,
-                             policy: RefundPolicy) throws(RefundRefusal) -> (amount: Money, isVoid: Bool) {
+    public static func check(
+        amountText: String, balance: PaymentBalance, reason: RefundReason, note: String, role: Role,
+        policy: RefundPolicy
+    ) throws(RefundRefusal) -> (amount: Money, isVoid: Bool) {
         let amount: Money
-        do { amount = try Money.parse(amountText, currency: balance.currency) } catch { throw .badAmount(error.description) }
+        do { amount = try Money.parse(amountText, currency: balance.currency) } catch {
+            throw .badAmount(error.description)
+        }
         guard amount.minorUnits > 0 else { throw .badAmount("enter an amount greater than zero") }
         guard balance.remaining > 0 else {
-            throw .nothingToRefund(balance.captured == 0
-                ? "the payment has not been captured (\(balance.payment.status.label)): nothing to refund"
-                : "nothing is left to refund on this payment")
+            throw .nothingToRefund(
+                balance.captured == 0
+                    ? "the payment has not been captured (\(balance.payment.status.label)): nothing to refund"
+                    : "nothing is left to refund on this payment")
         }
         guard amount.minorUnits <= balance.remaining else {
-            throw .tooMuch("\(amount.formatted) is more than the \(balance.money(balance.remaining).formatted) left to refund")
+            throw .tooMuch(
+                "\(amount.formatted) is more than the \(balance.money(balance.remaining).formatted) left to refund")
         }
         if let problem = policy.limitProblem(amount, role: role) { throw .overLimit(problem) }
         let payment = balance.payment
         let isVoid = isVoidOnly(payment)
         if isVoid && !(amount.minorUnits == payment.amount && balance.refunded == 0 && balance.inFlight == 0) {
-            throw .notSettled("\(payment.provider.label) payment \(payment.providerTransactionID) is \(payment.status.label): before settlement it can only be voided in full (\(payment.money.formatted)), or refunded in part once settled (91506)")
+            throw .notSettled(
+                "\(payment.provider.label) payment \(payment.providerTransactionID) is \(payment.status.label): before settlement it can only be voided in full (\(payment.money.formatted)), or refunded in part once settled (91506)"
+            )
         }
         if reason == .other && note.trimmingWhitespace().isEmpty { throw .noteRequired }
         return (amount, isVoid)
@@ -89,9 +98,13 @@ public struct RefundResult: Hashable, Sendable {
     public var summary: String {
         let what = refund.isVoid ? "Voided" : "Refunded"
         switch outcome {
-        case .succeeded: return "\(what) \(refund.money.formatted) on order \(refund.orderID) (\(refund.provider.label) \(refund.gatewayRefundID ?? ""))"
+        case .succeeded:
+            return
+                "\(what) \(refund.money.formatted) on order \(refund.orderID) (\(refund.provider.label) \(refund.gatewayRefundID ?? ""))"
         case .failed(let message): return "\(refund.provider.label) refused the refund: \(message)"
-        case .unknown(let message): return "Outcome not known yet: \(message). The reconciler will settle it; nothing more will be refunded meanwhile."
+        case .unknown(let message):
+            return
+                "Outcome not known yet: \(message). The reconciler will settle it; nothing more will be refunded meanwhile."
         }
     }
 }
@@ -121,8 +134,10 @@ public final class RefundService: Sendable {
     let unavailable: [PaymentProvider: String]
     let log = Logger(label: "popsa-ops.refunds")
 
-    public init(store: any RefundStore, gateways: [PaymentProvider: any PaymentGateway], policy: RefundPolicy,
-                clock: EngineClock = .system, leaseSeconds: Int64 = 120, unavailable: [PaymentProvider: String] = [:]) {
+    public init(
+        store: any RefundStore, gateways: [PaymentProvider: any PaymentGateway], policy: RefundPolicy,
+        clock: EngineClock = .system, leaseSeconds: Int64 = 120, unavailable: [PaymentProvider: String] = [:]
+    ) {
         self.store = store
         self.gateways = gateways
         self.unavailable = unavailable
@@ -133,26 +148,36 @@ public final class RefundService: Sendable {
 
     /// The order's refund situation: payments, what is left, for the dialog's header.
     public func context(orderID: String) async throws -> RefundContext {
-        guard let context = try await store.refundContext(orderID: orderID) else { throw RefundRefusal.orderNotFound(orderID) }
+        guard let context = try await store.refundContext(orderID: orderID) else {
+            throw RefundRefusal.orderNotFound(orderID)
+        }
         return context
     }
 
     /// Checks a refund as typed: amount in the order's currency, reason, note, what is left, the operator's limit,
     /// Braintree's settlement rule. Throws the first problem.
-    public func plan(orderID: String, paymentID: String? = nil, amountText: String, reason: RefundReason, note: String,
-                     operator who: OperatorIdentity) async throws -> RefundPlan {
-        if who.role == .viewer { throw RefundRefusal.notPermitted("viewers cannot refund (read-only, or your role is viewer)") }
+    public func plan(
+        orderID: String, paymentID: String? = nil, amountText: String, reason: RefundReason, note: String,
+        operator who: OperatorIdentity
+    ) async throws -> RefundPlan {
+        if who.role == .viewer {
+            throw RefundRefusal.notPermitted("viewers cannot refund (read-only, or your role is viewer)")
+        }
         let context = try await context(orderID: orderID)
         let balances = context.balances
-        guard let balance = paymentID.flatMap({ id in balances.first { $0.payment.id == id } })
-                ?? balances.first(where: { $0.remaining > 0 }) ?? balances.first else {
+        guard
+            let balance = paymentID.flatMap({ id in balances.first { $0.payment.id == id } })
+                ?? balances.first(where: { $0.remaining > 0 }) ?? balances.first
+        else {
             throw RefundRefusal.nothingToRefund("order \(orderID) has no payment")
         }
-        let (amount, isVoid) = try RefundRules.check(amountText: amountText, balance: balance, reason: reason, note: note,
-                                                     role: who.role, policy: policy)
+        let (amount, isVoid) = try RefundRules.check(
+            amountText: amountText, balance: balance, reason: reason, note: note,
+            role: who.role, policy: policy)
         if let why = unavailable[balance.payment.provider] { throw RefundRefusal.notPermitted(why) }
-        return RefundPlan(context: context, payment: balance.payment, balance: balance, amount: amount, reason: reason, note: note,
-                          isVoid: isVoid, needsRetype: policy.needsRetype(amount))
+        return RefundPlan(
+            context: context, payment: balance.payment, balance: balance, amount: amount, reason: reason, note: note,
+            isVoid: isVoid, needsRetype: policy.needsRetype(amount))
     }
 
     /// Carries out a planned refund. Refusals by the store's own check (someone else refunded meanwhile) throw
@@ -162,27 +187,39 @@ public final class RefundService: Sendable {
         let intentID = "ref_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
         let key = UUID().uuidString.lowercased()
         let refund = try await store.reserveRefund(
-            RefundReservation(id: String(intentID), orderID: plan.context.order.id, paymentID: plan.payment.id,
-                              amount: plan.amount.minorUnits, reason: plan.reason, note: plan.note, idempotencyKey: key,
-                              operatorName: who.name, now: now, leaseUntil: now.adding(seconds: leaseSeconds)),
-            audit: audit(who, "refund.requested", plan.context.order.id, plan.amount, plan.reason, key, "", "ok",
-                         detail: (plan.isVoid ? "void; " : "") + plan.note))
-        log.info("refund reserved", metadata: ["intent": "\(refund.id)", "order": "\(refund.orderID)", "amount": "\(plan.amount.formatted)",
-                                               "provider": "\(refund.provider.rawValue)", "operator": "\(who.name)", "void": "\(plan.isVoid)"])
+            RefundReservation(
+                id: String(intentID), orderID: plan.context.order.id, paymentID: plan.payment.id,
+                amount: plan.amount.minorUnits, reason: plan.reason, note: plan.note, idempotencyKey: key,
+                operatorName: who.name, now: now, leaseUntil: now.adding(seconds: leaseSeconds)),
+            audit: audit(
+                who, "refund.requested", plan.context.order.id, plan.amount, plan.reason, key, "", "ok",
+                detail: (plan.isVoid ? "void; " : "") + plan.note))
+        log.info(
+            "refund reserved",
+            metadata: [
+                "intent": "\(refund.id)", "order": "\(refund.orderID)", "amount": "\(plan.amount.formatted)",
+                "provider": "\(refund.provider.rawValue)", "operator": "\(who.name)", "void": "\(plan.isVoid)",
+            ])
         TestFaults.crash(at: .afterReserve)
         return try await drive(refund, payment: plan.payment, operator: who, action: "refund")
     }
 
     /// Calls the gateway for an intent and records what it said.
-    func drive(_ refund: Refund, payment: Payment, operator who: OperatorIdentity, action: String) async throws -> RefundResult {
+    func drive(
+        _ refund: Refund, payment: Payment, operator who: OperatorIdentity, action: String
+    ) async throws -> RefundResult {
         guard let gateway = gateways[refund.provider] else {
-            let resolved = try await store.resolveRefund(id: refund.id, .unknown(message: "no \(refund.provider.label) gateway configured"),
-                                                         now: clock.now(), audit: audit(who, "\(action).unknown", refund.orderID, refund.money,
-                                                                                        refund.reason, refund.idempotencyKey, "", "unknown"))
+            let resolved = try await store.resolveRefund(
+                id: refund.id, .unknown(message: "no \(refund.provider.label) gateway configured"),
+                now: clock.now(),
+                audit: audit(
+                    who, "\(action).unknown", refund.orderID, refund.money,
+                    refund.reason, refund.idempotencyKey, "", "unknown"))
             return RefundResult(refund: resolved, outcome: .unknown("no \(refund.provider.label) gateway configured"))
         }
         let request = GatewayRefundRequest(
-            transactionID: payment.providerTransactionID, amount: refund.money, isFullAmount: refund.amount == payment.amount,
+            transactionID: payment.providerTransactionID, amount: refund.money,
+            isFullAmount: refund.amount == payment.amount,
             reason: refund.reason, idempotencyKey: refund.idempotencyKey, intentID: refund.id, orderID: refund.orderID)
         let resolution: RefundResolution
         let result: String
@@ -218,34 +255,44 @@ public final class RefundService: Sendable {
                 result = "refused"
             }
         }
-        let kind: String = switch resolution {
-        case .succeeded: "succeeded"
-        case .failed: "failed"
-        case .unknown: "unknown"
-        }
+        let kind: String =
+            switch resolution {
+            case .succeeded: "succeeded"
+            case .failed: "failed"
+            case .unknown: "unknown"
+            }
         let resolved: Refund
         do {
             try TestFaults.fail(at: .recording)
             resolved = try await store.resolveRefund(
                 id: refund.id, resolution, now: clock.now(),
-                audit: audit(who, "\(action).\(kind)", refund.orderID, refund.money, refund.reason, refund.idempotencyKey,
-                             gatewayIDs, result, detail: {
-                                 if case .failed(let m) = resolution { return m }
-                                 if case .unknown(let m) = resolution { return m }
-                                 return ""
-                             }()))
+                audit: audit(
+                    who, "\(action).\(kind)", refund.orderID, refund.money, refund.reason, refund.idempotencyKey,
+                    gatewayIDs, result,
+                    detail: {
+                        if case .failed(let m) = resolution { return m }
+                        if case .unknown(let m) = resolution { return m }
+                        return ""
+                    }()))
         } catch {
             // The gateway has answered; money may have moved. Whatever it said, this process cannot record it (a full
             // disk, an I/O error): the intent stays reserved and leased, and the reconciler asks the gateway.
-            log.error("refund outcome not recorded", metadata: [
-                "intent": "\(refund.id)", "order": "\(refund.orderID)", "gateway_said": "\(kind)", "error": "\(error)"])
-            let message = "\(refund.provider.label) answered, but the outcome could not be recorded in the database"
+            log.error(
+                "refund outcome not recorded",
+                metadata: [
+                    "intent": "\(refund.id)", "order": "\(refund.orderID)", "gateway_said": "\(kind)",
+                    "error": "\(error)",
+                ])
+            let message =
+                "\(refund.provider.label) answered, but the outcome could not be recorded in the database"
                 + " (\(StoreFailure.summary(of: error))): recorded as unknown; run popsa-ops reconcile"
             return RefundResult(refund: refund, outcome: .unknown(message))
         }
         TestFaults.crash(at: .afterRecord)
-        var fields: Logger.Metadata = ["intent": "\(refund.id)", "order": "\(refund.orderID)", "action": "\(action)", "outcome": "\(kind)",
-                                       "gateway_ids": "\(gatewayIDs)"]
+        var fields: Logger.Metadata = [
+            "intent": "\(refund.id)", "order": "\(refund.orderID)", "action": "\(action)", "outcome": "\(kind)",
+            "gateway_ids": "\(gatewayIDs)",
+        ]
         switch resolution {
         case .succeeded: log.info("refund resolved", metadata: fields)
         case .failed(let m): fields["reason"] = "\(m)"; log.warning("refund refused", metadata: fields)
@@ -267,7 +314,9 @@ public final class RefundService: Sendable {
         for refund in try await store.claimRefundsToReconcile(now: now, leaseSeconds: leaseSeconds) {
             report.examined += 1
             guard let context = try await store.refundContext(orderID: refund.orderID),
-                  let payment = context.payments.first(where: { $0.id == refund.paymentID }), let gateway = gateways[refund.provider] else {
+                let payment = context.payments.first(where: { $0.id == refund.paymentID }),
+                let gateway = gateways[refund.provider]
+            else {
                 report.stillUnknown += 1
                 continue
             }
@@ -279,18 +328,24 @@ public final class RefundService: Sendable {
                 found = try await gateway.fetchTransaction(id: payment.providerTransactionID).refunds
                     .first(where: { $0.intentID == refund.id })
             } catch {
-                log.warning("reconcile cannot look up the transaction", metadata: [
-                    "intent": "\(refund.id)", "provider": "\(refund.provider.rawValue)", "error": "\(error)"])
+                log.warning(
+                    "reconcile cannot look up the transaction",
+                    metadata: [
+                        "intent": "\(refund.id)", "provider": "\(refund.provider.rawValue)", "error": "\(error)",
+                    ])
                 report.stillUnknown += 1
-                report.lines.append("\(refund.id): cannot ask \(refund.provider.label) whether it was refunded"
-                                    + " (\(error.description)); nothing re-sent, still unknown")
+                report.lines.append(
+                    "\(refund.id): cannot ask \(refund.provider.label) whether it was refunded"
+                        + " (\(error.description)); nothing re-sent, still unknown")
                 continue
             }
             if let done = found {
                 let resolved = try await store.resolveRefund(
                     id: refund.id, .succeeded(gatewayRefundID: done.id, isVoid: done.isVoid), now: clock.now(),
-                    audit: audit(who, "reconcile.succeeded", refund.orderID, refund.money, refund.reason, refund.idempotencyKey,
-                                 "\(payment.providerTransactionID) \(done.id)", "ok", detail: "found at the gateway by intent id"))
+                    audit: audit(
+                        who, "reconcile.succeeded", refund.orderID, refund.money, refund.reason, refund.idempotencyKey,
+                        "\(payment.providerTransactionID) \(done.id)", "ok", detail: "found at the gateway by intent id"
+                    ))
                 report.succeeded += 1
                 report.lines.append("\(resolved.id): found \(done.id) at \(refund.provider.label); succeeded")
                 continue
@@ -311,20 +366,31 @@ public final class RefundService: Sendable {
         }
         for leased in try await store.leasedRefunds(now: now) {
             report.stillUnknown += 1
-            report.lines.append("\(leased.id): \(leased.money.formatted) on order \(leased.orderID) is being driven by"
-                                + " \(leased.operatorName)'s process (leased); run reconcile again once it has finished")
+            report.lines.append(
+                "\(leased.id): \(leased.money.formatted) on order \(leased.orderID) is being driven by"
+                    + " \(leased.operatorName)'s process (leased); run reconcile again once it has finished")
         }
         if report.examined > 0 {
-            log.info("reconciled", metadata: ["examined": "\(report.examined)", "succeeded": "\(report.succeeded)",
-                                              "failed": "\(report.failed)", "unknown": "\(report.stillUnknown)"])
+            log.info(
+                "reconciled",
+                metadata: [
+                    "examined": "\(report.examined)", "succeeded": "\(report.succeeded)",
+                    "failed": "\(report.failed)", "unknown": "\(report.stillUnknown)",
+                ])
         }
         return report
     }
 
-    func audit(_ who: OperatorIdentity, _ action: String, _ orderID: String, _ amount: Money, _ reason: RefundReason, _ key: String,
-               _ gatewayIDs: String, _ result: String, detail: String = "") -> AuditRecord {
-        AuditRecord(at: clock.now(), operatorName: who.name, sshClient: who.sshClient ?? "", action: action, target: "order \(orderID)",
-                    amount: amount, reason: reason.rawValue, idempotencyKey: key, gatewayIDs: gatewayIDs, result: result, detail: detail)
+    func audit(
+        _ who: OperatorIdentity, _ action: String, _ orderID: String, _ amount: Money, _ reason: RefundReason,
+        _ key: String,
+        _ gatewayIDs: String, _ result: String, detail: String = ""
+    ) -> AuditRecord {
+        AuditRecord(
+            at: clock.now(), operatorName: who.name, sshClient: who.sshClient ?? "", action: action,
+            target: "order \(orderID)",
+            amount: amount, reason: reason.rawValue, idempotencyKey: key, gatewayIDs: gatewayIDs, result: result,
+            detail: detail)
     }
 }
 

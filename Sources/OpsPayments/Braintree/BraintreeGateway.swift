@@ -16,8 +16,10 @@ public struct BraintreeGateway: PaymentGateway {
     let retry: RetryPolicy
 
     /// - Parameters: publicKey and privateKey come from the environment variables the configuration names.
-    public init(endpoint: String, merchantID: String, publicKey: String, privateKey: String,
-                transport: any HTTPTransport = AsyncHTTPTransport(), retry: RetryPolicy = RetryPolicy()) {
+    public init(
+        endpoint: String, merchantID: String, publicKey: String, privateKey: String,
+        transport: any HTTPTransport = AsyncHTTPTransport(), retry: RetryPolicy = RetryPolicy()
+    ) {
         self.endpoint = endpoint
         self.merchantID = merchantID
         authorization = "Basic " + Data("\(publicKey):\(privateKey)".utf8).base64EncodedString()
@@ -33,23 +35,38 @@ public struct BraintreeGateway: PaymentGateway {
 
     public static func legacyID(_ globalID: String) -> String {
         guard let data = Data(base64Encoded: globalID), let text = String(data: data, encoding: .utf8),
-              let underscore = text.firstIndex(of: "_") else { return globalID }
+            let underscore = text.firstIndex(of: "_")
+        else { return globalID }
         return String(text[text.index(after: underscore)...])
     }
 
     static let refundFields = "id legacyId status orderId amount { value currencyCode }"
     static let transactionFields = "id legacyId status amount { value currencyCode } refunds { \(refundFields) }"
 
-    public func createTransaction(amount: Money, idempotencyKey: String, orderID: String) async throws(GatewayError) -> GatewayTransaction {
-        let data = try await call("""
+    public func createTransaction(
+        amount: Money, idempotencyKey: String, orderID: String
+    ) async throws(GatewayError) -> GatewayTransaction {
+        let data = try await call(
+            """
             mutation Charge($input: ChargePaymentMethodInput!) {
               chargePaymentMethod(input: $input) { transaction { \(Self.transactionFields) } }
             }
-            """, variables: .object([("input", .object([
-                ("paymentMethodId", .string("fake-valid-nonce")), ("apiRequestKey", .string(idempotencyKey)),
-                ("transaction", .object([("amount", .string(amount.decimalString)), ("orderId", .string(orderID)),
-                                         ("merchantAccountId", .string(merchantID))])),
-            ]))]))
+            """,
+            variables: .object([
+                (
+                    "input",
+                    .object([
+                        ("paymentMethodId", .string("fake-valid-nonce")), ("apiRequestKey", .string(idempotencyKey)),
+                        (
+                            "transaction",
+                            .object([
+                                ("amount", .string(amount.decimalString)), ("orderId", .string(orderID)),
+                                ("merchantAccountId", .string(merchantID)),
+                            ])
+                        ),
+                    ])
+                )
+            ]))
         return try Self.transaction(data["chargePaymentMethod"]?["transaction"], currency: amount.currency)
     }
 
@@ -57,45 +74,78 @@ public struct BraintreeGateway: PaymentGateway {
         let id = Self.globalID(request.transactionID)
         if request.isFullAmount {
             // Void if not yet settled, else refund in full: Braintree decides, atomically.
-            let data = try await call("""
+            let data = try await call(
+                """
                 mutation Reverse($input: ReverseTransactionInput!) {
                   reverseTransaction(input: $input) {
                     reversal { __typename ... on Transaction { \(Self.transactionFields) } ... on Refund { \(Self.refundFields) } }
                   }
                 }
-                """, variables: .object([("input", .object([("transactionId", .string(id)),
-                                                            ("apiRequestKey", .string(request.idempotencyKey))]))]))
+                """,
+                variables: .object([
+                    (
+                        "input",
+                        .object([
+                            ("transactionId", .string(id)),
+                            ("apiRequestKey", .string(request.idempotencyKey)),
+                        ])
+                    )
+                ]))
             let reversal = data["reverseTransaction"]?["reversal"]
             if case .string("Transaction")? = reversal?["__typename"] {
                 let voided = try Self.transaction(reversal, currency: request.amount.currency)
-                return GatewayRefund(id: voided.id, amount: voided.amount, status: voided.status == .voided ? .succeeded : .pending,
-                                     isVoid: true, intentID: request.intentID)
+                return GatewayRefund(
+                    id: voided.id, amount: voided.amount, status: voided.status == .voided ? .succeeded : .pending,
+                    isVoid: true, intentID: request.intentID)
             }
             return try Self.refund(reversal, currency: request.amount.currency)
         }
-        let data = try await call("""
+        let data = try await call(
+            """
             mutation Refund($input: RefundTransactionInput!) {
               refundTransaction(input: $input) { refund { \(Self.refundFields) } }
             }
-            """, variables: .object([("input", .object([
-                ("transactionId", .string(id)), ("apiRequestKey", .string(request.idempotencyKey)),
-                ("refund", .object([("amount", .string(request.amount.decimalString)), ("orderId", .string(request.intentID))])),
-            ]))]))
+            """,
+            variables: .object([
+                (
+                    "input",
+                    .object([
+                        ("transactionId", .string(id)), ("apiRequestKey", .string(request.idempotencyKey)),
+                        (
+                            "refund",
+                            .object([
+                                ("amount", .string(request.amount.decimalString)),
+                                ("orderId", .string(request.intentID)),
+                            ])
+                        ),
+                    ])
+                )
+            ]))
         return try Self.refund(data["refundTransaction"]?["refund"], currency: request.amount.currency)
     }
 
     public func void(transactionID: String, idempotencyKey: String) async throws(GatewayError) -> GatewayTransaction {
-        let data = try await call("""
+        let data = try await call(
+            """
             mutation Void($input: ReverseTransactionInput!) {
               reverseTransaction(input: $input) { reversal { __typename ... on Transaction { \(Self.transactionFields) } } }
             }
-            """, variables: .object([("input", .object([("transactionId", .string(Self.globalID(transactionID))),
-                                                        ("apiRequestKey", .string(idempotencyKey))]))]))
+            """,
+            variables: .object([
+                (
+                    "input",
+                    .object([
+                        ("transactionId", .string(Self.globalID(transactionID))),
+                        ("apiRequestKey", .string(idempotencyKey)),
+                    ])
+                )
+            ]))
         return try Self.transaction(data["reverseTransaction"]?["reversal"], currency: nil)
     }
 
     public func fetchTransaction(id: String) async throws(GatewayError) -> GatewayTransaction {
-        let data = try await call("""
+        let data = try await call(
+            """
             query Transaction($id: ID!) { node(id: $id) { ... on Transaction { \(Self.transactionFields) } } }
             """, variables: .object([("id", .string(Self.globalID(id)))]))
         guard let node = data["node"], node != .null else { throw .notFound("Braintree transaction \(id)") }
@@ -106,13 +156,18 @@ public struct BraintreeGateway: PaymentGateway {
 
     func call(_ query: String, variables: JSONValue) async throws(GatewayError) -> JSONValue {
         let body = Array(JSONValue.object([("query", .string(query)), ("variables", variables)]).serialized().utf8)
-        let headers = [("Authorization", authorization), ("Braintree-Version", Self.apiVersion),
-                       ("Content-Type", "application/json"), ("Accept", "application/json")]
-        return try Self.interpret(try await retry.send(transport, method: "POST", url: endpoint, headers: headers, body: body))
+        let headers = [
+            ("Authorization", authorization), ("Braintree-Version", Self.apiVersion),
+            ("Content-Type", "application/json"), ("Accept", "application/json"),
+        ]
+        return try Self.interpret(
+            try await retry.send(transport, method: "POST", url: endpoint, headers: headers, body: body))
     }
 
     static func interpret(_ response: HTTPExchange) throws(GatewayError) -> JSONValue {
-        if response.status == 401 || response.status == 403 { throw .authentication("Braintree HTTP \(response.status)") }
+        if response.status == 401 || response.status == 403 {
+            throw .authentication("Braintree HTTP \(response.status)")
+        }
         if response.status >= 500 { throw .outcomeUnknown("Braintree HTTP \(response.status)") }
         guard let json = try? JSONValue.parse(response.text), case .object = json else {
             throw .outcomeUnknown("Braintree answered HTTP \(response.status) without JSON")
@@ -133,9 +188,12 @@ public struct BraintreeGateway: PaymentGateway {
     static func map(errorClass: String, legacyCode: String, message: String) -> GatewayError {
         switch legacyCode {
         case "91506":
-            return .refused(code: "91506", message: "Braintree refunds only settled transactions; before settlement only a full void is possible")
+            return .refused(
+                code: "91506",
+                message: "Braintree refunds only settled transactions; before settlement only a full void is possible")
         case "91512": return .refused(code: "91512", message: "the transaction has already been refunded in full")
-        case "91521": return .refused(code: "91521", message: "the refund is more than is left to refund on the transaction")
+        case "91521":
+            return .refused(code: "91521", message: "the refund is more than is left to refund on the transaction")
         case "91504": return .refused(code: "91504", message: "the transaction can no longer be voided")
         case "81531": return .invalidRequest(code: "81531", message: "the amount must be greater than zero")
         default: break
@@ -145,7 +203,8 @@ public struct BraintreeGateway: PaymentGateway {
         case "NOT_FOUND": return .notFound(message)
         case "RESOURCE_LIMIT": return .rateLimited
         case "INTERNAL", "SERVICE_AVAILABILITY", "UNKNOWN": return .outcomeUnknown(message)
-        case "VALIDATION" where message.lowercased().contains("apirequestkey") || message.lowercased().contains("api request key"):
+        case "VALIDATION"
+        where message.lowercased().contains("apirequestkey") || message.lowercased().contains("api request key"):
             return .idempotencyConflict(message)
         default: return .invalidRequest(code: legacyCode.isEmpty ? errorClass : legacyCode, message: message)
         }
@@ -179,10 +238,12 @@ public struct BraintreeGateway: PaymentGateway {
         let status = Self.status(value["status"])
         var orderID: String?
         if case .string(let s)? = value["orderId"] { orderID = s }
-        return GatewayRefund(id: id, amount: try amount(value["amount"], fallback: currency),
-                             status: status == .failed || status == .declined ? .failed
-                                 : (status == .voided ? .failed : .succeeded),
-                             isVoid: false, intentID: orderID)
+        return GatewayRefund(
+            id: id, amount: try amount(value["amount"], fallback: currency),
+            status: status == .failed || status == .declined
+                ? .failed
+                : (status == .voided ? .failed : .succeeded),
+            isVoid: false, intentID: orderID)
     }
 
     static func transaction(_ value: JSONValue?, currency: Currency?) throws(GatewayError) -> GatewayTransaction {

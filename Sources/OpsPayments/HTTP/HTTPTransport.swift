@@ -29,7 +29,9 @@ public enum TransportError: Error, Sendable, Equatable {
 
 /// Sends requests. The live facades use `AsyncHTTPTransport`; tests may substitute.
 public protocol HTTPTransport: Sendable {
-    func send(method: String, url: String, headers: [(String, String)], body: [UInt8]?) async throws(TransportError) -> HTTPExchange
+    func send(
+        method: String, url: String, headers: [(String, String)], body: [UInt8]?
+    ) async throws(TransportError) -> HTTPExchange
 }
 
 /// AsyncHTTPClient with a connect timeout and a whole-request deadline.
@@ -55,7 +57,9 @@ public struct AsyncHTTPTransport: HTTPTransport {
         self.readTimeout = readTimeout
     }
 
-    public func send(method: String, url: String, headers: [(String, String)], body: [UInt8]?) async throws(TransportError) -> HTTPExchange {
+    public func send(
+        method: String, url: String, headers: [(String, String)], body: [UInt8]?
+    ) async throws(TransportError) -> HTTPExchange {
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: method)
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -64,8 +68,9 @@ public struct AsyncHTTPTransport: HTTPTransport {
             let response = try await Self.client.execute(request, timeout: connectTimeout + readTimeout)
             var collected = try await response.body.collect(upTo: 8 << 20)
             let bytes = collected.readBytes(length: collected.readableBytes) ?? []
-            return HTTPExchange(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
-                                body: bytes)
+            return HTTPExchange(
+                status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+                body: bytes)
         } catch let error as HTTPClientError {
             if error == .connectTimeout { throw .connect("\(error)") }
             if error == .readTimeout || error == .deadlineExceeded { throw .timeout("\(error)") }
@@ -100,7 +105,9 @@ public struct RetryPolicy: Sendable {
 
     /// The pause before retry `attempt` (1-based), or the server's Retry-After when it gave one.
     func delay(attempt: Int, retryAfter: String?) -> Duration {
-        if let retryAfter, let seconds = Double(retryAfter), seconds >= 0 { return .milliseconds(Int(min(seconds, 30) * 1000)) }
+        if let retryAfter, let seconds = Double(retryAfter), seconds >= 0 {
+            return .milliseconds(Int(min(seconds, 30) * 1000))
+        }
         let ceiling = min(cap, base * (1 << min(attempt, 10)))
         let ms = ceiling.components.seconds * 1000 + ceiling.components.attoseconds / 1_000_000_000_000_000
         return .milliseconds(Int64.random(in: 0...max(1, ms)))
@@ -111,8 +118,10 @@ extension RetryPolicy {
     /// Sends a request, retrying only what the gateway cannot have acted on: a refused connection (nothing was sent)
     /// and 429 (refused before processing, unless `mayRetryRateLimit` says otherwise). A timeout or a connection
     /// broken after sending may have been acted on, so it is an unknown outcome, never retried here.
-    func send(_ transport: any HTTPTransport, method: String, url: String, headers: [(String, String)], body: [UInt8]?,
-              mayRetryRateLimit: (HTTPExchange) -> Bool = { _ in true }) async throws(GatewayError) -> HTTPExchange {
+    func send(
+        _ transport: any HTTPTransport, method: String, url: String, headers: [(String, String)], body: [UInt8]?,
+        mayRetryRateLimit: (HTTPExchange) -> Bool = { _ in true }
+    ) async throws(GatewayError) -> HTTPExchange {
         var attempt = 0
         while true {
             attempt += 1

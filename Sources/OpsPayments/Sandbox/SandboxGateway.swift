@@ -20,15 +20,20 @@ public struct SandboxGateway: PaymentGateway {
 
     public var idempotencyWindow: Int64 { provider == .stripe ? 24 * 3600 : 30 * 86_400 }
 
-    public func createTransaction(amount: Money, idempotencyKey: String, orderID: String) async throws(GatewayError) -> GatewayTransaction {
+    public func createTransaction(
+        amount: Money, idempotencyKey: String, orderID: String
+    ) async throws(GatewayError) -> GatewayTransaction {
         // The simulator records its payments itself; the sandbox only has to agree they exist.
-        GatewayTransaction(id: "sandbox_\(idempotencyKey)", amount: amount, status: provider == .stripe ? .settled : .submittedForSettlement,
-                           refunds: [])
+        GatewayTransaction(
+            id: "sandbox_\(idempotencyKey)", amount: amount,
+            status: provider == .stripe ? .settled : .submittedForSettlement,
+            refunds: [])
     }
 
     public func refund(_ request: GatewayRefundRequest) async throws(GatewayError) -> GatewayRefund {
         let provider = self.provider
-        let fingerprint = "\(request.transactionID)|\(request.amount.minorUnits)|\(request.amount.currency.code)|\(request.isFullAmount)"
+        let fingerprint =
+            "\(request.transactionID)|\(request.amount.minorUnits)|\(request.amount.currency.code)|\(request.isFullAmount)"
         let record: SandboxRecord
         do {
             (record, _) = try await ledger.sandboxApply(
@@ -44,32 +49,51 @@ public struct SandboxGateway: PaymentGateway {
         }
         guard record.fingerprint == fingerprint else {
             throw provider == .stripe
-                ? .idempotencyConflict("Keys for idempotent requests can only be used with the same parameters they were first used with")
+                ? .idempotencyConflict(
+                    "Keys for idempotent requests can only be used with the same parameters they were first used with")
                 : .idempotencyConflict("apiRequestKey was already used with different input values")
         }
-        return GatewayRefund(id: record.id, amount: record.amount, status: .succeeded, isVoid: record.isVoid,
-                             intentID: record.intentID)
+        return GatewayRefund(
+            id: record.id, amount: record.amount, status: .succeeded, isVoid: record.isVoid,
+            intentID: record.intentID)
     }
 
     /// The provider's rules, applied to the ledger's current view of the transaction.
-    static func decide(provider: PaymentProvider, state: SandboxTransactionState,
-                       request: GatewayRefundRequest) throws(GatewayError) -> SandboxDecision {
+    static func decide(
+        provider: PaymentProvider, state: SandboxTransactionState,
+        request: GatewayRefundRequest
+    ) throws(GatewayError) -> SandboxDecision {
         let amount = request.amount.minorUnits
         let left = state.amount.minorUnits - state.refunded
         switch provider {
         case .stripe:
             guard state.status.isCaptured, state.status != .voided else {
-                throw .refused(code: "charge_not_captured", message: "this charge was not captured (\(state.status.label))")
+                throw .refused(
+                    code: "charge_not_captured", message: "this charge was not captured (\(state.status.label))")
             }
-            guard amount > 0 else { throw .invalidRequest(code: "parameter_invalid_integer", message: "amount must be positive") }
-            if left <= 0 { throw .refused(code: "charge_already_refunded", message: "Charge \(state.transactionID) has already been refunded.") }
+            guard amount > 0 else {
+                throw .invalidRequest(code: "parameter_invalid_integer", message: "amount must be positive")
+            }
+            if left <= 0 {
+                throw .refused(
+                    code: "charge_already_refunded", message: "Charge \(state.transactionID) has already been refunded."
+                )
+            }
             if amount > left {
-                throw .refused(code: "amount_too_large", message: "Refund amount (\(request.amount.formatted)) is greater than unrefunded amount on charge (\(Money(minorUnits: left, currency: state.amount.currency).formatted))")
+                throw .refused(
+                    code: "amount_too_large",
+                    message:
+                        "Refund amount (\(request.amount.formatted)) is greater than unrefunded amount on charge (\(Money(minorUnits: left, currency: state.amount.currency).formatted))"
+                )
             }
             return .refund(amount)
         case .braintree:
-            guard amount > 0 else { throw BraintreeGateway.map(errorClass: "VALIDATION", legacyCode: "81531", message: "") }
-            if state.status == .voided { throw BraintreeGateway.map(errorClass: "VALIDATION", legacyCode: "91504", message: "") }
+            guard amount > 0 else {
+                throw BraintreeGateway.map(errorClass: "VALIDATION", legacyCode: "81531", message: "")
+            }
+            if state.status == .voided {
+                throw BraintreeGateway.map(errorClass: "VALIDATION", legacyCode: "91504", message: "")
+            }
             if state.status.isVoidable {
                 // Not settled: a full amount voids; a part cannot be refunded yet.
                 guard request.isFullAmount, amount == state.amount.minorUnits else {
@@ -88,9 +112,10 @@ public struct SandboxGateway: PaymentGateway {
 
     public func void(transactionID: String, idempotencyKey: String) async throws(GatewayError) -> GatewayTransaction {
         let state = try await fetchTransaction(id: transactionID)
-        let refund = try await refund(GatewayRefundRequest(
-            transactionID: transactionID, amount: state.amount, isFullAmount: true, reason: .other,
-            idempotencyKey: idempotencyKey, intentID: "", orderID: ""))
+        let refund = try await refund(
+            GatewayRefundRequest(
+                transactionID: transactionID, amount: state.amount, isFullAmount: true, reason: .other,
+                idempotencyKey: idempotencyKey, intentID: "", orderID: ""))
         guard refund.isVoid else { throw .refused(code: "91504", message: "the transaction can no longer be voided") }
         return try await fetchTransaction(id: transactionID)
     }
@@ -101,8 +126,11 @@ public struct SandboxGateway: PaymentGateway {
             throw .outcomeUnknown("sandbox ledger: \(error)")
         }
         guard let (state, records) = found else { throw .notFound("no \(provider.label) transaction \(id)") }
-        return GatewayTransaction(id: id, amount: state.amount, status: state.status, refunds: records.map {
-            GatewayRefund(id: $0.id, amount: $0.amount, status: .succeeded, isVoid: $0.isVoid, intentID: $0.intentID)
-        })
+        return GatewayTransaction(
+            id: id, amount: state.amount, status: state.status,
+            refunds: records.map {
+                GatewayRefund(
+                    id: $0.id, amount: $0.amount, status: .succeeded, isVoid: $0.isVoid, intentID: $0.intentID)
+            })
     }
 }

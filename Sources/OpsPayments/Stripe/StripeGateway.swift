@@ -14,19 +14,25 @@ public struct StripeGateway: PaymentGateway {
     let retry: RetryPolicy
 
     /// - Parameter secretKey: from the environment variable the configuration names; never logged or shown.
-    public init(apiBase: String, secretKey: String, transport: any HTTPTransport = AsyncHTTPTransport(),
-                retry: RetryPolicy = RetryPolicy()) {
+    public init(
+        apiBase: String, secretKey: String, transport: any HTTPTransport = AsyncHTTPTransport(),
+        retry: RetryPolicy = RetryPolicy()
+    ) {
         self.apiBase = apiBase.hasSuffix("/") ? String(apiBase.dropLast()) : apiBase
         self.secretKey = secretKey
         self.transport = transport
         self.retry = retry
     }
 
-    public func createTransaction(amount: Money, idempotencyKey: String, orderID: String) async throws(GatewayError) -> GatewayTransaction {
-        let object = try await call("POST", "/v1/payment_intents", idempotencyKey: idempotencyKey, form: [
-            ("amount", String(amount.minorUnits)), ("currency", amount.currency.code.lowercased()),
-            ("payment_method", "pm_card_visa"), ("confirm", "true"), ("metadata[order_id]", orderID),
-        ])
+    public func createTransaction(
+        amount: Money, idempotencyKey: String, orderID: String
+    ) async throws(GatewayError) -> GatewayTransaction {
+        let object = try await call(
+            "POST", "/v1/payment_intents", idempotencyKey: idempotencyKey,
+            form: [
+                ("amount", String(amount.minorUnits)), ("currency", amount.currency.code.lowercased()),
+                ("payment_method", "pm_card_visa"), ("confirm", "true"), ("metadata[order_id]", orderID),
+            ])
         return try transaction(from: object, refunds: [])
     }
 
@@ -44,17 +50,21 @@ public struct StripeGateway: PaymentGateway {
 
     public func void(transactionID: String, idempotencyKey: String) async throws(GatewayError) -> GatewayTransaction {
         guard transactionID.hasPrefix("pi_") else {
-            throw .refused(code: "charge_already_captured", message: "a captured Stripe charge cannot be voided; refund it")
+            throw .refused(
+                code: "charge_already_captured", message: "a captured Stripe charge cannot be voided; refund it")
         }
-        let object = try await call("POST", "/v1/payment_intents/\(transactionID)/cancel", idempotencyKey: idempotencyKey, form: [])
+        let object = try await call(
+            "POST", "/v1/payment_intents/\(transactionID)/cancel", idempotencyKey: idempotencyKey, form: [])
         return try transaction(from: object, refunds: [])
     }
 
     public func fetchTransaction(id: String) async throws(GatewayError) -> GatewayTransaction {
-        let object = try await call("GET", (id.hasPrefix("pi_") ? "/v1/payment_intents/" : "/v1/charges/") + id,
-                                    idempotencyKey: nil, form: [])
-        let list = try await call("GET", "/v1/refunds", idempotencyKey: nil,
-                                  form: [(id.hasPrefix("pi_") ? "payment_intent" : "charge", id), ("limit", "100")])
+        let object = try await call(
+            "GET", (id.hasPrefix("pi_") ? "/v1/payment_intents/" : "/v1/charges/") + id,
+            idempotencyKey: nil, form: [])
+        let list = try await call(
+            "GET", "/v1/refunds", idempotencyKey: nil,
+            form: [(id.hasPrefix("pi_") ? "payment_intent" : "charge", id), ("limit", "100")])
         var currency = Currency.usd
         if case .string(let code)? = object["currency"], let c = try? Currency(code: code) { currency = c }
         var refunds: [GatewayRefund] = []
@@ -67,7 +77,9 @@ public struct StripeGateway: PaymentGateway {
     // MARK: Wire format
 
     /// Sends a request; retries 429 and refused connections with backoff; maps Stripe's error object.
-    func call(_ method: String, _ path: String, idempotencyKey: String?, form: [(String, String)]) async throws(GatewayError) -> JSONValue {
+    func call(
+        _ method: String, _ path: String, idempotencyKey: String?, form: [(String, String)]
+    ) async throws(GatewayError) -> JSONValue {
         let encoded = FormEncoding.encode(form)
         var url = apiBase + path
         var body: [UInt8]?
@@ -79,8 +91,9 @@ public struct StripeGateway: PaymentGateway {
             headers.append(("Content-Type", "application/x-www-form-urlencoded"))
             if let idempotencyKey { headers.append(("Idempotency-Key", idempotencyKey)) }
         }
-        let response = try await retry.send(transport, method: method, url: url, headers: headers, body: body,
-                                            mayRetryRateLimit: { $0.header("Stripe-Should-Retry") != "false" })
+        let response = try await retry.send(
+            transport, method: method, url: url, headers: headers, body: body,
+            mayRetryRateLimit: { $0.header("Stripe-Should-Retry") != "false" })
         return try Self.interpret(response)
     }
 
@@ -88,7 +101,9 @@ public struct StripeGateway: PaymentGateway {
     static func interpret(_ response: HTTPExchange) throws(GatewayError) -> JSONValue {
         let json = (try? JSONValue.parse(response.text)) ?? .null
         if (200..<300).contains(response.status) {
-            guard case .object = json else { throw .outcomeUnknown("Stripe answered \(response.status) without a JSON object") }
+            guard case .object = json else {
+                throw .outcomeUnknown("Stripe answered \(response.status) without a JSON object")
+            }
             return json
         }
         let error = json["error"]
@@ -120,30 +135,35 @@ public struct StripeGateway: PaymentGateway {
         }
         var refundCurrency = currency
         if case .string(let code)? = object["currency"], let c = try? Currency(code: code) { refundCurrency = c }
-        let status: GatewayRefund.Status = switch object["status"] {
-        case .string("succeeded")?: .succeeded
-        case .string("failed")?, .string("canceled")?: .failed
-        default: .pending
-        }
+        let status: GatewayRefund.Status =
+            switch object["status"] {
+            case .string("succeeded")?: .succeeded
+            case .string("failed")?, .string("canceled")?: .failed
+            default: .pending
+            }
         var intent: String?
         if case .string(let s)? = object["metadata"]?["intent_id"] { intent = s }
-        return GatewayRefund(id: id, amount: Money(minorUnits: amount, currency: refundCurrency), status: status,
-                             isVoid: false, intentID: intent)
+        return GatewayRefund(
+            id: id, amount: Money(minorUnits: amount, currency: refundCurrency), status: status,
+            isVoid: false, intentID: intent)
     }
 
     func transaction(from object: JSONValue, refunds: [GatewayRefund]) throws(GatewayError) -> GatewayTransaction {
         guard case .string(let id)? = object["id"], case .integer(let amount)? = object["amount"],
-              case .string(let code)? = object["currency"], let currency = try? Currency(code: code) else {
+            case .string(let code)? = object["currency"], let currency = try? Currency(code: code)
+        else {
             throw .outcomeUnknown("Stripe object without id, amount or currency")
         }
-        let status: PaymentStatus = switch object["status"] {
-        case .string("succeeded")?: .settled
-        case .string("canceled")?: .voided
-        case .string("requires_capture")?: .authorized
-        case .string("failed")?, .string("requires_payment_method")?: .failed
-        default: .authorized
-        }
-        return GatewayTransaction(id: id, amount: Money(minorUnits: amount, currency: currency), status: status, refunds: refunds)
+        let status: PaymentStatus =
+            switch object["status"] {
+            case .string("succeeded")?: .settled
+            case .string("canceled")?: .voided
+            case .string("requires_capture")?: .authorized
+            case .string("failed")?, .string("requires_payment_method")?: .failed
+            default: .authorized
+            }
+        return GatewayTransaction(
+            id: id, amount: Money(minorUnits: amount, currency: currency), status: status, refunds: refunds)
     }
 }
 
@@ -153,7 +173,8 @@ enum FormEncoding {
         pairs.map { escape($0.0) + "=" + escape($0.1) }.joined(separator: "&")
     }
 
-    static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~[]")
+    static let unreserved = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~[]")
 
     static func escape(_ s: String) -> String {
         s.addingPercentEncoding(withAllowedCharacters: unreserved) ?? s

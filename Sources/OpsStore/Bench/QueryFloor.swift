@@ -28,7 +28,8 @@ extension SQLiteStore {
             var attempts = 0
             while (samples.userIDs.count < count || samples.identifiers.count < count) && attempts < count * 50 {
                 attempts += 1
-                guard maxRowid > 0, let row = try Row.fetchOne(userAt, arguments: [random.within64(1...maxRowid)]) else { break }
+                guard maxRowid > 0, let row = try Row.fetchOne(userAt, arguments: [random.within64(1...maxRowid)])
+                else { break }
                 let id: String = row[0]
                 let email: String = row[1]
                 if samples.userIDs.count < count { samples.userIDs.append(id) }
@@ -42,8 +43,10 @@ extension SQLiteStore {
                         samples.searchTerms.append(short)
                     }
                 }
-                if samples.identifiers.count < count, let statement = identifierQueries[random.below(identifierQueries.count)],
-                   let value = try String.fetchOne(statement, arguments: [id]) {
+                if samples.identifiers.count < count,
+                    let statement = identifierQueries[random.below(identifierQueries.count)],
+                    let value = try String.fetchOne(statement, arguments: [id])
+                {
                     samples.identifiers.append(value)
                 }
             }
@@ -94,8 +97,9 @@ extension SQLiteStore {
             let table = size == 60 ? "activity_minute" : "activity_hour"
             var rows = 0
             for kind in ["order", "refund", "refund_reason", "signup", "upload"] {
-                rows += try Self.stepAll(db, "SELECT key, bucket, count, amount FROM \(table) WHERE kind = ? AND bucket BETWEEN ? AND ?",
-                                         [kind, first, last])
+                rows += try Self.stepAll(
+                    db, "SELECT key, bucket, count, amount FROM \(table) WHERE kind = ? AND bucket BETWEEN ? AND ?",
+                    [kind, first, last])
             }
             rows += try Self.stepAll(db, "SELECT partner, status, n FROM job_counts WHERE n != 0", [])
             rows += try Self.stepAll(db, Rollups.stuckByPartnerSQL, [now.seconds - stuckThreshold])
@@ -109,7 +113,8 @@ extension SQLiteStore {
     public static var processFloorSQL: (customer: String, search: String, order: String) {
         let numbered = { (sql: String) in sql.replacingOccurrences(of: "= ?", with: "= ?1") }
         let customer = customer360SQL.map(numbered).joined(separator: ";\n") + ";"
-        let search = searchSQL.replacingOccurrences(of: "MATCH ?", with: "MATCH ?1")
+        let search =
+            searchSQL.replacingOccurrences(of: "MATCH ?", with: "MATCH ?1")
             .replacingOccurrences(of: "LIMIT ?", with: "LIMIT 50") + ";"
         let order = """
             SELECT * FROM orders WHERE id = ?1;

@@ -51,8 +51,10 @@ struct BulkStatement {
         let code = arena.withUnsafeBufferPointer { bytes -> Int32 in
             for t in texts {
                 // An empty string still needs a non-null pointer, or SQLite stores NULL.
-                let pointer = t.count == 0 ? UnsafeRawPointer(emptyText) : UnsafeRawPointer(bytes.baseAddress! + t.offset)
-                sqlite3_bind_text(handle, t.index, pointer.assumingMemoryBound(to: CChar.self), Int32(t.count), sqliteStatic)
+                let pointer =
+                    t.count == 0 ? UnsafeRawPointer(emptyText) : UnsafeRawPointer(bytes.baseAddress! + t.offset)
+                sqlite3_bind_text(
+                    handle, t.index, pointer.assumingMemoryBound(to: CChar.self), Int32(t.count), sqliteStatic)
             }
             return sqlite3_step(handle)
         }

@@ -18,62 +18,86 @@ struct RecordWriter {
         func sql(_ text: String) -> String {
             upsert ? text : String(text[..<text.range(of: "ON CONFLICT")!.lowerBound])
         }
-        users = try BulkStatement(db, sql("""
-            INSERT INTO users (id, email, name, country, locale, status, created_at, search_email)
-            VALUES (?,?,?,?,?,?,?,?)
-            ON CONFLICT(id) DO UPDATE SET email = excluded.email, name = excluded.name, country = excluded.country,
-              locale = excluded.locale, status = excluded.status, created_at = excluded.created_at,
-              search_email = excluded.search_email
-            """))
-        prints = try BulkStatement(db, sql("""
-            INSERT INTO prints (id, user_id, product, title, page_count, photo_count, created_at, updated_at)
-            VALUES (?,?,?,?,?,?,?,?)
-            ON CONFLICT(id) DO UPDATE SET user_id = excluded.user_id, product = excluded.product,
-              title = excluded.title, page_count = excluded.page_count, photo_count = excluded.photo_count,
-              created_at = excluded.created_at, updated_at = excluded.updated_at
-            """))
-        photos = try BulkStatement(db, sql("""
-            INSERT INTO photos (print_id, position, status, filename, uploaded_at) VALUES (?,?,?,?,?)
-            ON CONFLICT(print_id, position) DO UPDATE SET status = excluded.status, filename = excluded.filename,
-              uploaded_at = excluded.uploaded_at
-            """))
-        orders = try BulkStatement(db, sql("""
-            INSERT INTO orders (id, user_id, print_id, currency, line_items, subtotal_amount, shipping_amount,
-              tax_amount, total_amount, shipping_address, status, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
-            ON CONFLICT(id) DO UPDATE SET user_id = excluded.user_id, print_id = excluded.print_id,
-              currency = excluded.currency, line_items = excluded.line_items,
-              subtotal_amount = excluded.subtotal_amount, shipping_amount = excluded.shipping_amount,
-              tax_amount = excluded.tax_amount, total_amount = excluded.total_amount,
-              shipping_address = excluded.shipping_address, status = excluded.status,
-              created_at = excluded.created_at
-            """))
-        payments = try BulkStatement(db, sql("""
-            INSERT INTO payments (id, order_id, provider, provider_transaction_id, provider_charge_id, amount,
-              currency, status, created_at, settled_at) VALUES (?,?,?,?,?,?,?,?,?,?)
-            ON CONFLICT(id) DO UPDATE SET order_id = excluded.order_id, provider = excluded.provider,
-              provider_transaction_id = excluded.provider_transaction_id,
-              provider_charge_id = excluded.provider_charge_id, amount = excluded.amount,
-              currency = excluded.currency, status = excluded.status, created_at = excluded.created_at,
-              settled_at = excluded.settled_at
-            """))
-        jobs = try BulkStatement(db, sql("""
-            INSERT INTO print_jobs (id, order_id, partner, status, tracking_number, carrier, created_at, updated_at)
-            VALUES (?,?,?,?,?,?,?,?)
-            ON CONFLICT(id) DO UPDATE SET order_id = excluded.order_id, partner = excluded.partner,
-              status = excluded.status, tracking_number = excluded.tracking_number, carrier = excluded.carrier,
-              created_at = excluded.created_at, updated_at = excluded.updated_at
-            """))
-        events = try BulkStatement(db, sql("""
-            INSERT INTO print_job_events (job_id, sequence, at, status, message) VALUES (?,?,?,?,?)
-            ON CONFLICT(job_id, sequence) DO UPDATE SET at = excluded.at, status = excluded.status,
-              message = excluded.message
-            """))
-        refunds = try BulkStatement(db, sql("""
-            INSERT INTO refunds (id, order_id, payment_id, provider, amount, currency, status, reason, note,
-              idempotency_key, gateway_refund_id, is_void, operator, failure_message, created_at, updated_at)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-            ON CONFLICT(id) DO NOTHING
-            """))
+        users = try BulkStatement(
+            db,
+            sql(
+                """
+                INSERT INTO users (id, email, name, country, locale, status, created_at, search_email)
+                VALUES (?,?,?,?,?,?,?,?)
+                ON CONFLICT(id) DO UPDATE SET email = excluded.email, name = excluded.name, country = excluded.country,
+                  locale = excluded.locale, status = excluded.status, created_at = excluded.created_at,
+                  search_email = excluded.search_email
+                """))
+        prints = try BulkStatement(
+            db,
+            sql(
+                """
+                INSERT INTO prints (id, user_id, product, title, page_count, photo_count, created_at, updated_at)
+                VALUES (?,?,?,?,?,?,?,?)
+                ON CONFLICT(id) DO UPDATE SET user_id = excluded.user_id, product = excluded.product,
+                  title = excluded.title, page_count = excluded.page_count, photo_count = excluded.photo_count,
+                  created_at = excluded.created_at, updated_at = excluded.updated_at
+                """))
+        photos = try BulkStatement(
+            db,
+            sql(
+                """
+                INSERT INTO photos (print_id, position, status, filename, uploaded_at) VALUES (?,?,?,?,?)
+                ON CONFLICT(print_id, position) DO UPDATE SET status = excluded.status, filename = excluded.filename,
+                  uploaded_at = excluded.uploaded_at
+                """))
+        orders = try BulkStatement(
+            db,
+            sql(
+                """
+                INSERT INTO orders (id, user_id, print_id, currency, line_items, subtotal_amount, shipping_amount,
+                  tax_amount, total_amount, shipping_address, status, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+                ON CONFLICT(id) DO UPDATE SET user_id = excluded.user_id, print_id = excluded.print_id,
+                  currency = excluded.currency, line_items = excluded.line_items,
+                  subtotal_amount = excluded.subtotal_amount, shipping_amount = excluded.shipping_amount,
+                  tax_amount = excluded.tax_amount, total_amount = excluded.total_amount,
+                  shipping_address = excluded.shipping_address, status = excluded.status,
+                  created_at = excluded.created_at
+                """))
+        payments = try BulkStatement(
+            db,
+            sql(
+                """
+                INSERT INTO payments (id, order_id, provider, provider_transaction_id, provider_charge_id, amount,
+                  currency, status, created_at, settled_at) VALUES (?,?,?,?,?,?,?,?,?,?)
+                ON CONFLICT(id) DO UPDATE SET order_id = excluded.order_id, provider = excluded.provider,
+                  provider_transaction_id = excluded.provider_transaction_id,
+                  provider_charge_id = excluded.provider_charge_id, amount = excluded.amount,
+                  currency = excluded.currency, status = excluded.status, created_at = excluded.created_at,
+                  settled_at = excluded.settled_at
+                """))
+        jobs = try BulkStatement(
+            db,
+            sql(
+                """
+                INSERT INTO print_jobs (id, order_id, partner, status, tracking_number, carrier, created_at, updated_at)
+                VALUES (?,?,?,?,?,?,?,?)
+                ON CONFLICT(id) DO UPDATE SET order_id = excluded.order_id, partner = excluded.partner,
+                  status = excluded.status, tracking_number = excluded.tracking_number, carrier = excluded.carrier,
+                  created_at = excluded.created_at, updated_at = excluded.updated_at
+                """))
+        events = try BulkStatement(
+            db,
+            sql(
+                """
+                INSERT INTO print_job_events (job_id, sequence, at, status, message) VALUES (?,?,?,?,?)
+                ON CONFLICT(job_id, sequence) DO UPDATE SET at = excluded.at, status = excluded.status,
+                  message = excluded.message
+                """))
+        refunds = try BulkStatement(
+            db,
+            sql(
+                """
+                INSERT INTO refunds (id, order_id, payment_id, provider, amount, currency, status, reason, note,
+                  idempotency_key, gateway_refund_id, is_void, operator, failure_message, created_at, updated_at)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                ON CONFLICT(id) DO NOTHING
+                """))
     }
 
     mutating func write(_ u: User) throws {
@@ -84,7 +108,8 @@ struct RecordWriter {
 
     mutating func write(_ p: Print) throws {
         prints.text(p.id); prints.text(p.userID); prints.text(p.product.rawValue); prints.text(p.title)
-        prints.int(p.pageCount); prints.int(p.photoCount); prints.int(p.createdAt.seconds); prints.int(p.updatedAt.seconds)
+        prints.int(p.pageCount); prints.int(p.photoCount); prints.int(p.createdAt.seconds);
+        prints.int(p.updatedAt.seconds)
         try prints.run()
     }
 
@@ -153,7 +178,7 @@ enum SearchText {
         for scalar in email.unicodeScalars {
             let isDigit = ("0"..."9").contains(scalar)
             let isLetter = scalar.properties.isAlphabetic
-            if let previous = previousIsDigit, (isDigit || isLetter), previous != isDigit { out.append(" ") }
+            if let previous = previousIsDigit, isDigit || isLetter, previous != isDigit { out.append(" ") }
             out.append(scalar)
             previousIsDigit = isDigit || isLetter ? isDigit : nil
         }

@@ -46,7 +46,9 @@ struct RollupAccumulator: Sendable {
         bump("signup", key: "", at: c.user.createdAt.seconds, amount: 0)
         for photo in c.photos {
             if photo.status == .missing { missingPhotos += 1 }
-            if photo.status == .uploaded, let at = photo.uploadedAt { bump("upload", key: "", at: at.seconds, amount: 0) }
+            if photo.status == .uploaded, let at = photo.uploadedAt {
+                bump("upload", key: "", at: at.seconds, amount: 0)
+            }
         }
         for order in c.orders {
             bump("order", key: order.currency.code, at: order.createdAt.seconds, amount: order.totalAmount)

@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import GRDB
 import OpsCore
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What a seed wrote.
 public struct SeedReport: Sendable, Equatable {
@@ -29,8 +30,10 @@ public enum Seeder {
     public static let chunkSize = 2_000
 
     /// - Parameter progress: called with the number of users written so far, from the calling thread.
-    public static func seed(path: String, users: Int, seed: UInt64, now: Timestamp, replace: Bool = false,
-                            progress: (Int) -> Void = { _ in }) throws -> SeedReport {
+    public static func seed(
+        path: String, users: Int, seed: UInt64, now: Timestamp, replace: Bool = false,
+        progress: (Int) -> Void = { _ in }
+    ) throws -> SeedReport {
         let started = ContinuousClock.now
         let fm = FileManager.default
         if fm.fileExists(atPath: path) && !replace {
@@ -43,13 +46,14 @@ public enum Seeder {
         for suffix in ["", "-wal", "-shm", "-journal"] { try? fm.removeItem(atPath: building + suffix) }
 
         var config = Configuration()
-        config.foreignKeysEnabled = false   // generated data is consistent by construction; checked by tests
+        config.foreignKeysEnabled = false  // generated data is consistent by construction; checked by tests
         let queue = try DatabaseQueue(path: building, configuration: config)
         try queue.writeWithoutTransaction { db in
-            try db.execute(sql: """
-                PRAGMA page_size = 8192; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -1048576; PRAGMA threads = 2;
-                PRAGMA temp_store = MEMORY; PRAGMA locking_mode = EXCLUSIVE;
-                """)
+            try db.execute(
+                sql: """
+                    PRAGMA page_size = 8192; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -1048576; PRAGMA threads = 2;
+                    PRAGMA temp_store = MEMORY; PRAGMA locking_mode = EXCLUSIVE;
+                    """)
         }
         try Schema.migrator.migrate(queue)
         var report = SeedReport()
@@ -59,34 +63,39 @@ public enum Seeder {
             var writer = try RecordWriter(db, upsert: false)
             let generator = DemoGenerator(seed: seed, now: now)
             var rollups = RollupAccumulator(now: now)
-            let waited = try ChunkPipeline.run(total: users, chunkSize: chunkSize, generate: { range in
-                // The chunk's rollups are counted here, on the generator's thread, not by scanning tables later.
-                let customers = range.map { generator.customer($0) }
-                var partial = RollupAccumulator(now: now)
-                for customer in customers { partial.add(customer) }
-                return (customers, partial)
-            }, consume: { chunk, done in
-                for customer in chunk.0 {
-                    try writer.write(customer)
-                    report.count(customer)
-                }
-                rollups.merge(chunk.1)
-                progress(done)
-            })
+            let waited = try ChunkPipeline.run(
+                total: users, chunkSize: chunkSize,
+                generate: { range in
+                    // The chunk's rollups are counted here, on the generator's thread, not by scanning tables later.
+                    let customers = range.map { generator.customer($0) }
+                    var partial = RollupAccumulator(now: now)
+                    for customer in customers { partial.add(customer) }
+                    return (customers, partial)
+                },
+                consume: { chunk, done in
+                    for customer in chunk.0 {
+                        try writer.write(customer)
+                        report.count(customer)
+                    }
+                    rollups.merge(chunk.1)
+                    progress(done)
+                })
             // Seeded refunds are history the ledger starts from: each gets its audit entry, so `audit verify`
             // can cross-check every refund against the chain.
             try SQLiteStore.auditSeededRefunds(db)
             try db.execute(sql: "COMMIT")
             report.mark("insert", since: started)
-            report.phases.append(SeedReport.Phase(name: "(of which waiting for the generator)", seconds: waited.seconds))
+            report.phases.append(
+                SeedReport.Phase(name: "(of which waiting for the generator)", seconds: waited.seconds))
             var phaseStart = ContinuousClock.now
             try deferred.restore(db)
             report.mark("indexes", since: phaseStart)
             phaseStart = ContinuousClock.now
-            try db.execute(sql: """
-                DELETE FROM activity_minute; DELETE FROM activity_hour; DELETE FROM job_counts; DELETE FROM order_counts;
-                DELETE FROM counters; DELETE FROM job_progress_hour
-                """)
+            try db.execute(
+                sql: """
+                    DELETE FROM activity_minute; DELETE FROM activity_hour; DELETE FROM job_counts; DELETE FROM order_counts;
+                    DELETE FROM counters; DELETE FROM job_progress_hour
+                    """)
             try rollups.write(db)
             report.mark("dashboard rollups", since: phaseStart)
             phaseStart = ContinuousClock.now
@@ -154,8 +163,9 @@ struct SeedLock {
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let busy = errno == EWOULDBLOCK
             close(fd)
-            throw busy ? SeedError.busy(path: String(path.dropLast(".seed-lock".count)))
-                       : SeedError.cannotLock(path: path, reason: String(cString: strerror(errno)))
+            throw busy
+                ? SeedError.busy(path: String(path.dropLast(".seed-lock".count)))
+                : SeedError.cannotLock(path: path, reason: String(cString: strerror(errno)))
         }
     }
 
@@ -181,10 +191,12 @@ struct SchemaObjects {
 
     static func dropSecondary(_ db: Database, indexes: Bool = true) throws -> SchemaObjects {
         let types = indexes ? "'index', 'trigger'" : "'trigger'"
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT type, name, sql FROM sqlite_master
-            WHERE type IN (\(types)) AND sql IS NOT NULL ORDER BY type, name
-            """)
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT type, name, sql FROM sqlite_master
+                WHERE type IN (\(types)) AND sql IS NOT NULL ORDER BY type, name
+                """)
         for row in rows {
             let type: String = row[0]
             let name: String = row[1]

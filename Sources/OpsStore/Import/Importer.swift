@@ -1,9 +1,10 @@
 import Foundation
+import GRDB
+import OpsCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import GRDB
-import OpsCore
 
 /// What one file brought in.
 public struct ImportReport: Sendable, Equatable {
@@ -31,12 +32,13 @@ public struct ImportError: Error, Equatable, CustomStringConvertible {
     public var isUnreadableFile: Bool { line == 0 }
 
     static func cannotRead(_ path: String, errno code: Int32) -> ImportError {
-        let reason: String = switch code {
-        case ENOENT: "no such file"
-        case EISDIR: "is a directory, not a file"
-        case EACCES, EPERM: "permission denied"
-        default: String(cString: strerror(code)).lowercased()
-        }
+        let reason: String =
+            switch code {
+            case ENOENT: "no such file"
+            case EISDIR: "is a directory, not a file"
+            case EACCES, EPERM: "permission denied"
+            default: String(cString: strerror(code)).lowercased()
+            }
         return ImportError(file: path, line: 0, field: "", message: "cannot read: \(reason)")
     }
 }
@@ -59,8 +61,10 @@ extension SQLiteStore {
         return report
     }
 
-    private func importLines(_ input: LineReader, into report: inout ImportReport, path: String,
-                             progress: (Int, Int) -> Void) throws {
+    private func importLines(
+        _ input: LineReader, into report: inout ImportReport, path: String,
+        progress: (Int, Int) -> Void
+    ) throws {
         try pool.write { db in
             var writer = try RecordWriter(db)
             let checker = ReferenceChecker()
@@ -88,7 +92,8 @@ extension SQLiteStore {
                 } catch let error as RecordFieldError {
                     throw fail(error.field, error.message)
                 } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                    throw fail(ReferenceChecker.field(for: error), ReferenceChecker.message(for: error, record: record, db))
+                    throw fail(
+                        ReferenceChecker.field(for: error), ReferenceChecker.message(for: error, record: record, db))
                 }
                 report.records += 1
                 report.byType[record.typeName, default: 0] += 1
@@ -220,7 +225,8 @@ final class ReferenceChecker {
 
     private func value(_ db: Database, _ table: String, _ column: String, _ id: String) throws -> String? {
         if let known = recent[table + " " + id] { return known }
-        return try String.fetchOne(db.cachedStatement(sql: "SELECT \(column) FROM \(table) WHERE id = ?"), arguments: [id])
+        return try String.fetchOne(
+            db.cachedStatement(sql: "SELECT \(column) FROM \(table) WHERE id = ?"), arguments: [id])
     }
 
     func check(_ record: ImportRecord, _ db: Database) throws {
@@ -228,7 +234,9 @@ final class ReferenceChecker {
             try value(db, table, "''", id) != nil
         }
         func missing(_ field: String, _ what: String, _ id: String) -> RecordFieldError {
-            RecordFieldError(field: field, message: "refers to \(what) \"\(id)\", which is neither in the store nor earlier in the file")
+            RecordFieldError(
+                field: field,
+                message: "refers to \(what) \"\(id)\", which is neither in the store nor earlier in the file")
         }
         switch record {
         case .user:
@@ -243,7 +251,9 @@ final class ReferenceChecker {
                 throw missing("print_id", "print", o.printID)
             }
             if owner != o.userID {
-                throw RecordFieldError(field: "print_id", message: "print \"\(o.printID)\" belongs to user \"\(owner)\", not \"\(o.userID)\"")
+                throw RecordFieldError(
+                    field: "print_id",
+                    message: "print \"\(o.printID)\" belongs to user \"\(owner)\", not \"\(o.userID)\"")
             }
             try MoneyHistory.check(o, db)
         case .payment(let p):
@@ -251,7 +261,8 @@ final class ReferenceChecker {
                 throw missing("order_id", "order", p.orderID)
             }
             if currency != p.currency.code {
-                throw RecordFieldError(field: "currency", message: "\(p.currency.code) differs from the order's currency \(currency)")
+                throw RecordFieldError(
+                    field: "currency", message: "\(p.currency.code) differs from the order's currency \(currency)")
             }
             try MoneyHistory.check(p, db)
         case .printJob(let j):
@@ -272,7 +283,8 @@ final class ReferenceChecker {
         if case .user(let u) = record, (error.message ?? "").contains("users.email") {
             let owner: String?
             do {
-                owner = try String.fetchOne(db, sql: "SELECT id FROM users WHERE email = ? COLLATE NOCASE", arguments: [u.email])
+                owner = try String.fetchOne(
+                    db, sql: "SELECT id FROM users WHERE email = ? COLLATE NOCASE", arguments: [u.email])
             } catch {
                 StoreLog.warning("cannot look up the owner of a duplicate email: \(error)")
                 owner = nil
@@ -294,27 +306,39 @@ enum MoneyHistory {
     static let livePayment = "status NOT IN ('voided', 'failed', 'declined')"
 
     static func check(_ o: Order, _ db: Database) throws {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT currency, total_amount FROM orders WHERE id = ?"),
-                                         arguments: [o.id]) else { return }
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT currency, total_amount FROM orders WHERE id = ?"),
+                arguments: [o.id])
+        else { return }
         if try hasRefunds(db, column: "order_id", id: o.id) {
             let currency: String = row["currency"], total: Int64 = row["total_amount"]
             if currency != o.currency.code {
                 throw frozen("currency", "order", o.id, was: currency, now: o.currency.code)
             }
-            if total != o.totalAmount { throw frozen("total_amount", "order", o.id, was: "\(total)", now: "\(o.totalAmount)") }
+            if total != o.totalAmount {
+                throw frozen("total_amount", "order", o.id, was: "\(total)", now: "\(o.totalAmount)")
+            }
         }
-        let paid = try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(sum(amount), 0) FROM payments WHERE order_id = ? AND \(livePayment)"),
-                                      arguments: [o.id]) ?? 0
+        let paid =
+            try Int64.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT coalesce(sum(amount), 0) FROM payments WHERE order_id = ? AND \(livePayment)"),
+                arguments: [o.id]) ?? 0
         if paid > o.totalAmount {
-            throw RecordFieldError(field: "total_amount",
-                                   message: "\(o.totalAmount) is less than the order's payments, which add up to \(paid)")
+            throw RecordFieldError(
+                field: "total_amount",
+                message: "\(o.totalAmount) is less than the order's payments, which add up to \(paid)")
         }
     }
 
     static func check(_ p: Payment, _ db: Database) throws {
-        if let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT order_id, provider, provider_transaction_id, amount, currency FROM payments WHERE id = ?
-            """), arguments: [p.id]), try hasRefunds(db, column: "payment_id", id: p.id) {
+        if let row = try Row.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT order_id, provider, provider_transaction_id, amount, currency FROM payments WHERE id = ?
+                    """), arguments: [p.id]), try hasRefunds(db, column: "payment_id", id: p.id)
+        {
             let fields: [(String, String, String)] = [
                 ("order_id", row["order_id"], p.orderID), ("provider", row["provider"], p.provider.rawValue),
                 ("provider_transaction_id", row["provider_transaction_id"], p.providerTransactionID),
@@ -325,23 +349,36 @@ enum MoneyHistory {
             }
         }
         guard !p.status.isDead else { return }
-        let others = try Int64.fetchOne(db.cachedStatement(sql: """
-            SELECT coalesce(sum(amount), 0) FROM payments WHERE order_id = ? AND id != ? AND \(livePayment)
-            """), arguments: [p.orderID, p.id]) ?? 0
-        let total = try Int64.fetchOne(db.cachedStatement(sql: "SELECT total_amount FROM orders WHERE id = ?"), arguments: [p.orderID]) ?? 0
+        let others =
+            try Int64.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT coalesce(sum(amount), 0) FROM payments WHERE order_id = ? AND id != ? AND \(livePayment)
+                        """), arguments: [p.orderID, p.id]) ?? 0
+        let total =
+            try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT total_amount FROM orders WHERE id = ?"), arguments: [p.orderID]) ?? 0
         guard let sum = Checked.add(others, p.amount), sum <= total else {
-            throw RecordFieldError(field: "amount", message: "the order's payments would add up to more than its total \(total)"
-                                   + " (\(others) in other payments + \(p.amount))")
+            throw RecordFieldError(
+                field: "amount",
+                message: "the order's payments would add up to more than its total \(total)"
+                    + " (\(others) in other payments + \(p.amount))")
         }
     }
 
     private static func hasRefunds(_ db: Database, column: String, id: String) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM refunds WHERE \(column) = ?)"), arguments: [id]) ?? false
+        try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM refunds WHERE \(column) = ?)"), arguments: [id])
+            ?? false
     }
 
-    private static func frozen(_ field: String, _ what: String, _ id: String, was: String, now: String) -> RecordFieldError {
-        RecordFieldError(field: field, message: "\(what) \"\(id)\" has refunds measured against it: \(field) cannot change"
-                         + " from \(was) to \(now)")
+    private static func frozen(
+        _ field: String, _ what: String, _ id: String, was: String, now: String
+    ) -> RecordFieldError {
+        RecordFieldError(
+            field: field,
+            message: "\(what) \"\(id)\" has refunds measured against it: \(field) cannot change"
+                + " from \(was) to \(now)")
     }
 }
 

@@ -2,11 +2,15 @@ import GRDB
 import OpsCore
 
 extension SQLiteStore: DashboardStore {
-    public func businessSnapshot(window: MetricsWindow, now: Timestamp, stuckThreshold: Int64) async throws -> BusinessSnapshot {
+    public func businessSnapshot(
+        window: MetricsWindow, now: Timestamp, stuckThreshold: Int64
+    ) async throws -> BusinessSnapshot {
         try readNow { db in try Self.businessSnapshot(db, window: window, now: now, stuckThreshold: stuckThreshold) }
     }
 
-    static func businessSnapshot(_ db: Database, window: MetricsWindow, now: Timestamp, stuckThreshold: Int64) throws -> BusinessSnapshot {
+    static func businessSnapshot(
+        _ db: Database, window: MetricsWindow, now: Timestamp, stuckThreshold: Int64
+    ) throws -> BusinessSnapshot {
         let size = window.bucketSeconds
         let count = Int(window.seconds / size)
         // The last bucket is the one `now` falls in.
@@ -15,9 +19,11 @@ extension SQLiteStore: DashboardStore {
         let table = size == 60 ? "activity_minute" : "activity_hour"
         func series(_ kind: String) throws -> [String: (counts: [Int64], amounts: [Int64])] {
             var out: [String: (counts: [Int64], amounts: [Int64])] = [:]
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-                SELECT key, bucket, count, amount FROM \(table) WHERE kind = ? AND bucket BETWEEN ? AND ?
-                """), arguments: [kind, firstBucket, lastBucket])
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(
+                    sql: """
+                        SELECT key, bucket, count, amount FROM \(table) WHERE kind = ? AND bucket BETWEEN ? AND ?
+                        """), arguments: [kind, firstBucket, lastBucket])
             while let row = try rows.next() {
                 let key: String = row[0]
                 let bucket: Int64 = row[1]
@@ -50,22 +56,32 @@ extension SQLiteStore: DashboardStore {
             jobsByStatus[status, default: 0] += n
             if !status.isTerminal { inProgressByPartner[row[0], default: 0] += n }
         }
-        let stuck = try Row.fetchAll(db.cachedStatement(sql: Rollups.stuckByPartnerSQL),
-                                     arguments: [now.seconds - stuckThreshold])
-            .reduce(Int64(0)) { $0 + ($1[1] as Int64) }
-        let missing = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM counters WHERE name = 'missing_photos'")) ?? 0
+        let stuck = try Row.fetchAll(
+            db.cachedStatement(sql: Rollups.stuckByPartnerSQL),
+            arguments: [now.seconds - stuckThreshold]
+        )
+        .reduce(Int64(0)) { $0 + ($1[1] as Int64) }
+        let missing =
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM counters WHERE name = 'missing_photos'")) ?? 0
         return BusinessSnapshot(
             window: window, at: now, start: Timestamp(seconds: firstBucket), orders: total(orders),
-            revenue: Array(revenue.prefix(4)), signups: total(try series("signup")), uploads: total(try series("upload")),
+            revenue: Array(revenue.prefix(4)), signups: total(try series("signup")),
+            uploads: total(try series("upload")),
             missingPhotos: missing,
             jobsByStatus: PrintJobStatus.allCases.map { ($0, jobsByStatus[$0] ?? 0) },
-            jobsInProgressByPartner: inProgressByPartner.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) },
+            jobsInProgressByPartner: inProgressByPartner.sorted {
+                $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key)
+            },
             stuckJobs: stuck, stuckThreshold: stuckThreshold,
             refundCount: total(refunds).reduce(0, +),
-            refundedByCurrency: refunds.compactMap { key, value in (try? Currency(code: key)).map { ($0, value.amounts.reduce(0, +)) } }
-                .sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) },
-            refundsByReason: reasons.compactMap { key, value in RefundReason(rawValue: key).map { ($0, value.counts.reduce(0, +)) } }
-                .sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0.rawValue < $1.0.rawValue) })
+            refundedByCurrency: refunds.compactMap { key, value in
+                (try? Currency(code: key)).map { ($0, value.amounts.reduce(0, +)) }
+            }
+            .sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) },
+            refundsByReason: reasons.compactMap { key, value in
+                RefundReason(rawValue: key).map { ($0, value.counts.reduce(0, +)) }
+            }
+            .sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0.rawValue < $1.0.rawValue) })
     }
 
     public func businessTotals(now: Timestamp, stuckThreshold: Int64) async throws -> BusinessTotals {
@@ -83,12 +99,15 @@ extension SQLiteStore: DashboardStore {
                 stuck[row[0]] = row[1]
             }
             var refunded: [Currency: (count: Int64, amount: Int64)] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT key, sum(count), sum(amount) FROM activity_hour WHERE kind = 'refund' GROUP BY key") {
+            for row in try Row.fetchAll(
+                db, sql: "SELECT key, sum(count), sum(amount) FROM activity_hour WHERE kind = 'refund' GROUP BY key")
+            {
                 if let currency = try? Currency(code: row[0]) { refunded[currency] = (row[1], row[2]) }
             }
             let missing = try Int64.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'missing_photos'") ?? 0
-            return BusinessTotals(ordersByStatus: orders, jobsByPartnerAndStatus: jobs, stuckByPartner: stuck, missingPhotos: missing,
-                                  refundedByCurrency: refunded)
+            return BusinessTotals(
+                ordersByStatus: orders, jobsByPartnerAndStatus: jobs, stuckByPartner: stuck, missingPhotos: missing,
+                refundedByCurrency: refunded)
         }
     }
 }

@@ -17,10 +17,11 @@ extension SQLiteStore {
         return try readNow { db in
             try list.fetch(db, page: page, limit: limit) { row in
                 let currency = try decodeCurrency(row, 5, "orders")
-                return OrderRow(id: row[0], userID: row[1], customerName: row[2],
-                                status: try decodeEnum(row, 3, "orders", "status"),
-                                total: Money(minorUnits: row[4], currency: currency),
-                                createdAt: Timestamp(seconds: row[6]))
+                return OrderRow(
+                    id: row[0], userID: row[1], customerName: row[2],
+                    status: try decodeEnum(row, 3, "orders", "status"),
+                    total: Money(minorUnits: row[4], currency: currency),
+                    createdAt: Timestamp(seconds: row[6]))
             }
         }
     }
@@ -29,7 +30,9 @@ extension SQLiteStore {
         var conditions: [String] = []
         var arguments: [DatabaseValue] = []
         if let stuckFor = filter.stuckFor {
-            if let status = filter.status, status.isTerminal { return Page(rows: [], hasMoreAfter: false, hasMoreBefore: false) }
+            if let status = filter.status, status.isTerminal {
+                return Page(rows: [], hasMoreAfter: false, hasMoreBefore: false)
+            }
             // Spelled exactly as in the partial indexes' WHERE clause so SQLite can use them.
             conditions.append("j.status IN \(Schema.inProgressJobStatuses)")
             conditions.append("j.updated_at < ?")
@@ -50,8 +53,9 @@ extension SQLiteStore {
             timeColumn: "j.updated_at", idColumn: "j.id", descending: filter.stuckFor == nil)
         return try readNow { db in
             try list.fetch(db, page: page, limit: limit) { row in
-                PrintJobRow(job: try PrintJob(row: row), customerName: row[Columns.jobCount],
-                            userID: row[Columns.jobCount + 1])
+                PrintJobRow(
+                    job: try PrintJob(row: row), customerName: row[Columns.jobCount],
+                    userID: row[Columns.jobCount + 1])
             }
         }
     }
@@ -112,10 +116,14 @@ struct KeysetList: Sendable {
         case .first: return Page(rows: rows, hasMoreAfter: more, hasMoreBefore: false)
         case .last:
             // From the end, the rows' place in the whole list is its size: count it (an index scan, on a jump).
-            let total = more ? try Int.fetchOne(db, sql: """
-                SELECT count(*) \(countFrom)
-                \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
-                """, arguments: StatementArguments(arguments)) : rows.count
+            let total =
+                more
+                ? try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT count(*) \(countFrom)
+                        \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+                        """, arguments: StatementArguments(arguments)) : rows.count
             return Page(rows: rows, hasMoreAfter: false, hasMoreBefore: more, total: total)
         case .after, .from: return Page(rows: rows, hasMoreAfter: more, hasMoreBefore: true)
         case .before: return Page(rows: rows, hasMoreAfter: true, hasMoreBefore: more)

@@ -87,15 +87,19 @@ extension SQLiteStore: QueryStore {
         let sql = customer360SQL
         guard let user = try fetchFirstDecoded(db, sql[0], [userID], { try User(row: $0) }) else { return nil }
         let prints = try fetchDecoded(db, sql[1], [userID]) { row in
-            PrintSummary(print: try Print(row: row), photos: PhotoProgress(uploaded: row[Columns.printCount],
-                                                                           missing: row[Columns.printCount + 1]))
+            PrintSummary(
+                print: try Print(row: row),
+                photos: PhotoProgress(
+                    uploaded: row[Columns.printCount],
+                    missing: row[Columns.printCount + 1]))
         }
         let orders = try fetchDecoded(db, sql[2], [userID]) { try Order(row: $0) }
         let payments = try fetchDecoded(db, sql[3], [userID]) { try Payment(row: $0) }
         let refunds = try fetchDecoded(db, sql[4], [userID]) { try Refund(row: $0) }
         let jobs = try fetchDecoded(db, sql[5], [userID]) { try PrintJob(row: $0) }
-        return Customer360(user: user, prints: prints, orders: orders, payments: payments, refunds: refunds,
-                           printJobs: jobs)
+        return Customer360(
+            user: user, prints: prints, orders: orders, payments: payments, refunds: refunds,
+            printJobs: jobs)
     }
 
     public func orderDetail(orderID: String) async throws -> OrderDetail? {
@@ -103,49 +107,76 @@ extension SQLiteStore: QueryStore {
     }
 
     static func orderDetail(_ db: Database, orderID: String) throws -> OrderDetail? {
-        guard let row = try Row.fetchOne(try db.cachedStatement(sql: """
-            SELECT \(Columns.order), \(Columns.user) FROM orders o JOIN users u ON u.id = o.user_id WHERE o.id = ?
-            """), arguments: [orderID])
+        guard
+            let row = try Row.fetchOne(
+                try db.cachedStatement(
+                    sql: """
+                        SELECT \(Columns.order), \(Columns.user) FROM orders o JOIN users u ON u.id = o.user_id WHERE o.id = ?
+                        """), arguments: [orderID])
         else { return nil }
         let order = try Order(row: row)
         let user = try User(row: row, at: Columns.orderCount)
-        let print = try fetchFirstDecoded(db, """
+        let print = try fetchFirstDecoded(
+            db,
+            """
             SELECT \(Columns.print),
               (SELECT count(*) FROM photos ph WHERE ph.print_id = p.id AND ph.status = 'uploaded'),
               (SELECT count(*) FROM photos ph WHERE ph.print_id = p.id AND ph.status = 'missing')
             FROM prints p WHERE p.id = ?
-            """, [order.printID]) { row in
-            PrintSummary(print: try Print(row: row), photos: PhotoProgress(uploaded: row[Columns.printCount],
-                                                                           missing: row[Columns.printCount + 1]))
+            """, [order.printID]
+        ) { row in
+            PrintSummary(
+                print: try Print(row: row),
+                photos: PhotoProgress(
+                    uploaded: row[Columns.printCount],
+                    missing: row[Columns.printCount + 1]))
         }
-        let payments = try fetchDecoded(db, """
+        let payments = try fetchDecoded(
+            db,
+            """
             SELECT \(Columns.payment) FROM payments pay WHERE pay.order_id = ? ORDER BY pay.created_at, pay.id
-            """, [orderID]) { try Payment(row: $0) }
-        let refunds = try fetchDecoded(db, """
+            """, [orderID]
+        ) { try Payment(row: $0) }
+        let refunds = try fetchDecoded(
+            db,
+            """
             SELECT \(Columns.refund) FROM refunds r WHERE r.order_id = ? ORDER BY r.created_at, r.id
-            """, [orderID]) { try Refund(row: $0) }
-        let jobs = try fetchDecoded(db, """
+            """, [orderID]
+        ) { try Refund(row: $0) }
+        let jobs = try fetchDecoded(
+            db,
+            """
             SELECT \(Columns.job) FROM print_jobs j WHERE j.order_id = ? ORDER BY j.created_at, j.id
-            """, [orderID]) { try PrintJob(row: $0) }
-        return OrderDetail(order: order, user: user, print: print, payments: payments, refunds: refunds, printJobs: jobs)
+            """, [orderID]
+        ) { try PrintJob(row: $0) }
+        return OrderDetail(
+            order: order, user: user, print: print, payments: payments, refunds: refunds, printJobs: jobs)
     }
 
     public func printJobDetail(jobID: String) async throws -> PrintJobDetail? {
         try readNow { db in
-            guard let row = try Row.fetchOne(try db.cachedStatement(sql: """
-                SELECT \(Columns.job), \(Columns.order), \(Columns.user)
-                FROM print_jobs j JOIN orders o ON o.id = j.order_id JOIN users u ON u.id = o.user_id
-                WHERE j.id = ?
-                """), arguments: [jobID])
+            guard
+                let row = try Row.fetchOne(
+                    try db.cachedStatement(
+                        sql: """
+                            SELECT \(Columns.job), \(Columns.order), \(Columns.user)
+                            FROM print_jobs j JOIN orders o ON o.id = j.order_id JOIN users u ON u.id = o.user_id
+                            WHERE j.id = ?
+                            """), arguments: [jobID])
             else { return nil }
-            let events = try fetchDecoded(db, """
+            let events = try fetchDecoded(
+                db,
+                """
                 SELECT job_id, sequence, at, status, message FROM print_job_events WHERE job_id = ? ORDER BY sequence
-                """, [jobID]) { row in
-                PrintJobEvent(jobID: row[0], sequence: row[1], at: Timestamp(seconds: row[2]),
-                              status: try decodeEnum(row, 3, "print_job_events", "status"), message: row[4])
+                """, [jobID]
+            ) { row in
+                PrintJobEvent(
+                    jobID: row[0], sequence: row[1], at: Timestamp(seconds: row[2]),
+                    status: try decodeEnum(row, 3, "print_job_events", "status"), message: row[4])
             }
-            return PrintJobDetail(job: try PrintJob(row: row), order: try Order(row: row, at: Columns.jobCount),
-                                  user: try User(row: row, at: Columns.jobCount + Columns.orderCount), events: events)
+            return PrintJobDetail(
+                job: try PrintJob(row: row), order: try Order(row: row, at: Columns.jobCount),
+                user: try User(row: row, at: Columns.jobCount + Columns.orderCount), events: events)
         }
     }
 
@@ -156,8 +187,9 @@ extension SQLiteStore: QueryStore {
             var next = try String.fetchOne(try db.cachedStatement(sql: "SELECT min(partner) FROM print_jobs"))
             while let partner = next {
                 partners.append(partner)
-                next = try String.fetchOne(try db.cachedStatement(sql: "SELECT min(partner) FROM print_jobs WHERE partner > ?"),
-                                           arguments: [partner])
+                next = try String.fetchOne(
+                    try db.cachedStatement(sql: "SELECT min(partner) FROM print_jobs WHERE partner > ?"),
+                    arguments: [partner])
             }
             return partners
         }
@@ -177,7 +209,8 @@ public enum FullTextQuery {
             let p = scalar.properties
             // The same split as the unicode61 tokenizer: letters, digits and marks make words.
             if p.isAlphabetic || p.numericType != nil || p.generalCategory == .nonspacingMark
-                || p.generalCategory == .spacingMark {
+                || p.generalCategory == .spacingMark
+            {
                 current.unicodeScalars.append(scalar)
             } else if !current.isEmpty {
                 words.append(current)

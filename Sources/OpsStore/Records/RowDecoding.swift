@@ -31,8 +31,10 @@ enum Columns {
 
 /// Decodes every row of a cached statement straight from SQLite's row buffer: `Row.fetchAll` would first copy each
 /// row into its own `Row`, which costs as much as the query on a customer's handful of rows.
-func fetchDecoded<T>(_ db: Database, _ sql: String, _ arguments: StatementArguments,
-                     _ decode: (Row) throws -> T) throws -> [T] {
+func fetchDecoded<T>(
+    _ db: Database, _ sql: String, _ arguments: StatementArguments,
+    _ decode: (Row) throws -> T
+) throws -> [T] {
     let cursor = try Row.fetchCursor(try db.cachedStatement(sql: sql), arguments: arguments)
     var out: [T] = []
     while let row = try cursor.next() { out.append(try decode(row)) }
@@ -40,8 +42,10 @@ func fetchDecoded<T>(_ db: Database, _ sql: String, _ arguments: StatementArgume
 }
 
 /// The first decoded row, or nil.
-func fetchFirstDecoded<T>(_ db: Database, _ sql: String, _ arguments: StatementArguments,
-                          _ decode: (Row) throws -> T) throws -> T? {
+func fetchFirstDecoded<T>(
+    _ db: Database, _ sql: String, _ arguments: StatementArguments,
+    _ decode: (Row) throws -> T
+) throws -> T? {
     let cursor = try Row.fetchCursor(try db.cachedStatement(sql: sql), arguments: arguments)
     guard let row = try cursor.next() else { return nil }
     return try decode(row)
@@ -58,22 +62,26 @@ where E.RawValue == String {
 
 func decodeCurrency(_ row: Row, _ index: Int, _ table: String) throws -> Currency {
     let raw: String = row[index]
-    do { return try Currency(code: raw) } catch { throw StoreError.corruptValue(table: table, column: "currency", value: raw) }
+    do { return try Currency(code: raw) } catch {
+        throw StoreError.corruptValue(table: table, column: "currency", value: raw)
+    }
 }
 
 extension User {
     init(row: Row, at o: Int = 0) throws {
-        self.init(id: row[o], email: row[o + 1], name: row[o + 2], country: row[o + 3], locale: row[o + 4],
-                  status: try decodeEnum(row, o + 5, "users", "status"),
-                  createdAt: Timestamp(seconds: row[o + 6]))
+        self.init(
+            id: row[o], email: row[o + 1], name: row[o + 2], country: row[o + 3], locale: row[o + 4],
+            status: try decodeEnum(row, o + 5, "users", "status"),
+            createdAt: Timestamp(seconds: row[o + 6]))
     }
 }
 
 extension Print {
     init(row: Row, at o: Int = 0) throws {
-        self.init(id: row[o], userID: row[o + 1], product: try decodeEnum(row, o + 2, "prints", "product"),
-                  title: row[o + 3], pageCount: row[o + 4], photoCount: row[o + 5],
-                  createdAt: Timestamp(seconds: row[o + 6]), updatedAt: Timestamp(seconds: row[o + 7]))
+        self.init(
+            id: row[o], userID: row[o + 1], product: try decodeEnum(row, o + 2, "prints", "product"),
+            title: row[o + 3], pageCount: row[o + 4], photoCount: row[o + 5],
+            createdAt: Timestamp(seconds: row[o + 6]), updatedAt: Timestamp(seconds: row[o + 7]))
     }
 }
 
@@ -81,45 +89,49 @@ extension Order {
     init(row: Row, at o: Int = 0) throws {
         let lineItemsJSON: String = row[o + 4]
         let addressJSON: String = row[o + 9]
-        self.init(id: row[o], userID: row[o + 1], printID: row[o + 2], currency: try decodeCurrency(row, o + 3, "orders"),
-                  lineItems: try StoredJSON.decodeLineItems(lineItemsJSON),
-                  subtotalAmount: row[o + 5], shippingAmount: row[o + 6], taxAmount: row[o + 7],
-                  totalAmount: row[o + 8], shippingAddress: try StoredJSON.decodeAddress(addressJSON),
-                  status: try decodeEnum(row, o + 10, "orders", "status"),
-                  createdAt: Timestamp(seconds: row[o + 11]))
+        self.init(
+            id: row[o], userID: row[o + 1], printID: row[o + 2], currency: try decodeCurrency(row, o + 3, "orders"),
+            lineItems: try StoredJSON.decodeLineItems(lineItemsJSON),
+            subtotalAmount: row[o + 5], shippingAmount: row[o + 6], taxAmount: row[o + 7],
+            totalAmount: row[o + 8], shippingAddress: try StoredJSON.decodeAddress(addressJSON),
+            status: try decodeEnum(row, o + 10, "orders", "status"),
+            createdAt: Timestamp(seconds: row[o + 11]))
     }
 }
 
 extension Payment {
     init(row: Row, at o: Int = 0) throws {
         let settled: Int64? = row[o + 9]
-        self.init(id: row[o], orderID: row[o + 1], provider: try decodeEnum(row, o + 2, "payments", "provider"),
-                  providerTransactionID: row[o + 3], providerChargeID: row[o + 4], amount: row[o + 5],
-                  currency: try decodeCurrency(row, o + 6, "payments"),
-                  status: try decodeEnum(row, o + 7, "payments", "status"),
-                  createdAt: Timestamp(seconds: row[o + 8]), settledAt: settled.map(Timestamp.init(seconds:)))
+        self.init(
+            id: row[o], orderID: row[o + 1], provider: try decodeEnum(row, o + 2, "payments", "provider"),
+            providerTransactionID: row[o + 3], providerChargeID: row[o + 4], amount: row[o + 5],
+            currency: try decodeCurrency(row, o + 6, "payments"),
+            status: try decodeEnum(row, o + 7, "payments", "status"),
+            createdAt: Timestamp(seconds: row[o + 8]), settledAt: settled.map(Timestamp.init(seconds:)))
     }
 }
 
 extension PrintJob {
     init(row: Row, at o: Int = 0) throws {
-        self.init(id: row[o], orderID: row[o + 1], partner: row[o + 2],
-                  status: try decodeEnum(row, o + 3, "print_jobs", "status"),
-                  trackingNumber: row[o + 4], carrier: row[o + 5],
-                  createdAt: Timestamp(seconds: row[o + 6]), updatedAt: Timestamp(seconds: row[o + 7]))
+        self.init(
+            id: row[o], orderID: row[o + 1], partner: row[o + 2],
+            status: try decodeEnum(row, o + 3, "print_jobs", "status"),
+            trackingNumber: row[o + 4], carrier: row[o + 5],
+            createdAt: Timestamp(seconds: row[o + 6]), updatedAt: Timestamp(seconds: row[o + 7]))
     }
 }
 
 extension Refund {
     init(row: Row, at o: Int = 0) throws {
-        self.init(id: row[o], orderID: row[o + 1], paymentID: row[o + 2],
-                  provider: try decodeEnum(row, o + 3, "refunds", "provider"), amount: row[o + 4],
-                  currency: try decodeCurrency(row, o + 5, "refunds"),
-                  status: try decodeEnum(row, o + 6, "refunds", "status"),
-                  reason: try decodeEnum(row, o + 7, "refunds", "reason"), note: row[o + 8],
-                  idempotencyKey: row[o + 9], gatewayRefundID: row[o + 10], isVoid: row[o + 11],
-                  operatorName: row[o + 12], failureMessage: row[o + 13],
-                  createdAt: Timestamp(seconds: row[o + 14]), updatedAt: Timestamp(seconds: row[o + 15]))
+        self.init(
+            id: row[o], orderID: row[o + 1], paymentID: row[o + 2],
+            provider: try decodeEnum(row, o + 3, "refunds", "provider"), amount: row[o + 4],
+            currency: try decodeCurrency(row, o + 5, "refunds"),
+            status: try decodeEnum(row, o + 6, "refunds", "status"),
+            reason: try decodeEnum(row, o + 7, "refunds", "reason"), note: row[o + 8],
+            idempotencyKey: row[o + 9], gatewayRefundID: row[o + 10], isVoid: row[o + 11],
+            operatorName: row[o + 12], failureMessage: row[o + 13],
+            createdAt: Timestamp(seconds: row[o + 14]), updatedAt: Timestamp(seconds: row[o + 15]))
     }
 }
 
@@ -127,10 +139,12 @@ extension Refund {
 /// query formats.
 enum StoredJSON {
     static func decodeLineItems(_ json: String) throws -> [LineItem] {
-        guard case .array(let items) = try JSONValue.parse(json) else { throw StoreError.corruptValue(table: "orders", column: "line_items", value: json) }
+        guard case .array(let items) = try JSONValue.parse(json) else {
+            throw StoreError.corruptValue(table: "orders", column: "line_items", value: json)
+        }
         return try items.map { item in
             guard case .string(let sku)? = item["sku"], case .string(let description)? = item["description"],
-                  case .integer(let quantity)? = item["quantity"], case .integer(let unit)? = item["unit_amount"]
+                case .integer(let quantity)? = item["quantity"], case .integer(let unit)? = item["unit_amount"]
             else { throw StoreError.corruptValue(table: "orders", column: "line_items", value: json) }
             return LineItem(sku: sku, description: description, quantity: Int(quantity), unitAmount: unit)
         }
@@ -142,8 +156,9 @@ enum StoredJSON {
             if case .string(let s)? = value[key] { return s }
             return ""
         }
-        return Address(name: field("name"), line1: field("line1"), line2: field("line2"), city: field("city"),
-                       region: field("region"), postcode: field("postcode"), country: field("country"))
+        return Address(
+            name: field("name"), line1: field("line1"), line2: field("line2"), city: field("city"),
+            region: field("region"), postcode: field("postcode"), country: field("country"))
     }
 
     static func encode(_ items: [LineItem]) -> String {

@@ -1,10 +1,11 @@
 import Crypto
 import Foundation
+import GRDB
+import OpsCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import GRDB
-import OpsCore
 
 /// The audit log is a hash chain: each entry's hash covers its own fields and the previous entry's hash, and the
 /// head (last sequence number and hash) is kept apart, so an edited, deleted, inserted or reordered entry — or a
@@ -15,7 +16,8 @@ extension SQLiteStore {
     /// The bytes an entry's hash covers: the previous hash and every field, in a fixed order.
     static func auditHash(sequence: Int64, record r: AuditRecord, previousHash: String) -> String {
         let canonical = JSONValue.array([
-            .integer(sequence), .integer(r.at.seconds), .string(r.operatorName), .string(r.sshClient), .string(r.action),
+            .integer(sequence), .integer(r.at.seconds), .string(r.operatorName), .string(r.sshClient),
+            .string(r.action),
             .string(r.target), r.amount.map { .integer($0.minorUnits) } ?? .null,
             r.amount.map { .string($0.currency.code) } ?? .null, .string(r.reason), .string(r.idempotencyKey),
             .string(r.gatewayIDs), .string(r.result), .string(r.detail),
@@ -30,16 +32,21 @@ extension SQLiteStore {
         let sequence: Int64 = (head?[0] ?? 0) + 1
         let previous: String = head?[1] ?? genesisHash
         let hash = auditHash(sequence: sequence, record: record, previousHash: previous)
-        try db.execute(sql: """
-            INSERT INTO audit_log (seq, at, operator, ssh_client, action, target, amount, currency, reason, idempotency_key,
-              gateway_ids, result, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-            """, arguments: [sequence, record.at.seconds, record.operatorName, record.sshClient, record.action, record.target,
-                             record.amount?.minorUnits, record.amount?.currency.code, record.reason, record.idempotencyKey,
-                             record.gatewayIDs, record.result, record.detail, previous, hash])
-        try db.execute(sql: """
-            INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?)
-            ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
-            """, arguments: [sequence, hash])
+        try db.execute(
+            sql: """
+                INSERT INTO audit_log (seq, at, operator, ssh_client, action, target, amount, currency, reason, idempotency_key,
+                  gateway_ids, result, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                """,
+            arguments: [
+                sequence, record.at.seconds, record.operatorName, record.sshClient, record.action, record.target,
+                record.amount?.minorUnits, record.amount?.currency.code, record.reason, record.idempotencyKey,
+                record.gatewayIDs, record.result, record.detail, previous, hash,
+            ])
+        try db.execute(
+            sql: """
+                INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
+                """, arguments: [sequence, hash])
     }
 
     public func appendAudit(_ record: AuditRecord) async throws {
@@ -63,7 +70,10 @@ extension SQLiteStore {
     /// the refund that caused it: the chain itself is intact, only the outside copy lags.
     func anchorHead() {
         do {
-            guard let head = try readNow({ db in try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1") })
+            guard
+                let head = try readNow({ db in
+                    try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1")
+                })
             else { return }
             let line = "\(head[0] as Int64) \(head[1] as String)\n"
             let fd = Glibc.open(auditAnchorPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
@@ -78,16 +88,21 @@ extension SQLiteStore {
 
     /// Gives every seeded refund its audit entry (`refund.imported`), in the seed's own transaction.
     static func auditSeededRefunds(_ db: Database) throws {
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT order_id, amount, currency, reason, idempotency_key, coalesce(gateway_refund_id, ''), status, operator,
-              created_at FROM refunds ORDER BY created_at, id
-            """)
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT order_id, amount, currency, reason, idempotency_key, coalesce(gateway_refund_id, ''), status, operator,
+                  created_at FROM refunds ORDER BY created_at, id
+                """)
         for row in rows {
             let currency = try Currency(code: row[2])
-            try appendAudit(db, AuditRecord(
-                at: Timestamp(seconds: row[8]), operatorName: row[7], sshClient: "", action: "refund.imported",
-                target: "order \(row[0] as String)", amount: Money(minorUnits: row[1], currency: currency), reason: row[3],
-                idempotencyKey: row[4], gatewayIDs: row[5], result: row[6], detail: "loaded with the demo data"))
+            try appendAudit(
+                db,
+                AuditRecord(
+                    at: Timestamp(seconds: row[8]), operatorName: row[7], sshClient: "", action: "refund.imported",
+                    target: "order \(row[0] as String)", amount: Money(minorUnits: row[1], currency: currency),
+                    reason: row[3],
+                    idempotencyKey: row[4], gatewayIDs: row[5], result: row[6], detail: "loaded with the demo data"))
         }
     }
 
@@ -101,15 +116,17 @@ extension SQLiteStore {
         if let minor: Int64 = row[6], let code: String = row[7], let currency = try? Currency(code: code) {
             amount = Money(minorUnits: minor, currency: currency)
         }
-        let record = AuditRecord(at: Timestamp(seconds: row[1]), operatorName: row[2], sshClient: row[3], action: row[4],
-                                 target: row[5], amount: amount, reason: row[8], idempotencyKey: row[9], gatewayIDs: row[10],
-                                 result: row[11], detail: row[12])
+        let record = AuditRecord(
+            at: Timestamp(seconds: row[1]), operatorName: row[2], sshClient: row[3], action: row[4],
+            target: row[5], amount: amount, reason: row[8], idempotencyKey: row[9], gatewayIDs: row[10],
+            result: row[11], detail: row[12])
         return AuditEntry(sequence: row[0], record: record, previousHash: row[13], hash: row[14])
     }
 
     public func auditEntries(limit: Int) async throws -> [AuditEntry] {
         try readNow { db in
-            try fetchDecoded(db, "SELECT \(Self.auditColumns) FROM audit_log ORDER BY seq DESC LIMIT ?", [limit], Self.auditEntry)
+            try fetchDecoded(
+                db, "SELECT \(Self.auditColumns) FROM audit_log ORDER BY seq DESC LIMIT ?", [limit], Self.auditEntry)
         }
     }
 
@@ -121,15 +138,24 @@ extension SQLiteStore {
             while let row = try cursor.next() {
                 let entry = Self.auditEntry(row)
                 if entry.sequence != expectedSequence {
-                    return .broken(sequence: entry.sequence, problem: entry.sequence > expectedSequence
-                        ? "entries \(expectedSequence)…\(entry.sequence - 1) are missing before it (deleted)"
-                        : "it is out of order (expected entry \(expectedSequence) here)")
+                    return .broken(
+                        sequence: entry.sequence,
+                        problem: entry.sequence > expectedSequence
+                            ? "entries \(expectedSequence)…\(entry.sequence - 1) are missing before it (deleted)"
+                            : "it is out of order (expected entry \(expectedSequence) here)")
                 }
                 if entry.previousHash != previous {
-                    return .broken(sequence: entry.sequence, problem: "it does not follow entry \(entry.sequence - 1) (an entry before it was changed, deleted or reordered)")
+                    return .broken(
+                        sequence: entry.sequence,
+                        problem:
+                            "it does not follow entry \(entry.sequence - 1) (an entry before it was changed, deleted or reordered)"
+                    )
                 }
-                if Self.auditHash(sequence: entry.sequence, record: entry.record, previousHash: entry.previousHash) != entry.hash {
-                    return .broken(sequence: entry.sequence, problem: "its contents were edited (the hash does not match)")
+                if Self.auditHash(sequence: entry.sequence, record: entry.record, previousHash: entry.previousHash)
+                    != entry.hash
+                {
+                    return .broken(
+                        sequence: entry.sequence, problem: "its contents were edited (the hash does not match)")
                 }
                 previous = entry.hash
                 expectedSequence += 1
@@ -138,7 +164,11 @@ extension SQLiteStore {
             let headSequence: Int64 = head?[0] ?? 0
             let headHash: String = head?[1] ?? Self.genesisHash
             if headSequence != expectedSequence - 1 || headHash != previous {
-                return .broken(sequence: expectedSequence, problem: "the log ends at entry \(expectedSequence - 1) but its head records entry \(headSequence): newer entries were deleted")
+                return .broken(
+                    sequence: expectedSequence,
+                    problem:
+                        "the log ends at entry \(expectedSequence - 1) but its head records entry \(headSequence): newer entries were deleted"
+                )
             }
             if let problem = try anchorProblem(db, lastSequence: expectedSequence - 1) {
                 return .broken(sequence: expectedSequence, problem: problem)
@@ -159,7 +189,8 @@ extension SQLiteStore {
         do {
             text = try String(contentsOfFile: auditAnchorPath, encoding: .utf8)
         } catch {
-            return "the anchor file \(auditAnchorPath) cannot be read (\(StoreError.reason(error))), so the chain cannot be"
+            return
+                "the anchor file \(auditAnchorPath) cannot be read (\(StoreError.reason(error))), so the chain cannot be"
                 + " checked against it"
         }
         var newest: Int64 = 0
@@ -172,7 +203,8 @@ extension SQLiteStore {
             guard sequence <= lastSequence else { continue }
             let hash = try String.fetchOne(db, sql: "SELECT hash FROM audit_log WHERE seq = ?", arguments: [sequence])
             if hash != String(parts[1]) {
-                return "entry \(sequence) is not the one anchored outside the database (\(auditAnchorPath)): the log was rewritten"
+                return
+                    "entry \(sequence) is not the one anchored outside the database (\(auditAnchorPath)): the log was rewritten"
             }
         }
         if newest > lastSequence {
@@ -186,29 +218,31 @@ extension SQLiteStore {
     /// import) entry per intent, and one success entry per succeeded refund, of the same amounts. Deleting refunds,
     /// inserting them, or wiping the log and its head is found here even though the remaining chain is whole.
     static func ledgerProblem(_ db: Database) throws -> String? {
-        let rows = try Row.fetchAll(db, sql: """
-            WITH ledger AS (
-              SELECT 'order ' || order_id AS target, count(*) AS intents, coalesce(sum(amount), 0) AS intent_amount,
-                sum(status = 'succeeded') AS done, coalesce(sum(CASE WHEN status = 'succeeded' THEN amount END), 0) AS done_amount
-              FROM refunds GROUP BY order_id
-            ), audit AS (
-              SELECT target, sum(action IN ('refund.requested', 'refund.imported')) AS intents,
-                coalesce(sum(CASE WHEN action IN ('refund.requested', 'refund.imported') THEN amount END), 0) AS intent_amount,
-                sum(action IN ('refund.succeeded', 'reconcile.succeeded')
-                    OR (action = 'refund.imported' AND result = 'succeeded')) AS done,
-                coalesce(sum(CASE WHEN action IN ('refund.succeeded', 'reconcile.succeeded')
-                    OR (action = 'refund.imported' AND result = 'succeeded') THEN amount END), 0) AS done_amount
-              FROM audit_log WHERE action LIKE 'refund.%' OR action LIKE 'reconcile.%' GROUP BY target
-            )
-            SELECT coalesce(l.target, a.target), coalesce(l.intents, 0), coalesce(a.intents, 0), coalesce(l.done, 0),
-              coalesce(a.done, 0), coalesce(l.intent_amount, 0), coalesce(a.intent_amount, 0),
-              coalesce(l.done_amount, 0), coalesce(a.done_amount, 0)
-            FROM ledger l FULL OUTER JOIN audit a ON a.target = l.target
-            WHERE coalesce(l.intents, 0) != coalesce(a.intents, 0) OR coalesce(l.done, 0) != coalesce(a.done, 0)
-               OR coalesce(l.intent_amount, 0) != coalesce(a.intent_amount, 0)
-               OR coalesce(l.done_amount, 0) != coalesce(a.done_amount, 0)
-            ORDER BY 1 LIMIT 1
-            """)
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                WITH ledger AS (
+                  SELECT 'order ' || order_id AS target, count(*) AS intents, coalesce(sum(amount), 0) AS intent_amount,
+                    sum(status = 'succeeded') AS done, coalesce(sum(CASE WHEN status = 'succeeded' THEN amount END), 0) AS done_amount
+                  FROM refunds GROUP BY order_id
+                ), audit AS (
+                  SELECT target, sum(action IN ('refund.requested', 'refund.imported')) AS intents,
+                    coalesce(sum(CASE WHEN action IN ('refund.requested', 'refund.imported') THEN amount END), 0) AS intent_amount,
+                    sum(action IN ('refund.succeeded', 'reconcile.succeeded')
+                        OR (action = 'refund.imported' AND result = 'succeeded')) AS done,
+                    coalesce(sum(CASE WHEN action IN ('refund.succeeded', 'reconcile.succeeded')
+                        OR (action = 'refund.imported' AND result = 'succeeded') THEN amount END), 0) AS done_amount
+                  FROM audit_log WHERE action LIKE 'refund.%' OR action LIKE 'reconcile.%' GROUP BY target
+                )
+                SELECT coalesce(l.target, a.target), coalesce(l.intents, 0), coalesce(a.intents, 0), coalesce(l.done, 0),
+                  coalesce(a.done, 0), coalesce(l.intent_amount, 0), coalesce(a.intent_amount, 0),
+                  coalesce(l.done_amount, 0), coalesce(a.done_amount, 0)
+                FROM ledger l FULL OUTER JOIN audit a ON a.target = l.target
+                WHERE coalesce(l.intents, 0) != coalesce(a.intents, 0) OR coalesce(l.done, 0) != coalesce(a.done, 0)
+                   OR coalesce(l.intent_amount, 0) != coalesce(a.intent_amount, 0)
+                   OR coalesce(l.done_amount, 0) != coalesce(a.done_amount, 0)
+                ORDER BY 1 LIMIT 1
+                """)
         guard let row = rows.first else { return nil }
         let target: String = row[0]
         return "the refunds of \(target) do not match the audit log (\(row[1] as Int64) intents and \(row[3] as Int64)"

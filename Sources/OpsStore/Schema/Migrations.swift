@@ -10,9 +10,12 @@ enum Schema {
         migrator.registerMigration("v3 dashboard rollups") { db in
             try db.execute(sql: Rollups.tables)
             // Backfill relative to the newest record, so an old database's recent activity lands in minute buckets.
-            let latest = try Int64.fetchOne(db, sql: """
-                SELECT max(t) FROM (SELECT max(created_at) AS t FROM orders UNION ALL SELECT max(created_at) FROM users)
-                """) ?? 0
+            let latest =
+                try Int64.fetchOne(
+                    db,
+                    sql: """
+                        SELECT max(t) FROM (SELECT max(created_at) AS t FROM orders UNION ALL SELECT max(created_at) FROM users)
+                        """) ?? 0
             try Rollups.rebuild(db, now: Timestamp(seconds: latest), jobProgress: false)
             try db.execute(sql: Rollups.triggers)
         }
@@ -31,192 +34,194 @@ enum Schema {
     /// The sandbox gateways' own ledger (their "server side"), and the audit log's head, which makes deleting
     /// the newest entries detectable.
     private static func createRefundSupport(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE sandbox_refunds (
-              id TEXT PRIMARY KEY NOT NULL,
-              provider TEXT NOT NULL,
-              transaction_id TEXT NOT NULL,
-              amount INTEGER NOT NULL,
-              currency TEXT NOT NULL,
-              is_void INTEGER NOT NULL,
-              idempotency_key TEXT NOT NULL,
-              fingerprint TEXT NOT NULL,
-              intent_id TEXT,
-              created_at INTEGER NOT NULL
-            );
-            CREATE UNIQUE INDEX sandbox_refunds_key ON sandbox_refunds(provider, idempotency_key);
-            CREATE INDEX sandbox_refunds_transaction ON sandbox_refunds(provider, transaction_id);
-            CREATE TABLE sandbox_transaction_status (
-              provider TEXT NOT NULL,
-              transaction_id TEXT NOT NULL,
-              status TEXT NOT NULL,
-              PRIMARY KEY (provider, transaction_id)
-            ) WITHOUT ROWID;
-            CREATE TABLE audit_head (
-              id INTEGER PRIMARY KEY CHECK (id = 1),
-              seq INTEGER NOT NULL,
-              hash TEXT NOT NULL
-            );
-            """)
+        try db.execute(
+            sql: """
+                CREATE TABLE sandbox_refunds (
+                  id TEXT PRIMARY KEY NOT NULL,
+                  provider TEXT NOT NULL,
+                  transaction_id TEXT NOT NULL,
+                  amount INTEGER NOT NULL,
+                  currency TEXT NOT NULL,
+                  is_void INTEGER NOT NULL,
+                  idempotency_key TEXT NOT NULL,
+                  fingerprint TEXT NOT NULL,
+                  intent_id TEXT,
+                  created_at INTEGER NOT NULL
+                );
+                CREATE UNIQUE INDEX sandbox_refunds_key ON sandbox_refunds(provider, idempotency_key);
+                CREATE INDEX sandbox_refunds_transaction ON sandbox_refunds(provider, transaction_id);
+                CREATE TABLE sandbox_transaction_status (
+                  provider TEXT NOT NULL,
+                  transaction_id TEXT NOT NULL,
+                  status TEXT NOT NULL,
+                  PRIMARY KEY (provider, transaction_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE audit_head (
+                  id INTEGER PRIMARY KEY CHECK (id = 1),
+                  seq INTEGER NOT NULL,
+                  hash TEXT NOT NULL
+                );
+                """)
     }
 
     private static func createEntities(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE users (
-              id TEXT PRIMARY KEY NOT NULL,
-              email TEXT NOT NULL,
-              name TEXT NOT NULL,
-              country TEXT NOT NULL,
-              locale TEXT NOT NULL,
-              status TEXT NOT NULL,
-              created_at INTEGER NOT NULL,
-              -- The email as words for full-text search (see SearchText): "zoe.martin123@x.com" indexes
-              -- as zoe, martin, 123, x, com, so "mart" is one prefix term, not one term per customer.
-              search_email TEXT NOT NULL DEFAULT ''
-            );
-            CREATE UNIQUE INDEX users_email ON users(email COLLATE NOCASE);
-            CREATE VIRTUAL TABLE users_fts USING fts5(
-              name, search_email, content='users', content_rowid='rowid',
-              tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
-            );
-            CREATE TRIGGER users_fts_insert AFTER INSERT ON users BEGIN
-              INSERT INTO users_fts(rowid, name, search_email) VALUES (new.rowid, new.name, new.search_email);
-            END;
-            CREATE TRIGGER users_fts_delete AFTER DELETE ON users BEGIN
-              INSERT INTO users_fts(users_fts, rowid, name, search_email)
-                VALUES ('delete', old.rowid, old.name, old.search_email);
-            END;
-            CREATE TRIGGER users_fts_update AFTER UPDATE OF name, search_email ON users BEGIN
-              INSERT INTO users_fts(users_fts, rowid, name, search_email)
-                VALUES ('delete', old.rowid, old.name, old.search_email);
-              INSERT INTO users_fts(rowid, name, search_email) VALUES (new.rowid, new.name, new.search_email);
-            END;
+        try db.execute(
+            sql: """
+                CREATE TABLE users (
+                  id TEXT PRIMARY KEY NOT NULL,
+                  email TEXT NOT NULL,
+                  name TEXT NOT NULL,
+                  country TEXT NOT NULL,
+                  locale TEXT NOT NULL,
+                  status TEXT NOT NULL,
+                  created_at INTEGER NOT NULL,
+                  -- The email as words for full-text search (see SearchText): "zoe.martin123@x.com" indexes
+                  -- as zoe, martin, 123, x, com, so "mart" is one prefix term, not one term per customer.
+                  search_email TEXT NOT NULL DEFAULT ''
+                );
+                CREATE UNIQUE INDEX users_email ON users(email COLLATE NOCASE);
+                CREATE VIRTUAL TABLE users_fts USING fts5(
+                  name, search_email, content='users', content_rowid='rowid',
+                  tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
+                );
+                CREATE TRIGGER users_fts_insert AFTER INSERT ON users BEGIN
+                  INSERT INTO users_fts(rowid, name, search_email) VALUES (new.rowid, new.name, new.search_email);
+                END;
+                CREATE TRIGGER users_fts_delete AFTER DELETE ON users BEGIN
+                  INSERT INTO users_fts(users_fts, rowid, name, search_email)
+                    VALUES ('delete', old.rowid, old.name, old.search_email);
+                END;
+                CREATE TRIGGER users_fts_update AFTER UPDATE OF name, search_email ON users BEGIN
+                  INSERT INTO users_fts(users_fts, rowid, name, search_email)
+                    VALUES ('delete', old.rowid, old.name, old.search_email);
+                  INSERT INTO users_fts(rowid, name, search_email) VALUES (new.rowid, new.name, new.search_email);
+                END;
 
-            CREATE TABLE prints (
-              id TEXT PRIMARY KEY NOT NULL,
-              user_id TEXT NOT NULL REFERENCES users(id),
-              product TEXT NOT NULL,
-              title TEXT NOT NULL,
-              page_count INTEGER NOT NULL,
-              photo_count INTEGER NOT NULL,
-              created_at INTEGER NOT NULL,
-              updated_at INTEGER NOT NULL
-            );
-            CREATE INDEX prints_user ON prints(user_id);
+                CREATE TABLE prints (
+                  id TEXT PRIMARY KEY NOT NULL,
+                  user_id TEXT NOT NULL REFERENCES users(id),
+                  product TEXT NOT NULL,
+                  title TEXT NOT NULL,
+                  page_count INTEGER NOT NULL,
+                  photo_count INTEGER NOT NULL,
+                  created_at INTEGER NOT NULL,
+                  updated_at INTEGER NOT NULL
+                );
+                CREATE INDEX prints_user ON prints(user_id);
 
-            CREATE TABLE photos (
-              print_id TEXT NOT NULL REFERENCES prints(id),
-              position INTEGER NOT NULL,
-              status TEXT NOT NULL,
-              filename TEXT NOT NULL,
-              uploaded_at INTEGER,
-              PRIMARY KEY (print_id, position)
-            ) WITHOUT ROWID;
+                CREATE TABLE photos (
+                  print_id TEXT NOT NULL REFERENCES prints(id),
+                  position INTEGER NOT NULL,
+                  status TEXT NOT NULL,
+                  filename TEXT NOT NULL,
+                  uploaded_at INTEGER,
+                  PRIMARY KEY (print_id, position)
+                ) WITHOUT ROWID;
 
-            CREATE TABLE orders (
-              id TEXT PRIMARY KEY NOT NULL,
-              user_id TEXT NOT NULL REFERENCES users(id),
-              print_id TEXT NOT NULL REFERENCES prints(id),
-              currency TEXT NOT NULL,
-              line_items TEXT NOT NULL,
-              subtotal_amount INTEGER NOT NULL,
-              shipping_amount INTEGER NOT NULL,
-              tax_amount INTEGER NOT NULL,
-              total_amount INTEGER NOT NULL,
-              shipping_address TEXT NOT NULL,
-              status TEXT NOT NULL,
-              created_at INTEGER NOT NULL
-            );
-            CREATE INDEX orders_user ON orders(user_id);
-            CREATE INDEX orders_status ON orders(status, created_at, id);
-            CREATE INDEX orders_created ON orders(created_at, id);
+                CREATE TABLE orders (
+                  id TEXT PRIMARY KEY NOT NULL,
+                  user_id TEXT NOT NULL REFERENCES users(id),
+                  print_id TEXT NOT NULL REFERENCES prints(id),
+                  currency TEXT NOT NULL,
+                  line_items TEXT NOT NULL,
+                  subtotal_amount INTEGER NOT NULL,
+                  shipping_amount INTEGER NOT NULL,
+                  tax_amount INTEGER NOT NULL,
+                  total_amount INTEGER NOT NULL,
+                  shipping_address TEXT NOT NULL,
+                  status TEXT NOT NULL,
+                  created_at INTEGER NOT NULL
+                );
+                CREATE INDEX orders_user ON orders(user_id);
+                CREATE INDEX orders_status ON orders(status, created_at, id);
+                CREATE INDEX orders_created ON orders(created_at, id);
 
-            CREATE TABLE payments (
-              id TEXT PRIMARY KEY NOT NULL,
-              order_id TEXT NOT NULL REFERENCES orders(id),
-              provider TEXT NOT NULL,
-              provider_transaction_id TEXT NOT NULL,
-              provider_charge_id TEXT,
-              amount INTEGER NOT NULL,
-              currency TEXT NOT NULL,
-              status TEXT NOT NULL,
-              created_at INTEGER NOT NULL,
-              settled_at INTEGER
-            );
-            CREATE INDEX payments_order ON payments(order_id);
-            CREATE UNIQUE INDEX payments_transaction ON payments(provider_transaction_id, provider);
-            CREATE INDEX payments_charge ON payments(provider_charge_id) WHERE provider_charge_id IS NOT NULL;
+                CREATE TABLE payments (
+                  id TEXT PRIMARY KEY NOT NULL,
+                  order_id TEXT NOT NULL REFERENCES orders(id),
+                  provider TEXT NOT NULL,
+                  provider_transaction_id TEXT NOT NULL,
+                  provider_charge_id TEXT,
+                  amount INTEGER NOT NULL,
+                  currency TEXT NOT NULL,
+                  status TEXT NOT NULL,
+                  created_at INTEGER NOT NULL,
+                  settled_at INTEGER
+                );
+                CREATE INDEX payments_order ON payments(order_id);
+                CREATE UNIQUE INDEX payments_transaction ON payments(provider_transaction_id, provider);
+                CREATE INDEX payments_charge ON payments(provider_charge_id) WHERE provider_charge_id IS NOT NULL;
 
-            CREATE TABLE print_jobs (
-              id TEXT PRIMARY KEY NOT NULL,
-              order_id TEXT NOT NULL REFERENCES orders(id),
-              partner TEXT NOT NULL,
-              status TEXT NOT NULL,
-              tracking_number TEXT,
-              carrier TEXT,
-              created_at INTEGER NOT NULL,
-              updated_at INTEGER NOT NULL
-            );
-            CREATE INDEX print_jobs_order ON print_jobs(order_id);
-            CREATE INDEX print_jobs_tracking ON print_jobs(tracking_number COLLATE NOCASE)
-              WHERE tracking_number IS NOT NULL;
-            CREATE INDEX print_jobs_updated ON print_jobs(updated_at, id);
-            CREATE INDEX print_jobs_status ON print_jobs(status, updated_at, id);
-            CREATE INDEX print_jobs_partner ON print_jobs(partner, status, updated_at, id);
-            CREATE INDEX print_jobs_in_progress ON print_jobs(updated_at, id)
-              WHERE status IN \(inProgressJobStatuses);
-            CREATE INDEX print_jobs_partner_in_progress ON print_jobs(partner, updated_at, id)
-              WHERE status IN \(inProgressJobStatuses);
+                CREATE TABLE print_jobs (
+                  id TEXT PRIMARY KEY NOT NULL,
+                  order_id TEXT NOT NULL REFERENCES orders(id),
+                  partner TEXT NOT NULL,
+                  status TEXT NOT NULL,
+                  tracking_number TEXT,
+                  carrier TEXT,
+                  created_at INTEGER NOT NULL,
+                  updated_at INTEGER NOT NULL
+                );
+                CREATE INDEX print_jobs_order ON print_jobs(order_id);
+                CREATE INDEX print_jobs_tracking ON print_jobs(tracking_number COLLATE NOCASE)
+                  WHERE tracking_number IS NOT NULL;
+                CREATE INDEX print_jobs_updated ON print_jobs(updated_at, id);
+                CREATE INDEX print_jobs_status ON print_jobs(status, updated_at, id);
+                CREATE INDEX print_jobs_partner ON print_jobs(partner, status, updated_at, id);
+                CREATE INDEX print_jobs_in_progress ON print_jobs(updated_at, id)
+                  WHERE status IN \(inProgressJobStatuses);
+                CREATE INDEX print_jobs_partner_in_progress ON print_jobs(partner, updated_at, id)
+                  WHERE status IN \(inProgressJobStatuses);
 
-            CREATE TABLE print_job_events (
-              job_id TEXT NOT NULL REFERENCES print_jobs(id),
-              sequence INTEGER NOT NULL,
-              at INTEGER NOT NULL,
-              status TEXT NOT NULL,
-              message TEXT NOT NULL,
-              PRIMARY KEY (job_id, sequence)
-            ) WITHOUT ROWID;
+                CREATE TABLE print_job_events (
+                  job_id TEXT NOT NULL REFERENCES print_jobs(id),
+                  sequence INTEGER NOT NULL,
+                  at INTEGER NOT NULL,
+                  status TEXT NOT NULL,
+                  message TEXT NOT NULL,
+                  PRIMARY KEY (job_id, sequence)
+                ) WITHOUT ROWID;
 
-            CREATE TABLE refunds (
-              id TEXT PRIMARY KEY NOT NULL,
-              order_id TEXT NOT NULL REFERENCES orders(id),
-              payment_id TEXT NOT NULL REFERENCES payments(id),
-              provider TEXT NOT NULL,
-              amount INTEGER NOT NULL CHECK (amount > 0),
-              currency TEXT NOT NULL,
-              status TEXT NOT NULL,
-              reason TEXT NOT NULL,
-              note TEXT NOT NULL DEFAULT '',
-              idempotency_key TEXT NOT NULL UNIQUE,
-              gateway_refund_id TEXT,
-              is_void INTEGER NOT NULL DEFAULT 0,
-              operator TEXT NOT NULL,
-              failure_message TEXT,
-              created_at INTEGER NOT NULL,
-              updated_at INTEGER NOT NULL,
-              lease_until INTEGER NOT NULL DEFAULT 0
-            );
-            CREATE INDEX refunds_order ON refunds(order_id);
-            CREATE INDEX refunds_payment ON refunds(payment_id);
-            CREATE INDEX refunds_open ON refunds(updated_at) WHERE status IN ('pending','unknown');
+                CREATE TABLE refunds (
+                  id TEXT PRIMARY KEY NOT NULL,
+                  order_id TEXT NOT NULL REFERENCES orders(id),
+                  payment_id TEXT NOT NULL REFERENCES payments(id),
+                  provider TEXT NOT NULL,
+                  amount INTEGER NOT NULL CHECK (amount > 0),
+                  currency TEXT NOT NULL,
+                  status TEXT NOT NULL,
+                  reason TEXT NOT NULL,
+                  note TEXT NOT NULL DEFAULT '',
+                  idempotency_key TEXT NOT NULL UNIQUE,
+                  gateway_refund_id TEXT,
+                  is_void INTEGER NOT NULL DEFAULT 0,
+                  operator TEXT NOT NULL,
+                  failure_message TEXT,
+                  created_at INTEGER NOT NULL,
+                  updated_at INTEGER NOT NULL,
+                  lease_until INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX refunds_order ON refunds(order_id);
+                CREATE INDEX refunds_payment ON refunds(payment_id);
+                CREATE INDEX refunds_open ON refunds(updated_at) WHERE status IN ('pending','unknown');
 
-            CREATE TABLE audit_log (
-              seq INTEGER PRIMARY KEY,
-              at INTEGER NOT NULL,
-              operator TEXT NOT NULL,
-              ssh_client TEXT NOT NULL DEFAULT '',
-              action TEXT NOT NULL,
-              target TEXT NOT NULL,
-              amount INTEGER,
-              currency TEXT,
-              reason TEXT NOT NULL DEFAULT '',
-              idempotency_key TEXT NOT NULL DEFAULT '',
-              gateway_ids TEXT NOT NULL DEFAULT '',
-              result TEXT NOT NULL,
-              detail TEXT NOT NULL DEFAULT '',
-              prev_hash TEXT NOT NULL,
-              hash TEXT NOT NULL
-            );
-            """)
+                CREATE TABLE audit_log (
+                  seq INTEGER PRIMARY KEY,
+                  at INTEGER NOT NULL,
+                  operator TEXT NOT NULL,
+                  ssh_client TEXT NOT NULL DEFAULT '',
+                  action TEXT NOT NULL,
+                  target TEXT NOT NULL,
+                  amount INTEGER,
+                  currency TEXT,
+                  reason TEXT NOT NULL DEFAULT '',
+                  idempotency_key TEXT NOT NULL DEFAULT '',
+                  gateway_ids TEXT NOT NULL DEFAULT '',
+                  result TEXT NOT NULL,
+                  detail TEXT NOT NULL DEFAULT '',
+                  prev_hash TEXT NOT NULL,
+                  hash TEXT NOT NULL
+                );
+                """)
     }
 }

@@ -151,32 +151,33 @@ enum Rollups {
     /// `jobProgress` is false only in migration v3, which ran before `job_progress_hour` existed.
     static func rebuild(_ db: Database, now: Timestamp, jobProgress: Bool = true) throws {
         let since = minuteHorizon(now)
-        try db.execute(sql: """
-            DELETE FROM activity_minute; DELETE FROM activity_hour; DELETE FROM job_counts; DELETE FROM order_counts;
-            DELETE FROM counters;
-            INSERT INTO activity_hour SELECT 'order', currency, created_at / 3600 * 3600, count(*), sum(total_amount)
-              FROM orders GROUP BY 2, 3;
-            INSERT INTO activity_minute SELECT 'order', currency, created_at / 60 * 60, count(*), sum(total_amount)
-              FROM orders WHERE created_at >= \(since) GROUP BY 2, 3;
-            INSERT INTO activity_hour SELECT 'signup', '', created_at / 3600 * 3600, count(*), 0 FROM users GROUP BY 3;
-            INSERT INTO activity_minute SELECT 'signup', '', created_at / 60 * 60, count(*), 0 FROM users
-              WHERE created_at >= \(since) GROUP BY 3;
-            INSERT INTO activity_hour SELECT 'upload', '', uploaded_at / 3600 * 3600, count(*), 0 FROM photos
-              WHERE status = 'uploaded' AND uploaded_at IS NOT NULL GROUP BY 3;
-            INSERT INTO activity_minute SELECT 'upload', '', uploaded_at / 60 * 60, count(*), 0 FROM photos
-              WHERE status = 'uploaded' AND uploaded_at >= \(since) GROUP BY 3;
-            INSERT INTO activity_hour SELECT 'refund', currency, updated_at / 3600 * 3600, count(*), sum(amount) FROM refunds
-              WHERE status = 'succeeded' GROUP BY 2, 3;
-            INSERT INTO activity_minute SELECT 'refund', currency, updated_at / 60 * 60, count(*), sum(amount) FROM refunds
-              WHERE status = 'succeeded' AND updated_at >= \(since) GROUP BY 2, 3;
-            INSERT INTO activity_hour SELECT 'refund_reason', reason, updated_at / 3600 * 3600, count(*), 0 FROM refunds
-              WHERE status = 'succeeded' GROUP BY 2, 3;
-            INSERT INTO activity_minute SELECT 'refund_reason', reason, updated_at / 60 * 60, count(*), 0 FROM refunds
-              WHERE status = 'succeeded' AND updated_at >= \(since) GROUP BY 2, 3;
-            INSERT INTO job_counts SELECT partner, status, count(*) FROM print_jobs GROUP BY 1, 2;
-            INSERT INTO order_counts SELECT status, count(*) FROM orders GROUP BY 1;
-            INSERT INTO counters SELECT 'missing_photos', count(*) FROM photos WHERE status = 'missing';
-            """)
+        try db.execute(
+            sql: """
+                DELETE FROM activity_minute; DELETE FROM activity_hour; DELETE FROM job_counts; DELETE FROM order_counts;
+                DELETE FROM counters;
+                INSERT INTO activity_hour SELECT 'order', currency, created_at / 3600 * 3600, count(*), sum(total_amount)
+                  FROM orders GROUP BY 2, 3;
+                INSERT INTO activity_minute SELECT 'order', currency, created_at / 60 * 60, count(*), sum(total_amount)
+                  FROM orders WHERE created_at >= \(since) GROUP BY 2, 3;
+                INSERT INTO activity_hour SELECT 'signup', '', created_at / 3600 * 3600, count(*), 0 FROM users GROUP BY 3;
+                INSERT INTO activity_minute SELECT 'signup', '', created_at / 60 * 60, count(*), 0 FROM users
+                  WHERE created_at >= \(since) GROUP BY 3;
+                INSERT INTO activity_hour SELECT 'upload', '', uploaded_at / 3600 * 3600, count(*), 0 FROM photos
+                  WHERE status = 'uploaded' AND uploaded_at IS NOT NULL GROUP BY 3;
+                INSERT INTO activity_minute SELECT 'upload', '', uploaded_at / 60 * 60, count(*), 0 FROM photos
+                  WHERE status = 'uploaded' AND uploaded_at >= \(since) GROUP BY 3;
+                INSERT INTO activity_hour SELECT 'refund', currency, updated_at / 3600 * 3600, count(*), sum(amount) FROM refunds
+                  WHERE status = 'succeeded' GROUP BY 2, 3;
+                INSERT INTO activity_minute SELECT 'refund', currency, updated_at / 60 * 60, count(*), sum(amount) FROM refunds
+                  WHERE status = 'succeeded' AND updated_at >= \(since) GROUP BY 2, 3;
+                INSERT INTO activity_hour SELECT 'refund_reason', reason, updated_at / 3600 * 3600, count(*), 0 FROM refunds
+                  WHERE status = 'succeeded' GROUP BY 2, 3;
+                INSERT INTO activity_minute SELECT 'refund_reason', reason, updated_at / 60 * 60, count(*), 0 FROM refunds
+                  WHERE status = 'succeeded' AND updated_at >= \(since) GROUP BY 2, 3;
+                INSERT INTO job_counts SELECT partner, status, count(*) FROM print_jobs GROUP BY 1, 2;
+                INSERT INTO order_counts SELECT status, count(*) FROM orders GROUP BY 1;
+                INSERT INTO counters SELECT 'missing_photos', count(*) FROM photos WHERE status = 'missing';
+                """)
         if jobProgress { try db.execute(sql: jobProgressBackfill) }
     }
 }

@@ -11,7 +11,8 @@ public struct Size: Hashable, Sendable, CustomStringConvertible {
     /// Parses `120x40`.
     public init?(_ text: String) {
         let parts = text.lowercased().split(separator: "x")
-        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), (1...1000).contains(w), (1...1000).contains(h)
+        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), (1...1000).contains(w),
+            (1...1000).contains(h)
         else { return nil }
         self.init(width: w, height: h)
     }
@@ -56,7 +57,9 @@ public struct Rect: Hashable, Sendable {
     /// Splits off `rows` rows from the bottom: (rest, bottom).
     public func takeBottom(_ rows: Int) -> (Rect, Rect) {
         let n = min(max(0, rows), height)
-        return (Rect(x: x, y: y, width: width, height: height - n), Rect(x: x, y: y + height - n, width: width, height: n))
+        return (
+            Rect(x: x, y: y, width: width, height: height - n), Rect(x: x, y: y + height - n, width: width, height: n)
+        )
     }
 
     /// A rectangle of at most `size` centred in this one.
@@ -67,12 +70,16 @@ public struct Rect: Hashable, Sendable {
 
     /// Splits into `count` columns of near-equal width with `gap` columns between them.
     public func columns(_ count: Int, gap: Int = 1) -> [Rect] {
-        Self.shares(of: width, count: count, gap: gap).map { Rect(x: x + $0.start, y: y, width: $0.length, height: height) }
+        Self.shares(of: width, count: count, gap: gap).map {
+            Rect(x: x + $0.start, y: y, width: $0.length, height: height)
+        }
     }
 
     /// Splits into `count` rows of near-equal height.
     public func rows(_ count: Int, gap: Int = 0) -> [Rect] {
-        Self.shares(of: height, count: count, gap: gap).map { Rect(x: x, y: y + $0.start, width: width, height: $0.length) }
+        Self.shares(of: height, count: count, gap: gap).map {
+            Rect(x: x, y: y + $0.start, width: width, height: $0.length)
+        }
     }
 
     /// `total` cells cut into `count` near-equal runs with `gap` cells between them; the first runs take the rest.

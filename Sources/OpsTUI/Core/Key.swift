@@ -58,7 +58,8 @@ public enum Key: Hashable, Sendable, CustomStringConvertible {
             return
         }
         if name.count == 1, let c = name.first, !c.isWhitespace,
-           c.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F && !(0x80...0x9F).contains($0.value) }) {
+            c.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F && !(0x80...0x9F).contains($0.value) })
+        {
             self = .character(c)
             return
         }
@@ -66,7 +67,8 @@ public enum Key: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The names scripts and configuration may use, for error messages.
-    public static let nameHelp = "a single character, enter esc tab backtab backspace delete up down left right home end pgup pgdn space f1…f12 ctrl-a…ctrl-z"
+    public static let nameHelp =
+        "a single character, enter esc tab backtab backspace delete up down left right home end pgup pgdn space f1…f12 ctrl-a…ctrl-z"
 
     /// A printable character this key types into a text field, if any.
     public var typedCharacter: Character? {

@@ -26,7 +26,8 @@ public struct Style: Hashable, Sendable {
     public var background: Color
     public var attributes: Attributes
 
-    public init(foreground: Color = .terminalDefault, background: Color = .terminalDefault, attributes: Attributes = []) {
+    public init(foreground: Color = .terminalDefault, background: Color = .terminalDefault, attributes: Attributes = [])
+    {
         self.foreground = foreground
         self.background = background
         self.attributes = attributes
@@ -61,7 +62,10 @@ extension Color {
         case .terminalDefault: return "default"
         case .indexed(let i): return "@\(i)"
         case .rgb(let r, let g, let b):
-            return "#" + [r, g, b].map { let h = String($0, radix: 16); return h.count == 1 ? "0" + h : h }.joined()
+            return "#"
+                + [r, g, b].map {
+                    let h = String($0, radix: 16); return h.count == 1 ? "0" + h : h
+                }.joined()
         }
     }
 
@@ -80,7 +84,8 @@ public enum ColorPalette {
     /// xterm's default RGB for the 16 ANSI colours.
     static let ansi16: [(Int, Int, Int)] = [
         (0, 0, 0), (205, 0, 0), (0, 205, 0), (205, 205, 0), (0, 0, 238), (205, 0, 205), (0, 205, 205), (229, 229, 229),
-        (127, 127, 127), (255, 0, 0), (0, 255, 0), (255, 255, 0), (92, 92, 255), (255, 0, 255), (0, 255, 255), (255, 255, 255),
+        (127, 127, 127), (255, 0, 0), (0, 255, 0), (255, 255, 0), (92, 92, 255), (255, 0, 255), (0, 255, 255),
+        (255, 255, 255),
     ]
     static let cubeLevels = [0, 95, 135, 175, 215, 255]
 

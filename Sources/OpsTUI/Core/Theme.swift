@@ -72,18 +72,23 @@ public struct Theme: Hashable, Sendable {
         func s(_ fg: Color, _ bg: Color = .terminalDefault, _ a: Attributes = []) -> Style {
             Style(foreground: fg, background: bg, attributes: a)
         }
-        return Theme(name: "default", styles: [
-            .text: .plain, .title: s(.indexed(15), .terminalDefault, .bold), .border: s(.indexed(8)),
-            .breadcrumb: s(.indexed(14), .terminalDefault, .bold), .header: s(.indexed(11), .terminalDefault, .bold),
-            .selection: s(.indexed(0), .indexed(14), []), .muted: s(.indexed(8)), .money: s(.indexed(10)),
-            .input: s(.indexed(15), .indexed(236)), .inputCursor: s(.indexed(0), .indexed(15)),
-            .dialog: s(.indexed(15), .indexed(235)), .dialogTitle: s(.indexed(14), .indexed(235), .bold),
-            .statusBar: s(.indexed(15), .indexed(237)), .statusBarKey: s(.indexed(14), .indexed(237), .bold),
-            .badge: s(.indexed(0), .indexed(11), .bold), .key: s(.indexed(14), .terminalDefault, .bold),
-            .tabActive: s(.indexed(0), .indexed(14), .bold), .tabInactive: s(.indexed(7)),
-            .statusOK: s(.indexed(10)), .statusWarning: s(.indexed(11)), .statusError: s(.indexed(9), .terminalDefault, .bold),
-            .highlight: s(.indexed(11), .terminalDefault, .bold), .errorText: s(.indexed(9), .terminalDefault, .bold),
-            .chart1: s(.indexed(14)), .chart2: s(.indexed(10)), .chart3: s(.indexed(11)), .chart4: s(.indexed(13)),
-        ])
+        return Theme(
+            name: "default",
+            styles: [
+                .text: .plain, .title: s(.indexed(15), .terminalDefault, .bold), .border: s(.indexed(8)),
+                .breadcrumb: s(.indexed(14), .terminalDefault, .bold),
+                .header: s(.indexed(11), .terminalDefault, .bold),
+                .selection: s(.indexed(0), .indexed(14), []), .muted: s(.indexed(8)), .money: s(.indexed(10)),
+                .input: s(.indexed(15), .indexed(236)), .inputCursor: s(.indexed(0), .indexed(15)),
+                .dialog: s(.indexed(15), .indexed(235)), .dialogTitle: s(.indexed(14), .indexed(235), .bold),
+                .statusBar: s(.indexed(15), .indexed(237)), .statusBarKey: s(.indexed(14), .indexed(237), .bold),
+                .badge: s(.indexed(0), .indexed(11), .bold), .key: s(.indexed(14), .terminalDefault, .bold),
+                .tabActive: s(.indexed(0), .indexed(14), .bold), .tabInactive: s(.indexed(7)),
+                .statusOK: s(.indexed(10)), .statusWarning: s(.indexed(11)),
+                .statusError: s(.indexed(9), .terminalDefault, .bold),
+                .highlight: s(.indexed(11), .terminalDefault, .bold),
+                .errorText: s(.indexed(9), .terminalDefault, .bold),
+                .chart1: s(.indexed(14)), .chart2: s(.indexed(10)), .chart3: s(.indexed(11)), .chart4: s(.indexed(13)),
+            ])
     }()
 }

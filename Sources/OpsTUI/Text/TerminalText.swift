@@ -1,4 +1,5 @@
 import CTermText
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

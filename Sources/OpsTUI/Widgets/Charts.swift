@@ -10,7 +10,9 @@ public enum Sparkline {
         var shown = values
         if width > 0, values.count > width {
             let group = (values.count + width - 1) / width
-            shown = stride(from: 0, to: values.count, by: group).map { values[$0..<min(values.count, $0 + group)].reduce(0, +) }
+            shown = stride(from: 0, to: values.count, by: group).map {
+                values[$0..<min(values.count, $0 + group)].reduce(0, +)
+            }
         }
         let top = max(1, maximum ?? shown.max() ?? 1)
         var out = String(repeating: " ", count: max(0, width - shown.count))
@@ -26,9 +28,13 @@ public enum Sparkline {
         return out
     }
 
-    public static func render(_ values: [Int64], into buffer: inout Buffer, rect: Rect, style: Style, asciiOnly: Bool = false) {
+    public static func render(
+        _ values: [Int64], into buffer: inout Buffer, rect: Rect, style: Style, asciiOnly: Bool = false
+    ) {
         guard rect.width > 0, rect.height > 0 else { return }
-        buffer.put(line(values, width: rect.width, asciiOnly: asciiOnly), x: rect.x, y: rect.y, style: style, maxWidth: rect.width)
+        buffer.put(
+            line(values, width: rect.width, asciiOnly: asciiOnly), x: rect.x, y: rect.y, style: style,
+            maxWidth: rect.width)
     }
 }
 
@@ -50,7 +56,8 @@ public enum Bars {
 
     public static func render(_ items: [Item], into buffer: inout Buffer, rect: Rect, theme: Theme) {
         guard rect.width > 8, rect.height > 0 else { return }
-        let labelWidth = min(rect.width / 3, max(4, items.map { TerminalText.width(TerminalText.sanitize($0.label)) }.max() ?? 4))
+        let labelWidth = min(
+            rect.width / 3, max(4, items.map { TerminalText.width(TerminalText.sanitize($0.label)) }.max() ?? 4))
         let valueWidth = min(rect.width / 4, max(1, items.map { TerminalText.width($0.valueText) }.max() ?? 1))
         let barWidth = max(1, rect.width - labelWidth - valueWidth - 2)
         let top = max(1, items.map(\.value).max() ?? 1)
@@ -58,10 +65,12 @@ public enum Bars {
             let y = rect.y + i
             buffer.put(item.label, in: Rect(x: rect.x, y: y, width: labelWidth, height: 1), style: theme[.text])
             let length = item.value <= 0 ? 0 : max(1, Int(Double(item.value) / Double(top) * Double(barWidth)))
-            buffer.put(String(repeating: theme.asciiOnly ? "#" : "█", count: length), x: rect.x + labelWidth + 1, y: y,
-                       style: theme[item.role], maxWidth: barWidth)
-            buffer.put(item.valueText, in: Rect(x: rect.maxX - valueWidth, y: y, width: valueWidth, height: 1),
-                       style: theme[.text], alignment: .right)
+            buffer.put(
+                String(repeating: theme.asciiOnly ? "#" : "█", count: length), x: rect.x + labelWidth + 1, y: y,
+                style: theme[item.role], maxWidth: barWidth)
+            buffer.put(
+                item.valueText, in: Rect(x: rect.maxX - valueWidth, y: y, width: valueWidth, height: 1),
+                style: theme[.text], alignment: .right)
         }
     }
 }

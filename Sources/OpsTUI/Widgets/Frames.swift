@@ -2,10 +2,12 @@
 public struct BorderGlyphs: Sendable {
     public var horizontal, vertical, topLeft, topRight, bottomLeft, bottomRight: String
 
-    public static let unicode = BorderGlyphs(horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐",
-                                             bottomLeft: "└", bottomRight: "┘")
-    public static let ascii = BorderGlyphs(horizontal: "-", vertical: "|", topLeft: "+", topRight: "+",
-                                           bottomLeft: "+", bottomRight: "+")
+    public static let unicode = BorderGlyphs(
+        horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐",
+        bottomLeft: "└", bottomRight: "┘")
+    public static let ascii = BorderGlyphs(
+        horizontal: "-", vertical: "|", topLeft: "+", topRight: "+",
+        bottomLeft: "+", bottomRight: "+")
 
     public static func forTheme(_ theme: Theme) -> BorderGlyphs { theme.asciiOnly ? .ascii : .unicode }
 }
@@ -13,20 +15,24 @@ public struct BorderGlyphs: Sendable {
 /// A bordered box with an optional title in its top edge. Returns the inner area.
 public enum Box {
     @discardableResult
-    public static func render(_ rect: Rect, title: String = "", into buffer: inout Buffer, theme: Theme,
-                              borderRole: ThemeRole = .border, titleRole: ThemeRole = .title, fill: Style? = nil) -> Rect {
+    public static func render(
+        _ rect: Rect, title: String = "", into buffer: inout Buffer, theme: Theme,
+        borderRole: ThemeRole = .border, titleRole: ThemeRole = .title, fill: Style? = nil
+    ) -> Rect {
         guard rect.width >= 2, rect.height >= 2 else { return Rect(x: rect.x, y: rect.y, width: 0, height: 0) }
         let g = BorderGlyphs.forTheme(theme)
         let border = theme[borderRole]
         if let fill { buffer.fill(rect, style: fill) }
-        buffer.put(g.topLeft + String(repeating: g.horizontal, count: rect.width - 2) + g.topRight,
-                   x: rect.x, y: rect.y, style: border)
+        buffer.put(
+            g.topLeft + String(repeating: g.horizontal, count: rect.width - 2) + g.topRight,
+            x: rect.x, y: rect.y, style: border)
         for y in (rect.y + 1)..<(rect.maxY - 1) {
             buffer.put(g.vertical, x: rect.x, y: y, style: border)
             buffer.put(g.vertical, x: rect.maxX - 1, y: y, style: border)
         }
-        buffer.put(g.bottomLeft + String(repeating: g.horizontal, count: rect.width - 2) + g.bottomRight,
-                   x: rect.x, y: rect.maxY - 1, style: border)
+        buffer.put(
+            g.bottomLeft + String(repeating: g.horizontal, count: rect.width - 2) + g.bottomRight,
+            x: rect.x, y: rect.maxY - 1, style: border)
         if !title.isEmpty, rect.width > 6 {
             buffer.put(" \(title) ", x: rect.x + 2, y: rect.y, style: theme[titleRole], maxWidth: rect.width - 4)
         }
@@ -54,8 +60,9 @@ public enum Dialog {
     @discardableResult
     public static func render(title: String, width: Int, height: Int, into buffer: inout Buffer, theme: Theme) -> Rect {
         let rect = buffer.area.centered(width: width, height: height)
-        return Box.render(rect, title: title, into: &buffer, theme: theme, borderRole: .dialogTitle,
-                          titleRole: .dialogTitle, fill: theme[.dialog])
+        return Box.render(
+            rect, title: title, into: &buffer, theme: theme, borderRole: .dialogTitle,
+            titleRole: .dialogTitle, fill: theme[.dialog])
     }
 }
 
@@ -71,8 +78,10 @@ public enum StatusLine {
         }
     }
 
-    public static func render(left: [Segment], right: [Segment], into buffer: inout Buffer, rect: Rect, theme: Theme,
-                              base: ThemeRole = .statusBar) {
+    public static func render(
+        left: [Segment], right: [Segment], into buffer: inout Buffer, rect: Rect, theme: Theme,
+        base: ThemeRole = .statusBar
+    ) {
         guard rect.height > 0 else { return }
         buffer.fill(Rect(x: rect.x, y: rect.y, width: rect.width, height: 1), style: theme[base])
         let rightWidth = right.reduce(0) { $0 + TerminalText.width(TerminalText.sanitize($1.text)) }
@@ -114,13 +123,20 @@ public enum HelpOverlay {
             y += 1
             for entry in entries {
                 guard y < inner.maxY - 1 else { break }
-                buffer.put(entry.keys, in: Rect(x: inner.x + 1, y: y, width: keyWidth, height: 1), style: theme[.key].withBackground(of: theme[.dialog]))
-                buffer.put(entry.action, in: Rect(x: inner.x + 2 + keyWidth, y: y, width: inner.width - keyWidth - 3, height: 1), style: theme[.dialog])
+                buffer.put(
+                    entry.keys, in: Rect(x: inner.x + 1, y: y, width: keyWidth, height: 1),
+                    style: theme[.key].withBackground(of: theme[.dialog]))
+                buffer.put(
+                    entry.action,
+                    in: Rect(x: inner.x + 2 + keyWidth, y: y, width: inner.width - keyWidth - 3, height: 1),
+                    style: theme[.dialog])
                 y += 1
             }
             y += 1
         }
-        buffer.put("esc or ? to close", x: inner.x + 1, y: inner.maxY - 1, style: theme[.dialog].adding(.dim), maxWidth: inner.width - 2)
+        buffer.put(
+            "esc or ? to close", x: inner.x + 1, y: inner.maxY - 1, style: theme[.dialog].adding(.dim),
+            maxWidth: inner.width - 2)
     }
 }
 

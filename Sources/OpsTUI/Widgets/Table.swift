@@ -101,14 +101,17 @@ public enum Table {
 
     /// Draws header and rows into `rect`. `state` gives the selection and the first row shown; rows are drawn
     /// from `state.offset`. The selected row is highlighted when `focused`.
-    public static func render(columns: [TableColumn], rows: [[TableCell]], state: TableState, into buffer: inout Buffer,
-                              rect: Rect, theme: Theme, focused: Bool = true, emptyText: String = "Nothing here") {
+    public static func render(
+        columns: [TableColumn], rows: [[TableCell]], state: TableState, into buffer: inout Buffer,
+        rect: Rect, theme: Theme, focused: Bool = true, emptyText: String = "Nothing here"
+    ) {
         guard rect.height > 0, rect.width > 0 else { return }
         let widths = Self.widths(columns, total: rect.width)
         var x = rect.x
         for (i, column) in columns.enumerated() where widths[i] > 0 {
-            buffer.put(column.title, in: Rect(x: x, y: rect.y, width: widths[i], height: 1), style: theme[.header],
-                       alignment: column.alignment)
+            buffer.put(
+                column.title, in: Rect(x: x, y: rect.y, width: widths[i], height: 1), style: theme[.header],
+                alignment: column.alignment)
             x += widths[i] + 2
         }
         let body = Rect(x: rect.x, y: rect.y + 1, width: rect.width, height: rect.height - 1)
@@ -126,8 +129,9 @@ public enum Table {
             for (i, column) in columns.enumerated() where widths[i] > 0 {
                 let cell = i < rows[index].count ? rows[index][i] : TableCell("")
                 let style = selected ? theme[.selection] : theme[cell.role ?? .text]
-                buffer.put(cell.text, in: Rect(x: cx, y: y, width: widths[i], height: 1), style: style,
-                           alignment: column.alignment)
+                buffer.put(
+                    cell.text, in: Rect(x: cx, y: y, width: widths[i], height: 1), style: style,
+                    alignment: column.alignment)
                 cx += widths[i] + 2
             }
         }

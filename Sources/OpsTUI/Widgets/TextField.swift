@@ -67,13 +67,16 @@ public struct TextField: Hashable, Sendable {
 
     /// Draws the field in `rect` (one row), scrolled so the cursor is visible; the cursor cell is drawn in
     /// `cursorStyle` when `focused`.
-    public func render(into buffer: inout Buffer, rect: Rect, style: Style, cursorStyle: Style, focused: Bool,
-                       placeholder: String = "", placeholderStyle: Style = .plain) {
+    public func render(
+        into buffer: inout Buffer, rect: Rect, style: Style, cursorStyle: Style, focused: Bool,
+        placeholder: String = "", placeholderStyle: Style = .plain
+    ) {
         guard rect.width > 0, rect.height > 0 else { return }
         buffer.fill(Rect(x: rect.x, y: rect.y, width: rect.width, height: 1), style: style)
         if text.isEmpty && !placeholder.isEmpty {
-            buffer.put(placeholder, x: rect.x + (focused ? 1 : 0), y: rect.y, style: placeholderStyle,
-                       maxWidth: rect.width - (focused ? 1 : 0))
+            buffer.put(
+                placeholder, x: rect.x + (focused ? 1 : 0), y: rect.y, style: placeholderStyle,
+                maxWidth: rect.width - (focused ? 1 : 0))
         }
         let chars = Array(TerminalText.sanitize(text))
         // Scroll so that the cursor's column fits, keeping one column for the cursor at the end.
@@ -84,7 +87,8 @@ public struct TextField: Hashable, Sendable {
         for i in start..<chars.count {
             let w = TerminalText.width(chars[i])
             if x + w > rect.maxX { break }
-            buffer.put(String(chars[i]), x: x, y: rect.y, style: focused && i == cursor ? cursorStyle : style, maxWidth: w)
+            buffer.put(
+                String(chars[i]), x: x, y: rect.y, style: focused && i == cursor ? cursorStyle : style, maxWidth: w)
             x += w
         }
         if focused && cursor >= chars.count && x < rect.maxX {

@@ -1,10 +1,10 @@
 import ArgumentParser
 import Foundation
+import OpsConsole
 import OpsCore
+import OpsCurses
 import OpsEngine
 import OpsMetrics
-import OpsConsole
-import OpsCurses
 import OpsStore
 import OpsTUI
 
@@ -40,7 +40,7 @@ struct Latencies {
         let ratio = ours.percentile(p).seconds / max(1e-9, floor.percentile(p).seconds)
         return name.padding(toLength: 18, withPad: " ", startingAt: 0)
             + [ours.percentile(50), ours.percentile(99), floor.percentile(50), floor.percentile(99)]
-                .map { ms($0).leftPadded(12) }.joined()
+            .map { ms($0).leftPadded(12) }.joined()
             + String(format: "%11.2fx", ratio)
     }
 }
@@ -58,8 +58,10 @@ struct BenchCommand: AsyncParsableCommand {
     var db: String = "/tmp/popsa-ops-bench.sqlite"
     @Option(help: "Customers to seed when the database is missing.") var users = 1_000_000
     @Option(help: "Queries of each kind.") var iterations = 2_000
-    @Option(help: ArgumentHelp("Groups to run (comma-separated): store, console, dashboard, process, import.",
-                               valueName: "groups"))
+    @Option(
+        help: ArgumentHelp(
+            "Groups to run (comma-separated): store, console, dashboard, process, import.",
+            valueName: "groups"))
     var only: String = "store,console,dashboard,process,import"
     @Option(help: "Seconds the idle-dashboard CPU measurement runs.") var idleSeconds = 20
     @Option(help: "Customers in the generated export the import benchmark loads.") var importCustomers = 20_000
@@ -73,11 +75,15 @@ struct BenchCommand: AsyncParsableCommand {
         let seededHere = !FileManager.default.fileExists(atPath: db)
         if seededHere {
             let bar = ProgressBar(total: users, unit: "customers")
-            let report = try wrap { try Seeder.seed(path: db, users: users, seed: 42, now: time.timestamp, progress: bar.update) }
+            let report = try wrap {
+                try Seeder.seed(path: db, users: users, seed: 42, now: time.timestamp, progress: bar.update)
+            }
             bar.finish()
-            Stdout.line(String(format: "seed: %@ customers, %@ orders, %@ photos in %.1fs (%@)", NumberText.grouped(report.users),
-                               NumberText.grouped(report.orders), NumberText.grouped(report.photos), report.seconds,
-                               report.phases.map { String(format: "%@ %.1fs", $0.name, $0.seconds) }.joined(separator: ", ")))
+            Stdout.line(
+                String(
+                    format: "seed: %@ customers, %@ orders, %@ photos in %.1fs (%@)", NumberText.grouped(report.users),
+                    NumberText.grouped(report.orders), NumberText.grouped(report.photos), report.seconds,
+                    report.phases.map { String(format: "%@ %.1fs", $0.name, $0.seconds) }.joined(separator: ", ")))
         } else {
             Stdout.line("seed: reusing \(db)")
         }
@@ -120,23 +126,30 @@ struct BenchCommand: AsyncParsableCommand {
         try wrap { try child.run() }
         child.waitUntilExit()
         guard child.terminationStatus == 0 else {
-            throw CommandFailure(message: "the console benchmark's process failed (status \(child.terminationStatus))", code: .failure)
+            throw CommandFailure(
+                message: "the console benchmark's process failed (status \(child.terminationStatus))", code: .failure)
         }
     }
 
     static func measureQueries(store: SQLiteStore, engine: Engine, iterations: Int) async throws {
         let samples = try store.benchSamples(count: iterations, seed: 7)
-        Stdout.line("customers: \(NumberText.grouped(try store.userCount())); samples: \(samples.searchTerms.count) searches, \(samples.identifiers.count) identifiers, \(samples.userIDs.count) customers")
+        Stdout.line(
+            "customers: \(NumberText.grouped(try store.userCount())); samples: \(samples.searchTerms.count) searches, \(samples.identifiers.count) identifiers, \(samples.userIDs.count) customers"
+        )
 
         // Warm the page cache and statement caches, as a console that has been open a while has them.
-        for term in samples.searchTerms.prefix(200) { _ = try await engine.search(term); _ = try store.floorSearch(term, limit: 50) }
+        for term in samples.searchTerms.prefix(200) {
+            _ = try await engine.search(term); _ = try store.floorSearch(term, limit: 50)
+        }
         for id in samples.userIDs.prefix(200) { _ = try await engine.customer(id); _ = try store.floorCustomer360(id) }
 
         // Engine and floor run the same input back to back, in alternating order: whichever runs second finds
         // the pages the first one touched, so a fixed order would favour one side.
         var rows: [(String, Latencies, Latencies)] = []
-        func pair(_ name: String, _ inputs: [String], engine engineCall: (String) async throws -> Void,
-                  floor floorCall: (String) throws -> Void) async throws {
+        func pair(
+            _ name: String, _ inputs: [String], engine engineCall: (String) async throws -> Void,
+            floor floorCall: (String) throws -> Void
+        ) async throws {
             var onEngine = Latencies(), onFloor = Latencies()
             for (i, input) in inputs.enumerated() {
                 if i % 2 == 0 {
@@ -149,15 +162,19 @@ struct BenchCommand: AsyncParsableCommand {
             }
             rows.append((name, onEngine, onFloor))
         }
-        try await pair("free-text search", samples.searchTerms, engine: { _ = try await engine.search($0, limit: 50) },
-                       floor: { _ = try store.floorSearch($0, limit: 50) })
-        try await pair("exact-id lookup", samples.identifiers, engine: { id in
-            if try await engine.search(id).exact == nil {
-                throw CommandFailure(message: "bench: identifier \(id) did not resolve", code: .failure)
-            }
-        }, floor: { _ = try store.floorResolve($0) })
-        try await pair("customer 360", samples.userIDs, engine: { _ = try await engine.customer($0) },
-                       floor: { _ = try store.floorCustomer360($0) })
+        try await pair(
+            "free-text search", samples.searchTerms, engine: { _ = try await engine.search($0, limit: 50) },
+            floor: { _ = try store.floorSearch($0, limit: 50) })
+        try await pair(
+            "exact-id lookup", samples.identifiers,
+            engine: { id in
+                if try await engine.search(id).exact == nil {
+                    throw CommandFailure(message: "bench: identifier \(id) did not resolve", code: .failure)
+                }
+            }, floor: { _ = try store.floorResolve($0) })
+        try await pair(
+            "customer 360", samples.userIDs, engine: { _ = try await engine.customer($0) },
+            floor: { _ = try store.floorCustomer360($0) })
 
         Stdout.line("")
         Stdout.line("query               engine p50  engine p99   floor p50   floor p99   p99 ratio   (ms)")

@@ -17,7 +17,8 @@ struct ConsoleBench {
     let size = Size(width: 120, height: 40)
 
     func makeConsole() -> Console {
-        let session = Session(operatorName: "bench", sshClient: nil, role: .agent, databaseName: "bench.sqlite", readOnly: false)
+        let session = Session(
+            operatorName: "bench", sshClient: nil, role: .agent, databaseName: "bench.sqlite", readOnly: false)
         let state = AppState(size: size, theme: .builtIn, session: session, now: now, clockFrozen: true)
         return Console(state: state, environment: ConsoleEnvironment(engine: engine))
     }
@@ -28,9 +29,11 @@ struct ConsoleBench {
         for _ in 0..<20 {
             try firstFrame.measureSync {
                 let fresh = try SQLiteStore.open(path: store.path)
-                let session = Session(operatorName: "bench", sshClient: nil, role: .agent, databaseName: "bench", readOnly: false)
-                let console = Console(state: AppState(size: size, theme: .builtIn, session: session, now: now, clockFrozen: true),
-                                      environment: ConsoleEnvironment(engine: Engine(store: fresh, clock: .frozen(now))))
+                let session = Session(
+                    operatorName: "bench", sshClient: nil, role: .agent, databaseName: "bench", readOnly: false)
+                let console = Console(
+                    state: AppState(size: size, theme: .builtIn, session: session, now: now, clockFrozen: true),
+                    environment: ConsoleEnvironment(engine: Engine(store: fresh, clock: .frozen(now))))
                 console.start()
                 _ = console.settle(timeout: .seconds(10))
                 _ = console.render()
@@ -40,10 +43,13 @@ struct ConsoleBench {
 
         // Keystroke to frame, through the ncurses backend into a file that counts the bytes a terminal would get.
         let path = NSTemporaryDirectory() + "popsa-ops-bench-\(getpid()).out"
-        guard let file = fopen(path, "w+") else { throw CommandFailure(message: "cannot write \(path)", code: .unavailable) }
+        guard let file = fopen(path, "w+") else {
+            throw CommandFailure(message: "cannot write \(path)", code: .unavailable)
+        }
         defer { fclose(file); unlink(path) }
         let waker = Waker()
-        let backend = try CursesBackend(wakeFD: waker.readFD, output: file, forcedSize: size, environment: ["TERM": "xterm-256color"])
+        let backend = try CursesBackend(
+            wakeFD: waker.readFD, output: file, forcedSize: size, environment: ["TERM": "xterm-256color"])
         defer { backend.shutdown() }
         let console = makeConsole()
         console.start()
@@ -106,14 +112,24 @@ struct ConsoleBench {
         let meanFull = fullRedraws.isEmpty ? 1 : fullRedraws.reduce(0, +) / fullRedraws.count
         Stdout.line("")
         Stdout.line("console (\(size), \(samples.searchTerms.count) searches, \(keystroke.samples.count) keystrokes)")
-        Stdout.line("  first frame                 p50 \(Latencies.ms(firstFrame.percentile(50))) ms   p99 \(Latencies.ms(firstFrame.percentile(99))) ms")
-        Stdout.line("  keystroke to frame          p50 \(Latencies.ms(keystroke.percentile(50))) ms   p99 \(Latencies.ms(keystroke.percentile(99))) ms")
-        Stdout.line("  floor: full render          p50 \(Latencies.ms(renderOnly.percentile(50))) ms   p99 \(Latencies.ms(renderOnly.percentile(99))) ms")
+        Stdout.line(
+            "  first frame                 p50 \(Latencies.ms(firstFrame.percentile(50))) ms   p99 \(Latencies.ms(firstFrame.percentile(99))) ms"
+        )
+        Stdout.line(
+            "  keystroke to frame          p50 \(Latencies.ms(keystroke.percentile(50))) ms   p99 \(Latencies.ms(keystroke.percentile(99))) ms"
+        )
+        Stdout.line(
+            "  floor: full render          p50 \(Latencies.ms(renderOnly.percentile(50))) ms   p99 \(Latencies.ms(renderOnly.percentile(99))) ms"
+        )
         let meanEcho = echoBytes.isEmpty ? 0 : echoBytes.reduce(0, +) / echoBytes.count
         func percent(_ part: Int) -> String { String(format: "%.1f%%", 100 * Double(part) / Double(max(1, meanFull))) }
         Stdout.line("  floor: full redraw bytes    mean \(meanFull)")
-        Stdout.line("  bytes per keystroke: key's own frame mean \(meanEcho) (\(percent(meanEcho)) of a full redraw); with the new results mean \(meanBytes) (\(percent(meanBytes)))")
-        Stdout.line("  paging \(pages) pages of orders  \(String(format: "%.1f", pagingSeconds))s, at row \(position); peak resident \(peakRSS / 1024) MB (of which anonymous \(peakAnon / 1024) MB)")
+        Stdout.line(
+            "  bytes per keystroke: key's own frame mean \(meanEcho) (\(percent(meanEcho)) of a full redraw); with the new results mean \(meanBytes) (\(percent(meanBytes)))"
+        )
+        Stdout.line(
+            "  paging \(pages) pages of orders  \(String(format: "%.1f", pagingSeconds))s, at row \(position); peak resident \(peakRSS / 1024) MB (of which anonymous \(peakAnon / 1024) MB)"
+        )
     }
 }
 

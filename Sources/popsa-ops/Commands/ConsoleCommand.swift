@@ -30,8 +30,9 @@ struct ConsoleCommand: ParsableCommand {
         let core = Console(state: state, environment: setup.environment, waker: waker)
         var loop = InteractiveLoop()
         loop.tickInterval = .milliseconds(min(1000, setup.config.refreshMilliseconds))
-        let signal = loop.run(console: core, backend: backend, waker: waker, clock: console.time.clock.now,
-                              stopRequested: { StopSignals.received })
+        let signal = loop.run(
+            console: core, backend: backend, waker: waker, clock: console.time.clock.now,
+            stopRequested: { StopSignals.received })
         backend.shutdown()
         if let signal { throw ExitCode(128 + signal) }
     }

@@ -15,7 +15,8 @@ struct ConsoleOptions: ParsableArguments {
     @OptionGroup var time: TimeOptions
     @Flag(name: .customLong("read-only"), help: "Look, but change nothing: makes anyone a viewer.")
     var readOnly = false
-    @Option(help: ArgumentHelp("Theme name or file (default: the configuration's, else default).", valueName: "name|path"))
+    @Option(
+        help: ArgumentHelp("Theme name or file (default: the configuration's, else default).", valueName: "name|path"))
     var theme: String?
 }
 
@@ -26,8 +27,11 @@ struct ConsoleOptions: ParsableArguments {
 /// `LOGNAME` only pick among names of the same account (two names sharing one uid). The SSH address is recorded
 /// in the audit, never trusted for anything else, and must parse as an address (else it is recorded as `invalid`).
 enum Operator {
-    static func current(environment: [String: String] = ProcessInfo.processInfo.environment)
-        -> (name: String, ssh: String?) {
+    static func current(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    )
+        -> (name: String, ssh: String?)
+    {
         let uid = getuid()
         var name = "uid\(uid)"
         if let pw = getpwuid(uid), let cName = pw.pointee.pw_name { name = String(cString: cName) }
@@ -47,7 +51,8 @@ enum Operator {
     static func isAddress(_ text: String) -> Bool {
         let parts = text.split(separator: "%", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let host = parts[0]
-        let zoneIsPlain = parts.count == 1 || parts[1].utf8.allSatisfy { $0 < 0x80 && (isalnum(Int32($0)) != 0 || $0 == 0x2E) }
+        let zoneIsPlain =
+            parts.count == 1 || parts[1].utf8.allSatisfy { $0 < 0x80 && (isalnum(Int32($0)) != 0 || $0 == 0x2E) }
         guard !host.isEmpty, text.utf8.count <= 64, zoneIsPlain else { return false }
         var v4 = in_addr(), v6 = in6_addr()
         return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
@@ -66,14 +71,16 @@ struct ConsoleSetup {
 
     init(options: ConsoleOptions, size: Size) throws {
         OpsMetrics.shared.bootstrap()
-        let services = try ServiceSetup(database: options.database, configuration: options.configuration, time: options.time,
-                                        readOnly: options.readOnly)
+        let services = try ServiceSetup(
+            database: options.database, configuration: options.configuration, time: options.time,
+            readOnly: options.readOnly)
         (config, store, refunds, identity) = (services.config, services.store, services.refunds, services.identity)
         let now = options.time.timestamp
         engine = Engine(store: store, clock: services.clock, stuckThreshold: config.stuckThreshold)
-        let session = Session(operatorName: identity.name, sshClient: identity.sshClient, role: identity.role,
-                              databaseName: (store.path as NSString).lastPathComponent,
-                              readOnly: options.readOnly || store.isReadOnly)
+        let session = Session(
+            operatorName: identity.name, sshClient: identity.sshClient, role: identity.role,
+            databaseName: (store.path as NSString).lastPathComponent,
+            readOnly: options.readOnly || store.isReadOnly)
         themePaths = ThemeLoader.searchPaths()
         let themeName = options.theme ?? config.themeName ?? "default"
         let theme: Theme
@@ -83,8 +90,9 @@ struct ConsoleSetup {
             // Before the terminal is touched: the message stays readable.
             throw CommandFailure(message: error.description, code: .config)
         }
-        var state = AppState(size: size, theme: theme, keymap: config.keymap, session: session, now: now,
-                             clockFrozen: options.time.isFrozen, stuckThreshold: config.stuckThreshold)
+        var state = AppState(
+            size: size, theme: theme, keymap: config.keymap, session: session, now: now,
+            clockFrozen: options.time.isFrozen, stuckThreshold: config.stuckThreshold)
         state.policy = config.policy
         state.refreshMilliseconds = config.refreshMilliseconds
         self.state = state

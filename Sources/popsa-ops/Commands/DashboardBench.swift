@@ -22,15 +22,23 @@ struct DashboardBench {
             for i in 0..<300 {
                 if i % 2 == 0 {
                     _ = try await onEngine.measure { try await engine.dashboard(window: window) }
-                    _ = try onFloor.measureSync { try store.floorDashboard(window: window, now: now, stuckThreshold: engine.stuckThreshold) }
+                    _ = try onFloor.measureSync {
+                        try store.floorDashboard(window: window, now: now, stuckThreshold: engine.stuckThreshold)
+                    }
                 } else {
-                    _ = try onFloor.measureSync { try store.floorDashboard(window: window, now: now, stuckThreshold: engine.stuckThreshold) }
+                    _ = try onFloor.measureSync {
+                        try store.floorDashboard(window: window, now: now, stuckThreshold: engine.stuckThreshold)
+                    }
                     _ = try await onEngine.measure { try await engine.dashboard(window: window) }
                 }
             }
-            Stdout.line("  window \(window.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0))"
-                        + [onEngine.percentile(50), onEngine.percentile(99), onFloor.percentile(50), onFloor.percentile(99)]
-                            .map { Latencies.ms($0).leftPadded(12) }.joined())
+            Stdout.line(
+                "  window \(window.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0))"
+                    + [
+                        onEngine.percentile(50), onEngine.percentile(99), onFloor.percentile(50),
+                        onFloor.percentile(99),
+                    ]
+                    .map { Latencies.ms($0).leftPadded(12) }.joined())
         }
         try idleCPU()
     }
@@ -41,10 +49,12 @@ struct DashboardBench {
         guard let file = fopen(path, "w+") else { return }
         defer { fclose(file); unlink(path) }
         let waker = Waker()
-        let backend = try CursesBackend(wakeFD: waker.readFD, output: file, forcedSize: Size(width: 160, height: 48), readsKeys: false,
-                                        environment: ["TERM": "xterm-256color"])
+        let backend = try CursesBackend(
+            wakeFD: waker.readFD, output: file, forcedSize: Size(width: 160, height: 48), readsKeys: false,
+            environment: ["TERM": "xterm-256color"])
         defer { backend.shutdown() }
-        let session = Session(operatorName: "bench", sshClient: nil, role: .agent, databaseName: "bench", readOnly: false)
+        let session = Session(
+            operatorName: "bench", sshClient: nil, role: .agent, databaseName: "bench", readOnly: false)
         var state = AppState(size: backend.size, theme: .builtIn, session: session, now: now, clockFrozen: true)
         state.refreshMilliseconds = 2000
         let console = Console(state: state, environment: ConsoleEnvironment(engine: engine), waker: waker)
@@ -58,8 +68,10 @@ struct DashboardBench {
         }
         let cpu = Self.cpuSeconds() - before
         let wall = (ContinuousClock.now - started).seconds
-        Stdout.line(String(format: "idle dashboard: %.1f%% of one core over %.0fs (refresh every 2s; %ld bytes drawn)",
-                           100 * cpu / wall, wall, ftell(file)))
+        Stdout.line(
+            String(
+                format: "idle dashboard: %.1f%% of one core over %.0fs (refresh every 2s; %ld bytes drawn)",
+                100 * cpu / wall, wall, ftell(file)))
     }
 
     static func cpuSeconds() -> Double {

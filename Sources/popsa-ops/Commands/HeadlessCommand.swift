@@ -49,8 +49,9 @@ struct HeadlessCommand: ParsableCommand {
         let setup = try ConsoleSetup(options: console, size: Size(size)!)
         let consoleCore = Console(state: setup.state, environment: setup.environment)
         // The runner blocks this thread while effects run as tasks on the others.
-        let outcome = HeadlessRunner().run(parsed, console: consoleCore, clock: console.time.clock.now,
-                                           output: { Stdout.line($0) }, errors: { Stderr.line($0) })
+        let outcome = HeadlessRunner().run(
+            parsed, console: consoleCore, clock: console.time.clock.now,
+            output: { Stdout.line($0) }, errors: { Stderr.line($0) })
         if outcome == .failed { throw ExitCode(1) }
     }
 }

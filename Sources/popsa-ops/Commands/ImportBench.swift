@@ -30,8 +30,14 @@ struct ImportBench {
             if round == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/time") {
                 // The importer's own peak memory (not every child's so far): GNU time writes it to a file.
                 let measured = dir + "/rss"
-                ours.samples.append(try ChildProcess.run("/usr/bin/time", ["-f", "%M", "-o", measured, binary, "import",
-                                                                           "--db", oursDB, export]).time)
+                ours.samples.append(
+                    try ChildProcess.run(
+                        "/usr/bin/time",
+                        [
+                            "-f", "%M", "-o", measured, binary, "import",
+                            "--db", oursDB, export,
+                        ]
+                    ).time)
                 peak = Int((try String(contentsOfFile: measured, encoding: .utf8)).trimmingWhitespace()) ?? 0
             } else {
                 ours.samples.append(try ChildProcess.run(binary, ["import", "--db", oursDB, export]).time)
@@ -40,12 +46,15 @@ struct ImportBench {
         }
         let best = { (l: Latencies) in l.samples.min() ?? .zero }
         Stdout.line("")
-        Stdout.line("import of \(NumberText.grouped(lines)) lines (\(NumberText.grouped(size / 1_000_000)) MB, "
-                    + "\(NumberText.grouped(customers)) customers), best of 3:")
-        Stdout.line(String(format: "  popsa-ops import %.2fs (%.0f lines/s, importer peak RSS %d MB)"
-                           + "   python floor %.2fs   ratio %.2fx",
-                           best(ours).seconds, Double(lines) / best(ours).seconds, peak / 1024,
-                           best(floor).seconds, best(ours).seconds / max(1e-9, best(floor).seconds)))
+        Stdout.line(
+            "import of \(NumberText.grouped(lines)) lines (\(NumberText.grouped(size / 1_000_000)) MB, "
+                + "\(NumberText.grouped(customers)) customers), best of 3:")
+        Stdout.line(
+            String(
+                format: "  popsa-ops import %.2fs (%.0f lines/s, importer peak RSS %d MB)"
+                    + "   python floor %.2fs   ratio %.2fx",
+                best(ours).seconds, Double(lines) / best(ours).seconds, peak / 1024,
+                best(floor).seconds, best(ours).seconds / max(1e-9, best(floor).seconds)))
     }
 
     static func floorScript() -> String? {
@@ -61,7 +70,8 @@ struct ImportBench {
     /// The demo generator's customers as an import file, parents before children. Returns the number of lines.
     static func writeExport(to path: String, customers: Int) throws -> Int {
         guard FileManager.default.createFile(atPath: path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: path) else {
+            let handle = FileHandle(forWritingAtPath: path)
+        else {
             throw CommandFailure(message: "bench: cannot write \(path)", code: .failure)
         }
         defer { try? handle.close() }

@@ -34,14 +34,17 @@ struct ImportCommand: ParsableCommand {
                 let report = try store.importJSONLines(path: file) { done, _ in bar.update(done) }
                 bar.finish()
                 let parts = report.byType.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
-                Stdout.line("\(file): imported \(report.records) records" + (parts.isEmpty ? "" : " (\(parts.joined(separator: ", ")))"))
+                Stdout.line(
+                    "\(file): imported \(report.records) records"
+                        + (parts.isEmpty ? "" : " (\(parts.joined(separator: ", ")))"))
             } catch let error as StoreWriteFailure {
                 bar.finish()
                 throw CommandFailure(storeWrite: error, saved: "nothing of \(file) was imported")
             } catch let error as ImportError {
                 bar.finish()
-                throw CommandFailure(message: "\(error.description) — nothing of \(file) was imported",
-                                     code: error.isUnreadableFile ? .noInput : .dataError)
+                throw CommandFailure(
+                    message: "\(error.description) — nothing of \(file) was imported",
+                    code: error.isUnreadableFile ? .noInput : .dataError)
             }
         }
     }

@@ -59,15 +59,17 @@ struct ServeMetricsCommand: AsyncParsableCommand {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
                     channel.pipeline.configureHTTPServerPipeline().flatMap {
-                        channel.pipeline.addHandler(MetricsHTTPHandler(exposition: {
-                            do {
-                                return OpsMetrics.shared.exposition(totals: try await engine.businessTotals())
-                            } catch {
-                                Logger(label: "popsa-ops.metrics").error("business totals not read",
-                                                                         metadata: ["error": "\(error)"])
-                                return OpsMetrics.shared.exposition(totals: nil)
-                            }
-                        }))
+                        channel.pipeline.addHandler(
+                            MetricsHTTPHandler(exposition: {
+                                do {
+                                    return OpsMetrics.shared.exposition(totals: try await engine.businessTotals())
+                                } catch {
+                                    Logger(label: "popsa-ops.metrics").error(
+                                        "business totals not read",
+                                        metadata: ["error": "\(error)"])
+                                    return OpsMetrics.shared.exposition(totals: nil)
+                                }
+                            }))
                     }
                 }
                 .bind(host: host, port: port).get()
@@ -111,9 +113,14 @@ final class MetricsHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
             promise.futureResult.whenSuccess { text in
                 let context = boxed.value
                 var headers = HTTPHeaders()
-                headers.add(name: "Content-Type", value: found ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain")
+                headers.add(
+                    name: "Content-Type", value: found ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain")
                 headers.add(name: "Content-Length", value: String(text.utf8.count))
-                context.write(NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: found ? .ok : .notFound, headers: headers))), promise: nil)
+                context.write(
+                    NIOAny(
+                        HTTPServerResponsePart.head(
+                            HTTPResponseHead(version: .http1_1, status: found ? .ok : .notFound, headers: headers))),
+                    promise: nil)
                 context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
                 context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)), promise: nil)
             }
@@ -124,7 +131,9 @@ final class MetricsHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
 struct SimulateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
-        abstract: "Write live platform traffic into the database: signups, orders with payments, photo uploads, partner updates.")
+        abstract:
+            "Write live platform traffic into the database: signups, orders with payments, photo uploads, partner updates."
+    )
 
     @Option(help: ArgumentHelp("Events per second, e.g. 20/s.", valueName: "rate")) var rate: String = "20/s"
     @Option(help: ArgumentHelp("How long, e.g. 60s, 5m.", valueName: "duration")) var duration: String = "60s"
@@ -139,7 +148,9 @@ struct SimulateCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
-        guard eventsPerSecond != nil else { throw ValidationError("--rate: \"\(rate)\" is not a rate like 20/s (1 to 10000 events a second)") }
+        guard eventsPerSecond != nil else {
+            throw ValidationError("--rate: \"\(rate)\" is not a rate like 20/s (1 to 10000 events a second)")
+        }
         do { _ = try DurationText.parse(duration) } catch { throw ValidationError("--duration: \(error)") }
     }
 
@@ -148,8 +159,11 @@ struct SimulateCommand: AsyncParsableCommand {
         let seconds = try DurationText.parse(duration)
         let frozen = time.isFrozen ? time.timestamp : nil
         let simulator = TrafficSimulator(store: store, seed: seed)
-        let totals = try await simulator.run(eventsPerSecond: eventsPerSecond!, duration: .seconds(seconds),
-                                             clock: { frozen ?? Timestamp(seconds: Int64(Date().timeIntervalSince1970)) })
-        Stdout.line("Simulated \(totals.signups) signups, \(totals.orders) orders, \(totals.uploads) photo uploads, \(totals.jobUpdates) print job updates")
+        let totals = try await simulator.run(
+            eventsPerSecond: eventsPerSecond!, duration: .seconds(seconds),
+            clock: { frozen ?? Timestamp(seconds: Int64(Date().timeIntervalSince1970)) })
+        Stdout.line(
+            "Simulated \(totals.signups) signups, \(totals.orders) orders, \(totals.uploads) photo uploads, \(totals.jobUpdates) print job updates"
+        )
     }
 }

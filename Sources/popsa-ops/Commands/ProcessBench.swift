@@ -42,17 +42,21 @@ struct ProcessBench {
         func shell(_ query: String, _ value: String) -> [String] {
             ["-cmd", ".parameter set ?1 '\(value.replacingOccurrences(of: "'", with: "''"))'", db, query]
         }
-        try pair("start-up only", Array(repeating: "", count: runs), ours: { _ in ["--version"] },
-                 floor: { _ in ["-version"] })
-        try pair("query customer", samples.userIDs, ours: { ["query", "customer", $0, "--db", db] },
-                 floor: { shell(sql.customer, $0) })
-        try pair("query customers", samples.searchTerms.filter { FullTextQuery.prefixMatch($0) != nil },
-                 ours: { ["query", "customers", $0, "--db", db] },
-                 floor: { shell(sql.search, FullTextQuery.prefixMatch($0) ?? $0) })
+        try pair(
+            "start-up only", Array(repeating: "", count: runs), ours: { _ in ["--version"] },
+            floor: { _ in ["-version"] })
+        try pair(
+            "query customer", samples.userIDs, ours: { ["query", "customer", $0, "--db", db] },
+            floor: { shell(sql.customer, $0) })
+        try pair(
+            "query customers", samples.searchTerms.filter { FullTextQuery.prefixMatch($0) != nil },
+            ours: { ["query", "customers", $0, "--db", db] },
+            floor: { shell(sql.search, FullTextQuery.prefixMatch($0) ?? $0) })
         try pair("query order", orders, ours: { ["query", "order", $0, "--db", db] }, floor: { shell(sql.order, $0) })
         Stdout.line("")
-        Stdout.line("whole process       ours p50    ours p99   sqlite3 p50  sqlite3 p99  p50 ratio   "
-                    + "(ms, \(runs) runs each)")
+        Stdout.line(
+            "whole process       ours p50    ours p99   sqlite3 p50  sqlite3 p99  p50 ratio   "
+                + "(ms, \(runs) runs each)")
         for (name, ours, floor) in rows { Stdout.line(Latencies.row(name, ours, floor, ratioAt: 50)) }
     }
 

@@ -23,8 +23,10 @@ struct QueryCommand: AsyncParsableCommand {
         }
 
         /// Runs a query, printing JSON or text; a missing record is exit 1 with a one-line message.
-        func run<T: Sendable>(_ body: (Engine) async throws -> T, json toJSON: (T) -> JSONValue,
-                              text toText: (T) -> String) async throws {
+        func run<T: Sendable>(
+            _ body: (Engine) async throws -> T, json toJSON: (T) -> JSONValue,
+            text toText: (T) -> String
+        ) async throws {
             do {
                 let result = try await body(try engine())
                 Stdout.line(json ? toJSON(result).serialized(pretty: true) : toText(result))
@@ -44,7 +46,9 @@ struct QueryCommand: AsyncParsableCommand {
     struct Customers: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "customers",
-            abstract: "Find customers by name or email words, or by any identifier (order, print job, transaction, tracking number…).")
+            abstract:
+                "Find customers by name or email words, or by any identifier (order, print job, transaction, tracking number…)."
+        )
         @OptionGroup var common: Common
         @Argument(help: "Words or an identifier.") var text: String
         @Option(help: "Most customers to list.") var limit = 50
@@ -54,10 +58,14 @@ struct QueryCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await common.run({ try await $0.search(text, limit: limit) }, json: { result in
-                .object([("query", .string(result.query)), ("exact", result.exact?.json ?? .null),
-                         ("customers", .array(result.customers.map(\.json)))])
-            }, text: TextReports.search)
+            try await common.run(
+                { try await $0.search(text, limit: limit) },
+                json: { result in
+                    .object([
+                        ("query", .string(result.query)), ("exact", result.exact?.json ?? .null),
+                        ("customers", .array(result.customers.map(\.json))),
+                    ])
+                }, text: TextReports.search)
         }
     }
 
@@ -75,51 +83,62 @@ struct QueryCommand: AsyncParsableCommand {
     struct Order: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "order",
-            abstract: "An order: items, totals, payments and what is left to refund, print jobs, and why it has not arrived.")
+            abstract:
+                "An order: items, totals, payments and what is left to refund, print jobs, and why it has not arrived.")
         @OptionGroup var common: Common
         @Argument(help: "Order id.") var id: String
 
         func run() async throws {
-            try await common.run({ try await $0.order(id) }, json: { view in
-                guard case .object(var fields) = view.detail.order.json else { return .null }
-                fields.append(("customer", view.detail.user.json))
-                fields.append(("print", view.detail.print?.json ?? .null))
-                fields.append(("payments", .array(view.detail.payments.map(\.json))))
-                fields.append(("balances", .array(view.balances.map(\.json))))
-                fields.append(("refunds", .array(view.detail.refunds.map(\.json))))
-                fields.append(("print_jobs", .array(view.detail.printJobs.map(\.json))))
-                fields.append(("diagnosis", view.diagnosis.json))
-                return .object(fields)
-            }, text: TextReports.order)
+            try await common.run(
+                { try await $0.order(id) },
+                json: { view in
+                    guard case .object(var fields) = view.detail.order.json else { return .null }
+                    fields.append(("customer", view.detail.user.json))
+                    fields.append(("print", view.detail.print?.json ?? .null))
+                    fields.append(("payments", .array(view.detail.payments.map(\.json))))
+                    fields.append(("balances", .array(view.balances.map(\.json))))
+                    fields.append(("refunds", .array(view.detail.refunds.map(\.json))))
+                    fields.append(("print_jobs", .array(view.detail.printJobs.map(\.json))))
+                    fields.append(("diagnosis", view.diagnosis.json))
+                    return .object(fields)
+                }, text: TextReports.order)
         }
     }
 
     struct PrintJob: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "print-job", abstract: "A print job with its partner timeline.")
+        static let configuration = CommandConfiguration(
+            commandName: "print-job", abstract: "A print job with its partner timeline.")
         @OptionGroup var common: Common
         @Argument(help: "Print job id.") var id: String
 
         func run() async throws {
             let now = common.time.timestamp
-            try await common.run({ try await $0.printJob(id) }, json: \.json,
-                                 text: { TextReports.printJob($0, now: now, stuckThreshold: OrderDiagnosis.defaultStuckThreshold) })
+            try await common.run(
+                { try await $0.printJob(id) }, json: \.json,
+                text: { TextReports.printJob($0, now: now, stuckThreshold: OrderDiagnosis.defaultStuckThreshold) })
         }
     }
 
     struct PrintJobs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "print-jobs",
-            abstract: "Print jobs, most recently updated first; with --stuck-for, jobs in progress with no partner event for that long, longest first.")
+            abstract:
+                "Print jobs, most recently updated first; with --stuck-for, jobs in progress with no partner event for that long, longest first."
+        )
         @OptionGroup var common: Common
-        @Option(help: ArgumentHelp("Only this status (\(PrintJobStatus.choices)).", valueName: "status")) var status: String?
+        @Option(help: ArgumentHelp("Only this status (\(PrintJobStatus.choices)).", valueName: "status")) var status:
+            String?
         @Option(help: "Only this print partner.") var partner: String?
-        @Option(name: .customLong("stuck-for"), help: ArgumentHelp("Only jobs with no progress for this long (e.g. 72h, 3d).", valueName: "duration"))
+        @Option(
+            name: .customLong("stuck-for"),
+            help: ArgumentHelp("Only jobs with no progress for this long (e.g. 72h, 3d).", valueName: "duration"))
         var stuckFor: String?
         @OptionGroup var paging: Paging
 
         func validate() throws {
             if let status, PrintJobStatus(rawValue: status) == nil {
-                throw ValidationError("--status: unknown print job status \"\(status)\" (expected one of \(PrintJobStatus.choices))")
+                throw ValidationError(
+                    "--status: unknown print job status \"\(status)\" (expected one of \(PrintJobStatus.choices))")
             }
             if let stuckFor {
                 do { _ = try DurationText.parse(stuckFor) } catch { throw ValidationError("--stuck-for: \(error)") }
@@ -129,30 +148,36 @@ struct QueryCommand: AsyncParsableCommand {
         func run() async throws {
             let stuck = try stuckFor.map { try DurationText.parse($0) }
             let now = common.time.timestamp
-            try await common.run({
-                try await $0.printJobs(status: status.flatMap(PrintJobStatus.init(rawValue:)), partner: partner,
-                                       stuckFor: stuck, page: paging.request, limit: paging.limit)
-            }, json: { Paging.json($0, key: "print_jobs") }, text: { TextReports.jobList($0, now: now) })
+            try await common.run(
+                {
+                    try await $0.printJobs(
+                        status: status.flatMap(PrintJobStatus.init(rawValue:)), partner: partner,
+                        stuckFor: stuck, page: paging.request, limit: paging.limit)
+                }, json: { Paging.json($0, key: "print_jobs") }, text: { TextReports.jobList($0, now: now) })
         }
     }
 
     struct Orders: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "orders", abstract: "Orders, newest first.")
         @OptionGroup var common: Common
-        @Option(help: ArgumentHelp("Only this status (\(OrderStatus.choices)).", valueName: "status")) var status: String?
+        @Option(help: ArgumentHelp("Only this status (\(OrderStatus.choices)).", valueName: "status")) var status:
+            String?
         @OptionGroup var paging: Paging
 
         func validate() throws {
             if let status, OrderStatus(rawValue: status) == nil {
-                throw ValidationError("--status: unknown order status \"\(status)\" (expected one of \(OrderStatus.choices))")
+                throw ValidationError(
+                    "--status: unknown order status \"\(status)\" (expected one of \(OrderStatus.choices))")
             }
         }
 
         func run() async throws {
-            try await common.run({
-                try await $0.orders(status: status.flatMap(OrderStatus.init(rawValue:)), page: paging.request,
-                                    limit: paging.limit)
-            }, json: { Paging.json($0, key: "orders") }, text: TextReports.orderList)
+            try await common.run(
+                {
+                    try await $0.orders(
+                        status: status.flatMap(OrderStatus.init(rawValue:)), page: paging.request,
+                        limit: paging.limit)
+                }, json: { Paging.json($0, key: "orders") }, text: TextReports.orderList)
         }
     }
 
@@ -165,15 +190,18 @@ struct QueryCommand: AsyncParsableCommand {
         func validate() throws {
             guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be between 1 and 10000") }
             if let after, PageCursor(token: after) == nil {
-                throw ValidationError("--after: \"\(after)\" is not a cursor (expected SECONDS:ID as printed by the previous page)")
+                throw ValidationError(
+                    "--after: \"\(after)\" is not a cursor (expected SECONDS:ID as printed by the previous page)")
             }
         }
 
         var request: PageRequest { after.flatMap(PageCursor.init(token:)).map(PageRequest.after) ?? .first }
 
         static func json<Row: KeysetRow & JSONRepresentable>(_ page: Page<Row>, key: String) -> JSONValue {
-            .object([(key, .array(page.rows.map(\.json))),
-                     ("next_cursor", page.hasMoreAfter ? .string(page.rows.last!.pageCursor.token) : .null)])
+            .object([
+                (key, .array(page.rows.map(\.json))),
+                ("next_cursor", page.hasMoreAfter ? .string(page.rows.last!.pageCursor.token) : .null),
+            ])
         }
     }
 }

@@ -18,10 +18,12 @@ struct RefundCommand: AsyncParsableCommand {
             """)
 
     @Argument(help: "Order id.") var orderID: String
-    @Option(help: ArgumentHelp("Amount in major units of the order's currency, e.g. 12.50.", valueName: "amount")) var amount: String
+    @Option(help: ArgumentHelp("Amount in major units of the order's currency, e.g. 12.50.", valueName: "amount"))
+    var amount: String
     @Option(help: ArgumentHelp("Why: \(RefundReason.choices).", valueName: "reason")) var reason: String
     @Option(help: "A note (required for reason other).") var note: String = ""
-    @Option(help: ArgumentHelp("Which payment, when the order has more than one.", valueName: "payment-id")) var payment: String?
+    @Option(help: ArgumentHelp("Which payment, when the order has more than one.", valueName: "payment-id"))
+    var payment: String?
     @Flag(help: "Confirm: without it nothing is refunded.") var yes = false
     @Flag(help: "Print the result as JSON.") var json = false
     @Flag(name: .customLong("read-only"), help: "Act as a viewer (refunds are then refused).") var readOnly = false
@@ -49,13 +51,15 @@ struct RefundCommand: AsyncParsableCommand {
             _ = try await setup.refunds.reconcile(operator: setup.identity)
         } catch {
             // The refund itself still runs: its own reservation re-checks what is left.
-            Logger(label: "popsa-ops.refund").warning("reconcile before the refund failed",
-                                                      metadata: ["error": "\(error)"])
+            Logger(label: "popsa-ops.refund").warning(
+                "reconcile before the refund failed",
+                metadata: ["error": "\(error)"])
         }
         let plan: RefundPlan
         do {
-            plan = try await setup.refunds.plan(orderID: orderID, paymentID: payment, amountText: amount, reason: reason, note: note,
-                                                operator: setup.identity)
+            plan = try await setup.refunds.plan(
+                orderID: orderID, paymentID: payment, amountText: amount, reason: reason, note: note,
+                operator: setup.identity)
         } catch let refusal as RefundRefusal {
             switch refusal {
             case .badAmount(let message): try refuse("--amount: \(message)", code: .usage, kind: "bad_amount")
@@ -70,10 +74,21 @@ struct RefundCommand: AsyncParsableCommand {
             try refuse(error.description)
         }
         if json {
-            Stdout.line(JSONValue.object([
-                ("outcome", .string({ switch result.outcome { case .succeeded: "succeeded"; case .failed: "failed"; case .unknown: "unknown" } }())),
-                ("message", .string(result.summary)), ("refund", result.refund.json),
-            ]).serialized(pretty: true))
+            Stdout.line(
+                JSONValue.object([
+                    (
+                        "outcome",
+                        .string(
+                            {
+                                switch result.outcome {
+                                case .succeeded: "succeeded";
+                                case .failed: "failed";
+                                case .unknown: "unknown"
+                                }
+                            }())
+                    ),
+                    ("message", .string(result.summary)), ("refund", result.refund.json),
+                ]).serialized(pretty: true))
         } else {
             Stdout.line(result.summary)
         }
@@ -100,13 +115,16 @@ struct ReconcileCommand: AsyncParsableCommand {
         let setup = try ServiceSetup(database: database, configuration: configuration, time: time, readOnly: false)
         let report = try await setup.refunds.reconcile(operator: setup.identity)
         if json {
-            Stdout.line(JSONValue.object([
-                ("examined", .integer(Int64(report.examined))), ("succeeded", .integer(Int64(report.succeeded))),
-                ("failed", .integer(Int64(report.failed))), ("still_unknown", .integer(Int64(report.stillUnknown))),
-                ("details", .array(report.lines.map(JSONValue.string))),
-            ]).serialized(pretty: true))
+            Stdout.line(
+                JSONValue.object([
+                    ("examined", .integer(Int64(report.examined))), ("succeeded", .integer(Int64(report.succeeded))),
+                    ("failed", .integer(Int64(report.failed))), ("still_unknown", .integer(Int64(report.stillUnknown))),
+                    ("details", .array(report.lines.map(JSONValue.string))),
+                ]).serialized(pretty: true))
         } else {
-            Stdout.line("Reconciled \(report.examined) refund intent(s): \(report.succeeded) succeeded, \(report.failed) failed, \(report.stillUnknown) still unknown")
+            Stdout.line(
+                "Reconciled \(report.examined) refund intent(s): \(report.succeeded) succeeded, \(report.failed) failed, \(report.stillUnknown) still unknown"
+            )
             for line in report.lines { Stdout.line("  \(TextReports.safe(line))") }
         }
         if report.stillUnknown > 0 { throw ExitCode(75) }
@@ -130,23 +148,33 @@ struct AuditCommand: AsyncParsableCommand {
             let store = try database.open(now: time.timestamp, readOnly: true)
             let entries = try await store.auditEntries(limit: limit)
             if json {
-                Stdout.line(JSONValue.array(entries.map { e in
-                    .object([("seq", .integer(e.sequence)), ("at", .string(e.record.at.iso8601)),
-                             ("operator", .string(e.record.operatorName)), ("ssh_client", .string(e.record.sshClient)),
-                             ("action", .string(e.record.action)), ("target", .string(e.record.target)),
-                             ("amount", e.record.amount.map { .integer($0.minorUnits) } ?? .null),
-                             ("currency", e.record.amount.map { .string($0.currency.code) } ?? .null),
-                             ("reason", .string(e.record.reason)), ("idempotency_key", .string(e.record.idempotencyKey)),
-                             ("gateway_ids", .string(e.record.gatewayIDs)), ("result", .string(e.record.result)),
-                             ("detail", .string(e.record.detail)), ("hash", .string(e.hash))])
-                }).serialized(pretty: true))
+                Stdout.line(
+                    JSONValue.array(
+                        entries.map { e in
+                            .object([
+                                ("seq", .integer(e.sequence)), ("at", .string(e.record.at.iso8601)),
+                                ("operator", .string(e.record.operatorName)),
+                                ("ssh_client", .string(e.record.sshClient)),
+                                ("action", .string(e.record.action)), ("target", .string(e.record.target)),
+                                ("amount", e.record.amount.map { .integer($0.minorUnits) } ?? .null),
+                                ("currency", e.record.amount.map { .string($0.currency.code) } ?? .null),
+                                ("reason", .string(e.record.reason)),
+                                ("idempotency_key", .string(e.record.idempotencyKey)),
+                                ("gateway_ids", .string(e.record.gatewayIDs)), ("result", .string(e.record.result)),
+                                ("detail", .string(e.record.detail)), ("hash", .string(e.hash)),
+                            ])
+                        }
+                    ).serialized(pretty: true))
                 return
             }
             var table = TextTable("#", "AT", "OPERATOR", "ACTION", "TARGET", "AMOUNT", "RESULT", "DETAIL")
             for e in entries {
-                table.add(["\(e.sequence)", e.record.at.shortDisplay,
-                           e.record.operatorName + (e.record.sshClient.isEmpty ? "" : "@\(e.record.sshClient)"), e.record.action,
-                           e.record.target, e.record.amount?.formatted ?? "", e.record.result, e.record.detail])
+                table.add([
+                    "\(e.sequence)", e.record.at.shortDisplay,
+                    e.record.operatorName + (e.record.sshClient.isEmpty ? "" : "@\(e.record.sshClient)"),
+                    e.record.action,
+                    e.record.target, e.record.amount?.formatted ?? "", e.record.result, e.record.detail,
+                ])
             }
             Stdout.line(entries.isEmpty ? "The audit log is empty" : table.render())
         }
@@ -155,7 +183,8 @@ struct AuditCommand: AsyncParsableCommand {
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
-            abstract: "Check the hash chain: exit 0 when intact, 1 naming the first edited, deleted or reordered entry.")
+            abstract: "Check the hash chain: exit 0 when intact, 1 naming the first edited, deleted or reordered entry."
+        )
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var time: TimeOptions
 
@@ -178,7 +207,9 @@ struct ConfigCommand: ParsableCommand {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "check",
-            abstract: "Validate the configuration and print it in effect, secrets masked. Exit 78 naming file, line and key on an error.")
+            abstract:
+                "Validate the configuration and print it in effect, secrets masked. Exit 78 naming file, line and key on an error."
+        )
         @OptionGroup var configuration: ConfigOptions
 
         func run() throws {

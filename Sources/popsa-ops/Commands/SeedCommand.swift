@@ -30,16 +30,19 @@ struct SeedCommand: ParsableCommand {
     func run() throws {
         let bar = ProgressBar(total: users, unit: "customers")
         let report = try wrap {
-            try Seeder.seed(path: db, users: users, seed: seed, now: time.timestamp, replace: replace,
-                            progress: bar.update)
+            try Seeder.seed(
+                path: db, users: users, seed: seed, now: time.timestamp, replace: replace,
+                progress: bar.update)
         }
         bar.finish()
-        Stdout.line("""
+        Stdout.line(
+            """
             Seeded \(db) in \(String(format: "%.1f", report.seconds))s: \(NumberText.grouped(report.users)) customers, \
             \(NumberText.grouped(report.prints)) prints, \(NumberText.grouped(report.photos)) photos, \(NumberText.grouped(report.orders)) orders, \
             \(NumberText.grouped(report.payments)) payments, \(NumberText.grouped(report.refunds)) refunds, \(NumberText.grouped(report.printJobs)) print jobs, \
             \(NumberText.grouped(report.events)) partner events
             """)
-        Stdout.line("Phases: " + report.phases.map { String(format: "%@ %.1fs", $0.name, $0.seconds) }.joined(separator: ", "))
+        Stdout.line(
+            "Phases: " + report.phases.map { String(format: "%@ %.1fs", $0.name, $0.seconds) }.joined(separator: ", "))
     }
 }

@@ -31,18 +31,26 @@ enum TextReports {
 
     static func customer(_ c: Customer360) -> String {
         let u = c.user
-        var out = ["\(safe(u.name)) <\(safe(u.email))>  \(safe(u.id))",
-                   "Country \(safe(u.country)) · locale \(safe(u.locale)) · \(u.status.label) · customer since \(u.createdAt.dateOnly)"]
-        var prints = TextTable([.init(title: "PRINT"), .init(title: "PRODUCT"), .init(title: "TITLE"),
-                                .init(title: "PAGES", alignment: .right), .init(title: "PHOTOS", alignment: .right),
-                                .init(title: "MISSING", alignment: .right), .init(title: "CREATED")])
+        var out = [
+            "\(safe(u.name)) <\(safe(u.email))>  \(safe(u.id))",
+            "Country \(safe(u.country)) · locale \(safe(u.locale)) · \(u.status.label) · customer since \(u.createdAt.dateOnly)",
+        ]
+        var prints = TextTable([
+            .init(title: "PRINT"), .init(title: "PRODUCT"), .init(title: "TITLE"),
+            .init(title: "PAGES", alignment: .right), .init(title: "PHOTOS", alignment: .right),
+            .init(title: "MISSING", alignment: .right), .init(title: "CREATED"),
+        ])
         for p in c.prints {
-            prints.add([p.print.id, p.print.product.label, p.print.title, "\(p.print.pageCount)",
-                        "\(p.photos.uploaded + p.photos.missing)", "\(p.photos.missing)", p.print.createdAt.dateOnly])
+            prints.add([
+                p.print.id, p.print.product.label, p.print.title, "\(p.print.pageCount)",
+                "\(p.photos.uploaded + p.photos.missing)", "\(p.photos.missing)", p.print.createdAt.dateOnly,
+            ])
         }
         out.append(section("Prints", c.prints.count, prints))
-        var orders = TextTable([.init(title: "ORDER"), .init(title: "STATUS"), .init(title: "TOTAL", alignment: .right),
-                                .init(title: "PRINT"), .init(title: "CREATED")])
+        var orders = TextTable([
+            .init(title: "ORDER"), .init(title: "STATUS"), .init(title: "TOTAL", alignment: .right),
+            .init(title: "PRINT"), .init(title: "CREATED"),
+        ])
         for o in c.orders {
             orders.add([o.id, o.status.label, o.total.formatted, o.printID, o.createdAt.shortDisplay])
         }
@@ -56,33 +64,47 @@ enum TextReports {
     static func order(_ view: OrderView) -> String {
         let d = view.detail
         let o = d.order
-        var out = ["Order \(safe(o.id)) · \(o.status.label) · \(o.createdAt.shortDisplay)",
-                   "Customer \(safe(d.user.name)) <\(safe(d.user.email))> \(safe(d.user.id))",
-                   "Ship to \(safe(o.shippingAddress.singleLine))"]
+        var out = [
+            "Order \(safe(o.id)) · \(o.status.label) · \(o.createdAt.shortDisplay)",
+            "Customer \(safe(d.user.name)) <\(safe(d.user.email))> \(safe(d.user.id))",
+            "Ship to \(safe(o.shippingAddress.singleLine))",
+        ]
         if let p = d.print {
-            out.append("Print \(safe(p.print.id)) · \(p.print.product.label) · \"\(safe(p.print.title))\" · photos \(p.photos.uploaded) uploaded, \(p.photos.missing) missing")
+            out.append(
+                "Print \(safe(p.print.id)) · \(p.print.product.label) · \"\(safe(p.print.title))\" · photos \(p.photos.uploaded) uploaded, \(p.photos.missing) missing"
+            )
         }
         out.append("")
         out.append("Why not arrived? \(safe(view.diagnosis.headline.text))")
         for f in view.diagnosis.findings {
             out.append("  [\(f.severity.rawValue)] \(safe(f.text))" + (f.suggestion.map { " → \(safe($0))" } ?? ""))
         }
-        var items = TextTable([.init(title: "SKU"), .init(title: "ITEM"), .init(title: "QTY", alignment: .right),
-                               .init(title: "UNIT", alignment: .right), .init(title: "TOTAL", alignment: .right)])
+        var items = TextTable([
+            .init(title: "SKU"), .init(title: "ITEM"), .init(title: "QTY", alignment: .right),
+            .init(title: "UNIT", alignment: .right), .init(title: "TOTAL", alignment: .right),
+        ])
         for item in o.lineItems {
-            items.add([item.sku, item.description, "\(item.quantity)", money(item.unitAmount, o.currency),
-                       money(item.lineTotal, o.currency)])
+            items.add([
+                item.sku, item.description, "\(item.quantity)", money(item.unitAmount, o.currency),
+                money(item.lineTotal, o.currency),
+            ])
         }
         out.append(section("Line items", o.lineItems.count, items))
-        out.append("Subtotal \(money(o.subtotalAmount, o.currency)) · shipping \(money(o.shippingAmount, o.currency)) · tax \(money(o.taxAmount, o.currency)) · total \(o.total.formatted)")
-        var balances = TextTable([.init(title: "PAYMENT"), .init(title: "PROVIDER"), .init(title: "TRANSACTION"),
-                                  .init(title: "STATUS"), .init(title: "CAPTURED", alignment: .right),
-                                  .init(title: "REFUNDED", alignment: .right), .init(title: "IN FLIGHT", alignment: .right),
-                                  .init(title: "REMAINING", alignment: .right)])
+        out.append(
+            "Subtotal \(money(o.subtotalAmount, o.currency)) · shipping \(money(o.shippingAmount, o.currency)) · tax \(money(o.taxAmount, o.currency)) · total \(o.total.formatted)"
+        )
+        var balances = TextTable([
+            .init(title: "PAYMENT"), .init(title: "PROVIDER"), .init(title: "TRANSACTION"),
+            .init(title: "STATUS"), .init(title: "CAPTURED", alignment: .right),
+            .init(title: "REFUNDED", alignment: .right), .init(title: "IN FLIGHT", alignment: .right),
+            .init(title: "REMAINING", alignment: .right),
+        ])
         for b in view.balances {
-            balances.add([b.payment.id, b.payment.provider.label, b.payment.providerTransactionID, b.payment.status.label,
-                          b.money(b.captured).formatted, b.money(b.refunded).formatted, b.money(b.inFlight).formatted,
-                          b.money(b.remaining).formatted])
+            balances.add([
+                b.payment.id, b.payment.provider.label, b.payment.providerTransactionID, b.payment.status.label,
+                b.money(b.captured).formatted, b.money(b.refunded).formatted, b.money(b.inFlight).formatted,
+                b.money(b.remaining).formatted,
+            ])
         }
         out.append(section("Payments", view.balances.count, balances))
         out.append(section("Refunds", d.refunds.count, refunds(d.refunds)))
@@ -92,33 +114,44 @@ enum TextReports {
 
     static func printJob(_ d: PrintJobDetail, now: Timestamp, stuckThreshold: Int64) -> String {
         let j = d.job
-        var header = "Print job \(safe(j.id)) · \(j.status.label) at \(safe(j.partner)) · order \(safe(j.orderID)) · customer \(safe(d.user.name)) (\(safe(d.user.id)))"
+        var header =
+            "Print job \(safe(j.id)) · \(j.status.label) at \(safe(j.partner)) · order \(safe(j.orderID)) · customer \(safe(d.user.name)) (\(safe(d.user.id)))"
         if j.isStuck(now: now, threshold: stuckThreshold) {
             header += "\nSTUCK: no partner event for \(DurationText.format(now.seconds - j.updatedAt.seconds))"
         }
         if let tracking = j.trackingNumber {
             header += "\nTracking \(safe(tracking))" + (j.carrier.map { " with \(safe($0))" } ?? "")
         }
-        var events = TextTable([.init(title: "#", alignment: .right), .init(title: "AT"), .init(title: "STATUS"),
-                                .init(title: "MESSAGE", maxWidth: 80)])
+        var events = TextTable([
+            .init(title: "#", alignment: .right), .init(title: "AT"), .init(title: "STATUS"),
+            .init(title: "MESSAGE", maxWidth: 80),
+        ])
         for e in d.events { events.add(["\(e.sequence)", e.at.shortDisplay, e.status.label, e.message]) }
         return header + "\n" + section("Timeline", d.events.count, events)
     }
 
     static func orderList(_ page: Page<OrderRow>) -> String {
-        var table = TextTable([.init(title: "ORDER"), .init(title: "STATUS"), .init(title: "TOTAL", alignment: .right),
-                               .init(title: "CUSTOMER"), .init(title: "CREATED")])
-        for r in page.rows { table.add([r.id, r.status.label, r.total.formatted, r.customerName, r.createdAt.shortDisplay]) }
+        var table = TextTable([
+            .init(title: "ORDER"), .init(title: "STATUS"), .init(title: "TOTAL", alignment: .right),
+            .init(title: "CUSTOMER"), .init(title: "CREATED"),
+        ])
+        for r in page.rows {
+            table.add([r.id, r.status.label, r.total.formatted, r.customerName, r.createdAt.shortDisplay])
+        }
         return list(table, count: page.rows.count, next: page.hasMoreAfter ? page.rows.last?.pageCursor : nil)
     }
 
     static func jobList(_ page: Page<PrintJobRow>, now: Timestamp) -> String {
-        var table = TextTable([.init(title: "JOB"), .init(title: "STATUS"), .init(title: "PARTNER"),
-                               .init(title: "NO UPDATE FOR", alignment: .right), .init(title: "ORDER"),
-                               .init(title: "CUSTOMER")])
+        var table = TextTable([
+            .init(title: "JOB"), .init(title: "STATUS"), .init(title: "PARTNER"),
+            .init(title: "NO UPDATE FOR", alignment: .right), .init(title: "ORDER"),
+            .init(title: "CUSTOMER"),
+        ])
         for r in page.rows {
-            table.add([r.job.id, r.job.status.label, r.job.partner, DurationText.format(now.seconds - r.job.updatedAt.seconds),
-                       r.job.orderID, r.customerName])
+            table.add([
+                r.job.id, r.job.status.label, r.job.partner, DurationText.format(now.seconds - r.job.updatedAt.seconds),
+                r.job.orderID, r.customerName,
+            ])
         }
         return list(table, count: page.rows.count, next: page.hasMoreAfter ? page.rows.last?.pageCursor : nil)
     }
@@ -131,22 +164,30 @@ enum TextReports {
     }
 
     private static func payments(_ payments: [Payment]) -> TextTable {
-        var table = TextTable([.init(title: "PAYMENT"), .init(title: "ORDER"), .init(title: "PROVIDER"),
-                               .init(title: "TRANSACTION"), .init(title: "AMOUNT", alignment: .right),
-                               .init(title: "STATUS"), .init(title: "CREATED")])
+        var table = TextTable([
+            .init(title: "PAYMENT"), .init(title: "ORDER"), .init(title: "PROVIDER"),
+            .init(title: "TRANSACTION"), .init(title: "AMOUNT", alignment: .right),
+            .init(title: "STATUS"), .init(title: "CREATED"),
+        ])
         for p in payments {
-            table.add([p.id, p.orderID, p.provider.label, p.providerTransactionID, p.money.formatted, p.status.label,
-                       p.createdAt.shortDisplay])
+            table.add([
+                p.id, p.orderID, p.provider.label, p.providerTransactionID, p.money.formatted, p.status.label,
+                p.createdAt.shortDisplay,
+            ])
         }
         return table
     }
 
     private static func refunds(_ refunds: [Refund]) -> TextTable {
-        var table = TextTable([.init(title: "REFUND"), .init(title: "ORDER"), .init(title: "AMOUNT", alignment: .right),
-                               .init(title: "STATUS"), .init(title: "REASON"), .init(title: "BY"), .init(title: "CREATED")])
+        var table = TextTable([
+            .init(title: "REFUND"), .init(title: "ORDER"), .init(title: "AMOUNT", alignment: .right),
+            .init(title: "STATUS"), .init(title: "REASON"), .init(title: "BY"), .init(title: "CREATED"),
+        ])
         for r in refunds {
-            table.add([r.id, r.orderID, r.money.formatted, r.isVoid ? "\(r.status.label) (void)" : r.status.label,
-                       r.reason.label, r.operatorName, r.createdAt.shortDisplay])
+            table.add([
+                r.id, r.orderID, r.money.formatted, r.isVoid ? "\(r.status.label) (void)" : r.status.label,
+                r.reason.label, r.operatorName, r.createdAt.shortDisplay,
+            ])
         }
         return table
     }

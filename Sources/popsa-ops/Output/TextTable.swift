@@ -29,9 +29,10 @@ struct TextTable {
             for (i, column) in columns.enumerated() {
                 let cell = i < cells.count ? cells[i] : ""
                 let isLast = i == columns.count - 1
-                parts.append(isLast && column.alignment == .left
-                             ? TerminalText.truncate(cell, to: widths[i])
-                             : TerminalText.fit(cell, to: widths[i], alignment: column.alignment))
+                parts.append(
+                    isLast && column.alignment == .left
+                        ? TerminalText.truncate(cell, to: widths[i])
+                        : TerminalText.fit(cell, to: widths[i], alignment: column.alignment))
             }
             return parts.joined(separator: "  ")
         }

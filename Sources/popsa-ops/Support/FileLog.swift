@@ -53,8 +53,9 @@ final class LogSink: Sendable {
         // open below fails and logging is off, as documented.
         if !directory.isEmpty && access(directory, F_OK) != 0 {
             do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: 0o700])
+                try FileManager.default.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700])
             } catch {
                 return nil
             }
@@ -98,9 +99,12 @@ struct FileLogHandler: LogHandler {
         if let error = event.error { merged["error"] = "\(error)" }
         let level = event.level
         let message = event.message
-        let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.value("\($0.value)"))" }.joined(separator: " ")
+        let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.value("\($0.value)"))" }.joined(
+            separator: " ")
         let stamp = Self.timestamp(Date())
-        sink.write("\(stamp) \(level.rawValue) \(label)[\(pid)]: \(Self.escape(message.description))\(fields.isEmpty ? "" : " " + fields)")
+        sink.write(
+            "\(stamp) \(level.rawValue) \(label)[\(pid)]: \(Self.escape(message.description))\(fields.isEmpty ? "" : " " + fields)"
+        )
     }
 
     /// One entry, one line: data from customers can carry newlines and escape sequences, which must not forge
@@ -113,7 +117,8 @@ struct FileLogHandler: LogHandler {
     static func value(_ text: String) -> String {
         let clean = escape(text)
         guard clean.isEmpty || clean.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) else { return clean }
-        return "\"" + clean.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        return "\"" + clean.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            + "\""
     }
 
     static func timestamp(_ date: Date) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,12 +26,13 @@ enum InputFile {
     }
 
     static func failure(_ path: String, _ what: String, _ code: Int32) -> CommandFailure {
-        let reason: String = switch code {
-        case ENOENT: "no such file"
-        case EISDIR: "is a directory, not a file"
-        case EACCES, EPERM: "permission denied"
-        default: String(cString: strerror(code)).lowercased()
-        }
+        let reason: String =
+            switch code {
+            case ENOENT: "no such file"
+            case EISDIR: "is a directory, not a file"
+            case EACCES, EPERM: "permission denied"
+            default: String(cString: strerror(code)).lowercased()
+            }
         return CommandFailure(message: "cannot read \(what) \(path): \(reason)", code: .noInput)
     }
 }

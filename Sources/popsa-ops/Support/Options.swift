@@ -8,7 +8,13 @@ import OpsTUI
 /// `--db`: which database. Without it, the demo database in the user's data directory, created and seeded on
 /// first use.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("SQLite database file.", discussion: "Default: the demo database at $XDG_DATA_HOME/popsa-ops/demo.sqlite, created and seeded on first use.", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "SQLite database file.",
+            discussion:
+                "Default: the demo database at $XDG_DATA_HOME/popsa-ops/demo.sqlite, created and seeded on first use.",
+            valueName: "path"))
     var db: String?
 
     /// Opens the chosen database: `--db`, else the configuration's `database`, else the demo one. A named path
@@ -16,12 +22,15 @@ struct DatabaseOptions: ParsableArguments {
     /// Commands that only read pass `readOnly`: reading never writes (no journal-mode switch, no checkpoint), and
     /// a database this account may only read still answers. A file the account cannot write is opened read-only
     /// whatever was asked; writes to it then say so.
-    func open(now: Timestamp, configured: String? = nil, create: Bool = false, readOnly: Bool = false) throws -> SQLiteStore {
+    func open(
+        now: Timestamp, configured: String? = nil, create: Bool = false, readOnly: Bool = false
+    ) throws -> SQLiteStore {
         let path: String
         if let db = db ?? configured {
             if !create && !FileManager.default.fileExists(atPath: db) {
-                throw CommandFailure(message: "no database at \(db) (create one with: popsa-ops seed --db \(db) --users 1000)",
-                                     code: .noInput)
+                throw CommandFailure(
+                    message: "no database at \(db) (create one with: popsa-ops seed --db \(db) --users 1000)",
+                    code: .noInput)
             }
             path = db
         } else {
@@ -45,7 +54,9 @@ struct DatabaseOptions: ParsableArguments {
 
 /// `--now`: the time every time-dependent rule counts from.
 struct TimeOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Pretend it is this time (ISO 8601), for reproducible output.", valueName: "iso8601"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Pretend it is this time (ISO 8601), for reproducible output.", valueName: "iso8601"))
     var now: String?
 
     mutating func validate() throws {
@@ -90,7 +101,8 @@ enum DefaultDatabase {
         } else if let home = env["HOME"], !home.isEmpty {
             base = home + "/.local/share"
         } else {
-            throw CommandFailure(message: "cannot find a data directory: set HOME or XDG_DATA_HOME, or pass --db", code: .dataError)
+            throw CommandFailure(
+                message: "cannot find a data directory: set HOME or XDG_DATA_HOME, or pass --db", code: .dataError)
         }
         return base + "/popsa-ops/demo.sqlite"
     }
@@ -98,10 +110,13 @@ enum DefaultDatabase {
     static func ensureSeeded(at path: String, now: Timestamp) throws {
         guard !FileManager.default.fileExists(atPath: path) else { return }
         let directory = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         let report = try wrap { try Seeder.seed(path: path, users: users, seed: seed, now: now) }
-        Stderr.line("popsa-ops: created a demo database at \(path) (\(report.users) customers, \(report.orders) orders, seed \(seed))")
+        Stderr.line(
+            "popsa-ops: created a demo database at \(path) (\(report.users) customers, \(report.orders) orders, seed \(seed))"
+        )
     }
 }
 
@@ -137,12 +152,13 @@ struct CommandFailure: Error, CustomStringConvertible {
 extension CommandFailure {
     /// A write the store could not make.
     init(storeWrite failure: StoreWriteFailure, saved: String = "nothing was saved") {
-        let code: Code = switch failure.kind {
-        case .diskFull, .ioError: .ioError
-        case .readOnly: .noPermission
-        case .busy: .tempFail
-        case .other: .dataError
-        }
+        let code: Code =
+            switch failure.kind {
+            case .diskFull, .ioError: .ioError
+            case .readOnly: .noPermission
+            case .busy: .tempFail
+            case .other: .dataError
+            }
         self.init(message: "cannot write the database: \(failure.description); \(saved)", code: code)
     }
 }
@@ -152,11 +168,12 @@ func wrap<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as StoreError {
-        let code: CommandFailure.Code = switch error {
-        case .readOnly: .noPermission
-        case .diskFull: .ioError
-        default: .dataError
-        }
+        let code: CommandFailure.Code =
+            switch error {
+            case .readOnly: .noPermission
+            case .diskFull: .ioError
+            default: .dataError
+            }
         throw CommandFailure(message: error.description, code: code)
     } catch let error as StoreWriteFailure {
         throw CommandFailure(storeWrite: error)

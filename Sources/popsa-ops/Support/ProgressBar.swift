@@ -25,8 +25,10 @@ final class ProgressBar {
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
         let elapsed = (now - started).seconds
-        let line = String(format: "\r%@ %3d%%  %@/%@ %@  %.1fs", bar, Int(fraction * 100), NumberText.grouped(done), NumberText.grouped(total),
-                          unit, elapsed)
+        let line = String(
+            format: "\r%@ %3d%%  %@/%@ %@  %.1fs", bar, Int(fraction * 100), NumberText.grouped(done),
+            NumberText.grouped(total),
+            unit, elapsed)
         FileHandle.standardError.write(Data(line.utf8))
     }
 

@@ -8,7 +8,13 @@ import OpsStore
 
 /// `--config`: which configuration file.
 struct ConfigOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Configuration file (TOML).", discussion: "Default: POPSA_OPS_CONFIG, then $XDG_CONFIG_HOME/popsa-ops/config.toml, then /etc/popsa-ops/config.toml, then built-in defaults.", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Configuration file (TOML).",
+            discussion:
+                "Default: POPSA_OPS_CONFIG, then $XDG_CONFIG_HOME/popsa-ops/config.toml, then /etc/popsa-ops/config.toml, then built-in defaults.",
+            valueName: "path"))
     var config: String?
 
     /// The configuration in effect. A broken file is an error naming file, line and key (exit 78, EX_CONFIG).
@@ -51,31 +57,37 @@ enum PaymentsWiring {
         var unavailable: [PaymentProvider: String] = [:]
     }
 
-    static func gateways(_ config: ConsoleConfig, store: SQLiteStore, clock: EngineClock,
-                         environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Gateways {
+    static func gateways(
+        _ config: ConsoleConfig, store: SQLiteStore, clock: EngineClock,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> Gateways {
         switch config.payments.mode {
         case .sandbox:
             let now = clock.now
             return Gateways(available: [
                 .stripe: MeteredGateway(SandboxGateway(provider: .stripe, ledger: store, clock: now)),
-                .braintree: MeteredGateway(SandboxGateway(provider: .braintree, ledger: store, clock: now))])
+                .braintree: MeteredGateway(SandboxGateway(provider: .braintree, ledger: store, clock: now)),
+            ])
         case .live:
             let p = config.payments
             var wired = Gateways()
             do {
-                let stripeKey = try Secrets.read(envName: p.stripeSecretKeyEnv, file: p.stripeSecretKeyFile,
-                                                 environment: environment)
+                let stripeKey = try Secrets.read(
+                    envName: p.stripeSecretKeyEnv, file: p.stripeSecretKeyFile,
+                    environment: environment)
                 wired.available[.stripe] = MeteredGateway(StripeGateway(apiBase: p.stripeAPIBase, secretKey: stripeKey))
             } catch {
                 wired.unavailable[.stripe] = try unavailable(.stripe, error)
             }
             do {
                 let publicKey = try Secrets.read(envName: p.braintreePublicKeyEnv, file: nil, environment: environment)
-                let privateKey = try Secrets.read(envName: p.braintreePrivateKeyEnv, file: p.braintreePrivateKeyFile,
-                                                  environment: environment)
-                wired.available[.braintree] = MeteredGateway(BraintreeGateway(
-                    endpoint: p.braintreeEndpoint, merchantID: p.braintreeMerchantID, publicKey: publicKey,
-                    privateKey: privateKey))
+                let privateKey = try Secrets.read(
+                    envName: p.braintreePrivateKeyEnv, file: p.braintreePrivateKeyFile,
+                    environment: environment)
+                wired.available[.braintree] = MeteredGateway(
+                    BraintreeGateway(
+                        endpoint: p.braintreeEndpoint, merchantID: p.braintreeMerchantID, publicKey: publicKey,
+                        privateKey: privateKey))
             } catch {
                 wired.unavailable[.braintree] = try unavailable(.braintree, error)
             }
@@ -93,13 +105,15 @@ enum PaymentsWiring {
 
     static func refundService(_ config: ConsoleConfig, store: SQLiteStore, clock: EngineClock) throws -> RefundService {
         let wired = try gateways(config, store: store, clock: clock)
-        return RefundService(store: store, gateways: wired.available, policy: config.policy, clock: clock,
-                             unavailable: wired.unavailable)
+        return RefundService(
+            store: store, gateways: wired.available, policy: config.policy, clock: clock,
+            unavailable: wired.unavailable)
     }
 
     /// The operator running this process, with the role the configuration gives them.
     static func operatorIdentity(_ config: ConsoleConfig, readOnly: Bool) -> OperatorIdentity {
         let who = Operator.current()
-        return OperatorIdentity(name: who.name, sshClient: who.ssh, role: readOnly ? .viewer : config.policy.role(of: who.name))
+        return OperatorIdentity(
+            name: who.name, sshClient: who.ssh, role: readOnly ? .viewer : config.policy.role(of: who.name))
     }
 }

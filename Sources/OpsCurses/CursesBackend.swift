@@ -15,7 +15,8 @@ public enum CursesError: Error, CustomStringConvertible, Equatable {
             "the console needs a terminal (standard input and output must be a TTY); to drive it from a script, "
                 + "use: popsa-ops headless --script FILE"
         case .unknownTerminal(let term):
-            "cannot use terminal type \"\(term)\" (no terminfo entry); set TERM to one this machine knows, e.g. xterm-256color"
+            "cannot use terminal type \"\(term)\" (no terminfo entry); set TERM to one this machine knows, e.g. "
+                + "xterm-256color"
         case .cannotAddressCursor(let term):
             "terminal type \"\(term)\" cannot place the cursor, so no screen can be drawn; set TERM to your terminal's"
                 + " type (e.g. xterm-256color), or use: popsa-ops headless --script FILE"

@@ -15,7 +15,8 @@ import Testing
 
     func userLines(_ count: Int, prefix: String) -> String {
         (0..<count).map { i in
-            "{\"type\":\"user\",\"id\":\"usr_\(prefix)\(i)\",\"email\":\"\(prefix)\(i)@example.com\",\"name\":\"User \(i) "
+            "{\"type\":\"user\",\"id\":\"usr_\(prefix)\(i)\",\"email\":\"\(prefix)\(i)@example.com\",\"name\":\"User "
+                + "\(i) "
                 + String(repeating: "x", count: 150) + "\",\"country\":\"GB\",\"created_at\":\"2026-01-01T00:00:00Z\"}"
         }.joined(separator: "\n") + "\n"
     }

@@ -11,14 +11,27 @@ import Testing
         let file = dir + "/hostile.jsonl"
         let long = String(repeating: "W", count: 10_000)
         var lines = [
-            #"{"type":"user","id":"usr_hostile","email":"hostile.user@example.com","name":"Eve \u001b[2J\u001b[H\u001b]52;c;cm0gLXJmIH4=\u0007 \u009b31m \u202eevil\u202c \u200bzw\u200b","country":"GB","created_at":"2026-01-01T00:00:00Z"}"#,
-            #"{"type":"print","id":"prt_hostile","user_id":"usr_hostile","product":"photobook","title":"Title \u001b[10;10H\u001b[31mRED\u001b[0m \u0085 \u007f \u0008\u0008 "#
+            #"{"type":"user","id":"usr_hostile","email":"hostile.user@example.com","#
+                + #""name":"Eve \u001b[2J\u001b[H\u001b]52;c;cm0gLXJmIH4=\u0007 "#
+                + #"\u009b31m \u202eevil\u202c \u200bzw\u200b","#
+                + #""country":"GB","created_at":"2026-01-01T00:00:00Z"}"#,
+            #"{"type":"print","id":"prt_hostile","user_id":"usr_hostile","product":"photobook","#
+                + #""title":"Title \u001b[10;10H\u001b[31mRED\u001b[0m \u0085 \u007f \u0008\u0008 "#
                 + long + #"","page_count":20,"photo_count":1,"created_at":"2026-01-02T00:00:00Z"}"#,
             #"{"type":"photo","print_id":"prt_hostile","position":1,"status":"missing"}"#,
-            #"{"type":"order","id":"ord_hostile","user_id":"usr_hostile","print_id":"prt_hostile","currency":"GBP","status":"paid","line_items":[{"sku":"pb","description":"Book \u001b]0;pwned\u0007","quantity":1,"unit_amount":1000}],"subtotal_amount":1000,"shipping_amount":0,"tax_amount":0,"total_amount":1000,"shipping_address":{"name":"\u001b[2J","line1":"1 \u202eSt","city":"L","postcode":"1","country":"GB"},"created_at":"2026-01-03T00:00:00Z"}"#,
-            #"{"type":"payment","id":"pay_hostile","order_id":"ord_hostile","provider":"stripe","provider_transaction_id":"ch_hostile","amount":1000,"currency":"GBP","status":"settled","created_at":"2026-01-03T00:00:00Z"}"#,
-            #"{"type":"print_job","id":"job_hostile","order_id":"ord_hostile","partner":"evil-partner","status":"printing","created_at":"2026-01-03T00:00:00Z","updated_at":"2026-01-04T00:00:00Z"}"#,
-            #"{"type":"print_job_event","job_id":"job_hostile","sequence":1,"at":"2026-01-04T00:00:00Z","status":"printing","message":"\u001b[1A\u001b[2K\u001bPq#0;2;0;0;0#0~~@@vv@@~~@@~~$-\u001b\\ overwritten"}"#,
+            #"{"type":"order","id":"ord_hostile","user_id":"usr_hostile","print_id":"prt_hostile","currency":"GBP","#
+                + #""status":"paid","line_items":[{"sku":"pb","description":"Book \u001b]0;pwned\u0007","quantity":1,"#
+                + #""unit_amount":1000}],"subtotal_amount":1000,"shipping_amount":0,"tax_amount":0,"#
+                + #""total_amount":1000,"shipping_address":{"name":"\u001b[2J","line1":"1 \u202eSt","#
+                + #""city":"L","postcode":"1","country":"GB"},"created_at":"2026-01-03T00:00:00Z"}"#,
+            #"{"type":"payment","id":"pay_hostile","order_id":"ord_hostile","provider":"stripe","#
+                + #""provider_transaction_id":"ch_hostile","amount":1000,"currency":"GBP","status":"settled","#
+                + #""created_at":"2026-01-03T00:00:00Z"}"#,
+            #"{"type":"print_job","id":"job_hostile","order_id":"ord_hostile","partner":"evil-partner","#
+                + #""status":"printing","created_at":"2026-01-03T00:00:00Z","updated_at":"2026-01-04T00:00:00Z"}"#,
+            #"{"type":"print_job_event","job_id":"job_hostile","sequence":1,"at":"2026-01-04T00:00:00Z","#
+                + #""status":"printing","#
+                + #""message":"\u001b[1A\u001b[2K\u001bPq#0;2;0;0;0#0~~@@vv@@~~@@~~$-\u001b\\ overwritten"}"#,
         ].joined(separator: "\n")
         lines += "\n"
         var bytes = Array(lines.utf8)

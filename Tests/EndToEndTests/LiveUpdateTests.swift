@@ -28,9 +28,10 @@ import Testing
         // While the console sleeps, another process adds the customer it is looking for.
         usleep(1_000_000)
         let file = TestSupport.temporaryDirectory() + "/new.jsonl"
-        try
-            #"{"type":"user","id":"usr_moss","email":"zoe.moss@example.com","name":"Zoë Mossbauer","country":"DE","created_at":"2026-11-27T08:00:00Z"}"#
-            .write(toFile: file, atomically: true, encoding: .utf8)
+        let line =
+            #"{"type":"user","id":"usr_moss","email":"zoe.moss@example.com","name":"Zoë Mossbauer","country":"DE","#
+            + #""created_at":"2026-11-27T08:00:00Z"}"#
+        try line.write(toFile: file, atomically: true, encoding: .utf8)
         let imported = try TestSupport.popsaOps(["import", "--db", db, file])
         #expect(imported.status == 0, "\(imported.stderr)")
         let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

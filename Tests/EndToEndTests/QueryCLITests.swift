@@ -18,7 +18,8 @@ import Testing
     @Test func customerOrderAndJobGoldens() throws {
         let user = try sql("SELECT o.user_id FROM orders o JOIN refunds r ON r.order_id = o.id ORDER BY o.id LIMIT 1")
         let order = try sql(
-            "SELECT o.id FROM orders o JOIN print_jobs j ON j.order_id = o.id WHERE j.status = 'shipped' ORDER BY o.id LIMIT 1"
+            "SELECT o.id FROM orders o JOIN print_jobs j ON j.order_id = o.id WHERE j.status = 'shipped' ORDER BY "
+                + "o.id LIMIT 1"
         )
         let job = try sql("SELECT id FROM print_jobs WHERE status = 'delivered' ORDER BY id LIMIT 1")
         for (args, golden) in [
@@ -40,7 +41,8 @@ import Testing
         let tracking = try sql(
             "SELECT tracking_number FROM print_jobs WHERE tracking_number IS NOT NULL ORDER BY id LIMIT 1")
         let user = try sql(
-            "SELECT o.user_id FROM print_jobs j JOIN orders o ON o.id = j.order_id WHERE j.tracking_number = '\(tracking)'"
+            "SELECT o.user_id FROM print_jobs j JOIN orders o ON o.id = j.order_id WHERE j.tracking_number = "
+                + "'\(tracking)'"
         )
         let result = try query(["customers", tracking.lowercased()])
         #expect(result.status == 0)
@@ -101,14 +103,16 @@ import Testing
         let file = dir + "/export.jsonl"
         try """
         {"type":"user","id":"u1","email":"a@example.com","name":"A","country":"GB","created_at":"2026-01-01T00:00:00Z"}
-        {"type":"payment","id":"p1","order_id":"o1","provider":"stripe","provider_transaction_id":"ch_1","amount":100,"currency":"GBP","status":"settled","created_at":"2026-01-01T00:00:00Z"}
+        {"type":"payment","id":"p1","order_id":"o1","provider":"stripe","provider_transaction_id":"ch_1","amount":100,\
+        "currency":"GBP","status":"settled","created_at":"2026-01-01T00:00:00Z"}
 
         """.write(toFile: file, atomically: true, encoding: .utf8)
         let result = try TestSupport.popsaOps(["import", "--db", dir + "/db.sqlite", file])
         #expect(result.status == 65)
         #expect(
             result.stderr
-                == "popsa-ops: \(file):2: field \"order_id\": refers to order \"o1\", which is neither in the store nor earlier in the file — nothing of \(file) was imported\n"
+                == "popsa-ops: \(file):2: field \"order_id\": refers to order \"o1\", which is neither in the store "
+                + "nor earlier in the file — nothing of \(file) was imported\n"
         )
         let fixed = dir + "/fixed.jsonl"
         try String(try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")[0]).write(

@@ -274,7 +274,8 @@ import Testing
         #expect(
             try sql(
                 db,
-                "SELECT group_concat(amount || ':' || status, ',') FROM (SELECT amount, status FROM refunds WHERE order_id = '\(target.id)' ORDER BY amount)"
+                "SELECT group_concat(amount || ':' || status, ',') FROM (SELECT amount, status FROM refunds WHERE "
+                    + "order_id = '\(target.id)' ORDER BY amount)"
             ) == "200:succeeded,300:succeeded")
         // Secrets never reach the output.
         #expect(

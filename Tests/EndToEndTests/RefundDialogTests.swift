@@ -56,7 +56,9 @@ import Testing
         let file = TestSupport.temporaryDirectory() + "/split.jsonl"
         try """
         \(stripe)
-        {"type":"payment","id":"pay_split01","order_id":"\(order)","provider":"braintree","provider_transaction_id":"btsplit01","amount":300,"currency":"GBP","status":"settled","created_at":"2026-11-26T10:00:00Z","settled_at":"2026-11-26T12:00:00Z"}
+        {"type":"payment","id":"pay_split01","order_id":"\(order)","provider":"braintree",\
+        "provider_transaction_id":"btsplit01","amount":300,"currency":"GBP","status":"settled",\
+        "created_at":"2026-11-26T10:00:00Z","settled_at":"2026-11-26T12:00:00Z"}
 
         """.write(toFile: file, atomically: true, encoding: .utf8)
         let imported = try TestSupport.popsaOps(["import", "--db", db, file])

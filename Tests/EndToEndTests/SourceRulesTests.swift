@@ -35,4 +35,25 @@ import Testing
         #expect(found > 0, "the scan found no declaration at all: is it looking in the right place?")
         #expect(missing.isEmpty, "no reason on the line above: \(missing.joined(separator: ", "))")
     }
+
+    /// At most 120 columns (characters; the few wide ones in the demo names stay well inside). `swift format lint`
+    /// in the test command keeps the layout, but does not flag long string literals: this does.
+    @Test func noLineIsWiderThan120Columns() throws {
+        var wide: [String] = []
+        var files = try sources()
+        let package = try String(contentsOfFile: TestSupport.packageRoot + "/Package.swift", encoding: .utf8)
+        files.append(("Package.swift", package.split(separator: "\n", omittingEmptySubsequences: false)))
+        let tests = TestSupport.packageRoot + "/Tests"
+        for file in try FileManager.default.subpathsOfDirectory(atPath: tests) where file.hasSuffix(".swift") {
+            let text = try String(contentsOfFile: tests + "/" + file, encoding: .utf8)
+            files.append(("Tests/" + file, text.split(separator: "\n", omittingEmptySubsequences: false)))
+        }
+        for (path, lines) in files {
+            for (i, line) in lines.enumerated() where line.count > 120 {
+                wide.append("\(path):\(i + 1)")
+            }
+        }
+        #expect(files.count > 100)
+        #expect(wide.isEmpty, "wider than 120 columns: \(wide.joined(separator: ", "))")
+    }
 }

@@ -71,7 +71,8 @@ import Testing
     @Test func aBrokenThemeOnALiveSwitchKeepsTheCurrentOne() throws {
         let path = try writeTheme("[styles]\ntitle = { fg = \"blurple\" }\n")
         let script =
-            "key esc :\ntype theme \(path)\nkey enter\nwait\nexpect Theme not changed: \(path):2: styles.title.fg\nkey :\ntype theme mono\nkey enter\nwait\nexpect Theme mono\n"
+            "key esc :\ntype theme \(path)\nkey enter\nwait\nexpect Theme not changed: \(path):2: "
+            + "styles.title.fg\nkey :\ntype theme mono\nkey enter\nwait\nexpect Theme mono\n"
         let result = try TestSupport.popsaOps(
             [
                 "headless", "--db", TestSupport.fixtureDatabase, "--now", TestSupport.now, "--size", "120x30",
@@ -83,7 +84,8 @@ import Testing
         #expect(unknown.status == 78)
         #expect(
             unknown.stderr.contains(
-                "theme: nosuch: no such theme (available: colorblind, default, high-contrast, light, mono, solarized-dark)"
+                "theme: nosuch: no such theme (available: colorblind, default, high-contrast, light, mono, "
+                    + "solarized-dark)"
             ))
     }
 }
@@ -98,7 +100,8 @@ import Testing
     @Test(arguments: [
         (
             "theme = \"mono\"\ncolour = \"blue\"\n",
-            ":2: colour: unknown key (expected one of: database, theme, refresh, stuck_after, operators, refunds, payments, keys)"
+            ":2: colour: unknown key (expected one of: database, theme, refresh, stuck_after, operators, refunds, "
+                + "payments, keys)"
         ),
         (
             "[operators]\ndefault_role = \"admin\"\n",
@@ -110,7 +113,8 @@ import Testing
         ),
         (
             "[refunds.agent_limits]\nGBP = 250\n",
-            ":2: refunds.agent_limits.GBP: write amounts as strings in major units, e.g. GBP = \"250.00\" (found an integer)"
+            ":2: refunds.agent_limits.GBP: write amounts as strings in major units, e.g. GBP = \"250.00\" (found an "
+                + "integer)"
         ),
         (
             "[refunds.agent_limits]\nJPY = \"12.5\"\n",

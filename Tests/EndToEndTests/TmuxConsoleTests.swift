@@ -42,9 +42,10 @@ import Testing
             case "snapshot":
                 let want = expected[snapshot]
                 if let got = try session.waitFor(want) {
-                    Issue.record(
-                        "\(script) snapshot \(snapshot + 1) under TERM=\(term) differs from headless:\n--- tmux ---\n\(got)\n--- headless ---\n\(want)"
-                    )
+                    let difference =
+                        "\(script) snapshot \(snapshot + 1) under TERM=\(term) differs from headless:\n"
+                        + "--- tmux ---\n\(got)\n--- headless ---\n\(want)"
+                    Issue.record(Comment(rawValue: difference))
                     return
                 }
                 snapshot += 1

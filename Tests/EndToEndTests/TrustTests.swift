@@ -35,7 +35,8 @@ import Testing
     @Test func importErrorsQuotingDataAreSanitised() throws {
         let file = try write(
             """
-            {"type":"user","id":"usr_osc","email":"a@example.com","name":"A","country":"\(jsonString(Self.clipboardAttack))","created_at":"2026-01-01T00:00:00Z"}
+            {"type":"user","id":"usr_osc","email":"a@example.com","name":"A",\
+            "country":"\(jsonString(Self.clipboardAttack))","created_at":"2026-01-01T00:00:00Z"}
 
             """)
         let result = try TestSupport.popsaOps(["import", "--db", TestSupport.temporaryDirectory() + "/x.sqlite", file])
@@ -75,7 +76,8 @@ import Testing
         let db = TestSupport.temporaryDirectory() + "/nul.sqlite"
         let file = try write(
             """
-            {"type":"user","id":"usr_nul","email":"ann@example.com","name":"Ann\\u0000Smith\\u202E\\u200B","country":"GB","created_at":"2026-01-01T00:00:00Z"}
+            {"type":"user","id":"usr_nul","email":"ann@example.com","name":"Ann\\u0000Smith\\u202E\\u200B",\
+            "country":"GB","created_at":"2026-01-01T00:00:00Z"}
 
             """)
         #expect(try TestSupport.popsaOps(["import", "--db", db, file]).status == 0)
@@ -105,7 +107,8 @@ import Testing
         let imported = dir + "/imported.sqlite"
         let file = try write(
             """
-            {"type":"user","id":"usr_m","email":"m@example.com","name":"M","country":"GB","created_at":"2026-01-01T00:00:00Z"}
+            {"type":"user","id":"usr_m","email":"m@example.com","name":"M","country":"GB",\
+            "created_at":"2026-01-01T00:00:00Z"}
 
             """)
         #expect(try TestSupport.popsaOps(["import", "--db", imported, file]).status == 0)
@@ -137,7 +140,8 @@ import Testing
             db,
             """
             SELECT p.id || '|' || p.order_id || '|' || p.provider || '|' || p.provider_transaction_id || '|' || p.amount
-              || '|' || p.currency || '|' || p.status || '|' || strftime('%Y-%m-%dT%H:%M:%SZ', p.created_at, 'unixepoch')
+              || '|' || p.currency || '|' || p.status || '|' || strftime('%Y-%m-%dT%H:%M:%SZ', p.created_at, \
+            'unixepoch')
             FROM payments p JOIN refunds r ON r.payment_id = p.id AND r.status = 'succeeded'
             WHERE p.currency = 'GBP' AND p.provider = 'stripe' ORDER BY p.id LIMIT 1
             """
@@ -150,7 +154,9 @@ import Testing
 
     func paymentLine(_ p: [String: String], amount: String? = nil, currency: String? = nil) -> String {
         """
-        {"type":"payment","id":"\(p["id"]!)","order_id":"\(p["order"]!)","provider":"\(p["provider"]!)","provider_transaction_id":"\(p["txn"]!)","amount":\(amount ?? p["amount"]!),"currency":"\(currency ?? p["currency"]!)","status":"\(p["status"]!)","created_at":"\(p["created"]!)"}
+        {"type":"payment","id":"\(p["id"]!)","order_id":"\(p["order"]!)","provider":"\(p["provider"]!)",\
+        "provider_transaction_id":"\(p["txn"]!)","amount":\(amount ?? p["amount"]!),\
+        "currency":"\(currency ?? p["currency"]!)","status":"\(p["status"]!)","created_at":"\(p["created"]!)"}
         """
     }
 
@@ -159,7 +165,8 @@ import Testing
         let payment = try refundedPayment(db)
         let before = try TestSupport.sql(db, "SELECT amount || currency FROM payments WHERE id = '\(payment["id"]!)'")
         let harmless =
-            "{\"type\":\"user\",\"id\":\"usr_new1\",\"email\":\"new1@example.com\",\"name\":\"N\",\"country\":\"GB\",\"created_at\":\"2026-01-01T00:00:00Z\"}"
+            "{\"type\":\"user\",\"id\":\"usr_new1\",\"email\":\"new1@example.com\",\"name\":\"N\",\"country\":\"GB\","
+            + "\"created_at\":\"2026-01-01T00:00:00Z\"}"
         for (line, field) in [
             (paymentLine(payment, amount: "100"), "amount"), (paymentLine(payment, currency: "JPY"), "currency"),
         ] {
@@ -180,10 +187,13 @@ import Testing
         let db = TestSupport.fixtureCopy()
         let order = try TestSupport.sql(
             db,
-            "SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id WHERE p.status = 'settled' AND o.currency = 'GBP' ORDER BY o.id LIMIT 1"
+            "SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id WHERE p.status = 'settled' AND "
+                + "o.currency = 'GBP' ORDER BY o.id LIMIT 1"
         )
         let line = """
-            {"type":"payment","id":"pay_extra","order_id":"\(order)","provider":"braintree","provider_transaction_id":"btextra1","amount":100,"currency":"GBP","status":"settled","created_at":"2026-11-26T10:00:00Z"}
+            {"type":"payment","id":"pay_extra","order_id":"\(order)","provider":"braintree",\
+            "provider_transaction_id":"btextra1","amount":100,"currency":"GBP","status":"settled",\
+            "created_at":"2026-11-26T10:00:00Z"}
 
             """
         let result = try TestSupport.popsaOps(["import", "--db", db, try write(line)])
@@ -198,7 +208,11 @@ import Testing
         let owner = try TestSupport.sql(db, "SELECT id || '|' || user_id FROM prints ORDER BY id LIMIT 1").split(
             separator: "|")
         let line = """
-            {"type":"order","id":"ord_huge","user_id":"\(owner[1])","print_id":"\(owner[0])","currency":"GBP","status":"paid","line_items":[{"sku":"x","description":"x","quantity":1000000,"unit_amount":999999999999999}],"subtotal_amount":1,"shipping_amount":0,"tax_amount":0,"total_amount":1,"shipping_address":{"name":"A","line1":"1 St","city":"London","country":"GB"},"created_at":"2026-11-26T10:00:00Z"}
+            {"type":"order","id":"ord_huge","user_id":"\(owner[1])","print_id":"\(owner[0])","currency":"GBP",\
+            "status":"paid","line_items":[{"sku":"x","description":"x","quantity":1000000,\
+            "unit_amount":999999999999999}],"subtotal_amount":1,"shipping_amount":0,"tax_amount":0,"total_amount":1,\
+            "shipping_address":{"name":"A","line1":"1 St","city":"London","country":"GB"},\
+            "created_at":"2026-11-26T10:00:00Z"}
 
             """
         let result = try TestSupport.popsaOps(["import", "--db", db, try write(line)])

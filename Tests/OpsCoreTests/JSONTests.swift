@@ -25,7 +25,11 @@ import Testing
 
     @Test func decodesAnOrderRecordAndChecksItsAmounts() throws {
         let line =
-            #"{"type":"order","id":"o1","user_id":"u1","print_id":"p1","currency":"GBP","status":"paid","line_items":[{"sku":"pb","description":"Photobook","quantity":2,"unit_amount":1000}],"subtotal_amount":2000,"shipping_amount":299,"tax_amount":0,"total_amount":2299,"shipping_address":{"name":"A","line1":"1 St","city":"Leeds","postcode":"LS1","country":"GB"},"created_at":"2026-01-01T00:00:00Z"}"#
+            #"{"type":"order","id":"o1","user_id":"u1","print_id":"p1","currency":"GBP","status":"paid","#
+            + #""line_items":[{"sku":"pb","description":"Photobook","quantity":2,"unit_amount":1000}],"#
+            + #""subtotal_amount":2000,"shipping_amount":299,"tax_amount":0,"total_amount":2299,"#
+            + #""shipping_address":{"name":"A","line1":"1 St","city":"Leeds","postcode":"LS1","#
+            + #""country":"GB"},"created_at":"2026-01-01T00:00:00Z"}"#
         guard case .order(let order) = try ImportRecord.decode(try JSONValue.parse(line)) else {
             Issue.record("not an order"); return
         }
@@ -59,23 +63,28 @@ import Testing
             "country", "\"XX\" is not an upper-case ISO 3166 code of a country Popsa serves"
         ),
         (
-            #"{"type":"user","id":"u1","email":"a@b.c","name":"A","country":"GB","created_at":"2026-01-01T00:00:00Z","nickname":"x"}"#,
+            #"{"type":"user","id":"u1","email":"a@b.c","name":"A","country":"GB","#
+                + #""created_at":"2026-01-01T00:00:00Z","nickname":"x"}"#,
             "nickname", "unknown field"
         ),
         (
-            #"{"type":"payment","id":"p","order_id":"o","provider":"stripe","provider_transaction_id":"ch_1","amount":12.5,"currency":"GBP","status":"settled","created_at":"2026-01-01T00:00:00Z"}"#,
+            #"{"type":"payment","id":"p","order_id":"o","provider":"stripe","provider_transaction_id":"ch_1","#
+                + #""amount":12.5,"currency":"GBP","status":"settled","created_at":"2026-01-01T00:00:00Z"}"#,
             "amount", "expected an integer, found 12.5 (amounts are integer minor units)"
         ),
         (
-            #"{"type":"payment","id":"p","order_id":"o","provider":"stripe","provider_transaction_id":"ch_1","amount":1250,"currency":"XYZ","status":"settled","created_at":"2026-01-01T00:00:00Z"}"#,
+            #"{"type":"payment","id":"p","order_id":"o","provider":"stripe","provider_transaction_id":"ch_1","#
+                + #""amount":1250,"currency":"XYZ","status":"settled","created_at":"2026-01-01T00:00:00Z"}"#,
             "currency", "unknown currency \"XYZ\" (expected an upper-case ISO 4217 code)"
         ),
         (
-            #"{"type":"payment","id":"p","order_id":"o","provider":"paypal","provider_transaction_id":"ch_1","amount":1250,"currency":"GBP","status":"settled","created_at":"2026-01-01T00:00:00Z"}"#,
+            #"{"type":"payment","id":"p","order_id":"o","provider":"paypal","provider_transaction_id":"ch_1","#
+                + #""amount":1250,"currency":"GBP","status":"settled","created_at":"2026-01-01T00:00:00Z"}"#,
             "provider", "unknown value \"paypal\" (expected one of stripe, braintree)"
         ),
         (
-            #"{"type":"print","id":"p1","user_id":"u1","product":"photobook","title":"T","page_count":"20","photo_count":20,"created_at":"2026-01-01T00:00:00Z"}"#,
+            #"{"type":"print","id":"p1","user_id":"u1","product":"photobook","title":"T","page_count":"20","#
+                + #""photo_count":20,"created_at":"2026-01-01T00:00:00Z"}"#,
             "page_count", "expected an integer, found a string"
         ),
         (

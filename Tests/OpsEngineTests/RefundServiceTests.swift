@@ -137,7 +137,8 @@ struct RefundFixture {
             try String.fetchOne(
                 db,
                 sql: """
-                    SELECT o.id FROM orders o JOIN payments pay ON pay.order_id = o.id WHERE \(condition) ORDER BY o.id LIMIT 1
+                    SELECT o.id FROM orders o JOIN payments pay ON pay.order_id = o.id WHERE \(condition) ORDER BY \
+                    o.id LIMIT 1
                     """)!
         }
     }
@@ -304,7 +305,8 @@ struct RefundFixture {
         #expect(try f.count("SELECT count(*) FROM refunds WHERE order_id = '\(order)' AND status = 'succeeded'") == 1)
         #expect(
             try f.count(
-                "SELECT count(*) FROM sandbox_refunds WHERE transaction_id = (SELECT provider_transaction_id FROM payments WHERE order_id = '\(order)')"
+                "SELECT count(*) FROM sandbox_refunds WHERE transaction_id = (SELECT provider_transaction_id FROM "
+                    + "payments WHERE order_id = '\(order)')"
             ) == 1)
     }
 
@@ -440,7 +442,8 @@ struct RefundFixture {
         try await f.store.pool.write { db in
             try db.execute(
                 sql:
-                    "INSERT INTO sandbox_refunds VALUES ('re_outside', 'stripe', ?, ?, 'GBP', 0, 'k-outside', 'f', NULL, 0)",
+                    "INSERT INTO sandbox_refunds VALUES ('re_outside', 'stripe', ?, ?, 'GBP', 0, 'k-outside', 'f', "
+                    + "NULL, 0)",
                 arguments: [txn, total])
         }
         let service = f.service()
@@ -511,7 +514,8 @@ struct RefundFixture {
                 == .broken(
                     sequence: base + 4,
                     problem:
-                        "the log ends at entry \(base + 3) but its head records entry \(base + 4): newer entries were deleted"
+                        "the log ends at entry \(base + 3) but its head records entry \(base + 4): newer entries "
+                        + "were deleted"
                 ))
     }
 

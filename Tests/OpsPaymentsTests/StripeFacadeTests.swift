@@ -123,17 +123,20 @@ final class RecordingTransport: HTTPTransport, @unchecked Sendable {
     @Test(arguments: [
         (
             400,
-            #"{"error":{"type":"invalid_request_error","code":"charge_already_refunded","message":"Charge ch_1 has already been refunded."}}"#,
+            #"{"error":{"type":"invalid_request_error","code":"charge_already_refunded","#
+                + #""message":"Charge ch_1 has already been refunded."}}"#,
             "refused"
         ),
         (
             400,
-            #"{"error":{"type":"invalid_request_error","param":"amount","message":"Refund amount (£60.00) is greater than charge amount (£45.99)"}}"#,
+            #"{"error":{"type":"invalid_request_error","param":"amount","#
+                + #""message":"Refund amount (£60.00) is greater than charge amount (£45.99)"}}"#,
             "refused"
         ),
         (
             400,
-            #"{"error":{"type":"idempotency_error","message":"Keys for idempotent requests can only be used with the same parameters"}}"#,
+            #"{"error":{"type":"idempotency_error","#
+                + #""message":"Keys for idempotent requests can only be used with the same parameters"}}"#,
             "idempotency"
         ),
         (

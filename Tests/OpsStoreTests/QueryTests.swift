@@ -20,8 +20,10 @@ import Testing
         try importLines(
             into: store,
             [
-                #"{"type":"user","id":"u_zoe","email":"zz.top@example.org","name":"Zoë Ångström","country":"SE","created_at":"2026-01-01T00:00:00Z"}"#,
-                #"{"type":"user","id":"u_yamada","email":"taro@example.jp","name":"山田太郎","country":"JP","created_at":"2026-01-01T00:00:00Z"}"#,
+                #"{"type":"user","id":"u_zoe","email":"zz.top@example.org","name":"Zoë Ångström","country":"SE","#
+                    + #""created_at":"2026-01-01T00:00:00Z"}"#,
+                #"{"type":"user","id":"u_yamada","email":"taro@example.jp","name":"山田太郎","country":"JP","#
+                    + #""created_at":"2026-01-01T00:00:00Z"}"#,
             ])
         #expect(try await store.searchCustomers("zoe angst", limit: 10).map(\.id).contains("u_zoe"))
         #expect(try await store.searchCustomers("ANGSTROM", limit: 10).map(\.id).contains("u_zoe"))

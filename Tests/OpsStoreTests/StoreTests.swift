@@ -139,7 +139,8 @@ import Testing
                 try Int64.fetchOne(
                     db,
                     sql: """
-                        SELECT count(*) FROM print_jobs WHERE status IN \(Schema.inProgressJobStatuses) AND updated_at < ?
+                        SELECT count(*) FROM print_jobs WHERE status IN \(Schema.inProgressJobStatuses) AND \
+                        updated_at < ?
                         """, arguments: [now.seconds - threshold])!
             }
             let snapshot = try await store.businessSnapshot(window: .day, now: now, stuckThreshold: threshold)
@@ -187,7 +188,8 @@ enum TrafficSimulatorDriver {
             try String.fetchOne(
                 db,
                 sql:
-                    "SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.status = 'paid' AND p.status = 'settled' LIMIT 1"
+                    "SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.status = 'paid' AND "
+                    + "p.status = 'settled' LIMIT 1"
             )!
         }
         let context = try await store.refundContext(orderID: order)!

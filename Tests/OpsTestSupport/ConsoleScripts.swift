@@ -20,13 +20,17 @@ public enum ConsoleScripts {
                 "SELECT o.user_id FROM orders o JOIN refunds r ON r.order_id = o.id ORDER BY o.id LIMIT 1"),
             "shipped_order": sql("SELECT order_id FROM print_jobs WHERE status = 'shipped' ORDER BY id LIMIT 1"),
             "refundable_order": sql(
-                "SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.currency = 'GBP' AND o.status = 'paid' AND p.status = 'settled' AND p.provider = 'stripe' AND o.total_amount > 2000 ORDER BY o.id LIMIT 1"
+                "SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.currency = 'GBP' AND "
+                    + "o.status = 'paid' AND p.status = 'settled' AND p.provider = 'stripe' AND o.total_amount > 2000 "
+                    + "ORDER BY o.id LIMIT 1"
             ),
             "jpy_order": sql(
-                "SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.currency = 'JPY' AND o.status = 'paid' AND p.status = 'settled' ORDER BY o.id LIMIT 1"
+                "SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.currency = 'JPY' AND "
+                    + "o.status = 'paid' AND p.status = 'settled' ORDER BY o.id LIMIT 1"
             ),
             "stuck_job": sql(
-                "SELECT id FROM print_jobs WHERE status IN ('queued','sent','accepted','printing') AND updated_at < \(cutoff) ORDER BY id LIMIT 1"
+                "SELECT id FROM print_jobs WHERE status IN ('queued','sent','accepted','printing') AND updated_at < "
+                    + "\(cutoff) ORDER BY id LIMIT 1"
             ),
         ]
     }()

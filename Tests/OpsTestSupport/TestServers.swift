@@ -90,7 +90,8 @@ extension TestSupport {
     public static let localstripe: Result<BackgroundServer, TmuxError> = {
         let port = BackgroundServer.freePort()
         let script =
-            "from aiohttp import web; import localstripe.server as s; web.run_app(s.app, host='127.0.0.1', port=\(port), print=None)"
+            "from aiohttp import web; import localstripe.server as s; web.run_app(s.app, host='127.0.0.1', "
+            + "port=\(port), print=None)"
         do {
             let server = try BackgroundServer(
                 arguments: ["python3", "-c", script], portFromOutput: false, fixedPort: port)

@@ -230,7 +230,8 @@ public struct ConsoleConfig: Sendable {
         lines.append("secret_key_env = \"\(payments.stripeSecretKeyEnv)\"   # \(secret(payments.stripeSecretKeyEnv))")
         if let file = payments.stripeSecretKeyFile { lines.append("secret_key_file = \"\(file)\"   # contents ****") }
         lines.append(
-            "[payments.braintree]\nendpoint = \"\(payments.braintreeEndpoint)\"\nmerchant_id = \"\(payments.braintreeMerchantID)\""
+            "[payments.braintree]\nendpoint = \"\(payments.braintreeEndpoint)\"\nmerchant_id = "
+                + "\"\(payments.braintreeMerchantID)\""
         )
         lines.append(
             "public_key_env = \"\(payments.braintreePublicKeyEnv)\"   # \(secret(payments.braintreePublicKeyEnv))")

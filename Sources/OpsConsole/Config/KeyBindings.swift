@@ -24,7 +24,8 @@ enum KeyBindings {
                 guard let command = UICommand(rawValue: actionName) else {
                     throw document.error(
                         path,
-                        "unknown action (expected one of: \(UICommand.allCases.map(\.rawValue).joined(separator: ", ")))"
+                        "unknown action (expected one of: "
+                            + "\(UICommand.allCases.map(\.rawValue).joined(separator: ", ")))"
                     )
                 }
                 let names: [String]

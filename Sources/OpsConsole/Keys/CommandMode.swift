@@ -114,7 +114,8 @@ enum CommandMode {
                     query.status = status
                 } else {
                     throw .message(
-                        "unknown print job filter \"\(word)\": stuck [DURATION], a status (\(PrintJobStatus.choices)) or partner=NAME"
+                        "unknown print job filter \"\(word)\": stuck [DURATION], a status "
+                            + "(\(PrintJobStatus.choices)) or partner=NAME"
                     )
                 }
                 index += 1

@@ -99,7 +99,8 @@ public struct HeadlessScript: Sendable {
                 lines.append((number, .expectNot(argument)))
             default:
                 throw fail(
-                    "unknown command \"\(verb)\" (expected key, type, wait, sleep, resize, snapshot, expect or expect-not)"
+                    "unknown command \"\(verb)\" (expected key, type, wait, sleep, resize, snapshot, expect or "
+                        + "expect-not)"
                 )
             }
         }
@@ -157,7 +158,8 @@ public struct HeadlessRunner {
                 console.dispatch(.tick(clock(), monotonicMilliseconds: 0, due: true))
                 if !console.settle(timeout: waitTimeout) {
                     errors(
-                        "\(script.file):\(line): wait timed out after \(waitTimeout) with \(console.pendingEffects) engine calls still running"
+                        "\(script.file):\(line): wait timed out after \(waitTimeout) with \(console.pendingEffects) "
+                            + "engine calls still running"
                     )
                     return .failed
                 }
@@ -171,7 +173,8 @@ public struct HeadlessRunner {
                 snapshots += 1
                 let buffer = console.render()
                 output(
-                    "--- snapshot \(snapshots) ---\n\(buffer.plainText)\n--- styles ---\n\(buffer.styleText)\n--- end ---"
+                    "--- snapshot \(snapshots) ---\n\(buffer.plainText)\n--- styles ---\n\(buffer.styleText)\n--- "
+                        + "end ---"
                 )
             case .expect(let text), .expectNot(let text):
                 let screen = console.render().plainText
@@ -179,7 +182,8 @@ public struct HeadlessRunner {
                 if case .expect = command { wanted = true } else { wanted = false }
                 if screen.contains(text) != wanted {
                     errors(
-                        "\(script.file):\(line): \(wanted ? "expect" : "expect-not") failed: the screen \(wanted ? "does not contain" : "contains") \"\(text)\""
+                        "\(script.file):\(line): \(wanted ? "expect" : "expect-not") failed: the screen "
+                            + "\(wanted ? "does not contain" : "contains") \"\(text)\""
                     )
                     errors("--- screen ---\n\(screen)\n--- end ---")
                     return .failed

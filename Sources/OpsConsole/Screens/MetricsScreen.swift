@@ -89,7 +89,8 @@ extension MetricsScreen: ConsoleScreen {
         let b = d.business
         let inner = max(10, width - 4)
         let age =
-            "as of \(b.at.iso8601.dropFirst(11).prefix(8)) (\(DurationText.format(state.now.seconds - b.at.seconds)) ago)"
+            "as of \(b.at.iso8601.dropFirst(11).prefix(8)) (\(DurationText.format(state.now.seconds - b.at.seconds)) "
+            + "ago)"
         let unit = b.window.bucketSeconds == 60 ? "min" : "hour"
         func spark(_ label: String, _ values: [Int64], _ role: ThemeRole, total: String) -> [StatusLine.Segment] {
             let labelWidth = 14, totalWidth = max(10, TerminalText.width(total) + 1)

@@ -33,7 +33,8 @@ public struct OrderScreen: Sendable {
         doc.add("Ship to \(o.shippingAddress.singleLine)", .muted)
         if let p = d.print {
             doc.add(
-                "Print \"\(p.print.title)\" · \(p.print.product.label) · photos \(p.photos.uploaded) uploaded, \(p.photos.missing) missing",
+                "Print \"\(p.print.title)\" · \(p.print.product.label) · photos \(p.photos.uploaded) uploaded, "
+                    + "\(p.photos.missing) missing",
                 p.photos.missing > 0 ? .statusWarning : .muted)
         }
         doc.heading("DIAGNOSIS: WHERE IS IT?")
@@ -66,7 +67,8 @@ public struct OrderScreen: Sendable {
             }, width: width)
         func money(_ v: Int64) -> String { Money(minorUnits: v, currency: o.currency).formatted }
         doc.add(
-            "Subtotal \(money(o.subtotalAmount)) · shipping \(money(o.shippingAmount)) · tax \(money(o.taxAmount)) · total \(o.total.formatted)",
+            "Subtotal \(money(o.subtotalAmount)) · shipping \(money(o.shippingAmount)) · tax \(money(o.taxAmount)) · "
+                + "total \(o.total.formatted)",
             .money)
         doc.heading("PAYMENTS")
         doc.table(

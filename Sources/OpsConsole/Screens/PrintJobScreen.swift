@@ -27,7 +27,8 @@ public struct PrintJobScreen: Sendable {
         if j.isStuck(now: now, threshold: stuckThreshold) {
             doc.add(
                 theme.status(
-                    "STUCK: no event from \(j.partner) for \(DurationText.format(now.seconds - j.updatedAt.seconds)) (threshold \(DurationText.format(stuckThreshold)))",
+                    "STUCK: no event from \(j.partner) for \(DurationText.format(now.seconds - j.updatedAt.seconds)) "
+                        + "(threshold \(DurationText.format(stuckThreshold)))",
                     .warning), .highlight)
         }
         doc.add(
@@ -47,7 +48,8 @@ public struct PrintJobScreen: Sendable {
             doc.add("Tracking \(tracking)" + (j.carrier.map { " with \($0)" } ?? ""), .text)
         }
         doc.add(
-            "Created \(j.createdAt.shortDisplay) · last event \(j.updatedAt.shortDisplay) (\(DurationText.format(now.seconds - j.updatedAt.seconds)) ago)",
+            "Created \(j.createdAt.shortDisplay) · last event \(j.updatedAt.shortDisplay) "
+                + "(\(DurationText.format(now.seconds - j.updatedAt.seconds)) ago)",
             .muted)
         doc.heading("PARTNER TIMELINE")
         doc.table(

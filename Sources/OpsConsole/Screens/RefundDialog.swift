@@ -197,7 +197,8 @@ public struct RefundDialog: Sendable {
         }
         line(
             "Captured",
-            "\(m(balance.captured).formatted)   refunded \(m(balance.refunded).formatted)   in flight \(m(balance.inFlight).formatted)"
+            "\(m(balance.captured).formatted)   refunded \(m(balance.refunded).formatted)   in flight "
+                + "\(m(balance.inFlight).formatted)"
         )
         line("Remaining", m(balance.remaining).formatted, .money)
         y += 1

@@ -40,7 +40,8 @@ extension AppState {
             return reloadCurrent()
         case .reconciled(let report):
             message = StatusMessage(
-                "Reconciled \(report.examined) refund\(report.examined == 1 ? "" : "s") left unfinished: \(report.succeeded) succeeded, \(report.failed) failed, \(report.stillUnknown) still unknown",
+                "Reconciled \(report.examined) refund\(report.examined == 1 ? "" : "s") left unfinished: "
+                    + "\(report.succeeded) succeeded, \(report.failed) failed, \(report.stillUnknown) still unknown",
                 report.stillUnknown > 0 ? .warning : .ok)
             return reloadCurrent()
         case .themeLoaded(let name, let result):

@@ -25,7 +25,8 @@ extension AppState {
                 into: &buffer, rect: Rect(x: 1, y: y, width: size.width - 1, height: 1), style: theme[.input],
                 cursorStyle: theme[.inputCursor], focused: true,
                 placeholder:
-                    "customer ID · order ID · job ID · jobs stuck · orders STATUS · search TEXT · help · quit (tab completes)",
+                    "customer ID · order ID · job ID · jobs stuck · orders STATUS · search TEXT · help · quit (tab "
+                    + "completes)",
                 placeholderStyle: theme[.muted].withBackground(of: theme[.input]))
         case nil:
             break

@@ -111,7 +111,8 @@ enum DemoCatalog {
         "hu": NamePool(
             given: [("Ádám", "adam"), ("Réka", "reka")], family: [("Szőke", "szoke"), ("Kovács", "kovacs")]),
         "ro": NamePool(
-            given: [("Ștefan", "stefan"), ("Ioana", "ioana")], family: [("Popescu", "popescu"), ("Țurcanu", "turcanu")]),
+            given: [("Ștefan", "stefan"), ("Ioana", "ioana")],
+            family: [("Popescu", "popescu"), ("Țurcanu", "turcanu")]),
         "pt": NamePool(
             given: [("João", "joao"), ("Inês", "ines")], family: [("Gonçalves", "goncalves"), ("Simões", "simoes")]),
         "nl": NamePool(
@@ -131,7 +132,8 @@ enum DemoCatalog {
             given: [("Niccolò", "niccolo"), ("Giulia", "giulia"), ("Lorenzo", "lorenzo")],
             family: [("Rossi", "rossi"), ("Esposito", "esposito"), ("Russo", "russo")]),
         "sk": NamePool(
-            given: [("Ľubomír", "lubomir"), ("Zuzana", "zuzana")], family: [("Horváth", "horvath"), ("Kováč", "kovac")]),
+            given: [("Ľubomír", "lubomir"), ("Zuzana", "zuzana")],
+            family: [("Horváth", "horvath"), ("Kováč", "kovac")]),
         "sl": NamePool(given: [("Žiga", "ziga"), ("Nika", "nika")], family: [("Novak", "novak"), ("Kržič", "krzic")]),
         "et": NamePool(given: [("Jüri", "juri"), ("Kärt", "kart")], family: [("Tamm", "tamm"), ("Saar", "saar")]),
         "hr": NamePool(

@@ -56,14 +56,16 @@ public struct OrderDiagnosis: Hashable, Sendable {
                     .problem,
                     "\(print.photos.missing) of \(total) photos never finished uploading: printing is blocked",
                     suggestion:
-                        "Ask the customer to open the app on Wi-Fi to finish the upload; if the photos are lost, refund (missing photos)"
+                        "Ask the customer to open the app on Wi-Fi to finish the upload; if the photos are lost, "
+                        + "refund (missing photos)"
                 ))
         }
         for payment in detail.payments where payment.provider == .braintree && payment.status.isVoidable {
             findings.append(
                 Finding(
                     .info,
-                    "Braintree payment \(payment.providerTransactionID) is not settled yet: only a full void is possible"
+                    "Braintree payment \(payment.providerTransactionID) is not settled yet: only a full void is "
+                        + "possible"
                 ))
         }
         if detail.printJobs.isEmpty, order.status == .paid || order.status == .partiallyRefunded {
@@ -96,7 +98,8 @@ public struct OrderDiagnosis: Hashable, Sendable {
                 return Finding(
                     .warning, "Shipped \(since) ago with \(carrier)\(tracking) and not delivered",
                     suggestion:
-                        "Late delivery: a partial refund is possible after 14 days; after three failed deliveries, a full refund"
+                        "Late delivery: a partial refund is possible after 14 days; after three failed deliveries, a "
+                        + "full refund"
                 )
             }
             return Finding(.info, "In transit with \(carrier)\(tracking), shipped \(since) ago")

@@ -47,7 +47,9 @@ public struct RefundPolicy: Hashable, Sendable {
             }
             if amount.minorUnits > limit {
                 return
-                    "\(amount.formatted) is over your limit of \(Money(minorUnits: limit, currency: amount.currency).formatted) per refund: a supervisor must refund this"
+                    "\(amount.formatted) is over your limit of "
+                    + "\(Money(minorUnits: limit, currency: amount.currency).formatted) per refund: a supervisor "
+                    + "must refund this"
             }
             return nil
         }

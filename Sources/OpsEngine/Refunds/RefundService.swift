@@ -73,7 +73,9 @@ public enum RefundRules {
         let isVoid = isVoidOnly(payment)
         if isVoid && !(amount.minorUnits == payment.amount && balance.refunded == 0 && balance.inFlight == 0) {
             throw .notSettled(
-                "\(payment.provider.label) payment \(payment.providerTransactionID) is \(payment.status.label): before settlement it can only be voided in full (\(payment.money.formatted)), or refunded in part once settled (91506)"
+                "\(payment.provider.label) payment \(payment.providerTransactionID) is \(payment.status.label): "
+                    + "before settlement it can only be voided in full (\(payment.money.formatted)), or refunded in "
+                    + "part once settled (91506)"
             )
         }
         if reason == .other && note.trimmingWhitespace().isEmpty { throw .noteRequired }
@@ -100,11 +102,13 @@ public struct RefundResult: Hashable, Sendable {
         switch outcome {
         case .succeeded:
             return
-                "\(what) \(refund.money.formatted) on order \(refund.orderID) (\(refund.provider.label) \(refund.gatewayRefundID ?? ""))"
+                "\(what) \(refund.money.formatted) on order \(refund.orderID) (\(refund.provider.label) "
+                + "\(refund.gatewayRefundID ?? ""))"
         case .failed(let message): return "\(refund.provider.label) refused the refund: \(message)"
         case .unknown(let message):
             return
-                "Outcome not known yet: \(message). The reconciler will settle it; nothing more will be refunded meanwhile."
+                "Outcome not known yet: \(message). The reconciler will settle it; nothing more will be refunded "
+                + "meanwhile."
         }
     }
 }

@@ -78,7 +78,8 @@ public struct BraintreeGateway: PaymentGateway {
                 """
                 mutation Reverse($input: ReverseTransactionInput!) {
                   reverseTransaction(input: $input) {
-                    reversal { __typename ... on Transaction { \(Self.transactionFields) } ... on Refund { \(Self.refundFields) } }
+                    reversal { __typename ... on Transaction { \(Self.transactionFields) } ... on Refund { \
+                \(Self.refundFields) } }
                   }
                 }
                 """,
@@ -128,7 +129,8 @@ public struct BraintreeGateway: PaymentGateway {
         let data = try await call(
             """
             mutation Void($input: ReverseTransactionInput!) {
-              reverseTransaction(input: $input) { reversal { __typename ... on Transaction { \(Self.transactionFields) } } }
+              reverseTransaction(input: $input) { reversal { __typename ... on Transaction { \
+            \(Self.transactionFields) } } }
             }
             """,
             variables: .object([

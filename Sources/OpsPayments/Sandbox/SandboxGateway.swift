@@ -32,8 +32,9 @@ public struct SandboxGateway: PaymentGateway {
 
     public func refund(_ request: GatewayRefundRequest) async throws(GatewayError) -> GatewayRefund {
         let provider = self.provider
+        let amount = request.amount
         let fingerprint =
-            "\(request.transactionID)|\(request.amount.minorUnits)|\(request.amount.currency.code)|\(request.isFullAmount)"
+            "\(request.transactionID)|\(amount.minorUnits)|\(amount.currency.code)|\(request.isFullAmount)"
         let record: SandboxRecord
         do {
             (record, _) = try await ledger.sandboxApply(
@@ -83,7 +84,8 @@ public struct SandboxGateway: PaymentGateway {
                 throw .refused(
                     code: "amount_too_large",
                     message:
-                        "Refund amount (\(request.amount.formatted)) is greater than unrefunded amount on charge (\(Money(minorUnits: left, currency: state.amount.currency).formatted))"
+                        "Refund amount (\(request.amount.formatted)) is greater than unrefunded amount on charge "
+                        + "(\(Money(minorUnits: left, currency: state.amount.currency).formatted))"
                 )
             }
             return .refund(amount)

@@ -22,8 +22,10 @@ extension SQLiteStore {
             let identifierQueries = [
                 "SELECT id FROM orders WHERE user_id = ? LIMIT 1",
                 "SELECT email FROM users WHERE id = ?",
-                "SELECT j.tracking_number FROM orders o JOIN print_jobs j ON j.order_id = o.id WHERE o.user_id = ? AND j.tracking_number IS NOT NULL LIMIT 1",
-                "SELECT pay.provider_transaction_id FROM orders o JOIN payments pay ON pay.order_id = o.id WHERE o.user_id = ? LIMIT 1",
+                "SELECT j.tracking_number FROM orders o JOIN print_jobs j ON j.order_id = o.id WHERE o.user_id = ? "
+                    + "AND j.tracking_number IS NOT NULL LIMIT 1",
+                "SELECT pay.provider_transaction_id FROM orders o JOIN payments pay ON pay.order_id = o.id WHERE "
+                    + "o.user_id = ? LIMIT 1",
             ].map { try? db.makeStatement(sql: $0) }
             var attempts = 0
             while (samples.userIDs.count < count || samples.identifiers.count < count) && attempts < count * 50 {

@@ -20,7 +20,8 @@ extension SQLiteStore: TrafficStore {
             try db.execute(
                 sql: """
                     UPDATE photos SET status = 'uploaded', uploaded_at = ?
-                    WHERE (print_id, position) IN (SELECT print_id, position FROM photos WHERE status = 'missing' LIMIT ?)
+                    WHERE (print_id, position) IN (SELECT print_id, position FROM photos WHERE status = 'missing' \
+                    LIMIT ?)
                     """, arguments: [now.seconds, limit])
             return db.changesCount
         }
@@ -49,7 +50,8 @@ extension SQLiteStore: TrafficStore {
                     ? (job.trackingNumber ?? "SIM\(now.seconds)\(sequence)\(moved)") : job.trackingNumber
                 try db.execute(
                     sql: """
-                        UPDATE print_jobs SET status = ?, updated_at = ?, tracking_number = ?, carrier = coalesce(carrier, ?) WHERE id = ?
+                        UPDATE print_jobs SET status = ?, updated_at = ?, tracking_number = ?, carrier = \
+                        coalesce(carrier, ?) WHERE id = ?
                         """, arguments: [next.rawValue, now.seconds, tracking, next == .shipped ? "DHL" : nil, job.id])
                 let message: String =
                     switch next {

@@ -51,7 +51,8 @@ public enum Seeder {
         try queue.writeWithoutTransaction { db in
             try db.execute(
                 sql: """
-                    PRAGMA page_size = 8192; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -1048576; PRAGMA threads = 2;
+                    PRAGMA page_size = 8192; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = \
+                    -1048576; PRAGMA threads = 2;
                     PRAGMA temp_store = MEMORY; PRAGMA locking_mode = EXCLUSIVE;
                     """)
         }
@@ -93,7 +94,8 @@ public enum Seeder {
             phaseStart = ContinuousClock.now
             try db.execute(
                 sql: """
-                    DELETE FROM activity_minute; DELETE FROM activity_hour; DELETE FROM job_counts; DELETE FROM order_counts;
+                    DELETE FROM activity_minute; DELETE FROM activity_hour; DELETE FROM job_counts; DELETE FROM \
+                    order_counts;
                     DELETE FROM counters; DELETE FROM job_progress_hour
                     """)
             try rollups.write(db)

@@ -111,7 +111,8 @@ extension SQLiteStore: QueryStore {
             let row = try Row.fetchOne(
                 try db.cachedStatement(
                     sql: """
-                        SELECT \(Columns.order), \(Columns.user) FROM orders o JOIN users u ON u.id = o.user_id WHERE o.id = ?
+                        SELECT \(Columns.order), \(Columns.user) FROM orders o JOIN users u ON u.id = o.user_id WHERE \
+                        o.id = ?
                         """), arguments: [orderID])
         else { return nil }
         let order = try Order(row: row)

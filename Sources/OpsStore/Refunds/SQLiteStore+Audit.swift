@@ -34,7 +34,8 @@ extension SQLiteStore {
         let hash = auditHash(sequence: sequence, record: record, previousHash: previous)
         try db.execute(
             sql: """
-                INSERT INTO audit_log (seq, at, operator, ssh_client, action, target, amount, currency, reason, idempotency_key,
+                INSERT INTO audit_log (seq, at, operator, ssh_client, action, target, amount, currency, reason, \
+                idempotency_key,
                   gateway_ids, result, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                 """,
             arguments: [
@@ -91,7 +92,8 @@ extension SQLiteStore {
         let rows = try Row.fetchAll(
             db,
             sql: """
-                SELECT order_id, amount, currency, reason, idempotency_key, coalesce(gateway_refund_id, ''), status, operator,
+                SELECT order_id, amount, currency, reason, idempotency_key, coalesce(gateway_refund_id, ''), status, \
+                operator,
                   created_at FROM refunds ORDER BY created_at, id
                 """)
         for row in rows {
@@ -107,7 +109,8 @@ extension SQLiteStore {
     }
 
     static let auditColumns = """
-        seq, at, operator, ssh_client, action, target, amount, currency, reason, idempotency_key, gateway_ids, result, detail,
+        seq, at, operator, ssh_client, action, target, amount, currency, reason, idempotency_key, gateway_ids, \
+        result, detail,
         prev_hash, hash
         """
 
@@ -148,7 +151,8 @@ extension SQLiteStore {
                     return .broken(
                         sequence: entry.sequence,
                         problem:
-                            "it does not follow entry \(entry.sequence - 1) (an entry before it was changed, deleted or reordered)"
+                            "it does not follow entry \(entry.sequence - 1) (an entry before it was changed, deleted "
+                            + "or reordered)"
                     )
                 }
                 if Self.auditHash(sequence: entry.sequence, record: entry.record, previousHash: entry.previousHash)
@@ -167,7 +171,8 @@ extension SQLiteStore {
                 return .broken(
                     sequence: expectedSequence,
                     problem:
-                        "the log ends at entry \(expectedSequence - 1) but its head records entry \(headSequence): newer entries were deleted"
+                        "the log ends at entry \(expectedSequence - 1) but its head records entry \(headSequence): "
+                        + "newer entries were deleted"
                 )
             }
             if let problem = try anchorProblem(db, lastSequence: expectedSequence - 1) {
@@ -190,7 +195,8 @@ extension SQLiteStore {
             text = try String(contentsOfFile: auditAnchorPath, encoding: .utf8)
         } catch {
             return
-                "the anchor file \(auditAnchorPath) cannot be read (\(StoreError.reason(error))), so the chain cannot be"
+                "the anchor file \(auditAnchorPath) cannot be read (\(StoreError.reason(error))), so the chain "
+                + "cannot be"
                 + " checked against it"
         }
         var newest: Int64 = 0
@@ -204,7 +210,8 @@ extension SQLiteStore {
             let hash = try String.fetchOne(db, sql: "SELECT hash FROM audit_log WHERE seq = ?", arguments: [sequence])
             if hash != String(parts[1]) {
                 return
-                    "entry \(sequence) is not the one anchored outside the database (\(auditAnchorPath)): the log was rewritten"
+                    "entry \(sequence) is not the one anchored outside the database (\(auditAnchorPath)): the log "
+                    + "was rewritten"
             }
         }
         if newest > lastSequence {
@@ -223,18 +230,21 @@ extension SQLiteStore {
             sql: """
                 WITH ledger AS (
                   SELECT 'order ' || order_id AS target, count(*) AS intents, coalesce(sum(amount), 0) AS intent_amount,
-                    sum(status = 'succeeded') AS done, coalesce(sum(CASE WHEN status = 'succeeded' THEN amount END), 0) AS done_amount
+                    sum(status = 'succeeded') AS done, coalesce(sum(CASE WHEN status = 'succeeded' THEN amount END), \
+                0) AS done_amount
                   FROM refunds GROUP BY order_id
                 ), audit AS (
                   SELECT target, sum(action IN ('refund.requested', 'refund.imported')) AS intents,
-                    coalesce(sum(CASE WHEN action IN ('refund.requested', 'refund.imported') THEN amount END), 0) AS intent_amount,
+                    coalesce(sum(CASE WHEN action IN ('refund.requested', 'refund.imported') THEN amount END), 0) AS \
+                intent_amount,
                     sum(action IN ('refund.succeeded', 'reconcile.succeeded')
                         OR (action = 'refund.imported' AND result = 'succeeded')) AS done,
                     coalesce(sum(CASE WHEN action IN ('refund.succeeded', 'reconcile.succeeded')
                         OR (action = 'refund.imported' AND result = 'succeeded') THEN amount END), 0) AS done_amount
                   FROM audit_log WHERE action LIKE 'refund.%' OR action LIKE 'reconcile.%' GROUP BY target
                 )
-                SELECT coalesce(l.target, a.target), coalesce(l.intents, 0), coalesce(a.intents, 0), coalesce(l.done, 0),
+                SELECT coalesce(l.target, a.target), coalesce(l.intents, 0), coalesce(a.intents, 0), coalesce(l.done, \
+                0),
                   coalesce(a.done, 0), coalesce(l.intent_amount, 0), coalesce(a.intent_amount, 0),
                   coalesce(l.done_amount, 0), coalesce(a.done_amount, 0)
                 FROM ledger l FULL OUTER JOIN audit a ON a.target = l.target

@@ -57,7 +57,8 @@ extension SQLiteStore: RefundStore {
             }
             try db.execute(
                 sql: """
-                    INSERT INTO refunds (id, order_id, payment_id, provider, amount, currency, status, reason, note, idempotency_key,
+                    INSERT INTO refunds (id, order_id, payment_id, provider, amount, currency, status, reason, note, \
+                    idempotency_key,
                       gateway_refund_id, is_void, operator, failure_message, created_at, updated_at, lease_until)
                     VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, NULL, 0, ?, NULL, ?, ?, ?)
                     """,
@@ -80,7 +81,8 @@ extension SQLiteStore: RefundStore {
             case .succeeded(let gatewayID, let isVoid):
                 try db.execute(
                     sql: """
-                        UPDATE refunds SET status = 'succeeded', gateway_refund_id = ?, is_void = ?, failure_message = NULL,
+                        UPDATE refunds SET status = 'succeeded', gateway_refund_id = ?, is_void = ?, failure_message \
+                        = NULL,
                           updated_at = ?, lease_until = 0 WHERE id = ?
                         """, arguments: [gatewayID, isVoid, now.seconds, id])
                 if isVoid {
@@ -92,12 +94,14 @@ extension SQLiteStore: RefundStore {
             case .failed(let message):
                 try db.execute(
                     sql: """
-                        UPDATE refunds SET status = 'failed', failure_message = ?, updated_at = ?, lease_until = 0 WHERE id = ?
+                        UPDATE refunds SET status = 'failed', failure_message = ?, updated_at = ?, lease_until = 0 \
+                        WHERE id = ?
                         """, arguments: [message, now.seconds, id])
             case .unknown(let message):
                 try db.execute(
                     sql: """
-                        UPDATE refunds SET status = 'unknown', failure_message = ?, updated_at = ?, lease_until = 0 WHERE id = ?
+                        UPDATE refunds SET status = 'unknown', failure_message = ?, updated_at = ?, lease_until = 0 \
+                        WHERE id = ?
                         """, arguments: [message, now.seconds, id])
             }
             try Self.appendAudit(db, audit)

@@ -12,7 +12,8 @@ extension SQLiteStore: SandboxLedger {
             if let row = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT id, transaction_id, amount, currency, is_void, intent_id, fingerprint, created_at FROM sandbox_refunds
+                    SELECT id, transaction_id, amount, currency, is_void, intent_id, fingerprint, created_at FROM \
+                    sandbox_refunds
                     WHERE provider = ? AND idempotency_key = ?
                     """, arguments: [provider.rawValue, idempotencyKey])
             {
@@ -23,7 +24,8 @@ extension SQLiteStore: SandboxLedger {
                 // Past the window the gateway has forgotten the key: the request is new.
                 try db.execute(
                     sql:
-                        "UPDATE sandbox_refunds SET idempotency_key = idempotency_key || '#expired-' || id WHERE id = ?",
+                        "UPDATE sandbox_refunds SET idempotency_key = idempotency_key || '#expired-' || id WHERE id "
+                        + "= ?",
                     arguments: [row[0] as String])
             }
             guard let (state, _) = try Self.sandboxState(db, provider: provider, transactionID: transactionID) else {
@@ -43,7 +45,8 @@ extension SQLiteStore: SandboxLedger {
             let id = provider == .stripe ? "re_" + suffix : (isVoid ? state.transactionID : suffix)
             try db.execute(
                 sql: """
-                    INSERT INTO sandbox_refunds (id, provider, transaction_id, amount, currency, is_void, idempotency_key, fingerprint,
+                    INSERT INTO sandbox_refunds (id, provider, transaction_id, amount, currency, is_void, \
+                    idempotency_key, fingerprint,
                       intent_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)
                     """,
                 arguments: [
@@ -53,7 +56,8 @@ extension SQLiteStore: SandboxLedger {
             if isVoid {
                 try db.execute(
                     sql: """
-                        INSERT INTO sandbox_transaction_status (provider, transaction_id, status) VALUES (?, ?, 'voided')
+                        INSERT INTO sandbox_transaction_status (provider, transaction_id, status) VALUES (?, ?, \
+                        'voided')
                         ON CONFLICT(provider, transaction_id) DO UPDATE SET status = 'voided'
                         """, arguments: [provider.rawValue, state.transactionID])
             }
@@ -97,7 +101,8 @@ extension SQLiteStore: SandboxLedger {
         let records = try fetchDecoded(
             db,
             """
-            SELECT id, transaction_id, amount, currency, is_void, intent_id, fingerprint, created_at FROM sandbox_refunds
+            SELECT id, transaction_id, amount, currency, is_void, intent_id, fingerprint, created_at FROM \
+            sandbox_refunds
             WHERE provider = ? AND transaction_id = ? ORDER BY created_at, id
             """, [provider.rawValue, canonical], sandboxRecord)
         let refunded = records.filter { !$0.isVoid }.reduce(Int64(0)) { $0 + $1.amount.minorUnits }

@@ -14,7 +14,8 @@ enum Schema {
                 try Int64.fetchOne(
                     db,
                     sql: """
-                        SELECT max(t) FROM (SELECT max(created_at) AS t FROM orders UNION ALL SELECT max(created_at) FROM users)
+                        SELECT max(t) FROM (SELECT max(created_at) AS t FROM orders UNION ALL SELECT max(created_at) \
+                        FROM users)
                         """) ?? 0
             try Rollups.rebuild(db, now: Timestamp(seconds: latest), jobProgress: false)
             try db.execute(sql: Rollups.triggers)

@@ -11,14 +11,17 @@ import OpsCore
 enum Rollups {
     static let tables = """
         CREATE TABLE activity_minute (
-          kind TEXT NOT NULL, key TEXT NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL, amount INTEGER NOT NULL,
+          kind TEXT NOT NULL, key TEXT NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL, amount INTEGER NOT \
+        NULL,
           PRIMARY KEY (kind, bucket, key)
         ) WITHOUT ROWID;
         CREATE TABLE activity_hour (
-          kind TEXT NOT NULL, key TEXT NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL, amount INTEGER NOT NULL,
+          kind TEXT NOT NULL, key TEXT NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL, amount INTEGER NOT \
+        NULL,
           PRIMARY KEY (kind, bucket, key)
         ) WITHOUT ROWID;
-        CREATE TABLE job_counts (partner TEXT NOT NULL, status TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (partner, status)) WITHOUT ROWID;
+        CREATE TABLE job_counts (partner TEXT NOT NULL, status TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY \
+        (partner, status)) WITHOUT ROWID;
         CREATE TABLE order_counts (status TEXT PRIMARY KEY NOT NULL, n INTEGER NOT NULL) WITHOUT ROWID;
         CREATE TABLE counters (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL) WITHOUT ROWID;
         """
@@ -53,12 +56,14 @@ enum Rollups {
           INSERT INTO counters VALUES ('missing_photos', 0) ON CONFLICT(name) DO NOTHING;
           UPDATE counters SET value = value + 1 WHERE name = 'missing_photos' AND new.status = 'missing';
         END;
-        CREATE TRIGGER rollup_photo_uploaded_insert AFTER INSERT ON photos WHEN new.status = 'uploaded' AND new.uploaded_at IS NOT NULL BEGIN
+        CREATE TRIGGER rollup_photo_uploaded_insert AFTER INSERT ON photos WHEN new.status = 'uploaded' AND \
+        new.uploaded_at IS NOT NULL BEGIN
           \(bump("upload", key: "''", at: "new.uploaded_at", amount: "0"))
         END;
         CREATE TRIGGER rollup_photo_status AFTER UPDATE OF status ON photos WHEN old.status != new.status BEGIN
           INSERT INTO counters VALUES ('missing_photos', 0) ON CONFLICT(name) DO NOTHING;
-          UPDATE counters SET value = value + (CASE WHEN new.status = 'missing' THEN 1 ELSE -1 END) WHERE name = 'missing_photos';
+          UPDATE counters SET value = value + (CASE WHEN new.status = 'missing' THEN 1 ELSE -1 END) WHERE name = \
+        'missing_photos';
         END;
         CREATE TRIGGER rollup_photo_uploaded AFTER UPDATE OF status ON photos
           WHEN old.status = 'missing' AND new.status = 'uploaded' AND new.uploaded_at IS NOT NULL BEGIN
@@ -153,26 +158,33 @@ enum Rollups {
         let since = minuteHorizon(now)
         try db.execute(
             sql: """
-                DELETE FROM activity_minute; DELETE FROM activity_hour; DELETE FROM job_counts; DELETE FROM order_counts;
+                DELETE FROM activity_minute; DELETE FROM activity_hour; DELETE FROM job_counts; DELETE FROM \
+                order_counts;
                 DELETE FROM counters;
-                INSERT INTO activity_hour SELECT 'order', currency, created_at / 3600 * 3600, count(*), sum(total_amount)
+                INSERT INTO activity_hour SELECT 'order', currency, created_at / 3600 * 3600, count(*), \
+                sum(total_amount)
                   FROM orders GROUP BY 2, 3;
                 INSERT INTO activity_minute SELECT 'order', currency, created_at / 60 * 60, count(*), sum(total_amount)
                   FROM orders WHERE created_at >= \(since) GROUP BY 2, 3;
-                INSERT INTO activity_hour SELECT 'signup', '', created_at / 3600 * 3600, count(*), 0 FROM users GROUP BY 3;
+                INSERT INTO activity_hour SELECT 'signup', '', created_at / 3600 * 3600, count(*), 0 FROM users GROUP \
+                BY 3;
                 INSERT INTO activity_minute SELECT 'signup', '', created_at / 60 * 60, count(*), 0 FROM users
                   WHERE created_at >= \(since) GROUP BY 3;
                 INSERT INTO activity_hour SELECT 'upload', '', uploaded_at / 3600 * 3600, count(*), 0 FROM photos
                   WHERE status = 'uploaded' AND uploaded_at IS NOT NULL GROUP BY 3;
                 INSERT INTO activity_minute SELECT 'upload', '', uploaded_at / 60 * 60, count(*), 0 FROM photos
                   WHERE status = 'uploaded' AND uploaded_at >= \(since) GROUP BY 3;
-                INSERT INTO activity_hour SELECT 'refund', currency, updated_at / 3600 * 3600, count(*), sum(amount) FROM refunds
+                INSERT INTO activity_hour SELECT 'refund', currency, updated_at / 3600 * 3600, count(*), sum(amount) \
+                FROM refunds
                   WHERE status = 'succeeded' GROUP BY 2, 3;
-                INSERT INTO activity_minute SELECT 'refund', currency, updated_at / 60 * 60, count(*), sum(amount) FROM refunds
+                INSERT INTO activity_minute SELECT 'refund', currency, updated_at / 60 * 60, count(*), sum(amount) \
+                FROM refunds
                   WHERE status = 'succeeded' AND updated_at >= \(since) GROUP BY 2, 3;
-                INSERT INTO activity_hour SELECT 'refund_reason', reason, updated_at / 3600 * 3600, count(*), 0 FROM refunds
+                INSERT INTO activity_hour SELECT 'refund_reason', reason, updated_at / 3600 * 3600, count(*), 0 FROM \
+                refunds
                   WHERE status = 'succeeded' GROUP BY 2, 3;
-                INSERT INTO activity_minute SELECT 'refund_reason', reason, updated_at / 60 * 60, count(*), 0 FROM refunds
+                INSERT INTO activity_minute SELECT 'refund_reason', reason, updated_at / 60 * 60, count(*), 0 FROM \
+                refunds
                   WHERE status = 'succeeded' AND updated_at >= \(since) GROUP BY 2, 3;
                 INSERT INTO job_counts SELECT partner, status, count(*) FROM print_jobs GROUP BY 1, 2;
                 INSERT INTO order_counts SELECT status, count(*) FROM orders GROUP BY 1;

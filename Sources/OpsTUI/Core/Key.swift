@@ -68,7 +68,8 @@ public enum Key: Hashable, Sendable, CustomStringConvertible {
 
     /// The names scripts and configuration may use, for error messages.
     public static let nameHelp =
-        "a single character, enter esc tab backtab backspace delete up down left right home end pgup pgdn space f1…f12 ctrl-a…ctrl-z"
+        "a single character, enter esc tab backtab backspace delete up down left right home end pgup pgdn space "
+        + "f1…f12 ctrl-a…ctrl-z"
 
     /// A printable character this key types into a text field, if any.
     public var typedCharacter: Character? {

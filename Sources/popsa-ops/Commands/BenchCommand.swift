@@ -134,7 +134,8 @@ struct BenchCommand: AsyncParsableCommand {
     static func measureQueries(store: SQLiteStore, engine: Engine, iterations: Int) async throws {
         let samples = try store.benchSamples(count: iterations, seed: 7)
         Stdout.line(
-            "customers: \(NumberText.grouped(try store.userCount())); samples: \(samples.searchTerms.count) searches, \(samples.identifiers.count) identifiers, \(samples.userIDs.count) customers"
+            "customers: \(NumberText.grouped(try store.userCount())); samples: \(samples.searchTerms.count) "
+                + "searches, \(samples.identifiers.count) identifiers, \(samples.userIDs.count) customers"
         )
 
         // Warm the page cache and statement caches, as a console that has been open a while has them.

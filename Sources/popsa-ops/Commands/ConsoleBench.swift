@@ -113,22 +113,27 @@ struct ConsoleBench {
         Stdout.line("")
         Stdout.line("console (\(size), \(samples.searchTerms.count) searches, \(keystroke.samples.count) keystrokes)")
         Stdout.line(
-            "  first frame                 p50 \(Latencies.ms(firstFrame.percentile(50))) ms   p99 \(Latencies.ms(firstFrame.percentile(99))) ms"
+            "  first frame                 p50 \(Latencies.ms(firstFrame.percentile(50))) ms   p99 "
+                + "\(Latencies.ms(firstFrame.percentile(99))) ms"
         )
         Stdout.line(
-            "  keystroke to frame          p50 \(Latencies.ms(keystroke.percentile(50))) ms   p99 \(Latencies.ms(keystroke.percentile(99))) ms"
+            "  keystroke to frame          p50 \(Latencies.ms(keystroke.percentile(50))) ms   p99 "
+                + "\(Latencies.ms(keystroke.percentile(99))) ms"
         )
         Stdout.line(
-            "  floor: full render          p50 \(Latencies.ms(renderOnly.percentile(50))) ms   p99 \(Latencies.ms(renderOnly.percentile(99))) ms"
+            "  floor: full render          p50 \(Latencies.ms(renderOnly.percentile(50))) ms   p99 "
+                + "\(Latencies.ms(renderOnly.percentile(99))) ms"
         )
         let meanEcho = echoBytes.isEmpty ? 0 : echoBytes.reduce(0, +) / echoBytes.count
         func percent(_ part: Int) -> String { String(format: "%.1f%%", 100 * Double(part) / Double(max(1, meanFull))) }
         Stdout.line("  floor: full redraw bytes    mean \(meanFull)")
         Stdout.line(
-            "  bytes per keystroke: key's own frame mean \(meanEcho) (\(percent(meanEcho)) of a full redraw); with the new results mean \(meanBytes) (\(percent(meanBytes)))"
+            "  bytes per keystroke: key's own frame mean \(meanEcho) (\(percent(meanEcho)) of a full redraw); with "
+                + "the new results mean \(meanBytes) (\(percent(meanBytes)))"
         )
         Stdout.line(
-            "  paging \(pages) pages of orders  \(String(format: "%.1f", pagingSeconds))s, at row \(position); peak resident \(peakRSS / 1024) MB (of which anonymous \(peakAnon / 1024) MB)"
+            "  paging \(pages) pages of orders  \(String(format: "%.1f", pagingSeconds))s, at row \(position); peak "
+                + "resident \(peakRSS / 1024) MB (of which anonymous \(peakAnon / 1024) MB)"
         )
     }
 }

@@ -132,7 +132,8 @@ struct SimulateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
         abstract:
-            "Write live platform traffic into the database: signups, orders with payments, photo uploads, partner updates."
+            "Write live platform traffic into the database: signups, orders with payments, photo uploads, partner "
+            + "updates."
     )
 
     @Option(help: ArgumentHelp("Events per second, e.g. 20/s.", valueName: "rate")) var rate: String = "20/s"
@@ -163,7 +164,8 @@ struct SimulateCommand: AsyncParsableCommand {
             eventsPerSecond: eventsPerSecond!, duration: .seconds(seconds),
             clock: { frozen ?? Timestamp(seconds: Int64(Date().timeIntervalSince1970)) })
         Stdout.line(
-            "Simulated \(totals.signups) signups, \(totals.orders) orders, \(totals.uploads) photo uploads, \(totals.jobUpdates) print job updates"
+            "Simulated \(totals.signups) signups, \(totals.orders) orders, \(totals.uploads) photo uploads, "
+                + "\(totals.jobUpdates) print job updates"
         )
     }
 }

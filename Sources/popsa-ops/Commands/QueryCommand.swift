@@ -47,7 +47,8 @@ struct QueryCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "customers",
             abstract:
-                "Find customers by name or email words, or by any identifier (order, print job, transaction, tracking number…)."
+                "Find customers by name or email words, or by any identifier (order, print job, transaction, "
+                + "tracking number…)."
         )
         @OptionGroup var common: Common
         @Argument(help: "Words or an identifier.") var text: String
@@ -123,7 +124,8 @@ struct QueryCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "print-jobs",
             abstract:
-                "Print jobs, most recently updated first; with --stuck-for, jobs in progress with no partner event for that long, longest first."
+                "Print jobs, most recently updated first; with --stuck-for, jobs in progress with no partner event "
+                + "for that long, longest first."
         )
         @OptionGroup var common: Common
         @Option(help: ArgumentHelp("Only this status (\(PrintJobStatus.choices)).", valueName: "status")) var status:

@@ -123,7 +123,8 @@ struct ReconcileCommand: AsyncParsableCommand {
                 ]).serialized(pretty: true))
         } else {
             Stdout.line(
-                "Reconciled \(report.examined) refund intent(s): \(report.succeeded) succeeded, \(report.failed) failed, \(report.stillUnknown) still unknown"
+                "Reconciled \(report.examined) refund intent(s): \(report.succeeded) succeeded, \(report.failed) "
+                    + "failed, \(report.stillUnknown) still unknown"
             )
             for line in report.lines { Stdout.line("  \(TextReports.safe(line))") }
         }
@@ -208,7 +209,8 @@ struct ConfigCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "check",
             abstract:
-                "Validate the configuration and print it in effect, secrets masked. Exit 78 naming file, line and key on an error."
+                "Validate the configuration and print it in effect, secrets masked. Exit 78 naming file, line and "
+                + "key on an error."
         )
         @OptionGroup var configuration: ConfigOptions
 

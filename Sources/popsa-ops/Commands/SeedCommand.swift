@@ -38,8 +38,10 @@ struct SeedCommand: ParsableCommand {
         Stdout.line(
             """
             Seeded \(db) in \(String(format: "%.1f", report.seconds))s: \(NumberText.grouped(report.users)) customers, \
-            \(NumberText.grouped(report.prints)) prints, \(NumberText.grouped(report.photos)) photos, \(NumberText.grouped(report.orders)) orders, \
-            \(NumberText.grouped(report.payments)) payments, \(NumberText.grouped(report.refunds)) refunds, \(NumberText.grouped(report.printJobs)) print jobs, \
+            \(NumberText.grouped(report.prints)) prints, \(NumberText.grouped(report.photos)) photos, \
+            \(NumberText.grouped(report.orders)) orders, \
+            \(NumberText.grouped(report.payments)) payments, \(NumberText.grouped(report.refunds)) refunds, \
+            \(NumberText.grouped(report.printJobs)) print jobs, \
             \(NumberText.grouped(report.events)) partner events
             """)
         Stdout.line(

@@ -33,7 +33,8 @@ enum TextReports {
         let u = c.user
         var out = [
             "\(safe(u.name)) <\(safe(u.email))>  \(safe(u.id))",
-            "Country \(safe(u.country)) · locale \(safe(u.locale)) · \(u.status.label) · customer since \(u.createdAt.dateOnly)",
+            "Country \(safe(u.country)) · locale \(safe(u.locale)) · \(u.status.label) · customer since "
+                + "\(u.createdAt.dateOnly)",
         ]
         var prints = TextTable([
             .init(title: "PRINT"), .init(title: "PRODUCT"), .init(title: "TITLE"),
@@ -71,7 +72,8 @@ enum TextReports {
         ]
         if let p = d.print {
             out.append(
-                "Print \(safe(p.print.id)) · \(p.print.product.label) · \"\(safe(p.print.title))\" · photos \(p.photos.uploaded) uploaded, \(p.photos.missing) missing"
+                "Print \(safe(p.print.id)) · \(p.print.product.label) · \"\(safe(p.print.title))\" · photos "
+                    + "\(p.photos.uploaded) uploaded, \(p.photos.missing) missing"
             )
         }
         out.append("")
@@ -91,7 +93,8 @@ enum TextReports {
         }
         out.append(section("Line items", o.lineItems.count, items))
         out.append(
-            "Subtotal \(money(o.subtotalAmount, o.currency)) · shipping \(money(o.shippingAmount, o.currency)) · tax \(money(o.taxAmount, o.currency)) · total \(o.total.formatted)"
+            "Subtotal \(money(o.subtotalAmount, o.currency)) · shipping \(money(o.shippingAmount, o.currency)) · tax "
+                + "\(money(o.taxAmount, o.currency)) · total \(o.total.formatted)"
         )
         var balances = TextTable([
             .init(title: "PAYMENT"), .init(title: "PROVIDER"), .init(title: "TRANSACTION"),
@@ -115,7 +118,8 @@ enum TextReports {
     static func printJob(_ d: PrintJobDetail, now: Timestamp, stuckThreshold: Int64) -> String {
         let j = d.job
         var header =
-            "Print job \(safe(j.id)) · \(j.status.label) at \(safe(j.partner)) · order \(safe(j.orderID)) · customer \(safe(d.user.name)) (\(safe(d.user.id)))"
+            "Print job \(safe(j.id)) · \(j.status.label) at \(safe(j.partner)) · order \(safe(j.orderID)) · customer "
+            + "\(safe(d.user.name)) (\(safe(d.user.id)))"
         if j.isStuck(now: now, threshold: stuckThreshold) {
             header += "\nSTUCK: no partner event for \(DurationText.format(now.seconds - j.updatedAt.seconds))"
         }

@@ -103,7 +103,8 @@ struct FileLogHandler: LogHandler {
             separator: " ")
         let stamp = Self.timestamp(Date())
         sink.write(
-            "\(stamp) \(level.rawValue) \(label)[\(pid)]: \(Self.escape(message.description))\(fields.isEmpty ? "" : " " + fields)"
+            "\(stamp) \(level.rawValue) \(label)[\(pid)]: "
+                + "\(Self.escape(message.description))\(fields.isEmpty ? "" : " " + fields)"
         )
     }
 

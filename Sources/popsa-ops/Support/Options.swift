@@ -115,7 +115,8 @@ enum DefaultDatabase {
             attributes: [.posixPermissions: 0o700])
         let report = try wrap { try Seeder.seed(path: path, users: users, seed: seed, now: now) }
         Stderr.line(
-            "popsa-ops: created a demo database at \(path) (\(report.users) customers, \(report.orders) orders, seed \(seed))"
+            "popsa-ops: created a demo database at \(path) (\(report.users) customers, \(report.orders) orders, seed "
+                + "\(seed))"
         )
     }
 }

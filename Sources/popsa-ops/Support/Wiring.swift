@@ -13,7 +13,8 @@ struct ConfigOptions: ParsableArguments {
         help: ArgumentHelp(
             "Configuration file (TOML).",
             discussion:
-                "Default: POPSA_OPS_CONFIG, then $XDG_CONFIG_HOME/popsa-ops/config.toml, then /etc/popsa-ops/config.toml, then built-in defaults.",
+                "Default: POPSA_OPS_CONFIG, then $XDG_CONFIG_HOME/popsa-ops/config.toml, then "
+                + "/etc/popsa-ops/config.toml, then built-in defaults.",
             valueName: "path"))
     var config: String?
 

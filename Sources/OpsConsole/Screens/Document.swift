@@ -1,9 +1,10 @@
+import OpsCore
 import OpsTUI
 
 /// A screen that is a scrolling page of lines, some of which lead somewhere (an order's print jobs, a job's
 /// order). Up and down move between those; the page scrolls to keep the selected one in view.
-struct Document {
-    struct Line {
+public struct Document: Sendable {
+    public struct Line: Sendable {
         var segments: [StatusLine.Segment]
         var target: Destination?
 
@@ -77,7 +78,9 @@ struct Document {
 }
 
 /// Selection and scroll position on a `Document`.
-struct DocumentCursor: Hashable, Sendable {
+public struct DocumentCursor: Hashable, Sendable {
+    public init() {}
+
     /// Index of the selected line (one with a target), if any.
     var selected: Int?
     var offset = 0
@@ -164,6 +167,67 @@ enum DocumentScreen {
         case .loaded:
             document(rect.width).render(
                 into: &buffer, rect: rect, theme: state.theme, selected: cursor.selected, offset: cursor.offset)
+        }
+    }
+}
+
+// MARK: - The detail-screen skeleton
+
+/// A screen that shows one record as a document with selectable lines (an order, a print job). The skeleton they
+/// share: loading it, the cursor over the document, `enter` on a line that points somewhere, `esc` back, a command
+/// of its own leading to a related record, and drawing it loading, failed or loaded. A detail screen supplies
+/// its document, its load effect, how to read its answer, and where its own commands lead.
+public protocol DetailScreen: ConsoleScreen {
+    associatedtype Value: Sendable
+    var data: Loadable<Value> { get set }
+    var cursor: DocumentCursor { get set }
+    var request: Int { get set }
+    /// Shown while the first answer is on its way ("Loading order ord_…").
+    var loadingText: String { get }
+    func document(width: Int, theme: Theme, now: Timestamp, stuckThreshold: Int64) -> Document
+    func loadEffect(request: Int) -> Effect
+    /// This screen's value in an answer; nil for an answer of another kind.
+    static func value(in result: EffectResult) -> Result<Value, EffectError>?
+    /// Where one of the screen's own commands leads (`c`: the customer), if anywhere.
+    func destination(for command: UICommand) -> Destination?
+    /// After an answer, with the document it makes: where the cursor starts.
+    mutating func place(cursorIn document: Document, viewport: Int)
+}
+
+extension DetailScreen {
+    public mutating func load(state: inout AppState) -> [Effect] {
+        request = state.requestID()
+        return [loadEffect(request: request)]
+    }
+
+    public mutating func handle(_ command: UICommand, state: inout AppState) -> Reply {
+        if command == .back { return .back }
+        let rect = DocumentScreen.contentRect(state.bodyRect)
+        let doc = document(width: rect.width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
+        switch cursor.handle(command, in: doc, viewport: rect.height) {
+        case .open(let target): return .go(target)
+        case .handled: return .none
+        case .notMine: return destination(for: command).map(Reply.go) ?? .none
+        }
+    }
+
+    public mutating func receive(_ result: EffectResult, request: Int, state: AppState) {
+        guard request == self.request, let answer = Self.value(in: result) else { return }
+        data.receive(answer)
+        let rect = DocumentScreen.contentRect(state.bodyRect)
+        let doc = document(width: rect.width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
+        place(cursorIn: doc, viewport: rect.height)
+    }
+
+    /// By default the cursor stays where it was, on a line that still exists.
+    public mutating func place(cursorIn document: Document, viewport: Int) {
+        if let selected = cursor.selected, !document.selectable.contains(selected) { cursor.selected = nil }
+        cursor.offset = max(0, min(cursor.offset, max(0, document.lines.count - viewport)))
+    }
+
+    public func render(into buffer: inout Buffer, state: AppState) {
+        DocumentScreen.render(data, loading: loadingText, cursor: cursor, state: state, into: &buffer) { width in
+            document(width: width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
         }
     }
 }

@@ -6,14 +6,14 @@ import OpsTUI
 public struct OrderScreen: Sendable {
     public let orderID: String
     public var data: Loadable<OrderView> = .loading
-    var cursor = DocumentCursor()
-    var request = 0
+    public var cursor = DocumentCursor()
+    public var request = 0
 
     init(orderID: String) {
         self.orderID = orderID
     }
 
-    func document(width: Int, theme: Theme, now: Timestamp, stuckThreshold: Int64) -> Document {
+    public func document(width: Int, theme: Theme, now: Timestamp, stuckThreshold: Int64) -> Document {
         var doc = Document()
         guard let view = data.value else { return doc }
         let d = view.detail
@@ -129,63 +129,37 @@ public struct OrderScreen: Sendable {
 
 }
 
-extension OrderScreen: ConsoleScreen {
+extension OrderScreen: DetailScreen {
     public var kind: ScreenKind { .order }
     public var title: String { "Order \(orderID)" }
     public var helpCommands: [UICommand] { [.open, .refund, .openCustomer] }
+    public var loadingText: String { "Loading order \(orderID)…" }
 
-    public mutating func load(state: inout AppState) -> [Effect] {
-        request = state.requestID()
-        return [.loadOrder(orderID, request: request)]
+    public func loadEffect(request: Int) -> Effect { .loadOrder(orderID, request: request) }
+
+    public static func value(in result: EffectResult) -> Result<OrderView, EffectError>? {
+        if case .order(let answer) = result { return answer }
+        return nil
     }
 
-    public mutating func handle(_ command: UICommand, state: inout AppState) -> Reply {
-        if command == .back { return .back }
-        let rect = DocumentScreen.contentRect(state.bodyRect)
-        let doc = document(width: rect.width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
-        switch cursor.handle(command, in: doc, viewport: rect.height) {
-        case .open(let target): return .go(target)
-        case .handled: return .none
-        case .notMine: break
-        }
-        switch command {
-        case .openCustomer:
-            if let user = data.value?.detail.user.id { return .go(.customer(user)) }
-        default:
-            break
-        }
-        return .none
+    public func destination(for command: UICommand) -> Destination? {
+        command == .openCustomer ? data.value.map { .customer($0.detail.user.id) } : nil
     }
 
-    public mutating func receive(_ result: EffectResult, request: Int, state: AppState) {
-        guard request == self.request, case .order(let answer) = result else { return }
-        receive(answer, state: state)
-    }
-
-    mutating func receive(_ result: Result<OrderView, EffectError>, state: AppState) {
-        data.receive(result)
-        let rect = DocumentScreen.contentRect(state.bodyRect)
-        let doc = document(width: rect.width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
-        // Start on the first print job, what support opens next most often, if it shows without scrolling the
-        // diagnosis away; otherwise on nothing, and down selects.
+    /// Starts on the first print job, what support opens next most often, if it shows without scrolling the
+    /// diagnosis away; otherwise on nothing, and down selects.
+    public mutating func place(cursorIn doc: Document, viewport: Int) {
         if cursor.selected == nil, cursor.offset == 0,
-            let job = doc.selectable.first(where: { doc.lines[$0].target.map(Self.isJob) ?? false }), job < rect.height
+            let job = doc.selectable.first(where: { doc.lines[$0].target.map(Self.isJob) ?? false }), job < viewport
         {
             cursor.selected = job
         }
         if let selected = cursor.selected, !doc.selectable.contains(selected) { cursor.selected = nil }
-        cursor.offset = max(0, min(cursor.offset, max(0, doc.lines.count - rect.height)))
+        cursor.offset = max(0, min(cursor.offset, max(0, doc.lines.count - viewport)))
     }
 
     static func isJob(_ d: Destination) -> Bool {
         if case .printJob = d { return true }
         return false
-    }
-
-    public func render(into buffer: inout Buffer, state: AppState) {
-        DocumentScreen.render(data, loading: "Loading order \(orderID)…", cursor: cursor, state: state, into: &buffer) {
-            width in
-            document(width: width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
-        }
     }
 }

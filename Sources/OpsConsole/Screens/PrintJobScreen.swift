@@ -6,14 +6,14 @@ import OpsTUI
 public struct PrintJobScreen: Sendable {
     public let jobID: String
     public var data: Loadable<PrintJobDetail> = .loading
-    var cursor = DocumentCursor()
-    var request = 0
+    public var cursor = DocumentCursor()
+    public var request = 0
 
     init(jobID: String) {
         self.jobID = jobID
     }
 
-    func document(width: Int, theme: Theme, now: Timestamp, stuckThreshold: Int64) -> Document {
+    public func document(width: Int, theme: Theme, now: Timestamp, stuckThreshold: Int64) -> Document {
         var doc = Document()
         guard let d = data.value else { return doc }
         let j = d.job
@@ -73,45 +73,24 @@ public struct PrintJobScreen: Sendable {
 
 }
 
-extension PrintJobScreen: ConsoleScreen {
+extension PrintJobScreen: DetailScreen {
     public var kind: ScreenKind { .printJob }
     public var title: String { "Job \(jobID)" }
     public var helpCommands: [UICommand] { [.open, .openOrder, .openCustomer] }
+    public var loadingText: String { "Loading print job \(jobID)…" }
 
-    public mutating func load(state: inout AppState) -> [Effect] {
-        request = state.requestID()
-        return [.loadPrintJob(jobID, request: request)]
+    public func loadEffect(request: Int) -> Effect { .loadPrintJob(jobID, request: request) }
+
+    public static func value(in result: EffectResult) -> Result<PrintJobDetail, EffectError>? {
+        if case .printJob(let answer) = result { return answer }
+        return nil
     }
 
-    public mutating func handle(_ command: UICommand, state: inout AppState) -> Reply {
-        if command == .back { return .back }
-        let rect = DocumentScreen.contentRect(state.bodyRect)
-        let doc = document(width: rect.width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
-        switch cursor.handle(command, in: doc, viewport: rect.height) {
-        case .open(let target): return .go(target)
-        case .handled: return .none
-        case .notMine: break
-        }
+    public func destination(for command: UICommand) -> Destination? {
         switch command {
-        case .openOrder:
-            if let order = data.value?.order.id { return .go(.order(order)) }
-        case .openCustomer:
-            if let user = data.value?.user.id { return .go(.customer(user)) }
-        default:
-            break
-        }
-        return .none
-    }
-
-    public mutating func receive(_ result: EffectResult, request: Int, state: AppState) {
-        guard request == self.request, case .printJob(let answer) = result else { return }
-        data.receive(answer)
-    }
-
-    public func render(into buffer: inout Buffer, state: AppState) {
-        DocumentScreen.render(data, loading: "Loading print job \(jobID)…", cursor: cursor, state: state, into: &buffer)
-        { width in
-            document(width: width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
+        case .openOrder: data.value.map { .order($0.order.id) }
+        case .openCustomer: data.value.map { .customer($0.user.id) }
+        default: nil
         }
     }
 }

@@ -79,25 +79,14 @@ import Testing
         defer { session.close() }
         // Let applications set tmux's clipboard, so an OSC 52 that got through would show up as a buffer.
         _ = try session.tmuxOutput(["set-option", "-g", "set-clipboard", "on"])
-        var snapshot = 0
-        for raw in ConsoleScripts.text("hostile", size: "120x40").split(separator: "\n") {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            let verb = line.prefix { $0 != " " }
-            let argument = String(line.dropFirst(verb.count).drop { $0 == " " })
-            switch verb {
-            case "key": for name in argument.split(separator: " ") { try session.send(key: String(name)) }
-            case "type": try session.type(argument)
-            case "snapshot":
-                if let got = try session.waitFor(expected[snapshot]) {
-                    Issue.record("snapshot \(snapshot + 1) differs:\n\(got)\n--- headless ---\n\(expected[snapshot])")
-                    return
-                }
-                snapshot += 1
-            default: break
-            }
+        let (mismatch, matched) = try session.replay(
+            ConsoleScripts.text("hostile", size: "120x40"),
+            expecting: expected)
+        if let mismatch {
+            Issue.record(Comment(rawValue: mismatch))
+            return
         }
-        #expect(snapshot == expected.count)
+        #expect(matched == expected.count)
         #expect(try session.tmuxOutput(["list-buffers"]).trimmingCharacters(in: .whitespacesAndNewlines) == "")
         let title = try session.tmuxOutput(["display-message", "-p", "-t", session.name, "#{pane_title}"])
         #expect(!title.contains("pwned"))

@@ -25,35 +25,12 @@ import Testing
                 ]),
             width: 80, height: 24)
         defer { session.close() }
-        var snapshot = 0
-        for raw in ConsoleScripts.text(script, size: size).split(separator: "\n") {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            let verb = line.prefix { $0 != " " }
-            let argument = line.dropFirst(verb.count).drop { $0 == " " }
-            switch verb {
-            case "key":
-                for name in argument.split(separator: " ") { try session.send(key: String(name)) }
-            case "type":
-                try session.type(String(argument))
-            case "resize":
-                let parts = argument.split(separator: "x").compactMap { Int($0) }
-                try session.resize(width: parts[0], height: parts[1])
-            case "snapshot":
-                let want = expected[snapshot]
-                if let got = try session.waitFor(want) {
-                    let difference =
-                        "\(script) snapshot \(snapshot + 1) under TERM=\(term) differs from headless:\n"
-                        + "--- tmux ---\n\(got)\n--- headless ---\n\(want)"
-                    Issue.record(Comment(rawValue: difference))
-                    return
-                }
-                snapshot += 1
-            default:
-                break  // wait and expect: headless already checked them; snapshots wait for the screen.
-            }
+        let (mismatch, matched) = try session.replay(ConsoleScripts.text(script, size: size), expecting: expected)
+        if let mismatch {
+            Issue.record(Comment(rawValue: "\(script) under TERM=\(term): \(mismatch)"))
+            return
         }
-        #expect(snapshot == expected.count)
+        #expect(matched == expected.count)
         // Back to the home screen, out of the search field, and q: status 0 and the terminal given back.
         for _ in 0..<4 { try session.send(key: "esc") }
         try session.send(key: "q")

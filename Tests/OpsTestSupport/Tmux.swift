@@ -148,3 +148,40 @@ extension TestSupport {
         return screens
     }
 }
+
+extension TmuxSession {
+    /// Plays a headless script's keys, typing and resizes into the interactive console, and at each `snapshot`
+    /// waits for the pane to show the headless snapshot of the same place. `wait` and `expect` lines are skipped:
+    /// headless mode checked them, and the snapshots wait for the screen. Returns a description of the first
+    /// snapshot that differs (nil when all match) and how many matched.
+    public func replay(_ script: String, expecting expected: [String]) throws -> (mismatch: String?, matched: Int) {
+        var snapshot = 0
+        for raw in script.split(separator: "\n") {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let verb = line.prefix { $0 != " " }
+            let argument = String(line.dropFirst(verb.count).drop { $0 == " " })
+            switch verb {
+            case "key":
+                for name in argument.split(separator: " ") { try send(key: String(name)) }
+            case "type":
+                try type(argument)
+            case "resize":
+                let parts = argument.split(separator: "x").compactMap { Int($0) }
+                try resize(width: parts[0], height: parts[1])
+            case "snapshot":
+                guard snapshot < expected.count else { return ("more snapshots than headless took", snapshot) }
+                if let got = try waitFor(expected[snapshot]) {
+                    return (
+                        "snapshot \(snapshot + 1) differs:\n--- tmux ---\n\(got)\n--- headless ---\n"
+                            + expected[snapshot], snapshot
+                    )
+                }
+                snapshot += 1
+            default:
+                break
+            }
+        }
+        return (nil, snapshot)
+    }
+}

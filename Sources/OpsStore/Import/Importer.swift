@@ -31,15 +31,18 @@ public struct ImportError: Error, Equatable, CustomStringConvertible {
     /// The file itself could not be read (missing, a directory, no permission): no line is at fault.
     public var isUnreadableFile: Bool { line == 0 }
 
+    /// Why a file could not be read, in words (also for the other inputs the commands read).
+    public static func reason(errno code: Int32) -> String {
+        switch code {
+        case ENOENT: "no such file"
+        case EISDIR: "is a directory, not a file"
+        case EACCES, EPERM: "permission denied"
+        default: String(cString: strerror(code)).lowercased()
+        }
+    }
+
     static func cannotRead(_ path: String, errno code: Int32) -> ImportError {
-        let reason: String =
-            switch code {
-            case ENOENT: "no such file"
-            case EISDIR: "is a directory, not a file"
-            case EACCES, EPERM: "permission denied"
-            default: String(cString: strerror(code)).lowercased()
-            }
-        return ImportError(file: path, line: 0, field: "", message: "cannot read: \(reason)")
+        ImportError(file: path, line: 0, field: "", message: "cannot read: \(reason(errno: code))")
     }
 }
 

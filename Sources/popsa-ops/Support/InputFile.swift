@@ -2,6 +2,7 @@ import Foundation
 
 #if canImport(Glibc)
 import Glibc
+import OpsStore
 #endif
 
 /// Reads a whole input file named on the command line: a regular file, `/dev/null`, a named pipe or a `<(…)`
@@ -26,13 +27,6 @@ enum InputFile {
     }
 
     static func failure(_ path: String, _ what: String, _ code: Int32) -> CommandFailure {
-        let reason: String =
-            switch code {
-            case ENOENT: "no such file"
-            case EISDIR: "is a directory, not a file"
-            case EACCES, EPERM: "permission denied"
-            default: String(cString: strerror(code)).lowercased()
-            }
-        return CommandFailure(message: "cannot read \(what) \(path): \(reason)", code: .noInput)
+        CommandFailure(message: "cannot read \(what) \(path): \(ImportError.reason(errno: code))", code: .noInput)
     }
 }

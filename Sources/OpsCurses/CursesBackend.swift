@@ -3,6 +3,8 @@ import Foundation
 import OpsTUI
 import Synchronization
 
+// MARK: - CursesError
+
 /// Why the terminal could not be set up.
 public enum CursesError: Error, CustomStringConvertible, Equatable {
     case notATerminal
@@ -23,6 +25,8 @@ public enum CursesError: Error, CustomStringConvertible, Equatable {
         }
     }
 }
+
+// MARK: - CursesBackend
 
 /// The ncurses backend: draws buffer diffs, reads keys, follows resizes. No UI logic.
 ///
@@ -207,6 +211,8 @@ public final class CursesBackend: TerminalBackend {
 
     deinit { shutdown() }
 }
+
+// MARK: - ColorMapping
 
 /// Theme colours → the colour numbers ncurses takes for the terminal's colour mode.
 public enum ColorMapping {

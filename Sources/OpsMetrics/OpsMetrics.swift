@@ -5,6 +5,8 @@ import OpsCore
 import Prometheus
 import Synchronization
 
+// MARK: - MetricCatalog
+
 /// The metrics this program records, with the help text Prometheus shows for them.
 public enum MetricCatalog {
     public static let help: [String: String] = [
@@ -40,6 +42,8 @@ public enum MetricCatalog {
         .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30),
     ]
 }
+
+// MARK: - OpsMetrics
 
 /// The process's metrics: a Prometheus registry for the exposition, and an in-process view the dashboard reads
 /// (rates per minute over the last hour, latency histograms per minute). Both are fed through the swift-metrics
@@ -200,6 +204,8 @@ public final class OpsMetrics: Sendable {
     }
 }
 
+// MARK: - LatencySummary
+
 /// Latency percentiles from a histogram.
 public struct LatencySummary: Hashable, Sendable {
     public var count: Int64
@@ -222,6 +228,8 @@ public struct LatencySummary: Hashable, Sendable {
     }
 }
 
+// MARK: - GatewayHealth
+
 /// One payment provider's health as this process has seen it.
 public struct GatewayHealth: Hashable, Sendable {
     public var provider: PaymentProvider
@@ -234,6 +242,8 @@ public struct GatewayHealth: Hashable, Sendable {
     public var perMinute: Double { Double(requests) * 60 / Double(max(1, coveredSeconds)) }
     public var errorRate: Double { requests == 0 ? 0 : Double(errors) / Double(requests) }
 }
+
+// MARK: - EngineSnapshot
 
 /// The engine's numbers for the dashboard.
 public struct EngineSnapshot: Hashable, Sendable {

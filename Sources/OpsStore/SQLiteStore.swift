@@ -4,6 +4,8 @@ import GRDBSQLite
 import OpsCore
 import Synchronization
 
+// MARK: - SQLiteStore
+
 /// Popsa's data in one SQLite file: WAL, a busy timeout, foreign keys, versioned migrations.
 ///
 /// Interactive queries read synchronously on the calling task's thread. Every one is bounded (index probes,
@@ -154,6 +156,8 @@ public final class SQLiteStore: Sendable {
     }
 }
 
+// MARK: - StoreError
+
 /// Why the store could not do what was asked. Messages name the file and what to do.
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     case cannotOpen(path: String, reason: String)
@@ -192,6 +196,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+
+// MARK: - StoreError
 
 extension StoreError {
     /// An error met while opening, in words; SQLite's own text never reaches the user (the log has it).

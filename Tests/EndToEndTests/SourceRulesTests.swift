@@ -56,4 +56,23 @@ import Testing
         #expect(files.count > 100)
         #expect(wide.isEmpty, "wider than 120 columns: \(wide.joined(separator: ", "))")
     }
+
+    /// Long files are navigable the way GRDB's are: a file over 200 lines holding several top-level declarations
+    /// has `// MARK: -` sections.
+    @Test func longFilesHaveSections() throws {
+        func isTopLevelDeclaration(_ line: Substring) -> Bool {
+            guard let first = line.first, first != " " else { return false }
+            var words = line.split(separator: " ", maxSplits: 4)[...]
+            while let first = words.first, ["public", "private", "fileprivate", "final"].contains(first) {
+                words.removeFirst()
+            }
+            return ["struct", "class", "enum", "extension", "protocol", "actor"].contains(words.first ?? "")
+        }
+        var unmarked: [String] = []
+        for (path, lines) in try sources() where lines.count > 200 {
+            let declarations = lines.filter(isTopLevelDeclaration).count
+            if declarations >= 2 && !lines.contains(where: { $0.contains("// MARK: -") }) { unmarked.append(path) }
+        }
+        #expect(unmarked.isEmpty, "long files without sections: \(unmarked.joined(separator: ", "))")
+    }
 }

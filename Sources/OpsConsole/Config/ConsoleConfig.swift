@@ -2,6 +2,8 @@ import Foundation
 import OpsCore
 import OpsTUI
 
+// MARK: - PaymentsConfig
+
 /// How to reach the payment gateways.
 public struct PaymentsConfig: Hashable, Sendable {
     public enum Mode: String, Sendable { case sandbox, live }
@@ -18,6 +20,8 @@ public struct PaymentsConfig: Hashable, Sendable {
 
     public init() {}
 }
+
+// MARK: - ConsoleConfig
 
 /// The whole configuration, defaults filled in.
 public struct ConsoleConfig: Sendable {
@@ -244,6 +248,8 @@ public struct ConsoleConfig: Sendable {
         return lines.joined(separator: "\n")
     }
 }
+
+// MARK: - Secrets
 
 /// Reads a secret from the environment variable named in the configuration, or from a file only its owner can
 /// read. Secrets never come from argv, and are never logged or drawn.

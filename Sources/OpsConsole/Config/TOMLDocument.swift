@@ -25,6 +25,8 @@ public indirect enum ConfigValue: Sendable, Equatable {
     }
 }
 
+// MARK: - ConfigError
+
 /// A configuration or theme file could not be used. `description` is `FILE:LINE: key: what is wrong`.
 public struct ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
     public var file: String
@@ -43,6 +45,8 @@ public struct ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
         "\(file)\(line.map { ":\($0)" } ?? ""): " + (key.isEmpty ? message : "\(key): \(message)")
     }
 }
+
+// MARK: - TOMLDocument
 
 /// A TOML document with a map from dotted key paths to the lines that define them.
 public struct TOMLDocument: Sendable {
@@ -250,6 +254,8 @@ public struct TOMLDocument: Sendable {
     }
 }
 
+// MARK: - TableReader
+
 /// Reads a table's keys, remembering which were read so unknown ones can be reported with their line.
 struct TableReader {
     let document: TOMLDocument
@@ -293,6 +299,8 @@ struct TableReader {
         }
     }
 }
+
+// MARK: - ConfigFile
 
 /// Reads a configuration or theme file, saying exactly why when it cannot: missing, not allowed, a folder, not
 /// UTF-8. Works for anything readable, `/dev/null` and pipes included.

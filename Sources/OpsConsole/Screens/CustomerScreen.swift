@@ -2,6 +2,8 @@ import OpsCore
 import OpsEngine
 import OpsTUI
 
+// MARK: - CustomerScreen
+
 /// A customer at a glance: profile, and tabs for prints, orders, payments and refunds, print jobs.
 public struct CustomerScreen: Sendable {
     public enum Tab: Int, CaseIterable, Sendable, Hashable {
@@ -131,6 +133,8 @@ public struct CustomerScreen: Sendable {
 
 }
 
+// MARK: - CustomerScreen: ConsoleScreen
+
 extension CustomerScreen: ConsoleScreen {
     public var kind: ScreenKind { .customer }
     public var title: String { data.value?.user.name ?? userID }
@@ -239,6 +243,8 @@ extension CustomerScreen: ConsoleScreen {
         filter.render(into: &buffer, rect: filterRect, theme: theme)
     }
 }
+
+// MARK: - ConsoleFormat
 
 /// Status words with their tone, the same on every screen.
 enum ConsoleFormat {

@@ -2,6 +2,8 @@ import OpsCore
 import OpsEngine
 import OpsTUI
 
+// MARK: - ListLayout
+
 /// Layout shared by the list screens: tabs, the table, the filter line.
 enum ListLayout {
     static func rects(_ body: Rect) -> (tabs: Rect, table: Rect, filter: Rect) {
@@ -15,6 +17,8 @@ enum ListLayout {
 
     static func viewport(_ state: AppState) -> Int { max(1, rects(state.bodyRect).table.height - 1) }
 }
+
+// MARK: - OrdersListScreen
 
 /// Orders, newest first, by status.
 public struct OrdersListScreen: Sendable {
@@ -46,6 +50,8 @@ public struct OrdersListScreen: Sendable {
     }
 
 }
+
+// MARK: - OrdersListScreen: ConsoleScreen
 
 extension OrdersListScreen: ConsoleScreen {
     public var kind: ScreenKind { .orders }
@@ -100,6 +106,8 @@ extension OrdersListScreen: ConsoleScreen {
     }
 }
 
+// MARK: - PrintJobsListScreen
+
 /// Print jobs by status and partner; the stuck tab lists jobs in progress with no partner event for longer
 /// than the threshold, longest first.
 public struct PrintJobsListScreen: Sendable {
@@ -152,6 +160,8 @@ public struct PrintJobsListScreen: Sendable {
     }
 
 }
+
+// MARK: - PrintJobsListScreen: ConsoleScreen
 
 extension PrintJobsListScreen: ConsoleScreen {
     public var kind: ScreenKind { .printJobs }
@@ -231,6 +241,8 @@ extension PrintJobsListScreen: ConsoleScreen {
             table: tableRect, filterRect: filterRect, theme: state.theme)
     }
 }
+
+// MARK: - ListCommands
 
 /// Keys and drawing the two list screens share.
 enum ListCommands {

@@ -76,7 +76,7 @@ extension MetricsScreen: ConsoleScreen {
         return refresh(state: &state)
     }
 
-    // MARK: Drawing
+    // MARK: - Drawing
 
     struct Panel {
         var title: String

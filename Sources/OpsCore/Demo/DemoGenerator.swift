@@ -1,3 +1,5 @@
+// MARK: - DemoCustomer
+
 /// One customer of the demo data set with everything that hangs off them.
 public struct DemoCustomer: Sendable {
     public var user: User
@@ -11,6 +13,8 @@ public struct DemoCustomer: Sendable {
 
     public init(user: User) { self.user = user }
 }
+
+// MARK: - DemoGenerator
 
 /// Generates a realistic, deterministic demo data set: the same `seed` and `now` give the same data on every
 /// machine, and customer `index` can be generated without generating the ones before it.

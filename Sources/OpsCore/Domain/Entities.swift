@@ -1,3 +1,5 @@
+// MARK: - User
+
 /// A customer of the Popsa app.
 public struct User: Hashable, Sendable, Identifiable {
     public var id: String
@@ -23,6 +25,8 @@ public struct User: Hashable, Sendable, Identifiable {
         self.createdAt = createdAt
     }
 }
+
+// MARK: - Print
 
 /// The design a user makes in the app.
 public struct Print: Hashable, Sendable, Identifiable {
@@ -50,6 +54,8 @@ public struct Print: Hashable, Sendable, Identifiable {
     }
 }
 
+// MARK: - Photo
+
 /// One photo of a print, identified by its print and position.
 public struct Photo: Hashable, Sendable {
     public var printID: String
@@ -67,6 +73,8 @@ public struct Photo: Hashable, Sendable {
     }
 }
 
+// MARK: - PhotoProgress
+
 /// How far a print's photos have come through the upload pipeline.
 public struct PhotoProgress: Hashable, Sendable {
     public var uploaded: Int
@@ -80,6 +88,8 @@ public struct PhotoProgress: Hashable, Sendable {
     /// A print with missing photos cannot be printed.
     public var blocksPrinting: Bool { missing > 0 }
 }
+
+// MARK: - LineItem
 
 /// One line of an order.
 public struct LineItem: Hashable, Sendable {
@@ -102,6 +112,8 @@ public struct LineItem: Hashable, Sendable {
     public var checkedLineTotal: Int64? { Checked.multiply(Int64(quantity), unitAmount) }
 }
 
+// MARK: - Checked
+
 /// Arithmetic on amounts that come from data: nil instead of a trap when a result does not fit.
 public enum Checked {
     public static func add(_ a: Int64, _ b: Int64) -> Int64? {
@@ -114,6 +126,8 @@ public enum Checked {
         return overflow ? nil : value
     }
 }
+
+// MARK: - Address
 
 /// Where an order is sent.
 public struct Address: Hashable, Sendable {
@@ -144,6 +158,8 @@ public struct Address: Hashable, Sendable {
             .filter { !$0.isEmpty }.joined(separator: ", ")
     }
 }
+
+// MARK: - Order
 
 /// The purchase of a print.
 public struct Order: Hashable, Sendable, Identifiable {
@@ -204,6 +220,8 @@ public struct Order: Hashable, Sendable, Identifiable {
     }
 }
 
+// MARK: - Payment
+
 /// An order's transaction at a payment provider.
 public struct Payment: Hashable, Sendable, Identifiable {
     public var id: String
@@ -239,6 +257,8 @@ public struct Payment: Hashable, Sendable, Identifiable {
     public var money: Money { Money(minorUnits: amount, currency: currency) }
 }
 
+// MARK: - PrintJob
+
 /// The fulfilment of an order at a print partner.
 public struct PrintJob: Hashable, Sendable, Identifiable {
     public var id: String
@@ -271,6 +291,8 @@ public struct PrintJob: Hashable, Sendable, Identifiable {
     }
 }
 
+// MARK: - PrintJobEvent
+
 /// One entry of a print job's partner timeline.
 public struct PrintJobEvent: Hashable, Sendable {
     public var jobID: String
@@ -288,6 +310,8 @@ public struct PrintJobEvent: Hashable, Sendable {
         self.message = message
     }
 }
+
+// MARK: - Refund
 
 /// A refund intent: money an operator asked to return, recorded before the gateway is called.
 public struct Refund: Hashable, Sendable, Identifiable {

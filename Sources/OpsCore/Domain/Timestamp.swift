@@ -1,3 +1,5 @@
+// MARK: - Timestamp
+
 /// A moment in time to the second, in UTC: what the platform's records carry.
 ///
 /// Stored as seconds since the Unix epoch; read and written as ISO 8601 (`2026-11-27T09:30:00Z`).
@@ -143,6 +145,8 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 }
 
+// MARK: - TimestampError
+
 public enum TimestampError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalid(String)
     case missingZone(String)
@@ -154,6 +158,8 @@ public enum TimestampError: Error, Equatable, Sendable, CustomStringConvertible 
         }
     }
 }
+
+// MARK: - DurationText
 
 /// A length of time as operators write it: `90s`, `15m`, `72h`, `7d`, or combined like `1h30m`.
 public enum DurationText {
@@ -203,6 +209,8 @@ public enum DurationText {
         return parts.joined(separator: " ")
     }
 }
+
+// MARK: - DurationError
 
 public enum DurationError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalid(String)

@@ -48,6 +48,8 @@ public indirect enum JSONValue: Hashable, Sendable {
     }
 }
 
+// MARK: - JSONValue
+
 extension JSONValue {
     /// Compact (`pretty: false`) or indented by two spaces.
     public func serialized(pretty: Bool = false) -> String {
@@ -131,6 +133,8 @@ extension JSONValue {
     }
 }
 
+// MARK: - JSONParseError
+
 /// Why a text is not JSON, with the column (1-based, in characters) where reading stopped.
 public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertible {
     public var message: String
@@ -138,6 +142,8 @@ public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertibl
 
     public var description: String { "malformed JSON at column \(column): \(message)" }
 }
+
+// MARK: - JSONValue
 
 extension JSONValue {
     /// Parses one JSON value that must fill `text` (surrounding whitespace allowed). Duplicate keys are errors.
@@ -364,6 +370,8 @@ extension JSONValue {
         }
     }
 }
+
+// MARK: - Unicode.Scalar
 
 extension Unicode.Scalar {
     var hexDigitValue: Int? {

@@ -1,3 +1,5 @@
+// MARK: - ImportRecord
+
 /// One record of a JSON Lines export.
 public enum ImportRecord: Sendable {
     case user(User)
@@ -11,6 +13,8 @@ public enum ImportRecord: Sendable {
     public static let types = ["user", "print", "photo", "order", "payment", "print_job", "print_job_event"]
 }
 
+// MARK: - RecordFieldError
+
 /// A field of a record is missing or wrong. `field` is a path: `line_items[1].unit_amount`.
 public struct RecordFieldError: Error, Equatable, Sendable, CustomStringConvertible {
     public var field: String
@@ -23,6 +27,8 @@ public struct RecordFieldError: Error, Equatable, Sendable, CustomStringConverti
 
     public var description: String { field.isEmpty ? message : "field \"\(field)\": \(message)" }
 }
+
+// MARK: - ImportRecord
 
 extension ImportRecord {
     /// Decodes one parsed line. Unknown fields are errors: a typo must not silently drop data.
@@ -155,6 +161,8 @@ extension ImportRecord {
         return order
     }
 }
+
+// MARK: - FieldReader
 
 /// Reads the fields of one JSON object, remembering which were read so unknown ones can be reported.
 struct FieldReader {

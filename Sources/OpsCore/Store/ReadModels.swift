@@ -1,3 +1,5 @@
+// MARK: - IdentifierKind
+
 /// The kinds of identifier a support ticket may carry.
 public enum IdentifierKind: String, Sendable, Hashable, CaseIterable {
     case user, email, order, print, printJob = "print_job", payment, providerTransaction = "provider_transaction"
@@ -28,6 +30,8 @@ public enum IdentifierKind: String, Sendable, Hashable, CaseIterable {
     }
 }
 
+// MARK: - ResolvedIdentifier
+
 /// Where an exact identifier leads.
 public struct ResolvedIdentifier: Hashable, Sendable {
     /// What the identifier turned out to be.
@@ -53,6 +57,8 @@ public struct ResolvedIdentifier: Hashable, Sendable {
     }
 }
 
+// MARK: - PrintSummary
+
 /// A print with how far its photos have come through the upload pipeline.
 public struct PrintSummary: Hashable, Sendable {
     public var print: Print
@@ -63,6 +69,8 @@ public struct PrintSummary: Hashable, Sendable {
         self.photos = photos
     }
 }
+
+// MARK: - Customer360
 
 /// Everything support needs about one customer, at a glance.
 public struct Customer360: Hashable, Sendable {
@@ -87,6 +95,8 @@ public struct Customer360: Hashable, Sendable {
     }
 }
 
+// MARK: - OrderDetail
+
 /// One order with what hangs off it.
 public struct OrderDetail: Hashable, Sendable {
     public var order: Order
@@ -109,6 +119,8 @@ public struct OrderDetail: Hashable, Sendable {
     }
 }
 
+// MARK: - PrintJobDetail
+
 /// A print job with its partner timeline.
 public struct PrintJobDetail: Hashable, Sendable {
     public var job: PrintJob
@@ -124,6 +136,8 @@ public struct PrintJobDetail: Hashable, Sendable {
         self.events = events
     }
 }
+
+// MARK: - OrderRow
 
 /// A row of the orders list.
 public struct OrderRow: Hashable, Sendable, Identifiable {
@@ -147,6 +161,8 @@ public struct OrderRow: Hashable, Sendable, Identifiable {
     }
 }
 
+// MARK: - PrintJobRow
+
 /// A row of the print jobs list.
 public struct PrintJobRow: Hashable, Sendable, Identifiable {
     public var job: PrintJob
@@ -161,6 +177,8 @@ public struct PrintJobRow: Hashable, Sendable, Identifiable {
 
     public var id: String { job.id }
 }
+
+// MARK: - PrintJobFilter
 
 /// Which print jobs a list shows.
 public struct PrintJobFilter: Hashable, Sendable {
@@ -178,6 +196,8 @@ public struct PrintJobFilter: Hashable, Sendable {
         self.now = now
     }
 }
+
+// MARK: - PageCursor
 
 /// A position in a sorted list: the sort time and id of a row. Lists page by key, never by offset.
 public struct PageCursor: Hashable, Sendable {
@@ -199,6 +219,8 @@ public struct PageCursor: Hashable, Sendable {
         if id.isEmpty { return nil }
     }
 }
+
+// MARK: - PageRequest
 
 /// Which part of a list to fetch: the rows after a cursor (in list order), or before it, or the first rows.
 public enum PageRequest: Hashable, Sendable {
@@ -230,14 +252,20 @@ public struct Page<Row: Hashable & Sendable>: Hashable, Sendable {
     }
 }
 
+// MARK: - KeysetRow
+
 /// A row of a list paged by key.
 public protocol KeysetRow: Hashable, Sendable {
     var pageCursor: PageCursor { get }
 }
 
+// MARK: - OrderRow: KeysetRow
+
 extension OrderRow: KeysetRow {
     public var pageCursor: PageCursor { PageCursor(time: createdAt.seconds, id: id) }
 }
+
+// MARK: - PrintJobRow: KeysetRow
 
 extension PrintJobRow: KeysetRow {
     public var pageCursor: PageCursor { PageCursor(time: job.updatedAt.seconds, id: job.id) }

@@ -1,3 +1,5 @@
+// MARK: - RefundContext
+
 /// An order with what a refund decision needs: its payments and their refunds.
 public struct RefundContext: Hashable, Sendable {
     public var order: Order
@@ -14,6 +16,8 @@ public struct RefundContext: Hashable, Sendable {
 
     public var balances: [PaymentBalance] { payments.map { PaymentBalance(payment: $0, refunds: refunds) } }
 }
+
+// MARK: - AuditRecord
 
 /// One line of the audit log, before it is chained.
 public struct AuditRecord: Hashable, Sendable {
@@ -51,6 +55,8 @@ public struct AuditRecord: Hashable, Sendable {
     }
 }
 
+// MARK: - AuditEntry
+
 /// A stored, chained audit entry.
 public struct AuditEntry: Hashable, Sendable {
     public var sequence: Int64
@@ -66,12 +72,16 @@ public struct AuditEntry: Hashable, Sendable {
     }
 }
 
+// MARK: - AuditVerification
+
 /// What `audit verify` found.
 public enum AuditVerification: Hashable, Sendable {
     case intact(entries: Int64)
     /// The first entry that does not chain: edited, deleted, inserted or reordered.
     case broken(sequence: Int64, problem: String)
 }
+
+// MARK: - RefundReservation
 
 /// A refund intent to reserve.
 public struct RefundReservation: Hashable, Sendable {
@@ -104,12 +114,16 @@ public struct RefundReservation: Hashable, Sendable {
     }
 }
 
+// MARK: - RefundResolution
+
 /// How a gateway call ended, to record on the intent.
 public enum RefundResolution: Hashable, Sendable {
     case succeeded(gatewayRefundID: String, isVoid: Bool)
     case failed(message: String)
     case unknown(message: String)
 }
+
+// MARK: - ReservationError
 
 /// Why a reservation was refused by the store's own rules (checked inside the write transaction).
 public enum ReservationError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -128,6 +142,8 @@ public enum ReservationError: Error, Hashable, Sendable, CustomStringConvertible
         }
     }
 }
+
+// MARK: - RefundStore
 
 /// The write side for refunds and the audit log. Reservations are atomic across processes: two consoles on one
 /// database can never reserve more than was captured.
@@ -162,6 +178,8 @@ public protocol RefundStore: Sendable {
     func verifyAudit() async throws -> AuditVerification
 }
 
+// MARK: - SandboxTransactionState
+
 /// A transaction as a sandbox gateway sees it, in its own ledger.
 public struct SandboxTransactionState: Hashable, Sendable {
     public var provider: PaymentProvider
@@ -181,11 +199,15 @@ public struct SandboxTransactionState: Hashable, Sendable {
     }
 }
 
+// MARK: - SandboxDecision
+
 /// What a sandbox gateway decided to do with a request.
 public enum SandboxDecision: Hashable, Sendable {
     case refund(Int64)
     case void
 }
+
+// MARK: - SandboxRecord
 
 /// A refund or void the sandbox carried out.
 public struct SandboxRecord: Hashable, Sendable {
@@ -207,6 +229,8 @@ public struct SandboxRecord: Hashable, Sendable {
     }
 }
 
+// MARK: - SandboxLedger
+
 /// The ledger behind the in-process sandbox gateways, kept in the database so demo refunds survive restarts and
 /// crash tests see what "the gateway" committed.
 public protocol SandboxLedger: Sendable {
@@ -223,11 +247,15 @@ public protocol SandboxLedger: Sendable {
     ) async throws -> (SandboxTransactionState, [SandboxRecord])?
 }
 
+// MARK: - SandboxTransactionNotFound
+
 /// The sandbox ledger has no such transaction.
 public struct SandboxTransactionNotFound: Error, Hashable, Sendable {
     public var transactionID: String
     public init(transactionID: String) { self.transactionID = transactionID }
 }
+
+// MARK: - StoreWriteFailure
 
 /// A write the store could not make, in words an operator can act on; the library's own text is kept in
 /// `detail` for the log and never shown.

@@ -3,6 +3,8 @@ import Logging
 import OpsCore
 import OpsPayments
 
+// MARK: - RefundPlan
+
 /// A refund an operator has filled in and the rules have accepted, ready to confirm.
 public struct RefundPlan: Hashable, Sendable {
     public var context: RefundContext
@@ -16,6 +18,8 @@ public struct RefundPlan: Hashable, Sendable {
     /// The confirmation asks for the amount to be typed again.
     public var needsRetype: Bool
 }
+
+// MARK: - RefundRefusal
 
 /// Why a refund cannot go ahead, before anything is sent anywhere. Messages are for the operator.
 public enum RefundRefusal: Error, Hashable, Sendable, CustomStringConvertible {
@@ -38,6 +42,8 @@ public enum RefundRefusal: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+// MARK: - RefundRules
 
 /// The rules a refund must pass before anything is sent, shared by the console's dialog (checked as the operator
 /// types) and `RefundService.plan`. In the order an operator fixes them: the amount, what is left, the operator's
@@ -83,6 +89,8 @@ public enum RefundRules {
     }
 }
 
+// MARK: - RefundResult
+
 /// How a refund ended.
 public struct RefundResult: Hashable, Sendable {
     public enum Outcome: Hashable, Sendable {
@@ -113,6 +121,8 @@ public struct RefundResult: Hashable, Sendable {
     }
 }
 
+// MARK: - ReconcileReport
+
 /// What a reconciliation pass did.
 public struct ReconcileReport: Hashable, Sendable {
     public var examined = 0
@@ -123,6 +133,8 @@ public struct ReconcileReport: Hashable, Sendable {
 
     public init() {}
 }
+
+// MARK: - RefundService
 
 /// Refunds exactly once: the intent is recorded with its idempotency key and its amount reserved before the
 /// gateway is called; the call happens outside any database transaction; its outcome is recorded after. A crash
@@ -149,6 +161,8 @@ public final class RefundService: Sendable {
         self.clock = clock
         self.leaseSeconds = leaseSeconds
     }
+
+    // MARK: Planning
 
     /// The order's refund situation: payments, what is left, for the dialog's header.
     public func context(orderID: String) async throws -> RefundContext {
@@ -183,6 +197,8 @@ public final class RefundService: Sendable {
             context: context, payment: balance.payment, balance: balance, amount: amount, reason: reason, note: note,
             isVoid: isVoid, needsRetype: policy.needsRetype(amount))
     }
+
+    // MARK: Executing, exactly once
 
     /// Carries out a planned refund. Refusals by the store's own check (someone else refunded meanwhile) throw
     /// `ReservationError`; everything after the reservation is recorded and returned.
@@ -309,6 +325,8 @@ public final class RefundService: Sendable {
         }
     }
 
+    // MARK: Reconciling what was left unknown
+
     /// Finishes intents left pending or unknown (a crash, a timeout, a 5xx). Within the gateway's idempotency
     /// window the same key is sent again, so the gateway either does the refund or returns the one it did; past it,
     /// the gateway's refunds are searched for the intent id before anything is sent with a new key.
@@ -385,6 +403,8 @@ public final class RefundService: Sendable {
         return report
     }
 
+    // MARK: The audit entry
+
     func audit(
         _ who: OperatorIdentity, _ action: String, _ orderID: String, _ amount: Money, _ reason: RefundReason,
         _ key: String,
@@ -397,6 +417,8 @@ public final class RefundService: Sendable {
             detail: detail)
     }
 }
+
+// MARK: - TestFaults
 
 /// Crash points for the exactly-once tests: `POPSA_OPS_TEST_FAULT=after-reserve|after-gateway|after-record` makes
 /// the process exit at once at that point. Compiled into debug builds only.
@@ -426,6 +448,8 @@ public enum TestFaults {
         #endif
     }
 }
+
+// MARK: - StoreFailure
 
 /// A failure of the store in words an operator can act on, without the library's text (which goes to the log).
 public enum StoreFailure {

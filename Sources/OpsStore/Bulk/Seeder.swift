@@ -7,6 +7,8 @@ import Synchronization
 import Glibc
 #endif
 
+// MARK: - SeedReport
+
 /// What a seed wrote.
 public struct SeedReport: Sendable, Equatable {
     public var users = 0, prints = 0, photos = 0, orders = 0, payments = 0, printJobs = 0, events = 0, refunds = 0
@@ -21,6 +23,8 @@ public struct SeedReport: Sendable, Equatable {
 
     public init() {}
 }
+
+// MARK: - Seeder
 
 /// Generates the demo data set into a new database file.
 ///
@@ -121,6 +125,8 @@ public enum Seeder {
     }
 }
 
+// MARK: - SeedReport
+
 extension SeedReport {
     mutating func mark(_ name: String, since start: ContinuousClock.Instant) {
         phases.append(Phase(name: name, seconds: (ContinuousClock.now - start).seconds))
@@ -138,6 +144,8 @@ extension SeedReport {
     }
 }
 
+// MARK: - SeedError
+
 public enum SeedError: Error, Equatable, CustomStringConvertible {
     case exists(path: String)
     case busy(path: String)
@@ -151,6 +159,8 @@ public enum SeedError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+
+// MARK: - SeedLock
 
 /// An advisory lock (flock) held while a seed builds a path; released when the process ends, even by a crash.
 struct SeedLock {
@@ -178,6 +188,8 @@ struct SeedLock {
     }
 }
 
+// MARK: - Duration
+
 extension Duration {
     /// This duration in seconds, as a Double (for reports, never for money).
     public var seconds: Double {
@@ -185,6 +197,8 @@ extension Duration {
         return Double(s) + Double(atto) / 1e18
     }
 }
+
+// MARK: - SchemaObjects
 
 /// The indexes and triggers of a schema, dropped for a bulk load and recreated after it: building an index once
 /// over sorted data is much cheaper than updating it row by row.
@@ -211,6 +225,8 @@ struct SchemaObjects {
         for sql in statements { try db.execute(sql: sql) }
     }
 }
+
+// MARK: - ChunkPipeline
 
 /// Generates chunks on a second thread while the caller's thread writes the previous one: on two cores the
 /// generator and SQLite each get one.

@@ -6,6 +6,8 @@ import OpsCore
 import Glibc
 #endif
 
+// MARK: - ImportReport
+
 /// What one file brought in.
 public struct ImportReport: Sendable, Equatable {
     public var file: String
@@ -14,6 +16,8 @@ public struct ImportReport: Sendable, Equatable {
 
     public init(file: String) { self.file = file }
 }
+
+// MARK: - ImportError
 
 /// A line of an import file that cannot be imported. Nothing of its file was imported.
 public struct ImportError: Error, Equatable, CustomStringConvertible {
@@ -45,6 +49,8 @@ public struct ImportError: Error, Equatable, CustomStringConvertible {
         ImportError(file: path, line: 0, field: "", message: "cannot read: \(reason(errno: code))")
     }
 }
+
+// MARK: - SQLiteStore
 
 extension SQLiteStore {
     /// Imports one JSON Lines file in one transaction: on the first bad line nothing of the file is kept.
@@ -106,6 +112,8 @@ extension SQLiteStore {
         }
     }
 }
+
+// MARK: - LineReader
 
 /// Reads a file line by line in fixed-size chunks, so an import's memory does not grow with the file. Works on
 /// anything that can be read: regular files, `/dev/null`, named pipes, `<(…)` process substitutions.
@@ -176,6 +184,8 @@ final class LineReader {
     }
 }
 
+// MARK: - ImportRecord
+
 extension ImportRecord {
     var typeName: String {
         switch self {
@@ -190,6 +200,8 @@ extension ImportRecord {
     }
 }
 
+// MARK: - RecordWriter
+
 extension RecordWriter {
     mutating func write(_ record: ImportRecord) throws {
         switch record {
@@ -203,6 +215,8 @@ extension RecordWriter {
         }
     }
 }
+
+// MARK: - ReferenceChecker
 
 /// Checks that a record's references exist (earlier in the file or already in the store) and agree with it,
 /// so an error can name the field instead of SQLite's "FOREIGN KEY constraint failed".
@@ -301,6 +315,8 @@ final class ReferenceChecker {
     }
 }
 
+// MARK: - MoneyHistory
+
 /// The rule that protects money history: a refund was measured against an order's and a payment's amount,
 /// currency, provider and transaction; once a refund or a refund intent exists, no import (or ingest) may change
 /// them. And an order's live payments never add up to more than its total.
@@ -384,6 +400,8 @@ enum MoneyHistory {
                 + " from \(was) to \(now)")
     }
 }
+
+// MARK: - PaymentStatus
 
 extension PaymentStatus {
     /// A payment that captured nothing and never will.

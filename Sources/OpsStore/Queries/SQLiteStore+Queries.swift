@@ -1,6 +1,8 @@
 import GRDB
 import OpsCore
 
+// MARK: - SQLiteStore: QueryStore
+
 extension SQLiteStore: QueryStore {
     public func searchCustomers(_ text: String, limit: Int) async throws -> [User] {
         guard let match = FullTextQuery.prefixMatch(text) else { return [] }
@@ -200,6 +202,8 @@ extension SQLiteStore: QueryStore {
         try await watcher().read { db in try Int64.fetchOne(try db.cachedStatement(sql: "PRAGMA data_version")) ?? 0 }
     }
 }
+
+// MARK: - FullTextQuery
 
 /// Turns what a person typed into an FTS5 query: every word becomes a quoted prefix term, all required.
 public enum FullTextQuery {

@@ -7,6 +7,8 @@ import OpsCore
 import Glibc
 #endif
 
+// MARK: - SQLiteStore
+
 /// The audit log is a hash chain: each entry's hash covers its own fields and the previous entry's hash, and the
 /// head (last sequence number and hash) is kept apart, so an edited, deleted, inserted or reordered entry — or a
 /// deleted tail — breaks the chain at a place `verify` can name.
@@ -260,6 +262,8 @@ extension SQLiteStore {
             + " deleted, inserted or the log was wiped"
     }
 }
+
+// MARK: - String
 
 extension String {
     func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }

@@ -6,6 +6,8 @@ import Glibc
 import Darwin
 #endif
 
+// MARK: - TerminalText
+
 /// Text as a terminal will show it: untrusted strings made safe, widths in columns, truncation that never splits a
 /// grapheme cluster or a double-width character.
 ///
@@ -204,6 +206,8 @@ public enum TerminalText {
     /// Whether the process's character type locale is UTF-8 right now.
     public static func currentLocaleIsUTF8() -> Bool { popsa_codeset_is_utf8() != 0 }
 }
+
+// MARK: - Alignment
 
 /// Horizontal alignment of text in a column.
 public enum Alignment: Sendable, Hashable {

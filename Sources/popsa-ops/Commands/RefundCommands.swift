@@ -6,6 +6,8 @@ import OpsCore
 import OpsEngine
 import OpsStore
 
+// MARK: - RefundCommand
+
 struct RefundCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "refund",
@@ -100,6 +102,8 @@ struct RefundCommand: AsyncParsableCommand {
     }
 }
 
+// MARK: - ReconcileCommand
+
 struct ReconcileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reconcile",
@@ -131,6 +135,8 @@ struct ReconcileCommand: AsyncParsableCommand {
         if report.stillUnknown > 0 { throw ExitCode(75) }
     }
 }
+
+// MARK: - AuditCommand
 
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -200,6 +206,8 @@ struct AuditCommand: AsyncParsableCommand {
         }
     }
 }
+
+// MARK: - ConfigCommand
 
 struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

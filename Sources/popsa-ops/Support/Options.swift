@@ -5,6 +5,8 @@ import OpsEngine
 import OpsStore
 import OpsTUI
 
+// MARK: - DatabaseOptions
+
 /// `--db`: which database. Without it, the demo database in the user's data directory, created and seeded on
 /// first use.
 struct DatabaseOptions: ParsableArguments {
@@ -52,6 +54,8 @@ struct DatabaseOptions: ParsableArguments {
 
 }
 
+// MARK: - TimeOptions
+
 /// `--now`: the time every time-dependent rule counts from.
 struct TimeOptions: ParsableArguments {
     @Option(
@@ -76,6 +80,8 @@ struct TimeOptions: ParsableArguments {
     var clock: EngineClock { isFrozen ? .frozen(timestamp) : .system }
 }
 
+// MARK: - Environment
+
 /// The few environment variables a command needs, read with getenv. Every command's start-up passes through
 /// here; Foundation's `ProcessInfo.environment` copies the whole environment into a dictionary on each call.
 enum Environment {
@@ -87,6 +93,8 @@ enum Environment {
         return values
     }
 }
+
+// MARK: - DefaultDatabase
 
 /// The demo database's home: `$XDG_DATA_HOME/popsa-ops/demo.sqlite` (default `~/.local/share`).
 enum DefaultDatabase {
@@ -121,6 +129,8 @@ enum DefaultDatabase {
     }
 }
 
+// MARK: - CommandFailure
+
 /// A command failed in a way the user can act on: one line on stderr and a specific exit code.
 struct CommandFailure: Error, CustomStringConvertible {
     var message: String
@@ -149,6 +159,8 @@ struct CommandFailure: Error, CustomStringConvertible {
 
     var description: String { message }
 }
+
+// MARK: - CommandFailure
 
 extension CommandFailure {
     /// A write the store could not make.
@@ -184,6 +196,8 @@ func wrap<T>(_ body: () throws -> T) throws -> T {
     }
 }
 
+// MARK: - Stderr
+
 /// Standard error is a terminal channel like the screen: error messages quote data (an import line, a theme
 /// file, a script), so every line goes through the screen's sanitiser. Line breaks are kept; every other control
 /// character, escape sequence, bidi or zero-width character becomes a visible placeholder.
@@ -201,6 +215,8 @@ enum Stderr {
     static var isTerminal: Bool { isatty(2) != 0 }
 }
 
+// MARK: - Stdout
+
 enum Stdout {
     static func line(_ text: String = "") {
         FileDescriptorOutput.write(text + "\n", to: 1)
@@ -208,6 +224,8 @@ enum Stdout {
 
     static var isTerminal: Bool { isatty(1) != 0 }
 }
+
+// MARK: - FileDescriptorOutput
 
 /// Whole strings to a file descriptor with write(2), retrying short writes and interruptions. A closed pipe ends
 /// the process (SIGPIPE), as it does for any shell tool; another error drops the rest of the text.

@@ -16,7 +16,8 @@ struct PopsaOps: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ConsoleCommand.self, HeadlessCommand.self, SeedCommand.self, ImportCommand.self, QueryCommand.self,
-            RefundCommand.self, ReconcileCommand.self, AuditCommand.self, MetricsCommand.self, ServeMetricsCommand.self,
+            RefundCommand.self, ReconcileCommand.self, AuditCommand.self, MetricsCommand.self, ServeCommand.self,
+            ServeMetricsCommand.self,
             SimulateCommand.self, ConfigCommand.self, BenchCommand.self,
         ],
         defaultSubcommand: ConsoleCommand.self

@@ -101,7 +101,11 @@ import Testing
         (
             "theme = \"mono\"\ncolour = \"blue\"\n",
             ":2: colour: unknown key (expected one of: database, theme, refresh, stuck_after, operators, refunds, "
-                + "payments, keys)"
+                + "payments, serve, keys)"
+        ),
+        (
+            "[serve]\nlisten = \"everywhere\"\n",
+            ":2: serve.listen: \"everywhere\" is not HOST:PORT like 127.0.0.1:8480"
         ),
         (
             "[operators]\ndefault_role = \"admin\"\n",

@@ -21,6 +21,27 @@ public struct PaymentsConfig: Hashable, Sendable {
     public init() {}
 }
 
+// MARK: - ServeConfig
+
+/// The long-running service (`popsa-ops serve`): where it listens and the secret ingest requests are signed with.
+public struct ServeConfig: Hashable, Sendable {
+    public var listen = "127.0.0.1:8480"
+    public var ingestSecretEnv = "POPSA_OPS_INGEST_SECRET"
+    public var ingestSecretFile: String?
+
+    public init() {}
+
+    /// `listen` split into host and port, or nil when it is not HOST:PORT.
+    public static func hostAndPort(_ listen: String) -> (host: String, port: Int)? {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+            (0...65535).contains(port), colon > listen.startIndex
+        else { return nil }
+        var host = String(listen[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host, port)
+    }
+}
+
 // MARK: - ConsoleConfig
 
 /// The whole configuration, defaults filled in.
@@ -34,6 +55,7 @@ public struct ConsoleConfig: Sendable {
     public var stuckThreshold: Int64 = OrderDiagnosis.defaultStuckThreshold
     public var policy: RefundPolicy
     public var payments = PaymentsConfig()
+    public var serve = ServeConfig()
     public var keymap: Keymap = .defaults
 
     /// The environment variables `locate` reads.
@@ -146,11 +168,24 @@ public struct ConsoleConfig: Sendable {
             }
             try payments.finish(allowed: ["mode", "stripe", "braintree"])
         }
+        if var serve = try root.table("serve") {
+            if let v = try serve.string("listen") {
+                guard ServeConfig.hostAndPort(v) != nil else {
+                    throw document.error("serve.listen", "\"\(v)\" is not HOST:PORT like 127.0.0.1:8480")
+                }
+                config.serve.listen = v
+            }
+            if let v = try serve.string("ingest_secret_env") {
+                config.serve.ingestSecretEnv = try envName(v, document, "serve.ingest_secret_env")
+            }
+            if let v = try serve.string("ingest_secret_file") { config.serve.ingestSecretFile = v }
+            try serve.finish(allowed: ["listen", "ingest_secret_env", "ingest_secret_file"])
+        }
         if let keys = try root.table("keys") {
             config.keymap = try KeyBindings.parse(keys, document, base: config.keymap)
         }
         try root.finish(allowed: [
-            "database", "theme", "refresh", "stuck_after", "operators", "refunds", "payments", "keys",
+            "database", "theme", "refresh", "stuck_after", "operators", "refunds", "payments", "serve", "keys",
         ])
         return config
     }
@@ -244,6 +279,9 @@ public struct ConsoleConfig: Sendable {
         if let file = payments.braintreePrivateKeyFile {
             lines.append("private_key_file = \"\(file)\"   # contents ****")
         }
+        lines.append("\n[serve]\nlisten = \"\(serve.listen)\"")
+        lines.append("ingest_secret_env = \"\(serve.ingestSecretEnv)\"   # \(secret(serve.ingestSecretEnv))")
+        if let file = serve.ingestSecretFile { lines.append("ingest_secret_file = \"\(file)\"   # contents ****") }
         lines.append("\n" + KeyBindings.describe(keymap))
         return lines.joined(separator: "\n")
     }
@@ -291,8 +329,10 @@ public enum Secrets {
     }
 
     /// Checks every secret file the configuration names, as the commands that use them would.
-    public static func checkFiles(_ payments: PaymentsConfig) throws(ConfigError) {
-        for file in [payments.stripeSecretKeyFile, payments.braintreePrivateKeyFile].compactMap({ $0 }) {
+    public static func checkFiles(_ payments: PaymentsConfig, _ serve: ServeConfig = ServeConfig()) throws(ConfigError)
+    {
+        let files = [payments.stripeSecretKeyFile, payments.braintreePrivateKeyFile, serve.ingestSecretFile]
+        for file in files.compactMap({ $0 }) {
             _ = try contents(ofFile: file)
         }
     }

@@ -58,7 +58,17 @@ extension SQLiteStore {
     ///
     /// - Parameter progress: bytes read so far and the file's size, called every few thousand lines.
     public func importJSONLines(path: String, progress: (Int, Int) -> Void = { _, _ in }) throws -> ImportReport {
-        let input = try LineReader(path: path)
+        try importJSONLines(try LineReader(path: path), progress: progress)
+    }
+
+    /// Imports a batch of JSON Lines already in memory (the ingest service's request body), with exactly the
+    /// rules and the one transaction of a file import; `name` names the batch in errors.
+    public func importJSONLines(bytes: [UInt8], name: String) throws -> ImportReport {
+        try importJSONLines(LineReader(bytes: bytes, name: name), progress: { _, _ in })
+    }
+
+    private func importJSONLines(_ input: LineReader, progress: (Int, Int) -> Void) throws -> ImportReport {
+        let path = input.path
         defer { input.close() }
         var report = ImportReport(file: path)
         do {
@@ -118,6 +128,7 @@ extension SQLiteStore {
 /// Reads a file line by line in fixed-size chunks, so an import's memory does not grow with the file. Works on
 /// anything that can be read: regular files, `/dev/null`, named pipes, `<(…)` process substitutions.
 final class LineReader {
+    /// The file read from; -1 for a batch already in memory.
     private let fd: Int32
     private var buffer: [UInt8] = []
     private var start = 0
@@ -145,7 +156,17 @@ final class LineReader {
         size = info.st_mode & S_IFMT == S_IFREG ? Int(info.st_size) : 0
     }
 
-    func close() { Glibc.close(fd) }
+    /// Lines of a batch already in memory (an ingest request's body), named `name` in errors.
+    init(bytes: [UInt8], name: String) {
+        path = name
+        fd = -1
+        buffer = bytes
+        atEnd = true
+        bytesRead = bytes.count
+        size = bytes.count
+    }
+
+    func close() { if fd >= 0 { Glibc.close(fd) } }
 
     /// The next line without its line break (and a CR before it), or nil at the end.
     func nextLine() throws -> ArraySlice<UInt8>? {

@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
 import Logging
-import NIOCore
-import NIOHTTP1
-import NIOPosix
 import OpsConsole
 import OpsCore
 import OpsEngine
@@ -26,105 +23,6 @@ struct MetricsCommand: AsyncParsableCommand {
         let engine = Engine(store: store, clock: time.clock, stuckThreshold: config.stuckThreshold)
         let totals = try await engine.businessTotals()
         FileHandle.standardOutput.write(Data(OpsMetrics.shared.exposition(totals: totals).utf8))
-    }
-}
-
-struct ServeMetricsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "serve-metrics",
-        abstract: "Serve /metrics over HTTP for a Prometheus server to scrape.")
-
-    @Option(help: ArgumentHelp("Address to listen on (loopback by default).", valueName: "host:port"))
-    var listen: String = "127.0.0.1:9464"
-    @OptionGroup var database: DatabaseOptions
-    @OptionGroup var configuration: ConfigOptions
-    @OptionGroup var time: TimeOptions
-
-    func validate() throws {
-        guard let colon = listen.lastIndex(of: ":"), Int(listen[listen.index(after: colon)...]) != nil else {
-            throw ValidationError("--listen: \"\(listen)\" is not HOST:PORT like 127.0.0.1:9464")
-        }
-    }
-
-    func run() async throws {
-        OpsMetrics.shared.bootstrap()
-        let config = try configuration.load()
-        let store = try database.open(now: time.timestamp, configured: config.databasePath, readOnly: true)
-        let engine = Engine(store: store, clock: time.clock, stuckThreshold: config.stuckThreshold)
-        let colon = listen.lastIndex(of: ":")!
-        let host = String(listen[..<colon]), port = Int(listen[listen.index(after: colon)...])!
-        let channel: any Channel
-        do {
-            channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelInitializer { channel in
-                    channel.pipeline.configureHTTPServerPipeline().flatMap {
-                        channel.pipeline.addHandler(
-                            MetricsHTTPHandler(exposition: {
-                                do {
-                                    return OpsMetrics.shared.exposition(totals: try await engine.businessTotals())
-                                } catch {
-                                    Logger(label: "popsa-ops.metrics").error(
-                                        "business totals not read",
-                                        metadata: ["error": "\(error)"])
-                                    return OpsMetrics.shared.exposition(totals: nil)
-                                }
-                            }))
-                    }
-                }
-                .bind(host: host, port: port).get()
-        } catch {
-            throw CommandFailure(message: "cannot listen on \(listen): \(error)", code: .unavailable)
-        }
-        Stderr.line("popsa-ops: serving metrics at http://\(listen)/metrics")
-        try await channel.closeFuture.get()
-    }
-}
-
-/// Answers GET /metrics with the exposition; anything else with 404.
-// Unchecked: NIO calls a handler only on its channel's event loop, so its request state is never shared.
-final class MetricsHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
-    let exposition: @Sendable () async -> String
-    private var path = ""
-    private var method = HTTPMethod.GET
-
-    init(exposition: @escaping @Sendable () async -> String) { self.exposition = exposition }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            path = head.uri
-            method = head.method
-        case .body:
-            break
-        case .end:
-            let loop = context.eventLoop
-            let boxed = NIOLoopBound(context, eventLoop: loop)
-            let found = method == .GET && (path == "/metrics" || path.hasPrefix("/metrics?"))
-            let producer = exposition
-            let promise = loop.makePromise(of: String.self)
-            if found {
-                promise.completeWithTask { await producer() }
-            } else {
-                promise.succeed("not found: try /metrics\n")
-            }
-            promise.futureResult.whenSuccess { text in
-                let context = boxed.value
-                var headers = HTTPHeaders()
-                headers.add(
-                    name: "Content-Type", value: found ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain")
-                headers.add(name: "Content-Length", value: String(text.utf8.count))
-                context.write(
-                    NIOAny(
-                        HTTPServerResponsePart.head(
-                            HTTPResponseHead(version: .http1_1, status: found ? .ok : .notFound, headers: headers))),
-                    promise: nil)
-                context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
-                context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)), promise: nil)
-            }
-        }
     }
 }
 

@@ -1,0 +1,224 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Metrics
+import OpsConsole
+import OpsCore
+import OpsEngine
+import OpsMetrics
+import OpsStore
+
+// MARK: - serve
+
+/// The long-running service: the platform's change feed in, health and metrics out, on one HTTP stack.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the ingest feed (POST /ingest), /healthz and /metrics until SIGTERM.",
+        discussion: """
+            POST /ingest takes a batch of JSON Lines in the import format, signed with the shared secret from \
+            [serve] ingest_secret_env (or ingest_secret_file): header Popsa-Signature: t=UNIX_TIME,v1=HEX, the \
+            hex HMAC-SHA256 of "t.body". It answers 200 only once the whole batch is committed, 401 for a \
+            missing, stale or wrong signature, 422 naming the first bad line (nothing of the batch is kept), 503 \
+            when the database cannot take it now (send again). SIGTERM lets requests in flight finish.
+            """)
+
+    @Option(
+        help: ArgumentHelp("Address to listen on (default: [serve] listen, 127.0.0.1:8480).", valueName: "host:port"))
+    var listen: String?
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var configuration: ConfigOptions
+    @OptionGroup var time: TimeOptions
+
+    func validate() throws {
+        if let listen, ServeConfig.hostAndPort(listen) == nil {
+            throw ValidationError("--listen: \"\(listen)\" is not HOST:PORT like 127.0.0.1:8480")
+        }
+    }
+
+    func run() async throws {
+        OpsMetrics.shared.bootstrap()
+        let config = try configuration.load()
+        let address = listen ?? config.serve.listen
+        let secret: String
+        do {
+            secret = try Secrets.read(
+                envName: config.serve.ingestSecretEnv, file: config.serve.ingestSecretFile,
+                environment: Environment.values(of: [config.serve.ingestSecretEnv]))
+        } catch {
+            throw CommandFailure(message: "serve: the ingest secret: \(error.description)", code: .config)
+        }
+        let store = try database.open(now: time.timestamp, configured: config.databasePath)
+        let engine = Engine(store: store, clock: time.clock, stuckThreshold: config.stuckThreshold)
+        let routes = HTTPService(engine: engine)
+        routes.addIngest(store: store, secret: secret)
+        try await routes.serve(at: address, what: "/ingest, /healthz, /metrics")
+    }
+}
+
+// MARK: - serve-metrics
+
+/// Only the read side of `serve`: /metrics and /healthz, on a read-only database.
+struct ServeMetricsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve-metrics",
+        abstract: "Serve /metrics (and /healthz) over HTTP for a Prometheus server to scrape.")
+
+    @Option(help: ArgumentHelp("Address to listen on (loopback by default).", valueName: "host:port"))
+    var listen: String = "127.0.0.1:9464"
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var configuration: ConfigOptions
+    @OptionGroup var time: TimeOptions
+
+    func validate() throws {
+        guard ServeConfig.hostAndPort(listen) != nil else {
+            throw ValidationError("--listen: \"\(listen)\" is not HOST:PORT like 127.0.0.1:9464")
+        }
+    }
+
+    func run() async throws {
+        OpsMetrics.shared.bootstrap()
+        let config = try configuration.load()
+        let store = try database.open(now: time.timestamp, configured: config.databasePath, readOnly: true)
+        let engine = Engine(store: store, clock: time.clock, stuckThreshold: config.stuckThreshold)
+        try await HTTPService(engine: engine).serve(at: listen, what: "/metrics")
+    }
+}
+
+// MARK: - The HTTP service
+
+/// The routes both commands serve, on Hummingbird. Built once, before serving; its handlers capture only Sendable
+/// values (the engine, the store, the secret), never the service itself.
+final class HTTPService {
+    let router = Router()
+    let engine: Engine
+    static let log = Logger(label: "popsa-ops.serve")
+
+    init(engine: Engine) {
+        self.engine = engine
+        router.get("/healthz") { _, _ in
+            do {
+                _ = try await engine.changeToken()
+                return Self.text(.ok, "ok\n")
+            } catch {
+                Self.log.error("health check failed", metadata: ["error": "\(error)"])
+                return Self.text(.serviceUnavailable, "database unavailable\n")
+            }
+        }
+        router.get("/metrics") { _, _ in
+            let text: String
+            do {
+                text = OpsMetrics.shared.exposition(totals: try await engine.businessTotals())
+            } catch {
+                Self.log.error("business totals not read", metadata: ["error": "\(error)"])
+                text = OpsMetrics.shared.exposition(totals: nil)
+            }
+            var response = Self.text(.ok, text)
+            response.headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return response
+        }
+    }
+
+    /// POST /ingest: a signed batch of JSON Lines, applied in one transaction through the importer's rules.
+    func addIngest(store: SQLiteStore, secret: String) {
+        // Imports are synchronous SQLite writes: they run on a queue of their own, one at a time (SQLite takes
+        // one writer anyway), never on the server's event loops.
+        let queue = DispatchQueue(label: "popsa-ops.ingest")
+        router.post("/ingest") { request, _ in
+            var request = request
+            let body: [UInt8]
+            do {
+                let buffer = try await request.collectBody(upTo: IngestLimits.maxBody)
+                body = Array(buffer.readableBytesView)
+            } catch {
+                return Self.json(.contentTooLarge, Self.error("too_large", "a batch is at most 64 MiB"))
+            }
+            let header = request.headers[HTTPField.Name(IngestSignature.header)!]
+            do throws(IngestSignature.Refusal) {
+                try IngestSignature.verify(header, body: body, secret: secret, now: Int64(Date().timeIntervalSince1970))
+            } catch {
+                Counter(label: "popsa_ops_ingest_rejected_total", dimensions: [("reason", error.reason)]).increment()
+                Self.log.notice("ingest refused", metadata: ["reason": "\(error.reason)", "bytes": "\(body.count)"])
+                return Self.json(.unauthorized, Self.error("signature", error.description))
+            }
+            let outcome: Result<ImportReport, any Error> = await withCheckedContinuation { continuation in
+                queue.async {
+                    continuation.resume(returning: Result { try store.importJSONLines(bytes: body, name: "batch") })
+                }
+            }
+            switch outcome {
+            case .success(let report):
+                Counter(label: "popsa_ops_ingest_batches_total", dimensions: [("outcome", "applied")]).increment()
+                Counter(label: "popsa_ops_ingest_records_total").increment(by: report.records)
+                let byType = report.byType.sorted { $0.key < $1.key }.map {
+                    ($0.key, JSONValue.integer(Int64($0.value)))
+                }
+                return Self.json(
+                    .ok, .object([("records", .integer(Int64(report.records))), ("by_type", .object(byType))]))
+            case .failure(let error as ImportError):
+                Counter(label: "popsa_ops_ingest_batches_total", dimensions: [("outcome", "rejected")]).increment()
+                Self.log.notice(
+                    "ingest batch rejected", metadata: ["line": "\(error.line)", "field": "\(error.field)"])
+                return Self.json(
+                    .unprocessableContent,
+                    .object([
+                        (
+                            "error",
+                            .object([
+                                ("code", .string("bad_record")), ("line", .integer(Int64(error.line))),
+                                ("field", .string(error.field)), ("message", .string(error.message)),
+                            ])
+                        )
+                    ]))
+            case .failure(let error):
+                Counter(label: "popsa_ops_ingest_batches_total", dimensions: [("outcome", "failed")]).increment()
+                Self.log.error("ingest batch not applied", metadata: ["error": "\(error)"])
+                return Self.json(
+                    .serviceUnavailable, Self.error("unavailable", "the batch was not applied; send it again"))
+            }
+        }
+    }
+
+    /// Serves until SIGTERM or SIGINT, letting requests in flight finish.
+    func serve(at address: String, what: String) async throws {
+        guard let (host, port) = ServeConfig.hostAndPort(address) else {
+            throw CommandFailure(message: "cannot listen on \(address): not HOST:PORT", code: .usage)
+        }
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "popsa-ops"),
+            onServerRunning: { channel in
+                let bound = channel.localAddress?.port ?? port
+                Stderr.line("popsa-ops: serving \(what) at http://\(host):\(bound)")
+            },
+            logger: Self.log)
+        do {
+            try await app.runService()
+        } catch {
+            throw CommandFailure(message: "cannot serve on \(address): \(error)", code: .unavailable)
+        }
+    }
+
+    static func text(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(
+            status: status, headers: [.contentType: "text/plain; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ value: JSONValue) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: value.serialized() + "\n")))
+    }
+
+    static func error(_ code: String, _ message: String) -> JSONValue {
+        .object([("error", .object([("code", .string(code)), ("message", .string(message))]))])
+    }
+}
+
+enum IngestLimits {
+    static let maxBody = 64 << 20
+}

@@ -1,0 +1,131 @@
+import Foundation
+import OpsTestSupport
+import Testing
+
+/// `popsa-ops serve`: the platform's change feed, signed, applied in one transaction with the import's rules.
+@Suite(.serialized) struct IngestServiceTests {
+    static let secret = "whsec_test_0f1e2d3c"
+
+    /// A running `serve` on a free loopback port, over its own copy of the fixture.
+    struct Server {
+        let process: Process
+        let port: Int
+        let db: String
+
+        init(environment: [String: String] = ["POPSA_OPS_INGEST_SECRET": IngestServiceTests.secret]) throws {
+            db = TestSupport.fixtureCopy()
+            port = BackgroundServer.freePort()
+            process = Process()
+            process.executableURL = URL(fileURLWithPath: TestSupport.binary)
+            process.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--db", db, "--now", TestSupport.now]
+            process.environment = ["HOME": TestSupport.isolatedHome].merging(environment) { $1 }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try TestSupport.launch(process)
+            for _ in 0..<200 {
+                if (try? TestSupport.getText("http://127.0.0.1:\(port)/healthz")) == "ok\n" { return }
+                usleep(50_000)
+            }
+            Issue.record("serve did not answer /healthz")
+        }
+
+        /// Signs `lines` as the platform would and posts them: the status and the response body.
+        func post(
+            _ lines: [String], offset: Int = 0, extraSecret: String? = nil,
+            secret: String = IngestServiceTests.secret
+        ) throws -> (status: Int, body: String) {
+            let file = TestSupport.temporaryDirectory("ingest") + "/batch.jsonl"
+            try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+            var arguments = [
+                TestSupport.packageRoot + "/Tests/Scripts/sign_and_post.py",
+                "http://127.0.0.1:\(port)/ingest", secret, file, String(offset),
+            ]
+            if let extraSecret { arguments.append(extraSecret) }
+            let out = try TestSupport.run("/usr/bin/env", ["python3"] + arguments)
+            let parts = out.stdout.split(separator: "\n", maxSplits: 1).map(String.init)
+            return (Int(parts.first ?? "") ?? -1, parts.count > 1 ? parts[1] : "")
+        }
+
+        func stop() -> Int32 {
+            process.terminate()  // SIGTERM
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+    }
+
+    static let user =
+        #"{"type":"user","id":"usr_feed1","email":"feed.one@example.com","name":"Fenna Feed","#
+        + #""country":"NL","created_at":"2026-11-27T08:00:00Z"}"#
+    static let print =
+        #"{"type":"print","id":"prt_feed1","user_id":"usr_feed1","product":"photobook","#
+        + #""title":"Zomer","page_count":20,"photo_count":0,"created_at":"2026-11-27T08:01:00Z"}"#
+
+    func count(_ db: String, _ sql: String) throws -> String { try TestSupport.sql(db, sql) }
+
+    @Test func aSignedBatchIsAppliedOnceAndSendingItAgainChangesNothing() throws {
+        let server = try Server()
+        defer { _ = server.stop() }
+        let first = try server.post([Self.user, Self.print])
+        #expect(first.status == 200, "\(first.body)")
+        #expect(first.body.contains(#""records":2"#))
+        let query = try TestSupport.popsaOps(["query", "customer", "usr_feed1", "--db", server.db])
+        #expect(query.stdout.contains("Fenna Feed"))
+        let before =
+            try count(server.db, "SELECT count(*) FROM users") + "/" + count(server.db, "SELECT count(*) FROM prints")
+        let again = try server.post([Self.user, Self.print])
+        #expect(again.status == 200)
+        let after =
+            try count(server.db, "SELECT count(*) FROM users") + "/" + count(server.db, "SELECT count(*) FROM prints")
+        #expect(before == after)
+    }
+
+    @Test func unsignedTamperedStaleAndFutureRequestsAreRefusedAndCounted() throws {
+        let server = try Server()
+        defer { _ = server.stop() }
+        #expect(try server.post([Self.user], secret: "not-the-secret").status == 401)
+        #expect(try server.post([Self.user], offset: -600).body.contains("refused as a replay"))
+        #expect(try server.post([Self.user], offset: 600).body.contains("in the future"))
+        let missing = try TestSupport.run(
+            "/usr/bin/env",
+            [
+                "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "--data-binary", Self.user,
+                "http://127.0.0.1:\(server.port)/ingest",
+            ])
+        #expect(missing.stdout == "401")
+        #expect(try count(server.db, "SELECT count(*) FROM users WHERE id = 'usr_feed1'") == "0")
+        // While the secret is being rotated, a request signed with the old and the new one is accepted.
+        #expect(try server.post([Self.user], extraSecret: "the-old-secret").status == 200)
+        let metrics = try TestSupport.getText("http://127.0.0.1:\(server.port)/metrics")
+        #expect(metrics.contains(#"popsa_ops_ingest_rejected_total{reason="mismatch"} 1"#))
+        #expect(metrics.contains(#"popsa_ops_ingest_rejected_total{reason="expired"} 1"#))
+        #expect(metrics.contains(#"popsa_ops_ingest_rejected_total{reason="future"} 1"#))
+        #expect(metrics.contains(#"popsa_ops_ingest_rejected_total{reason="missing"} 1"#))
+        #expect(metrics.contains("popsa_ops_ingest_records_total 1"))
+    }
+
+    @Test func aBadRecordIsNamedByLineAndNothingOfTheBatchIsKept() throws {
+        let server = try Server()
+        defer { _ = server.stop() }
+        let bad =
+            #"{"type":"print","id":"prt_feed2","user_id":"usr_nobody","product":"photobook","#
+            + #""title":"X","page_count":20,"photo_count":0,"created_at":"2026-11-27T08:01:00Z"}"#
+        let result = try server.post([Self.user, bad])
+        #expect(result.status == 422, "\(result.body)")
+        #expect(result.body.contains(#""line":2"#))
+        #expect(result.body.contains(#""field":"user_id""#))
+        #expect(try count(server.db, "SELECT count(*) FROM users WHERE id = 'usr_feed1'") == "0")
+    }
+
+    @Test func sigtermEndsTheServiceCleanly() throws {
+        let server = try Server()
+        #expect(try server.post([Self.user]).status == 200)
+        #expect(server.stop() == 0)
+    }
+
+    @Test func withoutItsSecretTheServiceDoesNotStart() throws {
+        let db = TestSupport.fixtureCopy()
+        let result = try TestSupport.popsaOps(["serve", "--listen", "127.0.0.1:0", "--db", db])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("POPSA_OPS_INGEST_SECRET"))
+    }
+}

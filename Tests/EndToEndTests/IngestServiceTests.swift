@@ -12,12 +12,19 @@ import Testing
         let port: Int
         let db: String
 
-        init(environment: [String: String] = ["POPSA_OPS_INGEST_SECRET": IngestServiceTests.secret]) throws {
+        init(
+            environment: [String: String] = ["POPSA_OPS_INGEST_SECRET": IngestServiceTests.secret],
+            config: String = ""
+        ) throws {
             db = TestSupport.fixtureCopy()
             port = BackgroundServer.freePort()
+            let configFile = TestSupport.temporaryDirectory("serve-config") + "/config.toml"
+            try config.write(toFile: configFile, atomically: true, encoding: .utf8)
             process = Process()
             process.executableURL = URL(fileURLWithPath: TestSupport.binary)
-            process.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--db", db, "--now", TestSupport.now]
+            process.arguments = [
+                "serve", "--listen", "127.0.0.1:\(port)", "--db", db, "--now", TestSupport.now, "--config", configFile,
+            ]
             process.environment = ["HOME": TestSupport.isolatedHome].merging(environment) { $1 }
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
@@ -32,13 +39,13 @@ import Testing
         /// Signs `lines` as the platform would and posts them: the status and the response body.
         func post(
             _ lines: [String], offset: Int = 0, extraSecret: String? = nil,
-            secret: String = IngestServiceTests.secret
+            secret: String = IngestServiceTests.secret, path: String = "/ingest"
         ) throws -> (status: Int, body: String) {
             let file = TestSupport.temporaryDirectory("ingest") + "/batch.jsonl"
             try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
             var arguments = [
                 TestSupport.packageRoot + "/Tests/Scripts/sign_and_post.py",
-                "http://127.0.0.1:\(port)/ingest", secret, file, String(offset),
+                "http://127.0.0.1:\(port)\(path)", secret, file, String(offset),
             ]
             if let extraSecret { arguments.append(extraSecret) }
             let out = try TestSupport.run("/usr/bin/env", ["python3"] + arguments)
@@ -127,5 +134,74 @@ import Testing
         let result = try TestSupport.popsaOps(["serve", "--listen", "127.0.0.1:0", "--db", db])
         #expect(result.status == 78)
         #expect(result.stderr.contains("POPSA_OPS_INGEST_SECRET"))
+    }
+
+    // MARK: - Print partners
+
+    @Test func aPartnerWhoseSecretIsMissingStopsTheServiceFromStarting() throws {
+        let config = TestSupport.temporaryDirectory("bad-partner") + "/config.toml"
+        try """
+        [serve.partners.maple-press]
+        secret_file = "/nonexistent/maple.key"
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let refused = try TestSupport.popsaOps(
+            ["serve", "--listen", "127.0.0.1:0", "--db", TestSupport.fixtureCopy(), "--config", config],
+            environment: ["POPSA_OPS_INGEST_SECRET": Self.secret])
+        #expect(refused.status == 78)
+        #expect(refused.stderr.contains("maple-press"))
+    }
+
+    @Test func aPartnersUpdateMovesItsJobAndUnsticksIt() throws {
+        let lion = "lion-secret-1"
+        let config = """
+            [serve.partners.lion-city-print]
+            secret_env = "PARTNER_LION"
+            """
+        let server = try Server(
+            environment: ["POPSA_OPS_INGEST_SECRET": Self.secret, "PARTNER_LION": lion], config: config)
+        defer { _ = server.stop() }
+        let job = try count(
+            server.db,
+            "SELECT id FROM print_jobs WHERE partner = 'lion-city-print' "
+                + "AND status IN ('sent','accepted','printing','shipped') "
+                + "ORDER BY updated_at LIMIT 1")
+        try #require(!job.isEmpty)
+        func stuck() throws -> String {
+            try TestSupport.popsaOps(
+                ["query", "print-jobs", "--stuck-for", "72h", "--db", server.db, "--now", TestSupport.now]).stdout
+        }
+        #expect(try stuck().contains(job))
+        let path = "/partners/lion-city-print/events"
+        let event =
+            #"{"job_id":"\#(job)","status":"delivered","at":"2026-11-27T08:30:00Z","#
+            + #""message":"Delivered to the door","tracking_number":"LC123456789SG","carrier":"SingPost"}"#
+        let first = try server.post([event], secret: lion, path: path)
+        #expect(first.status == 200, "\(first.body)")
+        #expect(first.body.contains(#""current":true"#))
+        #expect(!(try stuck().contains(job)))
+        let shown = try TestSupport.popsaOps(["query", "print-job", job, "--db", server.db, "--now", TestSupport.now])
+        #expect(shown.stdout.contains("LC123456789SG"))
+        #expect(shown.stdout.contains("Delivered to the door"))
+        // A retry is recognised; an older update joins the timeline without turning the job back.
+        let eventsSQL = "SELECT count(*) FROM print_job_events WHERE job_id = '\(job)'"
+        let events = try count(server.db, eventsSQL)
+        #expect(try server.post([event], secret: lion, path: path).body.contains(#""duplicate":true"#))
+        #expect(try count(server.db, eventsSQL) == events)
+        let older = #"{"job_id":"\#(job)","status":"printing","at":"2026-11-20T08:00:00Z"}"#
+        #expect(try server.post([older], secret: lion, path: path).body.contains(#""current":false"#))
+        #expect(try count(server.db, "SELECT status FROM print_jobs WHERE id = '\(job)'") == "delivered")
+        // Another partner's job, a job that does not exist, a partner not configured, a wrong signature, a bad
+        // status.
+        let other = try count(server.db, "SELECT id FROM print_jobs WHERE partner != 'lion-city-print' LIMIT 1")
+        let theirs = #"{"job_id":"\#(other)","status":"delivered","at":"2026-11-27T08:30:00Z"}"#
+        #expect(try server.post([theirs], secret: lion, path: path).status == 403)
+        let nobody = #"{"job_id":"job_nope","status":"delivered","at":"2026-11-27T08:30:00Z"}"#
+        #expect(try server.post([nobody], secret: lion, path: path).status == 404)
+        #expect(try server.post([event], secret: lion, path: "/partners/maple-press/events").status == 404)
+        #expect(try server.post([event], secret: "wrong", path: path).status == 401)
+        let bad = #"{"job_id":"\#(job)","status":"lost-in-space","at":"2026-11-27T08:30:00Z"}"#
+        let refusedStatus = try server.post([bad], secret: lion, path: path)
+        #expect(refusedStatus.status == 422)
+        #expect(refusedStatus.body.contains(#""field":"status""#))
     }
 }

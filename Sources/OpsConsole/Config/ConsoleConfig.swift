@@ -28,6 +28,14 @@ public struct ServeConfig: Hashable, Sendable {
     public var listen = "127.0.0.1:8480"
     public var ingestSecretEnv = "POPSA_OPS_INGEST_SECRET"
     public var ingestSecretFile: String?
+    /// The print partners that may post updates, by name, with where each one's secret is.
+    public var partners: [String: PartnerSecret] = [:]
+
+    /// Where one print partner's secret is: an environment variable, or an owner-only file.
+    public struct PartnerSecret: Hashable, Sendable {
+        public var env: String?
+        public var file: String?
+    }
 
     public init() {}
 
@@ -179,7 +187,22 @@ public struct ConsoleConfig: Sendable {
                 config.serve.ingestSecretEnv = try envName(v, document, "serve.ingest_secret_env")
             }
             if let v = try serve.string("ingest_secret_file") { config.serve.ingestSecretFile = v }
-            try serve.finish(allowed: ["listen", "ingest_secret_env", "ingest_secret_file"])
+            if var partners = try serve.table("partners") {
+                for name in partners.values.keys.sorted() {
+                    guard var partner = try partners.table(name) else { continue }
+                    var secret = ServeConfig.PartnerSecret()
+                    if let v = try partner.string("secret_env") {
+                        secret.env = try envName(v, document, "serve.partners.\(name).secret_env")
+                    }
+                    secret.file = try partner.string("secret_file")
+                    guard secret.env != nil || secret.file != nil else {
+                        throw document.error("serve.partners.\(name)", "needs secret_env or secret_file")
+                    }
+                    try partner.finish(allowed: ["secret_env", "secret_file"])
+                    config.serve.partners[name] = secret
+                }
+            }
+            try serve.finish(allowed: ["listen", "ingest_secret_env", "ingest_secret_file", "partners"])
         }
         if let keys = try root.table("keys") {
             config.keymap = try KeyBindings.parse(keys, document, base: config.keymap)
@@ -282,6 +305,11 @@ public struct ConsoleConfig: Sendable {
         lines.append("\n[serve]\nlisten = \"\(serve.listen)\"")
         lines.append("ingest_secret_env = \"\(serve.ingestSecretEnv)\"   # \(secret(serve.ingestSecretEnv))")
         if let file = serve.ingestSecretFile { lines.append("ingest_secret_file = \"\(file)\"   # contents ****") }
+        for (name, secret) in serve.partners.sorted(by: { $0.key < $1.key }) {
+            lines.append("[serve.partners.\(name)]")
+            if let env = secret.env { lines.append("secret_env = \"\(env)\"   # \(Secrets.describe(env))") }
+            if let file = secret.file { lines.append("secret_file = \"\(file)\"   # contents ****") }
+        }
         lines.append("\n" + KeyBindings.describe(keymap))
         return lines.joined(separator: "\n")
     }
@@ -292,6 +320,11 @@ public struct ConsoleConfig: Sendable {
 /// Reads a secret from the environment variable named in the configuration, or from a file only its owner can
 /// read. Secrets never come from argv, and are never logged or drawn.
 public enum Secrets {
+    /// "set, ****" or "not set", for `config check`: whether a secret's variable is set, never its value.
+    static func describe(_ envName: String) -> String {
+        ProcessInfo.processInfo.environment[envName].map { _ in "set, ****" } ?? "not set"
+    }
+
     public static func read(envName: String, file: String?, environment: [String: String]) throws(ConfigError) -> String
     {
         if let value = environment[envName], !value.isEmpty { return value }
@@ -331,7 +364,9 @@ public enum Secrets {
     /// Checks every secret file the configuration names, as the commands that use them would.
     public static func checkFiles(_ payments: PaymentsConfig, _ serve: ServeConfig = ServeConfig()) throws(ConfigError)
     {
-        let files = [payments.stripeSecretKeyFile, payments.braintreePrivateKeyFile, serve.ingestSecretFile]
+        let files =
+            [payments.stripeSecretKeyFile, payments.braintreePrivateKeyFile, serve.ingestSecretFile]
+            + serve.partners.values.map(\.file)
         for file in files.compactMap({ $0 }) {
             _ = try contents(ofFile: file)
         }

@@ -51,11 +51,22 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure(message: "serve: the ingest secret: \(error.description)", code: .config)
         }
+        var partnerSecrets: [String: String] = [:]
+        for (name, where_) in config.serve.partners {
+            do {
+                partnerSecrets[name] = try Secrets.read(
+                    envName: where_.env ?? "", file: where_.file,
+                    environment: where_.env.map { Environment.values(of: [$0]) } ?? [:])
+            } catch {
+                throw CommandFailure(message: "serve: partner \(name)'s secret: \(error.description)", code: .config)
+            }
+        }
         let store = try database.open(now: time.timestamp, configured: config.databasePath)
         let engine = Engine(store: store, clock: time.clock, stuckThreshold: config.stuckThreshold)
         let routes = HTTPService(engine: engine)
         routes.addIngest(store: store, secret: secret)
-        try await routes.serve(at: address, what: "/ingest, /healthz, /metrics")
+        routes.addPartnerEvents(store: store, secrets: partnerSecrets)
+        try await routes.serve(at: address, what: "/ingest, /partners/NAME/events, /healthz, /metrics")
     }
 }
 
@@ -178,6 +189,71 @@ final class HTTPService {
                 Self.log.error("ingest batch not applied", metadata: ["error": "\(error)"])
                 return Self.json(
                     .serviceUnavailable, Self.error("unavailable", "the batch was not applied; send it again"))
+            }
+        }
+    }
+
+    /// POST /partners/{partner}/events: one job update from a print partner, signed with that partner's secret.
+    func addPartnerEvents(store: SQLiteStore, secrets: [String: String]) {
+        let queue = DispatchQueue(label: "popsa-ops.partners")
+        router.post("/partners/:partner/events") { request, context in
+            var request = request
+            let partner = context.parameters.get("partner") ?? ""
+            guard let secret = secrets[partner] else {
+                return Self.json(.notFound, Self.error("unknown_partner", "no partner by that name is configured"))
+            }
+            let body: [UInt8]
+            do {
+                body = Array(try await request.collectBody(upTo: 1 << 20).readableBytesView)
+            } catch {
+                return Self.json(.contentTooLarge, Self.error("too_large", "an event is at most 1 MiB"))
+            }
+            let header = request.headers[HTTPField.Name(IngestSignature.header)!]
+            do throws(IngestSignature.Refusal) {
+                try IngestSignature.verify(header, body: body, secret: secret, now: Int64(Date().timeIntervalSince1970))
+            } catch {
+                Counter(label: "popsa_ops_ingest_rejected_total", dimensions: [("reason", error.reason)]).increment()
+                Self.log.notice(
+                    "partner event refused", metadata: ["partner": "\(partner)", "reason": "\(error.reason)"])
+                return Self.json(.unauthorized, Self.error("signature", error.description))
+            }
+            let event: PartnerEvent
+            do {
+                event = try PartnerEvent.decode(try JSONValue.parse(String(decoding: body, as: UTF8.self)))
+            } catch let error as RecordFieldError {
+                return Self.json(
+                    .unprocessableContent,
+                    .object([
+                        (
+                            "error",
+                            .object([
+                                ("code", .string("bad_event")), ("field", .string(error.field)),
+                                ("message", .string(error.message)),
+                            ])
+                        )
+                    ]))
+            } catch {
+                return Self.json(.unprocessableContent, Self.error("bad_event", "\(error)"))
+            }
+            let outcome: Result<PartnerEventOutcome, any Error> = await withCheckedContinuation { continuation in
+                queue.async {
+                    continuation.resume(returning: Result { try store.recordPartnerEvent(event, partner: partner) })
+                }
+            }
+            switch outcome {
+            case .success(.recorded(let sequence, let current)):
+                Counter(label: "popsa_ops_partner_events_total", dimensions: [("partner", partner)]).increment()
+                return Self.json(
+                    .ok, .object([("sequence", .integer(Int64(sequence))), ("current", .bool(current))]))
+            case .success(.duplicate(let sequence)):
+                return Self.json(.ok, .object([("sequence", .integer(Int64(sequence))), ("duplicate", .bool(true))]))
+            case .success(.unknownJob):
+                return Self.json(.notFound, Self.error("unknown_job", "no print job \(event.jobID)"))
+            case .success(.notYourJob):
+                return Self.json(.forbidden, Self.error("not_your_job", "\(event.jobID) is another partner's job"))
+            case .failure(let error):
+                Self.log.error("partner event not recorded", metadata: ["error": "\(error)"])
+                return Self.json(.serviceUnavailable, Self.error("unavailable", "not recorded; send it again"))
             }
         }
     }

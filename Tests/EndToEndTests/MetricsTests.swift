@@ -13,7 +13,8 @@ import Testing
         out = out.replacingOccurrences(of: #"last [0-9dhms ]+ ─"#, with: "last <age> ─", options: .regularExpression)
         // A scrubbed figure was wider or narrower than another run's: the padding after it to the panel's border
         // varies with it (seen with frame times of a loaded machine).
-        out = out.replacingOccurrences(of: #"(<t>|<n>\)|<age>)([^│\n]*?) +│"#, with: "$1$2 │", options: .regularExpression)
+        out = out.replacingOccurrences(
+            of: #"(<t>|<n>\)|<age>)([^│\n]*?) +│"#, with: "$1$2 │", options: .regularExpression)
         return out
     }
 

@@ -11,8 +11,13 @@ import Glibc
 /// What one file brought in.
 public struct ImportReport: Sendable, Equatable {
     public var file: String
+    /// Records written (tombstones included).
     public var records = 0
     public var byType: [String: Int] = [:]
+    /// Records deleted by tombstones.
+    public var deleted = 0
+    /// Entries older than what was already applied for their record: nothing changed.
+    public var stale = 0
 
     public init(file: String) { self.file = file }
 }
@@ -96,26 +101,41 @@ extension SQLiteStore {
                 func fail(_ field: String, _ message: String) -> ImportError {
                     ImportError(file: path, line: lineNumber, field: field, message: message)
                 }
-                let record: ImportRecord
+                let entry: ImportEntry
                 do {
-                    record = try ImportRecord.decode(try JSONValue.parse(text))
+                    entry = try ImportEntry.decode(try JSONValue.parse(text))
                 } catch let error as JSONParseError {
                     throw fail("", error.description)
                 } catch let error as RecordFieldError {
                     throw fail(error.field, error.message)
                 }
-                do {
-                    try checker.check(record, db)
-                    try writer.write(record)
-                    checker.remember(record)
-                } catch let error as RecordFieldError {
-                    throw fail(error.field, error.message)
-                } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                    throw fail(
-                        ReferenceChecker.field(for: error), ReferenceChecker.message(for: error, record: record, db))
+                if let version = entry.version, try Versions.applied(db, entry) >= version {
+                    report.stale += 1
+                    continue
                 }
+                switch entry.change {
+                case .upsert(let record):
+                    do {
+                        try checker.check(record, db)
+                        try writer.write(record)
+                        checker.remember(record)
+                    } catch let error as RecordFieldError {
+                        throw fail(error.field, error.message)
+                    } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                        throw fail(
+                            ReferenceChecker.field(for: error),
+                            ReferenceChecker.message(for: error, record: record, db))
+                    }
+                case .delete(let type, let key):
+                    do {
+                        if try Tombstones.delete(db, type: type, key: key) { report.deleted += 1 }
+                    } catch let error as RecordFieldError {
+                        throw fail(error.field, error.message)
+                    }
+                }
+                if let version = entry.version { try Versions.record(db, entry, version: version) }
                 report.records += 1
-                report.byType[record.typeName, default: 0] += 1
+                report.byType[entry.type, default: 0] += 1
                 if lineNumber % 5000 == 0 { progress(input.bytesRead, input.size) }
             }
             progress(input.bytesRead, max(input.size, input.bytesRead))
@@ -206,20 +226,6 @@ final class LineReader {
 }
 
 // MARK: - ImportRecord
-
-extension ImportRecord {
-    var typeName: String {
-        switch self {
-        case .user: "user"
-        case .print: "print"
-        case .photo: "photo"
-        case .order: "order"
-        case .payment: "payment"
-        case .printJob: "print_job"
-        case .printJobEvent: "print_job_event"
-        }
-    }
-}
 
 // MARK: - RecordWriter
 
@@ -333,6 +339,56 @@ final class ReferenceChecker {
             return "\(p.provider.label) transaction \"\(p.providerTransactionID)\" already belongs to another payment"
         }
         return error.message ?? "constraint failed"
+    }
+}
+
+// MARK: - Versions and tombstones
+
+/// The newest version applied of each record a feed sent with one.
+enum Versions {
+    /// The version already applied for the entry's record; -1 when none.
+    static func applied(_ db: Database, _ entry: ImportEntry) throws -> Int64 {
+        try Int64.fetchOne(
+            db, sql: "SELECT version FROM record_versions WHERE type = ? AND key = ?",
+            arguments: [entry.type, entry.key]) ?? -1
+    }
+
+    static func record(_ db: Database, _ entry: ImportEntry, version: Int64) throws {
+        let deleted: Bool = if case .delete = entry.change { true } else { false }
+        try db.execute(
+            sql: """
+                INSERT INTO record_versions (type, key, version, deleted) VALUES (?, ?, ?, ?)
+                ON CONFLICT(type, key) DO UPDATE SET version = excluded.version, deleted = excluded.deleted
+                """, arguments: [entry.type, entry.key, version, deleted])
+    }
+}
+
+/// What a tombstone may delete. Orders, payments and print jobs are history (money, and what a partner did): a
+/// feed cancels them by status, it does not delete them. A record others still point at (a user with prints, a
+/// print with photos or orders) cannot go before them.
+enum Tombstones {
+    /// Deletes the record; false when it was not there (already gone: the same tombstone again).
+    static func delete(_ db: Database, type: String, key: String) throws -> Bool {
+        let statement: (sql: String, arguments: StatementArguments)
+        let parts = key.split(separator: "#").map(String.init)
+        switch type {
+        case "user": statement = ("DELETE FROM users WHERE id = ?", [key])
+        case "print": statement = ("DELETE FROM prints WHERE id = ?", [key])
+        case "photo": statement = ("DELETE FROM photos WHERE print_id = ? AND position = ?", [parts[0], Int(parts[1])])
+        case "print_job_event":
+            statement = ("DELETE FROM print_job_events WHERE job_id = ? AND sequence = ?", [parts[0], Int(parts[1])])
+        default:
+            throw RecordFieldError(
+                field: "deleted",
+                message: "\(type) records are history and are never deleted; send their new status instead")
+        }
+        do {
+            try db.execute(sql: statement.sql, arguments: statement.arguments)
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
+            throw RecordFieldError(
+                field: "deleted", message: "\(type) \(key) is still referred to (delete what points at it first)")
+        }
+        return db.changesCount > 0
     }
 }
 

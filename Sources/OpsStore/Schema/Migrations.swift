@@ -25,6 +25,18 @@ enum Schema {
             try db.execute(sql: Rollups.jobProgressBackfill)
             try db.execute(sql: Rollups.jobProgressTriggers)
         }
+        migrator.registerMigration("v5 change-feed versions") { db in
+            // The newest version applied of each record a change feed sent with one, tombstones included, so an
+            // older change arriving late changes nothing and a deleted record is not brought back.
+            try db.execute(
+                sql: """
+                    CREATE TABLE record_versions (
+                      type TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL,
+                      deleted INTEGER NOT NULL DEFAULT 0,
+                      PRIMARY KEY (type, key)
+                    ) WITHOUT ROWID
+                    """)
+        }
         return migrator
     }
 

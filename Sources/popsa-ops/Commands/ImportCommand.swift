@@ -34,9 +34,13 @@ struct ImportCommand: ParsableCommand {
                 let report = try store.importJSONLines(path: file) { done, _ in bar.update(done) }
                 bar.finish()
                 let parts = report.byType.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+                var extras: [String] = []
+                if report.deleted > 0 { extras.append("\(report.deleted) deleted") }
+                if report.stale > 0 { extras.append("\(report.stale) older than what was there, skipped") }
                 Stdout.line(
                     "\(file): imported \(report.records) records"
-                        + (parts.isEmpty ? "" : " (\(parts.joined(separator: ", ")))"))
+                        + (parts.isEmpty ? "" : " (\(parts.joined(separator: ", ")))")
+                        + (extras.isEmpty ? "" : "; " + extras.joined(separator: ", ")))
             } catch let error as StoreWriteFailure {
                 bar.finish()
                 throw CommandFailure(storeWrite: error, saved: "nothing of \(file) was imported")

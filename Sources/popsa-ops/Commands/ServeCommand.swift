@@ -168,7 +168,11 @@ final class HTTPService {
                     ($0.key, JSONValue.integer(Int64($0.value)))
                 }
                 return Self.json(
-                    .ok, .object([("records", .integer(Int64(report.records))), ("by_type", .object(byType))]))
+                    .ok,
+                    .object([
+                        ("records", .integer(Int64(report.records))), ("by_type", .object(byType)),
+                        ("deleted", .integer(Int64(report.deleted))), ("stale", .integer(Int64(report.stale))),
+                    ]))
             case .failure(let error as ImportError):
                 Counter(label: "popsa_ops_ingest_batches_total", dimensions: [("outcome", "rejected")]).increment()
                 Self.log.notice(

@@ -9,6 +9,7 @@ import Testing
 @testable import OpsStore
 
 /// Records what a facade sends, and forwards it.
+// Unchecked: its one mutable list is only touched under its lock.
 final class RecordingTransport: HTTPTransport, @unchecked Sendable {
     let base: any HTTPTransport
     private let lock = NSLock()
@@ -175,6 +176,7 @@ final class RecordingTransport: HTTPTransport, @unchecked Sendable {
     }
 
     @Test func rateLimitsAreRetriedWithBackoffUnlessStripeSaysNot() async throws {
+        // Unchecked: the facade under test calls it one request at a time, never concurrently.
         final class Scripted: HTTPTransport, @unchecked Sendable {
             var responses: [HTTPExchange]
             var calls = 0

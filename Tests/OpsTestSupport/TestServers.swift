@@ -2,6 +2,7 @@ import Foundation
 
 /// A helper server the tests start on loopback (localstripe, the Braintree simulator), stopped when the test
 /// process ends.
+// Unchecked: its stored properties are set once in init; `all` below is the only shared state.
 public final class BackgroundServer: @unchecked Sendable {
     public let port: Int
     let process: Process
@@ -45,6 +46,7 @@ public final class BackgroundServer: @unchecked Sendable {
         BackgroundServer.all.append(self)
     }
 
+    // Unsafe: appended to only while servers start, which the tests do from the lazy statics' one-time initialisers.
     nonisolated(unsafe) static var all: [BackgroundServer] = []
 
     static func accepts(port: Int) -> Bool {
@@ -89,8 +91,11 @@ extension TestSupport {
     /// localstripe (a stateful fake Stripe server) on a loopback port, started once per test process.
     public static let localstripe: Result<BackgroundServer, TmuxError> = {
         let port = BackgroundServer.freePort()
+        // The guard ends localstripe when this process is gone, even killed (atexit below covers a normal end).
         let script =
-            "from aiohttp import web; import localstripe.server as s; web.run_app(s.app, host='127.0.0.1', "
+            "import sys; sys.path.insert(0, '\(packageRoot)/Tests/Simulators'); import orphan_guard; "
+            + "orphan_guard.start(); "
+            + "from aiohttp import web; import localstripe.server as s; web.run_app(s.app, host='127.0.0.1', "
             + "port=\(port), print=None)"
         do {
             let server = try BackgroundServer(

@@ -250,6 +250,8 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
+    import orphan_guard  # next to this file: ends the simulator when the test process is gone
+    orphan_guard.start()
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()

@@ -139,27 +139,12 @@ final class HTTPService {
         // one writer anyway), never on the server's event loops.
         let queue = DispatchQueue(label: "popsa-ops.ingest")
         router.post("/ingest") { request, _ in
-            var request = request
             let body: [UInt8]
-            do {
-                let buffer = try await request.collectBody(upTo: IngestLimits.maxBody)
-                body = Array(buffer.readableBytesView)
-            } catch {
-                return Self.json(.contentTooLarge, Self.error("too_large", "a batch is at most 64 MiB"))
+            switch await Self.signedBody(request, limit: IngestLimits.maxBody, secret: secret, from: "ingest") {
+            case .refused(let response): return response
+            case .body(let bytes): body = bytes
             }
-            let header = request.headers[HTTPField.Name(IngestSignature.header)!]
-            do throws(IngestSignature.Refusal) {
-                try IngestSignature.verify(header, body: body, secret: secret, now: Int64(Date().timeIntervalSince1970))
-            } catch {
-                Counter(label: "popsa_ops_ingest_rejected_total", dimensions: [("reason", error.reason)]).increment()
-                Self.log.notice("ingest refused", metadata: ["reason": "\(error.reason)", "bytes": "\(body.count)"])
-                return Self.json(.unauthorized, Self.error("signature", error.description))
-            }
-            let outcome: Result<ImportReport, any Error> = await withCheckedContinuation { continuation in
-                queue.async {
-                    continuation.resume(returning: Result { try store.importJSONLines(bytes: body, name: "batch") })
-                }
-            }
+            let outcome = await Self.offload(queue) { try store.importJSONLines(bytes: body, name: "batch") }
             switch outcome {
             case .success(let report):
                 Counter(label: "popsa_ops_ingest_batches_total", dimensions: [("outcome", "applied")]).increment()
@@ -201,25 +186,14 @@ final class HTTPService {
     func addPartnerEvents(store: SQLiteStore, secrets: [String: String]) {
         let queue = DispatchQueue(label: "popsa-ops.partners")
         router.post("/partners/:partner/events") { request, context in
-            var request = request
             let partner = context.parameters.get("partner") ?? ""
             guard let secret = secrets[partner] else {
                 return Self.json(.notFound, Self.error("unknown_partner", "no partner by that name is configured"))
             }
             let body: [UInt8]
-            do {
-                body = Array(try await request.collectBody(upTo: 1 << 20).readableBytesView)
-            } catch {
-                return Self.json(.contentTooLarge, Self.error("too_large", "an event is at most 1 MiB"))
-            }
-            let header = request.headers[HTTPField.Name(IngestSignature.header)!]
-            do throws(IngestSignature.Refusal) {
-                try IngestSignature.verify(header, body: body, secret: secret, now: Int64(Date().timeIntervalSince1970))
-            } catch {
-                Counter(label: "popsa_ops_ingest_rejected_total", dimensions: [("reason", error.reason)]).increment()
-                Self.log.notice(
-                    "partner event refused", metadata: ["partner": "\(partner)", "reason": "\(error.reason)"])
-                return Self.json(.unauthorized, Self.error("signature", error.description))
+            switch await Self.signedBody(request, limit: 1 << 20, secret: secret, from: "partner \(partner)") {
+            case .refused(let response): return response
+            case .body(let bytes): body = bytes
             }
             let event: PartnerEvent
             do {
@@ -239,11 +213,7 @@ final class HTTPService {
             } catch {
                 return Self.json(.unprocessableContent, Self.error("bad_event", "\(error)"))
             }
-            let outcome: Result<PartnerEventOutcome, any Error> = await withCheckedContinuation { continuation in
-                queue.async {
-                    continuation.resume(returning: Result { try store.recordPartnerEvent(event, partner: partner) })
-                }
-            }
+            let outcome = await Self.offload(queue) { try store.recordPartnerEvent(event, partner: partner) }
             switch outcome {
             case .success(.recorded(let sequence, let current)):
                 Counter(label: "popsa_ops_partner_events_total", dimensions: [("partner", partner)]).increment()
@@ -279,6 +249,42 @@ final class HTTPService {
             try await app.runService()
         } catch {
             throw CommandFailure(message: "cannot serve on \(address): \(error)", code: .unavailable)
+        }
+    }
+
+    /// A request's body once its signature is checked, or the answer refusing it.
+    enum SignedBody {
+        case body([UInt8])
+        case refused(Response)
+    }
+
+    /// Reads up to `limit` bytes and checks the signature with `secret`; a refusal is counted by reason and logged
+    /// (never with the body).
+    static func signedBody(_ request: Request, limit: Int, secret: String, from source: String) async -> SignedBody {
+        var request = request
+        let body: [UInt8]
+        do {
+            body = Array(try await request.collectBody(upTo: limit).readableBytesView)
+        } catch {
+            return .refused(json(.contentTooLarge, Self.error("too_large", "at most \(limit >> 20) MiB")))
+        }
+        let header = request.headers[HTTPField.Name(IngestSignature.header)!]
+        do throws(IngestSignature.Refusal) {
+            try IngestSignature.verify(header, body: body, secret: secret, now: Int64(Date().timeIntervalSince1970))
+        } catch {
+            Counter(label: "popsa_ops_ingest_rejected_total", dimensions: [("reason", error.reason)]).increment()
+            log.notice("request refused", metadata: ["from": "\(source)", "reason": "\(error.reason)"])
+            return .refused(json(.unauthorized, Self.error("signature", error.description)))
+        }
+        return .body(body)
+    }
+
+    /// Runs a synchronous store write on `queue`, off the server's event loops.
+    static func offload<T: Sendable>(
+        _ queue: DispatchQueue, _ work: @escaping @Sendable () throws -> T
+    ) async -> Result<T, any Error> {
+        await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: Result { try work() }) }
         }
     }
 

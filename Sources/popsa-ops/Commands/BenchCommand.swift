@@ -60,9 +60,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Queries of each kind.") var iterations = 2_000
     @Option(
         help: ArgumentHelp(
-            "Groups to run (comma-separated): store, console, dashboard, process, import.",
+            "Groups to run (comma-separated): store, console, dashboard, process, import, ingest.",
             valueName: "groups"))
-    var only: String = "store,console,dashboard,process,import"
+    var only: String = "store,console,dashboard,process,import,ingest"
     @Option(help: "Seconds the idle-dashboard CPU measurement runs.") var idleSeconds = 20
     @Option(help: "Customers in the generated export the import benchmark loads.") var importCustomers = 20_000
     @OptionGroup var time: TimeOptions
@@ -108,6 +108,10 @@ struct BenchCommand: AsyncParsableCommand {
         if groups.contains("import") {
             let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
             try ImportBench(binary: binary, customers: importCustomers).run()
+        }
+        if groups.contains("ingest") {
+            let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+            try await IngestBench(binary: binary, customers: importCustomers).run()
         }
         if groups.contains("console") && seededHere {
             // Seeding leaves this process with a gigabyte of freed heap and page cache, which would count against

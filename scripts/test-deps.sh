@@ -27,6 +27,12 @@ if ! python3 -c "import localstripe" 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check localstripe
 fi
 
+# stripe: Stripe's official library, which signs and verifies webhook payloads in the webhook tests.
+if ! python3 -c "import stripe" 2>/dev/null; then
+  echo "test-deps.sh: installing stripe"
+  python3 -m pip install --quiet --disable-pip-version-check stripe
+fi
+
 # A second, unprivileged account: the operator-identity tests run the binary as it (identity comes from the real
 # uid, never from USER). Created only when running as root, as CI does.
 if [ "$(id -u)" -eq 0 ] && ! id popsa-ops-test >/dev/null 2>&1; then

@@ -25,6 +25,9 @@ public enum MetricCatalog {
         "popsa_ops_ingest_records_total": "Records applied from ingest batches.",
         "popsa_ops_ingest_rejected_total": "Ingest requests refused before reading them, by reason (signature).",
         "popsa_ops_partner_events_total": "Print-partner job updates recorded, by partner.",
+        "popsa_ops_webhook_events_total": "Payment-provider events applied, by provider.",
+        "popsa_ops_webhook_rejected_total":
+            "Payment-provider events refused before applying them, by provider and reason.",
         "popsa_ops_up": "1 when the business numbers were read from the database for this scrape, 0 when it failed.",
         "popsa_ops_refunds_succeeded": "Refunds that succeeded, by currency.",
         "popsa_ops_refunded_minor_units":

@@ -28,6 +28,9 @@ public struct ServeConfig: Hashable, Sendable {
     public var listen = "127.0.0.1:8480"
     public var ingestSecretEnv = "POPSA_OPS_INGEST_SECRET"
     public var ingestSecretFile: String?
+    /// The Stripe webhook endpoint's signing secret (`whsec_…`); without it, /webhooks/stripe is off.
+    public var stripeWebhookSecretEnv = "STRIPE_WEBHOOK_SECRET"
+    public var stripeWebhookSecretFile: String?
     /// The print partners that may post updates, by name, with where each one's secret is.
     public var partners: [String: PartnerSecret] = [:]
 
@@ -187,6 +190,10 @@ public struct ConsoleConfig: Sendable {
                 config.serve.ingestSecretEnv = try envName(v, document, "serve.ingest_secret_env")
             }
             if let v = try serve.string("ingest_secret_file") { config.serve.ingestSecretFile = v }
+            if let v = try serve.string("stripe_webhook_secret_env") {
+                config.serve.stripeWebhookSecretEnv = try envName(v, document, "serve.stripe_webhook_secret_env")
+            }
+            if let v = try serve.string("stripe_webhook_secret_file") { config.serve.stripeWebhookSecretFile = v }
             if var partners = try serve.table("partners") {
                 for name in partners.values.keys.sorted() {
                     guard var partner = try partners.table(name) else { continue }
@@ -202,7 +209,10 @@ public struct ConsoleConfig: Sendable {
                     config.serve.partners[name] = secret
                 }
             }
-            try serve.finish(allowed: ["listen", "ingest_secret_env", "ingest_secret_file", "partners"])
+            try serve.finish(allowed: [
+                "listen", "ingest_secret_env", "ingest_secret_file", "stripe_webhook_secret_env",
+                "stripe_webhook_secret_file", "partners",
+            ])
         }
         if let keys = try root.table("keys") {
             config.keymap = try KeyBindings.parse(keys, document, base: config.keymap)
@@ -305,6 +315,12 @@ public struct ConsoleConfig: Sendable {
         lines.append("\n[serve]\nlisten = \"\(serve.listen)\"")
         lines.append("ingest_secret_env = \"\(serve.ingestSecretEnv)\"   # \(secret(serve.ingestSecretEnv))")
         if let file = serve.ingestSecretFile { lines.append("ingest_secret_file = \"\(file)\"   # contents ****") }
+        lines.append(
+            "stripe_webhook_secret_env = \"\(serve.stripeWebhookSecretEnv)\"   # "
+                + Secrets.describe(serve.stripeWebhookSecretEnv))
+        if let file = serve.stripeWebhookSecretFile {
+            lines.append("stripe_webhook_secret_file = \"\(file)\"   # contents ****")
+        }
         for (name, secret) in serve.partners.sorted(by: { $0.key < $1.key }) {
             lines.append("[serve.partners.\(name)]")
             if let env = secret.env { lines.append("secret_env = \"\(env)\"   # \(Secrets.describe(env))") }
@@ -365,7 +381,10 @@ public enum Secrets {
     public static func checkFiles(_ payments: PaymentsConfig, _ serve: ServeConfig = ServeConfig()) throws(ConfigError)
     {
         let files =
-            [payments.stripeSecretKeyFile, payments.braintreePrivateKeyFile, serve.ingestSecretFile]
+            [
+                payments.stripeSecretKeyFile, payments.braintreePrivateKeyFile, serve.ingestSecretFile,
+                serve.stripeWebhookSecretFile,
+            ]
             + serve.partners.values.map(\.file)
         for file in files.compactMap({ $0 }) {
             _ = try contents(ofFile: file)

@@ -236,13 +236,16 @@ extension SQLiteStore {
                 0) AS done_amount
                   FROM refunds GROUP BY order_id
                 ), audit AS (
-                  SELECT target, sum(action IN ('refund.requested', 'refund.imported')) AS intents,
-                    coalesce(sum(CASE WHEN action IN ('refund.requested', 'refund.imported') THEN amount END), 0) AS \
+                  SELECT target, sum(action IN ('refund.requested', 'refund.imported', 'refund.external')) AS intents,
+                    coalesce(sum(CASE WHEN action IN ('refund.requested', 'refund.imported', 'refund.external') \
+                THEN amount END), 0) AS \
                 intent_amount,
-                    sum(action IN ('refund.succeeded', 'reconcile.succeeded')
-                        OR (action = 'refund.imported' AND result = 'succeeded')) AS done,
-                    coalesce(sum(CASE WHEN action IN ('refund.succeeded', 'reconcile.succeeded')
-                        OR (action = 'refund.imported' AND result = 'succeeded') THEN amount END), 0) AS done_amount
+                    sum(action IN ('refund.succeeded', 'reconcile.succeeded', 'refund.external_succeeded')
+                        OR (action IN ('refund.imported', 'refund.external') AND result = 'succeeded')) AS done,
+                    coalesce(sum(CASE WHEN action IN ('refund.succeeded', 'reconcile.succeeded',
+                          'refund.external_succeeded')
+                        OR (action IN ('refund.imported', 'refund.external') AND result = 'succeeded') THEN amount END),
+                      0) AS done_amount
                   FROM audit_log WHERE action LIKE 'refund.%' OR action LIKE 'reconcile.%' GROUP BY target
                 )
                 SELECT coalesce(l.target, a.target), coalesce(l.intents, 0), coalesce(a.intents, 0), coalesce(l.done, \

@@ -37,6 +37,16 @@ enum Schema {
                     ) WITHOUT ROWID
                     """)
         }
+        migrator.registerMigration("v6 provider events") { db in
+            // Every provider event applied, by id: providers deliver at least once, an event applies once.
+            try db.execute(
+                sql: """
+                    CREATE TABLE webhook_events (
+                      provider TEXT NOT NULL, event_id TEXT NOT NULL, type TEXT NOT NULL, received_at INTEGER NOT NULL,
+                      PRIMARY KEY (provider, event_id)
+                    ) WITHOUT ROWID
+                    """)
+        }
         return migrator
     }
 

@@ -66,6 +66,21 @@ struct ServeCommand: AsyncParsableCommand {
         let routes = HTTPService(engine: engine)
         routes.addIngest(store: store, secret: secret)
         routes.addPartnerEvents(store: store, secrets: partnerSecrets)
+        // The Stripe webhook endpoint is on when its signing secret is there (a file named but unsafe stops serve).
+        let stripe = config.serve
+        if let file = stripe.stripeWebhookSecretFile {
+            do {
+                routes.addStripeWebhooks(store: store, secret: try Secrets.contents(ofFile: file), clock: time.clock)
+            } catch {
+                throw CommandFailure(message: "serve: the Stripe webhook secret: \(error.description)", code: .config)
+            }
+        } else if let secret = Environment.values(of: [stripe.stripeWebhookSecretEnv])[stripe.stripeWebhookSecretEnv],
+            !secret.isEmpty
+        {
+            routes.addStripeWebhooks(store: store, secret: secret, clock: time.clock)
+        } else {
+            HTTPService.log.notice("stripe webhooks off", metadata: ["secret": "\(stripe.stripeWebhookSecretEnv)"])
+        }
         try await routes.serve(at: address, what: "/ingest, /partners/NAME/events, /healthz, /metrics")
     }
 }
@@ -229,6 +244,58 @@ final class HTTPService {
                 Self.log.error("partner event not recorded", metadata: ["error": "\(error)"])
                 return Self.json(.serviceUnavailable, Self.error("unavailable", "not recorded; send it again"))
             }
+        }
+    }
+
+    /// POST /webhooks/stripe: Stripe's events, verified as Stripe specifies and applied exactly once.
+    func addStripeWebhooks(store: SQLiteStore, secret: String, clock: EngineClock) {
+        let queue = DispatchQueue(label: "popsa-ops.stripe")
+        router.post("/webhooks/stripe") { request, _ in
+            var request = request
+            let body: [UInt8]
+            do {
+                body = Array(try await request.collectBody(upTo: 1 << 20).readableBytesView)
+            } catch {
+                return Self.json(.contentTooLarge, Self.error("too_large", "at most 1 MiB"))
+            }
+            // Stripe's scheme is the one the ingest feed borrowed: t=…,v1=HMAC-SHA256 of "t.payload".
+            let header = request.headers[HTTPField.Name("Stripe-Signature")!]
+            do throws(IngestSignature.Refusal) {
+                try IngestSignature.verify(header, body: body, secret: secret, now: Int64(Date().timeIntervalSince1970))
+            } catch {
+                Counter(
+                    label: "popsa_ops_webhook_rejected_total",
+                    dimensions: [("provider", "stripe"), ("reason", error.reason)]
+                ).increment()
+                Self.log.notice("stripe event refused", metadata: ["reason": "\(error.reason)"])
+                return Self.json(.badRequest, Self.error("signature", error.description))
+            }
+            let event: JSONValue
+            do {
+                event = try JSONValue.parse(String(decoding: body, as: UTF8.self))
+            } catch {
+                return Self.json(.badRequest, Self.error("bad_event", "not JSON"))
+            }
+            let now = clock.now()
+            let outcome = await Self.offload(queue) { try store.applyStripeEvent(event, now: now) }
+            let answer: JSONValue
+            switch outcome {
+            case .success(.duplicate): answer = .object([("duplicate", .bool(true))])
+            case .success(.ignored): answer = .object([("ignored", .bool(true))])
+            case .success(.unknownPayment): answer = .object([("unknown_payment", .bool(true))])
+            case .success(.applied(let adopted, let updated, let own)):
+                Counter(label: "popsa_ops_webhook_events_total", dimensions: [("provider", "stripe")]).increment()
+                answer = .object([
+                    ("adopted", .integer(Int64(adopted))), ("updated", .integer(Int64(updated))),
+                    ("own", .integer(Int64(own))),
+                ])
+            case .failure(let error as RecordFieldError):
+                return Self.json(.badRequest, Self.error("bad_event", error.description))
+            case .failure(let error):
+                Self.log.error("stripe event not applied", metadata: ["error": "\(error)"])
+                return Self.json(.serviceUnavailable, Self.error("unavailable", "not applied; Stripe will retry"))
+            }
+            return Self.json(.ok, answer)
         }
     }
 

@@ -1,0 +1,154 @@
+import GRDB
+import OpsCore
+
+// MARK: - What a payment provider's event did
+
+/// What applying one provider event did.
+public enum WebhookOutcome: Sendable, Equatable {
+    /// The event was already applied (providers deliver at least once).
+    case duplicate
+    /// Applied: refunds adopted from outside the console, refunds whose state moved, refunds the console made itself.
+    case applied(adopted: Int, updated: Int, own: Int)
+    /// Not an event popsa-ops acts on (recorded, so a retry is also a duplicate).
+    case ignored
+    /// About a payment this database does not hold.
+    case unknownPayment
+}
+
+extension SQLiteStore {
+    /// Applies one Stripe event, exactly once: the event id is recorded in the same transaction as its effect.
+    ///
+    /// Refunds in `charge.refunded` (the charge with its refunds) and `refund.created|updated|failed` /
+    /// `charge.refund.updated` (one refund) are matched against the ledger: one the console made (its intent id in
+    /// the refund's metadata) is left to the console and the reconciler; one already known moves to its new state;
+    /// one made elsewhere (the Dashboard, another tool) is adopted as an external refund, audited, and counts
+    /// against what is left to refund at once.
+    public func applyStripeEvent(_ event: JSONValue, now: Timestamp) throws -> WebhookOutcome {
+        guard case .string(let id)? = event["id"], case .string(let type)? = event["type"],
+            let object = event["data"]?["object"]
+        else { throw RecordFieldError(field: "", message: "not a Stripe event (id, type, data.object)") }
+        do {
+            return try writeAudited { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO webhook_events (provider, event_id, type, received_at) VALUES ('stripe', ?, ?, ?)
+                        ON CONFLICT(provider, event_id) DO NOTHING
+                        """, arguments: [id, type, now.seconds])
+                guard db.changesCount > 0 else { return .duplicate }
+                let refunds: [JSONValue]
+                switch type {
+                case "charge.refunded":
+                    guard case .array(let list)? = object["refunds"]?["data"] else {
+                        return .applied(adopted: 0, updated: 0, own: 0)
+                    }
+                    refunds = list.map { refund in
+                        // A charge's refunds name their charge; add the payment intent the charge belongs to.
+                        var pairs: [(String, JSONValue)] = []
+                        if case .object(let p) = refund { pairs = p }
+                        if pairs.first(where: { $0.0 == "payment_intent" })?.1 ?? .null == .null,
+                            let intent = object["payment_intent"]
+                        {
+                            pairs.append(("payment_intent", intent))
+                        }
+                        return .object(pairs)
+                    }
+                case "refund.created", "refund.updated", "refund.failed", "charge.refund.updated":
+                    refunds = [object]
+                default:
+                    return .ignored
+                }
+                var adopted = 0, updated = 0, own = 0, unknown = 0
+                for refund in refunds {
+                    switch try Self.adoptStripeRefund(db, refund, eventID: id, now: now) {
+                    case .adopted: adopted += 1
+                    case .updated: updated += 1
+                    case .own, .unchanged: own += 1
+                    case .unknownPayment: unknown += 1
+                    }
+                }
+                if unknown > 0 && adopted + updated + own == 0 { return .unknownPayment }
+                return .applied(adopted: adopted, updated: updated, own: own)
+            }
+        } catch let error as DatabaseError {
+            throw SQLiteStore.writeFailure(error)
+        }
+    }
+
+    private enum Adoption { case adopted, updated, own, unchanged, unknownPayment }
+
+    private static func adoptStripeRefund(
+        _ db: Database, _ refund: JSONValue, eventID: String, now: Timestamp
+    ) throws -> Adoption {
+        guard case .string(let refundID)? = refund["id"], case .integer(let amount)? = refund["amount"],
+            case .string(let statusText)? = refund["status"]
+        else { throw RecordFieldError(field: "data.object", message: "a refund needs id, amount and status") }
+        func text(_ key: String) -> String? {
+            if case .string(let s)? = refund[key] { return s }
+            return nil
+        }
+        let charge = text("charge") ?? "", intent = text("payment_intent") ?? ""
+        guard
+            let payment = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT id, order_id, currency FROM payments WHERE provider = 'stripe'
+                      AND (provider_transaction_id IN (?, ?) OR provider_charge_id = ?)
+                    """, arguments: [charge, intent, charge])
+        else { return .unknownPayment }
+        let paymentID: String = payment[0], orderID: String = payment[1]
+        let currency = try Currency(code: payment[2] as String)
+        let status: String =
+            switch statusText {
+            case "succeeded": "succeeded"
+            case "pending", "requires_action": "pending"
+            default: "failed"
+            }
+        // The console's own refund: its intent id travels in the refund's metadata.
+        if case .string(let ours)? = refund["metadata"]?["intent_id"],
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM refunds WHERE id = ?", arguments: [ours]) == true
+        {
+            return .own
+        }
+        let money = Money(minorUnits: amount, currency: currency)
+        if let known = try Row.fetchOne(
+            db, sql: "SELECT id, status FROM refunds WHERE gateway_refund_id = ?", arguments: [refundID])
+        {
+            let knownID: String = known[0], was: String = known[1]
+            guard knownID.hasPrefix("ext_"), was != status, was != "succeeded" else { return .unchanged }
+            try db.execute(
+                sql: "UPDATE refunds SET status = ?, updated_at = ? WHERE id = ?",
+                arguments: [status, now.seconds, knownID])
+            if status == "succeeded" {
+                try appendAudit(
+                    db,
+                    AuditRecord(
+                        at: now, operatorName: "stripe", sshClient: "", action: "refund.external_succeeded",
+                        target: "order \(orderID)", amount: money, reason: RefundReason.other.rawValue,
+                        idempotencyKey: "external:\(refundID)", gatewayIDs: refundID, result: "succeeded",
+                        detail: "Stripe event \(eventID)"))
+            }
+            try updateOrderStatus(db, orderID: orderID)
+            return .updated
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO refunds (id, order_id, payment_id, provider, amount, currency, status, reason, note,
+                  idempotency_key, gateway_refund_id, is_void, operator, failure_message, created_at, updated_at,
+                  lease_until)
+                VALUES (?, ?, ?, 'stripe', ?, ?, ?, 'other', 'made outside popsa-ops, in Stripe', ?, ?, 0, 'stripe',
+                  NULL, ?, ?, 0)
+                """,
+            arguments: [
+                "ext_\(refundID)", orderID, paymentID, amount, currency.code, status, "external:\(refundID)", refundID,
+                now.seconds, now.seconds,
+            ])
+        try appendAudit(
+            db,
+            AuditRecord(
+                at: now, operatorName: "stripe", sshClient: "", action: "refund.external", target: "order \(orderID)",
+                amount: money, reason: RefundReason.other.rawValue, idempotencyKey: "external:\(refundID)",
+                gatewayIDs: refundID, result: status, detail: "adopted from Stripe event \(eventID)"))
+        try updateOrderStatus(db, orderID: orderID)
+        return .adopted
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import OpsTestSupport
+import Testing
+
+/// `POST /webhooks/stripe`: events signed by Stripe's own library, applied once; refunds made in the Stripe
+/// Dashboard adopted into the ledger, where they count against what is left to refund.
+@Suite(.serialized) struct StripeWebhookTests {
+    static let secret = "whsec_test_5f4e3d2c1b"
+
+    func send(
+        _ event: String, to server: IngestServiceTests.Server, mode: String = "signed"
+    ) throws
+        -> (status: Int, body: String)
+    {
+        let file = TestSupport.temporaryDirectory("stripe-event") + "/event.json"
+        try event.write(toFile: file, atomically: true, encoding: .utf8)
+        let out = try TestSupport.run(
+            "/usr/bin/env",
+            [
+                "python3", TestSupport.packageRoot + "/Tests/Scripts/stripe_event.py",
+                "http://127.0.0.1:\(server.port)/webhooks/stripe", Self.secret, file, mode,
+            ])
+        #expect(out.status == 0, "\(out.stderr)")
+        let parts = out.stdout.split(separator: "\n", maxSplits: 1).map(String.init)
+        return (Int(parts.first ?? "") ?? -1, parts.count > 1 ? parts[1] : "")
+    }
+
+    static func chargeRefunded(
+        _ id: String, charge: String, refund: String, amount: Int64, currency: String,
+        status: String = "succeeded"
+    ) -> String {
+        #"{"id":"\#(id)","object":"event","type":"charge.refunded","data":{"object":{"id":"\#(charge)","#
+            + #""object":"charge","payment_intent":"\#(charge)","amount_refunded":\#(amount),"refunds":{"#
+            + #""object":"list","data":[{"id":"\#(refund)","object":"refund","amount":\#(amount),"#
+            + #""currency":"\#(currency.lowercased())","status":"\#(status)","charge":"\#(charge)","metadata":{}}]}}}}"#
+    }
+
+    static func refundEvent(
+        _ id: String, type: String, charge: String, refund: String, amount: Int64,
+        currency: String, status: String
+    ) -> String {
+        #"{"id":"\#(id)","object":"event","type":"\#(type)","data":{"object":{"id":"\#(refund)","object":"refund","#
+            + #""amount":\#(amount),"currency":"\#(currency.lowercased())","status":"\#(status)","#
+            + #""charge":"\#(charge)","payment_intent":"\#(charge)","metadata":{}}}}"#
+    }
+
+    @Test func aRefundMadeInTheDashboardCountsAgainstWhatIsLeftAndAppliesOnce() throws {
+        let server = try IngestServiceTests.Server(
+            environment: ["POPSA_OPS_INGEST_SECRET": IngestServiceTests.secret, "STRIPE_WEBHOOK_SECRET": Self.secret])
+        defer { _ = server.stop() }
+        let row = try TestSupport.sql(
+            server.db,
+            "SELECT p.order_id || '|' || p.provider_transaction_id || '|' || p.amount || '|' || p.currency "
+                + "FROM payments p JOIN orders o ON o.id = p.order_id WHERE p.provider = 'stripe' "
+                + "AND p.status = 'settled' AND o.status = 'paid' "
+                + "AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.payment_id = p.id) LIMIT 1"
+        ).split(separator: "|").map(String.init)
+        try #require(row.count == 4)
+        let (order, charge, amount, currency) = (row[0], row[1], Int64(row[2])!, row[3])
+        func remaining() throws -> Int64 {
+            Int64(
+                try TestSupport.sql(
+                    server.db,
+                    "SELECT \(amount) - coalesce(sum(amount), 0) FROM refunds WHERE order_id = '\(order)' "
+                        + "AND status IN ('succeeded', 'pending', 'unknown')")) ?? -1
+        }
+        let external = Self.chargeRefunded(
+            "evt_ext_1", charge: charge, refund: "re_ext_1", amount: 500, currency: currency)
+        let first = try send(external, to: server)
+        #expect(first.status == 200, "\(first.body)")
+        #expect(first.body.contains(#""adopted":1"#))
+        #expect(try remaining() == amount - 500)
+        let shown = try TestSupport.popsaOps(["query", "order", order, "--db", server.db, "--json"])
+        #expect(shown.stdout.contains(#""remaining_amount": \#(amount - 500)"#), "\(shown.stdout)")
+        // Stripe delivers at least once: the same event again changes nothing.
+        #expect(try send(external, to: server).body.contains(#""duplicate":true"#))
+        #expect(try remaining() == amount - 500)
+        // A pending refund made elsewhere is in flight at once, and settles by a later event.
+        let pending = Self.refundEvent(
+            "evt_ext_2", type: "refund.created", charge: charge, refund: "re_ext_2", amount: 100, currency: currency,
+            status: "pending")
+        #expect(try send(pending, to: server).body.contains(#""adopted":1"#))
+        #expect(try remaining() == amount - 600)
+        let settled = Self.refundEvent(
+            "evt_ext_3", type: "refund.updated", charge: charge, refund: "re_ext_2", amount: 100, currency: currency,
+            status: "succeeded")
+        #expect(try send(settled, to: server).body.contains(#""updated":1"#))
+        // The audit log holds the adoptions, and its cross-check with the ledger still holds.
+        let verify = try TestSupport.popsaOps(["audit", "verify", "--db", server.db])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        // A console refund can no longer take what the Dashboard already gave back.
+        let left = try remaining()
+        let tooMuch = String(format: "%d.%02d", (left + 1) / 100, (left + 1) % 100)
+        let refused = try TestSupport.popsaOps(
+            ["refund", order, "--amount", tooMuch, "--reason", "damaged", "--yes", "--db", server.db],
+            environment: ["USER": "tester"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("left to refund"), "\(refused.stderr)")
+        #expect(try remaining() == left)
+    }
+
+    @Test func tamperedStaleAndFutureEventsAreRefused() throws {
+        let server = try IngestServiceTests.Server(
+            environment: ["POPSA_OPS_INGEST_SECRET": IngestServiceTests.secret, "STRIPE_WEBHOOK_SECRET": Self.secret])
+        defer { _ = server.stop() }
+        let event = Self.chargeRefunded("evt_bad", charge: "ch_nope", refund: "re_bad", amount: 100, currency: "GBP")
+        for mode in ["tampered", "stale", "future"] {
+            #expect(try send(event, to: server, mode: mode).status == 400, "\(mode)")
+        }
+        #expect(try TestSupport.sql(server.db, "SELECT count(*) FROM webhook_events") == "0")
+        // Signed, for a payment this database does not hold: recorded (a retry is a duplicate), nothing changed.
+        #expect(try send(event, to: server).body.contains("unknown_payment"))
+        #expect(try send(event, to: server).body.contains("duplicate"))
+    }
+}

@@ -79,6 +79,20 @@ M = [
  ("script-quits", "a headless script that quits with lines left passes",
   "aScriptCannotPassByQuitting", "Sources/OpsConsole/Runtime/HeadlessScript.swift",
   "            if console.state.quitting {", "            if console.state.quitting && false {"),
+ ("ingest-signature", "a signed request is accepted whatever its signature says",
+  "IngestSignatureTests|unsignedTamperedStaleAndFutureRequestsAreRefusedAndCounted",
+  "Sources/OpsEngine/Ingest/IngestSignature.swift",
+  "        else { throw .mismatch }", "        else { return }"),
+ ("feed-versions", "a change older than what was applied overwrites it",
+  "ChangeFeedTests", "Sources/OpsStore/Import/Importer.swift",
+  "if let version = entry.version, try Versions.applied(db, entry) >= version {",
+  "if let version = entry.version, try Versions.applied(db, entry) >= version, false {"),
+ ("partner-owner", "a print partner may update another partner's job",
+  "aPartnersUpdateMovesItsJobAndUnsticksIt", "Sources/OpsStore/Ingest/SQLiteStore+Partners.swift",
+  "guard (job[0] as String) == partner else { return .notYourJob }", "_ = partner"),
+ ("webhook-once", "a provider event delivered again is applied again",
+  "StripeWebhookTests", "Sources/OpsStore/Ingest/SQLiteStore+Webhooks.swift",
+  "guard db.changesCount > 0 else { return .duplicate }", "_ = 0"),
 ]
 dirty = [p for p in sorted({m[3] for m in M}) if subprocess.run(["git", "diff", "--quiet", "--", p]).returncode != 0]
 if dirty:

@@ -113,3 +113,56 @@ import Testing
         #expect(try send(event, to: server).body.contains("duplicate"))
     }
 }
+
+/// localstripe, registered with serve's endpoint, really delivers its own signed events.
+@Suite(.serialized) struct LocalstripeDeliveryTests {
+    @Test func localstripeDeliversASignedPaymentIntentSucceededThatSettlesThePayment() throws {
+        let stripe = try TestSupport.localstripe.get()
+        let base = "http://127.0.0.1:\(stripe.port)"
+        let server = try IngestServiceTests.Server(
+            environment: [
+                "POPSA_OPS_INGEST_SECRET": IngestServiceTests.secret,
+                "STRIPE_WEBHOOK_SECRET": StripeWebhookTests.secret,
+            ])
+        defer { _ = server.stop() }
+        // Register serve with localstripe, then make a payment intent there: localstripe posts the event it emits.
+        let endpoint = "popsa\(server.port)"
+        _ = try TestSupport.run(
+            "/usr/bin/env",
+            [
+                "curl", "-s", base + "/_config/webhooks/\(endpoint)", "-d",
+                "url=http://127.0.0.1:\(server.port)/webhooks/stripe", "-d", "secret=\(StripeWebhookTests.secret)",
+                "-d", "events[]=payment_intent.succeeded",
+            ])
+        let payment = try TestSupport.sql(
+            server.db,
+            "SELECT p.id || '|' || p.amount FROM payments p WHERE p.provider = 'stripe' AND p.status = 'settled' "
+                + "AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.payment_id = p.id) LIMIT 1"
+        ).split(separator: "|").map(String.init)
+        try #require(payment.count == 2)
+        let created = try TestSupport.run(
+            "/usr/bin/env",
+            [
+                "curl", "-s", "-u", "sk_test_popsa:", base + "/v1/payment_intents", "-d", "amount=\(payment[1])",
+                "-d", "currency=gbp", "-d", "payment_method=pm_card_visa", "-d", "confirm=true",
+            ])
+        let intent = try #require(
+            created.stdout.split(separator: "\"").first { $0.hasPrefix("pi_") }.map(String.init), "\(created.stdout)")
+        // The payment in our ledger is that intent, still on its way to being captured.
+        _ = try TestSupport.sql(
+            server.db,
+            "UPDATE payments SET provider_transaction_id = '\(intent)', provider_charge_id = NULL, "
+                + "status = 'submitted_for_settlement', settled_at = NULL WHERE id = '\(payment[0])'")
+        // localstripe posts the event about a second after emitting it: the ledger knows the intent by then.
+        var status = ""
+        for _ in 0..<100 {
+            status = try TestSupport.sql(server.db, "SELECT status FROM payments WHERE id = '\(payment[0])'")
+            if status == "settled" { break }
+            usleep(100_000)
+        }
+        #expect(status == "settled")
+        let delivered = try TestSupport.sql(
+            server.db, "SELECT count(*) FROM webhook_events WHERE type = 'payment_intent.succeeded'")
+        #expect(delivered != "0")
+    }
+}

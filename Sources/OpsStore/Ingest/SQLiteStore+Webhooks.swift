@@ -54,6 +54,21 @@ extension SQLiteStore {
                     }
                 case "refund.created", "refund.updated", "refund.failed", "charge.refund.updated":
                     refunds = [object]
+                case "payment_intent.succeeded":
+                    // The money is captured: a payment still on its way there is settled (never moved back).
+                    guard case .string(let intent)? = object["id"] else { return .ignored }
+                    guard
+                        try Bool.fetchOne(
+                            db, sql: "SELECT 1 FROM payments WHERE provider = 'stripe' AND provider_transaction_id = ?",
+                            arguments: [intent]) == true
+                    else { return .unknownPayment }
+                    try db.execute(
+                        sql: """
+                            UPDATE payments SET status = 'settled', settled_at = coalesce(settled_at, ?)
+                            WHERE provider = 'stripe' AND provider_transaction_id = ?
+                              AND status IN ('authorized', 'submitted_for_settlement', 'settling')
+                            """, arguments: [now.seconds, intent])
+                    return .applied(adopted: 0, updated: db.changesCount, own: 0)
                 default:
                     return .ignored
                 }

@@ -166,3 +166,71 @@ import Testing
         #expect(delivered != "0")
     }
 }
+
+/// `reconcile --payments`: the webhooks' safety net, against localstripe.
+@Suite(.serialized) struct PaymentDriftTests {
+    @Test func aRefundMadeStraightAtStripeIsAdoptedByReconcilePaymentsOnce() throws {
+        let stripe = try TestSupport.localstripe.get()
+        let base = "http://127.0.0.1:\(stripe.port)"
+        let db = TestSupport.fixtureCopy()
+        let row = try TestSupport.sql(
+            db,
+            "SELECT p.id || '|' || p.order_id || '|' || p.amount FROM payments p JOIN orders o ON o.id = p.order_id "
+                + "WHERE p.provider = 'stripe' AND p.status = 'settled' AND p.currency = 'GBP' AND o.status = 'paid' "
+                + "AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.payment_id = p.id) LIMIT 1"
+        ).split(separator: "|").map(String.init)
+        try #require(row.count == 3)
+        let (payment, order, amount) = (row[0], row[1], Int64(row[2])!)
+        // The payment is a real payment intent at localstripe, and the only recent Stripe payment.
+        let created = try TestSupport.run(
+            "/usr/bin/env",
+            [
+                "curl", "-s", "-u", "sk_test_popsa:", base + "/v1/payment_intents", "-d", "amount=\(amount)",
+                "-d", "currency=gbp", "-d", "confirm=true", "-d", "payment_method=pm_card_visa",
+            ])
+        let intent = try #require(
+            created.stdout.split(separator: "\"").first { $0.hasPrefix("pi_") }.map(String.init), "\(created.stdout)")
+        let now = try unixSeconds(TestSupport.now)
+        _ = try TestSupport.sql(
+            db,
+            "UPDATE payments SET created_at = created_at - 864000 WHERE created_at > \(now - 172_800); "
+                + "UPDATE payments SET provider_transaction_id = '\(intent)', provider_charge_id = NULL, "
+                + "created_at = \(now - 3600) WHERE id = '\(payment)'")
+        // Someone refunds £3.00 in the Stripe Dashboard: straight at Stripe, outside the console.
+        let outside = try TestSupport.run(
+            "/usr/bin/env",
+            [
+                "curl", "-s", "-u", "sk_test_popsa:", base + "/v1/refunds", "-d", "payment_intent=\(intent)", "-d",
+                "amount=300",
+            ])
+        #expect(outside.stdout.contains("re_"), "\(outside.stdout)")
+        let config = TestSupport.temporaryDirectory("drift") + "/live.toml"
+        try """
+        [operators]
+        default_role = "supervisor"
+        [payments]
+        mode = "live"
+        [payments.stripe]
+        api_base = "\(base)"
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let arguments = [
+            "reconcile", "--payments", "--since", "1d", "--db", db, "--config", config, "--now", TestSupport.now,
+        ]
+        let first = try TestSupport.popsaOps(arguments, environment: ["STRIPE_SECRET_KEY": "sk_test_popsa"])
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        #expect(first.stdout.contains("1 refund(s) made elsewhere adopted"), "\(first.stdout)")
+        #expect(
+            try TestSupport.sql(
+                db, "SELECT sum(amount) FROM refunds WHERE order_id = '\(order)' AND status = 'succeeded'")
+                == "300")
+        let again = try TestSupport.popsaOps(arguments, environment: ["STRIPE_SECRET_KEY": "sk_test_popsa"])
+        #expect(again.stdout.contains("0 refund(s) made elsewhere adopted"), "\(again.stdout)")
+        #expect(try TestSupport.popsaOps(["audit", "verify", "--db", db]).status == 0)
+    }
+}
+
+/// Seconds since 1970 of an ISO 8601 time (the tests' fixed "now").
+private func unixSeconds(_ iso: String) throws -> Int64 {
+    guard let date = ISO8601DateFormatter().date(from: iso) else { throw CocoaError(.formatting) }
+    return Int64(date.timeIntervalSince1970)
+}

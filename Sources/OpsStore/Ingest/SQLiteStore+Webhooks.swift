@@ -91,6 +91,7 @@ extension SQLiteStore {
 
     private enum Adoption { case adopted, updated, own, unchanged, unknownPayment }
 
+    /// Reads one Stripe refund object and adopts it (see `adopt`).
     private static func adoptStripeRefund(
         _ db: Database, _ refund: JSONValue, eventID: String, now: Timestamp
     ) throws -> Adoption {
@@ -106,41 +107,59 @@ extension SQLiteStore {
             let payment = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT id, order_id, currency FROM payments WHERE provider = 'stripe'
+                    SELECT id FROM payments WHERE provider = 'stripe'
                       AND (provider_transaction_id IN (?, ?) OR provider_charge_id = ?)
                     """, arguments: [charge, intent, charge])
         else { return .unknownPayment }
-        let paymentID: String = payment[0], orderID: String = payment[1]
-        let currency = try Currency(code: payment[2] as String)
-        let status: String =
+        var intentID: String?
+        if case .string(let ours)? = refund["metadata"]?["intent_id"] { intentID = ours }
+        let status: ProviderRefund.Status =
             switch statusText {
-            case "succeeded": "succeeded"
-            case "pending", "requires_action": "pending"
-            default: "failed"
+            case "succeeded": .succeeded
+            case "pending", "requires_action": .pending
+            default: .failed
             }
-        // The console's own refund: its intent id travels in the refund's metadata.
-        if case .string(let ours)? = refund["metadata"]?["intent_id"],
+        return try adopt(
+            db, paymentID: payment[0], ProviderRefund(id: refundID, amount: amount, status: status, intentID: intentID),
+            provider: .stripe, source: "Stripe event \(eventID)", now: now)
+    }
+
+    /// Matches one refund a provider reports against the ledger, in the caller's transaction: the console's own
+    /// (its intent id) is left alone; a known external one moves to its new state; an unknown one is adopted as an
+    /// external refund, audited, counting against what is left to refund at once.
+    private static func adopt(
+        _ db: Database, paymentID: String, _ refund: ProviderRefund, provider: PaymentProvider, source: String,
+        now: Timestamp
+    ) throws -> Adoption {
+        guard
+            let payment = try Row.fetchOne(
+                db, sql: "SELECT order_id, currency FROM payments WHERE id = ?", arguments: [paymentID])
+        else { return .unknownPayment }
+        let orderID: String = payment[0]
+        let currency = try Currency(code: payment[1] as String)
+        if let ours = refund.intentID,
             try Bool.fetchOne(db, sql: "SELECT 1 FROM refunds WHERE id = ?", arguments: [ours]) == true
         {
             return .own
         }
-        let money = Money(minorUnits: amount, currency: currency)
+        let status = refund.status.rawValue
+        let money = Money(minorUnits: refund.amount, currency: currency)
+        let key = "external:\(refund.id)"
         if let known = try Row.fetchOne(
-            db, sql: "SELECT id, status FROM refunds WHERE gateway_refund_id = ?", arguments: [refundID])
+            db, sql: "SELECT id, status FROM refunds WHERE gateway_refund_id = ?", arguments: [refund.id])
         {
             let knownID: String = known[0], was: String = known[1]
             guard knownID.hasPrefix("ext_"), was != status, was != "succeeded" else { return .unchanged }
             try db.execute(
                 sql: "UPDATE refunds SET status = ?, updated_at = ? WHERE id = ?",
                 arguments: [status, now.seconds, knownID])
-            if status == "succeeded" {
+            if refund.status == .succeeded {
                 try appendAudit(
                     db,
                     AuditRecord(
-                        at: now, operatorName: "stripe", sshClient: "", action: "refund.external_succeeded",
+                        at: now, operatorName: provider.rawValue, sshClient: "", action: "refund.external_succeeded",
                         target: "order \(orderID)", amount: money, reason: RefundReason.other.rawValue,
-                        idempotencyKey: "external:\(refundID)", gatewayIDs: refundID, result: "succeeded",
-                        detail: "Stripe event \(eventID)"))
+                        idempotencyKey: key, gatewayIDs: refund.id, result: "succeeded", detail: source))
             }
             try updateOrderStatus(db, orderID: orderID)
             return .updated
@@ -150,20 +169,82 @@ extension SQLiteStore {
                 INSERT INTO refunds (id, order_id, payment_id, provider, amount, currency, status, reason, note,
                   idempotency_key, gateway_refund_id, is_void, operator, failure_message, created_at, updated_at,
                   lease_until)
-                VALUES (?, ?, ?, 'stripe', ?, ?, ?, 'other', 'made outside popsa-ops, in Stripe', ?, ?, 0, 'stripe',
-                  NULL, ?, ?, 0)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'other', ?, ?, ?, 0, ?, NULL, ?, ?, 0)
                 """,
             arguments: [
-                "ext_\(refundID)", orderID, paymentID, amount, currency.code, status, "external:\(refundID)", refundID,
-                now.seconds, now.seconds,
+                "ext_\(refund.id)", orderID, paymentID, provider.rawValue, refund.amount, currency.code, status,
+                "made outside popsa-ops, at \(provider.label)", key, refund.id, provider.rawValue, now.seconds,
+                now.seconds,
             ])
         try appendAudit(
             db,
             AuditRecord(
-                at: now, operatorName: "stripe", sshClient: "", action: "refund.external", target: "order \(orderID)",
-                amount: money, reason: RefundReason.other.rawValue, idempotencyKey: "external:\(refundID)",
-                gatewayIDs: refundID, result: status, detail: "adopted from Stripe event \(eventID)"))
+                at: now, operatorName: provider.rawValue, sshClient: "", action: "refund.external",
+                target: "order \(orderID)", amount: money, reason: RefundReason.other.rawValue, idempotencyKey: key,
+                gatewayIDs: refund.id, result: status, detail: "adopted from \(source)"))
         try updateOrderStatus(db, orderID: orderID)
         return .adopted
+    }
+}
+
+// MARK: - ProviderRefund and the drift check
+
+/// A refund as a payment provider reports it.
+public struct ProviderRefund: Sendable, Hashable {
+    public enum Status: String, Sendable { case succeeded, pending, failed }
+    public var id: String
+    /// Minor units of the payment's currency.
+    public var amount: Int64
+    public var status: Status
+    /// The console's intent id, when the provider carried it.
+    public var intentID: String?
+
+    public init(id: String, amount: Int64, status: Status, intentID: String?) {
+        self.id = id
+        self.amount = amount
+        self.status = status
+        self.intentID = intentID
+    }
+}
+
+extension SQLiteStore {
+    /// Payments of `providers` created since `since`, not voided, failed or declined: those whose refunds a drift
+    /// check asks the providers about.
+    public func paymentsToRecheck(since: Timestamp, providers: [PaymentProvider]) throws -> [Payment] {
+        try readNow { db in
+            try fetchDecoded(
+                db,
+                """
+                SELECT \(Columns.payment) FROM payments pay
+                WHERE pay.created_at >= ? AND pay.status NOT IN ('voided', 'failed', 'declined')
+                  AND pay.provider IN (\(providers.map { "'\($0.rawValue)'" }.joined(separator: ",")))
+                ORDER BY pay.created_at
+                """, [since.seconds]
+            ) { try Payment(row: $0) }
+        }
+    }
+
+    /// Matches what a provider reports for one payment against the ledger (see the webhook's adoption): returns
+    /// how many refunds were adopted and how many moved on.
+    public func adoptProviderRefunds(
+        payment: Payment, refunds: [ProviderRefund], source: String, now: Timestamp
+    ) throws -> (adopted: Int, updated: Int) {
+        do {
+            return try writeAudited { db in
+                var adopted = 0, updated = 0
+                for refund in refunds {
+                    switch try Self.adopt(
+                        db, paymentID: payment.id, refund, provider: payment.provider, source: source, now: now)
+                    {
+                    case .adopted: adopted += 1
+                    case .updated: updated += 1
+                    default: break
+                    }
+                }
+                return (adopted, updated)
+            }
+        } catch let error as DatabaseError {
+            throw SQLiteStore.writeFailure(error)
+        }
     }
 }

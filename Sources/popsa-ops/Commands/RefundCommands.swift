@@ -4,6 +4,7 @@ import Logging
 import OpsConsole
 import OpsCore
 import OpsEngine
+import OpsPayments
 import OpsStore
 
 // MARK: - RefundCommand
@@ -108,15 +109,31 @@ struct ReconcileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reconcile",
         abstract: "Finish refunds left pending or unknown (a crash, a timeout, a gateway error).",
-        discussion: "Exit code 0 when nothing is left unknown, 75 when some outcome is still unknown.")
+        discussion: """
+            Exit code 0 when nothing is left unknown, 75 when some outcome is still unknown. With --payments, \
+            asks the payment providers for the refunds of recent payments instead and adopts those made elsewhere \
+            (the Stripe Dashboard, the Braintree Control Panel), the webhooks' safety net; exit 75 when a provider \
+            could not be asked.
+            """)
 
     @Flag(help: "Print the report as JSON.") var json = false
+    @Flag(help: "Re-read the providers' refunds of recent payments and repair drift.") var payments = false
+    @Option(
+        help: ArgumentHelp("With --payments: payments created this recently (e.g. 7d, 48h).", valueName: "duration"))
+    var since = "7d"
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var configuration: ConfigOptions
     @OptionGroup var time: TimeOptions
 
+    func validate() throws {
+        guard (try? DurationText.parse(since)).map({ $0 > 0 }) == true else {
+            throw ValidationError("--since: \"\(since)\" is not a duration like 7d or 48h")
+        }
+    }
+
     func run() async throws {
         let setup = try ServiceSetup(database: database, configuration: configuration, time: time, readOnly: false)
+        if payments { return try await recheckPayments(setup) }
         let report = try await setup.refunds.reconcile(operator: setup.identity)
         if json {
             Stdout.line(
@@ -133,6 +150,50 @@ struct ReconcileCommand: AsyncParsableCommand {
             for line in report.lines { Stdout.line("  \(TextReports.safe(line))") }
         }
         if report.stillUnknown > 0 { throw ExitCode(75) }
+    }
+}
+
+extension ReconcileCommand {
+    /// Asks each provider for the refunds of recent payments and adopts those the ledger does not hold.
+    func recheckPayments(_ setup: ServiceSetup) async throws {
+        let gateways = try PaymentsWiring.gateways(setup.config, store: setup.store, clock: setup.clock).available
+        let now = setup.clock.now()
+        let cutoff = Timestamp(seconds: now.seconds - (try DurationText.parse(since)))
+        let payments = try setup.store.paymentsToRecheck(since: cutoff, providers: Array(gateways.keys))
+        var adopted = 0, updated = 0
+        var failures: [String] = []
+        for payment in payments {
+            guard let gateway = gateways[payment.provider] else { continue }
+            do {
+                let transaction = try await gateway.fetchTransaction(id: payment.providerTransactionID)
+                let refunds = transaction.refunds.map { r in
+                    ProviderRefund(
+                        id: r.id, amount: r.amount.minorUnits,
+                        status: r.status == .succeeded ? .succeeded : r.status == .pending ? .pending : .failed,
+                        intentID: r.intentID)
+                }
+                let result = try setup.store.adoptProviderRefunds(
+                    payment: payment, refunds: refunds, source: "reconcile --payments", now: now)
+                adopted += result.adopted
+                updated += result.updated
+            } catch let error as GatewayError {
+                failures.append("\(payment.provider.label) \(payment.providerTransactionID): \(error)")
+            }
+        }
+        if json {
+            Stdout.line(
+                JSONValue.object([
+                    ("payments", .integer(Int64(payments.count))), ("adopted", .integer(Int64(adopted))),
+                    ("updated", .integer(Int64(updated))), ("failed", .array(failures.map(JSONValue.string))),
+                ]).serialized(pretty: true))
+        } else {
+            Stdout.line(
+                "Checked \(payments.count) payment(s) with their providers: \(adopted) refund(s) made elsewhere "
+                    + "adopted, "
+                    + "\(updated) moved on" + (failures.isEmpty ? "" : "; \(failures.count) could not be checked"))
+            for failure in failures { Stdout.line("  \(failure)") }
+        }
+        if !failures.isEmpty { throw ExitCode(75) }
     }
 }
 

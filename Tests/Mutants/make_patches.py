@@ -93,6 +93,10 @@ M = [
  ("webhook-once", "a provider event delivered again is applied again",
   "StripeWebhookTests", "Sources/OpsStore/Ingest/SQLiteStore+Webhooks.swift",
   "guard db.changesCount > 0 else { return .duplicate }", "_ = 0"),
+ ("external-refund-amount", "a refund made elsewhere is adopted without counting its amount",
+  "StripeWebhookTests|PaymentDriftTests", "Sources/OpsStore/Ingest/SQLiteStore+Webhooks.swift",
+  '"ext_\\(refund.id)", orderID, paymentID, provider.rawValue, refund.amount, currency.code, status,',
+  '"ext_\\(refund.id)", orderID, paymentID, provider.rawValue, 0, currency.code, status,'),
 ]
 dirty = [p for p in sorted({m[3] for m in M}) if subprocess.run(["git", "diff", "--quiet", "--", p]).returncode != 0]
 if dirty:

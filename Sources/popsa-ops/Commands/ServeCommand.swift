@@ -17,13 +17,17 @@ import OpsStore
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the ingest feed (POST /ingest), /healthz and /metrics until SIGTERM.",
+        abstract:
+            "Serve the platform's feed (/ingest), print partners' updates, Stripe's webhooks, /healthz and /metrics.",
         discussion: """
             POST /ingest takes a batch of JSON Lines in the import format, signed with the shared secret from \
             [serve] ingest_secret_env (or ingest_secret_file): header Popsa-Signature: t=UNIX_TIME,v1=HEX, the \
             hex HMAC-SHA256 of "t.body". It answers 200 only once the whole batch is committed, 401 for a \
             missing, stale or wrong signature, 422 naming the first bad line (nothing of the batch is kept), 503 \
-            when the database cannot take it now (send again). SIGTERM lets requests in flight finish.
+            when the database cannot take it now (send again). POST /partners/NAME/events takes one job update, \
+            signed the same way with that partner's secret ([serve.partners.NAME]). POST /webhooks/stripe takes \
+            Stripe's events (Stripe-Signature, secret from [serve] stripe_webhook_secret_env); refunds made in \
+            the Dashboard are adopted. SIGTERM lets requests in flight finish.
             """)
 
     @Option(

@@ -175,29 +175,12 @@ import Testing
         let target = try order(db, "pay.provider = 'stripe' AND pay.status = 'settled'")
         let minor = try sql(db, "SELECT amount FROM payments WHERE provider_transaction_id = '\(target.transaction)'")
         // The payment becomes a real payment intent at localstripe.
-        let created = try TestSupport.run(
-            "/usr/bin/env",
-            [
-                "curl", "-s", "-u", "sk_test_popsa:", base + "/v1/payment_intents", "-d", "amount=\(minor)", "-d",
-                "currency=gbp",
-                "-d", "confirm=true", "-d", "payment_method=pm_card_visa",
-            ])
-        let intent = try #require(
-            created.stdout.split(separator: "\"").first { $0.hasPrefix("pi_") }.map(String.init),
-            "\(created.stdout)")
+        let intent = try TestSupport.localstripePaymentIntent(amount: Int64(minor)!, base: base)
         _ = try sql(
             db,
             "UPDATE payments SET provider_transaction_id = '\(intent)', provider_charge_id = NULL "
                 + "WHERE provider_transaction_id = '\(target.transaction)'")
-        let config = TestSupport.temporaryDirectory() + "/live.toml"
-        try """
-        [operators]
-        default_role = "supervisor"
-        [payments]
-        mode = "live"
-        [payments.stripe]
-        api_base = "\(base)"
-        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try TestSupport.liveStripeConfig(stripeBase: base)
         let key = ["STRIPE_SECRET_KEY": "sk_test_popsa"]
         let killed = try TestSupport.popsaOps(
             [

@@ -140,14 +140,7 @@ import Testing
                 + "AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.payment_id = p.id) LIMIT 1"
         ).split(separator: "|").map(String.init)
         try #require(payment.count == 2)
-        let created = try TestSupport.run(
-            "/usr/bin/env",
-            [
-                "curl", "-s", "-u", "sk_test_popsa:", base + "/v1/payment_intents", "-d", "amount=\(payment[1])",
-                "-d", "currency=gbp", "-d", "payment_method=pm_card_visa", "-d", "confirm=true",
-            ])
-        let intent = try #require(
-            created.stdout.split(separator: "\"").first { $0.hasPrefix("pi_") }.map(String.init), "\(created.stdout)")
+        let intent = try TestSupport.localstripePaymentIntent(amount: Int64(payment[1])!, base: base)
         // The payment in our ledger is that intent, still on its way to being captured.
         _ = try TestSupport.sql(
             server.db,
@@ -182,14 +175,7 @@ import Testing
         try #require(row.count == 3)
         let (payment, order, amount) = (row[0], row[1], Int64(row[2])!)
         // The payment is a real payment intent at localstripe, and the only recent Stripe payment.
-        let created = try TestSupport.run(
-            "/usr/bin/env",
-            [
-                "curl", "-s", "-u", "sk_test_popsa:", base + "/v1/payment_intents", "-d", "amount=\(amount)",
-                "-d", "currency=gbp", "-d", "confirm=true", "-d", "payment_method=pm_card_visa",
-            ])
-        let intent = try #require(
-            created.stdout.split(separator: "\"").first { $0.hasPrefix("pi_") }.map(String.init), "\(created.stdout)")
+        let intent = try TestSupport.localstripePaymentIntent(amount: amount, base: base)
         let now = try unixSeconds(TestSupport.now)
         _ = try TestSupport.sql(
             db,
@@ -204,15 +190,7 @@ import Testing
                 "amount=300",
             ])
         #expect(outside.stdout.contains("re_"), "\(outside.stdout)")
-        let config = TestSupport.temporaryDirectory("drift") + "/live.toml"
-        try """
-        [operators]
-        default_role = "supervisor"
-        [payments]
-        mode = "live"
-        [payments.stripe]
-        api_base = "\(base)"
-        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try TestSupport.liveStripeConfig(stripeBase: base)
         let arguments = [
             "reconcile", "--payments", "--since", "1d", "--db", db, "--config", config, "--now", TestSupport.now,
         ]

@@ -130,3 +130,34 @@ extension TestSupport {
         try run("/usr/bin/env", ["curl", "-s", url]).stdout
     }
 }
+
+extension TestSupport {
+    /// A confirmed £ payment intent of `amount` minor units at localstripe: its `pi_…` id.
+    public static func localstripePaymentIntent(amount: Int64, base: String) throws -> String {
+        let created = try run(
+            "/usr/bin/env",
+            [
+                "curl", "-s", "-u", "sk_test_popsa:", base + "/v1/payment_intents", "-d", "amount=\(amount)",
+                "-d", "currency=gbp", "-d", "confirm=true", "-d", "payment_method=pm_card_visa",
+            ])
+        guard let intent = created.stdout.split(separator: "\"").first(where: { $0.hasPrefix("pi_") }) else {
+            throw TmuxError(message: "localstripe made no payment intent: \(created.stdout)")
+        }
+        return String(intent)
+    }
+
+    /// A configuration in live mode whose Stripe is `stripeBase` (localstripe), run by a supervisor; its path.
+    public static func liveStripeConfig(stripeBase: String, extra: String = "") throws -> String {
+        let path = temporaryDirectory("live-config") + "/live.toml"
+        try """
+        [operators]
+        default_role = "supervisor"
+        [payments]
+        mode = "live"
+        [payments.stripe]
+        api_base = "\(stripeBase)"
+        \(extra)
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}

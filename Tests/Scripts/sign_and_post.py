@@ -10,8 +10,10 @@ import hashlib
 import hmac
 import sys
 import time
-import urllib.error
-import urllib.request
+import os
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from post_and_report import post_and_report  # noqa: E402
 
 url, secret, path = sys.argv[1], sys.argv[2], sys.argv[3]
 offset = int(sys.argv[4]) if len(sys.argv) > 4 else 0
@@ -25,11 +27,4 @@ def v1(key):
 
 
 header = f"t={t}" + (f",v1={v1(extra)}" if extra else "") + f",v1={v1(secret)}"
-request = urllib.request.Request(url, data=body, method="POST", headers={"Popsa-Signature": header})
-try:
-    with urllib.request.urlopen(request, timeout=30) as response:
-        print(response.status)
-        print(response.read().decode())
-except urllib.error.HTTPError as error:
-    print(error.code)
-    print(error.read().decode())
+post_and_report(url, body, {"Popsa-Signature": header})

@@ -9,10 +9,12 @@ then the body.
 """
 import sys
 import time
-import urllib.error
-import urllib.request
+import os
 
 import stripe
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from post_and_report import post_and_report  # noqa: E402
 
 url, secret, path = sys.argv[1], sys.argv[2], sys.argv[3]
 mode = sys.argv[4] if len(sys.argv) > 4 else "signed"
@@ -24,12 +26,4 @@ if mode == "signed":
     stripe.Webhook.construct_event(payload, header, secret)  # raises unless Stripe's own check accepts it
 if mode == "tampered":
     payload = payload.replace('"amount":', '"amount":1', 1)
-request = urllib.request.Request(url, data=payload.encode(), method="POST",
-                                 headers={"Stripe-Signature": header, "Content-Type": "application/json"})
-try:
-    with urllib.request.urlopen(request, timeout=30) as response:
-        print(response.status)
-        print(response.read().decode())
-except urllib.error.HTTPError as error:
-    print(error.code)
-    print(error.read().decode())
+post_and_report(url, payload.encode(), {"Stripe-Signature": header, "Content-Type": "application/json"})

@@ -295,25 +295,28 @@ public struct ConsoleConfig: Sendable {
         for (currency, minor) in policy.retypeThreshold.sorted(by: { $0.key < $1.key }) {
             lines.append("\(currency.code) = \"\(Money(minorUnits: minor, currency: currency).decimalString)\"")
         }
-        let env = ProcessInfo.processInfo.environment
-        func secret(_ name: String) -> String { env[name].map { _ in "set, ****" } ?? "not set" }
         lines.append("\n[payments]\nmode = \"\(payments.mode.rawValue)\"")
         lines.append("[payments.stripe]\napi_base = \"\(payments.stripeAPIBase)\"")
-        lines.append("secret_key_env = \"\(payments.stripeSecretKeyEnv)\"   # \(secret(payments.stripeSecretKeyEnv))")
+        lines.append(
+            "secret_key_env = \"\(payments.stripeSecretKeyEnv)\"   # \(Secrets.describe(payments.stripeSecretKeyEnv))")
         if let file = payments.stripeSecretKeyFile { lines.append("secret_key_file = \"\(file)\"   # contents ****") }
         lines.append(
             "[payments.braintree]\nendpoint = \"\(payments.braintreeEndpoint)\"\nmerchant_id = "
                 + "\"\(payments.braintreeMerchantID)\""
         )
         lines.append(
-            "public_key_env = \"\(payments.braintreePublicKeyEnv)\"   # \(secret(payments.braintreePublicKeyEnv))")
+            "public_key_env = \"\(payments.braintreePublicKeyEnv)\"   # "
+                + "\(Secrets.describe(payments.braintreePublicKeyEnv))"
+        )
         lines.append(
-            "private_key_env = \"\(payments.braintreePrivateKeyEnv)\"   # \(secret(payments.braintreePrivateKeyEnv))")
+            "private_key_env = \"\(payments.braintreePrivateKeyEnv)\"   # "
+                + "\(Secrets.describe(payments.braintreePrivateKeyEnv))"
+        )
         if let file = payments.braintreePrivateKeyFile {
             lines.append("private_key_file = \"\(file)\"   # contents ****")
         }
         lines.append("\n[serve]\nlisten = \"\(serve.listen)\"")
-        lines.append("ingest_secret_env = \"\(serve.ingestSecretEnv)\"   # \(secret(serve.ingestSecretEnv))")
+        lines.append("ingest_secret_env = \"\(serve.ingestSecretEnv)\"   # " + Secrets.describe(serve.ingestSecretEnv))
         if let file = serve.ingestSecretFile { lines.append("ingest_secret_file = \"\(file)\"   # contents ****") }
         lines.append(
             "stripe_webhook_secret_env = \"\(serve.stripeWebhookSecretEnv)\"   # "

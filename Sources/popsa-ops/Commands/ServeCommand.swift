@@ -71,19 +71,16 @@ struct ServeCommand: AsyncParsableCommand {
         routes.addIngest(store: store, secret: secret)
         routes.addPartnerEvents(store: store, secrets: partnerSecrets)
         // The Stripe webhook endpoint is on when its signing secret is there (a file named but unsafe stops serve).
-        let stripe = config.serve
-        if let file = stripe.stripeWebhookSecretFile {
-            do {
-                routes.addStripeWebhooks(store: store, secret: try Secrets.contents(ofFile: file), clock: time.clock)
-            } catch {
-                throw CommandFailure(message: "serve: the Stripe webhook secret: \(error.description)", code: .config)
-            }
-        } else if let secret = Environment.values(of: [stripe.stripeWebhookSecretEnv])[stripe.stripeWebhookSecretEnv],
-            !secret.isEmpty
-        {
+        let stripeEnv = config.serve.stripeWebhookSecretEnv
+        do {
+            let secret = try Secrets.read(
+                envName: stripeEnv, file: config.serve.stripeWebhookSecretFile,
+                environment: Environment.values(of: [stripeEnv]))
             routes.addStripeWebhooks(store: store, secret: secret, clock: time.clock)
-        } else {
-            HTTPService.log.notice("stripe webhooks off", metadata: ["secret": "\(stripe.stripeWebhookSecretEnv)"])
+        } catch  where error.file == "environment" {
+            HTTPService.log.notice("stripe webhooks off", metadata: ["secret": "\(stripeEnv)"])
+        } catch {
+            throw CommandFailure(message: "serve: the Stripe webhook secret: \(error.description)", code: .config)
         }
         try await routes.serve(at: address, what: "/ingest, /partners/NAME/events, /healthz, /metrics")
     }
@@ -183,15 +180,9 @@ final class HTTPService {
                     "ingest batch rejected", metadata: ["line": "\(error.line)", "field": "\(error.field)"])
                 return Self.json(
                     .unprocessableContent,
-                    .object([
-                        (
-                            "error",
-                            .object([
-                                ("code", .string("bad_record")), ("line", .integer(Int64(error.line))),
-                                ("field", .string(error.field)), ("message", .string(error.message)),
-                            ])
-                        )
-                    ]))
+                    Self.error(
+                        "bad_record", error.message,
+                        [("line", .integer(Int64(error.line))), ("field", .string(error.field))]))
             case .failure(let error):
                 Counter(label: "popsa_ops_ingest_batches_total", dimensions: [("outcome", "failed")]).increment()
                 Self.log.error("ingest batch not applied", metadata: ["error": "\(error)"])
@@ -219,16 +210,7 @@ final class HTTPService {
                 event = try PartnerEvent.decode(try JSONValue.parse(String(decoding: body, as: UTF8.self)))
             } catch let error as RecordFieldError {
                 return Self.json(
-                    .unprocessableContent,
-                    .object([
-                        (
-                            "error",
-                            .object([
-                                ("code", .string("bad_event")), ("field", .string(error.field)),
-                                ("message", .string(error.message)),
-                            ])
-                        )
-                    ]))
+                    .unprocessableContent, Self.error("bad_event", error.message, [("field", .string(error.field))]))
             } catch {
                 return Self.json(.unprocessableContent, Self.error("bad_event", "\(error)"))
             }
@@ -255,24 +237,11 @@ final class HTTPService {
     func addStripeWebhooks(store: SQLiteStore, secret: String, clock: EngineClock) {
         let queue = DispatchQueue(label: "popsa-ops.stripe")
         router.post("/webhooks/stripe") { request, _ in
-            var request = request
-            let body: [UInt8]
-            do {
-                body = Array(try await request.collectBody(upTo: 1 << 20).readableBytesView)
-            } catch {
-                return Self.json(.contentTooLarge, Self.error("too_large", "at most 1 MiB"))
-            }
             // Stripe's scheme is the one the ingest feed borrowed: t=…,v1=HMAC-SHA256 of "t.payload".
-            let header = request.headers[HTTPField.Name("Stripe-Signature")!]
-            do throws(IngestSignature.Refusal) {
-                try IngestSignature.verify(header, body: body, secret: secret, now: Int64(Date().timeIntervalSince1970))
-            } catch {
-                Counter(
-                    label: "popsa_ops_webhook_rejected_total",
-                    dimensions: [("provider", "stripe"), ("reason", error.reason)]
-                ).increment()
-                Self.log.notice("stripe event refused", metadata: ["reason": "\(error.reason)"])
-                return Self.json(.badRequest, Self.error("signature", error.description))
+            let body: [UInt8]
+            switch await Self.signedBody(request, limit: 1 << 20, secret: secret, from: "stripe", signing: .stripe) {
+            case .refused(let response): return response
+            case .body(let bytes): body = bytes
             }
             let event: JSONValue
             do {
@@ -329,9 +298,24 @@ final class HTTPService {
         case refused(Response)
     }
 
+    /// How a route's requests are signed, and how a refusal is answered and counted.
+    struct Signing {
+        var header = IngestSignature.header
+        var refusal = HTTPResponse.Status.unauthorized
+        var counter = "popsa_ops_ingest_rejected_total"
+        var dimensions: [(String, String)] = []
+
+        /// Stripe's webhooks: its header, 400 as Stripe expects, counted per provider.
+        static let stripe = Signing(
+            header: "Stripe-Signature", refusal: .badRequest, counter: "popsa_ops_webhook_rejected_total",
+            dimensions: [("provider", "stripe")])
+    }
+
     /// Reads up to `limit` bytes and checks the signature with `secret`; a refusal is counted by reason and logged
     /// (never with the body).
-    static func signedBody(_ request: Request, limit: Int, secret: String, from source: String) async -> SignedBody {
+    static func signedBody(
+        _ request: Request, limit: Int, secret: String, from source: String, signing: Signing = Signing()
+    ) async -> SignedBody {
         var request = request
         let body: [UInt8]
         do {
@@ -339,13 +323,13 @@ final class HTTPService {
         } catch {
             return .refused(json(.contentTooLarge, Self.error("too_large", "at most \(limit >> 20) MiB")))
         }
-        let header = request.headers[HTTPField.Name(IngestSignature.header)!]
+        let header = request.headers[HTTPField.Name(signing.header)!]
         do throws(IngestSignature.Refusal) {
             try IngestSignature.verify(header, body: body, secret: secret, now: Int64(Date().timeIntervalSince1970))
         } catch {
-            Counter(label: "popsa_ops_ingest_rejected_total", dimensions: [("reason", error.reason)]).increment()
+            Counter(label: signing.counter, dimensions: signing.dimensions + [("reason", error.reason)]).increment()
             log.notice("request refused", metadata: ["from": "\(source)", "reason": "\(error.reason)"])
-            return .refused(json(.unauthorized, Self.error("signature", error.description)))
+            return .refused(json(signing.refusal, Self.error("signature", error.description)))
         }
         return .body(body)
     }
@@ -371,8 +355,9 @@ final class HTTPService {
             body: .init(byteBuffer: ByteBuffer(string: value.serialized() + "\n")))
     }
 
-    static func error(_ code: String, _ message: String) -> JSONValue {
-        .object([("error", .object([("code", .string(code)), ("message", .string(message))]))])
+    /// `{"error": {"code", …extra, "message"}}`.
+    static func error(_ code: String, _ message: String, _ extra: [(String, JSONValue)] = []) -> JSONValue {
+        .object([("error", .object([("code", .string(code))] + extra + [("message", .string(message))]))])
     }
 }
 

@@ -176,6 +176,13 @@ public protocol RefundStore: Sendable {
     /// Newest first.
     func auditEntries(limit: Int) async throws -> [AuditEntry]
     func verifyAudit() async throws -> AuditVerification
+    /// Payments of `providers` created since `since` and still standing (not voided, failed or declined).
+    func paymentsToRecheck(since: Timestamp, providers: [PaymentProvider]) async throws -> [Payment]
+    /// Matches the refunds a provider reports for a payment against the ledger, adopting those made elsewhere
+    /// (audited, counted against what is left at once): how many were adopted and how many moved on.
+    func adoptProviderRefunds(
+        payment: Payment, refunds: [ProviderRefund], source: String, now: Timestamp
+    ) async throws -> (adopted: Int, updated: Int)
 }
 
 // MARK: - SandboxTransactionState
@@ -280,5 +287,25 @@ public struct StoreWriteFailure: Error, Hashable, Sendable, CustomStringConverti
         case .busy: "the database stayed locked by another process"
         case .other: "a database error (details in the log)"
         }
+    }
+}
+
+// MARK: - ProviderRefund
+
+/// A refund as a payment provider reports it.
+public struct ProviderRefund: Sendable, Hashable {
+    public enum Status: String, Sendable { case succeeded, pending, failed }
+    public var id: String
+    /// Minor units of the payment's currency.
+    public var amount: Int64
+    public var status: Status
+    /// The console's intent id, when the provider carried it.
+    public var intentID: String?
+
+    public init(id: String, amount: Int64, status: Status, intentID: String?) {
+        self.id = id
+        self.amount = amount
+        self.status = status
+        self.intentID = intentID
     }
 }

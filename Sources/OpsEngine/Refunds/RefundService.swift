@@ -134,6 +134,19 @@ public struct ReconcileReport: Hashable, Sendable {
     public init() {}
 }
 
+// MARK: - PaymentRecheckReport
+
+/// What asking the providers about recent payments found.
+public struct PaymentRecheckReport: Hashable, Sendable {
+    public var payments = 0
+    public var adopted = 0
+    public var updated = 0
+    /// Payments a provider could not be asked about, in words.
+    public var failures: [String] = []
+
+    public init() {}
+}
+
 // MARK: - RefundService
 
 /// Refunds exactly once: the intent is recorded with its idempotency key and its amount reserved before the
@@ -399,6 +412,37 @@ public final class RefundService: Sendable {
                     "examined": "\(report.examined)", "succeeded": "\(report.succeeded)",
                     "failed": "\(report.failed)", "unknown": "\(report.stillUnknown)",
                 ])
+        }
+        return report
+    }
+
+    // MARK: Refunds made elsewhere
+
+    /// The webhooks' safety net: asks each provider for the refunds of the payments created in the last `seconds`
+    /// and adopts those the ledger does not hold.
+    public func recheckPayments(since seconds: Int64) async throws -> PaymentRecheckReport {
+        var report = PaymentRecheckReport()
+        let now = clock.now()
+        let payments = try await store.paymentsToRecheck(
+            since: Timestamp(seconds: now.seconds - seconds), providers: Array(gateways.keys))
+        report.payments = payments.count
+        for payment in payments {
+            guard let gateway = gateways[payment.provider] else { continue }
+            do {
+                let transaction = try await gateway.fetchTransaction(id: payment.providerTransactionID)
+                let refunds = transaction.refunds.map { r in
+                    ProviderRefund(
+                        id: r.id, amount: r.amount.minorUnits,
+                        status: r.status == .succeeded ? .succeeded : r.status == .pending ? .pending : .failed,
+                        intentID: r.intentID)
+                }
+                let result = try await store.adoptProviderRefunds(
+                    payment: payment, refunds: refunds, source: "reconcile --payments", now: now)
+                report.adopted += result.adopted
+                report.updated += result.updated
+            } catch let error as GatewayError {
+                report.failures.append("\(payment.provider.label) \(payment.providerTransactionID): \(error)")
+            }
         }
         return report
     }

@@ -187,25 +187,7 @@ extension SQLiteStore {
     }
 }
 
-// MARK: - ProviderRefund and the drift check
-
-/// A refund as a payment provider reports it.
-public struct ProviderRefund: Sendable, Hashable {
-    public enum Status: String, Sendable { case succeeded, pending, failed }
-    public var id: String
-    /// Minor units of the payment's currency.
-    public var amount: Int64
-    public var status: Status
-    /// The console's intent id, when the provider carried it.
-    public var intentID: String?
-
-    public init(id: String, amount: Int64, status: Status, intentID: String?) {
-        self.id = id
-        self.amount = amount
-        self.status = status
-        self.intentID = intentID
-    }
-}
+// MARK: - The drift check
 
 extension SQLiteStore {
     /// Payments of `providers` created since `since`, not voided, failed or declined: those whose refunds a drift

@@ -4,7 +4,6 @@ import Logging
 import OpsConsole
 import OpsCore
 import OpsEngine
-import OpsPayments
 import OpsStore
 
 // MARK: - RefundCommand
@@ -156,39 +155,17 @@ struct ReconcileCommand: AsyncParsableCommand {
 extension ReconcileCommand {
     /// Asks each provider for the refunds of recent payments and adopts those the ledger does not hold.
     func recheckPayments(_ setup: ServiceSetup) async throws {
-        let gateways = try PaymentsWiring.gateways(setup.config, store: setup.store, clock: setup.clock).available
-        let now = setup.clock.now()
-        let cutoff = Timestamp(seconds: now.seconds - (try DurationText.parse(since)))
-        let payments = try setup.store.paymentsToRecheck(since: cutoff, providers: Array(gateways.keys))
-        var adopted = 0, updated = 0
-        var failures: [String] = []
-        for payment in payments {
-            guard let gateway = gateways[payment.provider] else { continue }
-            do {
-                let transaction = try await gateway.fetchTransaction(id: payment.providerTransactionID)
-                let refunds = transaction.refunds.map { r in
-                    ProviderRefund(
-                        id: r.id, amount: r.amount.minorUnits,
-                        status: r.status == .succeeded ? .succeeded : r.status == .pending ? .pending : .failed,
-                        intentID: r.intentID)
-                }
-                let result = try setup.store.adoptProviderRefunds(
-                    payment: payment, refunds: refunds, source: "reconcile --payments", now: now)
-                adopted += result.adopted
-                updated += result.updated
-            } catch let error as GatewayError {
-                failures.append("\(payment.provider.label) \(payment.providerTransactionID): \(error)")
-            }
-        }
+        let report = try await setup.refunds.recheckPayments(since: try DurationText.parse(since))
+        let (payments, adopted, updated, failures) = (report.payments, report.adopted, report.updated, report.failures)
         if json {
             Stdout.line(
                 JSONValue.object([
-                    ("payments", .integer(Int64(payments.count))), ("adopted", .integer(Int64(adopted))),
+                    ("payments", .integer(Int64(payments))), ("adopted", .integer(Int64(adopted))),
                     ("updated", .integer(Int64(updated))), ("failed", .array(failures.map(JSONValue.string))),
                 ]).serialized(pretty: true))
         } else {
             Stdout.line(
-                "Checked \(payments.count) payment(s) with their providers: \(adopted) refund(s) made elsewhere "
+                "Checked \(payments) payment(s) with their providers: \(adopted) refund(s) made elsewhere "
                     + "adopted, "
                     + "\(updated) moved on" + (failures.isEmpty ? "" : "; \(failures.count) could not be checked"))
             for failure in failures { Stdout.line("  \(failure)") }

@@ -81,6 +81,12 @@ public struct Document: Sendable {
 public struct DocumentCursor: Hashable, Sendable {
     public init() {}
 
+    /// After new data: no selection on a line that cannot be selected any more, no scrolling past the end.
+    mutating func keepValid(in document: Document, viewport: Int) {
+        if let selected, !document.selectable.contains(selected) { self.selected = nil }
+        offset = max(0, min(offset, max(0, document.lines.count - viewport)))
+    }
+
     /// Index of the selected line (one with a target), if any.
     var selected: Int?
     var offset = 0
@@ -221,8 +227,7 @@ extension DetailScreen {
 
     /// By default the cursor stays where it was, on a line that still exists.
     public mutating func place(cursorIn document: Document, viewport: Int) {
-        if let selected = cursor.selected, !document.selectable.contains(selected) { cursor.selected = nil }
-        cursor.offset = max(0, min(cursor.offset, max(0, document.lines.count - viewport)))
+        cursor.keepValid(in: document, viewport: viewport)
     }
 
     public func render(into buffer: inout Buffer, state: AppState) {

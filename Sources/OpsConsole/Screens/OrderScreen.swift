@@ -154,8 +154,7 @@ extension OrderScreen: DetailScreen {
         {
             cursor.selected = job
         }
-        if let selected = cursor.selected, !doc.selectable.contains(selected) { cursor.selected = nil }
-        cursor.offset = max(0, min(cursor.offset, max(0, doc.lines.count - viewport)))
+        cursor.keepValid(in: doc, viewport: viewport)
     }
 
     static func isJob(_ d: Destination) -> Bool {

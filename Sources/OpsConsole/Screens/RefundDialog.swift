@@ -272,7 +272,7 @@ public struct RefundDialog: Sendable {
                 theme: theme)
         case .working:
             buffer.put(
-                "Asking \(payment.provider.label)…" + (busy ? "" : ""), x: inner.x + 1, y: y, style: theme[.dialogTitle]
+                "Asking \(payment.provider.label)…", x: inner.x + 1, y: y, style: theme[.dialogTitle]
             )
             buffer.put(
                 "The refund is recorded first, so it happens once whatever happens next.", x: inner.x + 1, y: y + 1,

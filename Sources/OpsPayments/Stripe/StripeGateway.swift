@@ -65,8 +65,10 @@ public struct StripeGateway: PaymentGateway {
         let list = try await call(
             "GET", "/v1/refunds", idempotencyKey: nil,
             form: [(id.hasPrefix("pi_") ? "payment_intent" : "charge", id), ("limit", "100")])
-        var currency = Currency.usd
-        if case .string(let code)? = object["currency"], let c = try? Currency(code: code) { currency = c }
+        // The transaction's currency, which its refunds share: without one the object is not what we asked for.
+        guard case .string(let code)? = object["currency"], let currency = try? Currency(code: code) else {
+            throw .outcomeUnknown("Stripe object without id, amount or currency")
+        }
         var refunds: [GatewayRefund] = []
         if case .array(let items)? = list["data"] {
             for item in items { refunds.append(try refund(from: item, currency: currency)) }

@@ -10,9 +10,8 @@ struct ImportBench {
     var customers = 20_000
 
     func run() throws {
-        let dir = NSTemporaryDirectory() + "popsa-ops-import-bench-\(getpid())"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try BenchScratch.make("import")
+        defer { BenchScratch.remove(dir) }
         let export = dir + "/export.jsonl"
         let lines = try Self.writeExport(to: export, customers: customers)
         let size = (try FileManager.default.attributesOfItem(atPath: export)[.size] as? Int) ?? 0
@@ -69,13 +68,12 @@ struct ImportBench {
 
     /// The demo generator's customers as an import file, parents before children. Returns the number of lines.
     static func writeExport(to path: String, customers: Int) throws -> Int {
+        let generator = DemoGenerator(seed: 99, now: try Timestamp(iso8601: "2026-11-27T09:00:00Z"))
         guard FileManager.default.createFile(atPath: path, contents: nil),
             let handle = FileHandle(forWritingAtPath: path)
         else {
             throw CommandFailure(message: "bench: cannot write \(path)", code: .failure)
         }
-        defer { try? handle.close() }
-        let generator = DemoGenerator(seed: 99, now: try Timestamp(iso8601: "2026-11-27T09:00:00Z"))
         var lines = 0
         var chunk = ""
         func add(_ type: String, _ json: JSONValue) {
@@ -98,6 +96,26 @@ struct ImportBench {
             }
         }
         handle.write(Data(chunk.utf8))
+        // Closed here, not deferred: an export that could not be finished must not be measured.
+        try handle.close()
         return lines
+    }
+}
+
+/// A benchmark's scratch folder under $TMPDIR, removed afterwards; one that cannot be removed is said, so large
+/// generated files never pile up unnoticed.
+enum BenchScratch {
+    static func make(_ name: String) throws -> String {
+        let dir = NSTemporaryDirectory() + "popsa-ops-\(name)-bench-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func remove(_ dir: String) {
+        do {
+            try FileManager.default.removeItem(atPath: dir)
+        } catch {
+            Stderr.line("bench: could not remove \(dir): \(error.localizedDescription)")
+        }
     }
 }

@@ -13,9 +13,8 @@ struct IngestBench {
     var batchLines = 5_000
 
     func run() async throws {
-        let dir = NSTemporaryDirectory() + "popsa-ops-ingest-bench-\(getpid())"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try BenchScratch.make("ingest")
+        defer { BenchScratch.remove(dir) }
         let export = dir + "/export.jsonl"
         let count = try ImportBench.writeExport(to: export, customers: customers)
 

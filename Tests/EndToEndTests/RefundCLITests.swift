@@ -213,18 +213,10 @@ import Testing
         try TestSupport.postJSON(
             base + "/_control/transactions",
             #"{"id":"\#(target.transaction)","amount":"\#(target.amount)","currency":"GBP","status":"SETTLED"}"#)
-        let config = TestSupport.temporaryDirectory() + "/live.toml"
-        try """
-        [operators]
-        default_role = "supervisor"
-        [payments]
-        mode = "live"
-        [payments.stripe]
-        api_base = "http://127.0.0.1:1"
-        [payments.braintree]
-        endpoint = "\(base)/graphql"
-        merchant_id = "popsa_gbp"
-        """.write(toFile: config, atomically: true, encoding: .utf8)
+        // Stripe points nowhere: only Braintree is reached.
+        let config = try TestSupport.liveStripeConfig(
+            stripeBase: "http://127.0.0.1:1",
+            extra: "[payments.braintree]\nendpoint = \"\(base)/graphql\"\nmerchant_id = \"popsa_gbp\"")
         let secrets = [
             "STRIPE_SECRET_KEY": "sk_test_x", "BRAINTREE_PUBLIC_KEY": "public_key",
             "BRAINTREE_PRIVATE_KEY": "private_key",

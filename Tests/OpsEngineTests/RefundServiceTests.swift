@@ -8,9 +8,12 @@ import Testing
 @testable import OpsPayments
 @testable import OpsStore
 
-/// A gateway that does what the wrapped one does, then reports a failure: the gateway committed, the answer was lost.
-struct LosesAnswers: PaymentGateway {
-    let base: any PaymentGateway
+/// A test gateway in front of another: everything goes through to `base` unless the wrapper says otherwise.
+protocol ForwardingGateway: PaymentGateway {
+    var base: any PaymentGateway { get }
+}
+
+extension ForwardingGateway {
     var provider: PaymentProvider { base.provider }
     var idempotencyWindow: Int64 { base.idempotencyWindow }
     func createTransaction(
@@ -19,8 +22,7 @@ struct LosesAnswers: PaymentGateway {
         try await base.createTransaction(amount: amount, idempotencyKey: idempotencyKey, orderID: orderID)
     }
     func refund(_ request: GatewayRefundRequest) async throws(GatewayError) -> GatewayRefund {
-        _ = try await base.refund(request)
-        throw .outcomeUnknown("read timeout")
+        try await base.refund(request)
     }
     func void(transactionID: String, idempotencyKey: String) async throws(GatewayError) -> GatewayTransaction {
         try await base.void(transactionID: transactionID, idempotencyKey: idempotencyKey)
@@ -30,11 +32,18 @@ struct LosesAnswers: PaymentGateway {
     }
 }
 
-/// A gateway (or a proxy in front of one) that ignores idempotency keys: every call is a new request to it.
-struct IgnoresKeys: PaymentGateway {
+/// A gateway that does what the wrapped one does, then reports a failure: the gateway committed, the answer was lost.
+struct LosesAnswers: ForwardingGateway {
     let base: any PaymentGateway
-    var provider: PaymentProvider { base.provider }
-    var idempotencyWindow: Int64 { base.idempotencyWindow }
+    func refund(_ request: GatewayRefundRequest) async throws(GatewayError) -> GatewayRefund {
+        _ = try await base.refund(request)
+        throw .outcomeUnknown("read timeout")
+    }
+}
+
+/// A gateway (or a proxy in front of one) that ignores idempotency keys: every call is a new request to it.
+struct IgnoresKeys: ForwardingGateway {
+    let base: any PaymentGateway
     func createTransaction(
         amount: Money, idempotencyKey: String, orderID: String
     ) async throws(GatewayError) -> GatewayTransaction {
@@ -47,9 +56,6 @@ struct IgnoresKeys: PaymentGateway {
     }
     func void(transactionID: String, idempotencyKey: String) async throws(GatewayError) -> GatewayTransaction {
         try await base.void(transactionID: transactionID, idempotencyKey: UUID().uuidString)
-    }
-    func fetchTransaction(id: String) async throws(GatewayError) -> GatewayTransaction {
-        try await base.fetchTransaction(id: id)
     }
 }
 
@@ -84,21 +90,8 @@ actor AcceptsAnything: PaymentGateway {
 
 /// A gateway whose transaction lookups do not show which intent a refund was for (metadata stripped by a proxy):
 /// the reconciler can only rely on re-sending the same idempotency key.
-struct HidesIntentIDs: PaymentGateway {
+struct HidesIntentIDs: ForwardingGateway {
     let base: any PaymentGateway
-    var provider: PaymentProvider { base.provider }
-    var idempotencyWindow: Int64 { base.idempotencyWindow }
-    func createTransaction(
-        amount: Money, idempotencyKey: String, orderID: String
-    ) async throws(GatewayError) -> GatewayTransaction {
-        try await base.createTransaction(amount: amount, idempotencyKey: idempotencyKey, orderID: orderID)
-    }
-    func refund(_ request: GatewayRefundRequest) async throws(GatewayError) -> GatewayRefund {
-        try await base.refund(request)
-    }
-    func void(transactionID: String, idempotencyKey: String) async throws(GatewayError) -> GatewayTransaction {
-        try await base.void(transactionID: transactionID, idempotencyKey: idempotencyKey)
-    }
     func fetchTransaction(id: String) async throws(GatewayError) -> GatewayTransaction {
         var found = try await base.fetchTransaction(id: id)
         found.refunds = found.refunds.map {

@@ -118,11 +118,16 @@ extension TestSupport {
         return server
     }
 
-    /// Sends a JSON body to a loopback URL (control endpoints of the simulators).
+    /// Sends a JSON body to a loopback URL (control endpoints of the simulators). A control request that fails
+    /// (connection, HTTP error) throws: a fault that silently never reached the simulator would make a test lie.
     @discardableResult
     public static func postJSON(_ url: String, _ json: String) throws -> String {
         let result = try run(
-            "/usr/bin/env", ["curl", "-s", "-X", "POST", "-H", "Content-Type: application/json", "--data", json, url])
+            "/usr/bin/env",
+            ["curl", "-sS", "--fail-with-body", "-X", "POST", "-H", "Content-Type: application/json", "--data", json, url])
+        guard result.status == 0 else {
+            throw TmuxError(message: "POST \(url) failed (curl \(result.status)): \(result.stderr)\(result.stdout)")
+        }
         return result.stdout
     }
 

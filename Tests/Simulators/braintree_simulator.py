@@ -9,6 +9,7 @@ auth, and fault injection: errors before or after committing, slow answers after
 Control endpoints (tests only):
   POST /_control/transactions  {"id": "abc12345", "amount": "12.50", "currency": "GBP", "status": "SETTLED"}
   POST /_control/faults        {"faults": [{"kind": "status", "code": 500, "after_commit": true}, ...]}
+                               (a fault with "operation": NAME applies only to the next request of that operation)
   GET  /_control/state         all transactions with their refunds, and the requests seen
 Run: braintree_simulator.py --port 0 prints "listening on PORT" and serves until killed.
 """
@@ -194,8 +195,10 @@ class Handler(BaseHTTPRequestHandler):
         query, variables = request.get("query", ""), request.get("variables") or {}
         op = operation(query)
         with LOCK:
-            fault = FAULTS.pop(0) if FAULTS else None
-            REQUESTS.append({"operation": op, "variables": variables})
+            # A fault may name the operation it is for ("operation": "refundTransaction"); it then waits for one.
+            index = next((i for i, f in enumerate(FAULTS) if f.get("operation", op) == op), None)
+            fault = FAULTS.pop(index) if index is not None else None
+            REQUESTS.append({"operation": op, "variables": variables, "fault": fault})
         if fault and fault.get("kind") == "status" and not fault.get("after_commit"):
             self.reply(fault["code"], {"error": "injected"}, [("Retry-After", "0")] if fault["code"] == 429 else [])
             return

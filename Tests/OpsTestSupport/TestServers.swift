@@ -124,7 +124,10 @@ extension TestSupport {
     public static func postJSON(_ url: String, _ json: String) throws -> String {
         let result = try run(
             "/usr/bin/env",
-            ["curl", "-sS", "--fail-with-body", "-X", "POST", "-H", "Content-Type: application/json", "--data", json, url])
+            [
+                "curl", "-sS", "--fail-with-body", "-X", "POST", "-H", "Content-Type: application/json", "--data", json,
+                url,
+            ])
         guard result.status == 0 else {
             throw TmuxError(message: "POST \(url) failed (curl \(result.status)): \(result.stderr)\(result.stdout)")
         }

@@ -3,6 +3,8 @@ import Metrics
 import OpsCore
 import OpsMetrics
 
+// MARK: - Values the engine answers with
+
 /// The time the engine's rules count from: the system clock, or a frozen `--now` for reproducible output.
 public struct EngineClock: Sendable {
     public var now: @Sendable () -> Timestamp
@@ -55,6 +57,8 @@ public struct OrderView: Hashable, Sendable {
         self.balances = balances
     }
 }
+
+// MARK: - Engine
 
 /// The engine's read use cases over a ``QueryStore``. Every call is timed into the metrics registry.
 ///
@@ -146,6 +150,28 @@ public final class Engine: Sendable {
         try await timed("partners") { try await store.partners() }
     }
 
+    /// Chargebacks, open ones first by evidence due date.
+    public func disputes(openOnly: Bool = false, limit: Int = 500) async throws -> [DisputeRow] {
+        try await timed("disputes") { try await store.disputes(openOnly: openOnly, limit: limit) }
+    }
+
+    /// The evidence Popsa holds for a chargeback, in its provider's evidence fields.
+    public func disputeEvidence(_ disputeID: String) async throws -> DisputeEvidence {
+        try await timed("dispute_evidence") {
+            guard let dispute = try await store.dispute(id: disputeID) else {
+                throw EngineError.notFound(.dispute, disputeID)
+            }
+            guard let detail = try await store.orderDetail(orderID: dispute.orderID) else {
+                throw EngineError.notFound(.order, dispute.orderID)
+            }
+            var timelines: [String: [PrintJobEvent]] = [:]
+            for job in detail.printJobs {
+                timelines[job.id] = try await store.printJobDetail(jobID: job.id)?.events ?? []
+            }
+            return DisputeEvidence(dispute: dispute, order: detail, timelines: timelines)
+        }
+    }
+
     public func changeToken() async throws -> Int64 { try await store.changeToken() }
 
     /// The whole-platform counts `metrics` and `serve-metrics` expose: orders and print jobs by status, stuck jobs,
@@ -174,6 +200,8 @@ public final class Engine: Sendable {
         return try await body()
     }
 }
+
+// MARK: - EngineError
 
 /// A use case could not be carried out. Messages are one line, fit for stderr and for the console's status bar.
 public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {

@@ -17,7 +17,7 @@ struct PopsaOps: AsyncParsableCommand {
         subcommands: [
             ConsoleCommand.self, HeadlessCommand.self, SeedCommand.self, ImportCommand.self, QueryCommand.self,
             RefundCommand.self, ReconcileCommand.self, AuditCommand.self, MetricsCommand.self, ServeCommand.self,
-            ServeMetricsCommand.self,
+            ServeMetricsCommand.self, DisputeCommand.self,
             SimulateCommand.self, ConfigCommand.self, BenchCommand.self,
         ],
         defaultSubcommand: ConsoleCommand.self

@@ -52,7 +52,8 @@ import Testing
     @Test(arguments: [
         (
             #"{"type":"gift"}"#, "type",
-            "unknown type \"gift\" (expected one of user, print, photo, order, payment, print_job, print_job_event)"
+            "unknown type \"gift\" (expected one of user, print, photo, order, payment, print_job, print_job_event, "
+                + "dispute)"
         ),
         (
             #"{"type":"user","id":"u1","email":"a@b.c","country":"GB","created_at":"2026-01-01T00:00:00Z"}"#, "name",

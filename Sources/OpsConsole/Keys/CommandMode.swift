@@ -19,6 +19,7 @@ enum CommandMode {
             name: "jobs", aliases: ["print-jobs"], usage: ":jobs [stuck [72h] | STATUS] [partner=NAME]",
             arguments: ["stuck"] + PrintJobStatus.allCases.map(\.rawValue)),
         Spec(name: "orders", aliases: [], usage: ":orders [STATUS]", arguments: OrderStatus.allCases.map(\.rawValue)),
+        Spec(name: "disputes", aliases: ["chargebacks"], usage: ":disputes [all]", arguments: ["all"]),
         Spec(name: "search", aliases: ["s", "find"], usage: ":search TEXT", arguments: []),
         Spec(name: "home", aliases: [], usage: ":home", arguments: []),
         Spec(name: "audit", aliases: [], usage: ":audit", arguments: []),
@@ -121,6 +122,11 @@ enum CommandMode {
                 index += 1
             }
             return .go(.printJobs(query))
+        case "disputes":
+            guard rest.count <= 1, rest.first.map({ $0 == "all" }) ?? true else {
+                throw .message("usage: \(spec.usage)")
+            }
+            return .go(.disputes(openOnly: rest.isEmpty))
         case "home": return .home
         case "audit": return .audit
         case "metrics": return .metrics

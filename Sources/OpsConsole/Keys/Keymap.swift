@@ -7,7 +7,7 @@ public enum UICommand: String, CaseIterable, Hashable, Sendable {
     case nextTab = "next-tab", prevTab = "prev-tab", refresh
     case metrics, orders, jobs, stuckJobs = "stuck-jobs", home
     case refund, openOrder = "open-order", openCustomer = "open-customer", partner
-    case pause, window, audit
+    case pause, window, audit, disputes
 
     /// What the help overlay says it does.
     public var summary: String {
@@ -39,6 +39,7 @@ public enum UICommand: String, CaseIterable, Hashable, Sendable {
         case .pause: "pause / resume refresh"
         case .window: "next time window"
         case .audit: "audit log"
+        case .disputes: "chargebacks, by evidence due date"
         }
     }
 }

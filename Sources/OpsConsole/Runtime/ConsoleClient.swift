@@ -12,6 +12,8 @@ public struct ConsoleClient: Sendable {
     public var orders: @Sendable (OrderStatus?, PageRequest) async throws -> Page<OrderRow>
     public var printJobs: @Sendable (PrintJobQuery, PageRequest) async throws -> Page<PrintJobRow>
     public var partners: @Sendable () async throws -> [String]
+    /// Chargebacks (all, or only the open ones), open ones first by evidence due date.
+    public var disputes: @Sendable (_ openOnly: Bool) async throws -> [DisputeRow]
     public var changeToken: @Sendable () async throws -> Int64
     public var dashboard: @Sendable (MetricsWindow) async throws -> DashboardData
     /// The audit log's newest entries and the chain's verification; nil when this console has no audit log.
@@ -29,6 +31,7 @@ public struct ConsoleClient: Sendable {
         orders: @escaping @Sendable (OrderStatus?, PageRequest) async throws -> Page<OrderRow>,
         printJobs: @escaping @Sendable (PrintJobQuery, PageRequest) async throws -> Page<PrintJobRow>,
         partners: @escaping @Sendable () async throws -> [String],
+        disputes: @escaping @Sendable (_ openOnly: Bool) async throws -> [DisputeRow],
         changeToken: @escaping @Sendable () async throws -> Int64,
         dashboard: @escaping @Sendable (MetricsWindow) async throws -> DashboardData,
         audit: (@Sendable () async throws -> AuditPage)?,
@@ -42,6 +45,7 @@ public struct ConsoleClient: Sendable {
         self.orders = orders
         self.printJobs = printJobs
         self.partners = partners
+        self.disputes = disputes
         self.changeToken = changeToken
         self.dashboard = dashboard
         self.audit = audit
@@ -70,7 +74,7 @@ public struct ConsoleClient: Sendable {
                 let plan = try await service.plan(
                     orderID: submission.orderID, paymentID: submission.paymentID,
                     amountText: submission.amountText, reason: submission.reason,
-                    note: submission.note, operator: identity)
+                    note: submission.note, overrideDispute: submission.overrideDispute, operator: identity)
                 return try await service.execute(plan, operator: identity)
             }
             if identity.role != .viewer {
@@ -91,6 +95,7 @@ public struct ConsoleClient: Sendable {
                     page: page, limit: pageSize)
             },
             partners: { try await engine.partners() },
+            disputes: { try await engine.disputes(openOnly: $0) },
             changeToken: { try await engine.changeToken() },
             dashboard: { try await engine.dashboard(window: $0) },
             audit: auditPage, refund: refund, reconcile: reconcile)

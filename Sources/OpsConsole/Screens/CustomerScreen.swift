@@ -88,6 +88,15 @@ public struct CustomerScreen: Sendable {
                         TableCell(r.createdAt.shortDisplay),
                     ], .order(r.orderID))
             }
+            for d in c.disputes {
+                let tone: StatusTone = d.status.blocksRefunds ? .error : .ok
+                set.append(
+                    [
+                        TableCell("dispute"), TableCell(d.provider.label), TableCell(d.id),
+                        TableCell(d.money.formatted, .money), TableCell(theme.status(d.status.label, tone), tone.role),
+                        TableCell(d.createdAt.shortDisplay),
+                    ], .order(d.orderID))
+            }
         case .printJobs:
             for j in c.printJobs {
                 set.append(
@@ -220,9 +229,15 @@ extension CustomerScreen: ConsoleScreen {
                     plural(open, "print job") + " in progress",
                 ].joined(separator: " · ")
                 + (missing > 0 ? " · " + plural(missing, "photo") + " missing" : "")
-            buffer.put(
+            let used = buffer.put(
                 summary, x: profile.x, y: profile.y + 2, style: missing > 0 ? theme[.statusWarning] : theme[.text],
                 maxWidth: profile.width)
+            let chargebacks = c.disputes.filter(\.status.blocksRefunds).count
+            if chargebacks > 0 {
+                buffer.put(
+                    " · " + theme.status(plural(chargebacks, "chargeback") + ": do not refund", .error),
+                    x: profile.x + used, y: profile.y + 2, style: theme[.statusError], maxWidth: profile.width - used)
+            }
         }
         Tabs.render(
             Tab.allCases.map { tab in
@@ -230,7 +245,9 @@ extension CustomerScreen: ConsoleScreen {
                     switch tab {
                     case .prints: data.value?.prints.count ?? 0
                     case .orders: data.value?.orders.count ?? 0
-                    case .payments: (data.value?.payments.count ?? 0) + (data.value?.refunds.count ?? 0)
+                    case .payments:
+                        (data.value?.payments.count ?? 0) + (data.value?.refunds.count ?? 0)
+                            + (data.value?.disputes.count ?? 0)
                     case .printJobs: data.value?.printJobs.count ?? 0
                     }
                 return "\(tab.title) (\(count))"

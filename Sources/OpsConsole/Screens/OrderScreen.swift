@@ -24,6 +24,13 @@ public struct OrderScreen: Sendable {
                 StatusLine.Segment("Order \(o.id)  ", .title), StatusLine.Segment(status.text, status.role ?? .text),
                 StatusLine.Segment("  placed \(o.createdAt.shortDisplay)", .muted),
             ]))
+        // A chargeback is the first thing to see: a refund now would pay the customer twice.
+        for dispute in d.disputes where dispute.status.blocksRefunds {
+            doc.add(
+                Document.Line([
+                    StatusLine.Segment(theme.status("CHARGEBACK: " + dispute.headline(now: now), .error), .statusError)
+                ]))
+        }
         doc.add(
             Document.Line(
                 [
@@ -103,6 +110,25 @@ public struct OrderScreen: Sendable {
                             TableCell(r.money.formatted, .money), ConsoleFormat.refundStatus(r.status, theme),
                             TableCell(r.reason.label + (r.isVoid ? " (void)" : "")), TableCell(r.operatorName),
                             TableCell(r.createdAt.shortDisplay),
+                        ], nil
+                    )
+                }, width: width)
+        }
+        if !d.disputes.isEmpty {
+            doc.heading("DISPUTES")
+            doc.table(
+                [
+                    TableColumn("DISPUTE", .flex(min: 10, weight: 1)), TableColumn("STATUS", .fixed(15)),
+                    TableColumn("AMOUNT", .fixed(14), .right), TableColumn("REASON", .flex(min: 10, weight: 1)),
+                    TableColumn("EVIDENCE DUE", .fixed(16)),
+                ],
+                d.disputes.map { dispute in
+                    let tone: StatusTone = dispute.status.blocksRefunds ? .error : .ok
+                    return (
+                        [
+                            TableCell(dispute.id), TableCell(theme.status(dispute.status.label, tone), tone.role),
+                            TableCell(dispute.money.formatted, .money), TableCell(dispute.reasonText),
+                            TableCell(dispute.evidenceDueBy?.shortDisplay ?? "—"),
                         ], nil
                     )
                 }, width: width)

@@ -20,6 +20,10 @@ public struct RefundDialog: Sendable {
     var paymentIndex: Int
     let role: Role
     let policy: RefundPolicy
+    /// The order's chargebacks: an open or lost one on the chosen payment refuses the refund (a supervisor may
+    /// override it with a note).
+    let disputes: [Dispute]
+    let now: Timestamp
     var amount = TextField("", maxLength: 20)
     var reasonIndex = 0
     var note = TextField("", maxLength: 300)
@@ -32,7 +36,9 @@ public struct RefundDialog: Sendable {
 
     static let reasons = RefundReason.allCases
 
-    init(view: OrderView, role: Role, policy: RefundPolicy) {
+    init(view: OrderView, role: Role, policy: RefundPolicy, now: Timestamp) {
+        disputes = view.detail.disputes
+        self.now = now
         orderID = view.detail.order.id
         customerName = view.detail.user.name
         balances = view.balances
@@ -49,16 +55,23 @@ public struct RefundDialog: Sendable {
     var payment: Payment { balance.payment }
     /// A payment not yet settled: only a full void.
     var voidOnly: Bool { RefundRules.isVoidOnly(payment) }
+    /// The chargeback that refuses a refund on the chosen payment, if any.
+    var dispute: Dispute? { Dispute.refundBlock(disputes, paymentID: payment.id) }
+    /// A supervisor refunding despite that chargeback (shown on the confirmation, written to the audit).
+    var overridesDispute: Bool { dispute != nil && role == .supervisor }
 
     /// The amount as typed, if every rule the console can check accepts it (the service checks them again, with
     /// the store's own view of what is left, before anything is sent).
     func validate() -> Result<Money, EffectError> {
         do {
-            return .success(
-                try RefundRules.check(
-                    amountText: amount.text, balance: balance, reason: reason, note: note.text,
-                    role: role, policy: policy
-                ).amount)
+            let money = try RefundRules.check(
+                amountText: amount.text, balance: balance, reason: reason, note: note.text,
+                role: role, policy: policy
+            ).amount
+            _ = try RefundRules.checkDisputes(
+                disputes, paymentID: payment.id, role: role, note: note.text, override: role == .supervisor,
+                now: now)
+            return .success(money)
         } catch {
             return .failure(EffectError(error.description))
         }
@@ -96,7 +109,7 @@ public struct RefundDialog: Sendable {
                 return (
                     RefundSubmission(
                         orderID: orderID, paymentID: payment.id, amountText: amount.text, reason: reason,
-                        note: note.text), false
+                        note: note.text, overrideDispute: overridesDispute), false
                 )
             default:
                 retype.handle(key)
@@ -201,6 +214,12 @@ public struct RefundDialog: Sendable {
                 + "\(m(balance.inFlight).formatted)"
         )
         line("Remaining", m(balance.remaining).formatted, .money)
+        if let dispute, y < inner.maxY {
+            // In the blank line under the balances: the reason this refund should not happen.
+            buffer.put(
+                theme.status(dispute.headline(now: now), .error), x: inner.x + 1, y: y,
+                style: theme[.errorText].withBackground(of: base), maxWidth: inner.width - 2)
+        }
         y += 1
         switch step {
         case .form:
@@ -253,7 +272,15 @@ public struct RefundDialog: Sendable {
             buffer.put(
                 "Reason: \(reason.label)" + (note.isEmpty ? "" : " · \(note.text)"), x: inner.x + 1, y: y, style: base,
                 maxWidth: inner.width - 2)
-            y += 2
+            y += 1
+            if let dispute, overridesDispute {
+                buffer.put(
+                    theme.status(
+                        "Overrides chargeback \(dispute.id) (\(dispute.status.label)): goes to the audit", .warning),
+                    x: inner.x + 1, y: y, style: theme[.statusWarning].withBackground(of: base),
+                    maxWidth: inner.width - 2)
+            }
+            y += 1
             if policy.needsRetype(money) {
                 buffer.put("Type the amount again to confirm:", x: inner.x + 1, y: y, style: base)
                 retype.render(

@@ -7,10 +7,11 @@ import OpsEngine
 /// screen rebinds the key.
 public enum ScreenKind: String, CaseIterable, Hashable, Sendable {
     case global, search, customer, order, printJob = "print_job", orders, printJobs = "print_jobs", metrics, audit
+    case disputes
 
     /// The keys a screen binds beyond the global ones, by default.
     static let defaultKeys: [ScreenKind: [(String, UICommand)]] = [
-        .search: [("1", .orders), ("2", .jobs), ("3", .stuckJobs), ("a", .audit)],
+        .search: [("1", .orders), ("2", .jobs), ("3", .stuckJobs), ("4", .disputes), ("a", .audit)],
         .order: [("r", .refund), ("c", .openCustomer)],
         .printJob: [("o", .openOrder), ("c", .openCustomer)],
         .printJobs: [("p", .partner)],
@@ -29,13 +30,15 @@ public enum Destination: Sendable, Hashable {
     case search(String)
     case audit
     case metrics
+    /// Chargebacks: open ones by evidence due date (or all of them).
+    case disputes(openOnly: Bool)
 
     /// The screen for an identifier a ticket carried.
     public static func resolved(_ r: ResolvedIdentifier) -> Destination {
         switch r.kind {
         case .user, .email: .customer(r.userID)
         case .print: .customer(r.userID, tab: .prints)
-        case .order, .payment, .providerTransaction: .order(r.orderID ?? "")
+        case .order, .payment, .providerTransaction, .dispute: .order(r.orderID ?? "")
         case .printJob, .trackingNumber: r.printJobID.map(Destination.printJob) ?? .customer(r.userID)
         }
     }
@@ -49,6 +52,7 @@ public enum Destination: Sendable, Hashable {
         case .orders(let status): OrdersListScreen(status: status)
         case .printJobs(let query): PrintJobsListScreen(query: query)
         case .audit: AuditScreen()
+        case .disputes(let openOnly): DisputesScreen(openOnly: openOnly)
         case .metrics: MetricsScreen(monotonic: state.monotonicMilliseconds)
         case .search: nil
         }

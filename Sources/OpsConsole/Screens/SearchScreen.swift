@@ -50,7 +50,7 @@ public struct SearchScreen: Sendable {
 extension SearchScreen: ConsoleScreen {
     public var kind: ScreenKind { .search }
     public var title: String { "Search" }
-    public var helpCommands: [UICommand] { [.filter, .open, .orders, .jobs, .stuckJobs, .audit] }
+    public var helpCommands: [UICommand] { [.filter, .open, .orders, .jobs, .stuckJobs, .disputes, .audit] }
 
     public mutating func load(state: inout AppState) -> [Effect] {
         refresh(request: state.requestID())
@@ -99,6 +99,7 @@ extension SearchScreen: ConsoleScreen {
         case .orders: return .go(.orders(nil))
         case .jobs: return .go(.printJobs(PrintJobQuery()))
         case .stuckJobs: return .go(.printJobs(PrintJobQuery(stuckFor: state.stuckThreshold)))
+        case .disputes: return .go(.disputes(openOnly: true))
         case .refresh: return Reply(refresh(request: state.requestID()))
         default: break
         }
@@ -143,7 +144,7 @@ extension SearchScreen: ConsoleScreen {
         switch result {
         case nil:
             let hints = [
-                "1  orders by status", "2  print jobs", "3  stuck print jobs", "m  metrics",
+                "1  orders by status", "2  print jobs", "3  stuck print jobs", "4  open chargebacks", "m  metrics",
                 ":  commands (:customer ID, :order ID, :job ID, :jobs stuck)", "?  help",
             ]
             buffer.put(editing ? "Keys (after esc):" : "Keys:", x: results.x, y: results.y + 1, style: theme[.muted])

@@ -76,6 +76,8 @@ public struct RefundSubmission: Sendable, Hashable {
     public var amountText: String
     public var reason: RefundReason
     public var note: String
+    /// A supervisor refunding despite an open or lost chargeback (the dialog said so before the confirmation).
+    public var overrideDispute: Bool = false
 }
 
 /// Which print jobs a list shows.

@@ -141,7 +141,7 @@ extension AppState {
             message = StatusMessage("Nothing is left to refund on this order", .warning)
             return []
         }
-        overlay = .refund(RefundDialog(view: view, role: session.role, policy: policy))
+        overlay = .refund(RefundDialog(view: view, role: session.role, policy: policy, now: now))
         return []
     }
 

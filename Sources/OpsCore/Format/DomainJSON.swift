@@ -9,6 +9,8 @@ extension JSONValue {
     static func text(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
 }
 
+// MARK: - Entities
+
 extension User: JSONRepresentable {
     public var json: JSONValue {
         .object([
@@ -124,6 +126,21 @@ extension Refund: JSONRepresentable {
     }
 }
 
+extension Dispute: JSONRepresentable {
+    public var json: JSONValue {
+        .object([
+            ("id", .string(id)), ("payment_id", .string(paymentID)), ("order_id", .string(orderID)),
+            ("provider", .string(provider.rawValue)), ("amount", .integer(amount)),
+            ("currency", .string(currency.code)), ("reason", .string(reason)), ("status", .string(status.rawValue)),
+            ("provider_status", .string(providerStatus)), ("blocks_refunds", .bool(status.blocksRefunds)),
+            ("evidence_due_by", .time(evidenceDueBy)), ("created_at", .time(createdAt)),
+            ("updated_at", .time(updatedAt)),
+        ])
+    }
+}
+
+// MARK: - Read models
+
 extension PaymentBalance: JSONRepresentable {
     public var json: JSONValue {
         .object([
@@ -160,7 +177,7 @@ extension Customer360: JSONRepresentable {
         .object([
             ("user", user.json), ("prints", .array(prints.map(\.json))), ("orders", .array(orders.map(\.json))),
             ("payments", .array(payments.map(\.json))), ("refunds", .array(refunds.map(\.json))),
-            ("print_jobs", .array(printJobs.map(\.json))),
+            ("print_jobs", .array(printJobs.map(\.json))), ("disputes", .array(disputes.map(\.json))),
         ])
     }
 }

@@ -34,7 +34,7 @@ public struct ImportEntry: Sendable {
     /// The key fields of each type, in the order they make a key.
     public static let keyFields: [String: [String]] = [
         "user": ["id"], "print": ["id"], "order": ["id"], "payment": ["id"], "print_job": ["id"],
-        "photo": ["print_id", "position"], "print_job_event": ["job_id", "sequence"],
+        "photo": ["print_id", "position"], "print_job_event": ["job_id", "sequence"], "dispute": ["id"],
     ]
 
     /// Decodes one parsed line: a record (as `ImportRecord.decode` reads it) or a tombstone, and its version.
@@ -87,6 +87,7 @@ extension ImportRecord {
         case .payment: "payment"
         case .printJob: "print_job"
         case .printJobEvent: "print_job_event"
+        case .dispute: "dispute"
         }
     }
 
@@ -100,6 +101,7 @@ extension ImportRecord {
         case .payment(let p): p.id
         case .printJob(let j): j.id
         case .printJobEvent(let e): "\(e.jobID)#\(e.sequence)"
+        case .dispute(let d): d.id
         }
     }
 }

@@ -9,8 +9,11 @@ public enum ImportRecord: Sendable {
     case payment(Payment)
     case printJob(PrintJob)
     case printJobEvent(PrintJobEvent)
+    case dispute(ImportedDispute)
 
-    public static let types = ["user", "print", "photo", "order", "payment", "print_job", "print_job_event"]
+    public static let types = [
+        "user", "print", "photo", "order", "payment", "print_job", "print_job_event", "dispute",
+    ]
 }
 
 // MARK: - RecordFieldError
@@ -105,6 +108,21 @@ extension ImportRecord {
                 message: try r.optionalString("message") ?? "")
             try r.finish()
             return .printJobEvent(event)
+        case "dispute":
+            let created = try r.time("created_at")
+            let status: DisputeStatus = try r.enumValue("status")
+            let dispute = ImportedDispute(
+                id: try r.id("id"), paymentID: try r.id("payment_id"), provider: try r.optionalEnum("provider"),
+                amount: try r.amount("amount"), currency: try r.currency("currency"),
+                reason: try r.optionalString("reason") ?? "", status: status,
+                providerStatus: try r.optionalString("provider_status") ?? status.rawValue,
+                evidenceDueBy: try r.optionalTime("evidence_due_by"), createdAt: created,
+                updatedAt: try r.optionalTime("updated_at") ?? created)
+            guard dispute.amount > 0 else {
+                throw RecordFieldError(field: "amount", message: "a dispute is for more than nothing")
+            }
+            try r.finish()
+            return .dispute(dispute)
         default:
             throw RecordFieldError(
                 field: "type", message: "unknown type \"\(type)\" (expected one of \(types.joined(separator: ", ")))")

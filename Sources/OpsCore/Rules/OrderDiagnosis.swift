@@ -49,6 +49,21 @@ public struct OrderDiagnosis: Hashable, Sendable {
         case .partiallyRefunded, .paid:
             break
         }
+        for dispute in detail.disputes {
+            switch dispute.status {
+            case .needsResponse:
+                findings.append(
+                    Finding(
+                        .problem, dispute.headline(now: now),
+                        suggestion:
+                            "Submit the evidence before it is due (popsa-ops dispute evidence \(dispute.id)); a refund "
+                            + "now would pay the customer twice"))
+            case .underReview, .lost:
+                findings.append(Finding(.problem, dispute.headline(now: now)))
+            case .won:
+                findings.append(Finding(.info, dispute.headline(now: now)))
+            }
+        }
         if let print = detail.print, print.photos.missing > 0, order.status != .cancelled {
             let total = print.photos.missing + print.photos.uploaded
             findings.append(

@@ -22,6 +22,12 @@ public protocol QueryStore: Sendable {
     /// The print partners that have jobs, sorted.
     func partners() async throws -> [String]
 
+    /// Chargebacks: open ones first, by evidence due date (soonest first), then decided ones, newest first.
+    func disputes(openOnly: Bool, limit: Int) async throws -> [DisputeRow]
+
+    /// One chargeback, by its provider id.
+    func dispute(id: String) async throws -> Dispute?
+
     /// A number that changes whenever any process commits a change to the store.
     func changeToken() async throws -> Int64
 }

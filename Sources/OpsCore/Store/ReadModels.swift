@@ -3,7 +3,7 @@
 /// The kinds of identifier a support ticket may carry.
 public enum IdentifierKind: String, Sendable, Hashable, CaseIterable {
     case user, email, order, print, printJob = "print_job", payment, providerTransaction = "provider_transaction"
-    case trackingNumber = "tracking_number"
+    case trackingNumber = "tracking_number", dispute
 
     public var label: String {
         switch self {
@@ -15,6 +15,7 @@ public enum IdentifierKind: String, Sendable, Hashable, CaseIterable {
         case .payment: "payment id"
         case .providerTransaction: "provider transaction"
         case .trackingNumber: "tracking number"
+        case .dispute: "dispute id"
         }
     }
 
@@ -26,6 +27,7 @@ public enum IdentifierKind: String, Sendable, Hashable, CaseIterable {
         case .print: "print"
         case .printJob, .trackingNumber: "print job"
         case .payment, .providerTransaction: "payment"
+        case .dispute: "dispute"
         }
     }
 }
@@ -81,10 +83,12 @@ public struct Customer360: Hashable, Sendable {
     public var payments: [Payment]
     public var refunds: [Refund]
     public var printJobs: [PrintJob]
+    /// Chargebacks on the customer's payments, newest first.
+    public var disputes: [Dispute]
 
     public init(
         user: User, prints: [PrintSummary], orders: [Order], payments: [Payment], refunds: [Refund],
-        printJobs: [PrintJob]
+        printJobs: [PrintJob], disputes: [Dispute] = []
     ) {
         self.user = user
         self.prints = prints
@@ -92,6 +96,7 @@ public struct Customer360: Hashable, Sendable {
         self.payments = payments
         self.refunds = refunds
         self.printJobs = printJobs
+        self.disputes = disputes
     }
 }
 
@@ -105,10 +110,12 @@ public struct OrderDetail: Hashable, Sendable {
     public var payments: [Payment]
     public var refunds: [Refund]
     public var printJobs: [PrintJob]
+    /// Chargebacks on the order's payments, newest first.
+    public var disputes: [Dispute]
 
     public init(
         order: Order, user: User, print: PrintSummary?, payments: [Payment], refunds: [Refund],
-        printJobs: [PrintJob]
+        printJobs: [PrintJob], disputes: [Dispute] = []
     ) {
         self.order = order
         self.user = user
@@ -116,7 +123,25 @@ public struct OrderDetail: Hashable, Sendable {
         self.payments = payments
         self.refunds = refunds
         self.printJobs = printJobs
+        self.disputes = disputes
     }
+}
+
+// MARK: - DisputeRow
+
+/// A row of the disputes list: the chargeback and whose it is.
+public struct DisputeRow: Hashable, Sendable, Identifiable {
+    public var dispute: Dispute
+    public var customerName: String
+    public var userID: String
+
+    public init(dispute: Dispute, customerName: String, userID: String) {
+        self.dispute = dispute
+        self.customerName = customerName
+        self.userID = userID
+    }
+
+    public var id: String { dispute.id }
 }
 
 // MARK: - PrintJobDetail

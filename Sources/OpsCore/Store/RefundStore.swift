@@ -6,12 +6,15 @@ public struct RefundContext: Hashable, Sendable {
     public var user: User
     public var payments: [Payment]
     public var refunds: [Refund]
+    /// Chargebacks on the order's payments: an open or lost one blocks refunds on its payment.
+    public var disputes: [Dispute]
 
-    public init(order: Order, user: User, payments: [Payment], refunds: [Refund]) {
+    public init(order: Order, user: User, payments: [Payment], refunds: [Refund], disputes: [Dispute] = []) {
         self.order = order
         self.user = user
         self.payments = payments
         self.refunds = refunds
+        self.disputes = disputes
     }
 
     public var balances: [PaymentBalance] { payments.map { PaymentBalance(payment: $0, refunds: refunds) } }
@@ -96,11 +99,16 @@ public struct RefundReservation: Hashable, Sendable {
     public var now: Timestamp
     /// The intent belongs to its creator until then; the reconciler leaves it alone meanwhile.
     public var leaseUntil: Timestamp
+    /// A supervisor's override of the dispute guard: the dispute it overrides, or nil (then an open or lost
+    /// dispute on the payment refuses the reservation, even one that arrived after the plan was checked).
+    public var overridesDispute: String?
 
     public init(
         id: String, orderID: String, paymentID: String, amount: Int64, reason: RefundReason, note: String,
-        idempotencyKey: String, operatorName: String, now: Timestamp, leaseUntil: Timestamp
+        idempotencyKey: String, operatorName: String, now: Timestamp, leaseUntil: Timestamp,
+        overridesDispute: String? = nil
     ) {
+        self.overridesDispute = overridesDispute
         self.id = id
         self.orderID = orderID
         self.paymentID = paymentID
@@ -130,9 +138,12 @@ public enum ReservationError: Error, Hashable, Sendable, CustomStringConvertible
     case orderNotFound(String)
     case paymentNotFound(String)
     case exceedsRemaining(requested: Money, remaining: Money)
+    /// An open or lost chargeback on the payment (its headline).
+    case disputed(String)
 
     public var description: String {
         switch self {
+        case .disputed(let headline): headline
         case .orderNotFound(let id): "no order with id \(id)"
         case .paymentNotFound(let id): "the order has no payment \(id)"
         case .exceedsRemaining(let requested, let remaining):

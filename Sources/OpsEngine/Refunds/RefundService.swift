@@ -17,6 +17,8 @@ public struct RefundPlan: Hashable, Sendable {
     public var isVoid: Bool
     /// The confirmation asks for the amount to be typed again.
     public var needsRetype: Bool
+    /// The open or lost chargeback a supervisor is overriding (their note says why), or nil.
+    public var overridesDispute: Dispute?
 }
 
 // MARK: - RefundRefusal
@@ -31,11 +33,13 @@ public enum RefundRefusal: Error, Hashable, Sendable, CustomStringConvertible {
     case tooMuch(String)
     case overLimit(String)
     case notSettled(String)
+    /// An open or lost chargeback on the payment: a refund would pay twice.
+    case disputed(String)
 
     public var description: String {
         switch self {
         case .notPermitted(let m), .nothingToRefund(let m), .badAmount(let m), .tooMuch(let m), .overLimit(let m),
-            .notSettled(let m):
+            .notSettled(let m), .disputed(let m):
             m
         case .orderNotFound(let id): "no order with id \(id)"
         case .noteRequired: "\"Other\" needs a note saying why"
@@ -86,6 +90,27 @@ public enum RefundRules {
         }
         if reason == .other && note.trimmingWhitespace().isEmpty { throw .noteRequired }
         return (amount, isVoid)
+    }
+
+    /// The chargeback guard: an open or lost dispute on the payment refuses the refund (the bank takes, or took,
+    /// the money back: a refund would pay the customer twice) unless a supervisor overrides it with a note.
+    /// Returns the dispute being overridden, or nil when none blocks.
+    public static func checkDisputes(
+        _ disputes: [Dispute], paymentID: String, role: Role, note: String, override: Bool, now: Timestamp
+    ) throws(RefundRefusal) -> Dispute? {
+        guard let block = Dispute.refundBlock(disputes, paymentID: paymentID) else { return nil }
+        let headline = block.headline(now: now) + " (\(block.provider.label) dispute \(block.id))"
+        guard override else {
+            throw .disputed(
+                headline + (role == .supervisor ? "; a supervisor may override it, with a note saying why" : ""))
+        }
+        guard role == .supervisor else {
+            throw .notPermitted("\(headline); only a supervisor can override a chargeback")
+        }
+        guard !note.trimmingWhitespace().isEmpty else {
+            throw .disputed("\(headline); to override it, write a note saying why (it goes to the audit)")
+        }
+        return block
     }
 }
 
@@ -189,7 +214,7 @@ public final class RefundService: Sendable {
     /// Braintree's settlement rule. Throws the first problem.
     public func plan(
         orderID: String, paymentID: String? = nil, amountText: String, reason: RefundReason, note: String,
-        operator who: OperatorIdentity
+        overrideDispute: Bool = false, operator who: OperatorIdentity
     ) async throws -> RefundPlan {
         if who.role == .viewer {
             throw RefundRefusal.notPermitted("viewers cannot refund (read-only, or your role is viewer)")
@@ -205,10 +230,13 @@ public final class RefundService: Sendable {
         let (amount, isVoid) = try RefundRules.check(
             amountText: amountText, balance: balance, reason: reason, note: note,
             role: who.role, policy: policy)
+        let overridden = try RefundRules.checkDisputes(
+            context.disputes, paymentID: balance.payment.id, role: who.role, note: note, override: overrideDispute,
+            now: clock.now())
         if let why = unavailable[balance.payment.provider] { throw RefundRefusal.notPermitted(why) }
         return RefundPlan(
             context: context, payment: balance.payment, balance: balance, amount: amount, reason: reason, note: note,
-            isVoid: isVoid, needsRetype: policy.needsRetype(amount))
+            isVoid: isVoid, needsRetype: policy.needsRetype(amount), overridesDispute: overridden)
     }
 
     // MARK: Executing, exactly once
@@ -223,10 +251,13 @@ public final class RefundService: Sendable {
             RefundReservation(
                 id: String(intentID), orderID: plan.context.order.id, paymentID: plan.payment.id,
                 amount: plan.amount.minorUnits, reason: plan.reason, note: plan.note, idempotencyKey: key,
-                operatorName: who.name, now: now, leaseUntil: now.adding(seconds: leaseSeconds)),
+                operatorName: who.name, now: now, leaseUntil: now.adding(seconds: leaseSeconds),
+                overridesDispute: plan.overridesDispute?.id),
             audit: audit(
                 who, "refund.requested", plan.context.order.id, plan.amount, plan.reason, key, "", "ok",
-                detail: (plan.isVoid ? "void; " : "") + plan.note))
+                detail: (plan.isVoid ? "void; " : "")
+                    + (plan.overridesDispute.map { "overrides \($0.status.label) chargeback \($0.id); " } ?? "")
+                    + plan.note))
         log.info(
             "refund reserved",
             metadata: [

@@ -122,7 +122,7 @@ extension SQLiteStore {
             SELECT * FROM orders WHERE id = ?1;
             SELECT * FROM users WHERE id = (SELECT user_id FROM orders WHERE id = ?1);
             SELECT * FROM payments WHERE order_id = ?1; SELECT * FROM refunds WHERE order_id = ?1;
-            SELECT * FROM print_jobs WHERE order_id = ?1;
+            SELECT * FROM print_jobs WHERE order_id = ?1; SELECT * FROM disputes WHERE order_id = ?1;
             SELECT * FROM print_job_events WHERE job_id IN (SELECT id FROM print_jobs WHERE order_id = ?1);
             """
         return (customer, search, order)

@@ -1,6 +1,8 @@
 import GRDB
 import OpsCore
 
+// MARK: - RecordWriter
+
 /// Writes domain records with prepared upserts: insert, or update the record with the same id. Used by the seed,
 /// the importer and the traffic simulator, so all three store a record the same way.
 struct RecordWriter {
@@ -12,6 +14,7 @@ struct RecordWriter {
     private var jobs: BulkStatement
     private var events: BulkStatement
     private var refunds: BulkStatement
+    private var disputes: BulkStatement
 
     /// - Parameter upsert: update records that exist (import, simulate); a fresh bulk load skips the conflict clause.
     init(_ db: Database, upsert: Bool = true) throws {
@@ -98,6 +101,21 @@ struct RecordWriter {
                 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                 ON CONFLICT(id) DO NOTHING
                 """))
+        // The payment names the order and the provider; a record of the feed is as new as its updated_at.
+        disputes = try BulkStatement(
+            db,
+            sql(
+                """
+                INSERT INTO disputes (id, payment_id, order_id, provider, amount, currency, reason, status,
+                  provider_status, evidence_due_by, created_at, updated_at, event_at)
+                SELECT ?, pay.id, pay.order_id, pay.provider, ?, ?, ?, ?, ?, ?, ?, ?, ?
+                FROM payments pay WHERE pay.id = ?
+                ON CONFLICT(id) DO UPDATE SET payment_id = excluded.payment_id, order_id = excluded.order_id,
+                  provider = excluded.provider, amount = excluded.amount, currency = excluded.currency,
+                  reason = excluded.reason, status = excluded.status, provider_status = excluded.provider_status,
+                  evidence_due_by = excluded.evidence_due_by, created_at = excluded.created_at,
+                  updated_at = excluded.updated_at, event_at = excluded.event_at
+                """))
     }
 
     mutating func write(_ u: User) throws {
@@ -156,6 +174,14 @@ struct RecordWriter {
         try refunds.run()
     }
 
+    mutating func write(_ d: ImportedDispute) throws {
+        disputes.text(d.id); disputes.int(d.amount); disputes.text(d.currency.code); disputes.text(d.reason)
+        disputes.text(d.status.rawValue); disputes.text(d.providerStatus); disputes.int(d.evidenceDueBy?.seconds)
+        disputes.int(d.createdAt.seconds); disputes.int(d.updatedAt.seconds); disputes.int(d.updatedAt.seconds)
+        disputes.text(d.paymentID)
+        try disputes.run()
+    }
+
     mutating func write(_ c: DemoCustomer) throws {
         try write(c.user)
         for p in c.prints { try write(p) }
@@ -167,6 +193,8 @@ struct RecordWriter {
         for e in c.events { try write(e) }
     }
 }
+
+// MARK: - SearchText
 
 /// How an email is indexed for search.
 enum SearchText {

@@ -239,6 +239,7 @@ extension RecordWriter {
         case .payment(let p): try write(p)
         case .printJob(let j): try write(j)
         case .printJobEvent(let e): try write(e)
+        case .dispute(let d): try write(d)
         }
     }
 }
@@ -263,7 +264,7 @@ final class ReferenceChecker {
         case .print(let p): recent["prints " + p.id] = p.userID
         case .order(let o): recent["orders " + o.id] = o.currency.code
         case .printJob(let j): recent["print_jobs " + j.id] = ""
-        case .photo, .payment, .printJobEvent: break
+        case .photo, .payment, .printJobEvent, .dispute: break
         }
     }
 
@@ -313,6 +314,24 @@ final class ReferenceChecker {
             if try !exists("orders", j.orderID) { throw missing("order_id", "order", j.orderID) }
         case .printJobEvent(let e):
             if try !exists("print_jobs", e.jobID) { throw missing("job_id", "print job", e.jobID) }
+        case .dispute(let d):
+            guard
+                let payment = try Row.fetchOne(
+                    db, sql: "SELECT provider, currency, amount FROM payments WHERE id = ?", arguments: [d.paymentID])
+            else { throw missing("payment_id", "payment", d.paymentID) }
+            let provider: String = payment[0], currency: String = payment[1], amount: Int64 = payment[2]
+            if let named = d.provider, named.rawValue != provider {
+                throw RecordFieldError(
+                    field: "provider", message: "\(named.rawValue) differs from the payment's provider \(provider)")
+            }
+            if currency != d.currency.code {
+                throw RecordFieldError(
+                    field: "currency", message: "\(d.currency.code) differs from the payment's currency \(currency)")
+            }
+            if d.amount > amount {
+                throw RecordFieldError(
+                    field: "amount", message: "\(d.amount) is more than the payment's amount \(amount)")
+            }
         }
     }
 

@@ -13,6 +13,8 @@ public enum WebhookOutcome: Sendable, Equatable {
     case ignored
     /// About a payment this database does not hold.
     case unknownPayment
+    /// A chargeback's state: where it stands now (a late event leaves a newer state as it was: `changed` false).
+    case dispute(id: String, status: DisputeStatus, changed: Bool)
 }
 
 extension SQLiteStore {
@@ -54,6 +56,10 @@ extension SQLiteStore {
                     }
                 case "refund.created", "refund.updated", "refund.failed", "charge.refund.updated":
                     refunds = [object]
+                case "charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed",
+                    "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated":
+                    let at: Int64 = if case .integer(let created)? = event["created"] { created } else { now.seconds }
+                    return try Self.applyStripeDispute(db, object, eventAt: at, now: now)
                 case "payment_intent.succeeded":
                     // The money is captured: a payment still on its way there is settled (never moved back).
                     guard case .string(let intent)? = object["id"] else { return .ignored }
@@ -90,6 +96,62 @@ extension SQLiteStore {
     }
 
     private enum Adoption { case adopted, updated, own, unchanged, unknownPayment }
+
+    /// Applies a Stripe dispute object: inserted, or moved to its new state unless what is stored is newer (a
+    /// decided dispute is never reopened by a late event; among events of one stage, the newest wins).
+    private static func applyStripeDispute(
+        _ db: Database, _ dispute: JSONValue, eventAt: Int64, now: Timestamp
+    ) throws -> WebhookOutcome {
+        func text(_ key: String) -> String? {
+            if case .string(let s)? = dispute[key] { return s }
+            return nil
+        }
+        guard let id = text("id"), case .integer(let amount)? = dispute["amount"], let statusText = text("status")
+        else { throw RecordFieldError(field: "data.object", message: "a dispute needs id, amount and status") }
+        guard let status = DisputeStatus.stripe(statusText) else {
+            throw RecordFieldError(field: "data.object.status", message: "unknown dispute status \"\(statusText)\"")
+        }
+        let charge = text("charge") ?? "", intent = text("payment_intent") ?? ""
+        guard
+            let payment = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT id, order_id, currency FROM payments WHERE provider = 'stripe'
+                      AND (provider_transaction_id IN (?, ?) OR provider_charge_id = ?)
+                    """, arguments: [charge, intent, charge])
+        else { return .unknownPayment }
+        let paymentCurrency: String = payment[2]
+        if let currency = text("currency"), currency.uppercased() != paymentCurrency {
+            throw RecordFieldError(
+                field: "data.object.currency",
+                message: "\(currency.uppercased()) differs from the payment's currency \(paymentCurrency)")
+        }
+        var due: Int64?
+        if case .integer(let d)? = dispute["evidence_details"]?["due_by"] { due = d }
+        let created: Int64 = if case .integer(let c)? = dispute["created"] { c } else { eventAt }
+        if let stored = try Row.fetchOne(
+            db, sql: "SELECT status, event_at FROM disputes WHERE id = ?", arguments: [id])
+        {
+            let was = DisputeStatus(rawValue: stored[0]) ?? .needsResponse, storedAt: Int64 = stored[1]
+            let newer = status.rank > was.rank || (status.rank == was.rank && eventAt >= storedAt)
+            guard newer, was.rank < 2 || status.rank == 2 else { return .dispute(id: id, status: was, changed: false) }
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO disputes (id, payment_id, order_id, provider, amount, currency, reason, status,
+                  provider_status, evidence_due_by, created_at, updated_at, event_at)
+                VALUES (?, ?, ?, 'stripe', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET amount = excluded.amount, reason = excluded.reason,
+                  status = excluded.status, provider_status = excluded.provider_status,
+                  evidence_due_by = excluded.evidence_due_by, updated_at = excluded.updated_at,
+                  event_at = excluded.event_at
+                """,
+            arguments: [
+                id, payment[0] as String, payment[1] as String, amount, paymentCurrency, text("reason") ?? "",
+                status.rawValue, statusText, due, created, now.seconds, eventAt,
+            ])
+        return .dispute(id: id, status: status, changed: true)
+    }
 
     /// Reads one Stripe refund object and adopts it (see `adopt`).
     private static func adoptStripeRefund(

@@ -46,6 +46,8 @@ extension SQLiteStore: QueryStore {
         UNION ALL SELECT 'tracking_number', o.user_id, o.id, j.id, NULL
           FROM print_jobs j JOIN orders o ON o.id = j.order_id
           WHERE j.tracking_number = ?1 COLLATE NOCASE AND j.tracking_number IS NOT NULL
+        UNION ALL SELECT 'dispute', o.user_id, o.id, NULL, NULL
+          FROM disputes d JOIN orders o ON o.id = d.order_id WHERE d.id = ?1
         LIMIT 1
         """
 
@@ -83,6 +85,10 @@ extension SQLiteStore: QueryStore {
         SELECT \(Columns.job) FROM orders o JOIN print_jobs j ON j.order_id = o.id
         WHERE o.user_id = ? ORDER BY j.created_at DESC, j.id
         """,
+        """
+        SELECT \(Columns.dispute) FROM orders o JOIN disputes d ON d.order_id = o.id
+        WHERE o.user_id = ? ORDER BY d.created_at DESC, d.id
+        """,
     ]
 
     static func customer360(_ db: Database, userID: String) throws -> Customer360? {
@@ -99,9 +105,10 @@ extension SQLiteStore: QueryStore {
         let payments = try fetchDecoded(db, sql[3], [userID]) { try Payment(row: $0) }
         let refunds = try fetchDecoded(db, sql[4], [userID]) { try Refund(row: $0) }
         let jobs = try fetchDecoded(db, sql[5], [userID]) { try PrintJob(row: $0) }
+        let disputes = try fetchDecoded(db, sql[6], [userID]) { try Dispute(row: $0) }
         return Customer360(
             user: user, prints: prints, orders: orders, payments: payments, refunds: refunds,
-            printJobs: jobs)
+            printJobs: jobs, disputes: disputes)
     }
 
     public func orderDetail(orderID: String) async throws -> OrderDetail? {
@@ -152,8 +159,13 @@ extension SQLiteStore: QueryStore {
             SELECT \(Columns.job) FROM print_jobs j WHERE j.order_id = ? ORDER BY j.created_at, j.id
             """, [orderID]
         ) { try PrintJob(row: $0) }
+        let disputes = try fetchDecoded(
+            db, "SELECT \(Columns.dispute) FROM disputes d WHERE d.order_id = ? ORDER BY d.created_at DESC, d.id",
+            [orderID]
+        ) { try Dispute(row: $0) }
         return OrderDetail(
-            order: order, user: user, print: print, payments: payments, refunds: refunds, printJobs: jobs)
+            order: order, user: user, print: print, payments: payments, refunds: refunds, printJobs: jobs,
+            disputes: disputes)
     }
 
     public func printJobDetail(jobID: String) async throws -> PrintJobDetail? {
@@ -180,6 +192,33 @@ extension SQLiteStore: QueryStore {
             return PrintJobDetail(
                 job: try PrintJob(row: row), order: try Order(row: row, at: Columns.jobCount),
                 user: try User(row: row, at: Columns.jobCount + Columns.orderCount), events: events)
+        }
+    }
+
+    public func disputes(openOnly: Bool, limit: Int) async throws -> [DisputeRow] {
+        try readNow { db in
+            try fetchDecoded(
+                db,
+                """
+                SELECT \(Columns.dispute), u.name, u.id FROM disputes d
+                JOIN orders o ON o.id = d.order_id JOIN users u ON u.id = o.user_id
+                WHERE ?1 = 0 OR d.status IN ('needs_response', 'under_review')
+                ORDER BY d.status NOT IN ('needs_response', 'under_review'),
+                  CASE WHEN d.status IN ('needs_response', 'under_review') THEN coalesce(d.evidence_due_by, 1e18) END,
+                  d.updated_at DESC, d.id
+                LIMIT ?2
+                """, [openOnly, limit]
+            ) { row in
+                DisputeRow(dispute: try Dispute(row: row), customerName: row[12], userID: row[13])
+            }
+        }
+    }
+
+    public func dispute(id: String) async throws -> Dispute? {
+        try readNow { db in
+            try fetchFirstDecoded(db, "SELECT \(Columns.dispute) FROM disputes d WHERE d.id = ?", [id]) {
+                try Dispute(row: $0)
+            }
         }
     }
 

@@ -2,6 +2,8 @@ import Foundation
 import GRDB
 import OpsCore
 
+// MARK: - Columns
+
 /// Row → domain value. Columns are read by position, in the order of the `…Columns` lists, which every query that
 /// decodes the type selects verbatim: positional reads are several times cheaper than named ones.
 enum Columns {
@@ -22,12 +24,18 @@ enum Columns {
         r.id, r.order_id, r.payment_id, r.provider, r.amount, r.currency, r.status, r.reason, r.note, \
         r.idempotency_key, r.gateway_refund_id, r.is_void, r.operator, r.failure_message, r.created_at, r.updated_at
         """
+    static let dispute = """
+        d.id, d.payment_id, d.order_id, d.provider, d.amount, d.currency, d.reason, d.status, d.provider_status, \
+        d.evidence_due_by, d.created_at, d.updated_at
+        """
     static let userCount = 7
     static let printCount = 8
     static let orderCount = 12
     static let paymentCount = 10
     static let jobCount = 8
 }
+
+// MARK: - Decoding
 
 /// Decodes every row of a cached statement straight from SQLite's row buffer: `Row.fetchAll` would first copy each
 /// row into its own `Row`, which costs as much as the query on a customer's handful of rows.
@@ -121,6 +129,19 @@ extension PrintJob {
     }
 }
 
+extension Dispute {
+    init(row: Row, at o: Int = 0) throws {
+        let due: Int64? = row[o + 9]
+        self.init(
+            id: row[o], paymentID: row[o + 1], orderID: row[o + 2],
+            provider: try decodeEnum(row, o + 3, "disputes", "provider"), amount: row[o + 4],
+            currency: try decodeCurrency(row, o + 5, "disputes"), reason: row[o + 6],
+            status: try decodeEnum(row, o + 7, "disputes", "status"), providerStatus: row[o + 8],
+            evidenceDueBy: due.map(Timestamp.init(seconds:)), createdAt: Timestamp(seconds: row[o + 10]),
+            updatedAt: Timestamp(seconds: row[o + 11]))
+    }
+}
+
 extension Refund {
     init(row: Row, at o: Int = 0) throws {
         self.init(
@@ -134,6 +155,8 @@ extension Refund {
             createdAt: Timestamp(seconds: row[o + 14]), updatedAt: Timestamp(seconds: row[o + 15]))
     }
 }
+
+// MARK: - StoredJSON
 
 /// The JSON stored in `orders.line_items` and `orders.shipping_address`: the same field names as the import and
 /// query formats.

@@ -39,7 +39,9 @@ extension SQLiteStore: RefundStore {
 
     static func refundContext(_ db: Database, orderID: String) throws -> RefundContext? {
         guard let detail = try orderDetail(db, orderID: orderID) else { return nil }
-        return RefundContext(order: detail.order, user: detail.user, payments: detail.payments, refunds: detail.refunds)
+        return RefundContext(
+            order: detail.order, user: detail.user, payments: detail.payments, refunds: detail.refunds,
+            disputes: detail.disputes)
     }
 
     public func reserveRefund(_ r: RefundReservation, audit: AuditRecord) async throws -> Refund {
@@ -54,6 +56,12 @@ extension SQLiteStore: RefundStore {
             guard r.amount <= balance.remaining else {
                 throw ReservationError.exceedsRemaining(
                     requested: balance.money(r.amount), remaining: balance.money(balance.remaining))
+            }
+            // Checked again here, in the reservation's transaction: a chargeback that arrived after the plan was
+            // checked still refuses the refund, and an override covers only the dispute it names.
+            if let block = Dispute.refundBlock(context.disputes, paymentID: r.paymentID), r.overridesDispute != block.id
+            {
+                throw ReservationError.disputed(block.headline(now: r.now))
             }
             try db.execute(
                 sql: """

@@ -47,6 +47,31 @@ enum Schema {
                     ) WITHOUT ROWID
                     """)
         }
+        migrator.registerMigration("v7 disputes") { db in
+            // Chargebacks, kept current by the providers' webhooks (event_at: the newest event applied, so a late
+            // event changes nothing) and by the feed. An open or lost one blocks refunds on its payment.
+            try db.execute(
+                sql: """
+                    CREATE TABLE disputes (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      payment_id TEXT NOT NULL REFERENCES payments(id),
+                      order_id TEXT NOT NULL REFERENCES orders(id),
+                      provider TEXT NOT NULL,
+                      amount INTEGER NOT NULL,
+                      currency TEXT NOT NULL,
+                      reason TEXT NOT NULL,
+                      status TEXT NOT NULL,
+                      provider_status TEXT NOT NULL,
+                      evidence_due_by INTEGER,
+                      created_at INTEGER NOT NULL,
+                      updated_at INTEGER NOT NULL,
+                      event_at INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE INDEX disputes_by_order ON disputes(order_id);
+                    CREATE INDEX disputes_by_payment ON disputes(payment_id);
+                    CREATE INDEX disputes_by_due ON disputes(status, evidence_due_by);
+                    """)
+        }
         return migrator
     }
 

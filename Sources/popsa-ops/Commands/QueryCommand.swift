@@ -100,6 +100,7 @@ struct QueryCommand: AsyncParsableCommand {
                     fields.append(("balances", .array(view.balances.map(\.json))))
                     fields.append(("refunds", .array(view.detail.refunds.map(\.json))))
                     fields.append(("print_jobs", .array(view.detail.printJobs.map(\.json))))
+                    fields.append(("disputes", .array(view.detail.disputes.map(\.json))))
                     fields.append(("diagnosis", view.diagnosis.json))
                     return .object(fields)
                 }, text: TextReports.order)

@@ -15,8 +15,11 @@ struct RefundCommand: AsyncParsableCommand {
         discussion: """
             The same checks as the console's dialog: the amount is read in the order's currency; it must be more \
             than zero, at most what is left, within your role's limit; a Braintree payment not yet settled can only \
-            be voided in full. Exit codes: 0 refunded; 1 refused by a rule or by the gateway (the reason is printed); \
-            64 bad arguments; 75 the gateway gave no answer (the intent is recorded; run `popsa-ops reconcile`).
+            be voided in full. A payment with an open or lost chargeback is refused (the bank takes the money back: \
+            a refund would pay twice) unless a supervisor adds --override-dispute and a --note saying why, which \
+            goes to the audit. Exit codes: 0 refunded; 1 refused by a rule or by the gateway (the reason is \
+            printed); 64 bad arguments; 75 the gateway gave no answer (the intent is recorded; run \
+            `popsa-ops reconcile`).
             """)
 
     @Argument(help: "Order id.") var orderID: String
@@ -26,6 +29,10 @@ struct RefundCommand: AsyncParsableCommand {
     @Option(help: "A note (required for reason other).") var note: String = ""
     @Option(help: ArgumentHelp("Which payment, when the order has more than one.", valueName: "payment-id"))
     var payment: String?
+    @Flag(
+        name: .customLong("override-dispute"),
+        help: "Supervisors: refund despite an open or lost chargeback (needs --note; audited).")
+    var overrideDispute = false
     @Flag(help: "Confirm: without it nothing is refunded.") var yes = false
     @Flag(help: "Print the result as JSON.") var json = false
     @Flag(name: .customLong("read-only"), help: "Act as a viewer (refunds are then refused).") var readOnly = false
@@ -61,9 +68,10 @@ struct RefundCommand: AsyncParsableCommand {
         do {
             plan = try await setup.refunds.plan(
                 orderID: orderID, paymentID: payment, amountText: amount, reason: reason, note: note,
-                operator: setup.identity)
+                overrideDispute: overrideDispute, operator: setup.identity)
         } catch let refusal as RefundRefusal {
             switch refusal {
+            case .disputed: try refuse(refusal.description, kind: "disputed")
             case .badAmount(let message): try refuse("--amount: \(message)", code: .usage, kind: "bad_amount")
             case .orderNotFound: try refuse(refusal.description, kind: "not_found")
             default: try refuse(refusal.description)
@@ -73,6 +81,7 @@ struct RefundCommand: AsyncParsableCommand {
         do {
             result = try await setup.refunds.execute(plan, operator: setup.identity)
         } catch let error as ReservationError {
+            if case .disputed = error { try refuse(error.description, kind: "disputed") }
             try refuse(error.description)
         }
         if json {

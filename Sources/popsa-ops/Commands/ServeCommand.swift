@@ -256,6 +256,11 @@ final class HTTPService {
             case .success(.duplicate): answer = .object([("duplicate", .bool(true))])
             case .success(.ignored): answer = .object([("ignored", .bool(true))])
             case .success(.unknownPayment): answer = .object([("unknown_payment", .bool(true))])
+            case .success(.dispute(let id, let status, let changed)):
+                Counter(label: "popsa_ops_webhook_events_total", dimensions: [("provider", "stripe")]).increment()
+                answer = .object([
+                    ("dispute", .string(id)), ("status", .string(status.rawValue)), ("changed", .bool(changed)),
+                ])
             case .success(.applied(let adopted, let updated, let own)):
                 Counter(label: "popsa_ops_webhook_events_total", dimensions: [("provider", "stripe")]).increment()
                 answer = .object([

@@ -112,6 +112,19 @@ enum TextReports {
         out.append(section("Payments", view.balances.count, balances))
         out.append(section("Refunds", d.refunds.count, refunds(d.refunds)))
         out.append(section("Print jobs", d.printJobs.count, jobs(d.printJobs)))
+        if !d.disputes.isEmpty {
+            var disputes = TextTable([
+                .init(title: "DISPUTE"), .init(title: "PROVIDER"), .init(title: "STATUS"),
+                .init(title: "AMOUNT", alignment: .right), .init(title: "REASON"), .init(title: "EVIDENCE DUE"),
+            ])
+            for x in d.disputes {
+                disputes.add([
+                    x.id, x.provider.label, x.status.label, x.money.formatted, x.reasonText,
+                    x.evidenceDueBy?.shortDisplay ?? "-",
+                ])
+            }
+            out.append(section("Disputes", d.disputes.count, disputes))
+        }
         return out.joined(separator: "\n")
     }
 

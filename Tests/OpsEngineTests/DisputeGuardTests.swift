@@ -43,7 +43,7 @@ import Testing
                     orderID: order, amountText: "1.00", reason: .damaged, note: "", operator: who)
             } throws: { error in
                 guard case .disputed(let message)? = error as? RefundRefusal else { return false }
-                return message.contains("dp_block") && message.contains("do not refund")
+                return message.contains("dp_block") && message.hasPrefix("Do not refund")
             }
         }
         // An agent cannot override, even with a note.
@@ -90,7 +90,7 @@ import Testing
             try await service.execute(plan, operator: RefundFixture.agent)
         } throws: { error in
             guard case .disputed(let message)? = error as? ReservationError else { return false }
-            return message.contains("Chargeback opened")
+            return message.contains("Do not refund: chargeback open") && message.contains("dp_late")
         }
         #expect(try f.count("SELECT count(*) FROM refunds WHERE order_id = '\(order)'") == 0)
     }

@@ -28,7 +28,7 @@ public struct OrderScreen: Sendable {
         for dispute in d.disputes where dispute.status.blocksRefunds {
             doc.add(
                 Document.Line([
-                    StatusLine.Segment(theme.status("CHARGEBACK: " + dispute.headline(now: now), .error), .statusError)
+                    StatusLine.Segment(theme.status("CHARGEBACK — " + dispute.warning(now: now), .error), .statusError)
                 ]))
         }
         doc.add(

@@ -217,7 +217,7 @@ public struct RefundDialog: Sendable {
         if let dispute, y < inner.maxY {
             // In the blank line under the balances: the reason this refund should not happen.
             buffer.put(
-                theme.status(dispute.headline(now: now), .error), x: inner.x + 1, y: y,
+                theme.status(dispute.warning(now: now), .error), x: inner.x + 1, y: y,
                 style: theme[.errorText].withBackground(of: base), maxWidth: inner.width - 2)
         }
         y += 1

@@ -120,6 +120,18 @@ public struct Dispute: Hashable, Sendable, Identifiable {
         }
     }
 
+    /// The short form for narrow places (a banner, a dialog, an error), the instruction first so that it survives
+    /// truncation: "Do not refund: chargeback open, evidence due in 3d".
+    public func warning(now: Timestamp) -> String {
+        let due = dueText(now: now).map { ", \($0)" } ?? ""
+        switch status {
+        case .needsResponse: return "Do not refund: chargeback open\(due)"
+        case .underReview: return "Do not refund: chargeback under review at the bank"
+        case .lost: return "Do not refund: chargeback lost, the money already went back to the card holder"
+        case .won: return "Chargeback won on \(updatedAt.dateOnly)"
+        }
+    }
+
     /// Why a refund on `paymentID` must not go ahead, or nil.
     public static func refundBlock(_ disputes: [Dispute], paymentID: String) -> Dispute? {
         disputes.filter { $0.paymentID == paymentID && $0.status.blocksRefunds }

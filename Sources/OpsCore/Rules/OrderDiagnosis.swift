@@ -55,9 +55,7 @@ public struct OrderDiagnosis: Hashable, Sendable {
                 findings.append(
                     Finding(
                         .problem, dispute.headline(now: now),
-                        suggestion:
-                            "Submit the evidence before it is due (popsa-ops dispute evidence \(dispute.id)); a refund "
-                            + "now would pay the customer twice"))
+                        suggestion: "Send the evidence before it is due: popsa-ops dispute evidence \(dispute.id)"))
             case .underReview, .lost:
                 findings.append(Finding(.problem, dispute.headline(now: now)))
             case .won:

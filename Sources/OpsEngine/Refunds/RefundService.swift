@@ -99,7 +99,7 @@ public enum RefundRules {
         _ disputes: [Dispute], paymentID: String, role: Role, note: String, override: Bool, now: Timestamp
     ) throws(RefundRefusal) -> Dispute? {
         guard let block = Dispute.refundBlock(disputes, paymentID: paymentID) else { return nil }
-        let headline = block.headline(now: now) + " (\(block.provider.label) dispute \(block.id))"
+        let headline = block.warning(now: now) + " (\(block.provider.label) dispute \(block.id))"
         guard override else {
             throw .disputed(
                 headline + (role == .supervisor ? "; a supervisor may override it, with a note saying why" : ""))

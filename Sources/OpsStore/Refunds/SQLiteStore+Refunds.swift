@@ -61,7 +61,8 @@ extension SQLiteStore: RefundStore {
             // checked still refuses the refund, and an override covers only the dispute it names.
             if let block = Dispute.refundBlock(context.disputes, paymentID: r.paymentID), r.overridesDispute != block.id
             {
-                throw ReservationError.disputed(block.headline(now: r.now))
+                throw ReservationError.disputed(
+                    block.warning(now: r.now) + " (\(block.provider.label) dispute \(block.id))")
             }
             try db.execute(
                 sql: """

@@ -33,6 +33,13 @@ if ! python3 -c "import stripe" 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check stripe
 fi
 
+# braintree: Braintree's official SDK, whose webhook testing gateway signs the sample notifications the Braintree
+# webhook tests post.
+if ! python3 -c "import braintree" 2>/dev/null; then
+  echo "test-deps.sh: installing braintree"
+  python3 -m pip install --quiet --disable-pip-version-check braintree
+fi
+
 # A second, unprivileged account: the operator-identity tests run the binary as it (identity comes from the real
 # uid, never from USER). Created only when running as root, as CI does.
 if [ "$(id -u)" -eq 0 ] && ! id popsa-ops-test >/dev/null 2>&1; then

@@ -23,6 +23,8 @@ import Testing
         #expect(DisputeStatus.stripe("charge_refunded") == nil)
         #expect(DisputeStatus.braintree("OPEN") == .needsResponse)
         #expect(DisputeStatus.braintree("disputed") == .underReview)
+        #expect(DisputeStatus.braintree("under_review") == .underReview)
+        #expect(DisputeStatus.braintree("auto_accepted") == .lost)
         #expect(DisputeStatus.braintree("ACCEPTED") == .lost)
         #expect(DisputeStatus.braintree("expired") == .lost)
         #expect(DisputeStatus.braintree("WON") == .won)

@@ -135,4 +135,44 @@ import Testing
         }
         #expect(try state(store).count == 1)
     }
+
+    @Test func braintreeNotificationsApplyOnceAndAFailedRefundReleasesItsAmount() async throws {
+        let store = try SQLiteStore.open(path: TestSupport.fixtureCopy())
+        let payment = try await store.pool.read { db in
+            try Payment.fetchFirst(db, "provider = 'braintree' AND status = 'settled' AND currency = 'GBP'")
+        }
+        let subject = BraintreeEvent.Subject(
+            id: "bt_dp_1", transactionID: payment.providerTransactionID, amount: "1.50", currency: "GBP",
+            reason: "fraud", status: "open", replyBy: "2026-11-30", createdAt: nil)
+        let opened = BraintreeEvent(
+            id: "sha256:a", kind: "dispute_opened", at: Self.now, transactionID: nil, dispute: subject)
+        #expect(
+            try store.applyBraintreeEvent(opened, now: Self.now)
+                == .dispute(id: "bt_dp_1", status: .needsResponse, changed: true))
+        #expect(try store.applyBraintreeEvent(opened, now: Self.now) == .duplicate)
+        #expect(try state(store) == ["bt_dp_1 needs_response open 150 \(Self.now.seconds)"])
+        // A refund made in the Control Panel, adopted while pending, then failed at Braintree: released.
+        _ = try store.adoptProviderRefunds(
+            payment: payment, refunds: [ProviderRefund(id: "bt_re_9", amount: 200, status: .pending, intentID: nil)],
+            source: "test", now: Self.now)
+        let failed = BraintreeEvent(
+            id: "sha256:b", kind: "refund_failed", at: Self.now, transactionID: "bt_re_9", dispute: nil)
+        #expect(try store.applyBraintreeEvent(failed, now: Self.now) == .applied(adopted: 0, updated: 1, own: 0))
+        let status = try await store.pool.read { db in
+            try String.fetchOne(db, sql: "SELECT status FROM refunds WHERE gateway_refund_id = 'bt_re_9'")
+        }
+        #expect(status == "failed")
+        if case .broken(let sequence, let problem) = try await store.verifyAudit() {
+            Issue.record("the audit no longer verifies at \(sequence): \(problem)")
+        }
+    }
+}
+
+extension Payment {
+    /// The first payment matching `condition`, for tests.
+    static func fetchFirst(_ db: Database, _ condition: String) throws -> Payment {
+        try Payment(
+            row: try Row.fetchOne(
+                db, sql: "SELECT \(Columns.payment) FROM payments pay WHERE \(condition) ORDER BY id")!)
+    }
 }

@@ -33,10 +33,10 @@ public enum DisputeStatus: String, DomainEnum {
     public static func braintree(_ status: String) -> DisputeStatus? {
         switch status.lowercased() {
         case "open": .needsResponse
-        case "disputed": .underReview
+        case "disputed", "under_review": .underReview
         case "won": .won
-        // Accepted by the merchant, or expired without a reply: Braintree treats both as lost.
-        case "lost", "accepted", "expired": .lost
+        // Accepted by the merchant (or automatically), or expired without a reply: Braintree treats them as lost.
+        case "lost", "accepted", "auto_accepted", "expired": .lost
         default: nil
         }
     }
@@ -172,5 +172,55 @@ public struct ImportedDispute: Hashable, Sendable {
         self.evidenceDueBy = evidenceDueBy
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+    }
+}
+
+// MARK: - BraintreeEvent
+
+/// One Braintree webhook notification, verified and read from its XML (see OpsEngine's `BraintreeWebhook`).
+public struct BraintreeEvent: Hashable, Sendable {
+    /// Braintree's notifications carry no id: the SHA-256 of the signed payload, so a redelivery is a duplicate.
+    public var id: String
+    /// `transaction_settled`, `dispute_opened`, `refund_failed`…
+    public var kind: String
+    public var at: Timestamp
+    /// The subject transaction's id (for `refund_failed`, the refund's own transaction id).
+    public var transactionID: String?
+    public var dispute: Subject?
+
+    /// A dispute notification's subject.
+    public struct Subject: Hashable, Sendable {
+        public var id: String
+        public var transactionID: String
+        /// A decimal string in the currency's major units, as Braintree sends it: "100.00".
+        public var amount: String
+        public var currency: String
+        public var reason: String
+        public var status: String
+        /// The reply-by date, `YYYY-MM-DD`.
+        public var replyBy: String?
+        public var createdAt: Timestamp?
+
+        public init(
+            id: String, transactionID: String, amount: String, currency: String, reason: String, status: String,
+            replyBy: String?, createdAt: Timestamp?
+        ) {
+            self.id = id
+            self.transactionID = transactionID
+            self.amount = amount
+            self.currency = currency
+            self.reason = reason
+            self.status = status
+            self.replyBy = replyBy
+            self.createdAt = createdAt
+        }
+    }
+
+    public init(id: String, kind: String, at: Timestamp, transactionID: String?, dispute: Subject?) {
+        self.id = id
+        self.kind = kind
+        self.at = at
+        self.transactionID = transactionID
+        self.dispute = dispute
     }
 }

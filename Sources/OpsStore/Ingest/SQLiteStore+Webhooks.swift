@@ -97,8 +97,7 @@ extension SQLiteStore {
 
     private enum Adoption { case adopted, updated, own, unchanged, unknownPayment }
 
-    /// Applies a Stripe dispute object: inserted, or moved to its new state unless what is stored is newer (a
-    /// decided dispute is never reopened by a late event; among events of one stage, the newest wins).
+    /// Applies a Stripe dispute object (see `upsertDispute`).
     private static func applyStripeDispute(
         _ db: Database, _ dispute: JSONValue, eventAt: Int64, now: Timestamp
     ) throws -> WebhookOutcome {
@@ -120,15 +119,25 @@ extension SQLiteStore {
                       AND (provider_transaction_id IN (?, ?) OR provider_charge_id = ?)
                     """, arguments: [charge, intent, charge])
         else { return .unknownPayment }
-        let paymentCurrency: String = payment[2]
-        if let currency = text("currency"), currency.uppercased() != paymentCurrency {
+        if let currency = text("currency"), currency.uppercased() != payment[2] as String {
             throw RecordFieldError(
                 field: "data.object.currency",
-                message: "\(currency.uppercased()) differs from the payment's currency \(paymentCurrency)")
+                message: "\(currency.uppercased()) differs from the payment's currency \(payment[2] as String)")
         }
         var due: Int64?
         if case .integer(let d)? = dispute["evidence_details"]?["due_by"] { due = d }
         let created: Int64 = if case .integer(let c)? = dispute["created"] { c } else { eventAt }
+        return try upsertDispute(
+            db, id: id, payment: payment, provider: .stripe, amount: amount, reason: text("reason") ?? "",
+            status: status, providerStatus: statusText, due: due, created: created, eventAt: eventAt, now: now)
+    }
+
+    /// Inserts a dispute, or moves it to its new state unless what is stored is newer: a decided dispute is never
+    /// reopened by a late event, and among events of one stage the newest wins. `payment` is (id, order_id, …).
+    static func upsertDispute(
+        _ db: Database, id: String, payment: Row, provider: PaymentProvider, amount: Int64, reason: String,
+        status: DisputeStatus, providerStatus: String, due: Int64?, created: Int64, eventAt: Int64, now: Timestamp
+    ) throws -> WebhookOutcome {
         if let stored = try Row.fetchOne(
             db, sql: "SELECT status, event_at FROM disputes WHERE id = ?", arguments: [id])
         {
@@ -140,15 +149,15 @@ extension SQLiteStore {
             sql: """
                 INSERT INTO disputes (id, payment_id, order_id, provider, amount, currency, reason, status,
                   provider_status, evidence_due_by, created_at, updated_at, event_at)
-                VALUES (?, ?, ?, 'stripe', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                SELECT ?, id, order_id, ?, ?, currency, ?, ?, ?, ?, ?, ?, ? FROM payments WHERE id = ?
                 ON CONFLICT(id) DO UPDATE SET amount = excluded.amount, reason = excluded.reason,
                   status = excluded.status, provider_status = excluded.provider_status,
                   evidence_due_by = excluded.evidence_due_by, updated_at = excluded.updated_at,
                   event_at = excluded.event_at
                 """,
             arguments: [
-                id, payment[0] as String, payment[1] as String, amount, paymentCurrency, text("reason") ?? "",
-                status.rawValue, statusText, due, created, now.seconds, eventAt,
+                id, provider.rawValue, amount, reason, status.rawValue, providerStatus, due, created, now.seconds,
+                eventAt, payment[0] as String,
             ])
         return .dispute(id: id, status: status, changed: true)
     }

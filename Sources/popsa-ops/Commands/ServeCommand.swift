@@ -27,7 +27,9 @@ struct ServeCommand: AsyncParsableCommand {
             when the database cannot take it now (send again). POST /partners/NAME/events takes one job update, \
             signed the same way with that partner's secret ([serve.partners.NAME]). POST /webhooks/stripe takes \
             Stripe's events (Stripe-Signature, secret from [serve] stripe_webhook_secret_env); refunds made in \
-            the Dashboard are adopted. SIGTERM lets requests in flight finish.
+            the Dashboard are adopted. POST /webhooks/braintree takes Braintree's notifications (bt_signature, \
+            bt_payload, verified with the [payments.braintree] key pair; GET with bt_challenge answers Braintree's \
+            endpoint check). SIGTERM lets requests in flight finish.
             """)
 
     @Option(
@@ -82,7 +84,28 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure(message: "serve: the Stripe webhook secret: \(error.description)", code: .config)
         }
-        try await routes.serve(at: address, what: "/ingest, /partners/NAME/events, /healthz, /metrics")
+        // Braintree's notifications are signed with the API key pair: on when both keys are there.
+        let payments = config.payments
+        let publicKey = Environment.values(of: [payments.braintreePublicKeyEnv])[payments.braintreePublicKeyEnv] ?? ""
+        do {
+            let privateKey = try Secrets.read(
+                envName: payments.braintreePrivateKeyEnv, file: payments.braintreePrivateKeyFile,
+                environment: Environment.values(of: [payments.braintreePrivateKeyEnv]))
+            if publicKey.isEmpty {
+                HTTPService.log.notice(
+                    "braintree webhooks off", metadata: ["public_key": "\(payments.braintreePublicKeyEnv)"])
+            } else {
+                routes.addBraintreeWebhooks(
+                    store: store, publicKey: publicKey, privateKey: privateKey, clock: time.clock)
+            }
+        } catch  where error.file == "environment" {
+            HTTPService.log.notice(
+                "braintree webhooks off", metadata: ["private_key": "\(payments.braintreePrivateKeyEnv)"])
+        } catch {
+            throw CommandFailure(message: "serve: the Braintree private key: \(error.description)", code: .config)
+        }
+        try await routes.serve(
+            at: address, what: "/ingest, /partners/NAME/events, /webhooks/stripe|braintree, /healthz, /metrics")
     }
 }
 
@@ -251,30 +274,37 @@ final class HTTPService {
             }
             let now = clock.now()
             let outcome = await Self.offload(queue) { try store.applyStripeEvent(event, now: now) }
-            let answer: JSONValue
-            switch outcome {
-            case .success(.duplicate): answer = .object([("duplicate", .bool(true))])
-            case .success(.ignored): answer = .object([("ignored", .bool(true))])
-            case .success(.unknownPayment): answer = .object([("unknown_payment", .bool(true))])
-            case .success(.dispute(let id, let status, let changed)):
-                Counter(label: "popsa_ops_webhook_events_total", dimensions: [("provider", "stripe")]).increment()
-                answer = .object([
-                    ("dispute", .string(id)), ("status", .string(status.rawValue)), ("changed", .bool(changed)),
-                ])
-            case .success(.applied(let adopted, let updated, let own)):
-                Counter(label: "popsa_ops_webhook_events_total", dimensions: [("provider", "stripe")]).increment()
-                answer = .object([
-                    ("adopted", .integer(Int64(adopted))), ("updated", .integer(Int64(updated))),
-                    ("own", .integer(Int64(own))),
-                ])
-            case .failure(let error as RecordFieldError):
-                return Self.json(.badRequest, Self.error("bad_event", error.description))
-            case .failure(let error):
-                Self.log.error("stripe event not applied", metadata: ["error": "\(error)"])
-                return Self.json(.serviceUnavailable, Self.error("unavailable", "not applied; Stripe will retry"))
-            }
-            return Self.json(.ok, answer)
+            return Self.answer(outcome, provider: .stripe)
         }
+    }
+
+    /// The answer to a provider's event: 200 once applied (or known), 400 for an event that cannot be read (the
+    /// provider will not fix it by retrying), 503 when the database could not take it now (the provider retries).
+    static func answer(_ outcome: Result<WebhookOutcome, any Error>, provider: PaymentProvider) -> Response {
+        let answer: JSONValue
+        switch outcome {
+        case .success(.duplicate): answer = .object([("duplicate", .bool(true))])
+        case .success(.ignored): answer = .object([("ignored", .bool(true))])
+        case .success(.unknownPayment): answer = .object([("unknown_payment", .bool(true))])
+        case .success(.dispute(let id, let status, let changed)):
+            Counter(label: "popsa_ops_webhook_events_total", dimensions: [("provider", provider.rawValue)]).increment()
+            answer = .object([
+                ("dispute", .string(id)), ("status", .string(status.rawValue)), ("changed", .bool(changed)),
+            ])
+        case .success(.applied(let adopted, let updated, let own)):
+            Counter(label: "popsa_ops_webhook_events_total", dimensions: [("provider", provider.rawValue)]).increment()
+            answer = .object([
+                ("adopted", .integer(Int64(adopted))), ("updated", .integer(Int64(updated))),
+                ("own", .integer(Int64(own))),
+            ])
+        case .failure(let error as RecordFieldError):
+            return json(.badRequest, Self.error("bad_event", error.description))
+        case .failure(let error):
+            log.error("\(provider.rawValue) event not applied", metadata: ["error": "\(error)"])
+            return json(
+                .serviceUnavailable, Self.error("unavailable", "not applied; \(provider.label) will retry"))
+        }
+        return json(.ok, answer)
     }
 
     /// Serves until SIGTERM or SIGINT, letting requests in flight finish.

@@ -1,0 +1,105 @@
+import GRDB
+import OpsCore
+
+// MARK: - Braintree's notifications
+
+extension SQLiteStore {
+    /// Applies one Braintree notification, exactly once (its payload digest is recorded with its effect):
+    /// settlement moves a payment on (never back), a dispute notification keeps the dispute current (the same
+    /// convergence rules as Stripe's), a failed refund still pending or unknown is failed (its reservation released).
+    public func applyBraintreeEvent(_ event: BraintreeEvent, now: Timestamp) throws -> WebhookOutcome {
+        do {
+            return try writeAudited { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO webhook_events (provider, event_id, type, received_at) VALUES ('braintree', ?, ?, ?)
+                        ON CONFLICT(provider, event_id) DO NOTHING
+                        """, arguments: [event.id, event.kind, now.seconds])
+                guard db.changesCount > 0 else { return .duplicate }
+                if let subject = event.dispute, event.kind.hasPrefix("dispute_") {
+                    return try Self.applyBraintreeDispute(db, subject, eventAt: event.at.seconds, now: now)
+                }
+                guard let transaction = event.transactionID else { return .ignored }
+                switch event.kind {
+                case "transaction_settled", "transaction_settlement_declined":
+                    guard try Self.braintreePayment(db, transaction) != nil else { return .unknownPayment }
+                    let settled = event.kind == "transaction_settled"
+                    try db.execute(
+                        sql: """
+                            UPDATE payments SET status = ?, settled_at = CASE WHEN ? THEN coalesce(settled_at, ?) END
+                            WHERE provider = 'braintree' AND provider_transaction_id = ?
+                              AND status IN ('authorized', 'submitted_for_settlement', 'settling')
+                            """, arguments: [settled ? "settled" : "declined", settled, now.seconds, transaction])
+                    return .applied(adopted: 0, updated: db.changesCount, own: 0)
+                case "refund_failed":
+                    // Only a refund whose outcome was still open: a refund recorded as succeeded is money history.
+                    guard
+                        let refund = try Row.fetchOne(
+                            db,
+                            sql: """
+                                SELECT id, order_id, amount, currency, status FROM refunds
+                                WHERE provider = 'braintree' AND gateway_refund_id = ?
+                                """, arguments: [transaction])
+                    else { return .unknownPayment }
+                    let id: String = refund[0], orderID: String = refund[1], status: String = refund[4]
+                    guard status == "pending" || status == "unknown" else {
+                        return .applied(adopted: 0, updated: 0, own: 1)
+                    }
+                    try db.execute(
+                        sql: """
+                            UPDATE refunds SET status = 'failed', failure_message = 'Braintree: the refund failed',
+                              updated_at = ?, lease_until = 0 WHERE id = ?
+                            """, arguments: [now.seconds, id])
+                    try Self.appendAudit(
+                        db,
+                        AuditRecord(
+                            at: now, operatorName: "braintree", sshClient: "", action: "refund.failed",
+                            target: "order \(orderID)",
+                            amount: Money(minorUnits: refund[2], currency: try Currency(code: refund[3] as String)),
+                            reason: RefundReason.other.rawValue, idempotencyKey: "", gatewayIDs: transaction,
+                            result: "failed", detail: "Braintree notification refund_failed"))
+                    try Self.updateOrderStatus(db, orderID: orderID)
+                    return .applied(adopted: 0, updated: 1, own: 0)
+                default:
+                    return .ignored
+                }
+            }
+        } catch let error as DatabaseError {
+            throw SQLiteStore.writeFailure(error)
+        }
+    }
+
+    private static func braintreePayment(_ db: Database, _ transaction: String) throws -> Row? {
+        try Row.fetchOne(
+            db,
+            sql: """
+                SELECT id, order_id, currency FROM payments
+                WHERE provider = 'braintree' AND provider_transaction_id = ?
+                """, arguments: [transaction])
+    }
+
+    private static func applyBraintreeDispute(
+        _ db: Database, _ d: BraintreeEvent.Subject, eventAt: Int64, now: Timestamp
+    ) throws -> WebhookOutcome {
+        guard let status = DisputeStatus.braintree(d.status) else {
+            throw RecordFieldError(field: "dispute.status", message: "unknown dispute status \"\(d.status)\"")
+        }
+        guard let payment = try braintreePayment(db, d.transactionID) else { return .unknownPayment }
+        let currency = try Currency(code: payment[2] as String)
+        guard d.currency.uppercased() == currency.code else {
+            throw RecordFieldError(
+                field: "dispute.currency-iso-code",
+                message: "\(d.currency) differs from the payment's currency \(currency.code)")
+        }
+        let amount: Money
+        do { amount = try Money.parse(d.amount, currency: currency) } catch {
+            throw RecordFieldError(field: "dispute.amount", message: error.description)
+        }
+        // Braintree gives the reply-by day: evidence is due by the end of it.
+        let due = try d.replyBy.map { try Timestamp(iso8601: $0 + "T23:59:59Z").seconds }
+        return try upsertDispute(
+            db, id: d.id, payment: payment, provider: .braintree, amount: amount.minorUnits, reason: d.reason,
+            status: status, providerStatus: d.status, due: due, created: d.createdAt?.seconds ?? eventAt,
+            eventAt: eventAt, now: now)
+    }
+}

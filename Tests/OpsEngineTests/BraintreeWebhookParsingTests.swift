@@ -1,0 +1,75 @@
+import Foundation
+import OpsCore
+import Testing
+
+@testable import OpsEngine
+
+/// Braintree's webhook scheme on its own: the key derivation checked against a value Braintree's Python SDK
+/// computed (`verify("20f9…")` with the key pair below), signatures made with another key or over another payload
+/// refused, and the XML read into a notification.
+@Suite struct BraintreeWebhookParsingTests {
+    let publicKey = "pubkey_x", privateKey = "privkey_y"
+
+    @Test func theChallengeAnswerIsBraintreesOwn() {
+        #expect(
+            BraintreeWebhook.challengeAnswer(
+                "20f9f8ed05f77439fe955c977e4c8a53", publicKey: publicKey, privateKey: privateKey)
+                == "pubkey_x|acfb0fcd5eb94fe426b04ea17174bde9b89491aa")
+        #expect(BraintreeWebhook.challengeAnswer("XYZ", publicKey: publicKey, privateKey: privateKey) == nil)
+    }
+
+    func signed(_ payload: String, with key: String) -> String {
+        "\(publicKey)|" + BraintreeWebhook.hex(BraintreeWebhook.mac(Array(payload.utf8), privateKey: key))
+    }
+
+    @Test func onlyThisKeyPairsSignatureOverThisPayloadIsAccepted() throws {
+        let payload = Data("<notification/>".utf8).base64EncodedString() + "\n"
+        let good = signed(payload, with: privateKey)
+        try BraintreeWebhook.verify(signature: good, payload: payload, publicKey: publicKey, privateKey: privateKey)
+        // Rotation: several pairs, ours among them.
+        try BraintreeWebhook.verify(
+            signature: "old_key|00ff&" + good, payload: payload, publicKey: publicKey, privateKey: privateKey)
+        #expect(throws: BraintreeWebhook.Refusal.mismatch) {
+            try BraintreeWebhook.verify(
+                signature: signed(payload, with: "other"), payload: payload, publicKey: publicKey,
+                privateKey: privateKey)
+        }
+        #expect(throws: BraintreeWebhook.Refusal.mismatch) {
+            try BraintreeWebhook.verify(
+                signature: good, payload: "x" + payload, publicKey: publicKey, privateKey: privateKey)
+        }
+        #expect(throws: BraintreeWebhook.Refusal.noMatchingKey) {
+            try BraintreeWebhook.verify(
+                signature: good, payload: payload, publicKey: "someone_else", privateKey: privateKey)
+        }
+        #expect(throws: BraintreeWebhook.Refusal.missing) {
+            try BraintreeWebhook.verify(signature: nil, payload: payload, publicKey: publicKey, privateKey: privateKey)
+        }
+    }
+
+    @Test func aDisputeNotificationIsRead() throws {
+        let xml = """
+            <notification>
+              <timestamp type="datetime">2026-11-27T09:00:00Z</timestamp>
+              <kind>dispute_lost</kind>
+              <subject><dispute>
+                <id>dp_9</id><amount>10.00</amount><amount-disputed>12.50</amount-disputed>
+                <currency-iso-code>GBP</currency-iso-code><reason>fraud</reason><reason-code nil="true"/>
+                <reply-by-date type="date">2026-12-01</reply-by-date><status>lost</status>
+                <created-at type="datetime">2026-11-20T10:00:00Z</created-at>
+                <transaction><id>tx_7</id><amount>12.50</amount></transaction>
+              </dispute></subject>
+            </notification>
+            """
+        let payload = Data(xml.utf8).base64EncodedString()
+        let event = try BraintreeWebhook.parse(payload: payload)
+        let at = try Timestamp(iso8601: "2026-11-27T09:00:00Z")
+        #expect(event.kind == "dispute_lost" && event.at == at)
+        #expect(event.transactionID == "tx_7" && event.id.hasPrefix("sha256:"))
+        #expect(event.dispute?.amount == "12.50" && event.dispute?.status == "lost")
+        #expect(event.dispute?.replyBy == "2026-12-01" && event.dispute?.reason == "fraud")
+        #expect(throws: BraintreeWebhook.Refusal.self) {
+            try BraintreeWebhook.parse(payload: Data("<notification><kind>x".utf8).base64EncodedString())
+        }
+    }
+}

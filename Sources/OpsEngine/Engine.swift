@@ -174,6 +174,9 @@ public final class Engine: Sendable {
 
     public func changeToken() async throws -> Int64 { try await store.changeToken() }
 
+    /// When each live source last delivered.
+    public func freshness() async throws -> [SourceFreshness] { try await store.freshness() }
+
     /// The whole-platform counts `metrics` and `serve-metrics` expose: orders and print jobs by status, stuck jobs,
     /// the missing-photo backlog, refunds.
     public func businessTotals() async throws -> BusinessTotals {

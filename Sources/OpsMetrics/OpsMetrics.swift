@@ -28,6 +28,11 @@ public enum MetricCatalog {
         "popsa_ops_webhook_events_total": "Payment-provider events applied, by provider.",
         "popsa_ops_webhook_rejected_total":
             "Payment-provider events refused before applying them, by provider and reason.",
+        "popsa_ops_feed_deliveries": "Deliveries applied from each live source (platform, stripe, braintree, "
+            + "partners), by every process on this database.",
+        "popsa_ops_feed_refused": "Requests each live source's endpoint refused (signature, payload), by source.",
+        "popsa_ops_feed_last_delivery_age_seconds":
+            "Seconds since each live source last delivered: how stale what the consoles show may be.",
         "popsa_ops_up": "1 when the business numbers were read from the database for this scrape, 0 when it failed.",
         "popsa_ops_refunds_succeeded": "Refunds that succeeded, by currency.",
         "popsa_ops_refunded_minor_units":
@@ -207,6 +212,12 @@ public final class OpsMetrics: Sendable {
         for (currency, value) in t.refundedByCurrency {
             gauge("popsa_ops_refunds_succeeded", [("currency", currency.code)]).set(Double(value.count))
             gauge("popsa_ops_refunded_minor_units", [("currency", currency.code)]).set(Double(value.amount))
+        }
+        for feed in t.feeds {
+            let source = [("source", feed.source.rawValue)]
+            gauge("popsa_ops_feed_deliveries", source).set(Double(feed.deliveries))
+            gauge("popsa_ops_feed_refused", source).set(Double(feed.rejected))
+            if let age = feed.age { gauge("popsa_ops_feed_last_delivery_age_seconds", source).set(Double(age)) }
         }
     }
 }

@@ -101,7 +101,7 @@ import Testing
         (
             "theme = \"mono\"\ncolour = \"blue\"\n",
             ":2: colour: unknown key (expected one of: database, theme, refresh, stuck_after, operators, refunds, "
-                + "payments, serve, keys)"
+                + "payments, serve, keys, silence)"
         ),
         (
             "[serve]\nlisten = \"everywhere\"\n",

@@ -64,6 +64,8 @@ public struct ConsoleConfig: Sendable {
     /// Dashboard refresh, in milliseconds.
     public var refreshMilliseconds: Int64 = 2000
     public var stuckThreshold: Int64 = OrderDiagnosis.defaultStuckThreshold
+    /// `[silence]`: how long each live source may be silent before the status bar warns.
+    public var silence: [FeedSource: Int64] = [:]
     public var policy: RefundPolicy
     public var payments = PaymentsConfig()
     public var serve = ServeConfig()
@@ -217,8 +219,19 @@ public struct ConsoleConfig: Sendable {
         if let keys = try root.table("keys") {
             config.keymap = try KeyBindings.parse(keys, document, base: config.keymap)
         }
+        if var silence = try root.table("silence") {
+            for source in FeedSource.allCases {
+                guard let text = try silence.string(source.rawValue) else { continue }
+                guard let seconds = try? DurationText.parse(text), seconds > 0 else {
+                    throw document.error("silence.\(source.rawValue)", "\"\(text)\" is not a duration (e.g. 15m, 6h)")
+                }
+                config.silence[source] = seconds
+            }
+            try silence.finish(allowed: FeedSource.allCases.map(\.rawValue))
+        }
         try root.finish(allowed: [
             "database", "theme", "refresh", "stuck_after", "operators", "refunds", "payments", "serve", "keys",
+            "silence",
         ])
         return config
     }
@@ -280,6 +293,12 @@ public struct ConsoleConfig: Sendable {
         lines.append("theme = \"\(themeName ?? "default")\"")
         lines.append("refresh = \"\(refreshMilliseconds)ms\"")
         lines.append("stuck_after = \"\(DurationText.format(stuckThreshold).replacingOccurrences(of: " ", with: ""))\"")
+        lines.append("\n[silence]   # how long a live source may be quiet before the status bar warns")
+        for source in FeedSource.allCases {
+            let seconds = silence[source] ?? source.defaultSilence
+            lines.append(
+                "\(source.rawValue) = \"\(DurationText.format(seconds).replacingOccurrences(of: " ", with: ""))\"")
+        }
         lines.append("\n[operators]\ndefault_role = \"\(policy.defaultRole.rawValue)\"")
         if !policy.roles.isEmpty {
             lines.append("[operators.roles]")

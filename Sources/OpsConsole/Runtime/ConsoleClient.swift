@@ -15,6 +15,8 @@ public struct ConsoleClient: Sendable {
     /// Chargebacks (all, or only the open ones), open ones first by evidence due date.
     public var disputes: @Sendable (_ openOnly: Bool) async throws -> [DisputeRow]
     public var changeToken: @Sendable () async throws -> Int64
+    /// When each live source last delivered.
+    public var freshness: @Sendable () async throws -> [SourceFreshness]
     public var dashboard: @Sendable (MetricsWindow) async throws -> DashboardData
     /// The audit log's newest entries and the chain's verification; nil when this console has no audit log.
     public var audit: (@Sendable () async throws -> AuditPage)?
@@ -33,6 +35,7 @@ public struct ConsoleClient: Sendable {
         partners: @escaping @Sendable () async throws -> [String],
         disputes: @escaping @Sendable (_ openOnly: Bool) async throws -> [DisputeRow],
         changeToken: @escaping @Sendable () async throws -> Int64,
+        freshness: @escaping @Sendable () async throws -> [SourceFreshness],
         dashboard: @escaping @Sendable (MetricsWindow) async throws -> DashboardData,
         audit: (@Sendable () async throws -> AuditPage)?,
         refund: (@Sendable (RefundSubmission) async throws -> RefundResult)?,
@@ -47,6 +50,7 @@ public struct ConsoleClient: Sendable {
         self.partners = partners
         self.disputes = disputes
         self.changeToken = changeToken
+        self.freshness = freshness
         self.dashboard = dashboard
         self.audit = audit
         self.refund = refund
@@ -97,6 +101,7 @@ public struct ConsoleClient: Sendable {
             partners: { try await engine.partners() },
             disputes: { try await engine.disputes(openOnly: $0) },
             changeToken: { try await engine.changeToken() },
+            freshness: { try await engine.freshness() },
             dashboard: { try await engine.dashboard(window: $0) },
             audit: auditPage, refund: refund, reconcile: reconcile)
     }

@@ -149,7 +149,13 @@ public final class EffectRunner: Sendable {
             }
         case .checkChanges:
             do {
-                return .changeToken(try await client.changeToken())
+                let token = try await client.changeToken()
+                // Freshness is a detail of the status bar: a failure to read it is logged, the token still counts.
+                var freshness: [SourceFreshness] = []
+                do { freshness = try await client.freshness() } catch {
+                    Self.log.warning("freshness not read", metadata: ["error": "\(error)"])
+                }
+                return .changeToken(token, freshness: freshness)
             } catch {
                 // The next tick asks again; a store that keeps failing shows in the log, not as silence.
                 Self.log.warning("change check failed", metadata: ["error": "\(error)"])

@@ -164,6 +164,9 @@ extension MetricsScreen: ConsoleScreen {
             refunds.append(row("  \(reason.label)", NumberText.grouped(count)))
         }
         out.append(Panel(title: "Refunds · \(b.window.rawValue)", lines: refunds))
+        if !b.feeds.isEmpty {
+            out.append(Panel(title: "Live sources · \(b.window.rawValue)", lines: feedLines(b, state, inner: inner)))
+        }
         let e = d.engine
         let span =
             e.sinceStart || e.coveredSeconds < b.window.seconds
@@ -190,6 +193,45 @@ extension MetricsScreen: ConsoleScreen {
                     [.init("frames   " + Self.percentiles(e.frames), .text)],
                 ]))
         return out
+    }
+
+    /// The ingest panel: deliveries per bucket and per second by source, how long since the last one (the lag a
+    /// console sees), refused requests and the last refusal's reason.
+    func feedLines(_ b: BusinessSnapshot, _ state: AppState, inner: Int) -> [[StatusLine.Segment]] {
+        let theme = state.theme
+        var lines: [[StatusLine.Segment]] = []
+        for feed in b.feeds {
+            let total = feed.deliveries.reduce(0, +)
+            let perSecond = Double(total) / Double(max(1, b.window.seconds))
+            let totalText = NumberText.grouped(total) + String(format: " (%.2f/s)", perSecond)
+            lines.append([
+                .init(TerminalText.fit(feed.source.shortLabel, to: 10), .text),
+                .init(
+                    Sparkline.line(feed.deliveries, width: max(4, inner - 30), asciiOnly: theme.asciiOnly), .chart1),
+                .init(" " + totalText, .text),
+            ])
+            var detail: [StatusLine.Segment] = []
+            if let last = feed.lastAt {
+                let silent = SourceFreshness(source: feed.source, lastAt: last, deliveries: total)
+                    .isSilent(now: state.now, thresholds: state.silence)
+                let age = DurationText.format(max(0, state.now.seconds - last.seconds))
+                detail.append(
+                    .init(
+                        "  last " + theme.status("\(age) ago", silent ? .warning : .ok),
+                        silent ? .statusWarning : .muted))
+            } else {
+                detail.append(.init("  nothing delivered yet", .statusWarning))
+            }
+            if feed.rejected > 0 {
+                detail.append(.init(" · \(NumberText.grouped(feed.rejected)) refused", .statusError))
+            }
+            lines.append(detail)
+            if let error = feed.lastError, let at = feed.lastErrorAt {
+                let age = DurationText.format(max(0, state.now.seconds - at.seconds))
+                lines.append([.init("  refused \(age) ago: \(error)", .muted)])
+            }
+        }
+        return lines
     }
 
     static func percentiles(_ s: LatencySummary) -> String {

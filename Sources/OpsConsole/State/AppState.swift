@@ -76,6 +76,10 @@ public struct AppState: Sendable {
     public var message: StatusMessage?
     /// The store's change token when the shown data was loaded.
     public var changeToken: Int64?
+    /// When each live source last delivered, read with the change token; shown in the status bar.
+    public var freshness: [SourceFreshness] = []
+    /// How long each source may be silent before the status bar warns (configuration `[silence]`).
+    public var silence: [FeedSource: Int64] = [:]
     public var quitting = false
     var nextRequest = 1
     var nextScreen = 1

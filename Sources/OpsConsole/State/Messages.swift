@@ -12,7 +12,8 @@ public enum Action: Sendable {
     /// The answer to a screen's request, routed to that screen.
     case loaded(request: Int, EffectResult)
     /// The store's change token, from a periodic check.
-    case changeToken(Int64)
+    /// The store's change token, and when each live source last delivered.
+    case changeToken(Int64, freshness: [SourceFreshness] = [])
     case refundFinished(request: Int, Result<RefundResult, EffectError>)
     case reconciled(ReconcileReport)
     case themeLoaded(String, Result<Theme, EffectError>)

@@ -15,7 +15,8 @@ extension AppState {
             if !clockFrozen { now = time }
             if monotonic > 0 { monotonicMilliseconds = monotonic }
             return [.checkChanges] + withCurrent { screen, state in screen.tick(state: &state, due: due) }
-        case .changeToken(let token):
+        case .changeToken(let token, let freshness):
+            self.freshness = freshness
             defer { changeToken = token }
             // Another process (or this one) committed: reload what is shown, keeping cursor and typing. The
             // dashboard keeps its own refresh interval.

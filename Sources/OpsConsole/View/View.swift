@@ -83,6 +83,7 @@ extension AppState {
         left.append(.init("\(session.role.rawValue) ", .statusBar))
         left.append(.init("· \(session.databaseName) ", .statusBar))
         if session.readOnly { left.append(.init(" READ-ONLY ", .badge)) }
+        left += freshnessSegments
         var right: [StatusLine.Segment] = []
         if let position = positionText { right.append(.init(" \(position) ", .statusBar)) }
         if busy { right.append(.init(theme.asciiOnly ? " * " : " ⟳ ", .statusBarKey)) }
@@ -91,6 +92,16 @@ extension AppState {
         StatusLine.render(
             left: left, right: right, into: &buffer,
             rect: Rect(x: 0, y: size.height - 1, width: size.width, height: 1), theme: theme)
+    }
+
+    /// How fresh the live data is, per source that has delivered: "feed 12s", a source silent past its threshold
+    /// as a badge ("stripe 7h!").
+    var freshnessSegments: [StatusLine.Segment] {
+        freshness.map { f in
+            let silent = f.isSilent(now: now, thresholds: silence)
+            let text = "\(f.source.shortLabel) \(DurationText.format(f.age(now: now)))"
+            return silent ? .init(" \(text)! ", .badge) : .init("· \(text) ", .statusBar)
+        }
     }
 
     /// Where the selection is in the current list: "3/50", "3/500+" when more rows can load.

@@ -41,6 +41,8 @@ public struct BusinessSnapshot: Hashable, Sendable {
     public var refundCount: Int64
     public var refundedByCurrency: [(Currency, Int64)]
     public var refundsByReason: [(RefundReason, Int64)]
+    /// The live sources that have delivered or been refused (the ingest panel).
+    public var feeds: [FeedPanelRow] = []
 
     public init(
         window: MetricsWindow, at: Timestamp, start: Timestamp, orders: [Int64], revenue: [(Currency, [Int64])],
@@ -69,7 +71,7 @@ public struct BusinessSnapshot: Hashable, Sendable {
         a.window == b.window && a.at == b.at && a.orders == b.orders && a.signups == b.signups && a.uploads == b.uploads
             && a.missingPhotos == b.missingPhotos && a.stuckJobs == b.stuckJobs && a.refundCount == b.refundCount
             && a.revenue.map(\.0) == b.revenue.map(\.0) && a.revenue.map(\.1) == b.revenue.map(\.1)
-            && a.jobsByStatus.map(\.1) == b.jobsByStatus.map(\.1)
+            && a.jobsByStatus.map(\.1) == b.jobsByStatus.map(\.1) && a.feeds == b.feeds
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -86,6 +88,8 @@ public struct BusinessTotals: Hashable, Sendable {
     public var stuckByPartner: [String: Int64]
     public var missingPhotos: Int64
     public var refundedByCurrency: [Currency: (count: Int64, amount: Int64)]
+    /// Per live source: deliveries and refusals since the database was created, and seconds since the last one.
+    public var feeds: [(source: FeedSource, deliveries: Int64, rejected: Int64, age: Int64?)] = []
 
     public init(
         ordersByStatus: [OrderStatus: Int64], jobsByPartnerAndStatus: [String: [PrintJobStatus: Int64]],

@@ -28,6 +28,9 @@ public protocol QueryStore: Sendable {
     /// One chargeback, by its provider id.
     func dispute(id: String) async throws -> Dispute?
 
+    /// When each live source last delivered (sources that never did are absent).
+    func freshness() async throws -> [SourceFreshness]
+
     /// A number that changes whenever any process commits a change to the store.
     func changeToken() async throws -> Int64
 }

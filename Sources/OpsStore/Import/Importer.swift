@@ -68,16 +68,21 @@ extension SQLiteStore {
 
     /// Imports a batch of JSON Lines already in memory (the ingest service's request body), with exactly the
     /// rules and the one transaction of a file import; `name` names the batch in errors.
-    public func importJSONLines(bytes: [UInt8], name: String) throws -> ImportReport {
-        try importJSONLines(LineReader(bytes: bytes, name: name), progress: { _, _ in })
+    /// `source`, when given, is noted as having delivered at `received` in the same transaction (the ingest feed).
+    public func importJSONLines(
+        bytes: [UInt8], name: String, source: (FeedSource, received: Timestamp)? = nil
+    ) throws -> ImportReport {
+        try importJSONLines(LineReader(bytes: bytes, name: name), progress: { _, _ in }, source: source)
     }
 
-    private func importJSONLines(_ input: LineReader, progress: (Int, Int) -> Void) throws -> ImportReport {
+    private func importJSONLines(
+        _ input: LineReader, progress: (Int, Int) -> Void, source: (FeedSource, received: Timestamp)? = nil
+    ) throws -> ImportReport {
         let path = input.path
         defer { input.close() }
         var report = ImportReport(file: path)
         do {
-            try importLines(input, into: &report, path: path, progress: progress)
+            try importLines(input, into: &report, path: path, progress: progress, source: source)
         } catch let error as DatabaseError {
             // The transaction rolled back: nothing of the file is kept.
             throw SQLiteStore.writeFailure(error)
@@ -87,9 +92,10 @@ extension SQLiteStore {
 
     private func importLines(
         _ input: LineReader, into report: inout ImportReport, path: String,
-        progress: (Int, Int) -> Void
+        progress: (Int, Int) -> Void, source: (FeedSource, received: Timestamp)?
     ) throws {
         try pool.write { db in
+            if let (source, received) = source { try Schema.touch(db, source, at: received) }
             var writer = try RecordWriter(db)
             let checker = ReferenceChecker()
             var lineNumber = 0

@@ -10,6 +10,7 @@ extension SQLiteStore {
     public func applyBraintreeEvent(_ event: BraintreeEvent, now: Timestamp) throws -> WebhookOutcome {
         do {
             return try writeAudited { db in
+                try Schema.touch(db, .braintree, at: now)
                 try db.execute(
                     sql: """
                         INSERT INTO webhook_events (provider, event_id, type, received_at) VALUES ('braintree', ?, ?, ?)

@@ -71,9 +71,12 @@ extension SQLiteStore {
     /// Records a partner's update of one of its jobs, in one transaction: the event in the job's timeline, and the
     /// job's status, time of last news, tracking number and carrier when the update is newer than what the job
     /// shows. A job stuck for want of news is no longer stuck once its partner speaks.
-    public func recordPartnerEvent(_ event: PartnerEvent, partner: String) throws -> PartnerEventOutcome {
+    public func recordPartnerEvent(
+        _ event: PartnerEvent, partner: String, received: Timestamp
+    ) throws -> PartnerEventOutcome {
         do {
             return try writeImmediately { db in
+                try Schema.touch(db, .partners, at: received)
                 guard
                     let job = try Row.fetchOne(
                         db, sql: "SELECT partner, updated_at FROM print_jobs WHERE id = ?", arguments: [event.jobID])

@@ -31,6 +31,7 @@ extension SQLiteStore {
         else { throw RecordFieldError(field: "", message: "not a Stripe event (id, type, data.object)") }
         do {
             return try writeAudited { db in
+                try Schema.touch(db, .stripe, at: now)
                 try db.execute(
                     sql: """
                         INSERT INTO webhook_events (provider, event_id, type, received_at) VALUES ('stripe', ?, ?, ?)

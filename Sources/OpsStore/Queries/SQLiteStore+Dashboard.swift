@@ -63,7 +63,20 @@ extension SQLiteStore: DashboardStore {
         .reduce(Int64(0)) { $0 + ($1[1] as Int64) }
         let missing =
             try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM counters WHERE name = 'missing_photos'")) ?? 0
-        return BusinessSnapshot(
+        let deliveries = try series("feed")
+        let feeds = try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT source, last_at, rejected, last_error, last_error_at FROM feed_sources ORDER BY source")
+        ).compactMap { row -> FeedPanelRow? in
+            guard let source = FeedSource(rawValue: row[0]) else { return nil }
+            let last: Int64? = row[1], errorAt: Int64? = row[4]
+            return FeedPanelRow(
+                source: source,
+                deliveries: deliveries[source.rawValue]?.counts ?? Array(repeating: 0, count: count),
+                lastAt: last.map(Timestamp.init(seconds:)), rejected: row[2], lastError: row[3],
+                lastErrorAt: errorAt.map(Timestamp.init(seconds:)))
+        }
+        var snapshot = BusinessSnapshot(
             window: window, at: now, start: Timestamp(seconds: firstBucket), orders: total(orders),
             revenue: Array(revenue.prefix(4)), signups: total(try series("signup")),
             uploads: total(try series("upload")),
@@ -82,6 +95,8 @@ extension SQLiteStore: DashboardStore {
                 RefundReason(rawValue: key).map { ($0, value.counts.reduce(0, +)) }
             }
             .sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0.rawValue < $1.0.rawValue) })
+        snapshot.feeds = feeds
+        return snapshot
     }
 
     public func businessTotals(now: Timestamp, stuckThreshold: Int64) async throws -> BusinessTotals {
@@ -105,9 +120,17 @@ extension SQLiteStore: DashboardStore {
                 if let currency = try? Currency(code: row[0]) { refunded[currency] = (row[1], row[2]) }
             }
             let missing = try Int64.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'missing_photos'") ?? 0
-            return BusinessTotals(
+            var totals = BusinessTotals(
                 ordersByStatus: orders, jobsByPartnerAndStatus: jobs, stuckByPartner: stuck, missingPhotos: missing,
                 refundedByCurrency: refunded)
+            totals.feeds = try Row.fetchAll(
+                db, sql: "SELECT source, deliveries, rejected, last_at FROM feed_sources ORDER BY source"
+            ).compactMap { row in
+                guard let source = FeedSource(rawValue: row[0]) else { return nil }
+                let last: Int64? = row[3]
+                return (source, row[1], row[2], last.map { max(0, now.seconds - $0) })
+            }
+            return totals
         }
     }
 }

@@ -222,6 +222,35 @@ extension SQLiteStore: QueryStore {
         }
     }
 
+    public func freshness() async throws -> [SourceFreshness] {
+        try readNow { db in
+            try fetchDecoded(
+                db, "SELECT source, last_at, deliveries FROM feed_sources WHERE last_at IS NOT NULL ORDER BY source", []
+            ) { row in
+                SourceFreshness(
+                    source: try decodeEnum(row, 0, "feed_sources", "source"), lastAt: Timestamp(seconds: row[1]),
+                    deliveries: row[2])
+            }
+        }
+    }
+
+    /// Counts a request a live source's endpoint refused (a bad signature, a payload that cannot be read), with the
+    /// reason as the source's last error: the dashboard's ingest panel shows both. Never the payload.
+    public func recordFeedRejection(_ source: FeedSource, reason: String, at: Timestamp) throws {
+        do {
+            try writeImmediately { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO feed_sources (source, rejected, last_error, last_error_at) VALUES (?, 1, ?, ?)
+                        ON CONFLICT(source) DO UPDATE SET rejected = rejected + 1, last_error = excluded.last_error,
+                          last_error_at = excluded.last_error_at
+                        """, arguments: [source.rawValue, reason, at.seconds])
+            }
+        } catch let error as DatabaseError {
+            throw SQLiteStore.writeFailure(error)
+        }
+    }
+
     public func partners() async throws -> [String] {
         try readNow { db in
             // A skip-scan over the partner index: one probe per distinct partner, not a scan of every job.

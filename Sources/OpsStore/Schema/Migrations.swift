@@ -72,7 +72,37 @@ enum Schema {
                     CREATE INDEX disputes_by_due ON disputes(status, evidence_due_by);
                     """)
         }
+        migrator.registerMigration("v8 feed sources") { db in
+            // When each live source (the platform's feed, Stripe, Braintree, the partners) last delivered, written
+            // in the transaction that applied the delivery: the console's freshness comes from here.
+            try db.execute(
+                sql: """
+                    CREATE TABLE feed_sources (
+                      source TEXT PRIMARY KEY NOT NULL, last_at INTEGER, deliveries INTEGER NOT NULL DEFAULT 0,
+                      rejected INTEGER NOT NULL DEFAULT 0, last_error TEXT, last_error_at INTEGER
+                    ) WITHOUT ROWID
+                    """)
+        }
         return migrator
+    }
+
+    /// Notes a delivery from `source` at `at`, in the caller's transaction: its freshness, and one more delivery
+    /// in the dashboard's minute and hour buckets (kind `feed`, keyed by source).
+    static func touch(_ db: Database, _ source: FeedSource, at: Timestamp) throws {
+        let arguments: StatementArguments = [source.rawValue, at.seconds]
+        try db.execute(
+            sql: """
+                INSERT INTO feed_sources (source, last_at, deliveries) VALUES (?1, ?2, 1)
+                ON CONFLICT(source) DO UPDATE SET last_at = max(coalesce(last_at, 0), excluded.last_at),
+                  deliveries = deliveries + 1
+                """, arguments: arguments)
+        for (table, size) in [("activity_minute", 60), ("activity_hour", 3600)] {
+            try db.execute(
+                sql: """
+                    INSERT INTO \(table) VALUES ('feed', ?1, ?2 / \(size) * \(size), 1, 0)
+                    ON CONFLICT(kind, bucket, key) DO UPDATE SET count = count + 1
+                    """, arguments: arguments)
+        }
     }
 
     /// The statuses of a print job still in progress, as SQL. Partial indexes and the queries that use them must

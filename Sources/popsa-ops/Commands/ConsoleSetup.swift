@@ -95,6 +95,7 @@ struct ConsoleSetup {
             clockFrozen: options.time.isFrozen, stuckThreshold: config.stuckThreshold)
         state.policy = config.policy
         state.refreshMilliseconds = config.refreshMilliseconds
+        state.silence = config.silence
         self.state = state
     }
 

@@ -44,6 +44,7 @@ extension HTTPService {
                     dimensions: [("provider", "braintree"), ("reason", error.reason)]
                 ).increment()
                 Self.log.notice("request refused", metadata: ["from": "braintree", "reason": "\(error.reason)"])
+                await Self.noteRefusal(store, .braintree, reason: error.description)
                 return Self.json(.badRequest, Self.error("signature", error.description))
             }
             let now = clock.now()

@@ -70,8 +70,8 @@ struct ServeCommand: AsyncParsableCommand {
         let store = try database.open(now: time.timestamp, configured: config.databasePath)
         let engine = Engine(store: store, clock: time.clock, stuckThreshold: config.stuckThreshold)
         let routes = HTTPService(engine: engine)
-        routes.addIngest(store: store, secret: secret)
-        routes.addPartnerEvents(store: store, secrets: partnerSecrets)
+        routes.addIngest(store: store, secret: secret, clock: time.clock)
+        routes.addPartnerEvents(store: store, secrets: partnerSecrets, clock: time.clock)
         // The Stripe webhook endpoint is on when its signing secret is there (a file named but unsafe stops serve).
         let stripeEnv = config.serve.stripeWebhookSecretEnv
         do {
@@ -173,17 +173,22 @@ final class HTTPService {
     }
 
     /// POST /ingest: a signed batch of JSON Lines, applied in one transaction through the importer's rules.
-    func addIngest(store: SQLiteStore, secret: String) {
+    func addIngest(store: SQLiteStore, secret: String, clock: EngineClock) {
         // Imports are synchronous SQLite writes: they run on a queue of their own, one at a time (SQLite takes
         // one writer anyway), never on the server's event loops.
         let queue = DispatchQueue(label: "popsa-ops.ingest")
         router.post("/ingest") { request, _ in
             let body: [UInt8]
-            switch await Self.signedBody(request, limit: IngestLimits.maxBody, secret: secret, from: "ingest") {
+            switch await Self.signedBody(
+                request, limit: IngestLimits.maxBody, secret: secret, from: "ingest", feed: (store, .platform))
+            {
             case .refused(let response): return response
             case .body(let bytes): body = bytes
             }
-            let outcome = await Self.offload(queue) { try store.importJSONLines(bytes: body, name: "batch") }
+            let received = clock.now()
+            let outcome = await Self.offload(queue) {
+                try store.importJSONLines(bytes: body, name: "batch", source: (.platform, received))
+            }
             switch outcome {
             case .success(let report):
                 Counter(label: "popsa_ops_ingest_batches_total", dimensions: [("outcome", "applied")]).increment()
@@ -216,7 +221,7 @@ final class HTTPService {
     }
 
     /// POST /partners/{partner}/events: one job update from a print partner, signed with that partner's secret.
-    func addPartnerEvents(store: SQLiteStore, secrets: [String: String]) {
+    func addPartnerEvents(store: SQLiteStore, secrets: [String: String], clock: EngineClock) {
         let queue = DispatchQueue(label: "popsa-ops.partners")
         router.post("/partners/:partner/events") { request, context in
             let partner = context.parameters.get("partner") ?? ""
@@ -224,7 +229,9 @@ final class HTTPService {
                 return Self.json(.notFound, Self.error("unknown_partner", "no partner by that name is configured"))
             }
             let body: [UInt8]
-            switch await Self.signedBody(request, limit: 1 << 20, secret: secret, from: "partner \(partner)") {
+            switch await Self.signedBody(
+                request, limit: 1 << 20, secret: secret, from: "partner \(partner)", feed: (store, .partners))
+            {
             case .refused(let response): return response
             case .body(let bytes): body = bytes
             }
@@ -237,7 +244,10 @@ final class HTTPService {
             } catch {
                 return Self.json(.unprocessableContent, Self.error("bad_event", "\(error)"))
             }
-            let outcome = await Self.offload(queue) { try store.recordPartnerEvent(event, partner: partner) }
+            let received = clock.now()
+            let outcome = await Self.offload(queue) {
+                try store.recordPartnerEvent(event, partner: partner, received: received)
+            }
             switch outcome {
             case .success(.recorded(let sequence, let current)):
                 Counter(label: "popsa_ops_partner_events_total", dimensions: [("partner", partner)]).increment()
@@ -262,7 +272,9 @@ final class HTTPService {
         router.post("/webhooks/stripe") { request, _ in
             // Stripe's scheme is the one the ingest feed borrowed: t=…,v1=HMAC-SHA256 of "t.payload".
             let body: [UInt8]
-            switch await Self.signedBody(request, limit: 1 << 20, secret: secret, from: "stripe", signing: .stripe) {
+            switch await Self.signedBody(
+                request, limit: 1 << 20, secret: secret, from: "stripe", signing: .stripe, feed: (store, .stripe))
+            {
             case .refused(let response): return response
             case .body(let bytes): body = bytes
             }
@@ -349,7 +361,8 @@ final class HTTPService {
     /// Reads up to `limit` bytes and checks the signature with `secret`; a refusal is counted by reason and logged
     /// (never with the body).
     static func signedBody(
-        _ request: Request, limit: Int, secret: String, from source: String, signing: Signing = Signing()
+        _ request: Request, limit: Int, secret: String, from source: String, signing: Signing = Signing(),
+        feed: (SQLiteStore, FeedSource)? = nil
     ) async -> SignedBody {
         var request = request
         let body: [UInt8]
@@ -364,10 +377,23 @@ final class HTTPService {
         } catch {
             Counter(label: signing.counter, dimensions: signing.dimensions + [("reason", error.reason)]).increment()
             log.notice("request refused", metadata: ["from": "\(source)", "reason": "\(error.reason)"])
+            if let (store, feedSource) = feed { await noteRefusal(store, feedSource, reason: error.description) }
             return .refused(json(signing.refusal, Self.error("signature", error.description)))
         }
         return .body(body)
     }
+
+    /// Counts a refused request in the store, for the dashboard's ingest panel (a failure to is logged only).
+    static func noteRefusal(_ store: SQLiteStore, _ source: FeedSource, reason: String) async {
+        let now = Timestamp(seconds: Int64(Date().timeIntervalSince1970))
+        if case .failure(let error) = await offload(
+            refusals, { try store.recordFeedRejection(source, reason: reason, at: now) })
+        {
+            log.warning("refusal not counted", metadata: ["error": "\(error)"])
+        }
+    }
+
+    static let refusals = DispatchQueue(label: "popsa-ops.refusals")
 
     /// Runs a synchronous store write on `queue`, off the server's event loops.
     static func offload<T: Sendable>(

@@ -14,9 +14,9 @@ import Testing
 
         init(
             environment: [String: String] = ["POPSA_OPS_INGEST_SECRET": IngestServiceTests.secret],
-            config: String = ""
+            config: String = "", db existing: String? = nil
         ) throws {
-            db = TestSupport.fixtureCopy()
+            db = existing ?? TestSupport.fixtureCopy()
             port = BackgroundServer.freePort()
             let configFile = TestSupport.temporaryDirectory("serve-config") + "/config.toml"
             try config.write(toFile: configFile, atomically: true, encoding: .utf8)
@@ -127,6 +127,41 @@ import Testing
         let server = try Server()
         #expect(try server.post([Self.user]).status == 200)
         #expect(server.stop() == 0)
+    }
+
+    @Test func sigkillInTheMiddleOfABatchLosesNothingOnceTheSenderRetries() throws {
+        let server = try Server()
+        let lines = (0..<40_000).map { i in
+            #"{"type":"user","id":"usr_k\#(i)","email":"k\#(i)@example.com","name":"Kill \#(i)","country":"GB","#
+                + #""created_at":"2026-11-27T08:00:00Z","version":\#(i + 1)}"#
+        }
+        let file = TestSupport.temporaryDirectory("sigkill") + "/batch.jsonl"
+        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        // The sender, in flight while the service is killed.
+        let sender = Process()
+        sender.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        sender.arguments = [
+            "python3", TestSupport.packageRoot + "/Tests/Scripts/sign_and_post.py",
+            "http://127.0.0.1:\(server.port)/ingest", IngestServiceTests.secret, file,
+        ]
+        sender.standardOutput = FileHandle.nullDevice
+        sender.standardError = FileHandle.nullDevice
+        try TestSupport.launch(sender)
+        usleep(400_000)
+        kill(server.process.processIdentifier, SIGKILL)
+        server.process.waitUntilExit()
+        sender.waitUntilExit()
+        #expect(server.process.terminationReason == .uncaughtSignal)
+        // Whatever moment the kill hit: the batch is all there or not at all, never half.
+        let after = try count(server.db, "SELECT count(*) FROM users WHERE id LIKE 'usr_k%'")
+        #expect(after == "0" || after == "40000", "a killed batch left \(after) of its 40000 records")
+        #expect(try count(server.db, "PRAGMA integrity_check") == "ok")
+        // The sender retries against the restarted service: everything is there, once.
+        let again = try Server(db: server.db)
+        defer { _ = again.stop() }
+        let retry = try again.post(lines)
+        #expect(retry.status == 200, "\(retry.body)")
+        #expect(try count(again.db, "SELECT count(*) FROM users WHERE id LIKE 'usr_k%'") == "40000")
     }
 
     @Test func withoutItsSecretTheServiceDoesNotStart() throws {

@@ -97,6 +97,23 @@ M = [
   "StripeWebhookTests|PaymentDriftTests", "Sources/OpsStore/Ingest/SQLiteStore+Webhooks.swift",
   '"ext_\\(refund.id)", orderID, paymentID, provider.rawValue, refund.amount, currency.code, status,',
   '"ext_\\(refund.id)", orderID, paymentID, provider.rawValue, 0, currency.code, status,'),
+ ("dispute-reservation", "the reservation no longer refuses a refund on a payment with an open or lost dispute",
+  "DisputeGuardTests", "Sources/OpsStore/Refunds/SQLiteStore+Refunds.swift",
+  "paymentID: r.paymentID), r.overridesDispute != block.id", "paymentID: r.paymentID), r.overridesDispute != block.id, false"),
+ ("dispute-plan", "the refund rules no longer look at disputes (only the store's reservation would refuse)",
+  "DisputeGuardTests|DisputeWebhookTests", "Sources/OpsEngine/Refunds/RefundService.swift",
+  "guard let block = Dispute.refundBlock(disputes, paymentID: paymentID) else { return nil }",
+  "guard let block = Optional<Dispute>.none else { return nil }"),
+ ("dispute-order", "a late dispute event moves a decided dispute back, or an older one overwrites a newer one",
+  "DisputeStoreTests|DisputeWebhookTests", "Sources/OpsStore/Ingest/SQLiteStore+Webhooks.swift",
+  "guard newer, was.rank < 2 || status.rank == 2 else", "guard newer || true else"),
+ ("braintree-signature", "Braintree signatures are keyed with the private key itself, not its SHA-1",
+  "BraintreeWebhookTests|BraintreeWebhookParsingTests", "Sources/OpsEngine/Ingest/BraintreeWebhook.swift",
+  "let key = SymmetricKey(data: Insecure.SHA1.hash(data: Array(privateKey.utf8)))",
+  "let key = SymmetricKey(data: Array(privateKey.utf8))"),
+ ("silence-warning", "a live source silent past its threshold is not flagged",
+  "FreshnessTests", "Sources/OpsCore/Domain/Freshness.swift",
+  "age(now: now) > (thresholds[source] ?? source.defaultSilence)", "false && thresholds.isEmpty"),
 ]
 dirty = [p for p in sorted({m[3] for m in M}) if subprocess.run(["git", "diff", "--quiet", "--", p]).returncode != 0]
 if dirty:

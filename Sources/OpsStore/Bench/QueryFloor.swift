@@ -137,3 +137,64 @@ extension SQLiteStore {
         return count
     }
 }
+
+// MARK: - The webhook floor
+
+extension SQLiteStore {
+    /// Stripe payments to post refund events about: (payment id, order id, charge id, currency), up to `count`.
+    public func benchStripePayments(
+        count: Int
+    ) throws -> [(id: String, order: String, charge: String, currency: String)] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, order_id, provider_transaction_id, currency FROM payments
+                    WHERE provider = 'stripe' AND status = 'settled' LIMIT ?
+                    """, arguments: [count]
+            ).map { ($0[0], $0[1], $0[2], $0[3]) }
+        }
+    }
+
+    /// The floor of a webhook's commit: the rows an adopted external refund writes (the event id, the refund, an
+    /// audit row, the source's freshness), as plain SQL in one IMMEDIATE transaction each, with no lookup, no
+    /// matching and no hash chain. Returns each transaction's duration.
+    public func webhookFloor(
+        _ events: [(event: String, payment: String, order: String, refund: String, currency: String)], at: Timestamp
+    ) throws -> [Duration] {
+        var durations: [Duration] = []
+        for e in events {
+            let start = ContinuousClock.now
+            try pool.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO webhook_events (provider, event_id, type, received_at)
+                            VALUES ('stripe', ?, ?, ?)
+                            """,
+                        arguments: [e.event, "charge.refunded", at.seconds])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO refunds (id, order_id, payment_id, provider, amount, currency, status, reason,
+                              note, idempotency_key, gateway_refund_id, is_void, operator, failure_message, created_at,
+                              updated_at, lease_until)
+                            VALUES (?, ?, ?, 'stripe', 1, ?, 'succeeded', 'other', '', ?, ?, 0, 'stripe', NULL, ?, ?, 0)
+                            """,
+                        arguments: [
+                            "ext_" + e.refund, e.order, e.payment, e.currency, "external:" + e.refund, e.refund,
+                            at.seconds, at.seconds,
+                        ])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO audit_log (at, operator, action, target, amount, currency, result, prev_hash,
+                              hash) VALUES (?, 'stripe', 'refund.external', ?, 1, ?, 'succeeded', '', '')
+                            """, arguments: [at.seconds, "order " + e.order, e.currency])
+                    try Schema.touch(db, .stripe, at: at)
+                    return .commit
+                }
+            }
+            durations.append(ContinuousClock.now - start)
+        }
+        return durations
+    }
+}

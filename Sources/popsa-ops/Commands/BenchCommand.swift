@@ -60,9 +60,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Queries of each kind.") var iterations = 2_000
     @Option(
         help: ArgumentHelp(
-            "Groups to run (comma-separated): store, console, dashboard, process, import, ingest.",
+            "Groups to run (comma-separated): store, console, dashboard, process, import, ingest, live.",
             valueName: "groups"))
-    var only: String = "store,console,dashboard,process,import,ingest"
+    var only: String = "store,console,dashboard,process,import,ingest,live"
     @Option(help: "Seconds the idle-dashboard CPU measurement runs.") var idleSeconds = 20
     @Option(help: "Customers in the generated export the import benchmark loads.") var importCustomers = 20_000
     @OptionGroup var time: TimeOptions
@@ -112,6 +112,10 @@ struct BenchCommand: AsyncParsableCommand {
         if groups.contains("ingest") {
             let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
             try await IngestBench(binary: binary, customers: importCustomers).run()
+        }
+        if groups.contains("live") {
+            let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+            try await LiveIngestBench(binary: binary, customers: importCustomers).run()
         }
         if groups.contains("console") && seededHere {
             // Seeding leaves this process with a gigabyte of freed heap and page cache, which would count against

@@ -93,6 +93,10 @@ public struct MeteredGateway: PaymentGateway {
         try await measure("fetch") { () async throws(GatewayError) in try await base.fetchTransaction(id: id) }
     }
 
+    public func owningTransaction(of objectID: String) async throws(GatewayError) -> String? {
+        try await measure("fetch") { () async throws(GatewayError) in try await base.owningTransaction(of: objectID) }
+    }
+
     private func measure<T>(
         _ operation: String, _ body: () async throws(GatewayError) -> T
     ) async throws(GatewayError) -> T {

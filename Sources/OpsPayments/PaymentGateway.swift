@@ -88,6 +88,14 @@ public protocol PaymentGateway: Sendable {
 
     /// A transaction with its refunds: for reconciliation past the idempotency window.
     func fetchTransaction(id: String) async throws(GatewayError) -> GatewayTransaction
+
+    /// The transaction (as the platform records it) that a provider object belongs to, when an event names only
+    /// the object: a Stripe charge's payment intent. Nil when the provider has no such link.
+    func owningTransaction(of objectID: String) async throws(GatewayError) -> String?
+}
+
+extension PaymentGateway {
+    public func owningTransaction(of objectID: String) async throws(GatewayError) -> String? { nil }
 }
 
 /// Why a gateway did not do what was asked, in the platform's words.

@@ -207,6 +207,56 @@ import Testing
     }
 }
 
+/// An event that names only a charge (no payment intent) this database does not know: `serve` asks Stripe which
+/// payment intent the charge belongs to, records the link, and applies the event.
+@Suite(.serialized) struct ChargeLookupTests {
+    @Test func aRefundEventNamingOnlyItsChargeIsMatchedByAskingStripe() throws {
+        let stripe = try TestSupport.localstripe.get()
+        let base = "http://127.0.0.1:\(stripe.port)"
+        let config = """
+            [payments]
+            mode = "live"
+            [payments.stripe]
+            api_base = "\(base)"
+            """
+        let environment = [
+            "POPSA_OPS_INGEST_SECRET": IngestServiceTests.secret, "STRIPE_WEBHOOK_SECRET": StripeWebhookTests.secret,
+            "STRIPE_SECRET_KEY": "sk_test_popsa",
+        ]
+        let server = try IngestServiceTests.Server(environment: environment, config: config)
+        defer { _ = server.stop() }
+        let row = try TestSupport.sql(
+            server.db,
+            "SELECT p.id || '|' || p.order_id || '|' || p.amount FROM payments p WHERE p.provider = 'stripe' "
+                + "AND p.status = 'settled' AND p.currency = 'GBP' "
+                + "AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.payment_id = p.id) LIMIT 1"
+        ).split(separator: "|").map(String.init)
+        try #require(row.count == 3)
+        let (payment, order, amount) = (row[0], row[1], Int64(row[2])!)
+        // The payment is a real payment intent at localstripe; this database knows it by its pi_ only.
+        let intent = try TestSupport.localstripePaymentIntent(amount: amount, base: base)
+        _ = try TestSupport.sql(
+            server.db,
+            "UPDATE payments SET provider_transaction_id = '\(intent)', provider_charge_id = NULL WHERE id = '\(payment)'"
+        )
+        let fetched = try TestSupport.run(
+            "/usr/bin/env", ["curl", "-s", "-u", "sk_test_popsa:", base + "/v1/payment_intents/" + intent])
+        let charge = try #require(
+            fetched.stdout.split(separator: "\"").first { $0.hasPrefix("ch_") }.map(String.init), "\(fetched.stdout)")
+        // A refund made elsewhere, in an event that names only the charge.
+        let event =
+            #"{"id":"evt_only_charge","object":"event","type":"refund.created","data":{"object":{"#
+            + #""id":"re_only_charge","object":"refund","amount":250,"currency":"gbp","status":"succeeded","#
+            + #""charge":"\#(charge)","payment_intent":null,"metadata":{}}}}"#
+        let answer = try StripeWebhookTests().send(event, to: server)
+        #expect(answer.status == 200 && answer.body.contains(#""adopted":1"#), "\(answer.body)")
+        #expect(
+            try TestSupport.sql(server.db, "SELECT provider_charge_id FROM payments WHERE id = '\(payment)'") == charge)
+        #expect(
+            try TestSupport.sql(server.db, "SELECT sum(amount) FROM refunds WHERE order_id = '\(order)'") == "250")
+    }
+}
+
 /// Seconds since 1970 of an ISO 8601 time (the tests' fixed "now").
 private func unixSeconds(_ iso: String) throws -> Int64 {
     guard let date = ISO8601DateFormatter().date(from: iso) else { throw CocoaError(.formatting) }

@@ -76,6 +76,14 @@ public struct StripeGateway: PaymentGateway {
         return try transaction(from: object, refunds: refunds)
     }
 
+    /// A charge's payment intent (`GET /v1/charges/ch_…`): the payment the platform records by its `pi_…`.
+    public func owningTransaction(of objectID: String) async throws(GatewayError) -> String? {
+        guard objectID.hasPrefix("ch_") else { return nil }
+        let charge = try await call("GET", "/v1/charges/" + objectID, idempotencyKey: nil, form: [])
+        if case .string(let intent)? = charge["payment_intent"], intent.hasPrefix("pi_") { return intent }
+        return nil
+    }
+
     // MARK: Wire format
 
     /// Sends a request; retries 429 and refused connections with backoff; maps Stripe's error object.

@@ -259,6 +259,48 @@ extension SQLiteStore {
     }
 }
 
+// MARK: - Charges an event names alone
+
+extension SQLiteStore {
+    /// The charge a Stripe event names without its payment intent, when no payment here knows that charge: the
+    /// event alone cannot be matched, and the caller may ask Stripe which payment intent the charge belongs to.
+    public func unmatchedStripeCharge(in event: JSONValue) throws -> String? {
+        guard let object = event["data"]?["object"] else { return nil }
+        let isCharge: Bool = if case .string("charge")? = object["object"] { true } else { false }
+        guard case .string(let charge)? = isCharge ? object["id"] : object["charge"], charge.hasPrefix("ch_") else {
+            return nil
+        }
+        if case .string(let intent)? = object["payment_intent"], !intent.isEmpty { return nil }
+        let known = try readNow { db in
+            try Bool.fetchOne(
+                db,
+                sql: """
+                    SELECT 1 FROM payments WHERE provider = 'stripe'
+                      AND (provider_charge_id = ?1 OR provider_transaction_id = ?1)
+                    """, arguments: [charge]) == true
+        }
+        return known ? nil : charge
+    }
+
+    /// Records that `charge` belongs to the Stripe payment recorded by `intent` (what Stripe said when asked); the
+    /// payment's amount, currency and ids it was refunded against do not change. False when no payment has that
+    /// intent or it already names another charge.
+    public func linkStripeCharge(_ charge: String, toIntent intent: String) throws -> Bool {
+        do {
+            return try writeImmediately { db in
+                try db.execute(
+                    sql: """
+                        UPDATE payments SET provider_charge_id = ?
+                        WHERE provider = 'stripe' AND provider_transaction_id = ? AND provider_charge_id IS NULL
+                        """, arguments: [charge, intent])
+                return db.changesCount > 0
+            }
+        } catch let error as DatabaseError {
+            throw SQLiteStore.writeFailure(error)
+        }
+    }
+}
+
 // MARK: - The drift check
 
 extension SQLiteStore {

@@ -9,6 +9,7 @@ import OpsConsole
 import OpsCore
 import OpsEngine
 import OpsMetrics
+import OpsPayments
 import OpsStore
 
 // MARK: - serve
@@ -74,11 +75,15 @@ struct ServeCommand: AsyncParsableCommand {
         routes.addPartnerEvents(store: store, secrets: partnerSecrets, clock: time.clock)
         // The Stripe webhook endpoint is on when its signing secret is there (a file named but unsafe stops serve).
         let stripeEnv = config.serve.stripeWebhookSecretEnv
+        // In live mode, events naming only a charge can be matched by asking Stripe for its payment intent.
+        let stripe =
+            config.payments.mode == .live
+            ? try PaymentsWiring.gateways(config, store: store, clock: time.clock).available[.stripe] : nil
         do {
             let secret = try Secrets.read(
                 envName: stripeEnv, file: config.serve.stripeWebhookSecretFile,
                 environment: Environment.values(of: [stripeEnv]))
-            routes.addStripeWebhooks(store: store, secret: secret, clock: time.clock)
+            routes.addStripeWebhooks(store: store, secret: secret, clock: time.clock, stripe: stripe)
         } catch  where error.file == "environment" {
             HTTPService.log.notice("stripe webhooks off", metadata: ["secret": "\(stripeEnv)"])
         } catch {
@@ -267,7 +272,9 @@ final class HTTPService {
     }
 
     /// POST /webhooks/stripe: Stripe's events, verified as Stripe specifies and applied exactly once.
-    func addStripeWebhooks(store: SQLiteStore, secret: String, clock: EngineClock) {
+    func addStripeWebhooks(
+        store: SQLiteStore, secret: String, clock: EngineClock, stripe: (any PaymentGateway)? = nil
+    ) {
         let queue = DispatchQueue(label: "popsa-ops.stripe")
         router.post("/webhooks/stripe") { request, _ in
             // Stripe's scheme is the one the ingest feed borrowed: t=…,v1=HMAC-SHA256 of "t.payload".
@@ -283,6 +290,21 @@ final class HTTPService {
                 event = try JSONValue.parse(String(decoding: body, as: UTF8.self))
             } catch {
                 return Self.json(.badRequest, Self.error("bad_event", "not JSON"))
+            }
+            // An event that names only a charge this database does not know cannot be matched by itself: ask
+            // Stripe which payment intent the charge belongs to, and record the link first (live mode only).
+            if let stripe {
+                do {
+                    if let charge = try store.unmatchedStripeCharge(in: event),
+                        let intent = try await stripe.owningTransaction(of: charge)
+                    {
+                        let linked = try store.linkStripeCharge(charge, toIntent: intent)
+                        Self.log.info("charge looked up", metadata: ["charge": "\(charge)", "linked": "\(linked)"])
+                    }
+                } catch {
+                    // The event is still applied as it stands; the drift check (reconcile --payments) is the net.
+                    Self.log.warning("charge not looked up", metadata: ["error": "\(error)"])
+                }
             }
             let now = clock.now()
             let outcome = await Self.offload(queue) { try store.applyStripeEvent(event, now: now) }

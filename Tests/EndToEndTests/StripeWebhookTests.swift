@@ -237,8 +237,8 @@ import Testing
         let intent = try TestSupport.localstripePaymentIntent(amount: amount, base: base)
         _ = try TestSupport.sql(
             server.db,
-            "UPDATE payments SET provider_transaction_id = '\(intent)', provider_charge_id = NULL WHERE id = '\(payment)'"
-        )
+            "UPDATE payments SET provider_transaction_id = '\(intent)', provider_charge_id = NULL "
+                + "WHERE id = '\(payment)'")
         let fetched = try TestSupport.run(
             "/usr/bin/env", ["curl", "-s", "-u", "sk_test_popsa:", base + "/v1/payment_intents/" + intent])
         let charge = try #require(

@@ -12,7 +12,11 @@ command -v tmux >/dev/null || apt_packages+=(tmux)
 command -v promtool >/dev/null || apt_packages+=(prometheus)
 command -v sqlite3 >/dev/null || apt_packages+=(sqlite3)
 command -v curl >/dev/null || apt_packages+=(curl)
-for pkg in libsqlite3-dev libncurses-dev; do
+# The package test: man (the installed manual), lintian (checks the .deb), bash-completion.
+command -v man >/dev/null || apt_packages+=(man-db)
+command -v lintian >/dev/null || apt_packages+=(lintian)
+[ -f /usr/share/bash-completion/bash_completion ] || apt_packages+=(bash-completion)
+for pkg in libsqlite3-dev libncurses-dev libxml2-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || apt_packages+=("$pkg")
 done
 if [ ${#apt_packages[@]} -gt 0 ]; then

@@ -119,6 +119,45 @@ import Testing
         }
     }
 
+    /// A database in a shared directory (setgid to a group, as the package's /var/lib/popsa-ops) is the group's:
+    /// its files 0660, never world-readable; an account outside the group is refused with what to do.
+    @Test(.enabled(if: TestSupport.canRunAsOtherAccount)) func aSharedDirectorysDatabaseIsTheGroupsOnly() throws {
+        let parent = TestSupport.temporaryDirectory("shared")
+        _ = TestSupport.sharedBinary  // makes the scratch root traversable by the other accounts
+        chmod(parent, 0o755)
+        let dir = parent + "/ops"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+        let group = try #require(getgrnam("popsa-ops-test")).pointee.gr_gid
+        #expect(chown(dir, 0, group) == 0 && chmod(dir, 0o2770) == 0)
+        let db = dir + "/ops.sqlite"
+        #expect(try TestSupport.popsaOps(["seed", "--db", db, "--users", "20", "--now", TestSupport.now]).status == 0)
+        let order = try TestSupport.sql(
+            db, "SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id WHERE p.status = 'settled' LIMIT 1")
+        let refund = try TestSupport.popsaOps([
+            "refund", order, "--amount", "0.01", "--reason", "damaged", "--yes", "--db", db,
+        ])
+        #expect(refund.status == 0, "\(refund.stderr)")
+        for path in [db, db + "-wal", db + "-shm", db + "-audit-anchor"] {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            let mode = try #require(attributes[.posixPermissions] as? Int, "\(path)")
+            #expect(mode == 0o660, "\(path) has mode \(String(mode, radix: 8))")
+            #expect((attributes[.groupOwnerAccountID] as? Int).map(UInt32.init) == group, "\(path)")
+        }
+        // A member of the group (popsa-ops-test is in its own group) reads it; an account outside is refused.
+        let member = try TestSupport.popsaOpsAsOtherAccount(
+            ["query", "order", order, "--db", db, "--json"], environment: ["HOME": "/tmp"])
+        #expect(member.status == 0, "\(member.stderr)")
+        let outside = try TestSupport.run(
+            "/usr/bin/setpriv",
+            [
+                "--reuid=nobody", "--regid=nogroup", "--clear-groups", TestSupport.sharedBinary, "query", "order",
+                order,
+                "--db", db,
+            ])
+        #expect(outside.status == 77, "\(outside.stdout)\(outside.stderr)")
+        #expect(outside.stderr.contains("popsa-ops-test group"), "\(outside.stderr)")
+    }
+
     @Test func configCheckRefusesASecretFileOthersCanRead() throws {
         let dir = TestSupport.temporaryDirectory("secret")
         let key = dir + "/stripe.key"

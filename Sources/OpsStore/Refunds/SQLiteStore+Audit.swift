@@ -79,7 +79,7 @@ extension SQLiteStore {
                 })
             else { return }
             let line = "\(head[0] as Int64) \(head[1] as String)\n"
-            let fd = Glibc.open(auditAnchorPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+            let fd = Glibc.open(auditAnchorPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o666)
             guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
             defer { Glibc.close(fd) }
             let written = line.utf8CString.withUnsafeBufferPointer { Glibc.write(fd, $0.baseAddress, line.utf8.count) }

@@ -28,6 +28,11 @@ struct SeedCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let problem = SharedDatabase.accessProblem(db) {
+            throw CommandFailure(message: problem, code: .noPermission)
+        }
+        let shared = SharedDatabase.adoptPermissions(for: db)
+        defer { if shared { SharedDatabase.shareFiles(of: db) } }
         let bar = ProgressBar(total: users, unit: "customers")
         let report = try wrap {
             try Seeder.seed(

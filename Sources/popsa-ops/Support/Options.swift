@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OpsConsole
 import OpsCore
 import OpsEngine
 import OpsStore
@@ -24,11 +25,30 @@ struct DatabaseOptions: ParsableArguments {
     /// Commands that only read pass `readOnly`: reading never writes (no journal-mode switch, no checkpoint), and
     /// a database this account may only read still answers. A file the account cannot write is opened read-only
     /// whatever was asked; writes to it then say so.
+    /// The `database` of the configuration found the usual way (no --config here), or nil.
+    static func configuredDatabase() throws -> String? {
+        let environment = Environment.values(of: ConsoleConfig.locateVariables)
+        do {
+            return try ConsoleConfig.load(path: ConsoleConfig.locate(explicit: nil, environment: environment))
+                .databasePath
+        } catch {
+            throw CommandFailure(message: error.description, code: .config)
+        }
+    }
+
     func open(
         now: Timestamp, configured: String? = nil, create: Bool = false, readOnly: Bool = false
     ) throws -> SQLiteStore {
         let path: String
+        var shared = false
+        // Without --db, the database the configuration names (an ops box's shared one), for every command alike.
+        let configured = try db == nil ? configured ?? Self.configuredDatabase() : configured
+        defer { if shared, let db = db ?? configured { SharedDatabase.shareFiles(of: db) } }
         if let db = db ?? configured {
+            if let problem = SharedDatabase.accessProblem(db) {
+                throw CommandFailure(message: problem, code: .noPermission)
+            }
+            shared = SharedDatabase.adoptPermissions(for: db)
             if !create && !FileManager.default.fileExists(atPath: db) {
                 throw CommandFailure(
                     message: "no database at \(db) (create one with: popsa-ops seed --db \(db) --users 1000)",

@@ -117,6 +117,10 @@ M = [
  ("charge-lookup", "an event naming only an unknown charge is applied without asking Stripe for its payment intent",
   "ChargeLookupTests", "Sources/popsa-ops/Commands/ServeCommand.swift",
   "            if let stripe {\n                do {", "            if let stripe, false {\n                do {"),
+ ("shared-directory", "files created in the agents' shared directory stay owner-only (the group cannot use them)",
+  "aSharedDirectorysDatabaseIsTheGroupsOnly", "Sources/popsa-ops/Support/SharedDatabase.swift",
+  "guard stat(directory.isEmpty ? \".\" : directory, &info) == 0, info.st_mode & S_ISGID != 0 else { return false }",
+  "guard false, stat(directory, &info) == 0 else { return false }"),
 ]
 dirty = [p for p in sorted({m[3] for m in M}) if subprocess.run(["git", "diff", "--quiet", "--", p]).returncode != 0]
 if dirty:

@@ -28,6 +28,29 @@ import Testing
         #expect(pilot.state.overlay == nil)
     }
 
+    /// `q` quits only from home; on any other screen it goes back, a screen at a time (`:quit` quits anywhere).
+    @Test func qGoesBackUntilHomeAndQuitsOnlyThere() throws {
+        let pilot = try Pilot()
+        pilot.press("esc", "1")
+        pilot.wait()
+        pilot.press("enter")
+        pilot.wait()
+        #expect(pilot.state.current.kind == .order)
+        pilot.press("q")
+        #expect(pilot.state.current.kind == .orders && !pilot.state.quitting)
+        pilot.press("q")
+        #expect(pilot.state.current.kind == .search && !pilot.state.quitting)
+        pilot.press("q")
+        #expect(pilot.state.quitting)
+        let other = try Pilot()
+        other.press("esc", "1")
+        other.wait()
+        other.press(":")
+        other.type("quit")
+        other.press("enter")
+        #expect(other.state.quitting)
+    }
+
     @Test func badCommandsSayWhatIsWrong() throws {
         let pilot = try Pilot()
         for (line, message) in [

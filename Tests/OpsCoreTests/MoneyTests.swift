@@ -48,6 +48,14 @@ import Testing
         #expect(throws: MoneyParseError.notANumber(".5")) { try Money.parse(".5", currency: gbp) }
         #expect(throws: MoneyParseError.notANumber("+5")) { try Money.parse("+5", currency: gbp) }
         #expect(throws: MoneyParseError.separator("1,000")) { try Money.parse("1,000", currency: gbp) }
+        // A decimal comma is named as such, with the amount as it should be typed.
+        #expect(throws: MoneyParseError.decimalComma("12,50", suggestion: "12.50")) {
+            try Money.parse("12,50", currency: gbp)
+        }
+        #expect(
+            MoneyParseError.decimalComma("12,5", suggestion: "12.5").description
+                == "\"12,5\": the decimal separator is a point, as in 12.5")
+        #expect(throws: MoneyParseError.separator("1,50,0")) { try Money.parse("1,50,0", currency: gbp) }
         #expect(throws: MoneyParseError.empty) { try Money.parse("  ", currency: gbp) }
         #expect(throws: MoneyParseError.tooLarge("99999999999999999999")) {
             try Money.parse("99999999999999999999", currency: gbp)

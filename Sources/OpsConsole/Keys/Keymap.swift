@@ -12,7 +12,7 @@ public enum UICommand: String, CaseIterable, Hashable, Sendable {
     /// What the help overlay says it does.
     public var summary: String {
         switch self {
-        case .quit: "quit"
+        case .quit: "quit from home; elsewhere back"
         case .back: "back / close"
         case .help: "this help"
         case .command: "command mode (:customer ID, :order ID, :jobs stuck …)"

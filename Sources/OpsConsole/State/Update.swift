@@ -95,9 +95,12 @@ extension AppState {
             { screen, state in screen.handleTyping(key, state: &state) },
             effects: { $0?.effects ?? [] })
         if let typed { return apply(typed) }
-        guard let command = keymap.command(for: key, on: current.kind) else { return [] }
+        guard var command = keymap.command(for: key, on: current.kind) else { return [] }
         message = nil
         switch command {
+        case .quit where stack.count > 1:
+            // Quitting is for the home screen; anywhere else the same key goes back (`:quit` still quits).
+            command = .back
         case .quit:
             quitting = true
             return []

@@ -63,6 +63,13 @@ extension Money {
         let trimmed = text.trimmingWhitespace()
         guard !trimmed.isEmpty else { throw .empty }
         if trimmed.hasPrefix("-") { throw .negative(trimmed) }
+        // "12,50": a decimal comma (one comma, one or two digits after it, no point), not a thousands separator.
+        let commaParts = trimmed.split(separator: ",", omittingEmptySubsequences: false)
+        if commaParts.count == 2, !trimmed.contains("."), (1...2).contains(commaParts[1].count),
+            commaParts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) })
+        {
+            throw .decimalComma(trimmed, suggestion: "\(commaParts[0]).\(commaParts[1])")
+        }
         if trimmed.contains(",") || trimmed.contains("_") || trimmed.contains(" ") || trimmed.contains("'") {
             throw .separator(trimmed)
         }
@@ -103,6 +110,8 @@ public enum MoneyParseError: Error, Equatable, Sendable, CustomStringConvertible
     case empty
     case negative(String)
     case separator(String)
+    /// "12,50": the decimal separator is a point.
+    case decimalComma(String, suggestion: String)
     case notANumber(String)
     case tooManyDecimals(String, currency: Currency)
     case tooLarge(String)
@@ -115,6 +124,8 @@ public enum MoneyParseError: Error, Equatable, Sendable, CustomStringConvertible
             return "\"\(text)\" is negative: enter a positive amount"
         case .separator(let text):
             return "\"\(text)\": use digits and \".\" only, no thousands separators"
+        case .decimalComma(let text, let suggestion):
+            return "\"\(text)\": the decimal separator is a point, as in \(suggestion)"
         case .notANumber(let text):
             return "\"\(text)\" is not an amount: use digits with an optional decimal point, like 12.50"
         case .tooManyDecimals(let text, let currency):

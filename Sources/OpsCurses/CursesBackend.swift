@@ -189,7 +189,10 @@ public final class CursesBackend: TerminalBackend {
     /// Attributes and colour pair for a style, mapped to what the terminal has.
     private func resolve(_ style: Style) -> (Attributes, Int32) {
         if let cached = styleCache[style] { return cached }
-        let attributes = style.attributes
+        var attributes = style.attributes
+        // A background that cannot be shown (no colour, NO_COLOR) becomes reverse video: a theme's selection, a
+        // badge or a dialog stays visible on a monochrome terminal instead of vanishing into the text around it.
+        if colorMode == .none, style.background != .terminalDefault { attributes.insert(.reverse) }
         var pair: Int32 = 0
         if colorMode != .none {
             let fg = ColorMapping.terminalColor(style.foreground, mode: colorMode)

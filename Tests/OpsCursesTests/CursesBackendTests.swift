@@ -86,6 +86,28 @@ func backend(
         #expect(try backend(driver, environment: ["TERM": "xterm-256color", "NO_COLOR": ""]).colorMode == .palette256)
     }
 
+    /// A theme's selection (a background colour, no attribute: the built-in default's) stays visible without
+    /// colour: reverse video, on a terminal without colours and with NO_COLOR alike; with colour, its pair.
+    @Test func aBackgroundThatCannotBeShownBecomesReverseVideo() throws {
+        let selection = Theme.builtIn[.selection]
+        #expect(!selection.attributes.contains(.reverse) && selection.background != .terminalDefault)
+        var buffer = Buffer(size: Size(width: 20, height: 2))
+        buffer.put("selected row", x: 0, y: 0, style: selection)
+        buffer.put("plain", x: 0, y: 1, style: Theme.builtIn[.text])
+        for environment in [["TERM": "vt100"], ["TERM": "xterm-256color", "NO_COLOR": "1"]] {
+            let driver = RecordingDriver()
+            if environment["TERM"] == "vt100" { driver.hasColors = false }
+            let b = try backend(driver, environment: environment)
+            b.present(buffer)
+            let drawn = try #require(driver.drawn.first { $0.y == 0 })
+            #expect(drawn.attributes.contains(.reverse), "\(environment)")
+            #expect(!(try #require(driver.drawn.first { $0.y == 1 })).attributes.contains(.reverse))
+        }
+        let coloured = RecordingDriver()
+        try backend(coloured).present(buffer)
+        #expect(try #require(coloured.drawn.first { $0.y == 0 }).pair > 0)
+    }
+
     @Test func eachStyleGetsOneColourPair() throws {
         let driver = RecordingDriver()
         let b = try backend(driver)

@@ -34,6 +34,9 @@ struct PopsaOps: AsyncParsableCommand {
         FileLog.bootstrap()
         let log = Logger(label: "popsa-ops")
         do {
+            if let problem = CommandSuggestion.problem(Array(CommandLine.arguments.dropFirst())) {
+                throw CommandFailure(message: problem, code: .usage)
+            }
             var command = try parseAsRoot()
             // The subcommand's name only: arguments can carry customer data (and never secrets: see README).
             log.info("start", metadata: ["command": "\(type(of: command)._commandName)"])

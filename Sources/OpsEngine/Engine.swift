@@ -99,6 +99,38 @@ public final class Engine: Sendable {
         }
     }
 
+    /// A customer from any identifier a ticket carries: a user id first (no extra cost), else whatever the search
+    /// resolves exactly (an email, an order, a `pi_`/`ch_`, a tracking number, a dispute…).
+    public func customer(identifiedBy text: String) async throws -> Customer360 {
+        do { return try await customer(text) } catch EngineError.notFound {
+            guard let found = try await store.resolve(identifier: text.trimmingWhitespace()) else {
+                throw EngineError.notFound(.user, text)
+            }
+            return try await customer(found.userID)
+        }
+    }
+
+    /// An order from its id, or from any identifier that resolves to one order (payment, `pi_`/`ch_`, print job,
+    /// tracking number, dispute).
+    public func order(identifiedBy text: String) async throws -> OrderView {
+        do { return try await order(text) } catch EngineError.notFound {
+            guard let orderID = try await store.resolve(identifier: text.trimmingWhitespace())?.orderID else {
+                throw EngineError.notFound(.order, text)
+            }
+            return try await order(orderID)
+        }
+    }
+
+    /// A print job from its id or its tracking number.
+    public func printJob(identifiedBy text: String) async throws -> PrintJobDetail {
+        do { return try await printJob(text) } catch EngineError.notFound {
+            guard let jobID = try await store.resolve(identifier: text.trimmingWhitespace())?.printJobID else {
+                throw EngineError.notFound(.printJob, text)
+            }
+            return try await printJob(jobID)
+        }
+    }
+
     public func customer(_ userID: String) async throws -> Customer360 {
         try await timed("customer") {
             guard let found = try await store.customer360(userID: userID) else {

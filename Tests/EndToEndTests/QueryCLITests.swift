@@ -51,6 +51,25 @@ import Testing
         #expect(json.stdout.contains("\"kind\": \"tracking_number\""))
     }
 
+    /// `query customer`, `order` and `print-job` take whatever a ticket carries, not only their own ids.
+    @Test func recordQueriesAcceptAnyIdentifierTheSearchAccepts() throws {
+        let row = try sql(
+            "SELECT o.user_id || '|' || o.id || '|' || p.provider_transaction_id || '|' || j.id || '|' "
+                + "|| j.tracking_number || '|' || u.email FROM orders o JOIN payments p ON p.order_id = o.id "
+                + "JOIN print_jobs j ON j.order_id = o.id JOIN users u ON u.id = o.user_id "
+                + "WHERE j.tracking_number IS NOT NULL AND p.provider = 'stripe' ORDER BY o.id LIMIT 1"
+        ).split(separator: "|").map(String.init)
+        try #require(row.count == 6)
+        let (user, order, intent, job, tracking, email) = (row[0], row[1], row[2], row[3], row[4], row[5])
+        #expect(try query(["customer", email, "--json"]).stdout.contains(#""id": "\#(user)""#))
+        for identifier in [intent, tracking, job] {
+            let found = try query(["order", identifier, "--json"])
+            #expect(found.status == 0 && found.stdout.contains(#""id": "\#(order)""#), "\(identifier): \(found.stderr)")
+        }
+        #expect(try query(["print-job", tracking, "--json"]).stdout.contains(#""id": "\#(job)""#))
+        #expect(try query(["order", email]).stderr == "popsa-ops: no order with id \(email)\n")
+    }
+
     @Test func unknownIdsExitOneWithOneLine() throws {
         let text = try query(["order", "ord_nope"])
         #expect(text.status == 1)

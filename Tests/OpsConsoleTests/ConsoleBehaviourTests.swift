@@ -51,6 +51,28 @@ import Testing
         #expect(other.state.quitting)
     }
 
+    /// `:order`, `:customer` and `:job` take any identifier a ticket carries, as the search does.
+    @Test func recordCommandsAcceptAnyIdentifier() throws {
+        let row = try TestSupport.sql(
+            TestSupport.fixtureDatabase,
+            "SELECT p.order_id || '|' || p.provider_transaction_id || '|' || u.email || '|' || u.name "
+                + "FROM payments p JOIN orders o ON o.id = p.order_id JOIN users u ON u.id = o.user_id "
+                + "WHERE p.provider = 'stripe' ORDER BY p.id LIMIT 1"
+        ).split(separator: "|").map(String.init)
+        try #require(row.count == 4)
+        let pilot = try Pilot()
+        pilot.press(":")
+        pilot.type("order \(row[1])")
+        pilot.press("enter")
+        pilot.wait()
+        #expect(pilot.screen.contains("Order \(row[0])  "), "\(pilot.screen)")
+        pilot.press(":")
+        pilot.type("customer \(row[2])")
+        pilot.press("enter")
+        pilot.wait()
+        #expect(pilot.state.current.kind == .customer && pilot.screen.contains(row[3]))
+    }
+
     @Test func badCommandsSayWhatIsWrong() throws {
         let pilot = try Pilot()
         for (line, message) in [

@@ -89,9 +89,11 @@ public struct ConsoleClient: Sendable {
         }
         return ConsoleClient(
             search: { try await engine.search($0) },
-            customer: { try await engine.customer($0) },
-            order: { try await engine.order($0) },
-            printJob: { try await engine.printJob($0) },
+            // `:customer`, `:order` and `:job` take any identifier the search takes (an email, a pi_, a tracking
+            // number); an id costs nothing more.
+            customer: { try await engine.customer(identifiedBy: $0) },
+            order: { try await engine.order(identifiedBy: $0) },
+            printJob: { try await engine.printJob(identifiedBy: $0) },
             orders: { try await engine.orders(status: $0, page: $1, limit: pageSize) },
             printJobs: { query, page in
                 try await engine.printJobs(

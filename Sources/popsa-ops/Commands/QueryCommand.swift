@@ -74,10 +74,12 @@ struct QueryCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "customer", abstract: "A customer with prints, orders, payments, refunds and print jobs.")
         @OptionGroup var common: Common
-        @Argument(help: "User id.") var id: String
+        @Argument(help: "User id, or any identifier the search accepts (email, order, pi_/ch_, tracking number…).")
+        var id: String
 
         func run() async throws {
-            try await common.run({ try await $0.customer(id) }, json: \.json, text: TextReports.customer)
+            try await common.run(
+                { try await $0.customer(identifiedBy: id) }, json: \.json, text: TextReports.customer)
         }
     }
 
@@ -87,11 +89,11 @@ struct QueryCommand: AsyncParsableCommand {
             abstract:
                 "An order: items, totals, payments and what is left to refund, print jobs, and why it has not arrived.")
         @OptionGroup var common: Common
-        @Argument(help: "Order id.") var id: String
+        @Argument(help: "Order id, or a payment, pi_/ch_, print job, tracking number or dispute id.") var id: String
 
         func run() async throws {
             try await common.run(
-                { try await $0.order(id) },
+                { try await $0.order(identifiedBy: id) },
                 json: { view in
                     guard case .object(var fields) = view.detail.order.json else { return .null }
                     fields.append(("customer", view.detail.user.json))
@@ -111,12 +113,12 @@ struct QueryCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "print-job", abstract: "A print job with its partner timeline.")
         @OptionGroup var common: Common
-        @Argument(help: "Print job id.") var id: String
+        @Argument(help: "Print job id, or its tracking number.") var id: String
 
         func run() async throws {
             let now = common.time.timestamp
             try await common.run(
-                { try await $0.printJob(id) }, json: \.json,
+                { try await $0.printJob(identifiedBy: id) }, json: \.json,
                 text: { TextReports.printJob($0, now: now, stuckThreshold: OrderDiagnosis.defaultStuckThreshold) })
         }
     }

@@ -10,10 +10,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/dist}
 cd "$root"
 
-swift build -c release --static-swift-stdlib --product popsa-ops
+# Build output goes to stderr: stdout is only the package's path (scripts/test.sh reads it).
+swift build -c release --static-swift-stdlib --product popsa-ops >&2
 bin=$(swift build -c release --static-swift-stdlib --show-bin-path)/popsa-ops
 # The manual generator is a build tool: a debug build of it is enough (and shares the test build's cache).
-swift build --product generate-manual
+swift build --product generate-manual >&2
 tools=$(swift build --show-bin-path)
 
 version=$("$bin" --version)

@@ -16,5 +16,6 @@ swift test --skip-build "$@"
 # PackageTests installs it system-wide with dpkg (so only as root, as CI runs) and purges it at the end. It runs on
 # its own, after the rest: while it is installed, /etc/popsa-ops/config.toml is every command's configuration.
 if [ "$(id -u)" -eq 0 ] && command -v dpkg-deb >/dev/null && [ $# -eq 0 ]; then
-  POPSA_OPS_PACKAGE=$(scripts/package.sh "$PWD/dist" | tail -1) swift test --skip-build --filter PackageTests
+  package=$(scripts/package.sh "$PWD/dist" | tail -1)
+  POPSA_OPS_PACKAGE=$package swift test --skip-build --filter PackageTests
 fi

@@ -87,7 +87,11 @@ public struct OrderScreen: Sendable {
             view.balances.map { b in
                 (
                     [
-                        TableCell(b.payment.provider.label), TableCell(b.payment.providerTransactionID),
+                        // A Stripe payment shows its charge too, so a ch_ pasted from a ticket can be confirmed.
+                        TableCell(b.payment.provider.label),
+                        TableCell(
+                            b.payment.providerTransactionID
+                                + (b.payment.providerChargeID.map { " / \($0)" } ?? "")),
                         ConsoleFormat.paymentStatus(b.payment.status, theme),
                         TableCell(b.money(b.captured).formatted, .money),
                         TableCell(b.money(b.refunded + b.inFlight).formatted + (b.inFlight > 0 ? "*" : ""), .money),
@@ -102,14 +106,16 @@ public struct OrderScreen: Sendable {
                 [
                     TableColumn("AMOUNT", .fixed(14), .right), TableColumn("STATUS", .fixed(13)),
                     TableColumn("REASON", .flex(min: 10, weight: 1)), TableColumn("BY", .fixed(10)),
-                    TableColumn("WHEN", .fixed(16)),
+                    TableColumn("WHEN", .fixed(16)), TableColumn("PROVIDER ID", .flex(min: 10, weight: 1)),
+                    TableColumn("NOTE", .flex(min: 8, weight: 2)),
                 ],
                 d.refunds.map { r in
                     (
                         [
                             TableCell(r.money.formatted, .money), ConsoleFormat.refundStatus(r.status, theme),
                             TableCell(r.reason.label + (r.isVoid ? " (void)" : "")), TableCell(r.operatorName),
-                            TableCell(r.createdAt.shortDisplay),
+                            TableCell(r.createdAt.shortDisplay), TableCell(r.gatewayRefundID ?? "—", .muted),
+                            TableCell(r.note, .muted),
                         ], nil
                     )
                 }, width: width)

@@ -80,6 +80,8 @@ import Testing
             expect GBP 3.50 is more than the GBP 3.00 left to refund
             key ctrl-u
             type 2.00
+            key tab right
+            expect ‹ Damaged ›
             key enter
             expect Refund GBP 2.00 to
             expect via Braintree?

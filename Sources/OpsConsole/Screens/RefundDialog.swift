@@ -25,7 +25,8 @@ public struct RefundDialog: Sendable {
     let disputes: [Dispute]
     let now: Timestamp
     var amount = TextField("", maxLength: 20)
-    var reasonIndex = 0
+    /// No reason until the agent picks one: a refund is never filed under a default by accident.
+    var reasonIndex: Int?
     var note = TextField("", maxLength: 300)
     var retype = TextField("", maxLength: 20)
     var focus = Field.amount
@@ -47,7 +48,7 @@ public struct RefundDialog: Sendable {
         self.policy = policy
     }
 
-    var reason: RefundReason { Self.reasons[reasonIndex] }
+    var reason: RefundReason? { reasonIndex.map { Self.reasons[$0] } }
     var balance: PaymentBalance { balances[paymentIndex] }
     /// The fields in tab order: the payment picker only when there is a choice.
     var fields: [Field] { balances.count > 1 ? Field.allCases : Field.allCases.filter { $0 != .payment } }
@@ -62,15 +63,19 @@ public struct RefundDialog: Sendable {
 
     /// The amount as typed, if every rule the console can check accepts it (the service checks them again, with
     /// the store's own view of what is left, before anything is sent).
-    func validate() -> Result<Money, EffectError> {
+    func validate(requireReason: Bool = true) -> Result<Money, EffectError> {
         do {
             let money = try RefundRules.check(
-                amountText: amount.text, balance: balance, reason: reason, note: note.text,
+                amountText: amount.text, balance: balance, reason: reason ?? .damaged, note: note.text,
                 role: role, policy: policy
             ).amount
             _ = try RefundRules.checkDisputes(
                 disputes, paymentID: payment.id, role: role, note: note.text, override: role == .supervisor,
                 now: now)
+            // Last: the agent chooses the reason; there is no default to file a refund under by accident.
+            if requireReason && reason == nil {
+                return .failure(EffectError("choose a reason: tab to Reason, then ←/→"))
+            }
             return .success(money)
         } catch {
             return .failure(EffectError(error.description))
@@ -104,6 +109,7 @@ public struct RefundDialog: Sendable {
                         return (nil, false)
                     }
                 }
+                guard let reason else { step = .form; return (nil, false) }
                 step = .working
                 error = nil
                 return (
@@ -135,7 +141,7 @@ public struct RefundDialog: Sendable {
                     amount.isEmpty
                     ? nil
                     : {
-                        if case .failure(let p) = validate() { return p.message }; return nil
+                        if case .failure(let p) = validate(requireReason: false) { return p.message }; return nil
                     }()
             case .enter:
                 switch validate() {
@@ -150,7 +156,7 @@ public struct RefundDialog: Sendable {
                         amount.isEmpty
                         ? nil
                         : {
-                            if case .failure(let p) = validate() { return p.message }; return nil
+                            if case .failure(let p) = validate(requireReason: false) { return p.message }; return nil
                         }()
                 case .note:
                     note.handle(key)
@@ -158,10 +164,10 @@ public struct RefundDialog: Sendable {
                     break
                 case .reason:
                     if key == .left || key == .up {
-                        reasonIndex = (reasonIndex + Self.reasons.count - 1) % Self.reasons.count
+                        reasonIndex = ((reasonIndex ?? 0) + Self.reasons.count - 1) % Self.reasons.count
                     }
                     if key == .right || key == .down || key == .character(" ") {
-                        reasonIndex = (reasonIndex + 1) % Self.reasons.count
+                        reasonIndex = reasonIndex.map { ($0 + 1) % Self.reasons.count } ?? 0
                     }
                 }
             }
@@ -247,7 +253,7 @@ public struct RefundDialog: Sendable {
             y += 1
             field("Reason", .reason) { rect in
                 buffer.put(
-                    "‹ \(reason.label) ›", x: rect.x, y: rect.y,
+                    "‹ \(reason?.label ?? "choose a reason") ›", x: rect.x, y: rect.y,
                     style: focus == .reason ? theme[.selection] : theme[.input])
             }
             field("Note", .note) { rect in
@@ -270,9 +276,20 @@ public struct RefundDialog: Sendable {
                 x: inner.x + 1, y: y, style: theme[.dialogTitle], maxWidth: inner.width - 2)
             y += 1
             buffer.put(
-                "Reason: \(reason.label)" + (note.isEmpty ? "" : " · \(note.text)"), x: inner.x + 1, y: y, style: base,
-                maxWidth: inner.width - 2)
+                "Reason: \(reason?.label ?? "")", x: inner.x + 1, y: y, style: base, maxWidth: inner.width - 2)
             y += 1
+            // The whole note, wrapped (what goes to the audit is what the agent confirms), in the lines the
+            // confirmation can spare.
+            if !note.isEmpty {
+                let lines = TerminalText.wrap(TerminalText.sanitize("Note: " + note.text), width: inner.width - 2)
+                let room = max(1, inner.maxY - y - 4)
+                for (i, line) in lines.prefix(room).enumerated() {
+                    let last = i == room - 1 && lines.count > room
+                    buffer.put(
+                        last ? line + "…" : line, x: inner.x + 1, y: y, style: base, maxWidth: inner.width - 2)
+                    y += 1
+                }
+            }
             if let dispute, overridesDispute {
                 buffer.put(
                     theme.status(

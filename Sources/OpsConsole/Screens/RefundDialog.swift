@@ -244,13 +244,21 @@ public struct RefundDialog: Sendable {
                     placeholderStyle: theme[.muted].withBackground(of: theme[.input]))
                 buffer.put(" \(currency.code)", x: rect.maxX, y: rect.y, style: base)
             }
-            if let error, y < inner.maxY {
-                buffer.put(
-                    theme.status(error, .error), x: inner.x + 13, y: y,
-                    style: theme[.errorText].withBackground(of: base),
-                    maxWidth: inner.width - 14)
+            // The amount's problem, under it, wrapped onto a second line when it is long (a chargeback's refusal
+            // names the dispute and what a supervisor may do): never cut off.
+            var errorLines = 1
+            if let error {
+                let text = TerminalText.sanitize(theme.status(error, .error))
+                let lines = TerminalText.wrap(text, width: inner.width - 14)
+                errorLines = min(2, max(1, lines.count))
+                for (i, line) in lines.prefix(errorLines).enumerated() where y + i < inner.maxY {
+                    let cut = i == errorLines - 1 && lines.count > errorLines
+                    buffer.put(
+                        cut ? line + "…" : line, x: inner.x + 13, y: y + i,
+                        style: theme[.errorText].withBackground(of: base), maxWidth: inner.width - 14)
+                }
             }
-            y += 1
+            y += errorLines
             field("Reason", .reason) { rect in
                 buffer.put(
                     "‹ \(reason?.label ?? "choose a reason") ›", x: rect.x, y: rect.y,

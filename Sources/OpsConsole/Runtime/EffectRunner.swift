@@ -147,11 +147,12 @@ public final class EffectRunner: Sendable {
                 Self.log.warning("partners not loaded", metadata: ["error": "\(error)"])
                 return .loaded(request: request, .partners([]))
             }
-        case .checkChanges:
+        case .checkChanges(let known):
             do {
                 let token = try await client.changeToken()
+                guard token != known else { return .changeToken(token) }
                 // Freshness is a detail of the status bar: a failure to read it is logged, the token still counts.
-                var freshness: [SourceFreshness] = []
+                var freshness: [SourceFreshness]?
                 do { freshness = try await client.freshness() } catch {
                     Self.log.warning("freshness not read", metadata: ["error": "\(error)"])
                 }

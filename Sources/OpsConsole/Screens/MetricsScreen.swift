@@ -212,9 +212,9 @@ extension MetricsScreen: ConsoleScreen {
             ])
             var detail: [StatusLine.Segment] = []
             if let last = feed.lastAt {
-                let silent = SourceFreshness(source: feed.source, lastAt: last, deliveries: total)
-                    .isSilent(now: state.now, thresholds: state.silence)
-                let age = DurationText.format(max(0, state.now.seconds - last.seconds))
+                let seconds = max(0, state.now.seconds - last.seconds)
+                let silent = feed.source.isSilent(age: seconds, thresholds: state.silence)
+                let age = DurationText.format(seconds)
                 detail.append(
                     .init(
                         "  last " + theme.status("\(age) ago", silent ? .warning : .ok),

@@ -66,7 +66,7 @@ public struct RefundDialog: Sendable {
     func validate(requireReason: Bool = true) -> Result<Money, EffectError> {
         do {
             let money = try RefundRules.check(
-                amountText: amount.text, balance: balance, reason: reason ?? .damaged, note: note.text,
+                amountText: amount.text, balance: balance, reason: reason, note: note.text,
                 role: role, policy: policy
             ).amount
             _ = try RefundRules.checkDisputes(

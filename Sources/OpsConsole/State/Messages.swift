@@ -12,8 +12,9 @@ public enum Action: Sendable {
     /// The answer to a screen's request, routed to that screen.
     case loaded(request: Int, EffectResult)
     /// The store's change token, from a periodic check.
-    /// The store's change token, and when each live source last delivered.
-    case changeToken(Int64, freshness: [SourceFreshness] = [])
+    /// The store's change token, and when each live source last delivered (read only when the token moved: nil
+    /// when it did not, since a delivery is a write).
+    case changeToken(Int64, freshness: [SourceFreshness]? = nil)
     case refundFinished(request: Int, Result<RefundResult, EffectError>)
     case reconciled(ReconcileReport)
     case themeLoaded(String, Result<Theme, EffectError>)
@@ -41,7 +42,8 @@ public enum Effect: Sendable, Hashable {
     case loadOrders(status: OrderStatus?, page: PageRequest, request: Int)
     case loadPrintJobs(PrintJobQuery, page: PageRequest, request: Int)
     case loadPartners(request: Int)
-    case checkChanges
+    /// Reads the change token; `known` is the one the shown data was loaded with.
+    case checkChanges(known: Int64?)
     case refund(RefundSubmission, request: Int)
     /// Finish refunds left pending or unknown (at start-up).
     case reconcile

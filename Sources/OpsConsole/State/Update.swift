@@ -14,9 +14,10 @@ extension AppState {
         case .tick(let time, let monotonic, let due):
             if !clockFrozen { now = time }
             if monotonic > 0 { monotonicMilliseconds = monotonic }
-            return [.checkChanges] + withCurrent { screen, state in screen.tick(state: &state, due: due) }
+            return [.checkChanges(known: changeToken)]
+                + withCurrent { screen, state in screen.tick(state: &state, due: due) }
         case .changeToken(let token, let freshness):
-            self.freshness = freshness
+            if let freshness { self.freshness = freshness }
             defer { changeToken = token }
             // Another process (or this one) committed: reload what is shown, keeping cursor and typing. The
             // dashboard keeps its own refresh interval.

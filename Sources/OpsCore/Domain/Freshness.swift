@@ -25,6 +25,13 @@ public enum FeedSource: String, DomainEnum {
     }
 }
 
+extension FeedSource {
+    /// Quiet for `age` seconds is past this source's threshold (configured, else its default).
+    public func isSilent(age: Int64, thresholds: [FeedSource: Int64]) -> Bool {
+        age > (thresholds[self] ?? defaultSilence)
+    }
+}
+
 // MARK: - SourceFreshness
 
 /// When a source last delivered something the store applied (or recognised as a redelivery), and how much.
@@ -44,7 +51,7 @@ public struct SourceFreshness: Hashable, Sendable {
 
     /// Silent for longer than its threshold.
     public func isSilent(now: Timestamp, thresholds: [FeedSource: Int64]) -> Bool {
-        age(now: now) > (thresholds[source] ?? source.defaultSilence)
+        source.isSilent(age: age(now: now), thresholds: thresholds)
     }
 }
 

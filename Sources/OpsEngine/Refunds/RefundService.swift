@@ -58,9 +58,10 @@ public enum RefundRules {
         payment.provider == .braintree && payment.status.isVoidable
     }
 
-    /// The amount in the payment's currency, and whether the refund is a void. Throws the first problem.
+    /// The amount in the payment's currency, and whether the refund is a void. Throws the first problem. A reason
+    /// not chosen yet (the dialog, as the agent types) skips only the note rule that depends on it.
     public static func check(
-        amountText: String, balance: PaymentBalance, reason: RefundReason, note: String, role: Role,
+        amountText: String, balance: PaymentBalance, reason: RefundReason?, note: String, role: Role,
         policy: RefundPolicy
     ) throws(RefundRefusal) -> (amount: Money, isVoid: Bool) {
         let amount: Money

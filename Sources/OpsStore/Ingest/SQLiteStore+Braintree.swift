@@ -10,13 +10,9 @@ extension SQLiteStore {
     public func applyBraintreeEvent(_ event: BraintreeEvent, now: Timestamp) throws -> WebhookOutcome {
         do {
             return try writeAudited { db in
-                try Schema.touch(db, .braintree, at: now)
-                try db.execute(
-                    sql: """
-                        INSERT INTO webhook_events (provider, event_id, type, received_at) VALUES ('braintree', ?, ?, ?)
-                        ON CONFLICT(provider, event_id) DO NOTHING
-                        """, arguments: [event.id, event.kind, now.seconds])
-                guard db.changesCount > 0 else { return .duplicate }
+                guard try Self.recordDelivery(db, .braintree, eventID: event.id, type: event.kind, now: now) else {
+                    return .duplicate
+                }
                 if let subject = event.dispute, event.kind.hasPrefix("dispute_") {
                     return try Self.applyBraintreeDispute(db, subject, eventAt: event.at.seconds, now: now)
                 }

@@ -31,13 +31,7 @@ extension SQLiteStore {
         else { throw RecordFieldError(field: "", message: "not a Stripe event (id, type, data.object)") }
         do {
             return try writeAudited { db in
-                try Schema.touch(db, .stripe, at: now)
-                try db.execute(
-                    sql: """
-                        INSERT INTO webhook_events (provider, event_id, type, received_at) VALUES ('stripe', ?, ?, ?)
-                        ON CONFLICT(provider, event_id) DO NOTHING
-                        """, arguments: [id, type, now.seconds])
-                guard db.changesCount > 0 else { return .duplicate }
+                guard try Self.recordDelivery(db, .stripe, eventID: id, type: type, now: now) else { return .duplicate }
                 let refunds: [JSONValue]
                 switch type {
                 case "charge.refunded":
@@ -98,6 +92,30 @@ extension SQLiteStore {
 
     private enum Adoption { case adopted, updated, own, unchanged, unknownPayment }
 
+    /// What every provider event does first, in its own transaction: notes the source's delivery (freshness) and
+    /// records the event id. False when the id was already recorded: a redelivery, applied once already.
+    static func recordDelivery(
+        _ db: Database, _ provider: PaymentProvider, eventID: String, type: String, now: Timestamp
+    ) throws -> Bool {
+        try Schema.touch(db, provider == .stripe ? .stripe : .braintree, at: now)
+        try db.execute(
+            sql: """
+                INSERT INTO webhook_events (provider, event_id, type, received_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT(provider, event_id) DO NOTHING
+                """, arguments: [provider.rawValue, eventID, type, now.seconds])
+        return db.changesCount > 0
+    }
+
+    /// The Stripe payment a charge or payment intent belongs to: (id, order_id, currency), or nil.
+    static func stripePayment(_ db: Database, charge: String, intent: String) throws -> Row? {
+        try Row.fetchOne(
+            db,
+            sql: """
+                SELECT id, order_id, currency FROM payments WHERE provider = 'stripe'
+                  AND (provider_transaction_id IN (?1, ?2) OR provider_charge_id = ?1)
+                """, arguments: [charge, intent])
+    }
+
     /// Applies a Stripe dispute object (see `upsertDispute`).
     private static func applyStripeDispute(
         _ db: Database, _ dispute: JSONValue, eventAt: Int64, now: Timestamp
@@ -113,12 +131,7 @@ extension SQLiteStore {
         }
         let charge = text("charge") ?? "", intent = text("payment_intent") ?? ""
         guard
-            let payment = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT id, order_id, currency FROM payments WHERE provider = 'stripe'
-                      AND (provider_transaction_id IN (?, ?) OR provider_charge_id = ?)
-                    """, arguments: [charge, intent, charge])
+            let payment = try stripePayment(db, charge: charge, intent: intent)
         else { return .unknownPayment }
         if let currency = text("currency"), currency.uppercased() != payment[2] as String {
             throw RecordFieldError(
@@ -176,12 +189,7 @@ extension SQLiteStore {
         }
         let charge = text("charge") ?? "", intent = text("payment_intent") ?? ""
         guard
-            let payment = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT id FROM payments WHERE provider = 'stripe'
-                      AND (provider_transaction_id IN (?, ?) OR provider_charge_id = ?)
-                    """, arguments: [charge, intent, charge])
+            let payment = try stripePayment(db, charge: charge, intent: intent)
         else { return .unknownPayment }
         var intentID: String?
         if case .string(let ours)? = refund["metadata"]?["intent_id"] { intentID = ours }
@@ -272,12 +280,7 @@ extension SQLiteStore {
         }
         if case .string(let intent)? = object["payment_intent"], !intent.isEmpty { return nil }
         let known = try readNow { db in
-            try Bool.fetchOne(
-                db,
-                sql: """
-                    SELECT 1 FROM payments WHERE provider = 'stripe'
-                      AND (provider_charge_id = ?1 OR provider_transaction_id = ?1)
-                    """, arguments: [charge]) == true
+            try Self.stripePayment(db, charge: charge, intent: "") != nil
         }
         return known ? nil : charge
     }

@@ -29,22 +29,18 @@ struct IngestBench {
         let db = dir + "/serve.sqlite"
         try ChildProcess.run(binary, ["import", "--db", db, "/dev/null"])
         let secret = "bench-\(UInt64.random(in: 1...UInt64.max))"
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: binary)
-        server.arguments = ["serve", "--listen", "127.0.0.1:0", "--db", db]
-        server.environment = ["POPSA_OPS_INGEST_SECRET": secret, "HOME": dir, "POPSA_OPS_LOG": "off"]
-        let errors = Pipe()
-        server.standardError = errors
-        server.standardOutput = FileHandle.nullDevice
-        try server.run()
-        defer {
-            server.terminate()
-            server.waitUntilExit()
-        }
-        guard let port = Self.port(from: errors) else {
+        guard
+            let server = try BenchServer(
+                binary: binary, db: db, home: dir,
+                environment: [
+                    "POPSA_OPS_INGEST_SECRET": secret
+                ])
+        else {
             Stdout.line("ingest: serve did not start; skipped")
             return
         }
+        defer { server.stop() }
+        let port = server.port
         let text = try String(contentsOfFile: export, encoding: .utf8)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
         let transport = AsyncHTTPTransport(readTimeout: .seconds(120))
@@ -74,6 +70,35 @@ struct IngestBench {
                 total.seconds, Double(count) / total.seconds, latencies.percentile(50).seconds * 1000,
                 latencies.percentile(99).seconds * 1000, floor.seconds, Double(count) / floor.seconds,
                 total.seconds / max(1e-9, floor.seconds)))
+    }
+}
+
+/// `popsa-ops serve` on a loopback port of its own, for the benchmarks; stopped with `stop()`.
+struct BenchServer {
+    let process: Process
+    let port: Int
+
+    /// Nil when serve did not say where it listens within 20 seconds.
+    init?(binary: String, db: String, home: String, environment: [String: String]) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--db", db]
+        process.environment = environment.merging(["HOME": home, "POPSA_OPS_LOG": "off"]) { $1 }
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        guard let port = Self.port(from: errors) else {
+            process.terminate()
+            process.waitUntilExit()
+            return nil
+        }
+        self.port = port
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
     }
 
     /// The port from serve's "serving … at http://127.0.0.1:PORT" line.

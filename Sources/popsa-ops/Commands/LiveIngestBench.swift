@@ -24,24 +24,18 @@ struct LiveIngestBench {
         _ = try SQLiteStore.open(path: db).importJSONLines(path: export)
         try FileManager.default.copyItem(atPath: db, toPath: dir + "/floor.sqlite")
         let secret = "bench-\(UInt64.random(in: 1...UInt64.max))", whsec = "whsec_bench"
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: binary)
-        server.arguments = ["serve", "--listen", "127.0.0.1:0", "--db", db]
-        server.environment = [
-            "POPSA_OPS_INGEST_SECRET": secret, "STRIPE_WEBHOOK_SECRET": whsec, "HOME": dir, "POPSA_OPS_LOG": "off",
-        ]
-        let errors = Pipe()
-        server.standardError = errors
-        server.standardOutput = FileHandle.nullDevice
-        try server.run()
-        defer {
-            server.terminate()
-            server.waitUntilExit()
-        }
-        guard let port = IngestBench.port(from: errors) else {
+        guard
+            let server = try BenchServer(
+                binary: binary, db: db, home: dir,
+                environment: [
+                    "POPSA_OPS_INGEST_SECRET": secret, "STRIPE_WEBHOOK_SECRET": whsec,
+                ])
+        else {
             Stdout.line("live: serve did not start; skipped")
             return
         }
+        defer { server.stop() }
+        let port = server.port
         let transport = AsyncHTTPTransport(readTimeout: .seconds(120))
 
         // Webhooks: each a refund made in the Dashboard, adopted into the ledger (lookup, matching, audit chain).
@@ -142,7 +136,11 @@ final class ConsoleLoad: @unchecked Sendable {
     func start() {
         Thread { [self] in
             defer { done.signal() }
-            guard let store = try? SQLiteStore.open(path: db, readOnly: true) else { return }
+            let store: SQLiteStore
+            do { store = try SQLiteStore.open(path: db, readOnly: true) } catch {
+                Stderr.line("bench: a console could not open \(db): \(error)")
+                return
+            }
             let session = Session(
                 operatorName: "bench", sshClient: nil, role: .agent, databaseName: "bench", readOnly: true)
             let console = Console(

@@ -19,7 +19,7 @@ struct MetricsCommand: AsyncParsableCommand {
     func run() async throws {
         OpsMetrics.shared.bootstrap()
         let config = try configuration.load()
-        let store = try database.open(now: time.timestamp, configured: config.databasePath, readOnly: true)
+        let store = try database.open(now: time.timestamp, configured: .known(config.databasePath), readOnly: true)
         let engine = Engine(store: store, clock: time.clock, stuckThreshold: config.stuckThreshold)
         let totals = try await engine.businessTotals()
         FileHandle.standardOutput.write(Data(OpsMetrics.shared.exposition(totals: totals).utf8))

@@ -68,7 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
                 throw CommandFailure(message: "serve: partner \(name)'s secret: \(error.description)", code: .config)
             }
         }
-        let store = try database.open(now: time.timestamp, configured: config.databasePath)
+        let store = try database.open(now: time.timestamp, configured: .known(config.databasePath))
         let engine = Engine(store: store, clock: time.clock, stuckThreshold: config.stuckThreshold)
         let routes = HTTPService(engine: engine)
         routes.addIngest(store: store, secret: secret, clock: time.clock)
@@ -137,7 +137,7 @@ struct ServeMetricsCommand: AsyncParsableCommand {
     func run() async throws {
         OpsMetrics.shared.bootstrap()
         let config = try configuration.load()
-        let store = try database.open(now: time.timestamp, configured: config.databasePath, readOnly: true)
+        let store = try database.open(now: time.timestamp, configured: .known(config.databasePath), readOnly: true)
         let engine = Engine(store: store, clock: time.clock, stuckThreshold: config.stuckThreshold)
         try await HTTPService(engine: engine).serve(at: listen, what: "/metrics")
     }

@@ -36,13 +36,24 @@ struct DatabaseOptions: ParsableArguments {
         }
     }
 
+    /// Where the configuration's `database` comes from: the caller's loaded configuration, or the usual lookup.
+    enum Configured {
+        case known(String?)
+        case lookUp
+    }
+
     func open(
-        now: Timestamp, configured: String? = nil, create: Bool = false, readOnly: Bool = false
+        now: Timestamp, configured: Configured = .lookUp, create: Bool = false, readOnly: Bool = false
     ) throws -> SQLiteStore {
         let path: String
         var shared = false
-        // Without --db, the database the configuration names (an ops box's shared one), for every command alike.
-        let configured = try db == nil ? configured ?? Self.configuredDatabase() : configured
+        // Without --db, the database the configuration names (an ops box's shared one), for every command alike:
+        // as the caller already read it, or looked up here for the commands that take no --config.
+        let configured: String? =
+            switch configured {
+            case .known(let path): path
+            case .lookUp: db == nil ? try Self.configuredDatabase() : nil
+            }
         defer { if shared, let db = db ?? configured { SharedDatabase.shareFiles(of: db) } }
         if let db = db ?? configured {
             if let problem = SharedDatabase.accessProblem(db) {

@@ -41,7 +41,7 @@ struct ServiceSetup {
 
     init(database: DatabaseOptions, configuration: ConfigOptions, time: TimeOptions, readOnly: Bool) throws {
         config = try configuration.load()
-        store = try database.open(now: time.timestamp, configured: config.databasePath)
+        store = try database.open(now: time.timestamp, configured: .known(config.databasePath))
         clock = time.clock
         refunds = try PaymentsWiring.refundService(config, store: store, clock: clock)
         identity = PaymentsWiring.operatorIdentity(config, readOnly: readOnly || store.isReadOnly)

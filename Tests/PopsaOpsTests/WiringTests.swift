@@ -19,9 +19,13 @@ import Testing
             try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
             try "".write(toFile: base + "/config.toml", atomically: true, encoding: .utf8)
         }
+        let system = dir + "/etc/config.toml"
+        try FileManager.default.createDirectory(atPath: dir + "/etc", withIntermediateDirectories: true)
+        try "".write(toFile: system, atomically: true, encoding: .utf8)
         let env = ["POPSA_OPS_CONFIG": dir + "/named.toml", "XDG_CONFIG_HOME": xdg, "HOME": home]
         func locate(_ explicit: String?, _ keys: [String]) -> String? {
-            ConsoleConfig.locate(explicit: explicit, environment: env.filter { keys.contains($0.key) })
+            ConsoleConfig.locate(
+                explicit: explicit, environment: env.filter { keys.contains($0.key) }, systemFile: system)
         }
         #expect(locate("/flag.toml", ["POPSA_OPS_CONFIG", "XDG_CONFIG_HOME", "HOME"]) == "/flag.toml")
         #expect(locate(nil, ["POPSA_OPS_CONFIG", "XDG_CONFIG_HOME", "HOME"]) == dir + "/named.toml")
@@ -29,12 +33,17 @@ import Testing
         #expect(locate(nil, ["HOME"]) == home + "/.config/popsa-ops/config.toml")
         // A relative XDG_CONFIG_HOME is ignored, as the XDG specification says.
         #expect(
-            ConsoleConfig.locate(explicit: nil, environment: ["XDG_CONFIG_HOME": "relative", "HOME": home])
+            ConsoleConfig.locate(
+                explicit: nil, environment: ["XDG_CONFIG_HOME": "relative", "HOME": home], systemFile: system)
                 == home + "/.config/popsa-ops/config.toml")
-        // Nothing in the user's folders: /etc/popsa-ops/config.toml if there is one, else the built-in defaults.
-        let etc =
-            FileManager.default.fileExists(atPath: "/etc/popsa-ops/config.toml") ? "/etc/popsa-ops/config.toml" : nil
-        #expect(ConsoleConfig.locate(explicit: nil, environment: ["HOME": dir + "/nobody"]) == etc)
+        // Nothing in the user's folders: the system-wide file (/etc/popsa-ops/config.toml) if there is one, else
+        // the built-in defaults.
+        #expect(locate(nil, ["XDG_CONFIG_HOME"]) == xdg + "/popsa-ops/config.toml")
+        #expect(
+            ConsoleConfig.locate(explicit: nil, environment: ["HOME": dir + "/nobody"], systemFile: system) == system)
+        #expect(
+            ConsoleConfig.locate(
+                explicit: nil, environment: ["HOME": dir + "/nobody"], systemFile: dir + "/etc/missing.toml") == nil)
     }
 
     @Test func theLookupReadsTheVariablesItNames() {

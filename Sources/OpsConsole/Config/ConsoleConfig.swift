@@ -75,8 +75,10 @@ public struct ConsoleConfig: Sendable {
     public static let locateVariables = ["POPSA_OPS_CONFIG", "XDG_CONFIG_HOME", "HOME"]
 
     /// Where a configuration is looked for, in order: `--config`, `POPSA_OPS_CONFIG`, the user's XDG config
-    /// directory, `/etc/popsa-ops/config.toml`; else the built-in defaults.
-    public static func locate(explicit: String?, environment: [String: String]) -> String? {
+    /// directory, `systemFile` (`/etc/popsa-ops/config.toml`); else the built-in defaults.
+    public static func locate(
+        explicit: String?, environment: [String: String], systemFile: String = "/etc/popsa-ops/config.toml"
+    ) -> String? {
         // Keep `locateVariables` in step with the names read here.
         if let explicit { return explicit }
         if let env = environment["POPSA_OPS_CONFIG"], !env.isEmpty { return env }
@@ -86,8 +88,7 @@ public struct ConsoleConfig: Sendable {
         if let configHome, FileManager.default.fileExists(atPath: configHome + "/popsa-ops/config.toml") {
             return configHome + "/popsa-ops/config.toml"
         }
-        if FileManager.default.fileExists(atPath: "/etc/popsa-ops/config.toml") { return "/etc/popsa-ops/config.toml" }
-        return nil
+        return FileManager.default.fileExists(atPath: systemFile) ? systemFile : nil
     }
 
     /// Loads `path` over the built-in defaults (nil: the defaults alone).

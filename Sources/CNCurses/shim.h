@@ -47,4 +47,13 @@ static inline int popsa_has_cursor_addressing(void) {
     return cup != NULL && cup != (char *)-1;
 }
 
+/// Turns bracketed paste on or off (terminfo's BE/BD, else xterm's DECSET 2004, which terminals that lack it
+/// ignore), written to `out` after what ncurses has buffered.
+static inline void popsa_bracketed_paste(FILE *out, int on) {
+    char *cap = tigetstr(on ? "BE" : "BD");
+    const char *seq = (cap != NULL && cap != (char *)-1) ? cap : (on ? "\033[?2004h" : "\033[?2004l");
+    fputs(seq, out);
+    fflush(out);
+}
+
 #endif

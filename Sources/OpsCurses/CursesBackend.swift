@@ -45,6 +45,7 @@ public final class CursesBackend: TerminalBackend {
     public private(set) var hungUp = false
     /// Where keys are read from; nil reads none (a benchmark drawing into a file).
     private let inputFD: Int32?
+    private var paste = PasteDecoder()
 
     /// - Parameters:
     ///   - wakeFD: a file descriptor that becomes readable when another thread wants the input wait to end.
@@ -83,6 +84,8 @@ public final class CursesBackend: TerminalBackend {
         driver.configureInput()
         colorMode = Self.colorMode(driver: driver, environment: environment)
         size = driver.size
+        // A paste arrives marked, so it is text and never keys (an id starting with a digit must not open a list).
+        if inputFD != nil { driver.setBracketedPaste(true) }
     }
 
     /// The richest colour mode the terminal has, or none when it has no colour or NO_COLOR is set (to anything).
@@ -137,15 +140,19 @@ public final class CursesBackend: TerminalBackend {
         }
         var events: [InputEvent] = []
         // Read everything that is there: a paste or a fast typist must not cost a frame per key.
-        while let input = driver.nextInput() {
-            switch input {
-            case .resize:
+        var inputs: [CursesInput] = []
+        while let input = driver.nextInput() { inputs.append(input) }
+        for item in paste.decode(inputs) {
+            switch item {
+            case .paste(let text):
+                events.append(.paste(text))
+            case .input(.resize):
                 size = driver.size
                 previous = nil
                 events.append(.resize(size))
-            case .function(let code):
+            case .input(.function(let code)):
                 if let key = Self.functionKey(code) { events.append(.key(key)) }
-            case .character(let value):
+            case .input(.character(let value)):
                 if let key = Self.characterKey(value) { events.append(.key(key)) }
             }
         }
@@ -209,10 +216,70 @@ public final class CursesBackend: TerminalBackend {
     public func shutdown() {
         guard !isShutDown else { return }
         isShutDown = true
+        if inputFD != nil { driver.setBracketedPaste(false) }
         driver.stop()
     }
 
     deinit { shutdown() }
+}
+
+// MARK: - PasteDecoder
+
+/// Finds bracketed pastes in what the terminal library decoded: `ESC [200~`, the text, `ESC [201~`. ncurses
+/// passes these markers through as single characters (no terminfo key matches them). A paste can span several
+/// reads; a marker is sent whole by the terminal, so one cut between reads is taken as keys.
+struct PasteDecoder {
+    enum Item: Equatable {
+        case input(CursesInput)
+        case paste(String)
+    }
+
+    static let start: [UInt32] = [27, 91, 50, 48, 48, 126]
+    static let end: [UInt32] = [27, 91, 50, 48, 49, 126]
+    /// Pastes longer than this keep only their beginning (no text field takes more).
+    static let limit = 65_536
+
+    /// The text of a paste still arriving, or nil outside one.
+    private(set) var text: [UInt32]?
+
+    mutating func decode(_ inputs: [CursesInput]) -> [Item] {
+        var out: [Item] = []
+        var i = 0
+        func matches(_ marker: [UInt32], at index: Int) -> Bool {
+            guard index + marker.count <= inputs.count else { return false }
+            return marker.indices.allSatisfy { inputs[index + $0] == .character(marker[$0]) }
+        }
+        while i < inputs.count {
+            if var pasted = text {
+                if matches(Self.end, at: i) {
+                    out.append(.paste(Self.string(pasted)))
+                    text = nil
+                    i += Self.end.count
+                    continue
+                }
+                if case .character(let value) = inputs[i], pasted.count < Self.limit { pasted.append(value) }
+                text = pasted
+                i += 1
+            } else if matches(Self.start, at: i) {
+                text = []
+                i += Self.start.count
+            } else {
+                out.append(.input(inputs[i]))
+                i += 1
+            }
+        }
+        return out
+    }
+
+    /// The pasted characters as text; a carriage return (what terminals send for a line break) is a line break.
+    static func string(_ values: [UInt32]) -> String {
+        var s = String.UnicodeScalarView()
+        for value in values {
+            guard let scalar = Unicode.Scalar(value == 13 ? 10 : value) else { continue }
+            s.append(scalar)
+        }
+        return String(s)
+    }
 }
 
 // MARK: - ColorMapping

@@ -42,6 +42,8 @@ public protocol CursesDriver: AnyObject {
     func invalidate()
     /// The next decoded input, nil when none is waiting.
     func nextInput() -> CursesInput?
+    /// Asks the terminal to mark pastes (`ESC [200~ … ESC [201~`), or stops asking.
+    func setBracketedPaste(_ on: Bool)
     /// Restores the terminal (cursor shown, screen ended). Called once.
     func stop()
 }
@@ -129,6 +131,10 @@ final class NCursesDriver: CursesDriver {
             return Int32(ch) == KEY_RESIZE ? .resize : .function(Int32(ch))
         }
         return .character(UInt32(ch))
+    }
+
+    func setBracketedPaste(_ on: Bool) {
+        popsa_bracketed_paste(output ?? popsa_stdout(), on ? 1 : 0)
     }
 
     func stop() {

@@ -7,7 +7,7 @@ import Testing
 /// the sources (deliveries, refusals, the last error), and `/metrics` the same families.
 @Suite(.serialized) struct FreshnessTests {
     func statusBar(_ db: String, at now: String, config: String? = nil) throws -> String {
-        let script = "key esc\nkey m\nwait\nsnapshot\n"
+        let script = "key :\ntype metrics\nkey enter\nwait\nsnapshot\n"
         var arguments = ["headless", "--db", db, "--now", now, "--size", "120x40", "--script", "-"]
         if let config { arguments += ["--config", config] }
         let result = try TestSupport.popsaOps(arguments, stdin: script)

@@ -21,7 +21,9 @@ import Testing
     @Test(arguments: ["80x24", "200x60"])
     func dashboardGolden(size: String) throws {
         let script = """
-            key esc m
+            key :
+            type metrics
+            key enter
             wait
             expect Orders and revenue
             snapshot
@@ -136,7 +138,8 @@ import Testing
         console.standardOutput = output
         console.standardError = FileHandle.nullDevice
         try TestSupport.launch(console)
-        input.fileHandleForWriting.write(Data("key esc m\nwait\nsnapshot\nsleep 5s\nsnapshot\n".utf8))
+        input.fileHandleForWriting.write(
+            Data("key :\ntype metrics\nkey enter\nwait\nsnapshot\nsleep 5s\nsnapshot\n".utf8))
         try input.fileHandleForWriting.close()
         usleep(500_000)
         let simulate = try TestSupport.popsaOps([

@@ -224,11 +224,15 @@ import Testing
             open-customer = "<disabled>"
             """)
         let script = """
-            key esc ?
+            key :
+            type orders
+            key enter
+            wait
+            key ?
             expect x ctrl-q
-            key esc q
+            key esc x
             expect Find a customer
-            key x
+            key ctrl-q
             """
         let result = try TestSupport.popsaOps(
             [

@@ -31,16 +31,15 @@ import Testing
             return
         }
         #expect(matched == expected.count)
-        // Back to the home screen, out of the search field, and q: status 0 and the terminal given back.
-        for _ in 0..<4 { try session.send(key: "esc") }
-        try session.send(key: "q")
+        // Back to the home screen, the field cleared, and :q: status 0 and the terminal given back.
+        for key in ["esc", "esc", "esc", "esc", "ctrl-u", ":", "q", "enter"] { try session.send(key: key) }
         var status: Int?
         for _ in 0..<100 where status == nil {
             status = try session.exitStatus()
             usleep(50_000)
         }
         let finalPane = try session.capture()
-        #expect(status == 0, "pane after q: \(finalPane)")
+        #expect(status == 0, "pane after :q: \(finalPane)")
         // xterm has an alternate screen, which the console leaves on exit; vt100 has none, so its last frame stays.
         if term != "vt100" { #expect(!finalPane.contains("popsa-ops ›")) }
     }
@@ -62,6 +61,48 @@ import Testing
         let pane = try session.capture()
         #expect(exit == status, "pane: \(pane)")
         #expect(!pane.contains("Find a customer"))
+    }
+
+    /// A real terminal's paste (tmux sends it bracketed because the console asked): text with a digit, a q and a
+    /// line break lands in the search field whole; on a screen without a text field a paste is no keys at all.
+    @Test func aPasteInARealTerminalIsText() throws {
+        let order = try TestSupport.sql(TestSupport.fixtureDatabase, "SELECT id FROM orders ORDER BY id LIMIT 1")
+        let session = try TmuxSession(
+            command: TestSupport.consoleCommand(
+                term: "xterm-256color", arguments: ["--db", TestSupport.fixtureDatabase, "--now", TestSupport.now]),
+            width: 80, height: 24)
+        defer { session.close() }
+        for _ in 0..<100 where !(try session.capture()).contains("Find a customer") { usleep(50_000) }
+        try session.paste("1q 3 a\n")
+        var pane = ""
+        for _ in 0..<100 where !pane.contains("│1q 3 a ") {
+            pane = try session.capture()
+            usleep(50_000)
+        }
+        #expect(pane.contains("│1q 3 a "), "pane: \(pane)")
+        #expect(pane.hasPrefix("popsa-ops › Search\n"), "still on the search screen: \(pane)")
+        #expect(try session.exitStatus() == nil, "the q in the paste did not quit")
+        try session.send(key: "ctrl-u")
+        try session.paste(order + "\n")
+        for _ in 0..<100 where !pane.contains("→ order") {
+            pane = try session.capture()
+            usleep(50_000)
+        }
+        try session.send(key: "enter")
+        for _ in 0..<100 where !pane.contains("Order \(order)") {
+            pane = try session.capture()
+            usleep(50_000)
+        }
+        #expect(pane.contains("Order \(order)"), "pane: \(pane)")
+        // Where no field takes text, a paste does nothing: "rq" pasted on an order neither opens the refund dialog
+        // nor goes back.
+        try session.paste("rq")
+        for _ in 0..<100 where !pane.contains("Nothing here takes text") {
+            pane = try session.capture()
+            usleep(50_000)
+        }
+        #expect(pane.contains("Nothing here takes text") && pane.contains("Order \(order)"), "pane: \(pane)")
+        #expect(!pane.contains("Refund order") && !pane.contains("Void order"), "pane: \(pane)")
     }
 
     @Test(arguments: ["dumb", "no-such-terminal-type"])

@@ -28,10 +28,13 @@ import Testing
         #expect(pilot.state.overlay == nil)
     }
 
-    /// `q` quits only from home; on any other screen it goes back, a screen at a time (`:quit` quits anywhere).
-    @Test func qGoesBackUntilHomeAndQuitsOnlyThere() throws {
+    /// `q` goes back a screen at a time; on the home screen it is text like every printable key (a customer called
+    /// Quentin must not close the console); `:quit` quits anywhere.
+    @Test func qGoesBackUntilHomeWhereItIsText() throws {
         let pilot = try Pilot()
-        pilot.press("esc", "1")
+        pilot.press(":")
+        pilot.type("orders")
+        pilot.press("enter")
         pilot.wait()
         pilot.press("enter")
         pilot.wait()
@@ -41,9 +44,12 @@ import Testing
         pilot.press("q")
         #expect(pilot.state.current.kind == .search && !pilot.state.quitting)
         pilot.press("q")
-        #expect(pilot.state.quitting)
+        #expect(!pilot.state.quitting)
+        #expect((pilot.state.current as? SearchScreen)?.field.text == "q")
         let other = try Pilot()
-        other.press("esc", "1")
+        other.press(":")
+        other.type("orders")
+        other.press("enter")
         other.wait()
         other.press(":")
         other.type("quit")
@@ -97,6 +103,65 @@ import Testing
         #expect(pilot.state.current.kind == .search)
     }
 
+    /// Every printable key on the home screen is text, wherever the focus was: the old trap (esc, 3, H, then a
+    /// name) opened the audit log at `a` and quit at `q`; `H` now comes home with the text selected, so the next
+    /// ticket's id replaces it.
+    @Test func onTheHomeScreenEveryPrintableKeyIsText() throws {
+        let pilot = try Pilot()
+        pilot.press("esc", "3")
+        #expect(pilot.state.current.kind == .search)
+        pilot.press("ctrl-u", "down", "down", "down", "enter")
+        pilot.wait()
+        #expect(pilot.state.current.kind == .printJobs, "the destinations under the empty field: stuck jobs")
+        pilot.press("H")
+        pilot.type("quentin zoe")
+        #expect(pilot.state.current.kind == .search && !pilot.state.quitting && pilot.state.overlay == nil)
+        #expect((pilot.state.current as? SearchScreen)?.field.text == "quentin zoe")
+        pilot.press("ctrl-w", "ctrl-w")
+        pilot.type("zoe")
+        pilot.wait()
+        pilot.press("enter")
+        pilot.wait()
+        #expect(pilot.state.current.kind == .customer)
+        pilot.press("H")
+        #expect((pilot.state.current as? SearchScreen)?.field.allSelected == true)
+        pilot.type("zo")
+        #expect((pilot.state.current as? SearchScreen)?.field.text == "zo", "typing replaced the selected text")
+        pilot.press("ctrl-u")
+        #expect((pilot.state.current as? SearchScreen)?.field.text == "")
+        // With the field empty, `:` and `?` are the command line and the help, as everywhere.
+        pilot.press("?")
+        #expect(pilot.screen.contains("ctrl-u") && pilot.screen.contains("clear the field"))
+        #expect(!pilot.screen.contains("m                  metrics"), "m is text here, so the help does not offer it")
+    }
+
+    /// A paste is text for the focused field, never keys: an order id starting with a digit does not open the
+    /// orders list, a line break does not press enter, and where no field takes text nothing happens.
+    @Test func aPasteIsTextNeverKeys() throws {
+        let pilot = try Pilot()
+        pilot.paste("1q \u{1b}]52;c;aGk=\u{7}ord_x\n")
+        #expect(pilot.state.current.kind == .search && !pilot.state.quitting)
+        #expect((pilot.state.current as? SearchScreen)?.field.text == "1q ]52;c;aGk=ord_x")
+        pilot.press("ctrl-u")
+        pilot.press(":")
+        pilot.type("orders")
+        pilot.press("enter")
+        pilot.wait()
+        pilot.paste("refund")
+        #expect(pilot.state.current.kind == .orders && pilot.state.overlay == nil)
+        #expect(pilot.screen.contains("Nothing here takes text"))
+        pilot.press("/")
+        pilot.paste("paid")
+        #expect((pilot.state.current as? OrdersListScreen)?.filter.field.text == "paid")
+        pilot.press("enter", ":")
+        pilot.paste("metrics\n")
+        guard case .command(let line)? = pilot.state.overlay else {
+            Issue.record("the command line closed on a pasted line break")
+            return
+        }
+        #expect(line.field.text == "metrics")
+    }
+
     @Test func helpListsTheEffectiveKeysOfTheScreen() throws {
         let pilot = try Pilot()
         pilot.press(":")
@@ -107,7 +172,7 @@ import Testing
         let screen = pilot.screen
         #expect(screen.contains("next print partner"))
         #expect(screen.contains("tab"))
-        #expect(screen.contains("q                  quit"))
+        #expect(screen.contains("q                  back (quit: :q)"))
         pilot.press("esc")
         #expect(pilot.state.overlay == nil)
     }
@@ -125,7 +190,9 @@ import Testing
         #expect(ids.count > 600, "the fixture has more orders than the window holds")
 
         let pilot = try Pilot()
-        pilot.press("esc", "1")
+        pilot.press(":")
+        pilot.type("orders")
+        pilot.press("enter")
         pilot.wait()
         func position() -> (row: Int, loaded: Int, more: Bool)? {
             let bar = pilot.screen.split(separator: "\n").last.map(String.init) ?? ""

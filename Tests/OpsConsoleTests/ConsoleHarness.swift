@@ -37,6 +37,9 @@ final class Pilot {
         for c in text { console.dispatch(.key(.character(c))) }
     }
 
+    /// A bracketed paste, as the terminal backend reports one.
+    func paste(_ text: String) { console.dispatch(.paste(text)) }
+
     @discardableResult
     func wait() -> Bool { console.settle(timeout: .seconds(10)) }
 

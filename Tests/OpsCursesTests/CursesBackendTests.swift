@@ -47,6 +47,8 @@ final class RecordingDriver: CursesDriver {
     func invalidate() {}
     func nextInput() -> CursesInput? { inputs.isEmpty ? nil : inputs.removeFirst() }
     func stop() { stopped += 1 }
+    private(set) var bracketedPaste: [Bool] = []
+    func setBracketedPaste(_ on: Bool) { bracketedPaste.append(on) }
 
     func clearDrawn() { drawn = [] }
 }
@@ -229,6 +231,28 @@ func backend(
                 .resize(Size(width: 90, height: 30)),
             ])
         #expect(b.size == Size(width: 90, height: 30))
+    }
+
+    @Test func aPasteIsTextNeverKeysEvenAcrossReads() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        var byte: UInt8 = 1
+        _ = write(fds[1], &byte, 1)  // input is waiting (the fake reads none of it: it stays readable)
+        let driver = RecordingDriver()
+        let b = try backend(driver, inputFD: fds[0])
+        #expect(driver.bracketedPaste == [true], "the terminal is asked to mark pastes")
+        func chars(_ s: String) -> [CursesInput] { s.unicodeScalars.map { .character($0.value) } }
+        // A key, then a paste whose text holds a digit, a q, an escape-free line break and its end in the next read.
+        driver.inputs = chars("x") + chars("\u{1b}[200~") + chars("1q ord_42") + [.character(13)] + chars("é")
+        #expect(b.waitForInput(timeoutMilliseconds: 1000) == [.key(.character("x"))])
+        driver.inputs = chars("z\u{1b}[201~") + [.character(27), .function(KEY_DOWN)]
+        #expect(
+            b.waitForInput(timeoutMilliseconds: 1000) == [
+                .paste("1q ord_42\néz"), .key(.escape), .key(.down),
+            ])
+        b.shutdown()
+        #expect(driver.bracketedPaste == [true, false], "and to stop when the console ends")
     }
 
     @Test func shutdownRestoresTheTerminalOnce() throws {

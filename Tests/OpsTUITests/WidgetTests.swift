@@ -24,6 +24,28 @@ import Testing
         #expect(!enterHandled && !upHandled)
     }
 
+    @Test func aSelectedTextIsReplacedByWhatIsTypedOrPasted() {
+        var field = TextField("ord_old", maxLength: 12)
+        field.selectAll()
+        field.handle(.character("z"))
+        #expect(field.text == "z" && !field.allSelected)
+        field.selectAll()
+        field.handle(.left)
+        #expect(field.text == "z" && !field.allSelected, "a movement keeps the text")
+        field.selectAll()
+        field.handle(.backspace)
+        #expect(field.text == "")
+        field.set("abc")
+        field.selectAll()
+        #expect(!field.handle(.enter) && field.allSelected, "enter is not the field's: the selection stays")
+        // A paste: line breaks and tabs are spaces, control characters go, the length is capped.
+        field.insert("1\u{1b}]52;c;x\u{7}\r\n2\t34567890")
+        #expect(field.text == "1]52;c;x 2 3")
+        var empty = TextField()
+        empty.selectAll()
+        #expect(!empty.allSelected)
+    }
+
     @Test func textFieldScrollsToKeepTheCursorVisible() {
         var field = TextField()
         for c in "abcdefghijklmnop" { field.handle(.character(c)) }

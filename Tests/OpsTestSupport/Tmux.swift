@@ -53,6 +53,12 @@ public final class TmuxSession {
         return last
     }
 
+    /// Pastes `text` as a terminal does: bracketed (`ESC [200~ … ESC [201~`) when the program asked for it.
+    public func paste(_ text: String) throws {
+        try tmux(["set-buffer", "-b", "popsa-paste", "--", text])
+        try tmux(["paste-buffer", "-p", "-r", "-b", "popsa-paste", "-t", name])
+    }
+
     /// Sends one key by its script name (`enter`, `ctrl-u`, `a`…).
     public func send(key name: String) throws {
         let named: [String: String] = [

@@ -12,7 +12,7 @@ public enum UICommand: String, CaseIterable, Hashable, Sendable {
     /// What the help overlay says it does.
     public var summary: String {
         switch self {
-        case .quit: "quit from home; elsewhere back"
+        case .quit: "back (quit: :q)"
         case .back: "back / close"
         case .help: "this help"
         case .command: "command mode (:customer ID, :order ID, :jobs stuck …)"
@@ -31,7 +31,7 @@ public enum UICommand: String, CaseIterable, Hashable, Sendable {
         case .orders: "orders by status"
         case .jobs: "print jobs"
         case .stuckJobs: "stuck print jobs"
-        case .home: "back to search"
+        case .home: "back to search, its text selected"
         case .refund: "refund this order"
         case .openOrder: "open the order"
         case .openCustomer: "open the customer"

@@ -27,6 +27,13 @@ public final class Console {
         runner.run(.reconcile)
     }
 
+    /// Runs a command-line command as an operator would type it (`:` TEXT enter).
+    public func command(_ text: String) {
+        dispatch(.key(.character(":")))
+        for character in text { dispatch(.key(.character(character))) }
+        dispatch(.key(.enter))
+    }
+
     public func dispatch(_ action: Action) {
         for effect in state.update(action) {
             outstanding += 1

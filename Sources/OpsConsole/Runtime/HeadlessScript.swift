@@ -6,6 +6,8 @@ import OpsTUI
 public enum ScriptCommand: Equatable, Sendable {
     case keys([Key])
     case type(String)
+    /// A bracketed paste of the text (`\n` for a line break).
+    case paste(String)
     case wait
     case sleep(milliseconds: Int64)
     case resize(Size)
@@ -66,6 +68,9 @@ public struct HeadlessScript: Sendable {
             case "type":
                 guard !argument.isEmpty else { throw fail("type needs text to type") }
                 lines.append((number, .type(argument)))
+            case "paste":
+                guard !argument.isEmpty else { throw fail("paste needs text to paste") }
+                lines.append((number, .paste(argument.replacingOccurrences(of: "\\n", with: "\n"))))
             case "wait":
                 guard argument.trimmingWhitespace().isEmpty else { throw fail("wait takes no argument") }
                 lines.append((number, .wait))
@@ -147,6 +152,9 @@ public struct HeadlessRunner {
                     console.dispatch(.key(key))
                     _ = console.render()
                 }
+            case .paste(let text):
+                console.dispatch(.paste(text))
+                _ = console.render()
             case .type(let text):
                 for character in text {
                     console.dispatch(.key(.character(character)))

@@ -37,6 +37,7 @@ public struct InteractiveLoop {
             for event in events {
                 switch event {
                 case .key(let key): console.dispatch(.key(key))
+                case .paste(let text): console.dispatch(.paste(text))
                 case .resize(let size):
                     console.dispatch(.resize(size))
                     lastFrame = nil

@@ -27,6 +27,11 @@ public protocol ConsoleScreen: Sendable {
     mutating func load(state: inout AppState) -> [Effect]
     /// A key for a focused text field; nil when no field takes it (it then goes through the keymap).
     mutating func handleTyping(_ key: Key, state: inout AppState) -> Reply?
+    /// Pasted text (a bracketed paste: always text, never keys) for a focused text field; nil when no field takes
+    /// it (the console then says so and nothing else happens).
+    mutating func handlePaste(_ text: String, state: inout AppState) -> Reply?
+    /// Printable keys are text here, never shortcuts (the search screen): the help lists no printable key.
+    var typesPrintableKeys: Bool { get }
     /// A command from the keymap.
     mutating func handle(_ command: UICommand, state: inout AppState) -> Reply
     /// The answer to one of this screen's requests. A screen drops answers to requests it has since replaced.
@@ -42,6 +47,8 @@ public protocol ConsoleScreen: Sendable {
 extension ConsoleScreen {
     public var reloadsOnChange: Bool { true }
     public mutating func handleTyping(_ key: Key, state: inout AppState) -> Reply? { nil }
+    public mutating func handlePaste(_ text: String, state: inout AppState) -> Reply? { nil }
+    public var typesPrintableKeys: Bool { false }
     public mutating func tick(state: inout AppState, due: Bool) -> [Effect] { [] }
     public func positionText(state: AppState) -> String? { nil }
 }

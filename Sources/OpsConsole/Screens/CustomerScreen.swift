@@ -144,7 +144,7 @@ public struct CustomerScreen: Sendable {
 
 // MARK: - CustomerScreen: ConsoleScreen
 
-extension CustomerScreen: ConsoleScreen {
+extension CustomerScreen: FilteringScreen {
     public var kind: ScreenKind { .customer }
     public var title: String { data.value?.user.name ?? userID }
     public var helpCommands: [UICommand] { [.nextTab, .prevTab, .open, .filter] }
@@ -154,11 +154,7 @@ extension CustomerScreen: ConsoleScreen {
         return [.loadCustomer(userID, request: request)]
     }
 
-    public mutating func handleTyping(_ key: Key, state: inout AppState) -> Reply? {
-        guard filter.handleTyping(key) != nil else { return nil }
-        tables[tab] = TableState()
-        return Reply.none
-    }
+    mutating func filterChanged() { tables[tab] = TableState() }
 
     public mutating func receive(_ result: EffectResult, request: Int, state: AppState) {
         guard request == self.request, case .customer(let answer) = result else { return }

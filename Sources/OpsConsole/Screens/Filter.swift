@@ -39,6 +39,12 @@ public struct ListFilter: Sendable {
         }
     }
 
+    /// Pasted text while typing; nil when the filter is not being typed.
+    mutating func paste(_ text: String) -> Bool? {
+        guard editing else { return nil }
+        return field.insert(text.trimmingWhitespace())
+    }
+
     func render(into buffer: inout Buffer, rect: Rect, theme: Theme) {
         guard isActive, rect.height > 0 else { return }
         let label = "Filter: "
@@ -46,6 +52,27 @@ public struct ListFilter: Sendable {
         field.render(
             into: &buffer, rect: Rect(x: rect.x + used, y: rect.y, width: rect.width - used, height: 1),
             style: theme[.input], cursorStyle: theme[.inputCursor], focused: editing)
+    }
+}
+
+/// A screen with a `/` filter: typed and pasted text goes to the filter while it is open.
+protocol FilteringScreen: ConsoleScreen {
+    var filter: ListFilter { get set }
+    /// The filter's text changed: the selection goes back to the first row.
+    mutating func filterChanged()
+}
+
+extension FilteringScreen {
+    public mutating func handleTyping(_ key: Key, state: inout AppState) -> Reply? {
+        guard filter.handleTyping(key) != nil else { return nil }
+        filterChanged()
+        return Reply.none
+    }
+
+    public mutating func handlePaste(_ text: String, state: inout AppState) -> Reply? {
+        guard filter.paste(text) != nil else { return nil }
+        filterChanged()
+        return Reply.none
     }
 }
 

@@ -53,7 +53,7 @@ public struct OrdersListScreen: Sendable {
 
 // MARK: - OrdersListScreen: ConsoleScreen
 
-extension OrdersListScreen: ConsoleScreen {
+extension OrdersListScreen: FilteringScreen {
     public var kind: ScreenKind { .orders }
     public var title: String { "Orders" + (status.map { ": \($0.label)" } ?? "") }
     public var helpCommands: [UICommand] { [.nextTab, .prevTab, .open, .filter] }
@@ -62,11 +62,7 @@ extension OrdersListScreen: ConsoleScreen {
         list.load(request: state.requestID(), make())
     }
 
-    public mutating func handleTyping(_ key: Key, state: inout AppState) -> Reply? {
-        guard filter.handleTyping(key) != nil else { return nil }
-        list.table = TableState()
-        return Reply.none
-    }
+    mutating func filterChanged() { list.table = TableState() }
 
     public mutating func receive(_ result: EffectResult, request: Int, state: AppState) {
         guard case .orders(let page) = result else { return }
@@ -163,7 +159,7 @@ public struct PrintJobsListScreen: Sendable {
 
 // MARK: - PrintJobsListScreen: ConsoleScreen
 
-extension PrintJobsListScreen: ConsoleScreen {
+extension PrintJobsListScreen: FilteringScreen {
     public var kind: ScreenKind { .printJobs }
     public var helpCommands: [UICommand] { [.nextTab, .prevTab, .partner, .open, .filter] }
 
@@ -176,11 +172,7 @@ extension PrintJobsListScreen: ConsoleScreen {
         return effects
     }
 
-    public mutating func handleTyping(_ key: Key, state: inout AppState) -> Reply? {
-        guard filter.handleTyping(key) != nil else { return nil }
-        list.table = TableState()
-        return Reply.none
-    }
+    mutating func filterChanged() { list.table = TableState() }
 
     public mutating func receive(_ result: EffectResult, request: Int, state: AppState) {
         switch result {

@@ -82,6 +82,12 @@ public struct RefundDialog: Sendable {
         }
     }
 
+    /// What is wrong with the amount typed so far (nothing while it is empty), shown under the field as it changes.
+    var amountProblem: String? {
+        guard !amount.isEmpty, case .failure(let problem) = validate(requireReason: false) else { return nil }
+        return problem.message
+    }
+
     /// Handles a key. Returns the submission when the operator confirms, and whether the dialog should close.
     mutating func handle(_ key: Key) -> (submit: RefundSubmission?, close: Bool) {
         switch step {
@@ -137,12 +143,7 @@ public struct RefundDialog: Sendable {
             case .left where focus == .payment, .right where focus == .payment, .character(" ") where focus == .payment:
                 paymentIndex = (paymentIndex + (key == .left ? balances.count - 1 : 1)) % balances.count
                 // The amount was checked against the other payment: check it again against this one.
-                error =
-                    amount.isEmpty
-                    ? nil
-                    : {
-                        if case .failure(let p) = validate(requireReason: false) { return p.message }; return nil
-                    }()
+                error = amountProblem
             case .enter:
                 switch validate() {
                 case .success: step = .confirm; error = nil
@@ -152,12 +153,7 @@ public struct RefundDialog: Sendable {
                 switch focus {
                 case .amount:
                     amount.handle(key)
-                    error =
-                        amount.isEmpty
-                        ? nil
-                        : {
-                            if case .failure(let p) = validate(requireReason: false) { return p.message }; return nil
-                        }()
+                    error = amountProblem
                 case .note:
                     note.handle(key)
                 case .payment:
@@ -173,6 +169,23 @@ public struct RefundDialog: Sendable {
             }
             return (nil, false)
         }
+    }
+
+    /// Pasted text into the focused field of the form (the amount, the note, or the confirmation's retyped
+    /// amount). Returns false where nothing takes text: a paste never confirms or picks anything.
+    mutating func paste(_ text: String) -> Bool {
+        switch (step, focus) {
+        case (.form, .amount):
+            amount.insert(text.trimmingWhitespace())
+            error = amountProblem
+        case (.form, .note): note.insert(text)
+        case (.confirm, _):
+            // Only where the confirmation asks for the amount again (the field is not shown otherwise).
+            guard case .success(let money) = validate(), policy.needsRetype(money) else { return false }
+            retype.insert(text.trimmingWhitespace())
+        default: return false
+        }
+        return true
     }
 
     func next(_ step: Int) -> Field {

@@ -11,7 +11,8 @@ public enum ScreenKind: String, CaseIterable, Hashable, Sendable {
 
     /// The keys a screen binds beyond the global ones, by default.
     static let defaultKeys: [ScreenKind: [(String, UICommand)]] = [
-        .search: [("1", .orders), ("2", .jobs), ("3", .stuckJobs), ("4", .disputes), ("a", .audit)],
+        // None on the search screen: every printable key there is text. Its destinations are a list under the
+        // empty field (↓, enter) and commands (`:orders`); configuration may bind function or control keys.
         .order: [("r", .refund), ("c", .openCustomer)],
         .printJob: [("o", .openOrder), ("c", .openCustomer)],
         .printJobs: [("p", .partner)],

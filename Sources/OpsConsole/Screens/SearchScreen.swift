@@ -3,26 +3,48 @@ import OpsEngine
 import OpsTUI
 
 /// The home screen: type-ahead search over customers; an exact identifier jumps to its record.
+///
+/// The field always has the focus: every printable key and every paste is text (an agent pasting `ord_…` or typing
+/// a name starting with `q` never fires a shortcut). With the field empty, ↓ walks a list of destinations (the
+/// lists, the dashboard, the audit log), `:` opens the command line and `?` the help.
 public struct SearchScreen: Sendable {
     public var field = TextField("", maxLength: 200)
-    /// Typing goes to the field; esc leaves it so single-letter keys work, `/` comes back.
-    public var editing = true
     public var result: Loadable<SearchResult>?
     public var table = TableState()
+    /// The destinations list (shown while the field is empty) has the selection: enter opens its row.
+    public var menuActive = false
     var request: Int?
 
     public init() {}
 
-    /// Rows shown: the exact match (if any) first, then customers.
+    /// What the empty home screen offers, with the command that does the same.
+    static let menu: [(label: String, command: String, destination: Destination)] = [
+        ("Orders by status", ":orders", .orders(nil)),
+        ("Print jobs", ":jobs", .printJobs(PrintJobQuery())),
+        ("Stuck print jobs", ":jobs stuck", .printJobs(PrintJobQuery(stuckFor: 0))),
+        ("Open chargebacks, by evidence due date", ":disputes", .disputes(openOnly: true)),
+        ("Metrics dashboard", ":metrics", .metrics),
+        ("Audit log", ":audit", .audit),
+    ]
+
+    /// Rows shown: the exact match (if any) first, then customers; the destinations while nothing is typed.
     var rowCount: Int {
-        guard let r = result?.value else { return 0 }
+        guard let r = result?.value else { return showsMenu ? Self.menu.count : 0 }
         return (r.exact == nil ? 0 : 1) + r.customers.count
     }
 
+    /// Nothing is typed: the destinations are shown instead of results.
+    var showsMenu: Bool { field.text.trimmingWhitespace().isEmpty }
+
     mutating func setQuery(_ text: String, request: Int) -> [Effect] {
         field.set(text)
-        editing = false
         return refresh(request: request)
+    }
+
+    /// The field's text selected, so that the next ticket's id replaces it (`H` from anywhere).
+    mutating func focusField() {
+        field.selectAll()
+        menuActive = false
     }
 
     /// Searches for what the field holds now.
@@ -38,6 +60,13 @@ public struct SearchScreen: Sendable {
         return [.search(field.text, request: request)]
     }
 
+    /// The field changed: the results start again from the top.
+    mutating func edited(state: inout AppState) -> Reply {
+        table = TableState()
+        menuActive = false
+        return Reply(refresh(request: state.requestID()))
+    }
+
     static func layout(_ body: Rect) -> (intro: Rect, input: Rect, results: Rect) {
         let (intro, rest) = body.takeTop(2)
         let (inputBox, results) = rest.takeTop(3)
@@ -50,45 +79,67 @@ public struct SearchScreen: Sendable {
 extension SearchScreen: ConsoleScreen {
     public var kind: ScreenKind { .search }
     public var title: String { "Search" }
-    public var helpCommands: [UICommand] { [.filter, .open, .orders, .jobs, .stuckJobs, .disputes, .audit] }
+    public var helpCommands: [UICommand] { [.open] }
+    public var typesPrintableKeys: Bool { true }
 
     public mutating func load(state: inout AppState) -> [Effect] {
         refresh(request: state.requestID())
     }
 
-    /// Keys while the field has focus: editing keys type, the rest are commands.
+    /// Every printable key and every editing key goes to the field; only an empty field lets `:` and `?` open the
+    /// command line and the help. Arrows up and down, page keys, enter and esc are the list's.
     public mutating func handleTyping(_ key: Key, state: inout AppState) -> Reply? {
-        guard editing else { return nil }
-        // Nothing typed yet: ":" and "?" are the command line and help, as everywhere else.
         if field.isEmpty, key == .character(":") || key == .character("?") { return nil }
-        let before = field.text
-        if field.handle(key) {
-            if field.text != before {
-                table = TableState()
-                return Reply(refresh(request: state.requestID()))
-            }
-            return Reply.none
+        switch key {
+        case .up, .down, .pageUp, .pageDown, .enter, .escape, .tab, .backtab, .function, .control("r"):
+            return nil
+        default:
+            break
         }
-        return nil
+        let before = field.text
+        guard field.handle(key) else { return nil }
+        return field.text != before ? edited(state: &state) : Reply.none
+    }
+
+    public mutating func handlePaste(_ text: String, state: inout AppState) -> Reply? {
+        field.insert(text.trimmingWhitespace()) ? edited(state: &state) : Reply.none
     }
 
     public mutating func handle(_ command: UICommand, state: inout AppState) -> Reply {
         let viewport = Self.viewportRows(state)
         switch command {
-        case .filter:
-            editing = true
         case .back:
-            if editing {
-                editing = false
+            // esc: first drop a selection, then clear what is typed (there is nothing behind home to go back to).
+            if field.allSelected {
+                field.set(field.text)
+            } else if menuActive {
+                menuActive = false
+                table = TableState()
             } else if !field.isEmpty {
                 field.set("")
                 result = nil
+                request = nil
                 table = TableState()
             }
         case .up, .down, .pageUp, .pageDown, .top, .bottom:
+            if showsMenu {
+                // The destinations: the first ↓ selects the first one.
+                if !menuActive {
+                    menuActive = command == .down || command == .pageDown || command == .top
+                    return .none
+                }
+            }
             _ = table.move(command, count: rowCount, viewport: viewport)
         case .open:
-            guard let r = result?.value else { return .none }
+            guard let r = result?.value else {
+                guard showsMenu, menuActive, Self.menu.indices.contains(table.selected) else { return .none }
+                var destination = Self.menu[table.selected].destination
+                if case .printJobs(var query) = destination, query.stuckFor != nil {
+                    query.stuckFor = state.stuckThreshold
+                    destination = .printJobs(query)
+                }
+                return .go(destination)
+            }
             var index = table.selected
             if let exact = r.exact {
                 if index == 0 { return .go(.resolved(exact)) }
@@ -111,7 +162,7 @@ extension SearchScreen: ConsoleScreen {
     }
 
     public func positionText(state: AppState) -> String? {
-        rowCount > 0 ? "\(table.selected + 1)/\(rowCount)" : nil
+        !showsMenu && rowCount > 0 ? "\(table.selected + 1)/\(rowCount)" : nil
     }
 
     /// Takes a search's answer if it is the latest asked for. Returns whether it was.
@@ -134,24 +185,22 @@ extension SearchScreen: ConsoleScreen {
         buffer.put(
             "order, print, print job, Stripe ch_/pi_ or Braintree id, tracking number.", x: intro.x + 1,
             y: intro.y + 1, style: theme[.muted], maxWidth: intro.width - 2)
-        let inner = Box.render(
-            inputBox, title: editing ? "Search" : "Search (/ to type)", into: &buffer, theme: theme,
-            borderRole: editing ? .title : .border)
+        let inner = Box.render(inputBox, title: "Search", into: &buffer, theme: theme, borderRole: .title)
         field.render(
-            into: &buffer, rect: inner, style: theme[.input], cursorStyle: theme[.inputCursor], focused: editing,
+            into: &buffer, rect: inner, style: theme[.input], cursorStyle: theme[.inputCursor], focused: true,
             placeholder: "e.g. zoe martin, ord_…, RM123456789GB",
             placeholderStyle: theme[.muted].withBackground(of: theme[.input]))
         switch result {
+        case nil where !showsMenu:
+            break  // the first answer is on its way
         case nil:
-            let hints = [
-                "1  orders by status", "2  print jobs", "3  stuck print jobs", "4  open chargebacks", "m  metrics",
-                ":  commands (:customer ID, :order ID, :job ID, :jobs stuck)", "?  help",
-            ]
-            buffer.put(editing ? "Keys (after esc):" : "Keys:", x: results.x, y: results.y + 1, style: theme[.muted])
-            for (i, hint) in hints.enumerated() where results.y + 2 + i < results.maxY {
-                buffer.put(
-                    hint, x: results.x + 2, y: results.y + 2 + i, style: theme[.text], maxWidth: results.width - 2)
-            }
+            let rows = Self.menu.map { [TableCell($0.label), TableCell($0.command, .muted)] }
+            Table.render(
+                columns: [
+                    TableColumn("GO TO (↓, enter)", .flex(min: 16, weight: 3)),
+                    TableColumn("OR TYPE", .flex(min: 12, weight: 2)),
+                ],
+                rows: rows, state: table, into: &buffer, rect: results, theme: theme, focused: menuActive)
         case .loading?:
             buffer.put("Searching…", x: results.x, y: results.y, style: theme[.muted])
         case .failed(let message)?:

@@ -5,6 +5,8 @@ import OpsTUI
 /// Something that changes the state: input, time, or an effect's result.
 public enum Action: Sendable {
     case key(Key)
+    /// A bracketed paste: text for the focused field, never keys.
+    case paste(String)
     case resize(Size)
     /// The clock moved (interactive mode, about once a second). `monotonicMilliseconds` times refreshes; `due`
     /// forces them (headless `wait`).

@@ -46,9 +46,13 @@ extension AppState {
         return reloadCurrent()
     }
 
-    /// Back to the search screen, which reloads.
+    /// Back to the search screen, which reloads, its text selected so that the next ticket's id replaces it.
     mutating func home() -> [Effect] {
         stack = [stack[0]]
+        if var search = stack[0].screen as? SearchScreen {
+            search.focusField()
+            stack[0].screen = search
+        }
         return reloadCurrent()
     }
 

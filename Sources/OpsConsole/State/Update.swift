@@ -28,6 +28,8 @@ extension AppState {
             return []
         case .key(let key):
             return handleKey(key)
+        case .paste(let text):
+            return handlePaste(text)
         case .loaded(let request, let result):
             route(result, request: request)
             return []
@@ -125,6 +127,33 @@ extension AppState {
             break
         }
         let reply = withCurrent({ screen, state in screen.handle(command, state: &state) }, effects: \.effects)
+        return apply(reply)
+    }
+
+    /// A paste goes to the focused text field (the command line, the refund dialog's amount or note, the search
+    /// field, a list's filter) and nowhere else: pasted text never becomes keys.
+    private mutating func handlePaste(_ text: String) -> [Effect] {
+        switch overlay {
+        case .help?:
+            return []
+        case .command(var line)?:
+            line.field.insert(text.trimmingWhitespace())
+            overlay = .command(line)
+            return []
+        case .refund(var dialog)?:
+            if !dialog.paste(text) { message = StatusMessage("Paste into the amount or the note", .warning) }
+            overlay = .refund(dialog)
+            return []
+        case nil:
+            break
+        }
+        let reply = withCurrent(
+            { screen, state in screen.handlePaste(text, state: &state) }, effects: { $0?.effects ?? [] })
+        guard let reply else {
+            message = StatusMessage("Nothing here takes text: H searches, / filters a list", .warning)
+            return []
+        }
+        message = nil
         return apply(reply)
     }
 

@@ -119,16 +119,30 @@ extension AppState {
 
     private func renderHelp(into buffer: inout Buffer) {
         let kind = current.kind
+        // Where printable keys are text (the search field), only the other keys do anything.
+        let printableAreText = current.typesPrintableKeys
         func entries(_ commands: [UICommand]) -> [HelpOverlay.Entry] {
             commands.compactMap { command in
-                let keys = keymap.keys(for: command, on: kind)
+                let keys = keymap.keys(for: command, on: kind).filter { key in
+                    guard printableAreText, case .character(let c) = key else { return true }
+                    // With the field empty, `:` and `?` still open the command line and the help.
+                    return c == ":" || c == "?"
+                }
                 guard !keys.isEmpty else { return nil }
                 return HelpOverlay.Entry(keys: keys.map(\.name).joined(separator: " "), action: command.summary)
             }
         }
-        let screenCommands = current.helpCommands
+        var screenEntries = entries(current.helpCommands)
+        if printableAreText {
+            screenEntries =
+                [
+                    HelpOverlay.Entry(keys: "type, paste", action: "search (letters and digits are text here)"),
+                    HelpOverlay.Entry(keys: "ctrl-u esc", action: "clear the field"),
+                    HelpOverlay.Entry(keys: "down", action: "the results, or where to go (empty field)"),
+                ] + screenEntries + [HelpOverlay.Entry(keys: ":q ctrl-c", action: "quit")]
+        }
         let sections: [(String, [HelpOverlay.Entry])] = [
-            (current.title, entries(screenCommands)),
+            (current.title, screenEntries),
             (
                 "Everywhere",
                 entries([

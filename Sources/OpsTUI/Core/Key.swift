@@ -81,5 +81,7 @@ public enum Key: Hashable, Sendable, CustomStringConvertible {
 /// Something that happened at the terminal.
 public enum InputEvent: Hashable, Sendable {
     case key(Key)
+    /// Text the terminal pasted (bracketed paste): text, never keys.
+    case paste(String)
     case resize(Size)
 }

@@ -1,11 +1,15 @@
 /// A one-line text input: the value, the cursor, and the usual editing keys.
 ///
 /// Keys: characters insert; left/right, home/end (ctrl-a/ctrl-e) move; backspace and delete remove; ctrl-u clears
-/// to the start, ctrl-k to the end, ctrl-w the word before the cursor.
+/// to the start, ctrl-k to the end, ctrl-w the word before the cursor. When the whole text is selected
+/// (`selectAll()`, as a browser's address bar on focus), a character or a paste replaces it, backspace and delete
+/// clear it, and a movement just drops the selection.
 public struct TextField: Hashable, Sendable {
     public private(set) var text: String
     /// Cursor position in grapheme clusters, 0…count.
     public private(set) var cursor: Int
+    /// The whole text is selected: what is typed next replaces it.
+    public private(set) var allSelected = false
     /// Longest value accepted, in characters.
     public var maxLength: Int
 
@@ -20,12 +24,56 @@ public struct TextField: Hashable, Sendable {
     public mutating func set(_ value: String) {
         text = String(value.prefix(maxLength))
         cursor = text.count
+        allSelected = false
+    }
+
+    /// Selects the whole text (nothing to select in an empty field).
+    public mutating func selectAll() {
+        allSelected = !text.isEmpty
+        cursor = text.count
+    }
+
+    /// Inserts pasted text at the cursor (replacing a selection): line breaks and tabs become spaces, other
+    /// control characters are dropped, and what does not fit is cut off. Returns whether the text changed.
+    @discardableResult
+    public mutating func insert(_ pasted: String) -> Bool {
+        let clean = String(
+            pasted.compactMap { c -> Character? in
+                if c == "\n" || c == "\r\n" || c == "\r" || c == "\t" { return " " }
+                return c.unicodeScalars.allSatisfy({ $0.properties.generalCategory != .control }) ? c : nil
+            })
+        let before = text
+        if allSelected { set("") }
+        var chars = Array(text)
+        let room = max(0, maxLength - chars.count)
+        let added = Array(clean.prefix(room))
+        chars.insert(contentsOf: added, at: cursor)
+        cursor += added.count
+        text = String(chars)
+        return text != before
     }
 
     /// Applies an editing key. Returns false for keys a text field does not handle (enter, esc, tab, arrows up and
     /// down…), so the caller can.
     @discardableResult
     public mutating func handle(_ key: Key) -> Bool {
+        if allSelected {
+            allSelected = false
+            switch key {
+            case .character, .backspace, .delete, .control("h"), .control("d"), .control("u"), .control("w"):
+                text = ""
+                cursor = 0
+                if case .character = key { break }
+                return true
+            case .left, .right, .home, .end, .control("a"), .control("e"), .control("b"), .control("f"),
+                .control("k"):
+                break
+            default:
+                // Not an editing key: the selection stays for whoever handles it.
+                allSelected = true
+                return false
+            }
+        }
         var chars = Array(text)
         switch key {
         case .character(let c):
@@ -87,11 +135,12 @@ public struct TextField: Hashable, Sendable {
         for i in start..<chars.count {
             let w = TerminalText.width(chars[i])
             if x + w > rect.maxX { break }
-            buffer.put(
-                String(chars[i]), x: x, y: rect.y, style: focused && i == cursor ? cursorStyle : style, maxWidth: w)
+            // A selected text shows as the cursor does, the way terminals show a selection.
+            let shown = focused && (i == cursor || allSelected) ? cursorStyle : style
+            buffer.put(String(chars[i]), x: x, y: rect.y, style: shown, maxWidth: w)
             x += w
         }
-        if focused && cursor >= chars.count && x < rect.maxX {
+        if focused && !allSelected && cursor >= chars.count && x < rect.maxX {
             buffer.put(" ", x: x, y: rect.y, style: cursorStyle)
         }
     }

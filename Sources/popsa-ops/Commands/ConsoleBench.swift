@@ -89,8 +89,7 @@ struct ConsoleBench {
         let pager = makeConsole()
         pager.start()
         _ = pager.settle(timeout: .seconds(10))
-        pager.dispatch(.key(.escape))
-        pager.dispatch(.key(.character("1")))
+        pager.command("orders")
         _ = pager.settle(timeout: .seconds(10))
         var peakAnon = 0, peakRSS = 0
         let pages = 3000

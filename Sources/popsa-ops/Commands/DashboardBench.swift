@@ -58,8 +58,7 @@ struct DashboardBench {
         var state = AppState(size: backend.size, theme: .builtIn, session: session, now: now, clockFrozen: true)
         state.refreshMilliseconds = 2000
         let console = Console(state: state, environment: ConsoleEnvironment(engine: engine), waker: waker)
-        console.dispatch(.key(.escape))
-        console.dispatch(.key(.character("m")))
+        console.command("metrics")
         let deadline = ContinuousClock.now + .seconds(idleSeconds)
         let before = Self.cpuSeconds()
         let started = ContinuousClock.now

@@ -40,4 +40,9 @@ public enum StopSignals {
         let value = receivedSignal.load(ordering: .relaxed)
         return value == 0 ? nil : value
     }
+
+    /// Forgets the signal received (an interrupt the console answered with a question instead of stopping).
+    public static func clear() {
+        receivedSignal.store(0, ordering: .relaxed)
+    }
 }

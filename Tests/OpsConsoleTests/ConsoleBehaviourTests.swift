@@ -1,3 +1,4 @@
+import Foundation
 import OpsCore
 import OpsEngine
 import OpsStore
@@ -271,7 +272,7 @@ import Testing
     /// The engine answers in the order the test chooses: the latest search first, the superseded ones after it.
     @Test func onlyTheLatestSearchIsShownWhateverOrderTheAnswersComeIn() throws {
         let gate = AnswerGate()
-        let pilot = try Pilot { live in
+        let pilot = try Pilot(role: .supervisor) { live in
             var client = live
             client.search = { text in
                 await gate.wait(for: text)
@@ -320,5 +321,72 @@ import Testing
         #expect(bar.contains("agent"))
         #expect(bar.contains("fixture.sqlite"))
         #expect(bar.contains("2026-11-27 09:00:00 UTC"))
+    }
+}
+
+// MARK: - Quitting with a refund in flight
+
+/// A terminal that has nothing to say: no keys, a fixed size.
+private final class QuietBackend: TerminalBackend {
+    let size = Size(width: 100, height: 30)
+    let colorMode = ColorMode.none
+    let supportsUnicode = true
+    let hungUp = false
+    func present(_ buffer: Buffer) {}
+    func waitForInput(timeoutMilliseconds: Int) -> [InputEvent] {
+        usleep(2_000)
+        return []
+    }
+    func shutdown() {}
+}
+
+@Suite struct QuitWhileRefundingTests {
+    /// ctrl-c while a refund is on its way to the gateway asks first; a second ctrl-c quits anyway.
+    @Test func anInterruptDuringARefundAsksFirst() throws {
+        let gate = AnswerGate()
+        defer { gate.release("refund") }
+        let pilot = try Pilot(role: .supervisor) { live in
+            var client = live
+            client.refund = { _ in
+                await gate.wait(for: "refund")
+                throw EffectError("released at the end of the test")
+            }
+            return client
+        }
+        let order = try #require(ConsoleScripts.placeholders["refundable_order"])
+        pilot.press(":")
+        pilot.type("order \(order)")
+        pilot.press("enter")
+        pilot.wait()
+        pilot.press("r")
+        pilot.type("5")
+        pilot.press("tab", "right", "enter", "enter")
+        #expect(pilot.state.workInFlight == "A refund of \(order)", "\(pilot.screen)")
+        let waker = Waker()
+        var interrupts = [SIGINT, 0, 0, SIGINT]
+        var forgotten = 0
+        var warned = ""
+        let signal = InteractiveLoop().run(
+            console: pilot.console, backend: QuietBackend(), waker: waker, clock: { TestSupport.nowTimestamp },
+            stopRequested: {
+                if interrupts.count == 2 { warned = pilot.screen }
+                guard !interrupts.isEmpty else { return SIGINT }
+                let next = interrupts.removeFirst()
+                return next == 0 ? nil : next
+            },
+            forgetInterrupt: { forgotten += 1 })
+        #expect(signal == SIGINT && interrupts.isEmpty, "the second ctrl-c quits")
+        #expect(forgotten == 1)
+        #expect(warned.contains("A refund of \(order) is in flight: ctrl-c again quits anyway"), "\(warned)")
+        // Without a refund in flight the first ctrl-c quits.
+        let idle = try Pilot()
+        var calls = 0
+        let stopped = InteractiveLoop().run(
+            console: idle.console, backend: QuietBackend(), waker: Waker(), clock: { TestSupport.nowTimestamp },
+            stopRequested: {
+                calls += 1
+                return SIGINT
+            })
+        #expect(stopped == SIGINT && calls == 1)
     }
 }

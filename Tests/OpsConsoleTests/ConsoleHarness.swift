@@ -14,12 +14,12 @@ final class Pilot {
     /// `client` may replace any of the live client's calls (to hold answers, fail them, reorder them).
     init(
         size: Size = Size(width: 100, height: 30), database: String = TestSupport.fixtureDatabase,
-        client: (ConsoleClient) -> ConsoleClient = { $0 }
+        role: Role = .agent, client: (ConsoleClient) -> ConsoleClient = { $0 }
     ) throws {
         let store = try SQLiteStore.open(path: database)
         let engine = Engine(store: store, clock: .frozen(TestSupport.nowTimestamp))
         let session = Session(
-            operatorName: "tester", sshClient: "10.0.0.7", role: .agent, databaseName: "fixture.sqlite",
+            operatorName: "tester", sshClient: "10.0.0.7", role: role, databaseName: "fixture.sqlite",
             readOnly: false)
         let state = AppState(
             size: size, theme: .builtIn, session: session, now: TestSupport.nowTimestamp, clockFrozen: true)

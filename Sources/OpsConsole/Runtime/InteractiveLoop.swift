@@ -11,17 +11,29 @@ public struct InteractiveLoop {
     public init() {}
 
     /// Runs until the user quits or `stopRequested` returns a signal number. Returns that signal, if any.
+    ///
+    /// An interrupt (ctrl-c) while a refund is in flight asks first: `forgetInterrupt` is called and the status
+    /// line says that a second ctrl-c quits anyway (the refund's outcome is then settled by the reconciler).
     public func run(
         console: Console, backend: any TerminalBackend, waker: Waker,
-        clock: @escaping () -> Timestamp, stopRequested: () -> Int32?
+        clock: @escaping () -> Timestamp, stopRequested: () -> Int32?, forgetInterrupt: () -> Void = {}
     ) -> Int32? {
         console.dispatch(.resize(backend.size))
         console.start()
         var lastFrame: Buffer?
         let loopStart = ContinuousClock.now
         var nextTick = ContinuousClock.now + tickInterval
+        var warnedOfWorkInFlight = false
         while true {
-            if let signal = stopRequested() { return signal }
+            if let signal = stopRequested() {
+                if signal == SIGINT, !warnedOfWorkInFlight, let work = console.state.workInFlight {
+                    warnedOfWorkInFlight = true
+                    forgetInterrupt()
+                    console.dispatch(.warn("\(work) is in flight: ctrl-c again quits anyway (it is then reconciled)"))
+                } else {
+                    return signal
+                }
+            }
             if backend.hungUp { return SIGHUP }
             let frame = console.render()
             if frame != lastFrame {

@@ -81,6 +81,13 @@ public struct AppState: Sendable {
     /// How long each source may be silent before the status bar warns (configuration `[silence]`).
     public var silence: [FeedSource: Int64] = [:]
     public var quitting = false
+
+    /// What quitting now would leave unfinished ("A refund of ord_…"), if anything: the refund sent and not yet
+    /// answered.
+    public var workInFlight: String? {
+        guard case .refund(let dialog)? = overlay, dialog.step == .working else { return nil }
+        return "A refund of \(dialog.orderID)"
+    }
     var nextRequest = 1
     var nextScreen = 1
     /// Which screen (by `StackEntry.id`) made each request still awaiting its answer.

@@ -48,6 +48,9 @@ extension AppState {
                     + "\(report.succeeded) succeeded, \(report.failed) failed, \(report.stillUnknown) still unknown",
                 report.stillUnknown > 0 ? .warning : .ok)
             return reloadCurrent()
+        case .warn(let text):
+            message = StatusMessage(text, .warning)
+            return []
         case .themeLoaded(let name, let result):
             switch result {
             case .success(var theme):

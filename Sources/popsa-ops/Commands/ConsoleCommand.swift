@@ -32,7 +32,7 @@ struct ConsoleCommand: ParsableCommand {
         loop.tickInterval = .milliseconds(min(1000, setup.config.refreshMilliseconds))
         let signal = loop.run(
             console: core, backend: backend, waker: waker, clock: console.time.clock.now,
-            stopRequested: { StopSignals.received })
+            stopRequested: { StopSignals.received }, forgetInterrupt: { StopSignals.clear() })
         backend.shutdown()
         if let signal { throw ExitCode(128 + signal) }
     }

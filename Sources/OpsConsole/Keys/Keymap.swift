@@ -44,6 +44,21 @@ public enum UICommand: String, CaseIterable, Hashable, Sendable {
     }
 }
 
+extension UICommand {
+    /// The one or two words the hint line shows after the key.
+    public var hint: String {
+        switch self {
+        case .openOrder: "order"
+        case .openCustomer: "customer"
+        case .nextTab: "tabs"
+        case .prevTab: "tabs"
+        case .stuckJobs: "stuck"
+        case .pageUp, .pageDown: "page"
+        default: rawValue
+        }
+    }
+}
+
 /// Keys → commands, globally and per screen.
 public struct Keymap: Hashable, Sendable {
     public var bindings: [ScreenKind: [Key: UICommand]]

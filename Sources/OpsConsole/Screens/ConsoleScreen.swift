@@ -20,6 +20,9 @@ public protocol ConsoleScreen: Sendable {
     var title: String { get }
     /// The screen's own commands, listed first in `?`.
     var helpCommands: [UICommand] { get }
+    /// The main keys, most important first, on the hint line (the top line's right end, as k9s and nano show
+    /// theirs): the order screen says that `r` refunds. Those that do not fit are dropped from the end.
+    var hintCommands: [UICommand] { get }
     /// Whether a commit in the database reloads it (the dashboard keeps its own interval).
     var reloadsOnChange: Bool { get }
 
@@ -46,6 +49,7 @@ public protocol ConsoleScreen: Sendable {
 
 extension ConsoleScreen {
     public var reloadsOnChange: Bool { true }
+    public var hintCommands: [UICommand] { helpCommands.filter { $0 != .prevTab } }
     public mutating func handleTyping(_ key: Key, state: inout AppState) -> Reply? { nil }
     public mutating func handlePaste(_ text: String, state: inout AppState) -> Reply? { nil }
     public var typesPrintableKeys: Bool { false }

@@ -165,6 +165,7 @@ extension OrderScreen: DetailScreen {
     public var kind: ScreenKind { .order }
     public var title: String { "Order \(orderID)" }
     public var helpCommands: [UICommand] { [.open, .refund, .openCustomer] }
+    public var hintCommands: [UICommand] { [.refund, .openCustomer, .open] }
     public var loadingText: String { "Loading order \(orderID)…" }
 
     public func loadEffect(request: Int) -> Effect { .loadOrder(orderID, request: request) }

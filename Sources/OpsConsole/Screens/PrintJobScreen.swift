@@ -77,6 +77,7 @@ extension PrintJobScreen: DetailScreen {
     public var kind: ScreenKind { .printJob }
     public var title: String { "Job \(jobID)" }
     public var helpCommands: [UICommand] { [.open, .openOrder, .openCustomer] }
+    public var hintCommands: [UICommand] { [.openOrder, .openCustomer, .open] }
     public var loadingText: String { "Loading print job \(jobID)…" }
 
     public func loadEffect(request: Int) -> Effect { .loadPrintJob(jobID, request: request) }

@@ -80,6 +80,7 @@ extension SearchScreen: ConsoleScreen {
     public var kind: ScreenKind { .search }
     public var title: String { "Search" }
     public var helpCommands: [UICommand] { [.open] }
+    public var hintCommands: [UICommand] { [] }
     public var typesPrintableKeys: Bool { true }
 
     public mutating func load(state: inout AppState) -> [Effect] {

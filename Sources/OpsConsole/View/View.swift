@@ -74,6 +74,36 @@ extension AppState {
                 part, x: x, y: 0, style: i == parts.count - 1 ? theme[.breadcrumb] : theme[.muted],
                 maxWidth: size.width - x)
         }
+        renderHints(into: &buffer, after: x)
+    }
+
+    /// The main keys of the screen at the right end of the top line, as many as fit after the breadcrumb; the
+    /// help's key last, always (on the search screen `?` is text once something is typed: f1 then).
+    private func renderHints(into buffer: inout Buffer, after used: Int) {
+        var hints: [(key: String, label: String)] = current.hintCommands.compactMap { command in
+            let keys = keymap.keys(for: command, on: current.kind).filter { key in
+                guard current.typesPrintableKeys, case .character = key else { return true }
+                return false
+            }
+            return keys.first.map { ($0.name, command.hint) }
+        }
+        let help = keymap.keys(for: .help, on: current.kind).first { key in
+            guard current.typesPrintableKeys, case .character = key else { return true }
+            return false
+        }
+        func width(_ list: [(key: String, label: String)]) -> Int {
+            list.reduce(0) { $0 + TerminalText.width($1.key) + 1 + TerminalText.width($1.label) + 2 }
+        }
+        let room = size.width - used - 2
+        let helpHint = help.map { [(key: $0.name, label: "help")] } ?? []
+        while !hints.isEmpty, width(hints + helpHint) > room { hints.removeLast() }
+        hints += helpHint
+        guard !hints.isEmpty, width(hints) <= room else { return }
+        var x = size.width - width(hints) + 2
+        for hint in hints {
+            x += buffer.put(hint.key, x: x, y: 0, style: theme[.key])
+            x += buffer.put(" " + hint.label, x: x, y: 0, style: theme[.muted]) + 2
+        }
     }
 
     private func renderStatusBar(into buffer: inout Buffer, busy: Bool) {
@@ -87,7 +117,6 @@ extension AppState {
         var right: [StatusLine.Segment] = []
         if let position = positionText { right.append(.init(" \(position) ", .statusBar)) }
         if busy { right.append(.init(theme.asciiOnly ? " * " : " ⟳ ", .statusBarKey)) }
-        right.append(.init(" ? help ", .statusBar))
         right.append(.init(clockText + " ", .statusBar))
         StatusLine.render(
             left: left, right: right, into: &buffer,

@@ -93,15 +93,32 @@ import Testing
         }
     }
 
-    @Test func anUnknownIdShowsAClearMessage() throws {
+    /// `:order`, `:customer` and `:job` with an id nobody knows say so in the status line and stay where they are.
+    @Test func anUnknownIdIsReportedWhereTheOperatorIs() throws {
         let pilot = try Pilot()
         pilot.press(":")
-        pilot.type("order ord_missing")
+        pilot.type("orders")
         pilot.press("enter")
         pilot.wait()
-        #expect(pilot.screen.contains("no order with id ord_missing"))
-        pilot.press("esc")
-        #expect(pilot.state.current.kind == .search)
+        for (command, message) in [
+            ("order ord_missing", "no order with id ord_missing"),
+            ("customer nobody@example.org", "nobody@example.org"),
+            ("job RM000000000GB", "RM000000000GB"),
+        ] {
+            pilot.press(":")
+            pilot.type(command)
+            pilot.press("enter")
+            pilot.wait()
+            #expect(pilot.state.current.kind == .orders && pilot.state.stack.count == 2, "\(command)")
+            #expect(pilot.state.message?.tone == .error && pilot.screen.contains(message), "\(pilot.screen)")
+        }
+        // A known one opens, as before.
+        let order = try TestSupport.sql(TestSupport.fixtureDatabase, "SELECT id FROM orders ORDER BY id LIMIT 1")
+        pilot.press(":")
+        pilot.type("order \(order)")
+        pilot.press("enter")
+        pilot.wait()
+        #expect(pilot.state.current.kind == .order && pilot.state.message == nil)
     }
 
     /// Every printable key on the home screen is text, wherever the focus was: the old trap (esc, 3, H, then a

@@ -74,13 +74,57 @@ extension AppState {
         }
     }
 
-    /// Delivers an effect's answer to the screen that asked, if it is still on the stack.
-    mutating func route(_ result: EffectResult, request: Int) {
-        guard let owner = owners.removeValue(forKey: request),
-            let index = stack.firstIndex(where: { $0.id == owner })
-        else { return }
+    /// Delivers an effect's answer to the screen that asked, if it is still on the stack, or to the console itself
+    /// (a record a command named, checked before its screen opens).
+    mutating func route(_ result: EffectResult, request: Int) -> [Effect] {
+        guard let owner = owners.removeValue(forKey: request) else { return [] }
+        if owner == Self.consoleOwner {
+            guard case .value(let answer) = result else { return [] }
+            switch answer {
+            case .success(let destination as Destination):
+                return open(destination)
+            case .success:
+                return []
+            case .failure(let error):
+                message = StatusMessage(error.message, .error)
+                return []
+            }
+        }
+        guard let index = stack.firstIndex(where: { $0.id == owner }) else { return [] }
         let snapshot = self
         stack[index].screen.receive(result, request: request, state: snapshot)
+        return []
+    }
+
+    /// The owner of the console's own requests (no screen has a negative id).
+    static let consoleOwner = -1
+
+    /// Opens a record a command named (`:order ID`) once the store knows it: an unknown id is reported in the
+    /// status line and the console stays where it is, instead of opening a screen that only says "not found".
+    mutating func openChecked(_ destination: Destination) -> [Effect] {
+        let check: Fetch
+        switch destination {
+        case .customer(let id, _):
+            check = Fetch("check customer \(id)") { client in
+                _ = try await client.customer(id)
+                return destination
+            }
+        case .order(let id):
+            check = Fetch("check order \(id)") { client in
+                _ = try await client.order(id)
+                return destination
+            }
+        case .printJob(let id):
+            check = Fetch("check print job \(id)") { client in
+                _ = try await client.printJob(id)
+                return destination
+            }
+        default:
+            return open(destination)
+        }
+        let request = requestID()
+        owners[request] = Self.consoleOwner
+        return [.fetch(check, request: request)]
     }
 
     /// The home screen searching for `text`: the rest of the stack goes.

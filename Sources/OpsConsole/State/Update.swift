@@ -31,8 +31,7 @@ extension AppState {
         case .paste(let text):
             return handlePaste(text)
         case .loaded(let request, let result):
-            route(result, request: request)
-            return []
+            return route(result, request: request)
         case .refundFinished(let request, let result):
             guard case .refund(var dialog)? = overlay, dialog.request == request else { return [] }
             switch result {
@@ -208,7 +207,7 @@ extension AppState {
             if commandHistory.count > 100 { commandHistory.removeFirst() }
             do {
                 switch try CommandMode.parse(text, stuckThreshold: stuckThreshold) {
-                case .go(let destination): return open(destination)
+                case .go(let destination): return openChecked(destination)
                 case .home:
                     return home()
                 case .refresh: return reloadCurrent()

@@ -407,3 +407,89 @@ private final class QuietBackend: TerminalBackend {
         #expect(stopped == SIGINT && calls == 1)
     }
 }
+
+// MARK: - The refund dialog follows the store
+
+@Suite struct RefundDialogLiveTests {
+    /// Another process refunds while the dialog is open: the balances change in place, the amount typed is checked
+    /// again, and a confirmation the new balances no longer allow goes back to the form saying why.
+    @Test func balancesFollowARefundMadeElsewhere() throws {
+        let db = TestSupport.fixtureCopy()
+        let row = try TestSupport.sql(
+            db,
+            """
+            SELECT o.id || '|' || pay.amount FROM orders o JOIN payments pay ON pay.order_id = o.id
+            WHERE o.currency = 'GBP' AND o.status = 'paid' AND pay.provider = 'stripe' AND pay.status = 'settled'
+              AND pay.amount > 2000 AND (SELECT count(*) FROM payments WHERE order_id = o.id) = 1
+            ORDER BY o.id LIMIT 1
+            """
+        ).split(separator: "|").map(String.init)
+        let (order, captured) = (row[0], Int64(row[1])!)
+        let pilot = try Pilot(database: db, role: .supervisor)
+        pilot.press(":")
+        pilot.type("order \(order)")
+        pilot.press("enter")
+        pilot.wait()
+        pilot.press("r")
+        let typed = Money(minorUnits: captured - 100, currency: .gbp)
+        pilot.type(typed.decimalString)
+        pilot.press("tab", "right", "enter")
+        guard case .refund(let before)? = pilot.state.overlay, before.step == .confirm else {
+            Issue.record("no confirmation: \(pilot.screen)")
+            return
+        }
+        let elsewhere = try TestSupport.popsaOps([
+            "refund", order, "--amount", "2.00", "--reason", "damaged", "--yes", "--db", db, "--now", TestSupport.now,
+        ])
+        #expect(elsewhere.status == 0, "\(elsewhere.stderr)")
+        pilot.console.dispatch(.tick(TestSupport.nowTimestamp, due: true))
+        pilot.apply {
+            guard case .refund(let d)? = pilot.state.overlay else { return false }
+            return d.balance.refunded == 200
+        }
+        guard case .refund(let after)? = pilot.state.overlay else {
+            Issue.record("the dialog closed")
+            return
+        }
+        #expect(after.balance.refunded == 200 && after.balance.remaining == captured - 200)
+        #expect(pilot.screen.contains("refunded GBP 2.00"), "\(pilot.screen)")
+        #expect(after.step == .form, "the confirmation of more than is left went back to the form")
+        #expect(after.error?.contains("left to refund") == true, "\(String(describing: after.error))")
+    }
+
+    /// A payment not yet settled can only be voided whole: the amount is filled in and typing does not change it.
+    @Test func aVoidShowsItsAmountReadOnly() throws {
+        let row = try TestSupport.sql(
+            TestSupport.fixtureDatabase,
+            """
+            SELECT o.id || '|' || pay.amount || '|' || pay.currency FROM orders o
+            JOIN payments pay ON pay.order_id = o.id
+            WHERE pay.provider = 'braintree' AND pay.status = 'submitted_for_settlement'
+              AND (SELECT count(*) FROM payments WHERE order_id = o.id) = 1
+            ORDER BY o.id LIMIT 1
+            """
+        ).split(separator: "|").map(String.init)
+        let currency = try Currency(code: row[2])
+        let whole = Money(minorUnits: Int64(row[1])!, currency: currency).decimalString
+        let pilot = try Pilot(role: .supervisor)
+        pilot.press(":")
+        pilot.type("order \(row[0])")
+        pilot.press("enter")
+        pilot.wait()
+        pilot.press("r")
+        guard case .refund(let dialog)? = pilot.state.overlay else {
+            Issue.record("no dialog: \(pilot.screen)")
+            return
+        }
+        #expect(dialog.voidOnly && dialog.amount.text == whole)
+        #expect(pilot.screen.contains("Void order") && pilot.screen.contains("the whole payment (a void)"))
+        // Whichever field tab lands on, the amount is not one of them.
+        for _ in 0..<4 {
+            pilot.press("tab", "backspace")
+            pilot.type("1")
+            pilot.paste("2")
+        }
+        guard case .refund(let typedOver)? = pilot.state.overlay else { return }
+        #expect(typedOver.amount.text == whole, "typing and pasting leave a void's amount alone")
+    }
+}

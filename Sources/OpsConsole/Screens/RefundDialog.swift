@@ -16,13 +16,13 @@ public struct RefundDialog: Sendable {
     public let orderID: String
     let customerName: String
     /// Every payment of the order; the operator picks one when there are several.
-    let balances: [PaymentBalance]
+    var balances: [PaymentBalance]
     var paymentIndex: Int
     let role: Role
     let policy: RefundPolicy
     /// The order's chargebacks: an open or lost one on the chosen payment refuses the refund (a supervisor may
     /// override it with a note).
-    let disputes: [Dispute]
+    var disputes: [Dispute]
     let now: Timestamp
     var amount = TextField("", maxLength: 20)
     /// No reason until the agent picks one: a refund is never filed under a default by accident.
@@ -46,12 +46,49 @@ public struct RefundDialog: Sendable {
         paymentIndex = view.balances.firstIndex { $0.remaining > 0 } ?? 0
         self.role = role
         self.policy = policy
+        fillVoidAmount(wasVoid: false)
     }
 
+    /// A void takes the whole payment: its amount is filled in and cannot be typed over; leaving a void (another
+    /// payment picked) empties the field again.
+    mutating func fillVoidAmount(wasVoid: Bool) {
+        if voidOnly {
+            amount.set(payment.money.decimalString)
+            if focus == .amount { focus = .reason }
+        } else if wasVoid {
+            amount.set("")
+        }
+    }
+
+    /// The order as the store sees it now (another console, `serve` or the CLI may have refunded meanwhile): the
+    /// balances shown are replaced and what is typed is checked again; a confirmation the new balances no longer
+    /// allow goes back to the form with the reason.
+    mutating func refresh(from view: OrderView) {
+        guard view.detail.order.id == orderID, !view.balances.isEmpty else { return }
+        let chosen = payment.id
+        let wasVoid = voidOnly
+        balances = view.balances
+        disputes = view.detail.disputes
+        paymentIndex = balances.firstIndex { $0.payment.id == chosen } ?? min(paymentIndex, balances.count - 1)
+        if wasVoid != voidOnly { fillVoidAmount(wasVoid: wasVoid) }
+        switch step {
+        case .form:
+            error = amountProblem
+        case .confirm:
+            if case .failure(let problem) = validate() {
+                step = .form
+                error = problem.message
+            }
+        case .working, .done:
+            break
+        }
+    }
     var reason: RefundReason? { reasonIndex.map { Self.reasons[$0] } }
     var balance: PaymentBalance { balances[paymentIndex] }
     /// The fields in tab order: the payment picker only when there is a choice.
-    var fields: [Field] { balances.count > 1 ? Field.allCases : Field.allCases.filter { $0 != .payment } }
+    var fields: [Field] {
+        Field.allCases.filter { ($0 != .payment || balances.count > 1) && ($0 != .amount || !voidOnly) }
+    }
     var currency: Currency { balance.currency }
     var payment: Payment { balance.payment }
     /// A payment not yet settled: only a full void.
@@ -141,7 +178,9 @@ public struct RefundDialog: Sendable {
             case .up where focus != .reason:
                 focus = next(-1)
             case .left where focus == .payment, .right where focus == .payment, .character(" ") where focus == .payment:
+                let wasVoid = voidOnly
                 paymentIndex = (paymentIndex + (key == .left ? balances.count - 1 : 1)) % balances.count
+                fillVoidAmount(wasVoid: wasVoid)
                 // The amount was checked against the other payment: check it again against this one.
                 error = amountProblem
             case .enter:
@@ -152,6 +191,7 @@ public struct RefundDialog: Sendable {
             default:
                 switch focus {
                 case .amount:
+                    guard !voidOnly else { break }
                     amount.handle(key)
                     error = amountProblem
                 case .note:
@@ -175,7 +215,7 @@ public struct RefundDialog: Sendable {
     /// amount). Returns false where nothing takes text: a paste never confirms or picks anything.
     mutating func paste(_ text: String) -> Bool {
         switch (step, focus) {
-        case (.form, .amount):
+        case (.form, .amount) where !voidOnly:
             amount.insert(text.trimmingWhitespace())
             error = amountProblem
         case (.form, .note): note.insert(text)
@@ -253,9 +293,14 @@ public struct RefundDialog: Sendable {
                 amount.render(
                     into: &buffer, rect: rect, style: theme[.input], cursorStyle: theme[.inputCursor],
                     focused: focus == .amount,
-                    placeholder: voidOnly ? payment.money.decimalString : "e.g. \(m(balance.remaining).decimalString)",
+                    placeholder: "e.g. \(m(balance.remaining).decimalString)",
                     placeholderStyle: theme[.muted].withBackground(of: theme[.input]))
-                buffer.put(" \(currency.code)", x: rect.maxX, y: rect.y, style: base)
+                let used = buffer.put(" \(currency.code)", x: rect.maxX, y: rect.y, style: base)
+                if voidOnly {
+                    buffer.put(
+                        " the whole payment (a void)", x: rect.maxX + used, y: rect.y, style: base.adding(.dim),
+                        maxWidth: inner.maxX - rect.maxX - used)
+                }
             }
             // The amount's problem, under it, wrapped onto a second line when it is long (a chargeback's refusal
             // names the dispute and what a supervisor may do): never cut off.

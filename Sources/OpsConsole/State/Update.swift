@@ -31,7 +31,13 @@ extension AppState {
         case .paste(let text):
             return handlePaste(text)
         case .loaded(let request, let result):
-            return route(result, request: request)
+            let effects = route(result, request: request)
+            // The refund dialog shows the balances as the order screen behind it just loaded them.
+            if case .refund(var dialog)? = overlay, let view = (current as? OrderScreen)?.data.value {
+                dialog.refresh(from: view)
+                overlay = .refund(dialog)
+            }
+            return effects
         case .refundFinished(let request, let result):
             guard case .refund(var dialog)? = overlay, dialog.request == request else { return [] }
             switch result {

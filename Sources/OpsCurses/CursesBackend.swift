@@ -213,6 +213,13 @@ public final class CursesBackend: TerminalBackend {
         return (attributes, pair)
     }
 
+    /// OSC 52 with the text in base64: the terminal (or tmux, or the SSH client's terminal) sets its clipboard.
+    /// Base64 keeps whatever the text holds from being read as terminal commands.
+    public func copyToClipboard(_ text: String) {
+        guard !isShutDown, inputFD != nil else { return }
+        driver.writeControl("\u{1b}]52;c;" + Data(text.utf8).base64EncodedString() + "\u{7}")
+    }
+
     public func shutdown() {
         guard !isShutDown else { return }
         isShutDown = true

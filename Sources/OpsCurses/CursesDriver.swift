@@ -42,6 +42,8 @@ public protocol CursesDriver: AnyObject {
     func invalidate()
     /// The next decoded input, nil when none is waiting.
     func nextInput() -> CursesInput?
+    /// Writes an escape sequence the terminal library has no call for (OSC 52), after what it has buffered.
+    func writeControl(_ sequence: String)
     /// Asks the terminal to mark pastes (`ESC [200~ … ESC [201~`), or stops asking.
     func setBracketedPaste(_ on: Bool)
     /// Restores the terminal (cursor shown, screen ended). Called once.
@@ -131,6 +133,12 @@ final class NCursesDriver: CursesDriver {
             return Int32(ch) == KEY_RESIZE ? .resize : .function(Int32(ch))
         }
         return .character(UInt32(ch))
+    }
+
+    func writeControl(_ sequence: String) {
+        let out = output ?? popsa_stdout()
+        fputs(sequence, out)
+        fflush(out)
     }
 
     func setBracketedPaste(_ on: Bool) {

@@ -106,6 +106,36 @@ import Testing
         #expect(!pane.contains("Refund order") && !pane.contains("Void order"), "pane: \(pane)")
     }
 
+    /// `y` puts the selected row's id on the clipboard through the terminal (OSC 52): tmux, as the terminal here,
+    /// keeps it as a paste buffer; the toast names what was copied.
+    @Test func yCopiesTheSelectedIdToTheClipboard() throws {
+        let session = try TmuxSession(
+            command: TestSupport.consoleCommand(
+                term: "xterm-256color", arguments: ["--db", TestSupport.fixtureDatabase, "--now", TestSupport.now]),
+            width: 100, height: 30)
+        defer { session.close() }
+        try session.tmuxOutput(["set-option", "-s", "set-clipboard", "on"])
+        for _ in 0..<100 where !(try session.capture()).contains("Find a customer") { usleep(50_000) }
+        for key in [":", "o", "r", "d", "e", "r", "s", "enter"] { try session.send(key: key) }
+        var pane = ""
+        for _ in 0..<100 where !pane.contains("1/") {
+            pane = try session.capture()
+            usleep(50_000)
+        }
+        try session.send(key: "down")
+        try session.send(key: "y")
+        for _ in 0..<100 where !pane.contains("Copied order id") {
+            pane = try session.capture()
+            usleep(50_000)
+        }
+        let copied = try #require(pane.firstMatch(of: /Copied order id (ord_[a-z0-9]+)/)).1
+        let buffer = try session.tmuxOutput(["show-buffer"])
+        #expect(buffer == String(copied), "pane: \(pane)")
+        let second = try TestSupport.sql(
+            TestSupport.fixtureDatabase, "SELECT id FROM orders ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET 1")
+        #expect(buffer == second, "the second row, as the list shows newest first")
+    }
+
     @Test(arguments: ["dumb", "no-such-terminal-type"])
     func terminalsThatCannotDrawAScreenAreRefused(term: String) throws {
         let session = try TmuxSession(

@@ -180,6 +180,32 @@ import Testing
         #expect(line.field.text == "metrics")
     }
 
+    /// `y` copies the selected row's id, else the record's own: a print job's tracking number, a customer's email.
+    @Test func yCopiesWhatTheOperatorIsLookingAt() throws {
+        let pilot = try Pilot()
+        let job = try #require(ConsoleScripts.placeholders["tracking_job"])
+        let tracking = try #require(ConsoleScripts.placeholders["tracking"])
+        pilot.press(":")
+        pilot.type("job \(job)")
+        pilot.press("enter")
+        pilot.wait()
+        pilot.press("y")
+        #expect(pilot.console.takeClipboard() == tracking && pilot.console.takeClipboard() == nil)
+        #expect(pilot.screen.contains("Copied tracking number \(tracking)"))
+        pilot.press("c")
+        pilot.wait()
+        let email = try #require((pilot.state.current as? CustomerScreen)?.data.value?.user.email)
+        pilot.press("y")
+        let copied = pilot.console.takeClipboard()
+        #expect(copied?.hasPrefix("ord_") == true || copied == email, "a row's id, or the email with no row")
+        pilot.press(":")
+        pilot.type("metrics")
+        pilot.press("enter")
+        pilot.wait()
+        pilot.press("y")
+        #expect(pilot.console.takeClipboard() == nil && pilot.screen.contains("Nothing to copy here"))
+    }
+
     @Test func helpListsTheEffectiveKeysOfTheScreen() throws {
         let pilot = try Pilot()
         pilot.press(":")

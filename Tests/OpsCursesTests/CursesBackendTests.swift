@@ -49,6 +49,8 @@ final class RecordingDriver: CursesDriver {
     func stop() { stopped += 1 }
     private(set) var bracketedPaste: [Bool] = []
     func setBracketedPaste(_ on: Bool) { bracketedPaste.append(on) }
+    private(set) var controls: [String] = []
+    func writeControl(_ sequence: String) { controls.append(sequence) }
 
     func clearDrawn() { drawn = [] }
 }
@@ -253,6 +255,18 @@ func backend(
             ])
         b.shutdown()
         #expect(driver.bracketedPaste == [true, false], "and to stop when the console ends")
+    }
+
+    @Test func theClipboardGetsBase64InOSC52() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        let driver = RecordingDriver()
+        let b = try backend(driver, inputFD: fds[0])
+        b.copyToClipboard("ord_1\u{7}\u{1b}]52;c;x")
+        #expect(
+            driver.controls == ["\u{1b}]52;c;" + Data("ord_1\u{7}\u{1b}]52;c;x".utf8).base64EncodedString() + "\u{7}"])
+        #expect(!driver.controls[0].dropFirst(7).dropLast().contains("\u{1b}"), "no control byte inside the payload")
     }
 
     @Test func shutdownRestoresTheTerminalOnce() throws {

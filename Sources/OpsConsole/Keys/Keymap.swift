@@ -7,7 +7,7 @@ public enum UICommand: String, CaseIterable, Hashable, Sendable {
     case nextTab = "next-tab", prevTab = "prev-tab", refresh
     case metrics, orders, jobs, stuckJobs = "stuck-jobs", home
     case refund, openOrder = "open-order", openCustomer = "open-customer", partner
-    case pause, window, audit, disputes
+    case pause, window, audit, disputes, copy
 
     /// What the help overlay says it does.
     public var summary: String {
@@ -40,6 +40,7 @@ public enum UICommand: String, CaseIterable, Hashable, Sendable {
         case .window: "next time window"
         case .audit: "audit log"
         case .disputes: "chargebacks, by evidence due date"
+        case .copy: "copy the id to your clipboard (OSC 52)"
         }
     }
 }
@@ -107,7 +108,7 @@ public struct Keymap: Hashable, Sendable {
             (["q"], UICommand.quit), (["esc"], .back), (["?", "f1"], .help), ([":"], .command), (["/"], .filter),
             (["up", "k"], .up), (["down", "j"], .down), (["pgup", "ctrl-b"], .pageUp), (["pgdn", "ctrl-f"], .pageDown),
             (["home", "g"], .top), (["end", "G"], .bottom), (["enter"], .open), (["tab"], .nextTab),
-            (["backtab"], .prevTab), (["ctrl-r"], .refresh), (["m"], .metrics), (["H"], .home),
+            (["backtab"], .prevTab), (["ctrl-r"], .refresh), (["m"], .metrics), (["H"], .home), (["y"], .copy),
         ] as [([String], UICommand)] {
             for name in names { global[k(name)] = command }
         }

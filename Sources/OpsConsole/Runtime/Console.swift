@@ -27,6 +27,12 @@ public final class Console {
         runner.run(.reconcile)
     }
 
+    /// Text waiting for the operator's clipboard, taken once (the terminal loop sends it).
+    public func takeClipboard() -> String? {
+        defer { state.clipboard = nil }
+        return state.clipboard
+    }
+
     /// Runs a command-line command as an operator would type it (`:` TEXT enter).
     public func command(_ text: String) {
         dispatch(.key(.character(":")))

@@ -56,6 +56,7 @@ public struct InteractiveLoop {
                 }
             }
             console.applyResults()
+            if let text = console.takeClipboard() { backend.copyToClipboard(text) }
             if ContinuousClock.now >= nextTick {
                 nextTick = ContinuousClock.now + tickInterval
                 let monotonic = ContinuousClock.now - loopStart

@@ -44,6 +44,9 @@ public protocol ConsoleScreen: Sendable {
 
     /// Where the selection is, for the status bar ("3/50"); nil when there is no list.
     func positionText(state: AppState) -> String?
+    /// What `y` copies to the operator's clipboard: the selected row's id, else the record's own (an order id, a
+    /// tracking number, an email); nil when there is nothing to copy.
+    func copyTarget(state: AppState) -> Copyable?
     func render(into buffer: inout Buffer, state: AppState)
 }
 
@@ -55,9 +58,33 @@ extension ConsoleScreen {
     public var typesPrintableKeys: Bool { false }
     public mutating func tick(state: inout AppState, due: Bool) -> [Effect] { [] }
     public func positionText(state: AppState) -> String? { nil }
+    public func copyTarget(state: AppState) -> Copyable? { nil }
 }
 
 // MARK: - What a screen answers
+
+/// Text `y` copies, and what it is ("order id"), for the toast.
+public struct Copyable: Sendable, Hashable {
+    public var what: String
+    public var text: String
+
+    public init(_ what: String, _ text: String) {
+        self.what = what
+        self.text = text
+    }
+}
+
+extension Destination {
+    /// The id a row leading here stands for.
+    var copyable: Copyable? {
+        switch self {
+        case .customer(let id, _): Copyable("customer id", id)
+        case .order(let id): Copyable("order id", id)
+        case .printJob(let id): Copyable("print job id", id)
+        default: nil
+        }
+    }
+}
 
 /// Where the console goes after a command.
 public enum Navigation: Sendable, Hashable {

@@ -156,6 +156,13 @@ extension CustomerScreen: FilteringScreen {
 
     mutating func filterChanged() { tables[tab] = TableState() }
 
+    /// The selected row's id, else the customer's email (what other tools search by).
+    public func copyTarget(state: AppState) -> Copyable? {
+        let set = rows(theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
+        return set.copyable(at: (tables[tab] ?? TableState()).selected)
+            ?? data.value.map { Copyable("email", $0.user.email) }
+    }
+
     public mutating func receive(_ result: EffectResult, request: Int, state: AppState) {
         guard request == self.request, case .customer(let answer) = result else { return }
         data.receive(answer, keepShown: true)

@@ -42,6 +42,11 @@ extension DisputesScreen: ConsoleScreen {
         table.selected = min(table.selected, max(0, (data.value?.count ?? 1) - 1))
     }
 
+    public func copyTarget(state: AppState) -> Copyable? {
+        guard let rows = data.value, rows.indices.contains(table.selected) else { return nil }
+        return Copyable("dispute id", rows[table.selected].dispute.id)
+    }
+
     public func positionText(state: AppState) -> String? {
         let count = data.value?.count ?? 0
         return count > 0 ? "\(table.selected + 1)/\(count)" : nil

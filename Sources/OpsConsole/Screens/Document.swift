@@ -198,6 +198,8 @@ public protocol DetailScreen: ConsoleScreen {
     func destination(for command: UICommand) -> Destination?
     /// After an answer, with the document it makes: where the cursor starts.
     mutating func place(cursorIn document: Document, viewport: Int)
+    /// What `y` copies when no line is selected.
+    var ownCopy: Copyable? { get }
 }
 
 extension DetailScreen {
@@ -223,6 +225,17 @@ extension DetailScreen {
         let rect = DocumentScreen.contentRect(state.bodyRect)
         let doc = document(width: rect.width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
         place(cursorIn: doc, viewport: rect.height)
+    }
+
+    public func copyTarget(state: AppState) -> Copyable? {
+        let rect = DocumentScreen.contentRect(state.bodyRect)
+        let doc = document(width: rect.width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
+        if let selected = cursor.selected, doc.lines.indices.contains(selected),
+            let copy = doc.lines[selected].target?.copyable
+        {
+            return copy
+        }
+        return ownCopy
     }
 
     /// By default the cursor stays where it was, on a line that still exists.

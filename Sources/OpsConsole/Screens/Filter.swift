@@ -86,6 +86,11 @@ struct RowSet {
         targets.append(target)
     }
 
+    /// The id of the row at `index`, for `y`.
+    func copyable(at index: Int) -> Copyable? {
+        targets.indices.contains(index) ? targets[index]?.copyable : nil
+    }
+
     /// The rows left by `filter`.
     func filtered(_ filter: ListFilter) -> RowSet {
         let keep = filter.matching(cells)

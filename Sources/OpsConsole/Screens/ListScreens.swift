@@ -62,6 +62,10 @@ extension OrdersListScreen: FilteringScreen {
         list.load(request: state.requestID(), make())
     }
 
+    public func copyTarget(state: AppState) -> Copyable? {
+        rows(state.theme).copyable(at: list.table.selected)
+    }
+
     mutating func filterChanged() { list.table = TableState() }
 
     public mutating func receive(_ result: EffectResult, request: Int, state: AppState) {
@@ -173,6 +177,8 @@ extension PrintJobsListScreen: FilteringScreen {
     }
 
     mutating func filterChanged() { list.table = TableState() }
+
+    public func copyTarget(state: AppState) -> Copyable? { rows(state).copyable(at: list.table.selected) }
 
     public mutating func receive(_ result: EffectResult, request: Int, state: AppState) {
         switch result {

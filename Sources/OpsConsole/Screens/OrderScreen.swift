@@ -167,6 +167,7 @@ extension OrderScreen: DetailScreen {
     public var helpCommands: [UICommand] { [.open, .refund, .openCustomer] }
     public var hintCommands: [UICommand] { [.refund, .openCustomer, .open] }
     public var loadingText: String { "Loading order \(orderID)…" }
+    public var ownCopy: Copyable? { data.value.map { Copyable("order id", $0.detail.order.id) } }
 
     public func loadEffect(request: Int) -> Effect { .loadOrder(orderID, request: request) }
 

@@ -79,6 +79,11 @@ extension PrintJobScreen: DetailScreen {
     public var helpCommands: [UICommand] { [.open, .openOrder, .openCustomer] }
     public var hintCommands: [UICommand] { [.openOrder, .openCustomer, .open] }
     public var loadingText: String { "Loading print job \(jobID)…" }
+    public var ownCopy: Copyable? {
+        data.value.map { d in
+            d.job.trackingNumber.map { Copyable("tracking number", $0) } ?? Copyable("print job id", d.job.id)
+        }
+    }
 
     public func loadEffect(request: Int) -> Effect { .loadPrintJob(jobID, request: request) }
 

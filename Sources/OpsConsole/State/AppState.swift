@@ -81,6 +81,8 @@ public struct AppState: Sendable {
     /// How long each source may be silent before the status bar warns (configuration `[silence]`).
     public var silence: [FeedSource: Int64] = [:]
     public var quitting = false
+    /// Text `y` asked to put on the operator's clipboard, for the terminal loop to send (OSC 52) and clear.
+    public var clipboard: String?
 
     /// What quitting now would leave unfinished ("A refund of ord_…"), if anything: the refund sent and not yet
     /// answered.

@@ -127,6 +127,9 @@ extension AppState {
             return open(.audit)
         case .refund:
             return openRefundDialog()
+        case .copy:
+            copySelection()
+            return []
         case .home:
             return home()
         case .refresh:
@@ -163,6 +166,18 @@ extension AppState {
         }
         message = nil
         return apply(reply)
+    }
+
+    /// `y`: the selected row's id (or the record's) to the operator's own clipboard, through the terminal (OSC 52,
+    /// which reaches the operator's machine over SSH). Only text the console chose is sent: an id, never a string
+    /// a record could shape into a command.
+    private mutating func copySelection() {
+        guard let target = current.copyTarget(state: self) else {
+            message = StatusMessage("Nothing to copy here: select a row", .warning)
+            return
+        }
+        clipboard = target.text
+        message = StatusMessage("Copied \(target.what) \(target.text)", .ok)
     }
 
     /// `r` on an order: the refund dialog, if this operator may refund and there is money left.

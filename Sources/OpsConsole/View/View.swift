@@ -175,7 +175,7 @@ extension AppState {
             (
                 "Everywhere",
                 entries([
-                    .up, .down, .pageUp, .pageDown, .top, .bottom, .back, .command, .help, .refresh,
+                    .up, .down, .pageUp, .pageDown, .top, .bottom, .back, .command, .help, .refresh, .copy,
                     .metrics, .home, .quit,
                 ])
             ),

@@ -32,4 +32,11 @@ public protocol TerminalBackend: AnyObject {
 
     /// Restores the terminal. Safe to call more than once.
     func shutdown()
+
+    /// Puts `text` on the clipboard of the machine the terminal runs on (OSC 52), where the terminal allows it.
+    func copyToClipboard(_ text: String)
+}
+
+extension TerminalBackend {
+    public func copyToClipboard(_ text: String) {}
 }

@@ -101,7 +101,7 @@ import Testing
         (
             "theme = \"mono\"\ncolour = \"blue\"\n",
             ":2: colour: unknown key (expected one of: database, theme, refresh, stuck_after, operators, refunds, "
-                + "payments, serve, keys, silence)"
+                + "payments, serve, keys, silence, dashboard)"
         ),
         (
             "[serve]\nlisten = \"everywhere\"\n",
@@ -141,6 +141,11 @@ import Testing
             ":2: payments.stripe.api_base: \"http://api.stripe.com\" must be an https:// URL"
         ),
         ("refresh = \"fast\"\n", ":1: refresh: \"fast\" is not a refresh interval"),
+        (
+            "[dashboard]\ncurrencies = [\"GBP\", \"pounds\"]\n",
+            ":2: dashboard.currencies: \"pounds\" is not an ISO 4217 currency code"
+        ),
+        ("[dashboard]\ncurrencies = [1]\n", ":2: dashboard.currencies: expected strings, found an integer"),
         ("[keys.order]\nteleport = \"t\"\n", ":2: keys.order.teleport: unknown action"),
         ("[keys.order]\nrefund = \"ctrl-1\"\n", ":2: keys.order.refund: \"ctrl-1\" is not a key name"),
         (
@@ -160,6 +165,29 @@ import Testing
         let result = try TestSupport.popsaOps(["config", "check", "--config", path])
         #expect(result.status == 78, "\(result.stderr)")
         #expect(result.stderr.hasPrefix("popsa-ops: \(path)\(message)"), "\(result.stderr)")
+    }
+
+    /// The dashboard's money panels lead with the configured currencies (GBP, EUR, USD by default), whatever
+    /// currency has the largest numbers: a million VND is about thirty pounds.
+    @Test func theDashboardShowsTheMainCurrenciesFirst() throws {
+        func revenueLines(_ extra: [String]) throws -> [String] {
+            let result = try TestSupport.popsaOps(
+                [
+                    "headless", "--db", TestSupport.fixtureDatabase, "--now", TestSupport.now, "--size", "100x60",
+                    "--script", "-",
+                ] + extra, stdin: "key :\ntype metrics\nkey enter\nwait\nkey w\nwait\nsnapshot\n")
+            #expect(result.status == 0, "\(result.stderr)")
+            let lines = result.stdout.split(separator: "\n").map(String.init)
+            guard let start = lines.firstIndex(where: { $0.contains("orders/hour") }) else { return [] }
+            return lines[(start + 1)...].prefix { $0.hasPrefix("│   ") }.map {
+                String($0.dropFirst(4).prefix(3))
+            }
+        }
+        #expect(try Array(revenueLines([]).prefix(3)) == ["GBP", "EUR", "USD"])
+        let config = try write("[dashboard]\ncurrencies = [\"jpy\", \"GBP\"]\n")
+        #expect(try Array(revenueLines(["--config", config]).prefix(2)) == ["JPY", "GBP"])
+        let check = try TestSupport.popsaOps(["config", "check", "--config", config])
+        #expect(check.stdout.contains("currencies = [\"JPY\", \"GBP\"]"), "\(check.stdout)")
     }
 
     @Test func anUnreadableConfigurationSaysWhy() throws {

@@ -66,6 +66,9 @@ public struct ConsoleConfig: Sendable {
     public var stuckThreshold: Int64 = OrderDiagnosis.defaultStuckThreshold
     /// `[silence]`: how long each live source may be silent before the status bar warns.
     public var silence: [FeedSource: Int64] = [:]
+    /// `[dashboard] currencies`: shown first in the revenue and refund panels, then the rest by order count.
+    public var mainCurrencies: [Currency] = ConsoleConfig.defaultMainCurrencies
+    public static let defaultMainCurrencies: [Currency] = [.gbp, .eur, .usd]
     public var policy: RefundPolicy
     public var payments = PaymentsConfig()
     public var serve = ServeConfig()
@@ -230,9 +233,22 @@ public struct ConsoleConfig: Sendable {
             }
             try silence.finish(allowed: FeedSource.allCases.map(\.rawValue))
         }
+        if var dashboard = try root.table("dashboard") {
+            if let codes = try dashboard.strings("currencies") {
+                var currencies: [Currency] = []
+                for code in codes {
+                    guard let currency = try? Currency(code: code.uppercased()) else {
+                        throw document.error("dashboard.currencies", "\"\(code)\" is not an ISO 4217 currency code")
+                    }
+                    if !currencies.contains(currency) { currencies.append(currency) }
+                }
+                config.mainCurrencies = currencies
+            }
+            try dashboard.finish(allowed: ["currencies"])
+        }
         try root.finish(allowed: [
             "database", "theme", "refresh", "stuck_after", "operators", "refunds", "payments", "serve", "keys",
-            "silence",
+            "silence", "dashboard",
         ])
         return config
     }
@@ -300,6 +316,8 @@ public struct ConsoleConfig: Sendable {
             lines.append(
                 "\(source.rawValue) = \"\(DurationText.format(seconds).replacingOccurrences(of: " ", with: ""))\"")
         }
+        lines.append("\n[dashboard]   # shown first in the revenue and refund panels, then the rest by order count")
+        lines.append("currencies = [\(mainCurrencies.map { "\"\($0.code)\"" }.joined(separator: ", "))]")
         lines.append("\n[operators]\ndefault_role = \"\(policy.defaultRole.rawValue)\"")
         if !policy.roles.isEmpty {
             lines.append("[operators.roles]")

@@ -284,6 +284,23 @@ struct TableReader {
         return s
     }
 
+    /// An array of strings (a single string is taken as one).
+    mutating func strings(_ key: String) throws(ConfigError) -> [String]? {
+        guard let value = raw(key) else { return nil }
+        switch value {
+        case .string(let s): return [s]
+        case .array(let items):
+            return try items.map { item throws(ConfigError) in
+                guard case .string(let s) = item else {
+                    throw document.error(keyPath(key), "expected strings, found \(item.kindName)")
+                }
+                return s
+            }
+        default:
+            throw document.error(keyPath(key), "expected an array of strings, found \(value.kindName)")
+        }
+    }
+
     mutating func table(_ key: String) throws(ConfigError) -> TableReader? {
         guard let value = raw(key) else { return nil }
         guard case .table(let t) = value else {

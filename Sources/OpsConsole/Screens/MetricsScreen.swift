@@ -108,8 +108,9 @@ extension MetricsScreen: ConsoleScreen {
             ]
         }
         var out: [Panel] = []
+        let zeros = Array(repeating: Int64(0), count: b.orders.count)
         var orders = [spark("orders/\(unit)", b.orders, .chart1, total: NumberText.grouped(b.orders.reduce(0, +)))]
-        for (currency, series) in b.revenue {
+        for (currency, series) in Self.mainFirst(b.revenue, main: state.mainCurrencies, empty: zeros).prefix(5) {
             orders.append(
                 spark(
                     "  \(currency.code)", series, .chart2,
@@ -156,12 +157,15 @@ extension MetricsScreen: ConsoleScreen {
         }
         out.append(Panel(title: "Print jobs (now)", lines: jobs))
         var refunds = [row("refunds in window", NumberText.grouped(b.refundCount))]
-        for (currency, amount) in b.refundedByCurrency.prefix(3) {
+        for (currency, amount) in Self.mainFirst(b.refundedByCurrency, main: state.mainCurrencies, empty: 0).prefix(4) {
             refunds.append(
                 row("  refunded \(currency.code)", Money(minorUnits: amount, currency: currency).formatted, .money))
         }
-        for (reason, count) in b.refundsByReason.prefix(3) {
-            refunds.append(row("  \(reason.label)", NumberText.grouped(count)))
+        // Every reason, the most used first, those not used in the window at zero.
+        let used = Dictionary(b.refundsByReason, uniquingKeysWith: +)
+        let reasons = RefundReason.allCases.map { ($0, used[$0] ?? 0) }.sorted { $0.1 > $1.1 }
+        for (reason, count) in reasons {
+            refunds.append(row("  \(reason.label)", NumberText.grouped(count), count > 0 ? .text : .muted))
         }
         out.append(Panel(title: "Refunds · \(b.window.rawValue)", lines: refunds))
         if !b.feeds.isEmpty {
@@ -232,6 +236,13 @@ extension MetricsScreen: ConsoleScreen {
             }
         }
         return lines
+    }
+
+    /// The configured main currencies first, in their order (shown at zero when they had nothing in the window),
+    /// then the others in the order given (the store's: most orders first).
+    static func mainFirst<Value>(_ list: [(Currency, Value)], main: [Currency], empty: Value) -> [(Currency, Value)] {
+        let found = Dictionary(list, uniquingKeysWith: { first, _ in first })
+        return main.map { ($0, found[$0] ?? empty) } + list.filter { !main.contains($0.0) }
     }
 
     static func percentiles(_ s: LatencySummary) -> String {

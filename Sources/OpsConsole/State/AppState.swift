@@ -80,6 +80,8 @@ public struct AppState: Sendable {
     public var freshness: [SourceFreshness] = []
     /// How long each source may be silent before the status bar warns (configuration `[silence]`).
     public var silence: [FeedSource: Int64] = [:]
+    /// The currencies the dashboard shows first (configuration `[dashboard] currencies`).
+    public var mainCurrencies: [Currency] = ConsoleConfig.defaultMainCurrencies
     public var quitting = false
     /// Text `y` asked to put on the operator's clipboard, for the terminal loop to send (OSC 52) and clear.
     public var clipboard: String?

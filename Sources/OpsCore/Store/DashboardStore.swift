@@ -28,7 +28,7 @@ public struct BusinessSnapshot: Hashable, Sendable {
     /// The first bucket's start; buckets are `window.bucketSeconds` long, oldest first.
     public var start: Timestamp
     public var orders: [Int64]
-    /// Revenue per bucket, in minor units, for the currencies with the most revenue in the window.
+    /// Revenue per bucket, in minor units, for every currency with orders in the window, the most orders first.
     public var revenue: [(Currency, [Int64])]
     public var signups: [Int64]
     public var uploads: [Int64]

@@ -42,10 +42,12 @@ extension SQLiteStore: DashboardStore {
             return sum
         }
         let orders = try series("order")
-        let revenue = orders.compactMap { key, value -> (Currency, [Int64])? in
+        // Every currency with orders, the most orders first: amounts in different currencies do not compare (a
+        // million VND is about thirty pounds), counts do.
+        let revenue = Self.byCount(orders).compactMap { key, value -> (Currency, [Int64])? in
             guard let currency = try? Currency(code: key) else { return nil }
             return (currency, value.amounts)
-        }.sorted { $0.1.reduce(0, +) > $1.1.reduce(0, +) || ($0.1.reduce(0, +) == $1.1.reduce(0, +) && $0.0 < $1.0) }
+        }
         let refunds = try series("refund")
         let reasons = try series("refund_reason")
         var jobsByStatus: [PrintJobStatus: Int64] = [:]
@@ -78,7 +80,7 @@ extension SQLiteStore: DashboardStore {
         }
         var snapshot = BusinessSnapshot(
             window: window, at: now, start: Timestamp(seconds: firstBucket), orders: total(orders),
-            revenue: Array(revenue.prefix(4)), signups: total(try series("signup")),
+            revenue: revenue, signups: total(try series("signup")),
             uploads: total(try series("upload")),
             missingPhotos: missing,
             jobsByStatus: PrintJobStatus.allCases.map { ($0, jobsByStatus[$0] ?? 0) },
@@ -87,16 +89,28 @@ extension SQLiteStore: DashboardStore {
             },
             stuckJobs: stuck, stuckThreshold: stuckThreshold,
             refundCount: total(refunds).reduce(0, +),
-            refundedByCurrency: refunds.compactMap { key, value in
+            refundedByCurrency: Self.byCount(refunds).compactMap { key, value in
                 (try? Currency(code: key)).map { ($0, value.amounts.reduce(0, +)) }
-            }
-            .sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) },
+            },
             refundsByReason: reasons.compactMap { key, value in
                 RefundReason(rawValue: key).map { ($0, value.counts.reduce(0, +)) }
             }
             .sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0.rawValue < $1.0.rawValue) })
         snapshot.feeds = feeds
         return snapshot
+    }
+
+    /// A series' keys, the most counted first (then by key, for a stable order).
+    static func byCount(
+        _ s: [String: (counts: [Int64], amounts: [Int64])]
+    ) -> [(key: String, value: (counts: [Int64], amounts: [Int64]))] {
+        var totals: [String: Int64] = [:]
+        for (key, value) in s { totals[key] = value.counts.reduce(0, +) }
+        let keys = s.keys.sorted { a, b in
+            let (x, y) = (totals[a] ?? 0, totals[b] ?? 0)
+            return x > y || (x == y && a < b)
+        }
+        return keys.map { (key: $0, value: s[$0]!) }
     }
 
     public func businessTotals(now: Timestamp, stuckThreshold: Int64) async throws -> BusinessTotals {

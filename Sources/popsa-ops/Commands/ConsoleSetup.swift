@@ -96,6 +96,7 @@ struct ConsoleSetup {
         state.policy = config.policy
         state.refreshMilliseconds = config.refreshMilliseconds
         state.silence = config.silence
+        state.mainCurrencies = config.mainCurrencies
         self.state = state
     }
 

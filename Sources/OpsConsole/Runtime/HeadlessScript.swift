@@ -2,6 +2,8 @@ import Foundation
 import OpsCore
 import OpsTUI
 
+// MARK: - The script
+
 /// One line of a headless script.
 public enum ScriptCommand: Equatable, Sendable {
     case keys([Key])
@@ -112,6 +114,8 @@ public struct HeadlessScript: Sendable {
         return HeadlessScript(file: file, lines: lines)
     }
 }
+
+// MARK: - Running it
 
 /// Runs a script against a console and reports like a test: snapshots to `output`, failures to `errors`.
 public struct HeadlessRunner {

@@ -2,6 +2,8 @@ import OpsCore
 import OpsEngine
 import OpsTUI
 
+// MARK: - SearchScreen
+
 /// The home screen: type-ahead search over customers; an exact identifier jumps to its record.
 ///
 /// The field always has the focus: every printable key and every paste is text (an agent pasting `ord_…` or typing
@@ -75,6 +77,8 @@ public struct SearchScreen: Sendable {
 
     static func viewportRows(_ state: AppState) -> Int { max(1, layout(state.bodyRect).results.height - 1) }
 }
+
+// MARK: - As a console screen
 
 extension SearchScreen: ConsoleScreen {
     public var kind: ScreenKind { .search }

@@ -519,3 +519,53 @@ private final class QuietBackend: TerminalBackend {
         #expect(typedOver.amount.text == whole, "typing and pasting leave a void's amount alone")
     }
 }
+
+// MARK: - Lists follow the store
+
+@Suite struct ListsFollowTheStoreTests {
+    /// Another process writes while a list is open: at the top new rows appear; scrolled down, a marker counts
+    /// them until `g`; a row that no longer matches leaves; the position counts the whole list exactly.
+    @Test func newChangedAndLeavingRows() throws {
+        let db = TestSupport.fixtureCopy()
+        func sql(_ text: String) throws -> String { try TestSupport.sql(db, text) }
+        func newOrder(_ id: String) throws {
+            _ = try sql(
+                """
+                CREATE TEMP TABLE t AS SELECT * FROM orders WHERE status = 'paid' ORDER BY id LIMIT 1;
+                UPDATE t SET id = '\(id)', created_at = (SELECT max(created_at) FROM orders) + 60;
+                INSERT INTO orders SELECT * FROM t;
+                """)
+        }
+        let paid = Int(try sql("SELECT count(*) FROM orders WHERE status = 'paid'"))!
+        let pilot = try Pilot(database: db)
+        func refresh() {
+            pilot.console.dispatch(.tick(TestSupport.nowTimestamp, due: true))
+            pilot.wait()
+        }
+        pilot.press(":")
+        pilot.type("orders paid")
+        pilot.press("enter")
+        pilot.wait()
+        #expect(pilot.state.positionText == "1/\(NumberText.grouped(paid))")
+        try newOrder("ord_zznew1")
+        refresh()
+        #expect(pilot.screen.contains("ord_zznew1"), "at the top, a new row appears: \(pilot.screen)")
+        #expect(pilot.state.positionText == "2/\(NumberText.grouped(paid + 1))", "the selection stays on its row")
+        // Scrolled to the end, a new row is counted above instead of moving the rows under the cursor.
+        pilot.press("G")
+        pilot.wait()
+        #expect(pilot.state.positionText == "\(NumberText.grouped(paid + 1))/\(NumberText.grouped(paid + 1))")
+        try newOrder("ord_zznew2")
+        refresh()
+        #expect(pilot.screen.contains("1 new above — press g to see them"), "\(pilot.screen)")
+        #expect(pilot.state.positionText == "\(NumberText.grouped(paid + 2))/\(NumberText.grouped(paid + 2))")
+        pilot.press("g")
+        pilot.wait()
+        #expect(pilot.screen.contains("ord_zznew2") && !pilot.screen.contains("new above"))
+        // A row whose status changes leaves the list, and the count follows.
+        _ = try sql("UPDATE orders SET status = 'refunded' WHERE id = 'ord_zznew2'")
+        refresh()
+        #expect(!pilot.screen.contains("ord_zznew2"))
+        #expect(pilot.state.positionText?.hasSuffix("/\(NumberText.grouped(paid + 1))") == true)
+    }
+}

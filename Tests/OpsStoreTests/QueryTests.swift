@@ -33,6 +33,44 @@ import Testing
         #expect(try await store.searchCustomers("\"*)(", limit: 10).isEmpty)
     }
 
+    /// Every page carries the size of its whole list, from the running counts, and it equals a plain count.
+    @Test func everyPageCountsItsWholeListExactly() async throws {
+        let now = TestSupport.nowTimestamp
+        let partner = try any("SELECT partner FROM print_jobs GROUP BY partner ORDER BY count(*) DESC LIMIT 1")
+        let cutoff = now.seconds - 72 * 3600
+        let inProgress = "status IN ('queued', 'sent', 'accepted', 'printing', 'shipped')"  // shipped: stuck in transit
+        let cases: [(PrintJobFilter, String)] = [
+            (PrintJobFilter(now: now), "1"),
+            (PrintJobFilter(status: .shipped, now: now), "status = 'shipped'"),
+            (PrintJobFilter(partner: partner, now: now), "partner = '\(partner)'"),
+            (
+                PrintJobFilter(status: .delivered, partner: partner, now: now),
+                "status = 'delivered' AND partner = '\(partner)'"
+            ),
+            (PrintJobFilter(stuckFor: 72 * 3600, now: now), "\(inProgress) AND updated_at < \(cutoff)"),
+            (
+                PrintJobFilter(partner: partner, stuckFor: 72 * 3600, now: now),
+                "\(inProgress) AND updated_at < \(cutoff) AND partner = '\(partner)'"
+            ),
+            (
+                PrintJobFilter(status: .queued, stuckFor: 72 * 3600, now: now),
+                "status = 'queued' AND updated_at < \(cutoff)"
+            ),
+        ]
+        for (filter, condition) in cases {
+            let counted = Int(try any("SELECT count(*) FROM print_jobs WHERE \(condition)"))!
+            for request in [PageRequest.first, .last] {
+                let page = try await store.printJobs(filter, page: request, limit: 5)
+                #expect(page.total == counted, "\(filter) \(request)")
+            }
+        }
+        for status in [nil] + OrderStatus.allCases {
+            let counted = Int(
+                try any("SELECT count(*) FROM orders" + (status.map { " WHERE status = '\($0.rawValue)'" } ?? "")))!
+            #expect(try await store.orders(status: status, page: .first, limit: 5).total == counted)
+        }
+    }
+
     func importLines(into store: SQLiteStore, _ lines: [String]) throws {
         let file = TestSupport.temporaryDirectory() + "/lines.jsonl"
         try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)

@@ -315,6 +315,10 @@ enum ListCommands {
             focused: !filter.editing, emptyText: filter.isActive ? "No loaded row matches the filter" : "No rows")
         if filter.isActive {
             filter.render(into: &buffer, rect: filterRect, theme: theme)
+        } else if list.arrivedAbove > 0 {
+            buffer.put(
+                theme.status("\(NumberText.grouped(list.arrivedAbove)) new above — press g to see them", .warning),
+                x: filterRect.x, y: filterRect.y, style: theme[.statusWarning], maxWidth: filterRect.width)
         } else if list.hasMoreAfter || list.hasMoreBefore {
             buffer.put(
                 (list.hasMoreBefore ? "↑ more above  " : "")

@@ -20,6 +20,10 @@ struct PagedList<Row: KeysetRow>: Sendable {
     /// The position of `rows[0]` in the whole list, when it is known (counted from the top as pages load; not
     /// known after a jump to the end until the top is reached again).
     var firstIndex: Int? = 0
+    /// How many rows the whole list has (the store counts it with every page).
+    var total: Int?
+    /// Rows that arrived above the window while the operator was scrolled down ("3 new — g"), cleared at the top.
+    var arrivedAbove = 0
     var table = TableState()
     var loaded = false
     var error: String?
@@ -36,11 +40,13 @@ struct PagedList<Row: KeysetRow>: Sendable {
         return reload(request: request, make)
     }
 
-    /// Reloads the rows shown, from the first one, keeping the selection on the same row.
+    /// Reloads the rows shown, keeping the selection on the same row: at the top of the list from the top, so new
+    /// rows appear; scrolled down from the first row shown, counting what arrived above it.
     mutating func reload(request: Int, _ make: MakeEffect) -> [Effect] {
         let keep = rows.indices.contains(table.selected) ? rows[table.selected].pageCursor.id : nil
         pending = (request, .refresh(keep: keep))
-        return [make(rows.first.map { .from($0.pageCursor) } ?? .first, request)]
+        if firstIndex == 0 || rows.isEmpty { return [make(.first, request)] }
+        return [make(.from(rows[0].pageCursor), request)]
     }
 
     /// Starts over from the top or the bottom of the whole list.
@@ -81,8 +87,10 @@ struct PagedList<Row: KeysetRow>: Sendable {
             error = nil
             page = p
         }
+        if let count = page.total { total = count }
         switch pending.mode {
         case .replace:
+            arrivedAbove = 0
             rows = page.rows
             hasMoreBefore = page.hasMoreBefore
             hasMoreAfter = page.hasMoreAfter
@@ -92,6 +100,16 @@ struct PagedList<Row: KeysetRow>: Sendable {
         case .refresh(let keep):
             rows = page.rows
             hasMoreAfter = page.hasMoreAfter
+            if let before = page.before {
+                // Scrolled down: the window stays on its rows; what arrived above is counted, not shown.
+                arrivedAbove += max(0, before - (firstIndex ?? before))
+                firstIndex = before
+                hasMoreBefore = page.hasMoreBefore
+            } else if !page.hasMoreBefore {
+                firstIndex = 0
+                hasMoreBefore = false
+                arrivedAbove = 0
+            }
             if let keep, let index = rows.firstIndex(where: { $0.pageCursor.id == keep }) {
                 table.selected = index
             } else {
@@ -112,6 +130,7 @@ struct PagedList<Row: KeysetRow>: Sendable {
             rows = page.rows + rows
             hasMoreBefore = page.hasMoreBefore
             firstIndex = page.hasMoreBefore ? firstIndex.map { $0 - page.rows.count } : 0
+            if !page.hasMoreBefore { arrivedAbove = 0 }
             table.selected += page.rows.count
             table.offset += page.rows.count
             let overflow = rows.count - Self.maxRows
@@ -126,10 +145,14 @@ struct PagedList<Row: KeysetRow>: Sendable {
 
     var isLoading: Bool { pending != nil }
 
-    /// Where the selection is: "1,234/1,300+" (row 1,234 of at least 1,300) when the window's place in the whole
-    /// list is known, else the place within the loaded rows.
+    /// Where the selection is: "1,234/2,304" with the list's size counted by the store; "1,234/1,300+" (row
+    /// 1,234 of at least 1,300) when only the loaded rows are known.
     var positionText: String? {
         guard !rows.isEmpty else { return nil }
+        if let total, let first = firstIndex {
+            let selected = min(table.selected, rows.count - 1)
+            return "\(NumberText.grouped(first + selected + 1))/\(NumberText.grouped(max(total, first + rows.count)))"
+        }
         let more = hasMoreAfter || (firstIndex == nil && hasMoreBefore) ? "+" : ""
         let first = firstIndex ?? 0
         // While a jump to the end is awaited the selection is "the last row", whatever is loaded now.

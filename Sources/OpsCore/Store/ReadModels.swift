@@ -268,6 +268,9 @@ public struct Page<Row: Hashable & Sendable>: Hashable, Sendable {
     /// How many rows the whole list has, when the store counted them (a page from the end: the first row's
     /// position in the list is then known).
     public var total: Int?
+    /// How many rows of the list come before this page's first one, when the store counted them (a window
+    /// refreshed in place: rows may have arrived or left above it).
+    public var before: Int?
 
     public init(rows: [Row], hasMoreAfter: Bool, hasMoreBefore: Bool, total: Int? = nil) {
         self.rows = rows

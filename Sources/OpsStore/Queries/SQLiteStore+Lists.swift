@@ -9,9 +9,13 @@ extension SQLiteStore {
             conditions.append("o.status = ?")
             arguments.append((status.rawValue).databaseValue)
         }
+        // The running counts kept by triggers answer "how many" at once, whatever the size of the list.
+        let total = Count(
+            sql: "SELECT coalesce(sum(n), 0) FROM order_counts" + (status == nil ? "" : " WHERE status = ?"),
+            arguments: status.map { [$0.rawValue.databaseValue] } ?? [])
         let list = KeysetList(
             select: "SELECT o.id, o.user_id, u.name, o.status, o.total_amount, o.currency, o.created_at",
-            from: "FROM orders o JOIN users u ON u.id = o.user_id", countFrom: "FROM orders o",
+            from: "FROM orders o JOIN users u ON u.id = o.user_id", countFrom: "FROM orders o", total: total,
             conditions: conditions, arguments: arguments,
             timeColumn: "o.created_at", idColumn: "o.id", descending: true)
         return try readNow { db in
@@ -49,7 +53,9 @@ extension SQLiteStore {
         let list = KeysetList(
             select: "SELECT \(Columns.job), u.name, u.id",
             from: "FROM print_jobs j JOIN orders o ON o.id = j.order_id JOIN users u ON u.id = o.user_id",
-            countFrom: "FROM print_jobs j", conditions: conditions, arguments: arguments,
+            countFrom: "FROM print_jobs j",
+            total: Self.printJobCount(filter, conditions: conditions, arguments: arguments),
+            conditions: conditions, arguments: arguments,
             timeColumn: "j.updated_at", idColumn: "j.id", descending: filter.stuckFor == nil)
         return try readNow { db in
             try list.fetch(db, page: page, limit: limit) { row in
@@ -61,13 +67,54 @@ extension SQLiteStore {
     }
 }
 
+extension SQLiteStore {
+    /// How many print jobs a filter keeps, from the running counts: by status and partner at once; stuck ones
+    /// from the in-progress counts less those heard from since the cutoff (as the dashboard counts them). Only
+    /// stuck jobs of one status are counted from the jobs themselves (a partial index, a few thousand rows).
+    static func printJobCount(_ filter: PrintJobFilter, conditions: [String], arguments: [DatabaseValue]) -> Count {
+        if let stuckFor = filter.stuckFor {
+            guard filter.status == nil else {
+                return Count(
+                    sql: "SELECT count(*) FROM print_jobs j WHERE " + conditions.joined(separator: " AND "),
+                    arguments: arguments)
+            }
+            return Count(
+                sql: "SELECT coalesce(sum(stuck), 0) FROM (\(Rollups.stuckByPartnerSQL))"
+                    + (filter.partner == nil ? "" : " WHERE partner = ?2"),
+                arguments: [(filter.now.seconds - stuckFor).databaseValue]
+                    + (filter.partner.map { [$0.databaseValue] } ?? []))
+        }
+        var wheres: [String] = []
+        var args: [DatabaseValue] = []
+        if let status = filter.status {
+            wheres.append("status = ?")
+            args.append(status.rawValue.databaseValue)
+        }
+        if let partner = filter.partner {
+            wheres.append("partner = ?")
+            args.append(partner.databaseValue)
+        }
+        return Count(
+            sql: "SELECT coalesce(sum(n), 0) FROM job_counts"
+                + (wheres.isEmpty ? "" : " WHERE " + wheres.joined(separator: " AND ")), arguments: args)
+    }
+}
+
+/// A query answering how many rows a whole list has.
+struct Count: Sendable {
+    var sql: String
+    var arguments: [DatabaseValue]
+}
+
 /// A list sorted by (time, id) and paged by key: each page starts from the last row seen, so page 10,000 costs
 /// what page 1 costs.
 struct KeysetList: Sendable {
     var select: String
     var from: String
-    /// The smallest FROM the conditions need, for counting the whole list (the joins only add columns).
+    /// The smallest FROM the conditions need, for counting rows (the joins only add columns).
     var countFrom: String
+    /// How many rows the whole list has: asked with every page, so positions are exact ("1/2,304").
+    var total: Count
     var conditions: [String]
     var arguments: [DatabaseValue]
     var timeColumn: String
@@ -112,21 +159,21 @@ struct KeysetList: Sendable {
         let more = rows.count > limit
         if more { rows.removeLast() }
         if backwards { rows.reverse() }
+        let total = try Int.fetchOne(db, sql: self.total.sql, arguments: StatementArguments(self.total.arguments))
         switch page {
-        case .first: return Page(rows: rows, hasMoreAfter: more, hasMoreBefore: false)
-        case .last:
-            // From the end, the rows' place in the whole list is its size: count it (an index scan, on a jump).
-            let total =
-                more
-                ? try Int.fetchOne(
-                    db,
-                    sql: """
-                        SELECT count(*) \(countFrom)
-                        \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
-                        """, arguments: StatementArguments(arguments)) : rows.count
-            return Page(rows: rows, hasMoreAfter: false, hasMoreBefore: more, total: total)
-        case .after, .from: return Page(rows: rows, hasMoreAfter: more, hasMoreBefore: true)
-        case .before: return Page(rows: rows, hasMoreAfter: true, hasMoreBefore: more)
+        case .first: return Page(rows: rows, hasMoreAfter: more, hasMoreBefore: false, total: total)
+        case .last: return Page(rows: rows, hasMoreAfter: false, hasMoreBefore: more, total: total)
+        case .after: return Page(rows: rows, hasMoreAfter: more, hasMoreBefore: true, total: total)
+        case .from(let c):
+            // A window refreshed in place: where it now starts (rows may have come or gone above it).
+            let above = conditions + ["(\(timeColumn), \(idColumn)) \(descending ? ">" : "<") (?, ?)"]
+            let before = try Int.fetchOne(
+                db, sql: "SELECT count(*) \(countFrom) WHERE " + above.joined(separator: " AND "),
+                arguments: StatementArguments(arguments + [c.time.databaseValue, c.id.databaseValue]))
+            var page = Page(rows: rows, hasMoreAfter: more, hasMoreBefore: (before ?? 1) > 0, total: total)
+            page.before = before
+            return page
+        case .before: return Page(rows: rows, hasMoreAfter: true, hasMoreBefore: more, total: total)
         }
     }
 }

@@ -138,7 +138,7 @@ enum Rollups {
     /// since the cutoff — the hourly buckets from the first whole hour after it (at most threshold ÷ 1 h buckets
     /// per partner, whatever the size of the data), and the jobs themselves for the part-hour before that.
     static let stuckByPartnerSQL = """
-        SELECT partner, sum(n) FROM (
+        SELECT partner, sum(n) AS stuck FROM (
           SELECT partner, n FROM job_counts WHERE status IN \(Schema.inProgressJobStatuses)
           UNION ALL
           SELECT partner, -n FROM job_progress_hour WHERE bucket >= (?1 + 3599) / 3600 * 3600

@@ -182,6 +182,16 @@ public final class Engine: Sendable {
         try await timed("partners") { try await store.partners() }
     }
 
+    /// Print jobs per partner for a list's status or stuck filter (which partners have anything to show).
+    public func printJobCountsByPartner(
+        status: PrintJobStatus? = nil, stuckFor: Int64? = nil
+    ) async throws -> [String: Int] {
+        try await timed("print_job_counts") {
+            try await store.printJobCountsByPartner(
+                PrintJobFilter(status: status, stuckFor: stuckFor, now: clock.now()))
+        }
+    }
+
     /// Chargebacks, open ones first by evidence due date.
     public func disputes(openOnly: Bool = false, limit: Int = 500) async throws -> [DisputeRow] {
         try await timed("disputes") { try await store.disputes(openOnly: openOnly, limit: limit) }

@@ -206,6 +206,49 @@ import Testing
         #expect(pilot.console.takeClipboard() == nil && pilot.screen.contains("Nothing to copy here"))
     }
 
+    /// `partner=` completes the partners' names and refuses one that does not exist; `p` and `P` walk the partners
+    /// both ways, skipping those with nothing to show on this tab.
+    @Test func partnersCompleteAndCycleBothWaysSkippingEmptyOnes() throws {
+        let pilot = try Pilot()
+        let db = TestSupport.fixtureDatabase
+        let cutoff = Int(TestSupport.nowTimestamp.seconds) - 72 * 3600
+        let all = try TestSupport.sql(db, "SELECT DISTINCT partner FROM print_jobs ORDER BY 1")
+            .split(separator: "\n").map(String.init)
+        let stuck = try TestSupport.sql(
+            db,
+            "SELECT DISTINCT partner FROM print_jobs WHERE status IN ('queued','sent','accepted','printing','shipped') "
+                + "AND updated_at < \(cutoff) ORDER BY 1"
+        ).split(separator: "\n").map(String.init)
+        try #require(stuck.count < all.count, "the fixture has partners without stuck jobs")
+        #expect(pilot.state.partners == all)
+        pilot.press(":")
+        pilot.type("jobs stuck partner=\(all[0].prefix(2))")
+        pilot.press("tab")
+        guard case .command(let line)? = pilot.state.overlay else { return }
+        // Completed to the name, or to the common part with the names listed.
+        #expect(
+            line.field.text == "jobs stuck partner=\(all[0]) "
+                || pilot.screen.contains("partner=\(all[0])"), "\(line.field.text)")
+        pilot.press("ctrl-u")
+        pilot.type("jobs stuck partner=nobody")
+        pilot.press("enter")
+        #expect(pilot.screen.contains("unknown partner \"nobody\"") && pilot.state.current.kind == .search)
+        pilot.press(":")
+        pilot.type("jobs stuck")
+        pilot.press("enter")
+        pilot.wait()
+        var seen: [String?] = []
+        for _ in 0...stuck.count {
+            pilot.press("p")
+            pilot.wait()
+            seen.append((pilot.state.current as? PrintJobsListScreen)?.query.partner)
+        }
+        #expect(seen == stuck.map { $0 } + [nil], "only partners with stuck jobs, then all again")
+        pilot.press("P")
+        pilot.wait()
+        #expect((pilot.state.current as? PrintJobsListScreen)?.query.partner == stuck.last)
+    }
+
     @Test func helpListsTheEffectiveKeysOfTheScreen() throws {
         let pilot = try Pilot()
         pilot.press(":")

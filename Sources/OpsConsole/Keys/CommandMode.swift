@@ -38,7 +38,7 @@ enum CommandMode {
     }
 
     /// Completes the word being typed. Returns the new text and, when several candidates remain, their list.
-    static func complete(_ text: String) -> (String, [String]) {
+    static func complete(_ text: String, partners: [String] = []) -> (String, [String]) {
         let endsWithSpace = text.hasSuffix(" ")
         var words = text.split(separator: " ").map(String.init)
         if endsWithSpace || words.isEmpty { words.append("") }
@@ -46,7 +46,7 @@ enum CommandMode {
         if words.count == 1 {
             candidates = specs.map(\.name)
         } else if let spec = spec(named: words[0]) {
-            candidates = spec.arguments
+            candidates = spec.arguments + (spec.name == "jobs" ? partners.map { "partner=" + $0 } : [])
         } else {
             return (text, [])
         }
@@ -73,7 +73,9 @@ enum CommandMode {
         case theme(String)
     }
 
-    static func parse(_ line: String, stuckThreshold: Int64) throws(ParseError) -> Command {
+    /// - Parameter partners: the print partners known to the store; a `partner=` naming another is refused (an
+    ///   empty list checks nothing: the names have not loaded yet).
+    static func parse(_ line: String, stuckThreshold: Int64, partners: [String] = []) throws(ParseError) -> Command {
         let words = line.split(separator: " ").map(String.init)
         guard let first = words.first else { throw .message("type a command, e.g. :customer ID or :jobs stuck") }
         guard let spec = spec(named: first.lowercased()) else {
@@ -104,7 +106,15 @@ enum CommandMode {
             while index < rest.count {
                 let word = rest[index]
                 if word.hasPrefix("partner=") {
-                    query.partner = String(word.dropFirst("partner=".count))
+                    let name = String(word.dropFirst("partner=".count))
+                    if !partners.isEmpty, !partners.contains(name) {
+                        let near = partners.filter { $0.hasPrefix(name.prefix(3)) }
+                        throw .message(
+                            "unknown partner \"\(name)\": "
+                                + (near.isEmpty ? "partners are " : "did you mean ")
+                                + (near.isEmpty ? partners : near).joined(separator: ", ") + " (tab completes)")
+                    }
+                    query.partner = name
                 } else if word == "stuck" {
                     query.stuckFor = stuckThreshold
                     if index + 1 < rest.count, let seconds = try? DurationText.parse(rest[index + 1]) {

@@ -7,6 +7,7 @@ public enum UICommand: String, CaseIterable, Hashable, Sendable {
     case nextTab = "next-tab", prevTab = "prev-tab", refresh
     case metrics, orders, jobs, stuckJobs = "stuck-jobs", home
     case refund, openOrder = "open-order", openCustomer = "open-customer", partner
+    case prevPartner = "previous-partner"
     case pause, window, audit, disputes, copy
 
     /// What the help overlay says it does.
@@ -35,7 +36,8 @@ public enum UICommand: String, CaseIterable, Hashable, Sendable {
         case .refund: "refund this order"
         case .openOrder: "open the order"
         case .openCustomer: "open the customer"
-        case .partner: "next print partner"
+        case .partner: "next print partner with jobs here"
+        case .prevPartner: "previous print partner with jobs here"
         case .pause: "pause / resume refresh"
         case .window: "next time window"
         case .audit: "audit log"

@@ -22,6 +22,7 @@ public final class Console {
 
     /// Starts the first screen's work, and finishes any refund a crash or timeout left pending.
     public func start() {
+        dispatch(.started)
         dispatch(.tick(state.now))
         outstanding += 1
         runner.run(.reconcile)

@@ -12,6 +12,8 @@ public struct ConsoleClient: Sendable {
     public var orders: @Sendable (OrderStatus?, PageRequest) async throws -> Page<OrderRow>
     public var printJobs: @Sendable (PrintJobQuery, PageRequest) async throws -> Page<PrintJobRow>
     public var partners: @Sendable () async throws -> [String]
+    /// Print jobs per partner for a list's status or stuck filter (its partner ignored).
+    public var partnerCounts: @Sendable (PrintJobQuery) async throws -> [String: Int]
     /// Chargebacks (all, or only the open ones), open ones first by evidence due date.
     public var disputes: @Sendable (_ openOnly: Bool) async throws -> [DisputeRow]
     public var changeToken: @Sendable () async throws -> Int64
@@ -33,6 +35,7 @@ public struct ConsoleClient: Sendable {
         orders: @escaping @Sendable (OrderStatus?, PageRequest) async throws -> Page<OrderRow>,
         printJobs: @escaping @Sendable (PrintJobQuery, PageRequest) async throws -> Page<PrintJobRow>,
         partners: @escaping @Sendable () async throws -> [String],
+        partnerCounts: @escaping @Sendable (PrintJobQuery) async throws -> [String: Int],
         disputes: @escaping @Sendable (_ openOnly: Bool) async throws -> [DisputeRow],
         changeToken: @escaping @Sendable () async throws -> Int64,
         freshness: @escaping @Sendable () async throws -> [SourceFreshness],
@@ -48,6 +51,7 @@ public struct ConsoleClient: Sendable {
         self.orders = orders
         self.printJobs = printJobs
         self.partners = partners
+        self.partnerCounts = partnerCounts
         self.disputes = disputes
         self.changeToken = changeToken
         self.freshness = freshness
@@ -101,6 +105,7 @@ public struct ConsoleClient: Sendable {
                     page: page, limit: pageSize)
             },
             partners: { try await engine.partners() },
+            partnerCounts: { try await engine.printJobCountsByPartner(status: $0.status, stuckFor: $0.stuckFor) },
             disputes: { try await engine.disputes(openOnly: $0) },
             changeToken: { try await engine.changeToken() },
             freshness: { try await engine.freshness() },

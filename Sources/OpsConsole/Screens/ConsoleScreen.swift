@@ -52,7 +52,7 @@ public protocol ConsoleScreen: Sendable {
 
 extension ConsoleScreen {
     public var reloadsOnChange: Bool { true }
-    public var hintCommands: [UICommand] { helpCommands.filter { $0 != .prevTab } }
+    public var hintCommands: [UICommand] { helpCommands.filter { $0 != .prevTab && $0 != .prevPartner } }
     public mutating func handleTyping(_ key: Key, state: inout AppState) -> Reply? { nil }
     public mutating func handlePaste(_ text: String, state: inout AppState) -> Reply? { nil }
     public var typesPrintableKeys: Bool { false }

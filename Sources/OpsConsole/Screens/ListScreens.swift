@@ -122,6 +122,9 @@ public struct PrintJobsListScreen: Sendable {
 
     /// The partner names for `p`, asked for once.
     var partnersRequested = false
+    /// Jobs per partner under this tab's filter: `p` and `P` skip partners with nothing to show.
+    var partnerCounts: [String: Int]?
+    var countsRequest: Int?
 
     init(query: PrintJobQuery) {
         self.query = query
@@ -165,7 +168,7 @@ public struct PrintJobsListScreen: Sendable {
 
 extension PrintJobsListScreen: FilteringScreen {
     public var kind: ScreenKind { .printJobs }
-    public var helpCommands: [UICommand] { [.nextTab, .prevTab, .partner, .open, .filter] }
+    public var helpCommands: [UICommand] { [.nextTab, .prevTab, .partner, .prevPartner, .open, .filter] }
 
     public mutating func load(state: inout AppState) -> [Effect] {
         var effects = list.load(request: state.requestID(), make())
@@ -173,6 +176,14 @@ extension PrintJobsListScreen: FilteringScreen {
             partnersRequested = true
             effects.append(.loadPartners(request: state.requestID()))
         }
+        let query = self.query
+        let request = state.requestID()
+        countsRequest = request
+        effects.append(
+            .fetch(
+                Fetch("print jobs per partner \(query.status?.rawValue ?? "all") \(query.stuckFor ?? -1)") {
+                    try await $0.partnerCounts(query)
+                }, request: request))
         return effects
     }
 
@@ -184,8 +195,19 @@ extension PrintJobsListScreen: FilteringScreen {
         switch result {
         case .printJobs(let page): _ = list.receive(page, request: request, viewport: ListLayout.viewport(state))
         case .partners(let names): partners = names
+        case .value(.success(let counts as [String: Int])) where request == countsRequest: partnerCounts = counts
         default: break
         }
+    }
+
+    /// The next (or previous) partner with jobs to show here; nil is every partner.
+    func partner(after current: String?, step: Int) -> String? {
+        let withJobs = partners.filter { name in
+            name == current || (partnerCounts.map { $0[name] ?? 0 } ?? 1) > 0
+        }
+        let choices: [String?] = [nil] + withJobs.map { $0 }
+        let index = choices.firstIndex(of: current) ?? 0
+        return choices[(index + step + choices.count) % choices.count]
     }
 
     public func positionText(state: AppState) -> String? {
@@ -202,11 +224,10 @@ extension PrintJobsListScreen: FilteringScreen {
             case .status(let s): query.status = s; query.stuckFor = nil
             }
             return Reply(list.jump(toEnd: false, request: state.requestID(), make()))
-        case .partner:
-            let choices: [String?] = [nil] + partners.map { $0 }
-            let index = choices.firstIndex(of: query.partner) ?? 0
-            query.partner = choices[(index + 1) % choices.count]
-            state.message = StatusMessage("Partner: \(query.partner ?? "all")")
+        case .partner, .prevPartner:
+            query.partner = partner(after: query.partner, step: command == .partner ? 1 : -1)
+            let count = query.partner.flatMap { partnerCounts?[$0] }.map { " (\(NumberText.grouped($0)))" } ?? ""
+            state.message = StatusMessage("Partner: \(query.partner ?? "all")\(count)")
             return Reply(list.jump(toEnd: false, request: state.requestID(), make()))
         default:
             return ListCommands.handle(
@@ -227,7 +248,9 @@ extension PrintJobsListScreen: FilteringScreen {
         Tabs.render(
             labels, active: Self.tabs.firstIndex(of: tab) ?? 0, into: &buffer, rect: tabsRect, theme: state.theme)
         if let partner = query.partner, tabsRect.height > 1 {
-            buffer.put("partner: \(partner)  (p: next)", x: tabsRect.x, y: tabsRect.y + 1, style: state.theme[.muted])
+            buffer.put(
+                "partner: \(partner)  (p/P: next/previous with jobs here)", x: tabsRect.x, y: tabsRect.y + 1,
+                style: state.theme[.muted])
         }
         let columns = [
             TableColumn("JOB", .fixed(14)), TableColumn("STATUS", .fixed(18)),

@@ -15,7 +15,7 @@ public enum ScreenKind: String, CaseIterable, Hashable, Sendable {
         // empty field (↓, enter) and commands (`:orders`); configuration may bind function or control keys.
         .order: [("r", .refund), ("c", .openCustomer)],
         .printJob: [("o", .openOrder), ("c", .openCustomer)],
-        .printJobs: [("p", .partner)],
+        .printJobs: [("p", .partner), ("P", .prevPartner)],
         .metrics: [("p", .pause), ("w", .window)],
     ]
 }

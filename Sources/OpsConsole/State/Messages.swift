@@ -20,6 +20,8 @@ public enum Action: Sendable {
     case refundFinished(request: Int, Result<RefundResult, EffectError>)
     case reconciled(ReconcileReport)
     case themeLoaded(String, Result<Theme, EffectError>)
+    /// The console started: what it needs beyond the first screen.
+    case started
     /// A warning for the status line from the runtime (an interrupt answered with a question).
     case warn(String)
     /// An effect that had nothing to report (every effect answers exactly once, so the console can count them).

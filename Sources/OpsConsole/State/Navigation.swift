@@ -79,6 +79,10 @@ extension AppState {
     mutating func route(_ result: EffectResult, request: Int) -> [Effect] {
         guard let owner = owners.removeValue(forKey: request) else { return [] }
         if owner == Self.consoleOwner {
+            if case .partners(let names) = result {
+                partners = names
+                return []
+            }
             guard case .value(let answer) = result else { return [] }
             switch answer {
             case .success(let destination as Destination):

@@ -53,6 +53,11 @@ extension AppState {
                     + "\(report.succeeded) succeeded, \(report.failed) failed, \(report.stillUnknown) still unknown",
                 report.stillUnknown > 0 ? .warning : .ok)
             return reloadCurrent()
+        case .started:
+            // The print partners' names, for the command line's completion and checks.
+            let request = requestID()
+            owners[request] = Self.consoleOwner
+            return [.loadPartners(request: request)]
         case .warn(let text):
             message = StatusMessage(text, .warning)
             return []
@@ -208,7 +213,7 @@ extension AppState {
             overlay = nil
             return []
         case .tab:
-            let (completed, candidates) = CommandMode.complete(line.field.text)
+            let (completed, candidates) = CommandMode.complete(line.field.text, partners: partners)
             line.field.set(completed)
             message = candidates.isEmpty ? nil : StatusMessage(candidates.joined(separator: "  "))
             return []
@@ -227,7 +232,7 @@ extension AppState {
             if commandHistory.last != text { commandHistory.append(text) }
             if commandHistory.count > 100 { commandHistory.removeFirst() }
             do {
-                switch try CommandMode.parse(text, stuckThreshold: stuckThreshold) {
+                switch try CommandMode.parse(text, stuckThreshold: stuckThreshold, partners: partners) {
                 case .go(let destination): return openChecked(destination)
                 case .home:
                     return home()

@@ -22,6 +22,9 @@ public protocol QueryStore: Sendable {
     /// The print partners that have jobs, sorted.
     func partners() async throws -> [String]
 
+    /// How many print jobs each partner has under a filter (its partner ignored), from the running counts.
+    func printJobCountsByPartner(_ filter: PrintJobFilter) async throws -> [String: Int]
+
     /// Chargebacks: open ones first, by evidence due date (soonest first), then decided ones, newest first.
     func disputes(openOnly: Bool, limit: Int) async throws -> [DisputeRow]
 

@@ -1,6 +1,8 @@
 import GRDB
 import OpsCore
 
+// MARK: - The lists
+
 extension SQLiteStore {
     public func orders(status: OrderStatus?, page: PageRequest, limit: Int) async throws -> Page<OrderRow> {
         var conditions: [String] = []
@@ -67,7 +69,39 @@ extension SQLiteStore {
     }
 }
 
+// MARK: - Counting them from the running counts
+
 extension SQLiteStore {
+    public func printJobCountsByPartner(_ filter: PrintJobFilter) async throws -> [String: Int] {
+        var sql: String
+        var arguments: [DatabaseValue] = []
+        switch (filter.stuckFor, filter.status) {
+        case (let stuckFor?, nil):
+            sql = "SELECT partner, stuck FROM (\(Rollups.stuckByPartnerSQL))"
+            arguments = [(filter.now.seconds - stuckFor).databaseValue]
+        case (let stuckFor?, let status?):
+            guard !status.isTerminal else { return [:] }
+            sql = """
+                SELECT j.partner, count(*) FROM print_jobs j WHERE j.status IN \(Schema.inProgressJobStatuses)
+                  AND j.updated_at < ? AND j.status = ? GROUP BY j.partner
+                """
+            arguments = [(filter.now.seconds - stuckFor).databaseValue, status.rawValue.databaseValue]
+        case (nil, let status?):
+            sql = "SELECT partner, sum(n) FROM job_counts WHERE status = ? GROUP BY partner"
+            arguments = [status.rawValue.databaseValue]
+        case (nil, nil):
+            sql = "SELECT partner, sum(n) FROM job_counts GROUP BY partner"
+        }
+        return try readNow { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)) {
+                let n: Int = row[1]
+                if n > 0 { counts[row[0]] = n }
+            }
+            return counts
+        }
+    }
+
     /// How many print jobs a filter keeps, from the running counts: by status and partner at once; stuck ones
     /// from the in-progress counts less those heard from since the cutoff (as the dashboard counts them). Only
     /// stuck jobs of one status are counted from the jobs themselves (a partial index, a few thousand rows).
@@ -99,6 +133,8 @@ extension SQLiteStore {
                 + (wheres.isEmpty ? "" : " WHERE " + wheres.joined(separator: " AND ")), arguments: args)
     }
 }
+
+// MARK: - Paging by key
 
 /// A query answering how many rows a whole list has.
 struct Count: Sendable {

@@ -161,19 +161,21 @@ public final class Engine: Sendable {
         }
     }
 
+    /// Orders, newest first; `text` keeps those of matching customers or of the record an id names.
     public func orders(
-        status: OrderStatus?, page: PageRequest = .first, limit: Int = 100
+        status: OrderStatus?, text: String? = nil, page: PageRequest = .first, limit: Int = 100
     ) async throws -> Page<OrderRow> {
-        try await timed("orders") { try await store.orders(status: status, page: page, limit: limit) }
+        try await timed("orders") { try await store.orders(status: status, text: text, page: page, limit: limit) }
     }
 
     /// Print jobs; `stuckFor` (seconds) lists only jobs in progress with no event for that long, longest first.
     public func printJobs(
-        status: PrintJobStatus? = nil, partner: String? = nil, stuckFor: Int64? = nil,
+        status: PrintJobStatus? = nil, partner: String? = nil, stuckFor: Int64? = nil, text: String? = nil,
         page: PageRequest = .first, limit: Int = 100
     ) async throws -> Page<PrintJobRow> {
         try await timed("print_jobs") {
-            let filter = PrintJobFilter(status: status, partner: partner, stuckFor: stuckFor, now: clock.now())
+            let filter = PrintJobFilter(
+                status: status, partner: partner, stuckFor: stuckFor, now: clock.now(), text: text)
             return try await store.printJobs(filter, page: page, limit: limit)
         }
     }

@@ -566,6 +566,66 @@ private final class QuietBackend: TerminalBackend {
 // MARK: - Lists follow the store
 
 @Suite struct ListsFollowTheStoreTests {
+    /// `/` filters the whole list in the database, not the rows loaded: the oldest order's customer, far below the
+    /// first page, is found by name (accents and case aside), with an exact count; an id keeps just its record;
+    /// esc brings the whole list back.
+    @Test func theFilterSearchesTheWholeListInTheDatabase() throws {
+        let db = TestSupport.fixtureDatabase
+        let row = try TestSupport.sql(
+            db,
+            """
+            SELECT o.id || '|' || u.id || '|' || u.name FROM orders o JOIN users u ON u.id = o.user_id
+            WHERE u.name GLOB '[A-Za-z]* [A-Za-z]*' ORDER BY o.created_at, o.id LIMIT 1
+            """
+        ).split(separator: "|").map(String.init)
+        let (oldest, user, name) = (row[0], row[1], row[2])
+        let words = name.split(separator: " ").map { String($0) }
+        let sameName = Int(
+            try TestSupport.sql(
+                db,
+                "SELECT count(*) FROM orders o JOIN users u ON u.id = o.user_id WHERE u.name LIKE '\(words[0])%' "
+                    + "AND (' ' || u.name) LIKE '% \(words[1])%'"))!
+        let pilot = try Pilot()
+        pilot.press(":")
+        pilot.type("orders")
+        pilot.press("enter")
+        pilot.wait()
+        #expect(!pilot.screen.contains(oldest), "the oldest order is far below the first page")
+        pilot.press("/")
+        pilot.type(words[0].uppercased() + " " + words[1].lowercased())
+        pilot.wait()
+        #expect(pilot.screen.contains(oldest), "\(pilot.screen)")
+        #expect(pilot.state.positionText == "1/\(sameName)", "counted in the whole list")
+        pilot.press("ctrl-u")
+        pilot.type(oldest)
+        pilot.wait()
+        #expect(pilot.state.positionText == "1/1" && pilot.screen.contains(oldest))
+        pilot.press("ctrl-u")
+        pilot.type(user)
+        pilot.wait()
+        let theirs = try TestSupport.sql(db, "SELECT count(*) FROM orders WHERE user_id = '\(user)'")
+        #expect(pilot.state.positionText == "1/\(theirs)")
+        pilot.press("ctrl-u")
+        pilot.type("qqqzzznobody")
+        pilot.wait()
+        #expect(pilot.screen.contains("Nothing in the whole list matches \"qqqzzznobody\""))
+        pilot.press("esc")
+        pilot.wait()
+        let all = try TestSupport.sql(db, "SELECT count(*) FROM orders")
+        #expect(pilot.state.positionText == "1/\(NumberText.grouped(Int(all)!))")
+        // The print jobs list too: a tracking number keeps its job, on every tab it belongs to.
+        let tracking = try #require(ConsoleScripts.placeholders["tracking"])
+        let job = try #require(ConsoleScripts.placeholders["tracking_job"])
+        pilot.press(":")
+        pilot.type("jobs")
+        pilot.press("enter")
+        pilot.wait()
+        pilot.press("/")
+        pilot.paste(tracking.lowercased())
+        pilot.wait()
+        #expect(pilot.state.positionText == "1/1" && pilot.screen.contains(job), "\(pilot.screen)")
+    }
+
     /// Another process writes while a list is open: at the top new rows appear; scrolled down, a marker counts
     /// them until `g`; a row that no longer matches leaves; the position counts the whole list exactly.
     @Test func newChangedAndLeavingRows() throws {

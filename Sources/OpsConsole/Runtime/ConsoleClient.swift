@@ -9,7 +9,8 @@ public struct ConsoleClient: Sendable {
     public var customer: @Sendable (String) async throws -> Customer360
     public var order: @Sendable (String) async throws -> OrderView
     public var printJob: @Sendable (String) async throws -> PrintJobDetail
-    public var orders: @Sendable (OrderStatus?, PageRequest) async throws -> Page<OrderRow>
+    /// Orders by status, narrowed by a `/` filter's text.
+    public var orders: @Sendable (OrderStatus?, String?, PageRequest) async throws -> Page<OrderRow>
     public var printJobs: @Sendable (PrintJobQuery, PageRequest) async throws -> Page<PrintJobRow>
     public var partners: @Sendable () async throws -> [String]
     /// Print jobs per partner for a list's status or stuck filter (its partner ignored).
@@ -32,7 +33,7 @@ public struct ConsoleClient: Sendable {
         customer: @escaping @Sendable (String) async throws -> Customer360,
         order: @escaping @Sendable (String) async throws -> OrderView,
         printJob: @escaping @Sendable (String) async throws -> PrintJobDetail,
-        orders: @escaping @Sendable (OrderStatus?, PageRequest) async throws -> Page<OrderRow>,
+        orders: @escaping @Sendable (OrderStatus?, String?, PageRequest) async throws -> Page<OrderRow>,
         printJobs: @escaping @Sendable (PrintJobQuery, PageRequest) async throws -> Page<PrintJobRow>,
         partners: @escaping @Sendable () async throws -> [String],
         partnerCounts: @escaping @Sendable (PrintJobQuery) async throws -> [String: Int],
@@ -98,10 +99,10 @@ public struct ConsoleClient: Sendable {
             customer: { try await engine.customer(identifiedBy: $0) },
             order: { try await engine.order(identifiedBy: $0) },
             printJob: { try await engine.printJob(identifiedBy: $0) },
-            orders: { try await engine.orders(status: $0, page: $1, limit: pageSize) },
+            orders: { try await engine.orders(status: $0, text: $1, page: $2, limit: pageSize) },
             printJobs: { query, page in
                 try await engine.printJobs(
-                    status: query.status, partner: query.partner, stuckFor: query.stuckFor,
+                    status: query.status, partner: query.partner, stuckFor: query.stuckFor, text: query.text,
                     page: page, limit: pageSize)
             },
             partners: { try await engine.partners() },

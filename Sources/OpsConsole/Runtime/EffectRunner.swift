@@ -136,8 +136,8 @@ public final class EffectRunner: Sendable {
             return .loaded(request: request, .order(await run { try await client.order(id) }))
         case .loadPrintJob(let id, let request):
             return .loaded(request: request, .printJob(await run { try await client.printJob(id) }))
-        case .loadOrders(let status, let page, let request):
-            return .loaded(request: request, .orders(await run { try await client.orders(status, page) }))
+        case .loadOrders(let status, let text, let page, let request):
+            return .loaded(request: request, .orders(await run { try await client.orders(status, text, page) }))
         case .loadPrintJobs(let query, let page, let request):
             return .loaded(request: request, .printJobs(await run { try await client.printJobs(query, page) }))
         case .loadPartners(let request):

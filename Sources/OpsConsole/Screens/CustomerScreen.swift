@@ -154,7 +154,10 @@ extension CustomerScreen: FilteringScreen {
         return [.loadCustomer(userID, request: request)]
     }
 
-    mutating func filterChanged() { tables[tab] = TableState() }
+    mutating func filterChanged(state: inout AppState) -> [Effect] {
+        tables[tab] = TableState()
+        return []
+    }
 
     /// The selected row's id, else the customer's email (what other tools search by).
     public func copyTarget(state: AppState) -> Copyable? {

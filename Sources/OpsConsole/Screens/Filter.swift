@@ -9,6 +9,12 @@ public struct ListFilter: Sendable {
 
     public var isActive: Bool { editing || !field.isEmpty }
 
+    /// The text for a filter run by the database (nil: none).
+    var text: String? {
+        let t = field.text.trimmingWhitespace()
+        return t.isEmpty ? nil : t
+    }
+
     /// The indexes of `rows` that match.
     func matching(_ rows: [[TableCell]]) -> [Int] {
         let words = Self.fold(field.text).split(separator: " ")
@@ -58,21 +64,21 @@ public struct ListFilter: Sendable {
 /// A screen with a `/` filter: typed and pasted text goes to the filter while it is open.
 protocol FilteringScreen: ConsoleScreen {
     var filter: ListFilter { get set }
-    /// The filter's text changed: the selection goes back to the first row.
-    mutating func filterChanged()
+    /// The filter's text changed: the selection goes back to the first row (a list filtered by the database
+    /// asks for its first page again).
+    mutating func filterChanged(state: inout AppState) -> [Effect]
 }
 
 extension FilteringScreen {
     public mutating func handleTyping(_ key: Key, state: inout AppState) -> Reply? {
+        let before = filter.field.text
         guard filter.handleTyping(key) != nil else { return nil }
-        filterChanged()
-        return Reply.none
+        return filter.field.text == before ? Reply.none : Reply(filterChanged(state: &state))
     }
 
     public mutating func handlePaste(_ text: String, state: inout AppState) -> Reply? {
         guard filter.paste(text) != nil else { return nil }
-        filterChanged()
-        return Reply.none
+        return Reply(filterChanged(state: &state))
     }
 }
 

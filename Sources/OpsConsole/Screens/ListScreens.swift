@@ -34,7 +34,8 @@ public struct OrdersListScreen: Sendable {
 
     func make() -> PagedList<OrderRow>.MakeEffect {
         let status = self.status
-        return { .loadOrders(status: status, page: $0, request: $1) }
+        let text = filter.text
+        return { .loadOrders(status: status, text: text, page: $0, request: $1) }
     }
 
     func rows(_ theme: Theme) -> RowSet {
@@ -46,7 +47,7 @@ public struct OrdersListScreen: Sendable {
                     TableCell(r.customerName), TableCell(r.createdAt.shortDisplay),
                 ], .order(r.id))
         }
-        return set.filtered(filter)
+        return set
     }
 
 }
@@ -66,16 +67,16 @@ extension OrdersListScreen: FilteringScreen {
         rows(state.theme).copyable(at: list.table.selected)
     }
 
-    mutating func filterChanged() { list.table = TableState() }
+    mutating func filterChanged(state: inout AppState) -> [Effect] {
+        list.jump(toEnd: false, request: state.requestID(), make())
+    }
 
     public mutating func receive(_ result: EffectResult, request: Int, state: AppState) {
         guard case .orders(let page) = result else { return }
         _ = list.receive(page, request: request, viewport: ListLayout.viewport(state))
     }
 
-    public func positionText(state: AppState) -> String? {
-        AppState.listPosition(list, filtered: filter.isActive ? rows(state.theme).cells.count : nil)
-    }
+    public func positionText(state: AppState) -> String? { list.positionText }
 
     public mutating func handle(_ command: UICommand, state: inout AppState) -> Reply {
         let viewport = ListLayout.viewport(state)
@@ -143,8 +144,9 @@ public struct PrintJobsListScreen: Sendable {
     }
 
     func make() -> PagedList<PrintJobRow>.MakeEffect {
-        let query = self.query
-        return { .loadPrintJobs(query, page: $0, request: $1) }
+        var query = self.query
+        query.text = filter.text
+        return { [query] in .loadPrintJobs(query, page: $0, request: $1) }
     }
 
     func rows(_ state: AppState) -> RowSet {
@@ -159,7 +161,7 @@ public struct PrintJobsListScreen: Sendable {
                     TableCell(r.customerName), TableCell(r.job.orderID, .muted),
                 ], .printJob(r.job.id))
         }
-        return set.filtered(filter)
+        return set
     }
 
 }
@@ -187,7 +189,9 @@ extension PrintJobsListScreen: FilteringScreen {
         return effects
     }
 
-    mutating func filterChanged() { list.table = TableState() }
+    mutating func filterChanged(state: inout AppState) -> [Effect] {
+        list.jump(toEnd: false, request: state.requestID(), make())
+    }
 
     public func copyTarget(state: AppState) -> Copyable? { rows(state).copyable(at: list.table.selected) }
 
@@ -210,9 +214,7 @@ extension PrintJobsListScreen: FilteringScreen {
         return choices[(index + step + choices.count) % choices.count]
     }
 
-    public func positionText(state: AppState) -> String? {
-        AppState.listPosition(list, filtered: filter.isActive ? rows(state).cells.count : nil)
-    }
+    public func positionText(state: AppState) -> String? { list.positionText }
 
     public mutating func handle(_ command: UICommand, state: inout AppState) -> Reply {
         let viewport = ListLayout.viewport(state)
@@ -272,29 +274,11 @@ enum ListCommands {
         viewport: Int, state: inout AppState, rows: RowSet,
         make: @escaping PagedList<Row>.MakeEffect
     ) -> Reply {
-        // With a filter, the selection moves through the rows left, which are all loaded ones.
-        if filter.isActive {
-            var table = list.table
-            if table.move(command, count: rows.cells.count, viewport: viewport) {
-                list.table = table
-                return .none
-            }
-            switch command {
-            case .back:
-                filter = ListFilter()
-                list.table = TableState()
-                return .none
-            case .filter: filter.editing = true
-            case .open:
-                if rows.targets.indices.contains(table.selected), let target = rows.targets[table.selected] {
-                    return .go(target)
-                }
-            default: break
-            }
-            list.table = table
-            return .none
-        }
         switch command {
+        case .back where filter.isActive:
+            // esc drops the filter: the whole list again, from the top.
+            filter = ListFilter()
+            return Reply(list.jump(toEnd: false, request: state.requestID(), make))
         case .back: return .back
         case .up: return Reply(list.move(by: -1, viewport: viewport, request: { state.requestID() }, make))
         case .down: return Reply(list.move(by: 1, viewport: viewport, request: { state.requestID() }, make))
@@ -308,7 +292,6 @@ enum ListCommands {
             list.table.select(list.rows.count - 1, count: list.rows.count, viewport: viewport)
         case .filter:
             filter.editing = true
-            list.table = TableState()
         case .open:
             if rows.targets.indices.contains(list.table.selected), let target = rows.targets[list.table.selected] {
                 return .go(target)
@@ -335,7 +318,8 @@ enum ListCommands {
         }
         Table.render(
             columns: columns, rows: rows.cells, state: list.table, into: &buffer, rect: table, theme: theme,
-            focused: !filter.editing, emptyText: filter.isActive ? "No loaded row matches the filter" : "No rows")
+            focused: !filter.editing,
+            emptyText: filter.isActive ? "Nothing in the whole list matches \"\(filter.field.text)\"" : "No rows")
         if filter.isActive {
             filter.render(into: &buffer, rect: filterRect, theme: theme)
         } else if list.arrivedAbove > 0 {

@@ -22,6 +22,8 @@ struct PagedList<Row: KeysetRow>: Sendable {
     var firstIndex: Int? = 0
     /// How many rows the whole list has (the store counts it with every page).
     var total: Int?
+    /// `total` is where the store stopped counting (a filter matching very many rows): shown as "10,000+".
+    var totalIsAtLeast = false
     /// Rows that arrived above the window while the operator was scrolled down ("3 new — g"), cleared at the top.
     var arrivedAbove = 0
     var table = TableState()
@@ -87,7 +89,10 @@ struct PagedList<Row: KeysetRow>: Sendable {
             error = nil
             page = p
         }
-        if let count = page.total { total = count }
+        if let count = page.total {
+            total = count
+            totalIsAtLeast = page.totalIsAtLeast
+        }
         switch pending.mode {
         case .replace:
             arrivedAbove = 0
@@ -152,6 +157,7 @@ struct PagedList<Row: KeysetRow>: Sendable {
         if let total, let first = firstIndex {
             let selected = min(table.selected, rows.count - 1)
             return "\(NumberText.grouped(first + selected + 1))/\(NumberText.grouped(max(total, first + rows.count)))"
+                + (totalIsAtLeast ? "+" : "")
         }
         let more = hasMoreAfter || (firstIndex == nil && hasMoreBefore) ? "+" : ""
         let first = firstIndex ?? 0

@@ -45,7 +45,7 @@ public enum Effect: Sendable, Hashable {
     case loadCustomer(String, request: Int)
     case loadOrder(String, request: Int)
     case loadPrintJob(String, request: Int)
-    case loadOrders(status: OrderStatus?, page: PageRequest, request: Int)
+    case loadOrders(status: OrderStatus?, text: String?, page: PageRequest, request: Int)
     case loadPrintJobs(PrintJobQuery, page: PageRequest, request: Int)
     case loadPartners(request: Int)
     /// Reads the change token; `known` is the one the shown data was loaded with.
@@ -94,10 +94,13 @@ public struct PrintJobQuery: Hashable, Sendable {
     public var status: PrintJobStatus?
     public var partner: String?
     public var stuckFor: Int64?
+    /// The `/` filter's text, matched in the database.
+    public var text: String?
 
-    public init(status: PrintJobStatus? = nil, partner: String? = nil, stuckFor: Int64? = nil) {
+    public init(status: PrintJobStatus? = nil, partner: String? = nil, stuckFor: Int64? = nil, text: String? = nil) {
         self.status = status
         self.partner = partner
         self.stuckFor = stuckFor
+        self.text = text
     }
 }

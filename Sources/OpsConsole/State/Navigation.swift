@@ -152,7 +152,7 @@ extension Effect {
     var request: Int? {
         switch self {
         case .search(_, let request), .loadCustomer(_, let request), .loadOrder(_, let request),
-            .loadPrintJob(_, let request), .loadOrders(_, _, let request), .loadPrintJobs(_, _, let request),
+            .loadPrintJob(_, let request), .loadOrders(_, _, _, let request), .loadPrintJobs(_, _, let request),
             .loadPartners(let request), .fetch(_, let request), .loadDashboard(_, let request):
             request
         case .refund, .checkChanges, .reconcile, .loadTheme:

@@ -136,11 +136,6 @@ extension AppState {
     /// Where the selection is in the current list: "3/50", "3/500+" when more rows can load.
     public var positionText: String? { current.positionText(state: self) }
 
-    static func listPosition<Row>(_ list: PagedList<Row>, filtered: Int?) -> String? {
-        if let filtered { return filtered > 0 ? "\(list.table.selected + 1)/\(filtered) filtered" : nil }
-        return list.positionText
-    }
-
     var clockText: String {
         let iso = now.iso8601
         return "\(iso.prefix(10)) \(iso.dropFirst(11).prefix(8)) UTC"

@@ -14,7 +14,8 @@ public protocol QueryStore: Sendable {
     func printJobDetail(jobID: String) async throws -> PrintJobDetail?
 
     /// Orders newest first, optionally of one status.
-    func orders(status: OrderStatus?, page: PageRequest, limit: Int) async throws -> Page<OrderRow>
+    /// `text`: only orders of customers matching it (name or email, as the search), or of the record an id names.
+    func orders(status: OrderStatus?, text: String?, page: PageRequest, limit: Int) async throws -> Page<OrderRow>
 
     /// Print jobs, most recently updated first; stuck jobs longest-stuck first.
     func printJobs(_ filter: PrintJobFilter, page: PageRequest, limit: Int) async throws -> Page<PrintJobRow>
@@ -36,4 +37,10 @@ public protocol QueryStore: Sendable {
 
     /// A number that changes whenever any process commits a change to the store.
     func changeToken() async throws -> Int64
+}
+
+extension QueryStore {
+    public func orders(status: OrderStatus?, page: PageRequest, limit: Int) async throws -> Page<OrderRow> {
+        try await orders(status: status, text: nil, page: page, limit: limit)
+    }
 }

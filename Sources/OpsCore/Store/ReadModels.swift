@@ -213,12 +213,18 @@ public struct PrintJobFilter: Hashable, Sendable {
     public var stuckFor: Int64?
     /// The time `stuckFor` counts back from.
     public var now: Timestamp
+    /// Only jobs of customers matching this (name or email), or of the record an id or tracking number names.
+    public var text: String?
 
-    public init(status: PrintJobStatus? = nil, partner: String? = nil, stuckFor: Int64? = nil, now: Timestamp) {
+    public init(
+        status: PrintJobStatus? = nil, partner: String? = nil, stuckFor: Int64? = nil, now: Timestamp,
+        text: String? = nil
+    ) {
         self.status = status
         self.partner = partner
         self.stuckFor = stuckFor
         self.now = now
+        self.text = text
     }
 }
 
@@ -271,6 +277,8 @@ public struct Page<Row: Hashable & Sendable>: Hashable, Sendable {
     /// How many rows of the list come before this page's first one, when the store counted them (a window
     /// refreshed in place: rows may have arrived or left above it).
     public var before: Int?
+    /// `total` is a lower bound: the store stopped counting there (a text filter matching very many rows).
+    public var totalIsAtLeast = false
 
     public init(rows: [Row], hasMoreAfter: Bool, hasMoreBefore: Bool, total: Int? = nil) {
         self.rows = rows

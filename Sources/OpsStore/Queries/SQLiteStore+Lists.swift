@@ -4,7 +4,9 @@ import OpsCore
 // MARK: - The lists
 
 extension SQLiteStore {
-    public func orders(status: OrderStatus?, page: PageRequest, limit: Int) async throws -> Page<OrderRow> {
+    public func orders(
+        status: OrderStatus?, text: String?, page: PageRequest, limit: Int
+    ) async throws -> Page<OrderRow> {
         var conditions: [String] = []
         var arguments: [DatabaseValue] = []
         if let status {
@@ -15,13 +17,18 @@ extension SQLiteStore {
         let total = Count(
             sql: "SELECT coalesce(sum(n), 0) FROM order_counts" + (status == nil ? "" : " WHERE status = ?"),
             arguments: status.map { [$0.rawValue.databaseValue] } ?? [])
-        let list = KeysetList(
+        var list = KeysetList(
             select: "SELECT o.id, o.user_id, u.name, o.status, o.total_amount, o.currency, o.created_at",
             from: "FROM orders o JOIN users u ON u.id = o.user_id", countFrom: "FROM orders o", total: total,
             conditions: conditions, arguments: arguments,
             timeColumn: "o.created_at", idColumn: "o.id", descending: true)
         return try readNow { db in
-            try list.fetch(db, page: page, limit: limit) { row in
+            if let text, let filter = try ListText.condition(db, text, forJobs: false) {
+                list.narrow(
+                    by: filter,
+                    from: "FROM orders o \(filter.index("orders_user")) JOIN users u ON u.id = o.user_id")
+            }
+            return try list.fetch(db, page: page, limit: limit) { row in
                 let currency = try decodeCurrency(row, 5, "orders")
                 return OrderRow(
                     id: row[0], userID: row[1], customerName: row[2],
@@ -52,7 +59,7 @@ extension SQLiteStore {
             conditions.append("j.partner = ?")
             arguments.append((partner).databaseValue)
         }
-        let list = KeysetList(
+        var list = KeysetList(
             select: "SELECT \(Columns.job), u.name, u.id",
             from: "FROM print_jobs j JOIN orders o ON o.id = j.order_id JOIN users u ON u.id = o.user_id",
             countFrom: "FROM print_jobs j",
@@ -60,7 +67,13 @@ extension SQLiteStore {
             conditions: conditions, arguments: arguments,
             timeColumn: "j.updated_at", idColumn: "j.id", descending: filter.stuckFor == nil)
         return try readNow { db in
-            try list.fetch(db, page: page, limit: limit) { row in
+            if let text = filter.text, let condition = try ListText.condition(db, text, forJobs: true) {
+                list.narrow(
+                    by: condition,
+                    from: "FROM print_jobs j JOIN orders o \(condition.index("orders_user")) ON o.id = j.order_id "
+                        + "JOIN users u ON u.id = o.user_id")
+            }
+            return try list.fetch(db, page: page, limit: limit) { row in
                 PrintJobRow(
                     job: try PrintJob(row: row), customerName: row[Columns.jobCount],
                     userID: row[Columns.jobCount + 1])
@@ -134,6 +147,67 @@ extension SQLiteStore {
     }
 }
 
+// MARK: - The `/` filter, in the database
+
+/// What a list's `/` filter keeps: the record an identifier names (an order, a print job, a tracking number, a
+/// customer's id or email), else the orders of the customers whose name or email match as the search matches
+/// (accent-insensitive, by prefix).
+enum ListText {
+    /// Customers a word may match before the filter asks for more letters.
+    static let customerLimit = 5000
+
+    struct Condition {
+        var sql: String
+        var arguments: [DatabaseValue]
+        /// The customers matched were capped: the rows shown may not be all.
+        var capped: Bool
+        /// Rows are found through their customers: the orders are read by customer, not scanned by time.
+        var byCustomer = false
+
+        func index(_ name: String) -> String { byCustomer ? "INDEXED BY \(name)" : "" }
+    }
+
+    /// nil when the text has nothing to match on (it then keeps no row: see `none`).
+    static func condition(_ db: Database, _ text: String, forJobs: Bool) throws -> Condition? {
+        let trimmed = text.trimmingWhitespace()
+        guard !trimmed.isEmpty else { return nil }
+        if let r = try SQLiteStore.resolve(db, trimmed) {
+            switch r.kind {
+            case .printJob, .trackingNumber:
+                if forJobs, let job = r.printJobID {
+                    return Condition(sql: "j.id = ?", arguments: [job.databaseValue], capped: false)
+                }
+                if let order = r.orderID {
+                    return Condition(sql: "o.id = ?", arguments: [order.databaseValue], capped: false)
+                }
+            case .order, .payment, .providerTransaction, .dispute:
+                if let order = r.orderID {
+                    return Condition(sql: "o.id = ?", arguments: [order.databaseValue], capped: false)
+                }
+            case .user, .email, .print:
+                break
+            }
+            return Condition(
+                sql: "o.user_id = ?", arguments: [r.userID.databaseValue], capped: false, byCustomer: true)
+        }
+        guard let match = FullTextQuery.prefixMatch(trimmed) else {
+            return Condition(sql: "0", arguments: [], capped: false)
+        }
+        let users = try String.fetchAll(
+            db,
+            sql: """
+                SELECT u.id FROM users_fts JOIN users u ON u.rowid = users_fts.rowid WHERE users_fts MATCH ?
+                ORDER BY users_fts.rowid DESC LIMIT ?
+                """, arguments: [match, customerLimit + 1])
+        let capped = users.count > customerLimit
+        let ids = users.prefix(customerLimit)
+        guard !ids.isEmpty else { return Condition(sql: "0", arguments: [], capped: false) }
+        return Condition(
+            sql: "o.user_id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ",")))",
+            arguments: ids.map(\.databaseValue), capped: capped, byCustomer: true)
+    }
+}
+
 // MARK: - Paging by key
 
 /// A query answering how many rows a whole list has.
@@ -157,6 +231,27 @@ struct KeysetList: Sendable {
     var idColumn: String
     /// Newest first.
     var descending: Bool
+
+    /// Adds a `/` filter's condition: rows are then found through the matching customers (`from` names the index),
+    /// and counted one by one (up to a bound) instead of from the running counts.
+    mutating func narrow(by condition: ListText.Condition, from: String) {
+        conditions.append(condition.sql)
+        arguments += condition.arguments
+        self.from = from
+        countFrom = from
+        let matching =
+            "SELECT 1 \(from) WHERE " + conditions.joined(separator: " AND ") + " LIMIT \(Self.countLimit + 1)"
+        total = Count(sql: "SELECT count(*) FROM (\(matching))", arguments: arguments)
+        totalIsAtLeast = condition.capped
+        filtered = true
+    }
+
+    /// How far a filtered list is counted ("10,000+" beyond).
+    static let countLimit = 10_000
+    /// The count is a lower bound (customers capped, or counting stopped at `countLimit`).
+    var totalIsAtLeast = false
+    /// A `/` filter narrowed the list (its count is bounded by `countLimit`).
+    var filtered = false
 
     func fetch<Row_: Hashable & Sendable>(
         _ db: Database, page: PageRequest, limit: Int,
@@ -195,11 +290,18 @@ struct KeysetList: Sendable {
         let more = rows.count > limit
         if more { rows.removeLast() }
         if backwards { rows.reverse() }
-        let total = try Int.fetchOne(db, sql: self.total.sql, arguments: StatementArguments(self.total.arguments))
+        var total = try Int.fetchOne(db, sql: self.total.sql, arguments: StatementArguments(self.total.arguments))
+        let atLeast = totalIsAtLeast || (filtered && (total ?? 0) > Self.countLimit)
+        if atLeast, let t = total { total = min(t, Self.countLimit) }
+        func finish(_ page: Page<Row_>) -> Page<Row_> {
+            var page = page
+            page.totalIsAtLeast = atLeast
+            return page
+        }
         switch page {
-        case .first: return Page(rows: rows, hasMoreAfter: more, hasMoreBefore: false, total: total)
-        case .last: return Page(rows: rows, hasMoreAfter: false, hasMoreBefore: more, total: total)
-        case .after: return Page(rows: rows, hasMoreAfter: more, hasMoreBefore: true, total: total)
+        case .first: return finish(Page(rows: rows, hasMoreAfter: more, hasMoreBefore: false, total: total))
+        case .last: return finish(Page(rows: rows, hasMoreAfter: false, hasMoreBefore: more, total: total))
+        case .after: return finish(Page(rows: rows, hasMoreAfter: more, hasMoreBefore: true, total: total))
         case .from(let c):
             // A window refreshed in place: where it now starts (rows may have come or gone above it).
             let above = conditions + ["(\(timeColumn), \(idColumn)) \(descending ? ">" : "<") (?, ?)"]
@@ -208,8 +310,8 @@ struct KeysetList: Sendable {
                 arguments: StatementArguments(arguments + [c.time.databaseValue, c.id.databaseValue]))
             var page = Page(rows: rows, hasMoreAfter: more, hasMoreBefore: (before ?? 1) > 0, total: total)
             page.before = before
-            return page
-        case .before: return Page(rows: rows, hasMoreAfter: true, hasMoreBefore: more, total: total)
+            return finish(page)
+        case .before: return finish(Page(rows: rows, hasMoreAfter: true, hasMoreBefore: more, total: total))
         }
     }
 }

@@ -103,6 +103,21 @@ import Testing
         }
     }
 
+    /// After the counted insert the seed names each phase it starts, so a progress bar can say what runs.
+    @Test func seedNamesItsPhasesAfterTheInsert() throws {
+        var counted: [Int] = []
+        var phases: [String] = []
+        _ = try Seeder.seed(
+            path: TestSupport.temporaryDirectory() + "/p.sqlite", users: 4_500, seed: 1, now: TestSupport.nowTimestamp,
+            progress: { counted.append($0) }, phase: { phases.append($0) })
+        #expect(counted.last == 4_500 && counted == counted.sorted())
+        #expect(
+            phases == [
+                "audit entries for the seeded refunds", "secondary indexes", "dashboard rollups", "full-text index",
+                "statistics", "switching to WAL",
+            ])
+    }
+
     @Test func seedRefusesToOverwriteWithoutReplace() throws {
         let path = TestSupport.temporaryDirectory() + "/x.sqlite"
         _ = try Seeder.seed(path: path, users: 5, seed: 1, now: TestSupport.nowTimestamp)

@@ -76,7 +76,9 @@ struct BenchCommand: AsyncParsableCommand {
         if seededHere {
             let bar = ProgressBar(total: users, unit: "customers")
             let report = try wrap {
-                try Seeder.seed(path: db, users: users, seed: 42, now: time.timestamp, progress: bar.update)
+                try Seeder.seed(
+                    path: db, users: users, seed: 42, now: time.timestamp, progress: { bar.update($0) },
+                    phase: bar.phase)
             }
             bar.finish()
             Stdout.line(

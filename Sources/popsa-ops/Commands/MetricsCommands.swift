@@ -58,9 +58,19 @@ struct SimulateCommand: AsyncParsableCommand {
         let seconds = try DurationText.parse(duration)
         let frozen = time.isFrozen ? time.timestamp : nil
         let simulator = TrafficSimulator(store: store, seed: seed)
+        // On a terminal, a line that says what has been written so far, against the time asked for.
+        let bar = ProgressBar(total: Int(seconds), unit: "s")
+        let started = ContinuousClock.now
         let totals = try await simulator.run(
             eventsPerSecond: eventsPerSecond!, duration: .seconds(seconds),
-            clock: { frozen ?? Timestamp(seconds: Int64(Date().timeIntervalSince1970)) })
+            clock: { frozen ?? Timestamp(seconds: Int64(Date().timeIntervalSince1970)) },
+            progress: { t in
+                bar.update(
+                    Int((ContinuousClock.now - started).seconds),
+                    detail: " · \(t.signups) signups, \(t.orders) orders, \(t.uploads) uploads, "
+                        + "\(t.jobUpdates) job updates")
+            })
+        bar.finish()
         Stdout.line(
             "Simulated \(totals.signups) signups, \(totals.orders) orders, \(totals.uploads) photo uploads, "
                 + "\(totals.jobUpdates) print job updates"

@@ -37,7 +37,7 @@ struct SeedCommand: ParsableCommand {
         let report = try wrap {
             try Seeder.seed(
                 path: db, users: users, seed: seed, now: time.timestamp, replace: replace,
-                progress: bar.update)
+                progress: { bar.update($0) }, phase: bar.phase)
         }
         bar.finish()
         Stdout.line(

@@ -249,6 +249,43 @@ import Testing
         #expect((pilot.state.current as? PrintJobsListScreen)?.query.partner == stuck.last)
     }
 
+    /// The records opened are remembered: ctrl-o returns to the one before in one key (and back again), `:recent`
+    /// lists them by name, newest first.
+    @Test func recentRecordsAreOneKeyAway() throws {
+        let pilot = try Pilot()
+        let row = try TestSupport.sql(
+            TestSupport.fixtureDatabase,
+            "SELECT o.id || '|' || u.id || '|' || u.name FROM orders o JOIN users u ON u.id = o.user_id "
+                + "ORDER BY o.id LIMIT 1 OFFSET 3"
+        ).split(separator: "|").map(String.init)
+        let (order, user, name) = (row[0], row[1], row[2])
+        pilot.press("ctrl-o")
+        #expect(pilot.screen.contains("No other record opened yet"))
+        for command in ["customer \(user)", "metrics", "order \(order)"] {
+            pilot.press(":")
+            pilot.type(command)
+            pilot.press("enter")
+            pilot.wait()
+        }
+        pilot.press("ctrl-o")
+        pilot.wait()
+        #expect((pilot.state.current as? CustomerScreen)?.userID == user, "back to the customer, past the dashboard")
+        pilot.press("ctrl-o")
+        pilot.wait()
+        #expect((pilot.state.current as? OrderScreen)?.orderID == order, "and to the order again")
+        pilot.press(":")
+        pilot.type("recent")
+        pilot.press("enter")
+        pilot.wait()
+        let lines = pilot.screen.split(separator: "\n").map(String.init)
+        let orderLine = lines.firstIndex { $0.contains(order) && $0.contains("order id") }
+        let customerLine = lines.firstIndex { $0.contains(name) && $0.contains("customer id") }
+        #expect(orderLine != nil && customerLine != nil && orderLine! < customerLine!, "\(pilot.screen)")
+        pilot.press("down", "enter")
+        pilot.wait()
+        #expect((pilot.state.current as? CustomerScreen)?.userID == user)
+    }
+
     @Test func helpListsTheEffectiveKeysOfTheScreen() throws {
         let pilot = try Pilot()
         pilot.press(":")

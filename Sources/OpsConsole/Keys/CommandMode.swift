@@ -22,6 +22,7 @@ enum CommandMode {
         Spec(name: "disputes", aliases: ["chargebacks"], usage: ":disputes [all]", arguments: ["all"]),
         Spec(name: "search", aliases: ["s", "find"], usage: ":search TEXT", arguments: []),
         Spec(name: "home", aliases: [], usage: ":home", arguments: []),
+        Spec(name: "recent", aliases: ["history"], usage: ":recent", arguments: []),
         Spec(name: "audit", aliases: [], usage: ":audit", arguments: []),
         Spec(name: "metrics", aliases: ["dashboard"], usage: ":metrics", arguments: []),
         Spec(
@@ -138,6 +139,7 @@ enum CommandMode {
             }
             return .go(.disputes(openOnly: rest.isEmpty))
         case "home": return .home
+        case "recent": return .go(.recent)
         case "audit": return .audit
         case "metrics": return .metrics
         case "theme": return .theme(try one())

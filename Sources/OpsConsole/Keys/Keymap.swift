@@ -9,6 +9,7 @@ public enum UICommand: String, CaseIterable, Hashable, Sendable {
     case refund, openOrder = "open-order", openCustomer = "open-customer", partner
     case prevPartner = "previous-partner"
     case pause, window, audit, disputes, copy
+    case jumpBack = "jump-back"
 
     /// What the help overlay says it does.
     public var summary: String {
@@ -43,6 +44,7 @@ public enum UICommand: String, CaseIterable, Hashable, Sendable {
         case .audit: "audit log"
         case .disputes: "chargebacks, by evidence due date"
         case .copy: "copy the id to your clipboard (OSC 52)"
+        case .jumpBack: "the record opened before this one (:recent lists them)"
         }
     }
 }
@@ -111,6 +113,7 @@ public struct Keymap: Hashable, Sendable {
             (["up", "k"], .up), (["down", "j"], .down), (["pgup", "ctrl-b"], .pageUp), (["pgdn", "ctrl-f"], .pageDown),
             (["home", "g"], .top), (["end", "G"], .bottom), (["enter"], .open), (["tab"], .nextTab),
             (["backtab"], .prevTab), (["ctrl-r"], .refresh), (["m"], .metrics), (["H"], .home), (["y"], .copy),
+            (["ctrl-o"], .jumpBack),
         ] as [([String], UICommand)] {
             for name in names { global[k(name)] = command }
         }

@@ -133,4 +133,6 @@ public enum EffectResult: Sendable {
 public struct StackEntry: Sendable {
     public let id: Int
     public var screen: any ConsoleScreen
+    /// Where it was opened for (the recent items remember records by it).
+    public var destination: Destination?
 }

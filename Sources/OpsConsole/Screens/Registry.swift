@@ -7,7 +7,7 @@ import OpsEngine
 /// screen rebinds the key.
 public enum ScreenKind: String, CaseIterable, Hashable, Sendable {
     case global, search, customer, order, printJob = "print_job", orders, printJobs = "print_jobs", metrics, audit
-    case disputes
+    case disputes, recent
 
     /// The keys a screen binds beyond the global ones, by default.
     static let defaultKeys: [ScreenKind: [(String, UICommand)]] = [
@@ -33,6 +33,8 @@ public enum Destination: Sendable, Hashable {
     case metrics
     /// Chargebacks: open ones by evidence due date (or all of them).
     case disputes(openOnly: Bool)
+    /// The records opened lately.
+    case recent
 
     /// The screen for an identifier a ticket carried.
     public static func resolved(_ r: ResolvedIdentifier) -> Destination {
@@ -54,6 +56,7 @@ public enum Destination: Sendable, Hashable {
         case .printJobs(let query): PrintJobsListScreen(query: query)
         case .audit: AuditScreen()
         case .disputes(let openOnly): DisputesScreen(openOnly: openOnly)
+        case .recent: RecentScreen()
         case .metrics: MetricsScreen(monotonic: state.monotonicMilliseconds)
         case .search: nil
         }

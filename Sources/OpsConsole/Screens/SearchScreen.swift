@@ -27,6 +27,7 @@ public struct SearchScreen: Sendable {
         ("Open chargebacks, by evidence due date", ":disputes", .disputes(openOnly: true)),
         ("Metrics dashboard", ":metrics", .metrics),
         ("Audit log", ":audit", .audit),
+        ("Recently opened records (ctrl-o: the one before)", ":recent", .recent),
     ]
 
     /// Rows shown: the exact match (if any) first, then customers; the destinations while nothing is typed.

@@ -83,6 +83,8 @@ public struct AppState: Sendable {
     /// The currencies the dashboard shows first (configuration `[dashboard] currencies`).
     public var mainCurrencies: [Currency] = ConsoleConfig.defaultMainCurrencies
     public var quitting = false
+    /// The records opened lately, newest first (`:recent`, ctrl-o).
+    public var recent: [RecentItem] = []
     /// The print partners' names (loaded at start), for `:jobs partner=` completion and checks.
     public var partners: [String] = []
     /// Text `y` asked to put on the operator's clipboard, for the terminal loop to send (OSC 52) and clear.

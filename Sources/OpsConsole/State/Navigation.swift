@@ -35,7 +35,8 @@ extension AppState {
         if case .search(let text) = destination { return searchFromHome(text) }
         if destination == .metrics && current.kind == .metrics { return [] }
         guard let screen = destination.makeScreen(state: self) else { return [] }
-        stack.append(StackEntry(id: nextScreenID(), screen: screen))
+        stack.append(StackEntry(id: nextScreenID(), screen: screen, destination: destination))
+        remember(destination, label: screen.title)
         return reloadCurrent()
     }
 
@@ -44,6 +45,16 @@ extension AppState {
         guard stack.count > 1 else { return [] }
         stack.removeLast()
         return reloadCurrent()
+    }
+
+    /// ctrl-o: the record opened before the one shown (or the newest, from anywhere else); again, the one before.
+    mutating func jumpBack() -> [Effect] {
+        let here = stack.last?.destination
+        guard let target = recent.first(where: { $0.destination != here })?.destination else {
+            message = StatusMessage("No other record opened yet (:recent lists them)", .warning)
+            return []
+        }
+        return open(target)
     }
 
     /// Back to the search screen, which reloads, its text selected so that the next ticket's id replaces it.
@@ -97,6 +108,10 @@ extension AppState {
         guard let index = stack.firstIndex(where: { $0.id == owner }) else { return [] }
         let snapshot = self
         stack[index].screen.receive(result, request: request, state: snapshot)
+        // A record's screen knows its name once loaded: the recent list shows that rather than the id.
+        if let destination = stack[index].destination, recent.first?.destination == destination {
+            relabelNewestRecent(stack[index].screen.title)
+        }
         return []
     }
 

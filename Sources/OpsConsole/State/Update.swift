@@ -135,6 +135,8 @@ extension AppState {
         case .copy:
             copySelection()
             return []
+        case .jumpBack:
+            return jumpBack()
         case .home:
             return home()
         case .refresh:

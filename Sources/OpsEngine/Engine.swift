@@ -25,6 +25,8 @@ public struct SearchResult: Hashable, Sendable {
     public var query: String
     public var exact: ResolvedIdentifier?
     public var customers: [User]
+    /// Per customer shown: orders, the last one's date and city (what tells two Zoë Martins apart).
+    public var summaries: [String: CustomerSummary] = [:]
 
     public init(query: String, exact: ResolvedIdentifier?, customers: [User]) {
         self.query = query
@@ -89,13 +91,22 @@ public final class Engine: Sendable {
         try await timed("search") {
             let trimmed = text.trimmingWhitespace()
             guard !trimmed.isEmpty else { return SearchResult(query: text, exact: nil, customers: []) }
-            let exact = try await store.resolve(identifier: trimmed)
+            var exact = try await store.resolve(identifier: trimmed)
+            // A tracking number (or any id) read out with spaces: "JD 0146 0892 7188 42".
+            let compact = trimmed.filter { !$0.isWhitespace }
+            if exact == nil, compact.count != trimmed.count, compact.count >= 8,
+                compact.contains(where: \.isNumber)
+            {
+                exact = try await store.resolve(identifier: compact)
+            }
             if let exact, exact.kind != .user && exact.kind != .email || trimmed.contains("@") {
                 // An id or email is not also a name: skip the word search.
                 return SearchResult(query: text, exact: exact, customers: [])
             }
             let customers = try await store.searchCustomers(trimmed, limit: limit)
-            return SearchResult(query: text, exact: exact, customers: customers)
+            var result = SearchResult(query: text, exact: exact, customers: customers)
+            result.summaries = try await store.customerSummaries(customers.map(\.id))
+            return result
         }
     }
 

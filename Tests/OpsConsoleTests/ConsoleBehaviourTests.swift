@@ -286,6 +286,49 @@ import Testing
         #expect((pilot.state.current as? CustomerScreen)?.userID == user)
     }
 
+    /// What a ticket carries, as it carries it: a charge id says which payment intent it is behind, a tracking
+    /// number read out with spaces and a Braintree id in capitals are found, and customers of the same name are
+    /// told apart by their orders, the last one's date and city.
+    @Test func theSearchFindsIdsAsTicketsCarryThem() throws {
+        let db = TestSupport.fixtureDatabase
+        let stripe = try TestSupport.sql(
+            db,
+            "SELECT provider_charge_id || '|' || provider_transaction_id FROM payments "
+                + "WHERE provider_charge_id IS NOT NULL ORDER BY id LIMIT 1"
+        ).split(separator: "|").map(String.init)
+        let braintree = try TestSupport.sql(
+            db, "SELECT provider_transaction_id FROM payments WHERE provider = 'braintree' ORDER BY id LIMIT 1")
+        let tracking = try #require(ConsoleScripts.placeholders["tracking"])
+        let spaced = stride(from: 0, to: tracking.count, by: 4).map { i -> String in
+            let start = tracking.index(tracking.startIndex, offsetBy: i)
+            return String(
+                tracking[
+                    start..<(tracking.index(start, offsetBy: 4, limitedBy: tracking.endIndex) ?? tracking.endIndex)])
+        }.joined(separator: " ")
+        let pilot = try Pilot(size: Size(width: 160, height: 30))
+        for (typed, expected) in [
+            (stripe[0], "(this charge is behind \(stripe[1]))"), (spaced, "→ tracking number"),
+            (braintree.uppercased(), "→ provider transaction"),
+        ] {
+            pilot.press("ctrl-u")
+            pilot.type(typed)
+            pilot.wait()
+            #expect(pilot.screen.contains(expected), "\(typed): \(pilot.screen)")
+        }
+        pilot.press("ctrl-u")
+        pilot.type("zo")
+        pilot.wait()
+        let first = try #require((pilot.state.current as? SearchScreen)?.result?.value?.customers.first)
+        let summary = try TestSupport.sql(
+            db,
+            "SELECT count(*) || ' ' || coalesce(date(max(created_at), 'unixepoch'), '—') FROM orders "
+                + "WHERE user_id = '\(first.id)'"
+        )
+        let words = summary.split(separator: " ").map(String.init)
+        let line = pilot.screen.split(separator: "\n").first { $0.contains(first.email) } ?? ""
+        #expect(line.contains(" \(words[0])  ") && line.contains(words[1]), "\(line) vs \(summary)")
+    }
+
     @Test func helpListsTheEffectiveKeysOfTheScreen() throws {
         let pilot = try Pilot()
         pilot.press(":")

@@ -41,7 +41,7 @@ public enum Destination: Sendable, Hashable {
         switch r.kind {
         case .user, .email: .customer(r.userID)
         case .print: .customer(r.userID, tab: .prints)
-        case .order, .payment, .providerTransaction, .dispute: .order(r.orderID ?? "")
+        case .order, .payment, .providerTransaction, .providerCharge, .dispute: .order(r.orderID ?? "")
         case .printJob, .trackingNumber: r.printJobID.map(Destination.printJob) ?? .customer(r.userID)
         }
     }

@@ -217,26 +217,38 @@ extension SearchScreen: ConsoleScreen {
             var rows: [[TableCell]] = []
             if let exact = r.exact {
                 let target = Destination.resolved(exact)
-                let label: String =
+                var label: String =
                     switch target {
                     case .order(let id): "open order \(id)"
                     case .printJob(let id): "open print job \(id)"
                     default: "open customer \(exact.userID)"
                     }
-                rows.append([TableCell("→ \(exact.kind.label)", .highlight), TableCell(label, .highlight), "", ""])
+                // A charge id is found through the payment intent the payment is recorded by: say so.
+                if let intent = exact.paymentIntent { label += " (this charge is behind \(intent))" }
+                rows.append([TableCell("→ \(exact.kind.label)", .highlight), TableCell(label, .highlight)])
             }
             for u in r.customers {
+                let summary = r.summaries[u.id]
                 rows.append([
-                    TableCell(u.name), TableCell(u.email), TableCell(u.country),
+                    TableCell(u.name), TableCell(u.email), TableCell(summary?.city ?? "", .muted),
+                    TableCell(u.country), TableCell(NumberText.grouped(summary?.orders ?? 0)),
+                    TableCell(summary?.lastOrderAt.map { String($0.iso8601.prefix(10)) } ?? "—", .muted),
                     TableCell(
                         theme.status(u.status.label, u.status == .active ? .ok : .warning),
                         u.status == .active ? .statusOK : .statusWarning),
                 ])
             }
-            let columns = [
-                TableColumn("NAME", .flex(min: 12, weight: 3)), TableColumn("EMAIL", .flex(min: 16, weight: 4)),
-                TableColumn("CTRY", .fixed(4)), TableColumn("STATUS", .fixed(9)),
-            ]
+            // What tells two customers of the same name apart: where and when they last ordered, and how often.
+            // An exact match alone gets the whole width, to name the record it opens.
+            let columns =
+                r.customers.isEmpty
+                ? [TableColumn("MATCH", .flex(min: 12, weight: 1)), TableColumn("OPENS", .flex(min: 16, weight: 3))]
+                : [
+                    TableColumn("NAME", .flex(min: 12, weight: 3)), TableColumn("EMAIL", .flex(min: 16, weight: 4)),
+                    TableColumn("CITY", .flex(min: 6, weight: 1)), TableColumn("CTRY", .fixed(4)),
+                    TableColumn("ORDERS", .fixed(6), .right), TableColumn("LAST ORDER", .fixed(10)),
+                    TableColumn("STATUS", .fixed(9)),
+                ]
             Table.render(
                 columns: columns, rows: rows, state: table, into: &buffer, rect: results, theme: theme,
                 focused: true, emptyText: "No customer matches \"\(field.text)\"")

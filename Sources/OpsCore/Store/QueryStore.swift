@@ -20,6 +20,9 @@ public protocol QueryStore: Sendable {
     /// Print jobs, most recently updated first; stuck jobs longest-stuck first.
     func printJobs(_ filter: PrintJobFilter, page: PageRequest, limit: Int) async throws -> Page<PrintJobRow>
 
+    /// What tells customers of the same name apart in a search: their orders, the last one's date and city.
+    func customerSummaries(_ userIDs: [String]) async throws -> [String: CustomerSummary]
+
     /// The print partners that have jobs, sorted.
     func partners() async throws -> [String]
 

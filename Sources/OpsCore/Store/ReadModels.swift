@@ -4,6 +4,8 @@
 public enum IdentifierKind: String, Sendable, Hashable, CaseIterable {
     case user, email, order, print, printJob = "print_job", payment, providerTransaction = "provider_transaction"
     case trackingNumber = "tracking_number", dispute
+    /// A Stripe charge (`ch_`), found behind the payment intent the payment is recorded by.
+    case providerCharge = "provider_charge"
 
     public var label: String {
         switch self {
@@ -14,6 +16,7 @@ public enum IdentifierKind: String, Sendable, Hashable, CaseIterable {
         case .printJob: "print job id"
         case .payment: "payment id"
         case .providerTransaction: "provider transaction"
+        case .providerCharge: "Stripe charge"
         case .trackingNumber: "tracking number"
         case .dispute: "dispute id"
         }
@@ -26,7 +29,7 @@ public enum IdentifierKind: String, Sendable, Hashable, CaseIterable {
         case .order: "order"
         case .print: "print"
         case .printJob, .trackingNumber: "print job"
-        case .payment, .providerTransaction: "payment"
+        case .payment, .providerTransaction, .providerCharge: "payment"
         case .dispute: "dispute"
         }
     }
@@ -35,6 +38,19 @@ public enum IdentifierKind: String, Sendable, Hashable, CaseIterable {
 // MARK: - ResolvedIdentifier
 
 /// Where an exact identifier leads.
+/// A search result's line beyond the name: how many orders, when the last was placed and where it went.
+public struct CustomerSummary: Hashable, Sendable {
+    public var orders: Int
+    public var lastOrderAt: Timestamp?
+    public var city: String?
+
+    public init(orders: Int, lastOrderAt: Timestamp?, city: String?) {
+        self.orders = orders
+        self.lastOrderAt = lastOrderAt
+        self.city = city
+    }
+}
+
 public struct ResolvedIdentifier: Hashable, Sendable {
     /// What the identifier turned out to be.
     public var kind: IdentifierKind
@@ -46,6 +62,8 @@ public struct ResolvedIdentifier: Hashable, Sendable {
     public var printJobID: String?
     /// The print, for print ids.
     public var printID: String?
+    /// For a charge, the payment intent it is behind (the payment's id at Stripe).
+    public var paymentIntent: String?
 
     public init(
         kind: IdentifierKind, userID: String, orderID: String? = nil, printJobID: String? = nil,

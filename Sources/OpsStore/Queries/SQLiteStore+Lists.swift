@@ -180,7 +180,7 @@ enum ListText {
                 if let order = r.orderID {
                     return Condition(sql: "o.id = ?", arguments: [order.databaseValue], capped: false)
                 }
-            case .order, .payment, .providerTransaction, .dispute:
+            case .order, .payment, .providerTransaction, .providerCharge, .dispute:
                 if let order = r.orderID {
                     return Condition(sql: "o.id = ?", arguments: [order.databaseValue], capped: false)
                 }

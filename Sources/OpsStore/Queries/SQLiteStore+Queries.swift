@@ -22,6 +22,30 @@ extension SQLiteStore: QueryStore {
         try fetchDecoded(db, searchSQL, [match, limit]) { try User(row: $0) }
     }
 
+    public func customerSummaries(_ userIDs: [String]) async throws -> [String: CustomerSummary] {
+        guard !userIDs.isEmpty else { return [:] }
+        let marks = Array(repeating: "?", count: userIDs.count).joined(separator: ",")
+        return try readNow { db in
+            // One probe of the customer index per customer (a search shows at most fifty).
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT o.user_id, count(*), max(o.created_at),
+                      (SELECT json_extract(l.shipping_address, '$.city') FROM orders l WHERE l.user_id = o.user_id
+                       ORDER BY l.created_at DESC LIMIT 1)
+                    FROM orders o WHERE o.user_id IN (\(marks))
+                    GROUP BY o.user_id
+                    """, arguments: StatementArguments(userIDs))
+            var out: [String: CustomerSummary] = [:]
+            for row in rows {
+                let last: Int64? = row[2]
+                out[row[0]] = CustomerSummary(
+                    orders: row[1], lastOrderAt: last.map(Timestamp.init(seconds:)), city: row[3])
+            }
+            return out
+        }
+    }
+
     public func resolve(identifier: String) async throws -> ResolvedIdentifier? {
         let text = identifier.trimmingWhitespace()
         guard !text.isEmpty, !text.contains(where: \.isWhitespace) else { return nil }
@@ -31,22 +55,25 @@ extension SQLiteStore: QueryStore {
     /// Every identifier kind in one statement, first match wins: one round trip whatever the ticket carried.
     /// Each branch is one index probe; SQLite stops at the first row.
     static let resolveSQL = """
-        SELECT 'user', u.id, NULL, NULL, NULL FROM users u WHERE u.id = ?1
-        UNION ALL SELECT 'email', u.id, NULL, NULL, NULL FROM users u WHERE u.email = ?1 COLLATE NOCASE
-        UNION ALL SELECT 'order', o.user_id, o.id, NULL, NULL FROM orders o WHERE o.id = ?1
-        UNION ALL SELECT 'print', p.user_id, NULL, NULL, p.id FROM prints p WHERE p.id = ?1
-        UNION ALL SELECT 'print_job', o.user_id, o.id, j.id, NULL
+        SELECT 'user', u.id, NULL, NULL, NULL, NULL FROM users u WHERE u.id = ?1
+        UNION ALL SELECT 'email', u.id, NULL, NULL, NULL, NULL FROM users u WHERE u.email = ?1 COLLATE NOCASE
+        UNION ALL SELECT 'order', o.user_id, o.id, NULL, NULL, NULL FROM orders o WHERE o.id = ?1
+        UNION ALL SELECT 'print', p.user_id, NULL, NULL, p.id, NULL FROM prints p WHERE p.id = ?1
+        UNION ALL SELECT 'print_job', o.user_id, o.id, j.id, NULL, NULL
           FROM print_jobs j JOIN orders o ON o.id = j.order_id WHERE j.id = ?1
-        UNION ALL SELECT 'payment', o.user_id, o.id, NULL, NULL
+        UNION ALL SELECT 'payment', o.user_id, o.id, NULL, NULL, NULL
           FROM payments pay JOIN orders o ON o.id = pay.order_id WHERE pay.id = ?1
-        UNION ALL SELECT 'provider_transaction', o.user_id, o.id, NULL, NULL
+        UNION ALL SELECT 'provider_transaction', o.user_id, o.id, NULL, NULL, NULL
           FROM payments pay JOIN orders o ON o.id = pay.order_id WHERE pay.provider_transaction_id = ?1
-        UNION ALL SELECT 'provider_transaction', o.user_id, o.id, NULL, NULL
+        UNION ALL SELECT 'provider_charge', o.user_id, o.id, NULL, NULL, pay.provider_transaction_id
           FROM payments pay JOIN orders o ON o.id = pay.order_id WHERE pay.provider_charge_id = ?1
-        UNION ALL SELECT 'tracking_number', o.user_id, o.id, j.id, NULL
+        UNION ALL SELECT 'provider_transaction', o.user_id, o.id, NULL, NULL, NULL
+          FROM payments pay JOIN orders o ON o.id = pay.order_id
+          WHERE pay.provider_transaction_id = lower(?1) AND pay.provider = 'braintree'
+        UNION ALL SELECT 'tracking_number', o.user_id, o.id, j.id, NULL, NULL
           FROM print_jobs j JOIN orders o ON o.id = j.order_id
           WHERE j.tracking_number = ?1 COLLATE NOCASE AND j.tracking_number IS NOT NULL
-        UNION ALL SELECT 'dispute', o.user_id, o.id, NULL, NULL
+        UNION ALL SELECT 'dispute', o.user_id, o.id, NULL, NULL, NULL
           FROM disputes d JOIN orders o ON o.id = d.order_id WHERE d.id = ?1
         LIMIT 1
         """
@@ -55,7 +82,10 @@ extension SQLiteStore: QueryStore {
         try fetchFirstDecoded(db, resolveSQL, [text]) { row in
             let kindName: String = row[0]
             guard let kind = IdentifierKind(rawValue: kindName) else { return nil }
-            return ResolvedIdentifier(kind: kind, userID: row[1], orderID: row[2], printJobID: row[3], printID: row[4])
+            var found = ResolvedIdentifier(
+                kind: kind, userID: row[1], orderID: row[2], printJobID: row[3], printID: row[4])
+            found.paymentIntent = row[5]
+            return found
         } ?? nil
     }
 

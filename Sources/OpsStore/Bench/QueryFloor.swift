@@ -70,10 +70,16 @@ extension SQLiteStore {
         }
     }
 
-    /// The floor: the same SQL the store's search runs, stepped raw on one connection, no decoding.
+    /// The floor: the same SQL the store's search runs (the matching customers, then their orders' summary),
+    /// stepped raw on one connection, no decoding beyond the ids the second statement needs.
     public func floorSearch(_ term: String, limit: Int) throws -> Int {
         guard let match = FullTextQuery.prefixMatch(term) else { return 0 }
-        return try pool.read { db in try Self.stepAll(db, Self.searchSQL, [match, limit]) }
+        return try pool.read { db in
+            let ids = try Row.fetchAll(db, sql: Self.searchSQL, arguments: [match, limit]).map { $0[0] as String }
+            guard !ids.isEmpty else { return 0 }
+            return ids.count
+                + (try Self.stepAll(db, Self.customerSummariesSQL(count: ids.count), StatementArguments(ids)))
+        }
     }
 
     /// The floor of identifier resolution: the same one statement, raw.

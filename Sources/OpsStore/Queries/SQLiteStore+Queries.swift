@@ -22,20 +22,22 @@ extension SQLiteStore: QueryStore {
         try fetchDecoded(db, searchSQL, [match, limit]) { try User(row: $0) }
     }
 
+    /// One probe of the customer index per customer (a search shows at most fifty); shared with the floor.
+    static func customerSummariesSQL(count: Int) -> String {
+        """
+        SELECT o.user_id, count(*), max(o.created_at),
+          (SELECT json_extract(l.shipping_address, '$.city') FROM orders l WHERE l.user_id = o.user_id
+           ORDER BY l.created_at DESC LIMIT 1)
+        FROM orders o WHERE o.user_id IN (\(Array(repeating: "?", count: count).joined(separator: ",")))
+        GROUP BY o.user_id
+        """
+    }
+
     public func customerSummaries(_ userIDs: [String]) async throws -> [String: CustomerSummary] {
         guard !userIDs.isEmpty else { return [:] }
-        let marks = Array(repeating: "?", count: userIDs.count).joined(separator: ",")
         return try readNow { db in
-            // One probe of the customer index per customer (a search shows at most fifty).
             let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT o.user_id, count(*), max(o.created_at),
-                      (SELECT json_extract(l.shipping_address, '$.city') FROM orders l WHERE l.user_id = o.user_id
-                       ORDER BY l.created_at DESC LIMIT 1)
-                    FROM orders o WHERE o.user_id IN (\(marks))
-                    GROUP BY o.user_id
-                    """, arguments: StatementArguments(userIDs))
+                db, sql: Self.customerSummariesSQL(count: userIDs.count), arguments: StatementArguments(userIDs))
             var out: [String: CustomerSummary] = [:]
             for row in rows {
                 let last: Int64? = row[2]

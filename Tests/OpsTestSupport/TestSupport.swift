@@ -203,7 +203,10 @@ public enum TestSupport {
         posix_spawnattr_setsigdefault(&attributes, &all)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        // Under the launch lock, as every launch: a tmux server started while the shared binary's copy is open
+        // for writing would keep that descriptor for its whole life, and exec of the copy would fail with "Text
+        // file busy" (seen when the identity tests ran beside the tmux ones).
+        let spawned = launchLock.withLock { _ in posix_spawn(&pid, executable, &actions, &attributes, argv, environ) }
         guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}

@@ -221,7 +221,13 @@ public enum TestSupport {
     /// WAL files when it closes (like popsa-ops does): otherwise, being the last connection to close, it deletes
     /// them while another test's process is opening the same database.
     public static func sql(_ database: String, _ query: String) throws -> String {
-        let result = try run("/usr/bin/sqlite3", ["-cmd", ".filectrl persist_wal 1", database, query])
+        // A busy timeout: a reader can meet SQLITE_BUSY while another process recovers the WAL index (tests open
+        // the fixture at once), and the shell's default is to fail at once, printing nothing on stdout.
+        let result = try run(
+            "/usr/bin/sqlite3", ["-cmd", ".timeout 5000", "-cmd", ".filectrl persist_wal 1", database, query])
+        if result.status != 0 || !result.stderr.isEmpty {
+            throw TestFailure("sqlite3 \(query): \(result.stderr) (status \(result.status))")
+        }
         // `.filectrl` prints the flag's value first.
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
         return lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -304,4 +310,10 @@ public enum TestSupport {
         try! FileManager.default.copyItem(atPath: fixtureDatabase, toPath: path)
         return path
     }
+}
+
+/// A helper of the tests could not do what it was asked (a tool failed), with the tool's words.
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -646,6 +646,33 @@ private final class QuietBackend: TerminalBackend {
 // MARK: - Lists follow the store
 
 @Suite struct ListsFollowTheStoreTests {
+    /// A reload brings one page: far down the loaded window, the selected row must still be in it and stay selected,
+    /// at the same position.
+    @Test func aReloadKeepsARowFarDownTheWindowSelected() throws {
+        let pilot = try Pilot()
+        pilot.press(":")
+        pilot.type("orders")
+        pilot.press("enter")
+        pilot.wait()
+        for _ in 0..<12 {
+            pilot.press("pgdn")
+            pilot.wait()
+        }
+        func selected() -> String? {
+            guard let list = (pilot.state.current as? OrdersListScreen)?.list,
+                list.rows.indices.contains(list.table.selected)
+            else { return nil }
+            return list.rows[list.table.selected].id
+        }
+        let (id, position) = (selected(), pilot.state.positionText)
+        let row = Int(position?.split(separator: "/").first.map(String.init) ?? "") ?? 0
+        try #require(row > 150, "far below the first page: \(String(describing: position))")
+        pilot.console.dispatch(.tick(TestSupport.nowTimestamp, due: true))
+        pilot.press("ctrl-r")
+        pilot.wait()
+        #expect(selected() == id && pilot.state.positionText == position)
+    }
+
     /// `/` filters the whole list in the database, not the rows loaded: the oldest order's customer, far below the
     /// first page, is found by name (accents and case aside), with an exact count; an id keeps just its record;
     /// esc brings the whole list back.

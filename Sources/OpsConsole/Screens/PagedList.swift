@@ -10,8 +10,9 @@ struct PagedList<Row: KeysetRow>: Sendable {
 
     enum Mode: Sendable, Hashable {
         case replace, append, prepend
-        /// Same window, new data: keep the selection on the same row.
-        case refresh(keep: String?)
+        /// Same window, new data: keep the selection on the same row. `expectedBefore`: how many rows came before
+        /// the reload's first row when it was asked for (nil: reloaded from the top).
+        case refresh(keep: String?, expectedBefore: Int?)
     }
 
     var rows: [Row] = []
@@ -46,9 +47,15 @@ struct PagedList<Row: KeysetRow>: Sendable {
     /// rows appear; scrolled down from the first row shown, counting what arrived above it.
     mutating func reload(request: Int, _ make: MakeEffect) -> [Effect] {
         let keep = rows.indices.contains(table.selected) ? rows[table.selected].pageCursor.id : nil
-        pending = (request, .refresh(keep: keep))
-        if firstIndex == 0 || rows.isEmpty { return [make(.first, request)] }
-        return [make(.from(rows[0].pageCursor), request)]
+        // A reload brings one page: it starts a little above the selection, so the selected row is in it however
+        // far down the loaded window the operator was.
+        let start = max(0, min(table.selected, rows.count - 1) - Self.pageSize / 4)
+        if (firstIndex == 0 && start == 0) || rows.isEmpty {
+            pending = (request, .refresh(keep: keep, expectedBefore: nil))
+            return [make(.first, request)]
+        }
+        pending = (request, .refresh(keep: keep, expectedBefore: firstIndex.map { $0 + start }))
+        return [make(.from(rows[start].pageCursor), request)]
     }
 
     /// Starts over from the top or the bottom of the whole list.
@@ -102,12 +109,12 @@ struct PagedList<Row: KeysetRow>: Sendable {
             firstIndex = page.hasMoreBefore ? page.total.map { max(0, $0 - page.rows.count) } : 0
             table.selected = min(table.selected, max(0, rows.count - 1))
             table.offset = 0
-        case .refresh(let keep):
+        case .refresh(let keep, let expectedBefore):
             rows = page.rows
             hasMoreAfter = page.hasMoreAfter
             if let before = page.before {
                 // Scrolled down: the window stays on its rows; what arrived above is counted, not shown.
-                arrivedAbove += max(0, before - (firstIndex ?? before))
+                arrivedAbove += max(0, before - (expectedBefore ?? before))
                 firstIndex = before
                 hasMoreBefore = page.hasMoreBefore
             } else if !page.hasMoreBefore {

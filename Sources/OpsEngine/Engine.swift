@@ -103,11 +103,24 @@ public final class Engine: Sendable {
                 // An id or email is not also a name: skip the word search.
                 return SearchResult(query: text, exact: exact, customers: [])
             }
-            let customers = try await store.searchCustomers(trimmed, limit: limit)
+            var customers = try await store.searchCustomers(trimmed, limit: limit)
+            // A postcode ("sw1a 1aa", "10115"): the customers who had orders shipped there come first.
+            if Self.mayBePostcode(compact) {
+                let shipped = try await store.customersByPostcode(compact, limit: limit)
+                customers = shipped + customers.filter { c in !shipped.contains { $0.id == c.id } }
+                customers = Array(customers.prefix(limit))
+            }
             var result = SearchResult(query: text, exact: exact, customers: customers)
             result.summaries = try await store.customerSummaries(customers.map(\.id))
             return result
         }
+    }
+
+    /// Letters and digits, 3 to 10 of them, at least one digit: what postcodes look like in the countries Popsa
+    /// ships to (a name never has a digit, so names cost no extra query).
+    static func mayBePostcode(_ compact: String) -> Bool {
+        (3...10).contains(compact.count) && compact.contains(where: \.isNumber)
+            && compact.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
     }
 
     /// A customer from any identifier a ticket carries: a user id first (no extra cost), else whatever the search

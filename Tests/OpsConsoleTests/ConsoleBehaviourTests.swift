@@ -315,6 +315,22 @@ import Testing
             pilot.wait()
             #expect(pilot.screen.contains(expected), "\(typed): \(pilot.screen)")
         }
+        // A postcode as the ticket wrote it (a space in it): the customers who had orders shipped there, first.
+        let shipped = try TestSupport.sql(
+            db,
+            "SELECT json_extract(o.shipping_address, '$.postcode') || '|' || u.id FROM orders o "
+                + "JOIN users u ON u.id = o.user_id ORDER BY o.id LIMIT 1 OFFSET 7"
+        ).split(separator: "|").map(String.init)
+        let postcode = shipped[0]
+        pilot.press("ctrl-u")
+        pilot.type(String(postcode.prefix(3)) + " " + postcode.dropFirst(3).lowercased())
+        pilot.wait()
+        let byPostcode = (pilot.state.current as? SearchScreen)?.result?.value?.customers.map(\.id) ?? []
+        let expected = try TestSupport.sql(
+            db,
+            "SELECT count(DISTINCT user_id) FROM orders WHERE json_extract(shipping_address, '$.postcode') = "
+                + "'\(postcode)'")
+        #expect(byPostcode.contains(shipped[1]) && byPostcode.count >= Int(expected)!, "\(byPostcode)")
         pilot.press("ctrl-u")
         pilot.type("zo")
         pilot.wait()

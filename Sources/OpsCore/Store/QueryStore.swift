@@ -20,6 +20,9 @@ public protocol QueryStore: Sendable {
     /// Print jobs, most recently updated first; stuck jobs longest-stuck first.
     func printJobs(_ filter: PrintJobFilter, page: PageRequest, limit: Int) async throws -> Page<PrintJobRow>
 
+    /// Customers who had an order shipped to this postcode (compared upper case, without spaces), newest first.
+    func customersByPostcode(_ postcode: String, limit: Int) async throws -> [User]
+
     /// What tells customers of the same name apart in a search: their orders, the last one's date and city.
     func customerSummaries(_ userIDs: [String]) async throws -> [String: CustomerSummary]
 

@@ -22,6 +22,21 @@ extension SQLiteStore: QueryStore {
         try fetchDecoded(db, searchSQL, [match, limit]) { try User(row: $0) }
     }
 
+    public func customersByPostcode(_ postcode: String, limit: Int) async throws -> [User] {
+        let key = postcode.uppercased().filter { !$0.isWhitespace }
+        guard !key.isEmpty else { return [] }
+        return try readNow { db in
+            try fetchDecoded(
+                db,
+                """
+                SELECT \(Columns.user) FROM users u WHERE u.id IN (
+                  SELECT o.user_id FROM orders o WHERE \(Schema.postcodeKey("o.shipping_address")) = ?)
+                ORDER BY u.created_at DESC, u.id LIMIT ?
+                """, [key, limit]
+            ) { try User(row: $0) }
+        }
+    }
+
     /// One probe of the customer index per customer (a search shows at most fifty); shared with the floor.
     static func customerSummariesSQL(count: Int) -> String {
         """

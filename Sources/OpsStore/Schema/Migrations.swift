@@ -83,7 +83,17 @@ enum Schema {
                     ) WITHOUT ROWID
                     """)
         }
+        migrator.registerMigration("v9 orders by postcode") { db in
+            // Support searches a ticket's postcode as it was written ("sw1a 1aa"): the shipping address's
+            // postcode, upper case without spaces, indexed (the expression is the one the search compares).
+            try db.execute(sql: "CREATE INDEX orders_postcode ON orders(\(Schema.postcodeKey("shipping_address")))")
+        }
         return migrator
+    }
+
+    /// A shipping address's postcode as searched: upper case, spaces removed (an index is on this expression).
+    static func postcodeKey(_ column: String) -> String {
+        "upper(replace(json_extract(\(column), '$.postcode'), ' ', ''))"
     }
 
     /// Notes a delivery from `source` at `at`, in the caller's transaction: its freshness, and one more delivery

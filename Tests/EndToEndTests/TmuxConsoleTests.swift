@@ -46,12 +46,8 @@ import Testing
 
     @Test(arguments: [(SIGTERM, 143), (SIGHUP, 129), (SIGINT, 130)])
     func signalsRestoreTheTerminal(signal: Int32, status: Int) throws {
-        let session = try TmuxSession(
-            command: TestSupport.consoleCommand(
-                term: "xterm-256color", arguments: ["--db", TestSupport.fixtureDatabase, "--now", TestSupport.now]),
-            width: 80, height: 24)
+        let session = try TmuxSession.console()
         defer { session.close() }
-        for _ in 0..<100 where !(try session.capture()).contains("Find a customer") { usleep(50_000) }
         try session.sendSignal(signal)
         var exit: Int?
         for _ in 0..<100 where exit == nil {
@@ -67,41 +63,24 @@ import Testing
     /// line break lands in the search field whole; on a screen without a text field a paste is no keys at all.
     @Test func aPasteInARealTerminalIsText() throws {
         let order = try TestSupport.sql(TestSupport.fixtureDatabase, "SELECT id FROM orders ORDER BY id LIMIT 1")
-        let session = try TmuxSession(
-            command: TestSupport.consoleCommand(
-                term: "xterm-256color", arguments: ["--db", TestSupport.fixtureDatabase, "--now", TestSupport.now]),
-            width: 80, height: 24)
+        let session = try TmuxSession.console()
         defer { session.close() }
-        for _ in 0..<100 where !(try session.capture()).contains("Find a customer") { usleep(50_000) }
         try session.paste("1q 3 a\n")
-        var pane = ""
-        for _ in 0..<100 where !pane.contains("│1q 3 a ") {
-            pane = try session.capture()
-            usleep(50_000)
-        }
+        var pane = try session.waitUntil { $0.contains("│1q 3 a ") }
         #expect(pane.contains("│1q 3 a "), "pane: \(pane)")
         let crumbs = pane.prefix { $0 != "\n" }
         #expect(crumbs.hasPrefix("popsa-ops › Search ") && !crumbs.contains("Search ›"), "still searching: \(pane)")
         #expect(try session.exitStatus() == nil, "the q in the paste did not quit")
         try session.send(key: "ctrl-u")
         try session.paste(order + "\n")
-        for _ in 0..<100 where !pane.contains("→ order") {
-            pane = try session.capture()
-            usleep(50_000)
-        }
+        pane = try session.waitUntil { $0.contains("→ order") }
         try session.send(key: "enter")
-        for _ in 0..<100 where !pane.contains("Order \(order)") {
-            pane = try session.capture()
-            usleep(50_000)
-        }
+        pane = try session.waitUntil { $0.contains("Order \(order)") }
         #expect(pane.contains("Order \(order)"), "pane: \(pane)")
         // Where no field takes text, a paste does nothing: "rq" pasted on an order neither opens the refund dialog
         // nor goes back.
         try session.paste("rq")
-        for _ in 0..<100 where !pane.contains("Nothing here takes text") {
-            pane = try session.capture()
-            usleep(50_000)
-        }
+        pane = try session.waitUntil { $0.contains("Nothing here takes text") }
         #expect(pane.contains("Nothing here takes text") && pane.contains("Order \(order)"), "pane: \(pane)")
         #expect(!pane.contains("Refund order") && !pane.contains("Void order"), "pane: \(pane)")
     }
@@ -109,25 +88,14 @@ import Testing
     /// `y` puts the selected row's id on the clipboard through the terminal (OSC 52): tmux, as the terminal here,
     /// keeps it as a paste buffer; the toast names what was copied.
     @Test func yCopiesTheSelectedIdToTheClipboard() throws {
-        let session = try TmuxSession(
-            command: TestSupport.consoleCommand(
-                term: "xterm-256color", arguments: ["--db", TestSupport.fixtureDatabase, "--now", TestSupport.now]),
-            width: 100, height: 30)
+        let session = try TmuxSession.console(width: 100, height: 30)
         defer { session.close() }
         try session.tmuxOutput(["set-option", "-s", "set-clipboard", "on"])
-        for _ in 0..<100 where !(try session.capture()).contains("Find a customer") { usleep(50_000) }
         for key in [":", "o", "r", "d", "e", "r", "s", "enter"] { try session.send(key: key) }
-        var pane = ""
-        for _ in 0..<100 where !pane.contains("1/") {
-            pane = try session.capture()
-            usleep(50_000)
-        }
+        var pane = try session.waitUntil { $0.contains("1/") }
         try session.send(key: "down")
         try session.send(key: "y")
-        for _ in 0..<100 where !pane.contains("Copied order id") {
-            pane = try session.capture()
-            usleep(50_000)
-        }
+        pane = try session.waitUntil { $0.contains("Copied order id") }
         let copied = try #require(pane.firstMatch(of: /Copied order id (ord_[a-z0-9]+)/)).1
         let buffer = try session.tmuxOutput(["show-buffer"])
         #expect(buffer == String(copied), "pane: \(pane)")
@@ -155,26 +123,13 @@ import Testing
     @Test func withoutUTF8ADoubleWidthCharacterFillsBothColumns() throws {
         // The search lists Latin names, then a Japanese one on the same row: in the C locale each double-width
         // character is drawn as "??", and nothing of the letters underneath may show through.
-        let session = try TmuxSession(
-            command: TestSupport.consoleCommand(
-                term: "xterm-256color",
-                arguments: [
-                    "--db", TestSupport.fixtureDatabase,
-                    "--now", TestSupport.now,
-                ], locale: "C"),
-            width: 80, height: 24)
+        let session = try TmuxSession.console(locale: "C")
         defer { session.close() }
-        for _ in 0..<100 where !(try session.capture()).contains("Find a customer") { usleep(50_000) }
         try session.type("murphy")
-        for _ in 0..<100 where !(try session.capture()).contains("Murphy") { usleep(50_000) }
+        try session.waitUntil { $0.contains("Murphy") }
         for _ in 0..<6 { try session.send(key: "backspace") }
         try session.type("sato")
-        var pane = ""
-        for _ in 0..<100 {
-            pane = try session.capture()
-            if pane.contains("sato") && !pane.contains("Murphy") { break }
-            usleep(50_000)
-        }
+        let pane = try session.waitUntil { $0.contains("sato") && !$0.contains("Murphy") }
         let row = try #require(pane.split(separator: "\n").first { $0.contains("????") }, "pane: \(pane)")
         // The row of the name shows only question marks where the name is: no stale letters between them.
         let name = row.drop { $0 != "?" }.prefix { $0 == "?" || $0 == " " }

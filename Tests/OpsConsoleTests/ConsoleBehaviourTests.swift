@@ -33,10 +33,7 @@ import Testing
     /// Quentin must not close the console); `:quit` quits anywhere.
     @Test func qGoesBackUntilHomeWhereItIsText() throws {
         let pilot = try Pilot()
-        pilot.press(":")
-        pilot.type("orders")
-        pilot.press("enter")
-        pilot.wait()
+        pilot.command("orders")
         pilot.press("enter")
         pilot.wait()
         #expect(pilot.state.current.kind == .order)
@@ -48,10 +45,7 @@ import Testing
         #expect(!pilot.state.quitting)
         #expect((pilot.state.current as? SearchScreen)?.field.text == "q")
         let other = try Pilot()
-        other.press(":")
-        other.type("orders")
-        other.press("enter")
-        other.wait()
+        other.command("orders")
         other.press(":")
         other.type("quit")
         other.press("enter")
@@ -68,15 +62,9 @@ import Testing
         ).split(separator: "|").map(String.init)
         try #require(row.count == 4)
         let pilot = try Pilot()
-        pilot.press(":")
-        pilot.type("order \(row[1])")
-        pilot.press("enter")
-        pilot.wait()
+        pilot.command("order \(row[1])")
         #expect(pilot.screen.contains("Order \(row[0])  "), "\(pilot.screen)")
-        pilot.press(":")
-        pilot.type("customer \(row[2])")
-        pilot.press("enter")
-        pilot.wait()
+        pilot.command("customer \(row[2])")
         #expect(pilot.state.current.kind == .customer && pilot.screen.contains(row[3]))
     }
 
@@ -96,28 +84,19 @@ import Testing
     /// `:order`, `:customer` and `:job` with an id nobody knows say so in the status line and stay where they are.
     @Test func anUnknownIdIsReportedWhereTheOperatorIs() throws {
         let pilot = try Pilot()
-        pilot.press(":")
-        pilot.type("orders")
-        pilot.press("enter")
-        pilot.wait()
+        pilot.command("orders")
         for (command, message) in [
             ("order ord_missing", "no order with id ord_missing"),
             ("customer nobody@example.org", "nobody@example.org"),
             ("job RM000000000GB", "RM000000000GB"),
         ] {
-            pilot.press(":")
-            pilot.type(command)
-            pilot.press("enter")
-            pilot.wait()
+            pilot.command(command)
             #expect(pilot.state.current.kind == .orders && pilot.state.stack.count == 2, "\(command)")
             #expect(pilot.state.message?.tone == .error && pilot.screen.contains(message), "\(pilot.screen)")
         }
         // A known one opens, as before.
         let order = try TestSupport.sql(TestSupport.fixtureDatabase, "SELECT id FROM orders ORDER BY id LIMIT 1")
-        pilot.press(":")
-        pilot.type("order \(order)")
-        pilot.press("enter")
-        pilot.wait()
+        pilot.command("order \(order)")
         #expect(pilot.state.current.kind == .order && pilot.state.message == nil)
     }
 
@@ -161,10 +140,7 @@ import Testing
         #expect(pilot.state.current.kind == .search && !pilot.state.quitting)
         #expect((pilot.state.current as? SearchScreen)?.field.text == "1q ]52;c;aGk=ord_x")
         pilot.press("ctrl-u")
-        pilot.press(":")
-        pilot.type("orders")
-        pilot.press("enter")
-        pilot.wait()
+        pilot.command("orders")
         pilot.paste("refund")
         #expect(pilot.state.current.kind == .orders && pilot.state.overlay == nil)
         #expect(pilot.screen.contains("Nothing here takes text"))
@@ -185,10 +161,7 @@ import Testing
         let pilot = try Pilot()
         let job = try #require(ConsoleScripts.placeholders["tracking_job"])
         let tracking = try #require(ConsoleScripts.placeholders["tracking"])
-        pilot.press(":")
-        pilot.type("job \(job)")
-        pilot.press("enter")
-        pilot.wait()
+        pilot.command("job \(job)")
         pilot.press("y")
         #expect(pilot.console.takeClipboard() == tracking && pilot.console.takeClipboard() == nil)
         #expect(pilot.screen.contains("Copied tracking number \(tracking)"))
@@ -198,10 +171,7 @@ import Testing
         pilot.press("y")
         let copied = pilot.console.takeClipboard()
         #expect(copied?.hasPrefix("ord_") == true || copied == email, "a row's id, or the email with no row")
-        pilot.press(":")
-        pilot.type("metrics")
-        pilot.press("enter")
-        pilot.wait()
+        pilot.command("metrics")
         pilot.press("y")
         #expect(pilot.console.takeClipboard() == nil && pilot.screen.contains("Nothing to copy here"))
     }
@@ -233,10 +203,7 @@ import Testing
         pilot.type("jobs stuck partner=nobody")
         pilot.press("enter")
         #expect(pilot.screen.contains("unknown partner \"nobody\"") && pilot.state.current.kind == .search)
-        pilot.press(":")
-        pilot.type("jobs stuck")
-        pilot.press("enter")
-        pilot.wait()
+        pilot.command("jobs stuck")
         var seen: [String?] = []
         for _ in 0...stuck.count {
             pilot.press("p")
@@ -262,10 +229,7 @@ import Testing
         pilot.press("ctrl-o")
         #expect(pilot.screen.contains("No other record opened yet"))
         for command in ["customer \(user)", "metrics", "order \(order)"] {
-            pilot.press(":")
-            pilot.type(command)
-            pilot.press("enter")
-            pilot.wait()
+            pilot.command(command)
         }
         pilot.press("ctrl-o")
         pilot.wait()
@@ -273,10 +237,7 @@ import Testing
         pilot.press("ctrl-o")
         pilot.wait()
         #expect((pilot.state.current as? OrderScreen)?.orderID == order, "and to the order again")
-        pilot.press(":")
-        pilot.type("recent")
-        pilot.press("enter")
-        pilot.wait()
+        pilot.command("recent")
         let lines = pilot.screen.split(separator: "\n").map(String.init)
         let orderLine = lines.firstIndex { $0.contains(order) && $0.contains("order id") }
         let customerLine = lines.firstIndex { $0.contains(name) && $0.contains("customer id") }
@@ -347,10 +308,7 @@ import Testing
 
     @Test func helpListsTheEffectiveKeysOfTheScreen() throws {
         let pilot = try Pilot()
-        pilot.press(":")
-        pilot.type("jobs stuck")
-        pilot.press("enter")
-        pilot.wait()
+        pilot.command("jobs stuck")
         pilot.press("?")
         let screen = pilot.screen
         #expect(screen.contains("next print partner"))
@@ -373,10 +331,7 @@ import Testing
         #expect(ids.count > 600, "the fixture has more orders than the window holds")
 
         let pilot = try Pilot()
-        pilot.press(":")
-        pilot.type("orders")
-        pilot.press("enter")
-        pilot.wait()
+        pilot.command("orders")
         func position() -> (row: Int, loaded: Int, more: Bool)? {
             let bar = pilot.screen.split(separator: "\n").last.map(String.init) ?? ""
             guard let token = bar.split(separator: " ").first(where: { $0.contains("/") && $0.first?.isNumber == true })
@@ -423,10 +378,7 @@ import Testing
     @Test func filterNarrowsTheCustomersRowsAndEscClearsIt() throws {
         let pilot = try Pilot()
         let user = ConsoleScripts.placeholders["refunded_user"]!
-        pilot.press(":")
-        pilot.type("customer \(user)")
-        pilot.press("enter")
-        pilot.wait()
+        pilot.command("customer \(user)")
         pilot.press("tab", "tab")  // payments and refunds
         pilot.press("/")
         pilot.type("refund")
@@ -536,10 +488,7 @@ private final class QuietBackend: TerminalBackend {
             return client
         }
         let order = try #require(ConsoleScripts.placeholders["refundable_order"])
-        pilot.press(":")
-        pilot.type("order \(order)")
-        pilot.press("enter")
-        pilot.wait()
+        pilot.command("order \(order)")
         pilot.press("r")
         pilot.type("5")
         pilot.press("tab", "right", "enter", "enter")
@@ -591,10 +540,7 @@ private final class QuietBackend: TerminalBackend {
         ).split(separator: "|").map(String.init)
         let (order, captured) = (row[0], Int64(row[1])!)
         let pilot = try Pilot(database: db, role: .supervisor)
-        pilot.press(":")
-        pilot.type("order \(order)")
-        pilot.press("enter")
-        pilot.wait()
+        pilot.command("order \(order)")
         pilot.press("r")
         let typed = Money(minorUnits: captured - 100, currency: .gbp)
         pilot.type(typed.decimalString)
@@ -637,10 +583,7 @@ private final class QuietBackend: TerminalBackend {
         let currency = try Currency(code: row[2])
         let whole = Money(minorUnits: Int64(row[1])!, currency: currency).decimalString
         let pilot = try Pilot(role: .supervisor)
-        pilot.press(":")
-        pilot.type("order \(row[0])")
-        pilot.press("enter")
-        pilot.wait()
+        pilot.command("order \(row[0])")
         pilot.press("r")
         guard case .refund(let dialog)? = pilot.state.overlay else {
             Issue.record("no dialog: \(pilot.screen)")
@@ -666,10 +609,7 @@ private final class QuietBackend: TerminalBackend {
     /// at the same position.
     @Test func aReloadKeepsARowFarDownTheWindowSelected() throws {
         let pilot = try Pilot()
-        pilot.press(":")
-        pilot.type("orders")
-        pilot.press("enter")
-        pilot.wait()
+        pilot.command("orders")
         for _ in 0..<12 {
             pilot.press("pgdn")
             pilot.wait()
@@ -709,10 +649,7 @@ private final class QuietBackend: TerminalBackend {
                 "SELECT count(*) FROM orders o JOIN users u ON u.id = o.user_id WHERE u.name LIKE '\(words[0])%' "
                     + "AND (' ' || u.name) LIKE '% \(words[1])%'"))!
         let pilot = try Pilot()
-        pilot.press(":")
-        pilot.type("orders")
-        pilot.press("enter")
-        pilot.wait()
+        pilot.command("orders")
         #expect(!pilot.screen.contains(oldest), "the oldest order is far below the first page")
         pilot.press("/")
         pilot.type(words[0].uppercased() + " " + words[1].lowercased())
@@ -739,10 +676,7 @@ private final class QuietBackend: TerminalBackend {
         // The print jobs list too: a tracking number keeps its job, on every tab it belongs to.
         let tracking = try #require(ConsoleScripts.placeholders["tracking"])
         let job = try #require(ConsoleScripts.placeholders["tracking_job"])
-        pilot.press(":")
-        pilot.type("jobs")
-        pilot.press("enter")
-        pilot.wait()
+        pilot.command("jobs")
         pilot.press("/")
         pilot.paste(tracking.lowercased())
         pilot.wait()
@@ -768,10 +702,7 @@ private final class QuietBackend: TerminalBackend {
             pilot.console.dispatch(.tick(TestSupport.nowTimestamp, due: true))
             pilot.wait()
         }
-        pilot.press(":")
-        pilot.type("orders paid")
-        pilot.press("enter")
-        pilot.wait()
+        pilot.command("orders paid")
         #expect(pilot.state.positionText == "1/\(NumberText.grouped(paid))")
         try newOrder("ord_zznew1")
         refresh()

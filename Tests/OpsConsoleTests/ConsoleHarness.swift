@@ -37,6 +37,12 @@ final class Pilot {
         for c in text { console.dispatch(.key(.character(c))) }
     }
 
+    /// A command typed on the command line (`:` TEXT enter), and its answers applied.
+    func command(_ text: String) {
+        console.command(text)
+        wait()
+    }
+
     /// A bracketed paste, as the terminal backend reports one.
     func paste(_ text: String) { console.dispatch(.paste(text)) }
 

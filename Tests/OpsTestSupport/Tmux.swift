@@ -41,6 +41,31 @@ public final class TmuxSession {
         return lines.joined(separator: "\n")
     }
 
+    /// The interactive console on the fixture database at the tests' time, its home screen drawn.
+    public static func console(
+        width: Int = 80, height: Int = 24, term: String = "xterm-256color", locale: String = "C.UTF-8"
+    ) throws -> TmuxSession {
+        let session = try TmuxSession(
+            command: TestSupport.consoleCommand(
+                term: term, arguments: ["--db", TestSupport.fixtureDatabase, "--now", TestSupport.now],
+                locale: locale),
+            width: width, height: height)
+        _ = try session.waitUntil { $0.contains("Find a customer") }
+        return session
+    }
+
+    /// Polls the pane until `condition` holds or `timeout` passes; returns the pane as last seen.
+    @discardableResult
+    public func waitUntil(timeout: Duration = .seconds(5), _ condition: (String) -> Bool) throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        var pane = try capture()
+        while !condition(pane) && ContinuousClock.now < deadline {
+            usleep(50_000)
+            pane = try capture()
+        }
+        return pane
+    }
+
     /// Waits until the pane shows `expected`, or gives up after `timeout` and returns what it showed last.
     public func waitFor(_ expected: String, timeout: Duration = .seconds(10)) throws -> String? {
         let deadline = ContinuousClock.now + timeout

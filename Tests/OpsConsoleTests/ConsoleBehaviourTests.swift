@@ -54,12 +54,12 @@ import Testing
 
     /// `:order`, `:customer` and `:job` take any identifier a ticket carries, as the search does.
     @Test func recordCommandsAcceptAnyIdentifier() throws {
-        let row = try TestSupport.sql(
+        let row = try TestSupport.fields(
             TestSupport.fixtureDatabase,
             "SELECT p.order_id || '|' || p.provider_transaction_id || '|' || u.email || '|' || u.name "
                 + "FROM payments p JOIN orders o ON o.id = p.order_id JOIN users u ON u.id = o.user_id "
                 + "WHERE p.provider = 'stripe' ORDER BY p.id LIMIT 1"
-        ).split(separator: "|").map(String.init)
+        )
         try #require(row.count == 4)
         let pilot = try Pilot()
         pilot.command("order \(row[1])")
@@ -220,11 +220,11 @@ import Testing
     /// lists them by name, newest first.
     @Test func recentRecordsAreOneKeyAway() throws {
         let pilot = try Pilot()
-        let row = try TestSupport.sql(
+        let row = try TestSupport.fields(
             TestSupport.fixtureDatabase,
             "SELECT o.id || '|' || u.id || '|' || u.name FROM orders o JOIN users u ON u.id = o.user_id "
                 + "ORDER BY o.id LIMIT 1 OFFSET 3"
-        ).split(separator: "|").map(String.init)
+        )
         let (order, user, name) = (row[0], row[1], row[2])
         pilot.press("ctrl-o")
         #expect(pilot.screen.contains("No other record opened yet"))
@@ -252,11 +252,11 @@ import Testing
     /// told apart by their orders, the last one's date and city.
     @Test func theSearchFindsIdsAsTicketsCarryThem() throws {
         let db = TestSupport.fixtureDatabase
-        let stripe = try TestSupport.sql(
+        let stripe = try TestSupport.fields(
             db,
             "SELECT provider_charge_id || '|' || provider_transaction_id FROM payments "
                 + "WHERE provider_charge_id IS NOT NULL ORDER BY id LIMIT 1"
-        ).split(separator: "|").map(String.init)
+        )
         let braintree = try TestSupport.sql(
             db, "SELECT provider_transaction_id FROM payments WHERE provider = 'braintree' ORDER BY id LIMIT 1")
         let tracking = try #require(ConsoleScripts.placeholders["tracking"])
@@ -277,11 +277,11 @@ import Testing
             #expect(pilot.screen.contains(expected), "\(typed): \(pilot.screen)")
         }
         // A postcode as the ticket wrote it (a space in it): the customers who had orders shipped there, first.
-        let shipped = try TestSupport.sql(
+        let shipped = try TestSupport.fields(
             db,
             "SELECT json_extract(o.shipping_address, '$.postcode') || '|' || u.id FROM orders o "
                 + "JOIN users u ON u.id = o.user_id ORDER BY o.id LIMIT 1 OFFSET 7"
-        ).split(separator: "|").map(String.init)
+        )
         let postcode = shipped[0]
         pilot.press("ctrl-u")
         pilot.type(String(postcode.prefix(3)) + " " + postcode.dropFirst(3).lowercased())
@@ -529,7 +529,7 @@ private final class QuietBackend: TerminalBackend {
     /// again, and a confirmation the new balances no longer allow goes back to the form saying why.
     @Test func balancesFollowARefundMadeElsewhere() throws {
         let db = TestSupport.fixtureCopy()
-        let row = try TestSupport.sql(
+        let row = try TestSupport.fields(
             db,
             """
             SELECT o.id || '|' || pay.amount FROM orders o JOIN payments pay ON pay.order_id = o.id
@@ -537,7 +537,7 @@ private final class QuietBackend: TerminalBackend {
               AND pay.amount > 2000 AND (SELECT count(*) FROM payments WHERE order_id = o.id) = 1
             ORDER BY o.id LIMIT 1
             """
-        ).split(separator: "|").map(String.init)
+        )
         let (order, captured) = (row[0], Int64(row[1])!)
         let pilot = try Pilot(database: db, role: .supervisor)
         pilot.command("order \(order)")
@@ -570,7 +570,7 @@ private final class QuietBackend: TerminalBackend {
 
     /// A payment not yet settled can only be voided whole: the amount is filled in and typing does not change it.
     @Test func aVoidShowsItsAmountReadOnly() throws {
-        let row = try TestSupport.sql(
+        let row = try TestSupport.fields(
             TestSupport.fixtureDatabase,
             """
             SELECT o.id || '|' || pay.amount || '|' || pay.currency FROM orders o
@@ -579,7 +579,7 @@ private final class QuietBackend: TerminalBackend {
               AND (SELECT count(*) FROM payments WHERE order_id = o.id) = 1
             ORDER BY o.id LIMIT 1
             """
-        ).split(separator: "|").map(String.init)
+        )
         let currency = try Currency(code: row[2])
         let whole = Money(minorUnits: Int64(row[1])!, currency: currency).decimalString
         let pilot = try Pilot(role: .supervisor)
@@ -634,13 +634,13 @@ private final class QuietBackend: TerminalBackend {
     /// esc brings the whole list back.
     @Test func theFilterSearchesTheWholeListInTheDatabase() throws {
         let db = TestSupport.fixtureDatabase
-        let row = try TestSupport.sql(
+        let row = try TestSupport.fields(
             db,
             """
             SELECT o.id || '|' || u.id || '|' || u.name FROM orders o JOIN users u ON u.id = o.user_id
             WHERE u.name GLOB '[A-Za-z]* [A-Za-z]*' ORDER BY o.created_at, o.id LIMIT 1
             """
-        ).split(separator: "|").map(String.init)
+        )
         let (oldest, user, name) = (row[0], row[1], row[2])
         let words = name.split(separator: " ").map { String($0) }
         let sameName = Int(

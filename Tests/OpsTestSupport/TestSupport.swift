@@ -217,6 +217,11 @@ public enum TestSupport {
             status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f))
     }
 
+    /// One row's columns, from a query that joins them with `|` (`SELECT a || '|' || b …`).
+    public static func fields(_ database: String, _ query: String) throws -> [String] {
+        try sql(database, query).split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+    }
+
     /// Runs one SQL query with the sqlite3 shell and returns its output, trimmed. The shell's connection keeps the
     /// WAL files when it closes (like popsa-ops does): otherwise, being the last connection to close, it deletes
     /// them while another test's process is opening the same database.

@@ -132,6 +132,20 @@ import Testing
         #expect(!pilot.screen.contains("m                  metrics"), "m is text here, so the help does not offer it")
     }
 
+    /// Each destination under the empty search field opens the screen its command opens.
+    @Test func everyDestinationUnderTheEmptyFieldOpensItsScreen() throws {
+        let kinds: [ScreenKind] = [.orders, .printJobs, .printJobs, .disputes, .metrics, .audit, .recent]
+        #expect(SearchScreen.menu.count == kinds.count)
+        for (index, kind) in kinds.enumerated() {
+            let pilot = try Pilot()
+            pilot.press("down")
+            for _ in 0..<index { pilot.press("down") }
+            pilot.press("enter")
+            pilot.wait()
+            #expect(pilot.state.current.kind == kind, "\(SearchScreen.menu[index].command)")
+        }
+    }
+
     /// A paste is text for the focused field, never keys: an order id starting with a digit does not open the
     /// orders list, a line break does not press enter, and where no field takes text nothing happens.
     @Test func aPasteIsTextNeverKeys() throws {

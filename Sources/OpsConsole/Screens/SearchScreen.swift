@@ -19,15 +19,16 @@ public struct SearchScreen: Sendable {
 
     public init() {}
 
-    /// What the empty home screen offers, with the command that does the same.
-    static let menu: [(label: String, command: String, destination: Destination)] = [
-        ("Orders by status", ":orders", .orders(nil)),
-        ("Print jobs", ":jobs", .printJobs(PrintJobQuery())),
-        ("Stuck print jobs", ":jobs stuck", .printJobs(PrintJobQuery(stuckFor: 0))),
-        ("Open chargebacks, by evidence due date", ":disputes", .disputes(openOnly: true)),
-        ("Metrics dashboard", ":metrics", .metrics),
-        ("Audit log", ":audit", .audit),
-        ("Recently opened records (ctrl-o: the one before)", ":recent", .recent),
+    /// What the empty home screen offers, each with the command that does the same; choosing one runs that
+    /// command, so the two never differ.
+    static let menu: [(label: String, command: String)] = [
+        ("Orders by status", "orders"),
+        ("Print jobs", "jobs"),
+        ("Stuck print jobs", "jobs stuck"),
+        ("Open chargebacks, by evidence due date", "disputes"),
+        ("Metrics dashboard", "metrics"),
+        ("Audit log", "audit"),
+        ("Recently opened records (ctrl-o: the one before)", "recent"),
     ]
 
     /// Rows shown: the exact match (if any) first, then customers; the destinations while nothing is typed.
@@ -139,12 +140,19 @@ extension SearchScreen: ConsoleScreen {
         case .open:
             guard let r = result?.value else {
                 guard showsMenu, menuActive, Self.menu.indices.contains(table.selected) else { return .none }
-                var destination = Self.menu[table.selected].destination
-                if case .printJobs(var query) = destination, query.stuckFor != nil {
-                    query.stuckFor = state.stuckThreshold
-                    destination = .printJobs(query)
+                do {
+                    switch try CommandMode.parse(
+                        Self.menu[table.selected].command, stuckThreshold: state.stuckThreshold)
+                    {
+                    case .go(let destination): return .go(destination)
+                    case .metrics: return .go(.metrics)
+                    case .audit: return .go(.audit)
+                    default: return .none
+                    }
+                } catch {
+                    if case .message(let text) = error { state.message = StatusMessage(text, .error) }
+                    return .none
                 }
-                return .go(destination)
             }
             var index = table.selected
             if let exact = r.exact {
@@ -200,7 +208,7 @@ extension SearchScreen: ConsoleScreen {
         case nil where !showsMenu:
             break  // the first answer is on its way
         case nil:
-            let rows = Self.menu.map { [TableCell($0.label), TableCell($0.command, .muted)] }
+            let rows = Self.menu.map { [TableCell($0.label), TableCell(":" + $0.command, .muted)] }
             Table.render(
                 columns: [
                     TableColumn("GO TO (↓, enter)", .flex(min: 16, weight: 3)),

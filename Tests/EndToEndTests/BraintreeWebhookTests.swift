@@ -58,13 +58,13 @@ import Testing
             try TestSupport.sql(
                 server.db, "SELECT status FROM payments WHERE provider_transaction_id = '\(settling)'") == "settled")
         // The SDK's sample dispute is for USD 100.00 on the transaction with the id given (and has the same id).
-        let row = try TestSupport.sql(
+        let row = try TestSupport.fields(
             server.db,
             "SELECT p.provider_transaction_id || '|' || p.order_id FROM payments p JOIN orders o ON o.id = p.order_id "
                 + "WHERE p.provider = 'braintree' AND p.status = 'settled' AND p.currency = 'USD' "
                 + "AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.payment_id = p.id) "
                 + "ORDER BY p.id LIMIT 1"
-        ).split(separator: "|").map(String.init)
+        )
         try #require(row.count == 2)
         let (transaction, order) = (row[0], row[1])
         #expect(try send(server, "dispute_opened", transaction, mode: "tampered").status == 400)

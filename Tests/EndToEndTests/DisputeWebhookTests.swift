@@ -24,10 +24,10 @@ import Testing
             ])
         defer { _ = server.stop() }
         let order = ConsoleScripts.placeholders["refundable_order"]!
-        let row = try TestSupport.sql(
+        let row = try TestSupport.fields(
             server.db,
             "SELECT provider_transaction_id || '|' || amount FROM payments WHERE order_id = '\(order)' LIMIT 1"
-        ).split(separator: "|").map(String.init)
+        )
         try #require(row.count == 2)
         let (charge, amount) = (row[0], Int64(row[1])!)
         let opened = Self.disputeEvent(

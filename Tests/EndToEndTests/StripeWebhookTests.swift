@@ -48,13 +48,13 @@ import Testing
         let server = try IngestServiceTests.Server(
             environment: ["POPSA_OPS_INGEST_SECRET": IngestServiceTests.secret, "STRIPE_WEBHOOK_SECRET": Self.secret])
         defer { _ = server.stop() }
-        let row = try TestSupport.sql(
+        let row = try TestSupport.fields(
             server.db,
             "SELECT p.order_id || '|' || p.provider_transaction_id || '|' || p.amount || '|' || p.currency "
                 + "FROM payments p JOIN orders o ON o.id = p.order_id WHERE p.provider = 'stripe' "
                 + "AND p.status = 'settled' AND o.status = 'paid' "
                 + "AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.payment_id = p.id) LIMIT 1"
-        ).split(separator: "|").map(String.init)
+        )
         try #require(row.count == 4)
         let (order, charge, amount, currency) = (row[0], row[1], Int64(row[2])!, row[3])
         func remaining() throws -> Int64 {
@@ -134,11 +134,11 @@ import Testing
                 "url=http://127.0.0.1:\(server.port)/webhooks/stripe", "-d", "secret=\(StripeWebhookTests.secret)",
                 "-d", "events[]=payment_intent.succeeded",
             ])
-        let payment = try TestSupport.sql(
+        let payment = try TestSupport.fields(
             server.db,
             "SELECT p.id || '|' || p.amount FROM payments p WHERE p.provider = 'stripe' AND p.status = 'settled' "
                 + "AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.payment_id = p.id) LIMIT 1"
-        ).split(separator: "|").map(String.init)
+        )
         try #require(payment.count == 2)
         let intent = try TestSupport.localstripePaymentIntent(amount: Int64(payment[1])!, base: base)
         // The payment in our ledger is that intent, still on its way to being captured.
@@ -166,12 +166,12 @@ import Testing
         let stripe = try TestSupport.localstripe.get()
         let base = "http://127.0.0.1:\(stripe.port)"
         let db = TestSupport.fixtureCopy()
-        let row = try TestSupport.sql(
+        let row = try TestSupport.fields(
             db,
             "SELECT p.id || '|' || p.order_id || '|' || p.amount FROM payments p JOIN orders o ON o.id = p.order_id "
                 + "WHERE p.provider = 'stripe' AND p.status = 'settled' AND p.currency = 'GBP' AND o.status = 'paid' "
                 + "AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.payment_id = p.id) LIMIT 1"
-        ).split(separator: "|").map(String.init)
+        )
         try #require(row.count == 3)
         let (payment, order, amount) = (row[0], row[1], Int64(row[2])!)
         // The payment is a real payment intent at localstripe, and the only recent Stripe payment.
@@ -225,12 +225,12 @@ import Testing
         ]
         let server = try IngestServiceTests.Server(environment: environment, config: config)
         defer { _ = server.stop() }
-        let row = try TestSupport.sql(
+        let row = try TestSupport.fields(
             server.db,
             "SELECT p.id || '|' || p.order_id || '|' || p.amount FROM payments p WHERE p.provider = 'stripe' "
                 + "AND p.status = 'settled' AND p.currency = 'GBP' "
                 + "AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.payment_id = p.id) LIMIT 1"
-        ).split(separator: "|").map(String.init)
+        )
         try #require(row.count == 3)
         let (payment, order, amount) = (row[0], row[1], Int64(row[2])!)
         // The payment is a real payment intent at localstripe; this database knows it by its pi_ only.

@@ -175,7 +175,7 @@ import Testing
     // MARK: - Money history
 
     func refundedPayment(_ db: String) throws -> [String: String] {
-        let row = try TestSupport.sql(
+        let row = try TestSupport.fields(
             db,
             """
             SELECT p.id || '|' || p.order_id || '|' || p.provider || '|' || p.provider_transaction_id || '|' || p.amount
@@ -184,7 +184,7 @@ import Testing
             FROM payments p JOIN refunds r ON r.payment_id = p.id AND r.status = 'succeeded'
             WHERE p.currency = 'GBP' AND p.provider = 'stripe' ORDER BY p.id LIMIT 1
             """
-        ).split(separator: "|").map(String.init)
+        )
         return [
             "id": row[0], "order": row[1], "provider": row[2], "txn": row[3], "amount": row[4], "currency": row[5],
             "status": row[6], "created": row[7],

@@ -252,10 +252,11 @@ public final class Engine: Sendable {
     }
 
     /// The dashboard: business numbers from the store's rollups, engine numbers from the metrics registry.
-    public func dashboard(window: MetricsWindow) async throws -> DashboardData {
+    /// `zone`: the operator's, whose day the `today` window is.
+    public func dashboard(window: MetricsWindow, zone: DisplayZone = .utc) async throws -> DashboardData {
         try await timed("dashboard") {
             let business = try await store.businessSnapshot(
-                window: window, now: clock.now(), stuckThreshold: stuckThreshold)
+                window: window, now: clock.now(), zone: zone, stuckThreshold: stuckThreshold)
             return DashboardData(business: business, engine: OpsMetrics.shared.snapshot(window: window))
         }
     }

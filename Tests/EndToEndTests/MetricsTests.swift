@@ -29,7 +29,7 @@ import Testing
             snapshot
             key w
             wait
-            expect Window 24h
+            expect Window today
             snapshot
             key p
             expect PAUSED

@@ -100,8 +100,8 @@ import Testing
     @Test(arguments: [
         (
             "theme = \"mono\"\ncolour = \"blue\"\n",
-            ":2: colour: unknown key (expected one of: database, theme, refresh, stuck_after, operators, refunds, "
-                + "payments, serve, keys, silence, dashboard)"
+            ":2: colour: unknown key (expected one of: database, theme, refresh, stuck_after, timezone, operators, "
+                + "refunds, payments, serve, keys, silence, dashboard)"
         ),
         (
             "[serve]\nlisten = \"everywhere\"\n",
@@ -153,6 +153,12 @@ import Testing
             ":2: keys.global.help: \"q\" is already bound to quit on global: the two conflict"
         ),
         ("[keys.kitchen]\nquit = \"q\"\n", ":1: keys.kitchen: unknown screen"),
+        (
+            "timezone = \"Mars/Olympus_Mons\"\n",
+            ":1: timezone: \"Mars/Olympus_Mons\" is not a time zone of the system's zone database (a region such as "
+                + "Europe/London"
+        ),
+        ("timezone = \"EST\"\n", ":1: timezone: \"EST\" is not a time zone"),
         ("[operators\n", ":1: not valid TOML:"),
         (
             "theme = \"mono\"\n[[:operators]]\n",
@@ -188,6 +194,59 @@ import Testing
         #expect(try Array(revenueLines(["--config", config]).prefix(2)) == ["JPY", "GBP"])
         let check = try TestSupport.popsaOps(["config", "check", "--config", config])
         #expect(check.stdout.contains("currencies = [\"JPY\", \"GBP\"]"), "\(check.stdout)")
+    }
+
+    /// `timezone` moves every time shown, on the screens and in text output, with the zone's name beside it; JSON
+    /// and the records stay UTC; the dashboard's "today" starts at the zone's midnight.
+    @Test func timesAreShownInTheConfiguredZone() throws {
+        let config = try write("timezone = \"Asia/Kolkata\"\n")
+        let script = """
+            key :
+            type order ord_g0001h2qze
+            key enter
+            wait
+            expect placed 2026-08-10 20:13 IST
+            expect 2026-11-27 14:30:00 IST
+            key :
+            type metrics today
+            key enter
+            wait
+            expect Window today
+            expect as of 14:30:00 IST
+            snapshot
+            """
+        let console = try TestSupport.popsaOps(
+            [
+                "headless", "--db", TestSupport.fixtureDatabase, "--now", TestSupport.now, "--size", "120x50",
+                "--config", config, "--script", "-",
+            ], stdin: script)
+        #expect(console.status == 0, "\(console.stderr)\(console.stdout)")
+        // Today in India began at 18:30 UTC the day before: the dashboard counts the orders since then (to the end
+        // of the current hour, as every window does).
+        let today = try TestSupport.sql(
+            TestSupport.fixtureDatabase,
+            """
+            SELECT count(*) FROM orders WHERE created_at >= strftime('%s', '2026-11-26T18:30:00') \
+            AND created_at < strftime('%s', '2026-11-27T10:00:00')
+            """)
+        let line = console.stdout.split(separator: "\n").first { $0.contains("orders/hour") }
+        #expect(line?.contains(" \(today) │") == true, "\(line ?? "no orders line") vs \(today)")
+
+        let home = TestSupport.temporaryDirectory("home")
+        let environment = ["POPSA_OPS_CONFIG": config]
+        let text = try TestSupport.popsaOps(
+            ["query", "order", "ord_g0001h2qze", "--db", TestSupport.fixtureDatabase, "--now", TestSupport.now],
+            environment: environment, home: home)
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("2026-08-10 20:13 IST"), "\(text.stdout)")
+        let json = try TestSupport.popsaOps(
+            [
+                "query", "order", "ord_g0001h2qze", "--db", TestSupport.fixtureDatabase, "--now", TestSupport.now,
+                "--json",
+            ], environment: environment, home: home)
+        #expect(json.stdout.contains("\"created_at\": \"2026-08-10T14:43:11Z\""), "\(json.stdout)")
+        let check = try TestSupport.popsaOps(["config", "check", "--config", config])
+        #expect(check.stdout.contains("timezone = \"Asia/Kolkata\""), "\(check.stdout)")
     }
 
     @Test func anUnreadableConfigurationSaysWhy() throws {

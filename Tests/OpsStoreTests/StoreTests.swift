@@ -158,10 +158,52 @@ import Testing
                         updated_at < ?
                         """, arguments: [now.seconds - threshold])!
             }
-            let snapshot = try await store.businessSnapshot(window: .day, now: now, stuckThreshold: threshold)
+            let snapshot = try await store.businessSnapshot(
+                window: .day, now: now, zone: .utc, stuckThreshold: threshold)
             #expect(snapshot.stuckJobs == direct, "threshold \(threshold)")
             let totals = try await store.businessTotals(now: now, stuckThreshold: threshold)
             #expect(totals.stuckByPartner.values.reduce(0, +) == direct, "threshold \(threshold)")
+        }
+    }
+
+    /// "Today" counts from the operator's midnight: in UTC, in a zone behind it, and in one half an hour off the
+    /// hour (India), whose first hour is read by the minute; the same orders and revenue as counting the orders.
+    @Test func todayCountsFromTheZonesMidnight() async throws {
+        let store = try SQLiteStore.open(path: TestSupport.fixtureCopy())
+        try await TrafficSimulatorDriver.drive(store)
+        let now = TestSupport.nowTimestamp
+        let zones = [
+            DisplayZone.utc,
+            DisplayZone(identifier: "Asia/Kolkata", periods: [.init(start: .min, offset: 19_800, abbreviation: "IST")]),
+            DisplayZone(
+                identifier: "Asia/Kathmandu", periods: [.init(start: .min, offset: 20_700, abbreviation: "NPT")]),
+            DisplayZone(
+                identifier: "America/Los_Angeles", periods: [.init(start: .min, offset: -28_800, abbreviation: "PST")]),
+        ]
+        for zone in zones {
+            let midnight = zone.startOfDay(containing: now).seconds
+            // The window runs to the end of the hour `now` is in, as every window does.
+            let end = now.seconds / 3600 * 3600 + 3600
+            let direct = try await store.pool.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT currency, count(*), sum(total_amount) FROM orders
+                        WHERE created_at >= ? AND created_at < ? GROUP BY currency
+                        """, arguments: [midnight, end])
+            }
+            let snapshot = try await store.businessSnapshot(
+                window: .today, now: now, zone: zone, stuckThreshold: 72 * 3600)
+            let count = direct.reduce(Int64(0)) { $0 + ($1[1] as Int64) }
+            #expect(count > 0, "\(zone): the fixture has orders today")
+            #expect(snapshot.orders.reduce(0, +) == count, "\(zone)")
+            #expect(snapshot.from.seconds == midnight, "\(zone)")
+            let revenue = Dictionary(uniqueKeysWithValues: snapshot.revenue.map { ($0.0.code, $0.1.reduce(0, +)) })
+            for row in direct {
+                let code: String = row[0]
+                #expect(revenue[code] == row[2], "\(zone) \(code)")
+            }
+            #expect(snapshot.orders.count == Int((end - midnight / 3600 * 3600) / 3600), "\(zone)")
         }
     }
 

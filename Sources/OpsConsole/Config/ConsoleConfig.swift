@@ -68,6 +68,8 @@ public struct ConsoleConfig: Sendable {
     public var silence: [FeedSource: Int64] = [:]
     /// `[dashboard] currencies`: shown first in the revenue and refund panels, then the rest by order count.
     public var mainCurrencies: [Currency] = ConsoleConfig.defaultMainCurrencies
+    /// `timezone`: the zone times are shown in (records stay UTC); the dashboard's "today" is this zone's day.
+    public var zone: DisplayZone = .utc
     public static let defaultMainCurrencies: [Currency] = [.gbp, .eur, .usd]
     public var policy: RefundPolicy
     public var payments = PaymentsConfig()
@@ -123,6 +125,15 @@ public struct ConsoleConfig: Sendable {
                 throw document.error("stuck_after", "\"\(stuck)\" is not a duration (e.g. 72h, 3d)")
             }
             config.stuckThreshold = seconds
+        }
+        if let name = try root.string("timezone") {
+            guard let zone = DisplayZone.named(name) else {
+                throw document.error(
+                    "timezone",
+                    "\"\(name)\" is not a time zone of the system's zone database (a region such as Europe/London, "
+                        + "America/New_York or Asia/Kolkata, or UTC)")
+            }
+            config.zone = zone
         }
         if var operators = try root.table("operators") {
             if let role = try operators.string("default_role") {
@@ -247,7 +258,8 @@ public struct ConsoleConfig: Sendable {
             try dashboard.finish(allowed: ["currencies"])
         }
         try root.finish(allowed: [
-            "database", "theme", "refresh", "stuck_after", "operators", "refunds", "payments", "serve", "keys",
+            "database", "theme", "refresh", "stuck_after", "timezone", "operators", "refunds", "payments", "serve",
+            "keys",
             "silence", "dashboard",
         ])
         return config
@@ -309,6 +321,7 @@ public struct ConsoleConfig: Sendable {
         if let databasePath { lines.append("database = \"\(databasePath)\"") }
         lines.append("theme = \"\(themeName ?? "default")\"")
         lines.append("refresh = \"\(refreshMilliseconds)ms\"")
+        lines.append("timezone = \"\(zone.identifier)\"   # times are shown in this zone; records stay UTC")
         lines.append("stuck_after = \"\(DurationText.format(stuckThreshold).replacingOccurrences(of: " ", with: ""))\"")
         lines.append("\n[silence]   # how long a live source may be quiet before the status bar warns")
         for source in FeedSource.allCases {

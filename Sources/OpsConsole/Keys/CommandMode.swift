@@ -24,7 +24,9 @@ enum CommandMode {
         Spec(name: "home", aliases: [], usage: ":home", arguments: []),
         Spec(name: "recent", aliases: ["history"], usage: ":recent", arguments: []),
         Spec(name: "audit", aliases: [], usage: ":audit", arguments: []),
-        Spec(name: "metrics", aliases: ["dashboard"], usage: ":metrics", arguments: []),
+        Spec(
+            name: "metrics", aliases: ["dashboard"], usage: ":metrics [\(MetricsWindow.choices)]",
+            arguments: MetricsWindow.allCases.map(\.rawValue)),
         Spec(
             name: "theme", aliases: [], usage: ":theme NAME",
             arguments: ["default", "light", "high-contrast", "solarized-dark", "mono", "colorblind"]),
@@ -70,7 +72,8 @@ enum CommandMode {
     /// What a command line asks for.
     enum Command: Equatable {
         case go(Destination)
-        case home, refresh, help, quit, audit, refund, metrics
+        case home, refresh, help, quit, audit, refund
+        case metrics(MetricsWindow?)
         case theme(String)
     }
 
@@ -141,7 +144,12 @@ enum CommandMode {
         case "home": return .home
         case "recent": return .go(.recent)
         case "audit": return .audit
-        case "metrics": return .metrics
+        case "metrics":
+            guard let word = rest.first else { return .metrics(nil) }
+            guard rest.count == 1, let window = MetricsWindow(rawValue: word.lowercased()) else {
+                throw .message("unknown window \"\(rest.joined(separator: " "))\": one of \(MetricsWindow.choices)")
+            }
+            return .metrics(window)
         case "theme": return .theme(try one())
         case "refund": return .refund
         case "refresh": return .refresh

@@ -20,7 +20,7 @@ public struct ConsoleClient: Sendable {
     public var changeToken: @Sendable () async throws -> Int64
     /// When each live source last delivered.
     public var freshness: @Sendable () async throws -> [SourceFreshness]
-    public var dashboard: @Sendable (MetricsWindow) async throws -> DashboardData
+    public var dashboard: @Sendable (MetricsWindow, DisplayZone) async throws -> DashboardData
     /// The audit log's newest entries and the chain's verification; nil when this console has no audit log.
     public var audit: (@Sendable () async throws -> AuditPage)?
     /// Plans and executes a refund; nil when refunds are not available in this console.
@@ -40,7 +40,7 @@ public struct ConsoleClient: Sendable {
         disputes: @escaping @Sendable (_ openOnly: Bool) async throws -> [DisputeRow],
         changeToken: @escaping @Sendable () async throws -> Int64,
         freshness: @escaping @Sendable () async throws -> [SourceFreshness],
-        dashboard: @escaping @Sendable (MetricsWindow) async throws -> DashboardData,
+        dashboard: @escaping @Sendable (MetricsWindow, DisplayZone) async throws -> DashboardData,
         audit: (@Sendable () async throws -> AuditPage)?,
         refund: (@Sendable (RefundSubmission) async throws -> RefundResult)?,
         reconcile: (@Sendable () async throws -> ReconcileReport)?
@@ -110,7 +110,7 @@ public struct ConsoleClient: Sendable {
             disputes: { try await engine.disputes(openOnly: $0) },
             changeToken: { try await engine.changeToken() },
             freshness: { try await engine.freshness() },
-            dashboard: { try await engine.dashboard(window: $0) },
+            dashboard: { try await engine.dashboard(window: $0, zone: $1) },
             audit: auditPage, refund: refund, reconcile: reconcile)
     }
 }

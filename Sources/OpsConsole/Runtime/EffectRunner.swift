@@ -184,8 +184,8 @@ public final class EffectRunner: Sendable {
                 log.notice("theme not loaded", metadata: ["theme": "\(name)", "error": "\(error.description)"])
                 return .themeLoaded(name, .failure(EffectError(error.description)))
             }
-        case .loadDashboard(let window, let request):
-            return .loaded(request: request, .dashboard(await run { try await client.dashboard(window) }))
+        case .loadDashboard(let window, let zone, let request):
+            return .loaded(request: request, .dashboard(await run { try await client.dashboard(window, zone) }))
         case .fetch(let fetch, let request):
             return .loaded(request: request, .value(await run { try await fetch.run(client) }))
         }

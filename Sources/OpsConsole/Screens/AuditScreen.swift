@@ -62,7 +62,7 @@ extension AuditScreen: ConsoleScreen {
     }
 
     public func render(into buffer: inout Buffer, state: AppState) {
-        let theme = state.theme
+        let (theme, zone) = (state.theme, state.zone)
         let (status, tableRect) = Self.layout(state.bodyRect)
         switch data {
         case .loading:
@@ -89,7 +89,7 @@ extension AuditScreen: ConsoleScreen {
                     default: .statusWarning
                     }
                 return [
-                    TableCell("\(e.sequence)"), TableCell(e.record.at.shortDisplay),
+                    TableCell("\(e.sequence)"), TableCell(e.record.at.display(in: zone)),
                     TableCell(e.record.operatorName + (e.record.sshClient.isEmpty ? "" : "@\(e.record.sshClient)")),
                     TableCell(e.record.action), TableCell(e.record.target),
                     TableCell(e.record.amount?.formatted ?? "", .money),
@@ -98,7 +98,7 @@ extension AuditScreen: ConsoleScreen {
             }
             Table.render(
                 columns: [
-                    TableColumn("#", .fixed(5), .right), TableColumn("AT", .fixed(16)),
+                    TableColumn("#", .fixed(5), .right), TableColumn("AT", .fixed(zone.displayWidth)),
                     TableColumn("OPERATOR", .flex(min: 8, weight: 1)), TableColumn("ACTION", .fixed(18)),
                     TableColumn("TARGET", .fixed(20)), TableColumn("AMOUNT", .fixed(14), .right),
                     TableColumn("RESULT", .fixed(8)), TableColumn("DETAIL", .flex(min: 8, weight: 2)),

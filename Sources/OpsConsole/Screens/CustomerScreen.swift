@@ -42,7 +42,8 @@ public struct CustomerScreen: Sendable {
     }
 
     /// The rows of the current tab, filtered.
-    func rows(theme: Theme, now: Timestamp, stuckThreshold: Int64) -> RowSet {
+    func rows(state: AppState) -> RowSet {
+        let (theme, now, stuckThreshold, zone) = (state.theme, state.now, state.stuckThreshold, state.zone)
         guard let c = data.value else { return RowSet() }
         var set = RowSet()
         switch tab {
@@ -57,7 +58,7 @@ public struct CustomerScreen: Sendable {
                         missing > 0
                             ? TableCell(theme.status("\(missing) missing", .error), .statusError)
                             : TableCell(theme.status("uploaded", .ok), .statusOK),
-                        TableCell(p.print.createdAt.dateOnly), TableCell(p.print.id, .muted),
+                        TableCell(p.print.createdAt.date(in: zone)), TableCell(p.print.id, .muted),
                     ],
                     orderByPrint[p.print.id].map(Destination.order))
             }
@@ -66,8 +67,8 @@ public struct CustomerScreen: Sendable {
                 set.append(
                     [
                         TableCell(o.id), ConsoleFormat.orderStatus(o.status, theme),
-                        TableCell(o.total.formatted, .money), TableCell(o.lineItems.first?.description ?? ""),
-                        TableCell(o.createdAt.shortDisplay),
+                        TableCell(o.total.formatted, .money), TableCell(o.createdAt.display(in: zone)),
+                        TableCell(o.lineItems.first?.description ?? ""),
                     ], .order(o.id))
             }
         case .payments:
@@ -76,7 +77,7 @@ public struct CustomerScreen: Sendable {
                     [
                         TableCell("payment"), TableCell(p.provider.label), TableCell(p.providerTransactionID),
                         TableCell(p.money.formatted, .money), ConsoleFormat.paymentStatus(p.status, theme),
-                        TableCell(p.createdAt.shortDisplay),
+                        TableCell(p.createdAt.display(in: zone)),
                     ], .order(p.orderID))
             }
             for r in c.refunds {
@@ -85,7 +86,7 @@ public struct CustomerScreen: Sendable {
                         TableCell(r.isVoid ? "void" : "refund"), TableCell(r.provider.label),
                         TableCell(r.gatewayRefundID ?? r.id), TableCell("-" + r.money.formatted, .money),
                         ConsoleFormat.refundStatus(r.status, theme),
-                        TableCell(r.createdAt.shortDisplay),
+                        TableCell(r.createdAt.display(in: zone)),
                     ], .order(r.orderID))
             }
             for d in c.disputes {
@@ -94,7 +95,7 @@ public struct CustomerScreen: Sendable {
                     [
                         TableCell("dispute"), TableCell(d.provider.label), TableCell(d.id),
                         TableCell(d.money.formatted, .money), TableCell(theme.status(d.status.label, tone), tone.role),
-                        TableCell(d.createdAt.shortDisplay),
+                        TableCell(d.createdAt.display(in: zone)),
                     ], .order(d.orderID))
             }
         case .printJobs:
@@ -103,14 +104,14 @@ public struct CustomerScreen: Sendable {
                     [
                         TableCell(j.id), ConsoleFormat.jobStatus(j, theme, now: now, stuckThreshold: stuckThreshold),
                         TableCell(j.partner), TableCell(j.trackingNumber ?? "—"),
-                        TableCell(j.updatedAt.shortDisplay),
+                        TableCell(j.updatedAt.display(in: zone)),
                     ], .printJob(j.id))
             }
         }
         return set.filtered(filter)
     }
 
-    func columns() -> [TableColumn] {
+    func columns(zone: DisplayZone) -> [TableColumn] {
         switch tab {
         case .prints:
             [
@@ -123,19 +124,20 @@ public struct CustomerScreen: Sendable {
             [
                 TableColumn("ORDER", .fixed(14)), TableColumn("STATUS", .fixed(18)),
                 TableColumn("TOTAL", .fixed(14), .right),
-                TableColumn("ITEM", .flex(min: 8, weight: 1)), TableColumn("CREATED", .fixed(16)),
+                // The date before the item: on 80 columns the item (on the order's screen anyway) gives way.
+                TableColumn("CREATED", .fixed(zone.displayWidth)), TableColumn("ITEM", .flex(min: 8, weight: 1)),
             ]
         case .payments:
             [
                 TableColumn("KIND", .fixed(7)), TableColumn("PROVIDER", .fixed(9)),
                 TableColumn("TRANSACTION", .flex(min: 10, weight: 2)), TableColumn("AMOUNT", .fixed(14), .right),
-                TableColumn("STATUS", .fixed(16)), TableColumn("CREATED", .fixed(16)),
+                TableColumn("STATUS", .fixed(16)), TableColumn("CREATED", .fixed(zone.displayWidth)),
             ]
         case .printJobs:
             [
                 TableColumn("JOB", .fixed(14)), TableColumn("STATUS", .fixed(18)),
                 TableColumn("PARTNER", .flex(min: 10, weight: 1)),
-                TableColumn("TRACKING", .flex(min: 8, weight: 1)), TableColumn("UPDATED", .fixed(16)),
+                TableColumn("TRACKING", .flex(min: 8, weight: 1)), TableColumn("UPDATED", .fixed(zone.displayWidth)),
             ]
         }
     }
@@ -161,7 +163,7 @@ extension CustomerScreen: FilteringScreen {
 
     /// The selected row's id, else the customer's email (what other tools search by).
     public func copyTarget(state: AppState) -> Copyable? {
-        let set = rows(theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
+        let set = rows(state: state)
         return set.copyable(at: (tables[tab] ?? TableState()).selected)
             ?? data.value.map { Copyable("email", $0.user.email) }
     }
@@ -172,13 +174,13 @@ extension CustomerScreen: FilteringScreen {
     }
 
     public func positionText(state: AppState) -> String? {
-        let count = rows(theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold).cells.count
+        let count = rows(state: state).cells.count
         return count > 0 ? "\((tables[tab] ?? TableState()).selected + 1)/\(count)" : nil
     }
 
     public mutating func handle(_ command: UICommand, state: inout AppState) -> Reply {
         if command == .back && !filter.isActive { return .back }
-        let set = rows(theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
+        let set = rows(state: state)
         let viewport = max(1, Self.layout(state.bodyRect).table.height - 1)
         var table = tables[tab] ?? TableState()
         defer { tables[tab] = table }
@@ -225,7 +227,7 @@ extension CustomerScreen: FilteringScreen {
             x += buffer.put("\(u.id)   \(u.country) · \(u.locale) · ", x: x, y: profile.y + 1, style: theme[.muted])
             x += buffer.put(theme.status(u.status.label, tone), x: x, y: profile.y + 1, style: theme[tone.role])
             buffer.put(
-                " · customer since \(u.createdAt.dateOnly)", x: x, y: profile.y + 1, style: theme[.muted],
+                " · customer since \(u.createdAt.date(in: state.zone))", x: x, y: profile.y + 1, style: theme[.muted],
                 maxWidth: profile.maxX - x)
             let missing = c.prints.reduce(0) { $0 + $1.photos.missing }
             let open = c.printJobs.filter { !$0.status.isTerminal }.count
@@ -258,9 +260,9 @@ extension CustomerScreen: FilteringScreen {
                     }
                 return "\(tab.title) (\(count))"
             }, active: tab.rawValue, into: &buffer, rect: tabsRect, theme: theme)
-        let set = rows(theme: theme, now: state.now, stuckThreshold: state.stuckThreshold)
+        let set = rows(state: state)
         Table.render(
-            columns: columns(), rows: set.cells, state: tables[tab] ?? TableState(), into: &buffer,
+            columns: columns(zone: state.zone), rows: set.cells, state: tables[tab] ?? TableState(), into: &buffer,
             rect: tableRect, theme: theme, focused: !filter.editing,
             emptyText: filter.isActive ? "No rows match the filter" : "None")
         filter.render(into: &buffer, rect: filterRect, theme: theme)

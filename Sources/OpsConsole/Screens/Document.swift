@@ -190,7 +190,7 @@ public protocol DetailScreen: ConsoleScreen {
     var request: Int { get set }
     /// Shown while the first answer is on its way ("Loading order ord_…").
     var loadingText: String { get }
-    func document(width: Int, theme: Theme, now: Timestamp, stuckThreshold: Int64) -> Document
+    func document(width: Int, state: AppState) -> Document
     func loadEffect(request: Int) -> Effect
     /// This screen's value in an answer; nil for an answer of another kind.
     static func value(in result: EffectResult) -> Result<Value, EffectError>?
@@ -211,7 +211,7 @@ extension DetailScreen {
     public mutating func handle(_ command: UICommand, state: inout AppState) -> Reply {
         if command == .back { return .back }
         let rect = DocumentScreen.contentRect(state.bodyRect)
-        let doc = document(width: rect.width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
+        let doc = document(width: rect.width, state: state)
         switch cursor.handle(command, in: doc, viewport: rect.height) {
         case .open(let target): return .go(target)
         case .handled: return .none
@@ -223,13 +223,13 @@ extension DetailScreen {
         guard request == self.request, let answer = Self.value(in: result) else { return }
         data.receive(answer)
         let rect = DocumentScreen.contentRect(state.bodyRect)
-        let doc = document(width: rect.width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
+        let doc = document(width: rect.width, state: state)
         place(cursorIn: doc, viewport: rect.height)
     }
 
     public func copyTarget(state: AppState) -> Copyable? {
         let rect = DocumentScreen.contentRect(state.bodyRect)
-        let doc = document(width: rect.width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
+        let doc = document(width: rect.width, state: state)
         if let selected = cursor.selected, doc.lines.indices.contains(selected),
             let copy = doc.lines[selected].target?.copyable
         {
@@ -245,7 +245,7 @@ extension DetailScreen {
 
     public func render(into buffer: inout Buffer, state: AppState) {
         DocumentScreen.render(data, loading: loadingText, cursor: cursor, state: state, into: &buffer) { width in
-            document(width: width, theme: state.theme, now: state.now, stuckThreshold: state.stuckThreshold)
+            document(width: width, state: state)
         }
     }
 }

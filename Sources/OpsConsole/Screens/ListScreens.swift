@@ -38,13 +38,14 @@ public struct OrdersListScreen: Sendable {
         return { .loadOrders(status: status, text: text, page: $0, request: $1) }
     }
 
-    func rows(_ theme: Theme) -> RowSet {
+    func rows(_ state: AppState) -> RowSet {
+        let (theme, zone) = (state.theme, state.zone)
         var set = RowSet()
         for r in list.rows {
             set.append(
                 [
                     TableCell(r.id), ConsoleFormat.orderStatus(r.status, theme), TableCell(r.total.formatted, .money),
-                    TableCell(r.customerName), TableCell(r.createdAt.shortDisplay),
+                    TableCell(r.customerName), TableCell(r.createdAt.display(in: zone)),
                 ], .order(r.id))
         }
         return set
@@ -64,7 +65,7 @@ extension OrdersListScreen: FilteringScreen {
     }
 
     public func copyTarget(state: AppState) -> Copyable? {
-        rows(state.theme).copyable(at: list.table.selected)
+        rows(state).copyable(at: list.table.selected)
     }
 
     mutating func filterChanged(state: inout AppState) -> [Effect] {
@@ -87,7 +88,7 @@ extension OrdersListScreen: FilteringScreen {
         default:
             return ListCommands.handle(
                 command, list: &list, filter: &filter, viewport: viewport, state: &state,
-                rows: rows(state.theme), make: make())
+                rows: rows(state), make: make())
         }
     }
 
@@ -99,10 +100,10 @@ extension OrdersListScreen: FilteringScreen {
         let columns = [
             TableColumn("ORDER", .fixed(14)), TableColumn("STATUS", .fixed(18)),
             TableColumn("TOTAL", .fixed(14), .right), TableColumn("CUSTOMER", .flex(min: 10, weight: 1)),
-            TableColumn("CREATED", .fixed(16)),
+            TableColumn("CREATED", .fixed(state.zone.displayWidth)),
         ]
         ListCommands.render(
-            list: list, filter: filter, rows: rows(state.theme), columns: columns, into: &buffer,
+            list: list, filter: filter, rows: rows(state), columns: columns, into: &buffer,
             table: tableRect, filterRect: filterRect, theme: state.theme)
     }
 }

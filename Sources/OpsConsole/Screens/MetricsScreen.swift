@@ -16,15 +16,16 @@ public struct MetricsScreen: Sendable {
     /// A refresh is on its way: timed ticks do not pile more on a slow database.
     var refreshing = false
 
-    init(monotonic: Int64) {
+    init(monotonic: Int64, window: MetricsWindow = .hour) {
         lastRefresh = monotonic
+        self.window = window
     }
 
     mutating func refresh(state: inout AppState) -> [Effect] {
         request = state.requestID()
         refreshing = true
         lastRefresh = state.monotonicMilliseconds
-        return [.loadDashboard(window, request: request)]
+        return [.loadDashboard(window, zone: state.zone, request: request)]
     }
 
 }
@@ -89,7 +90,7 @@ extension MetricsScreen: ConsoleScreen {
         let b = d.business
         let inner = max(10, width - 4)
         let age =
-            "as of \(b.at.iso8601.dropFirst(11).prefix(8)) (\(DurationText.format(state.now.seconds - b.at.seconds)) "
+            "as of \(b.at.timeOfDay(in: state.zone)) (\(DurationText.format(state.now.seconds - b.at.seconds)) "
             + "ago)"
         let unit = b.window.bucketSeconds == 60 ? "min" : "hour"
         func spark(_ label: String, _ values: [Int64], _ role: ThemeRole, total: String) -> [StatusLine.Segment] {
@@ -173,7 +174,7 @@ extension MetricsScreen: ConsoleScreen {
         }
         let e = d.engine
         let span =
-            e.sinceStart || e.coveredSeconds < b.window.seconds
+            e.sinceStart || e.coveredSeconds < b.coveredSeconds
             ? "since start, \(DurationText.format(e.coveredSeconds)) ago"
             : "last \(DurationText.format(e.coveredSeconds))"
         var gateways: [[StatusLine.Segment]] = []
@@ -206,7 +207,7 @@ extension MetricsScreen: ConsoleScreen {
         var lines: [[StatusLine.Segment]] = []
         for feed in b.feeds {
             let total = feed.deliveries.reduce(0, +)
-            let perSecond = Double(total) / Double(max(1, b.window.seconds))
+            let perSecond = Double(total) / Double(b.coveredSeconds)
             let totalText = NumberText.grouped(total) + String(format: " (%.2f/s)", perSecond)
             lines.append([
                 .init(TerminalText.fit(feed.source.shortLabel, to: 10), .text),

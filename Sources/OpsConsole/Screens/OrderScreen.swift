@@ -2,6 +2,8 @@ import OpsCore
 import OpsEngine
 import OpsTUI
 
+// MARK: - The order screen
+
 /// An order: why it has not arrived, items and totals, payments with what is left to refund, refunds, print jobs.
 public struct OrderScreen: Sendable {
     public let orderID: String
@@ -13,7 +15,8 @@ public struct OrderScreen: Sendable {
         self.orderID = orderID
     }
 
-    public func document(width: Int, theme: Theme, now: Timestamp, stuckThreshold: Int64) -> Document {
+    public func document(width: Int, state: AppState) -> Document {
+        let (theme, now, stuckThreshold, zone) = (state.theme, state.now, state.stuckThreshold, state.zone)
         var doc = Document()
         guard let view = data.value else { return doc }
         let d = view.detail
@@ -22,7 +25,7 @@ public struct OrderScreen: Sendable {
         doc.add(
             Document.Line([
                 StatusLine.Segment("Order \(o.id)  ", .title), StatusLine.Segment(status.text, status.role ?? .text),
-                StatusLine.Segment("  placed \(o.createdAt.shortDisplay)", .muted),
+                StatusLine.Segment("  placed \(o.createdAt.display(in: zone))", .muted),
             ]))
         // A chargeback is the first thing to see: a refund now would pay the customer twice.
         for dispute in d.disputes where dispute.status.blocksRefunds {
@@ -106,7 +109,8 @@ public struct OrderScreen: Sendable {
                 [
                     TableColumn("AMOUNT", .fixed(14), .right), TableColumn("STATUS", .fixed(13)),
                     TableColumn("REASON", .flex(min: 10, weight: 1)), TableColumn("BY", .fixed(10)),
-                    TableColumn("WHEN", .fixed(16)), TableColumn("PROVIDER ID", .flex(min: 10, weight: 1)),
+                    TableColumn("WHEN", .fixed(zone.displayWidth)),
+                    TableColumn("PROVIDER ID", .flex(min: 10, weight: 1)),
                     TableColumn("NOTE", .flex(min: 8, weight: 2)),
                 ],
                 d.refunds.map { r in
@@ -114,7 +118,7 @@ public struct OrderScreen: Sendable {
                         [
                             TableCell(r.money.formatted, .money), ConsoleFormat.refundStatus(r.status, theme),
                             TableCell(r.reason.label + (r.isVoid ? " (void)" : "")), TableCell(r.operatorName),
-                            TableCell(r.createdAt.shortDisplay), TableCell(r.gatewayRefundID ?? "—", .muted),
+                            TableCell(r.createdAt.display(in: zone)), TableCell(r.gatewayRefundID ?? "—", .muted),
                             TableCell(r.note, .muted),
                         ], nil
                     )
@@ -126,7 +130,7 @@ public struct OrderScreen: Sendable {
                 [
                     TableColumn("DISPUTE", .flex(min: 10, weight: 1)), TableColumn("STATUS", .fixed(15)),
                     TableColumn("AMOUNT", .fixed(14), .right), TableColumn("REASON", .flex(min: 10, weight: 1)),
-                    TableColumn("EVIDENCE DUE", .fixed(16)),
+                    TableColumn("EVIDENCE DUE", .fixed(zone.displayWidth)),
                 ],
                 d.disputes.map { dispute in
                     let tone: StatusTone = dispute.status.blocksRefunds ? .error : .ok
@@ -134,7 +138,7 @@ public struct OrderScreen: Sendable {
                         [
                             TableCell(dispute.id), TableCell(theme.status(dispute.status.label, tone), tone.role),
                             TableCell(dispute.money.formatted, .money), TableCell(dispute.reasonText),
-                            TableCell(dispute.evidenceDueBy?.shortDisplay ?? "—"),
+                            TableCell(dispute.evidenceDueBy?.display(in: zone) ?? "—"),
                         ], nil
                     )
                 }, width: width)
@@ -145,13 +149,14 @@ public struct OrderScreen: Sendable {
             [
                 TableColumn("JOB", .fixed(14)), TableColumn("STATUS", .fixed(18)),
                 TableColumn("PARTNER", .flex(min: 10, weight: 1)), TableColumn("TRACKING", .flex(min: 8, weight: 1)),
-                TableColumn("UPDATED", .fixed(16)),
+                TableColumn("UPDATED", .fixed(zone.displayWidth)),
             ],
             d.printJobs.map { j in
                 (
                     [
                         TableCell(j.id), ConsoleFormat.jobStatus(j, theme, now: now, stuckThreshold: stuckThreshold),
-                        TableCell(j.partner), TableCell(j.trackingNumber ?? "—"), TableCell(j.updatedAt.shortDisplay),
+                        TableCell(j.partner), TableCell(j.trackingNumber ?? "—"),
+                        TableCell(j.updatedAt.display(in: zone)),
                     ],
                     .printJob(j.id)
                 )
@@ -160,6 +165,8 @@ public struct OrderScreen: Sendable {
     }
 
 }
+
+// MARK: - OrderScreen: DetailScreen
 
 extension OrderScreen: DetailScreen {
     public var kind: ScreenKind { .order }

@@ -13,7 +13,8 @@ public struct PrintJobScreen: Sendable {
         self.jobID = jobID
     }
 
-    public func document(width: Int, theme: Theme, now: Timestamp, stuckThreshold: Int64) -> Document {
+    public func document(width: Int, state: AppState) -> Document {
+        let (theme, now, stuckThreshold, zone) = (state.theme, state.now, state.stuckThreshold, state.zone)
         var doc = Document()
         guard let d = data.value else { return doc }
         let j = d.job
@@ -48,19 +49,20 @@ public struct PrintJobScreen: Sendable {
             doc.add("Tracking \(tracking)" + (j.carrier.map { " with \($0)" } ?? ""), .text)
         }
         doc.add(
-            "Created \(j.createdAt.shortDisplay) · last event \(j.updatedAt.shortDisplay) "
+            "Created \(j.createdAt.display(in: zone)) · last event \(j.updatedAt.display(in: zone)) "
                 + "(\(DurationText.format(now.seconds - j.updatedAt.seconds)) ago)",
             .muted)
         doc.heading("PARTNER TIMELINE")
         doc.table(
             [
-                TableColumn("#", .fixed(3), .right), TableColumn("AT", .fixed(16)), TableColumn("STATUS", .fixed(10)),
+                TableColumn("#", .fixed(3), .right), TableColumn("AT", .fixed(zone.displayWidth)),
+                TableColumn("STATUS", .fixed(10)),
                 TableColumn("MESSAGE", .flex(min: 20, weight: 1)),
             ],
             d.events.map { e in
                 (
                     [
-                        TableCell("\(e.sequence)"), TableCell(e.at.shortDisplay),
+                        TableCell("\(e.sequence)"), TableCell(e.at.display(in: zone)),
                         TableCell(
                             e.status.label,
                             e.status == .failed ? .statusError : (e.status == .delivered ? .statusOK : .text)),

@@ -30,7 +30,8 @@ public enum Destination: Sendable, Hashable {
     /// The home screen, searching for this text.
     case search(String)
     case audit
-    case metrics
+    /// The dashboard, in a window (nil: the last one chosen, else the hour).
+    case metrics(MetricsWindow? = nil)
     /// Chargebacks: open ones by evidence due date (or all of them).
     case disputes(openOnly: Bool)
     /// The records opened lately.
@@ -57,7 +58,7 @@ public enum Destination: Sendable, Hashable {
         case .audit: AuditScreen()
         case .disputes(let openOnly): DisputesScreen(openOnly: openOnly)
         case .recent: RecentScreen()
-        case .metrics: MetricsScreen(monotonic: state.monotonicMilliseconds)
+        case .metrics(let window): MetricsScreen(monotonic: state.monotonicMilliseconds, window: window ?? .hour)
         case .search: nil
         }
     }

@@ -145,7 +145,7 @@ extension SearchScreen: ConsoleScreen {
                         Self.menu[table.selected].command, stuckThreshold: state.stuckThreshold)
                     {
                     case .go(let destination): return .go(destination)
-                    case .metrics: return .go(.metrics)
+                    case .metrics: return .go(.metrics())
                     case .audit: return .go(.audit)
                     default: return .none
                     }
@@ -240,7 +240,7 @@ extension SearchScreen: ConsoleScreen {
                 rows.append([
                     TableCell(u.name), TableCell(u.email), TableCell(summary?.city ?? "", .muted),
                     TableCell(u.country), TableCell(NumberText.grouped(summary?.orders ?? 0)),
-                    TableCell(summary?.lastOrderAt.map { String($0.iso8601.prefix(10)) } ?? "—", .muted),
+                    TableCell(summary?.lastOrderAt.map { $0.date(in: state.zone) } ?? "—", .muted),
                     TableCell(
                         theme.status(u.status.label, u.status == .active ? .ok : .warning),
                         u.status == .active ? .statusOK : .statusWarning),

@@ -82,6 +82,8 @@ public struct AppState: Sendable {
     public var silence: [FeedSource: Int64] = [:]
     /// The currencies the dashboard shows first (configuration `[dashboard] currencies`).
     public var mainCurrencies: [Currency] = ConsoleConfig.defaultMainCurrencies
+    /// The zone times are shown in (configuration `timezone`); the dashboard's "today" is its day.
+    public var zone: DisplayZone = .utc
     public var quitting = false
     /// The records opened lately, newest first (`:recent`, ctrl-o).
     public var recent: [RecentItem] = []

@@ -55,7 +55,7 @@ public enum Effect: Sendable, Hashable {
     case reconcile
     /// Work a screen defines in its own file; answered to that screen as `EffectResult.value`.
     case fetch(Fetch, request: Int)
-    case loadDashboard(MetricsWindow, request: Int)
+    case loadDashboard(MetricsWindow, zone: DisplayZone, request: Int)
     case loadTheme(String)
 }
 

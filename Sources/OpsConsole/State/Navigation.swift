@@ -33,7 +33,18 @@ extension AppState {
     mutating func open(_ destination: Destination) -> [Effect] {
         overlay = nil
         if case .search(let text) = destination { return searchFromHome(text) }
-        if destination == .metrics && current.kind == .metrics { return [] }
+        if case .metrics(let window) = destination, current.kind == .metrics {
+            // Already on the dashboard: only a window asked for changes anything.
+            guard let window else { return [] }
+            return withCurrent { screen, state in
+                guard var metrics = screen as? MetricsScreen, metrics.window != window else { return [] }
+                metrics.window = window
+                metrics.data = .loading
+                let effects = metrics.refresh(state: &state)
+                screen = metrics
+                return effects
+            }
+        }
         guard let screen = destination.makeScreen(state: self) else { return [] }
         stack.append(StackEntry(id: nextScreenID(), screen: screen, destination: destination))
         remember(destination, label: screen.title)
@@ -168,7 +179,7 @@ extension Effect {
         switch self {
         case .search(_, let request), .loadCustomer(_, let request), .loadOrder(_, let request),
             .loadPrintJob(_, let request), .loadOrders(_, _, _, let request), .loadPrintJobs(_, _, let request),
-            .loadPartners(let request), .fetch(_, let request), .loadDashboard(_, let request):
+            .loadPartners(let request), .fetch(_, let request), .loadDashboard(_, _, let request):
             request
         case .refund, .checkChanges, .reconcile, .loadTheme:
             nil

@@ -127,7 +127,7 @@ extension AppState {
             overlay = .command(CommandLineState())
             return []
         case .metrics:
-            return open(.metrics)
+            return open(.metrics())
         case .audit:
             return open(.audit)
         case .refund:
@@ -244,8 +244,8 @@ extension AppState {
                     return []
                 case .audit:
                     return open(.audit)
-                case .metrics:
-                    return open(.metrics)
+                case .metrics(let window):
+                    return open(.metrics(window))
                 case .theme(let name):
                     return [.loadTheme(name)]
                 case .refund:

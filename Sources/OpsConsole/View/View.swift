@@ -137,8 +137,8 @@ extension AppState {
     public var positionText: String? { current.positionText(state: self) }
 
     var clockText: String {
-        let iso = now.iso8601
-        return "\(iso.prefix(10)) \(iso.dropFirst(11).prefix(8)) UTC"
+        let local = zone.local(now).iso8601
+        return "\(local.prefix(10)) \(local.dropFirst(11).prefix(8)) \(zone.period(at: now).abbreviation)"
     }
 
     private func renderHelp(into buffer: inout Buffer) {

@@ -1,14 +1,38 @@
 /// The dashboard's time windows.
 public enum MetricsWindow: String, CaseIterable, Sendable, Hashable {
-    case fifteenMinutes = "15m", hour = "1h", day = "24h", week = "7d"
+    /// `today`: since midnight in the operator's zone (configuration `timezone`).
+    case fifteenMinutes = "15m", hour = "1h", today = "today", day = "24h", week = "7d"
 
+    /// The window's length; today's is at most a day (`span` has the real one).
     public var seconds: Int64 {
         switch self {
         case .fifteenMinutes: 900
         case .hour: 3600
-        case .day: 86_400
+        case .today, .day: 86_400
         case .week: 7 * 86_400
         }
+    }
+
+    /// The buckets the window covers at `now`: the last one is the bucket `now` falls in. Today's first bucket
+    /// is the hour the zone's midnight falls in, counted from midnight (a zone half an hour off UTC starts
+    /// inside an hour).
+    public func span(now: Timestamp, zone: DisplayZone) -> MetricsSpan {
+        let size = bucketSeconds
+        let last = now.seconds / size * size
+        guard self == .today else {
+            let first = last - (seconds / size - 1) * size
+            return MetricsSpan(bucketSeconds: size, firstBucket: first, count: Int(seconds / size), from: first)
+        }
+        let midnight = zone.startOfDay(containing: now).seconds
+        let first = midnight / size * size
+        return MetricsSpan(
+            bucketSeconds: size, firstBucket: first, count: Int((last - first) / size) + 1, from: midnight)
+    }
+
+    /// `15m, 1h, today, 24h or 7d`, for messages.
+    public static var choices: String {
+        let names = allCases.map(\.rawValue)
+        return names.dropLast().joined(separator: ", ") + " or " + names.last!
     }
 
     /// Minute buckets for the short windows, hour buckets for the long ones.
@@ -20,6 +44,20 @@ public enum MetricsWindow: String, CaseIterable, Sendable, Hashable {
     }
 }
 
+/// A window's buckets at one moment.
+public struct MetricsSpan: Hashable, Sendable {
+    public var bucketSeconds: Int64
+    /// The first bucket's start (a multiple of `bucketSeconds`).
+    public var firstBucket: Int64
+    public var count: Int
+    /// Where counting starts: `firstBucket`, or later inside the first bucket (today's window).
+    public var from: Int64
+
+    public var lastBucket: Int64 { firstBucket + Int64(count - 1) * bucketSeconds }
+    /// Whether the first bucket is counted only from `from`.
+    public var clipped: Bool { from != firstBucket }
+}
+
 /// Business numbers over a window, from the store's rollups.
 public struct BusinessSnapshot: Hashable, Sendable {
     public var window: MetricsWindow
@@ -27,6 +65,8 @@ public struct BusinessSnapshot: Hashable, Sendable {
     public var at: Timestamp
     /// The first bucket's start; buckets are `window.bucketSeconds` long, oldest first.
     public var start: Timestamp
+    /// Where the window starts: `start`, or local midnight for `today`.
+    public var from: Timestamp
     public var orders: [Int64]
     /// Revenue per bucket, in minor units, for every currency with orders in the window, the most orders first.
     public var revenue: [(Currency, [Int64])]
@@ -53,6 +93,7 @@ public struct BusinessSnapshot: Hashable, Sendable {
         self.window = window
         self.at = at
         self.start = start
+        self.from = start
         self.orders = orders
         self.revenue = revenue
         self.signups = signups
@@ -66,6 +107,9 @@ public struct BusinessSnapshot: Hashable, Sendable {
         self.refundedByCurrency = refundedByCurrency
         self.refundsByReason = refundsByReason
     }
+
+    /// The seconds the window covers: its length, or since midnight for `today`.
+    public var coveredSeconds: Int64 { window == .today ? max(1, at.seconds - from.seconds) : window.seconds }
 
     public static func == (a: BusinessSnapshot, b: BusinessSnapshot) -> Bool {
         a.window == b.window && a.at == b.at && a.orders == b.orders && a.signups == b.signups && a.uploads == b.uploads
@@ -113,7 +157,10 @@ public struct BusinessTotals: Hashable, Sendable {
 
 /// The dashboard's reads.
 public protocol DashboardStore: Sendable {
-    func businessSnapshot(window: MetricsWindow, now: Timestamp, stuckThreshold: Int64) async throws -> BusinessSnapshot
+    /// `zone` is the operator's: the `today` window is its day.
+    func businessSnapshot(
+        window: MetricsWindow, now: Timestamp, zone: DisplayZone, stuckThreshold: Int64
+    ) async throws -> BusinessSnapshot
     func businessTotals(now: Timestamp, stuckThreshold: Int64) async throws -> BusinessTotals
 }
 

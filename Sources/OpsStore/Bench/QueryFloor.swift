@@ -99,9 +99,8 @@ extension SQLiteStore {
     /// The floor of a dashboard refresh: the same statements over the rollups, raw.
     public func floorDashboard(window: MetricsWindow, now: Timestamp, stuckThreshold: Int64) throws -> Int {
         try pool.read { db in
-            let size = window.bucketSeconds
-            let last = now.seconds / size * size
-            let first = last - (window.seconds / size - 1) * size
+            let span = window.span(now: now, zone: .utc)
+            let (size, first, last) = (span.bucketSeconds, span.firstBucket, span.lastBucket)
             let table = size == 60 ? "activity_minute" : "activity_hour"
             var rows = 0
             for kind in ["order", "refund", "refund_reason", "signup", "upload"] {

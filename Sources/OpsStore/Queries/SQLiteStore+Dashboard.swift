@@ -3,36 +3,49 @@ import OpsCore
 
 extension SQLiteStore: DashboardStore {
     public func businessSnapshot(
-        window: MetricsWindow, now: Timestamp, stuckThreshold: Int64
+        window: MetricsWindow, now: Timestamp, zone: DisplayZone, stuckThreshold: Int64
     ) async throws -> BusinessSnapshot {
-        try readNow { db in try Self.businessSnapshot(db, window: window, now: now, stuckThreshold: stuckThreshold) }
+        try readNow { db in
+            try Self.businessSnapshot(db, window: window, now: now, zone: zone, stuckThreshold: stuckThreshold)
+        }
     }
 
     static func businessSnapshot(
-        _ db: Database, window: MetricsWindow, now: Timestamp, stuckThreshold: Int64
+        _ db: Database, window: MetricsWindow, now: Timestamp, zone: DisplayZone, stuckThreshold: Int64
     ) throws -> BusinessSnapshot {
-        let size = window.bucketSeconds
-        let count = Int(window.seconds / size)
-        // The last bucket is the one `now` falls in.
-        let lastBucket = now.seconds / size * size
-        let firstBucket = lastBucket - Int64(count - 1) * size
+        let span = window.span(now: now, zone: zone)
+        let (size, count) = (span.bucketSeconds, span.count)
+        let (firstBucket, lastBucket) = (span.firstBucket, span.lastBucket)
         let table = size == 60 ? "activity_minute" : "activity_hour"
+        // Today in a zone whose midnight is inside an hour: that hour counts from midnight, by the minute.
+        let hoursFrom = span.clipped ? firstBucket + size : firstBucket
         func series(_ kind: String) throws -> [String: (counts: [Int64], amounts: [Int64])] {
             var out: [String: (counts: [Int64], amounts: [Int64])] = [:]
-            let rows = try Row.fetchCursor(
-                db.cachedStatement(
-                    sql: """
-                        SELECT key, bucket, count, amount FROM \(table) WHERE kind = ? AND bucket BETWEEN ? AND ?
-                        """), arguments: [kind, firstBucket, lastBucket])
-            while let row = try rows.next() {
-                let key: String = row[0]
-                let bucket: Int64 = row[1]
-                let index = Int((bucket - firstBucket) / size)
-                guard index >= 0 && index < count else { continue }
-                // In place: copying the entry out and back would copy both arrays (168 slots for 7 days) per row.
-                out[key, default: (Array(repeating: 0, count: count), Array(repeating: 0, count: count))]
-                    .counts[index] += row[2]
-                out[key]!.amounts[index] += row[3]
+            func add(_ rows: RowCursor, bucketed: Bool) throws {
+                while let row = try rows.next() {
+                    let key: String = row[0]
+                    let index = bucketed ? Int((row[1] as Int64 - firstBucket) / size) : 0
+                    guard index >= 0 && index < count else { continue }
+                    // In place: copying the entry out and back would copy both arrays (168 slots for 7 days) per row.
+                    out[key, default: (Array(repeating: 0, count: count), Array(repeating: 0, count: count))]
+                        .counts[index] += row[2]
+                    out[key]!.amounts[index] += row[3]
+                }
+            }
+            try add(
+                Row.fetchCursor(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT key, bucket, count, amount FROM \(table) WHERE kind = ? AND bucket BETWEEN ? AND ?
+                            """), arguments: [kind, hoursFrom, lastBucket]), bucketed: true)
+            if span.clipped {
+                try add(
+                    Row.fetchCursor(
+                        db.cachedStatement(
+                            sql: """
+                                SELECT key, bucket, count, amount FROM activity_minute
+                                WHERE kind = ? AND bucket BETWEEN ? AND ?
+                                """), arguments: [kind, span.from, hoursFrom - 60]), bucketed: false)
             }
             return out
         }
@@ -97,6 +110,7 @@ extension SQLiteStore: DashboardStore {
             }
             .sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0.rawValue < $1.0.rawValue) })
         snapshot.feeds = feeds
+        snapshot.from = Timestamp(seconds: span.from)
         return snapshot
     }
 

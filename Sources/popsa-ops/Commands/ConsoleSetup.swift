@@ -97,6 +97,7 @@ struct ConsoleSetup {
         state.refreshMilliseconds = config.refreshMilliseconds
         state.silence = config.silence
         state.mainCurrencies = config.mainCurrencies
+        state.zone = config.zone
         self.state = state
     }
 

@@ -30,7 +30,7 @@ struct DisputeCommand: AsyncParsableCommand {
                             return .object(fields)
                         })
                 },
-                text: { rows in
+                text: { rows, _ in
                     var table = TextTable("DUE", "STATUS", "AMOUNT", "REASON", "CUSTOMER", "ORDER", "DISPUTE")
                     for row in rows {
                         let d = row.dispute
@@ -67,7 +67,7 @@ struct DisputeCommand: AsyncParsableCommand {
                         ("missing", .array(evidence.missing.map(JSONValue.string))),
                     ])
                 },
-                text: { evidence in
+                text: { evidence, _ in
                     let d = evidence.dispute
                     var out = [
                         TerminalText.sanitize(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OpsConsole
 import OpsCore
 import OpsEngine
 import OpsStore
@@ -22,14 +23,26 @@ struct QueryCommand: AsyncParsableCommand {
             return Engine(store: store, clock: .frozen(time.timestamp))
         }
 
+        /// The zone text shows times in: the configuration's `timezone` (UTC when no configuration is found).
+        /// JSON keeps UTC, as the records do.
+        static func displayZone() throws -> DisplayZone {
+            let environment = Environment.values(of: ConsoleConfig.locateVariables)
+            do {
+                guard let path = ConsoleConfig.locate(explicit: nil, environment: environment) else { return .utc }
+                return try ConsoleConfig.load(path: path).zone
+            } catch {
+                throw CommandFailure(message: error.description, code: .config)
+            }
+        }
+
         /// Runs a query, printing JSON or text; a missing record is exit 1 with a one-line message.
         func run<T: Sendable>(
             _ body: (Engine) async throws -> T, json toJSON: (T) -> JSONValue,
-            text toText: (T) -> String
+            text toText: (T, DisplayZone) -> String
         ) async throws {
             do {
                 let result = try await body(try engine())
-                Stdout.line(json ? toJSON(result).serialized(pretty: true) : toText(result))
+                Stdout.line(json ? toJSON(result).serialized(pretty: true) : toText(result, try Self.displayZone()))
                 // Done: exit without tearing the read-only connection down (nothing to checkpoint or flush; the
                 // system releases the file and its locks), which is a measurable share of a query's wall time.
                 Foundation.exit(0)
@@ -119,7 +132,9 @@ struct QueryCommand: AsyncParsableCommand {
             let now = common.time.timestamp
             try await common.run(
                 { try await $0.printJob(identifiedBy: id) }, json: \.json,
-                text: { TextReports.printJob($0, now: now, stuckThreshold: OrderDiagnosis.defaultStuckThreshold) })
+                text: {
+                    TextReports.printJob($0, now: now, stuckThreshold: OrderDiagnosis.defaultStuckThreshold, zone: $1)
+                })
         }
     }
 
@@ -158,7 +173,7 @@ struct QueryCommand: AsyncParsableCommand {
                     try await $0.printJobs(
                         status: status.flatMap(PrintJobStatus.init(rawValue:)), partner: partner,
                         stuckFor: stuck, page: paging.request, limit: paging.limit)
-                }, json: { Paging.json($0, key: "print_jobs") }, text: { TextReports.jobList($0, now: now) })
+                }, json: { Paging.json($0, key: "print_jobs") }, text: { TextReports.jobList($0, now: now, zone: $1) })
         }
     }
 

@@ -222,9 +222,10 @@ struct AuditCommand: AsyncParsableCommand {
                 return
             }
             var table = TextTable("#", "AT", "OPERATOR", "ACTION", "TARGET", "AMOUNT", "RESULT", "DETAIL")
+            let zone = try QueryCommand.Common.displayZone()
             for e in entries {
                 table.add([
-                    "\(e.sequence)", e.record.at.shortDisplay,
+                    "\(e.sequence)", e.record.at.display(in: zone),
                     e.record.operatorName + (e.record.sshClient.isEmpty ? "" : "@\(e.record.sshClient)"),
                     e.record.action,
                     e.record.target, e.record.amount?.formatted ?? "", e.record.result, e.record.detail,

@@ -10,7 +10,7 @@ enum TextReports {
         Money(minorUnits: amount, currency: currency).formatted
     }
 
-    static func search(_ result: SearchResult) -> String {
+    static func search(_ result: SearchResult, zone: DisplayZone) -> String {
         var out: [String] = []
         if let exact = result.exact {
             var line = "Exact match: \(exact.kind.label) → customer \(safe(exact.userID))"
@@ -21,7 +21,7 @@ enum TextReports {
         if !result.customers.isEmpty {
             var table = TextTable("ID", "NAME", "EMAIL", "COUNTRY", "STATUS", "SINCE")
             for u in result.customers {
-                table.add([u.id, u.name, u.email, u.country, u.status.label, u.createdAt.dateOnly])
+                table.add([u.id, u.name, u.email, u.country, u.status.label, u.createdAt.date(in: zone)])
             }
             out.append(table.render())
         }
@@ -29,12 +29,12 @@ enum TextReports {
         return out.joined(separator: "\n\n")
     }
 
-    static func customer(_ c: Customer360) -> String {
+    static func customer(_ c: Customer360, zone: DisplayZone) -> String {
         let u = c.user
         var out = [
             "\(safe(u.name)) <\(safe(u.email))>  \(safe(u.id))",
             "Country \(safe(u.country)) · locale \(safe(u.locale)) · \(u.status.label) · customer since "
-                + "\(u.createdAt.dateOnly)",
+                + "\(u.createdAt.date(in: zone))",
         ]
         var prints = TextTable([
             .init(title: "PRINT"), .init(title: "PRODUCT"), .init(title: "TITLE"),
@@ -44,7 +44,7 @@ enum TextReports {
         for p in c.prints {
             prints.add([
                 p.print.id, p.print.product.label, p.print.title, "\(p.print.pageCount)",
-                "\(p.photos.uploaded + p.photos.missing)", "\(p.photos.missing)", p.print.createdAt.dateOnly,
+                "\(p.photos.uploaded + p.photos.missing)", "\(p.photos.missing)", p.print.createdAt.date(in: zone),
             ])
         }
         out.append(section("Prints", c.prints.count, prints))
@@ -53,20 +53,20 @@ enum TextReports {
             .init(title: "PRINT"), .init(title: "CREATED"),
         ])
         for o in c.orders {
-            orders.add([o.id, o.status.label, o.total.formatted, o.printID, o.createdAt.shortDisplay])
+            orders.add([o.id, o.status.label, o.total.formatted, o.printID, o.createdAt.display(in: zone)])
         }
         out.append(section("Orders", c.orders.count, orders))
-        out.append(section("Payments", c.payments.count, payments(c.payments)))
-        out.append(section("Refunds", c.refunds.count, refunds(c.refunds)))
-        out.append(section("Print jobs", c.printJobs.count, jobs(c.printJobs)))
+        out.append(section("Payments", c.payments.count, payments(c.payments, zone: zone)))
+        out.append(section("Refunds", c.refunds.count, refunds(c.refunds, zone: zone)))
+        out.append(section("Print jobs", c.printJobs.count, jobs(c.printJobs, zone: zone)))
         return out.joined(separator: "\n")
     }
 
-    static func order(_ view: OrderView) -> String {
+    static func order(_ view: OrderView, zone: DisplayZone) -> String {
         let d = view.detail
         let o = d.order
         var out = [
-            "Order \(safe(o.id)) · \(o.status.label) · \(o.createdAt.shortDisplay)",
+            "Order \(safe(o.id)) · \(o.status.label) · \(o.createdAt.display(in: zone))",
             "Customer \(safe(d.user.name)) <\(safe(d.user.email))> \(safe(d.user.id))",
             "Ship to \(safe(o.shippingAddress.singleLine))",
         ]
@@ -110,8 +110,8 @@ enum TextReports {
             ])
         }
         out.append(section("Payments", view.balances.count, balances))
-        out.append(section("Refunds", d.refunds.count, refunds(d.refunds)))
-        out.append(section("Print jobs", d.printJobs.count, jobs(d.printJobs)))
+        out.append(section("Refunds", d.refunds.count, refunds(d.refunds, zone: zone)))
+        out.append(section("Print jobs", d.printJobs.count, jobs(d.printJobs, zone: zone)))
         if !d.disputes.isEmpty {
             var disputes = TextTable([
                 .init(title: "DISPUTE"), .init(title: "PROVIDER"), .init(title: "STATUS"),
@@ -120,7 +120,7 @@ enum TextReports {
             for x in d.disputes {
                 disputes.add([
                     x.id, x.provider.label, x.status.label, x.money.formatted, x.reasonText,
-                    x.evidenceDueBy?.shortDisplay ?? "-",
+                    x.evidenceDueBy?.display(in: zone) ?? "-",
                 ])
             }
             out.append(section("Disputes", d.disputes.count, disputes))
@@ -128,7 +128,7 @@ enum TextReports {
         return out.joined(separator: "\n")
     }
 
-    static func printJob(_ d: PrintJobDetail, now: Timestamp, stuckThreshold: Int64) -> String {
+    static func printJob(_ d: PrintJobDetail, now: Timestamp, stuckThreshold: Int64, zone: DisplayZone) -> String {
         let j = d.job
         var header =
             "Print job \(safe(j.id)) · \(j.status.label) at \(safe(j.partner)) · order \(safe(j.orderID)) · customer "
@@ -143,22 +143,22 @@ enum TextReports {
             .init(title: "#", alignment: .right), .init(title: "AT"), .init(title: "STATUS"),
             .init(title: "MESSAGE", maxWidth: 80),
         ])
-        for e in d.events { events.add(["\(e.sequence)", e.at.shortDisplay, e.status.label, e.message]) }
+        for e in d.events { events.add(["\(e.sequence)", e.at.display(in: zone), e.status.label, e.message]) }
         return header + "\n" + section("Timeline", d.events.count, events)
     }
 
-    static func orderList(_ page: Page<OrderRow>) -> String {
+    static func orderList(_ page: Page<OrderRow>, zone: DisplayZone) -> String {
         var table = TextTable([
             .init(title: "ORDER"), .init(title: "STATUS"), .init(title: "TOTAL", alignment: .right),
             .init(title: "CUSTOMER"), .init(title: "CREATED"),
         ])
         for r in page.rows {
-            table.add([r.id, r.status.label, r.total.formatted, r.customerName, r.createdAt.shortDisplay])
+            table.add([r.id, r.status.label, r.total.formatted, r.customerName, r.createdAt.display(in: zone)])
         }
         return list(table, count: page.rows.count, next: page.hasMoreAfter ? page.rows.last?.pageCursor : nil)
     }
 
-    static func jobList(_ page: Page<PrintJobRow>, now: Timestamp) -> String {
+    static func jobList(_ page: Page<PrintJobRow>, now: Timestamp, zone: DisplayZone) -> String {
         var table = TextTable([
             .init(title: "JOB"), .init(title: "STATUS"), .init(title: "PARTNER"),
             .init(title: "NO UPDATE FOR", alignment: .right), .init(title: "ORDER"),
@@ -180,7 +180,7 @@ enum TextReports {
         return out
     }
 
-    private static func payments(_ payments: [Payment]) -> TextTable {
+    private static func payments(_ payments: [Payment], zone: DisplayZone) -> TextTable {
         var table = TextTable([
             .init(title: "PAYMENT"), .init(title: "ORDER"), .init(title: "PROVIDER"),
             .init(title: "TRANSACTION"), .init(title: "AMOUNT", alignment: .right),
@@ -189,13 +189,13 @@ enum TextReports {
         for p in payments {
             table.add([
                 p.id, p.orderID, p.provider.label, p.providerTransactionID, p.money.formatted, p.status.label,
-                p.createdAt.shortDisplay,
+                p.createdAt.display(in: zone),
             ])
         }
         return table
     }
 
-    private static func refunds(_ refunds: [Refund]) -> TextTable {
+    private static func refunds(_ refunds: [Refund], zone: DisplayZone) -> TextTable {
         var table = TextTable([
             .init(title: "REFUND"), .init(title: "ORDER"), .init(title: "AMOUNT", alignment: .right),
             .init(title: "STATUS"), .init(title: "REASON"), .init(title: "BY"), .init(title: "CREATED"),
@@ -203,16 +203,18 @@ enum TextReports {
         for r in refunds {
             table.add([
                 r.id, r.orderID, r.money.formatted, r.isVoid ? "\(r.status.label) (void)" : r.status.label,
-                r.reason.label, r.operatorName, r.createdAt.shortDisplay,
+                r.reason.label, r.operatorName, r.createdAt.display(in: zone),
             ])
         }
         return table
     }
 
-    private static func jobs(_ jobs: [PrintJob]) -> TextTable {
+    private static func jobs(_ jobs: [PrintJob], zone: DisplayZone) -> TextTable {
         var table = TextTable("JOB", "ORDER", "PARTNER", "STATUS", "TRACKING", "UPDATED")
         for j in jobs {
-            table.add([j.id, j.orderID, j.partner, j.status.label, j.trackingNumber ?? "—", j.updatedAt.shortDisplay])
+            table.add([
+                j.id, j.orderID, j.partner, j.status.label, j.trackingNumber ?? "—", j.updatedAt.display(in: zone),
+            ])
         }
         return table
     }

@@ -56,4 +56,30 @@ static inline void popsa_bracketed_paste(FILE *out, int on) {
     fflush(out);
 }
 
+// OSC 8 hyperlinks. ncurses has no call for them, so text it has already drawn is drawn again inside the link,
+// through ncurses' own output (putp, vid_attr, mvcur) so that the bytes stay in order and ncurses keeps a true
+// idea of the cursor and the current attributes.
+
+/// Moves the cursor to (y, x) and opens a link to `url` (printable ASCII, checked by the caller).
+static inline void popsa_link_begin(int y, int x, const char *url) {
+    putp(tiparm(tigetstr("cup"), y, x));
+    putp("\033]8;;");
+    putp(url);
+    putp("\033\\");
+}
+
+/// Writes `utf8` (one cell's text, as ncurses drew it) in the cell's attributes and colour pair.
+static inline void popsa_link_text(const char *utf8, attr_t attrs, int pair) {
+    vid_attr(attrs, (short)(pair < 32767 ? pair : 0), &pair);
+    putp(utf8);
+}
+
+/// Closes the link; the cursor, now at (y, x), goes home through mvcur, which tells ncurses where it is. These
+/// calls write to the stream ncurses was started on: the caller flushes it.
+static inline void popsa_link_end(int y, int x) {
+    putp("\033]8;;\033\\");
+    vid_attr(A_NORMAL, 0, NULL);
+    mvcur(y, x, 0, 0);
+}
+
 #endif

@@ -46,6 +46,9 @@ public final class CursesBackend: TerminalBackend {
     /// Where keys are read from; nil reads none (a benchmark drawing into a file).
     private let inputFD: Int32?
     private var paste = PasteDecoder()
+    /// Draw the buffer's links as OSC 8 hyperlinks (the terminal shows them; see `hyperlinksByDefault`).
+    private let hyperlinks: Bool
+    private var previousLinks: Set<Hyperlink> = []
 
     /// - Parameters:
     ///   - wakeFD: a file descriptor that becomes readable when another thread wants the input wait to end.
@@ -53,21 +56,30 @@ public final class CursesBackend: TerminalBackend {
     ///   - readsKeys: false reads no keys (a benchmark drawing into a file).
     public convenience init(
         wakeFD: Int32, output: UnsafeMutablePointer<FILE>? = nil, forcedSize: Size? = nil,
-        readsKeys: Bool = true,
+        readsKeys: Bool = true, hyperlinks: Bool = false,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws {
         if output == nil, isatty(0) == 0 || isatty(1) == 0 { throw CursesError.notATerminal }
         try self.init(
             driver: NCursesDriver(output: output), wakeFD: wakeFD, forcedSize: forcedSize,
-            inputFD: readsKeys ? 0 : nil, environment: environment)
+            inputFD: readsKeys ? 0 : nil, hyperlinks: hyperlinks, environment: environment)
+    }
+
+    /// Whether terminals of type `term` are sent OSC 8 hyperlinks when the configuration leaves it to the console
+    /// (`links.show = "auto"`): not the Linux console and the hardware terminals, which print what they do not
+    /// know, nor `dumb`. Terminals that do not show links ignore the sequence (xterm, tmux before 3.4).
+    public static func hyperlinksByDefault(term: String) -> Bool {
+        let plain = ["", "dumb", "linux", "vt52", "vt100", "vt102", "vt220", "vt320", "ansi", "cons25", "sun"]
+        return !plain.contains(term) && !term.hasPrefix("vt")
     }
 
     /// A backend over any driver (the tests' fake, or ncurses); keys are waited for on `inputFD`.
     public init(
-        driver: any CursesDriver, wakeFD: Int32, forcedSize: Size? = nil, inputFD: Int32?,
+        driver: any CursesDriver, wakeFD: Int32, forcedSize: Size? = nil, inputFD: Int32?, hyperlinks: Bool = false,
         environment: [String: String]
     ) throws {
         self.inputFD = inputFD
+        self.hyperlinks = hyperlinks
         self.driver = driver
         // The user's locale decides what the terminal can show; without UTF-8, everything is drawn in ASCII.
         supportsUnicode = driver.localeIsUTF8()
@@ -99,16 +111,22 @@ public final class CursesBackend: TerminalBackend {
             : colors >= 256 ? .palette256 : colors >= 16 ? .palette16 : colors >= 8 ? .palette8 : .none
     }
 
+    /// What is drawn for a cell: a terminal without UTF-8 gets a question mark per column instead of bytes it would
+    /// garble.
+    private func scalars(of cell: Cell) -> [Unicode.Scalar] {
+        var scalars = Array(cell.text.unicodeScalars.prefix(5))
+        if !supportsUnicode, scalars.contains(where: { !$0.isASCII }) { scalars = ["?"] }
+        return scalars.isEmpty ? [" "] : scalars
+    }
+
     public func present(_ buffer: Buffer) {
         guard !isShutDown else { return }
-        if previous?.size != buffer.size { driver.erase() }
+        let resized = previous?.size != buffer.size
+        if resized { driver.erase() }
+        var changedRows = Set<Int>()
         for change in buffer.changes(since: previous) {
-            var scalars = Array(change.cell.text.unicodeScalars.prefix(5))
-            if !supportsUnicode, scalars.contains(where: { !$0.isASCII }) {
-                // A terminal without UTF-8 gets a question mark per column instead of bytes it would garble.
-                scalars = ["?"]
-            }
-            if scalars.isEmpty { scalars = [" "] }
+            changedRows.insert(change.y)
+            let scalars = scalars(of: change.cell)
             let (attributes, pair) = resolve(change.cell.style)
             driver.draw(y: change.y, x: change.x, scalars: scalars, attributes: attributes, pair: pair)
             if !supportsUnicode && change.cell.width == 2 {
@@ -118,7 +136,33 @@ public final class CursesBackend: TerminalBackend {
             }
         }
         driver.refresh()
+        if hyperlinks {
+            // A link is drawn again when it is new or its row changed (ncurses redrew cells of it without it).
+            for link in buffer.links
+            where resized || previous == nil || changedRows.contains(link.y) || !previousLinks.contains(link) {
+                drawLink(link, in: buffer)
+            }
+            previousLinks = Set(buffer.links)
+        }
         previous = buffer
+    }
+
+    private func drawLink(_ link: Hyperlink, in buffer: Buffer) {
+        guard Hyperlink.isSafe(link.url), link.y < buffer.size.height, link.x + link.width < buffer.size.width
+        else { return }
+        var cells: [(text: String, attributes: Attributes, pair: Int32)] = []
+        var x = link.x
+        while x < link.x + link.width {
+            let cell = buffer[x, link.y]
+            x += 1
+            if cell.width == 0 { continue }
+            var text = String(String.UnicodeScalarView(scalars(of: cell)))
+            if !supportsUnicode && cell.width == 2 { text += "?" }
+            // putp reads "$<" as a padding delay: such a cell is not worth a link.
+            guard !text.contains("$") else { return }
+            cells.append((text, resolve(cell.style).0, resolve(cell.style).1))
+        }
+        driver.drawLink(y: link.y, x: link.x, url: link.url, cells: cells)
     }
 
     /// Forgets what the terminal shows, so the next `present` draws every cell (a full redraw).

@@ -42,6 +42,9 @@ public protocol CursesDriver: AnyObject {
     func invalidate()
     /// The next decoded input, nil when none is waiting.
     func nextInput() -> CursesInput?
+    /// Draws cells already drawn at (y, x) again inside an OSC 8 hyperlink to `url` (printable ASCII); each cell is
+    /// its text with attributes and colour pair. After what was drawn, before the next refresh.
+    func drawLink(y: Int, x: Int, url: String, cells: [(text: String, attributes: Attributes, pair: Int32)])
     /// Writes an escape sequence the terminal library has no call for (OSC 52), after what it has buffered.
     func writeControl(_ sequence: String)
     /// Asks the terminal to mark pastes (`ESC [200~ … ESC [201~`), or stops asking.
@@ -107,13 +110,17 @@ final class NCursesDriver: CursesDriver {
     func draw(y: Int, x: Int, scalars: [Unicode.Scalar], attributes: Attributes, pair: Int32) {
         var text = [wchar_t](repeating: 0, count: 8)
         for (i, scalar) in scalars.prefix(5).enumerated() { text[i] = wchar_t(bitPattern: scalar.value) }
+        _ = popsa_draw_cell(Int32(y), Int32(x), text, Self.attrs(attributes), pair)
+    }
+
+    static func attrs(_ attributes: Attributes) -> attr_t {
         var attrs = popsa_attr_normal()
         if attributes.contains(.bold) { attrs |= popsa_attr_bold() }
         if attributes.contains(.underline) { attrs |= popsa_attr_underline() }
         if attributes.contains(.reverse) { attrs |= popsa_attr_reverse() }
         if attributes.contains(.dim) { attrs |= popsa_attr_dim() }
         if attributes.contains(.italic) { attrs |= popsa_attr_italic() }
-        _ = popsa_draw_cell(Int32(y), Int32(x), text, attrs, pair)
+        return attrs
     }
 
     func allocatePair(foreground: Int32, background: Int32) -> Int32 { alloc_pair(foreground, background) }
@@ -133,6 +140,28 @@ final class NCursesDriver: CursesDriver {
             return Int32(ch) == KEY_RESIZE ? .resize : .function(Int32(ch))
         }
         return .character(UInt32(ch))
+    }
+
+    func drawLink(y: Int, x: Int, url: String, cells: [(text: String, attributes: Attributes, pair: Int32)]) {
+        popsa_link_begin(Int32(y), Int32(x), url)
+        var column = x
+        // One run of text per change of attributes or colours.
+        var start = cells.startIndex
+        while start < cells.endIndex {
+            var end = start + 1
+            while end < cells.endIndex, cells[end].attributes == cells[start].attributes,
+                cells[end].pair == cells[start].pair
+            {
+                end += 1
+            }
+            let text = cells[start..<end].map(\.text).joined()
+            popsa_link_text(text, Self.attrs(cells[start].attributes), cells[start].pair)
+            column += cells[start..<end].reduce(0) { $0 + max(1, TerminalText.width($1.text)) }
+            start = end
+        }
+        popsa_link_end(Int32(y), Int32(column))
+        // putp, vid_attr and mvcur write to the stream ncurses was started on, which nothing else flushes now.
+        fflush(output ?? popsa_stdout())
     }
 
     func writeControl(_ sequence: String) {

@@ -101,7 +101,7 @@ import Testing
         (
             "theme = \"mono\"\ncolour = \"blue\"\n",
             ":2: colour: unknown key (expected one of: database, theme, refresh, stuck_after, timezone, operators, "
-                + "refunds, payments, serve, keys, silence, dashboard)"
+                + "refunds, payments, serve, keys, silence, dashboard, links)"
         ),
         (
             "[serve]\nlisten = \"everywhere\"\n",
@@ -159,6 +159,16 @@ import Testing
                 + "Europe/London"
         ),
         ("timezone = \"EST\"\n", ":1: timezone: \"EST\" is not a time zone"),
+        ("[links]\nshow = \"sometimes\"\n", ":2: links.show: \"sometimes\" is not one of auto, always, never"),
+        ("[links]\nstripe = \"ftp://x/{id}\"\n", ":2: links.stripe: \"ftp://x/{id}\" is not an http or https URL"),
+        (
+            "[links]\nstripe = \"https://x/{tracking}\"\n",
+            ":2: links.stripe: {tracking} is not a value here (use {id})"
+        ),
+        (
+            "[links.carriers]\n\"Royal Mail\" = \"https://x/{tracking} y\"\n",
+            ":2: links.carriers.Royal Mail: a link template is printable ASCII without spaces or $"
+        ),
         ("[operators\n", ":1: not valid TOML:"),
         (
             "theme = \"mono\"\n[[:operators]]\n",

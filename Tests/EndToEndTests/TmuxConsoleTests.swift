@@ -104,6 +104,60 @@ import Testing
         #expect(buffer == second, "the second row, as the list shows newest first")
     }
 
+    /// A payment id and a tracking number reach the terminal as OSC 8 hyperlinks to the configured pages (read
+    /// here in what the console wrote, before tmux interprets it), while the pane shows exactly the text; ids go
+    /// into the URL percent-encoded. `show = "never"` sends none.
+    @Test(arguments: ["always", "never"])
+    func idsAreHyperlinksInTheTerminalsOutput(show: String) throws {
+        let row = try TestSupport.sql(
+            TestSupport.fixtureDatabase,
+            """
+            SELECT o.id, p.provider_transaction_id, j.tracking_number FROM orders o \
+            JOIN payments p ON p.order_id = o.id JOIN print_jobs j ON j.order_id = o.id \
+            WHERE p.provider = 'stripe' AND j.carrier = 'Royal Mail' AND j.tracking_number IS NOT NULL \
+            ORDER BY o.id LIMIT 1
+            """
+        ).split(separator: "|").map(String.init)
+        let (order, intent, tracking) = (row[0], row[1], row[2])
+        let config = TestSupport.temporaryDirectory() + "/config.toml"
+        try """
+        [links]
+        show = "\(show)"
+        stripe = "https://dashboard.stripe.com/test/payments/{id}"
+        [links.carriers]
+        "Royal Mail" = "https://track.example/rm?n={tracking}&x=1"
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let session = try TmuxSession(
+            command: TestSupport.consoleCommand(
+                term: "xterm-256color",
+                arguments: ["--db", TestSupport.fixtureDatabase, "--now", TestSupport.now, "--config", config]),
+            width: 120, height: 40)
+        defer { session.close() }
+        _ = try session.waitUntil { $0.contains("Find a customer") }
+        let output = TestSupport.temporaryDirectory() + "/pane-output"
+        try session.tmuxOutput(["pipe-pane", "-o", "-t", session.name, "cat >> '\(output)'"])
+        try session.paste(order)
+        try session.send(key: "enter")
+        let pane = try session.waitUntil { $0.contains("Order \(order)") && $0.contains(tracking) }
+        #expect(pane.contains(intent) && pane.contains(tracking), "pane: \(pane)")
+        #expect(!pane.contains("]8;"), "no link sequence shows as text: \(pane)")
+        usleep(300_000)
+        let written = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        let esc = "\u{1b}"
+        let paymentLink = "\(esc)]8;;https://dashboard.stripe.com/test/payments/\(intent)\(esc)\\"
+        let trackingLink = "\(esc)]8;;https://track.example/rm?n=\(tracking)&x=1\(esc)\\"
+        if show == "always" {
+            #expect(written.contains(paymentLink), "output: \(written.suffix(3000).debugDescription)")
+            #expect(written.contains(trackingLink))
+            // The link holds the text ncurses drew (after the colour and attributes it drew it in), then closes.
+            let afterTracking = try #require(written.range(of: trackingLink)).upperBound
+            let rest = written[afterTracking...]
+            #expect(rest.contains(tracking) && rest.contains("\(esc)]8;;\(esc)\\"))
+        } else {
+            #expect(!written.isEmpty && !written.contains("\(esc)]8;"), "no links when never")
+        }
+    }
+
     @Test(arguments: ["dumb", "no-such-terminal-type"])
     func terminalsThatCannotDrawAScreenAreRefused(term: String) throws {
         let session = try TmuxSession(

@@ -51,15 +51,23 @@ final class RecordingDriver: CursesDriver {
     func setBracketedPaste(_ on: Bool) { bracketedPaste.append(on) }
     private(set) var controls: [String] = []
     func writeControl(_ sequence: String) { controls.append(sequence) }
+    struct Link: Equatable {
+        var y: Int, x: Int, url: String, text: String, pairs: [Int32]
+    }
+    private(set) var links: [Link] = []
+    func drawLink(y: Int, x: Int, url: String, cells: [(text: String, attributes: Attributes, pair: Int32)]) {
+        links.append(Link(y: y, x: x, url: url, text: cells.map(\.text).joined(), pairs: cells.map(\.pair)))
+    }
+    func clearLinks() { links = [] }
 
     func clearDrawn() { drawn = [] }
 }
 
 func backend(
     _ driver: RecordingDriver, environment: [String: String] = ["TERM": "xterm-256color"],
-    inputFD: Int32? = nil
+    inputFD: Int32? = nil, hyperlinks: Bool = false
 ) throws -> CursesBackend {
-    try CursesBackend(driver: driver, wakeFD: -1, inputFD: inputFD, environment: environment)
+    try CursesBackend(driver: driver, wakeFD: -1, inputFD: inputFD, hyperlinks: hyperlinks, environment: environment)
 }
 
 // MARK: - Colour
@@ -275,5 +283,54 @@ func backend(
         b.shutdown()
         b.shutdown()
         #expect(driver.stopped == 1)
+    }
+
+    /// Links go to the terminal as the cells ncurses drew, in their colours, inside OSC 8: when new, when their row
+    /// changed (ncurses redrew cells of it without the link), never when nothing under them changed.
+    @Test func linksAreDrawnAgainOnlyWhenNewOrTheirRowChanged() throws {
+        let driver = RecordingDriver()
+        driver.size = Size(width: 30, height: 3)
+        let b = try backend(driver, hyperlinks: true)
+        var buffer = Buffer(size: driver.size)
+        buffer.put("pi_3abc  RM123", x: 0, y: 1, style: Style(foreground: .indexed(2)))
+        buffer.link("https://dashboard.stripe.com/payments/pi_3abc", x: 0, y: 1, width: 7)
+        buffer.link("https://track.example/RM123", x: 9, y: 1, width: 5)
+        b.present(buffer)
+        #expect(driver.links.map(\.text) == ["pi_3abc", "RM123"])
+        #expect(driver.links[0].url == "https://dashboard.stripe.com/payments/pi_3abc" && driver.links[0].x == 0)
+        let drawnPair = try #require(driver.drawn.first { $0.y == 1 && $0.x == 0 }).pair
+        #expect(driver.links[0].pairs.allSatisfy { $0 == drawnPair }, "the colours ncurses drew")
+        driver.clearLinks()
+        b.present(buffer)
+        #expect(driver.links.isEmpty, "nothing changed")
+        var next = buffer
+        next.put("x", x: 20, y: 1, style: .plain)
+        b.present(next)
+        #expect(driver.links.count == 2, "their row changed")
+        driver.clearLinks()
+        var other = Buffer(size: driver.size)
+        other.put("pi_3abc  RM123", x: 0, y: 1, style: Style(foreground: .indexed(2)))
+        other.put("x", x: 20, y: 1, style: .plain)
+        other.link("https://dashboard.stripe.com/payments/pi_3abc", x: 0, y: 1, width: 7)
+        other.link("javascript:\u{1b}]52;c;cHduZWQ=\u{7}", x: 9, y: 1, width: 5)
+        b.present(other)
+        #expect(driver.links.isEmpty == true, "the same first link; the second is not printable ASCII: never sent")
+    }
+
+    @Test func noLinksUnlessAskedAndNeverToTheLastColumn() throws {
+        let driver = RecordingDriver()
+        driver.size = Size(width: 10, height: 2)
+        var buffer = Buffer(size: driver.size)
+        buffer.put("0123456789", x: 0, y: 0, style: .plain)
+        buffer.link("https://example.org/", x: 6, y: 0, width: 4)
+        #expect(buffer.links.first?.width == 3, "clipped before the last column")
+        try backend(driver).present(buffer)
+        #expect(driver.links.isEmpty)
+        try backend(driver, hyperlinks: true).present(buffer)
+        #expect(driver.links.map(\.text) == ["678"])
+        #expect(!CursesBackend.hyperlinksByDefault(term: "linux") && !CursesBackend.hyperlinksByDefault(term: "vt100"))
+        #expect(
+            CursesBackend.hyperlinksByDefault(term: "xterm-256color") && CursesBackend.hyperlinksByDefault(term: "tmux")
+        )
     }
 }

@@ -70,6 +70,8 @@ public struct ConsoleConfig: Sendable {
     public var mainCurrencies: [Currency] = ConsoleConfig.defaultMainCurrencies
     /// `timezone`: the zone times are shown in (records stay UTC); the dashboard's "today" is this zone's day.
     public var zone: DisplayZone = .utc
+    /// `[links]`: where payment ids and tracking numbers lead (OSC 8 hyperlinks).
+    public var links = LinkTemplates()
     public static let defaultMainCurrencies: [Currency] = [.gbp, .eur, .usd]
     public var policy: RefundPolicy
     public var payments = PaymentsConfig()
@@ -257,12 +259,49 @@ public struct ConsoleConfig: Sendable {
             }
             try dashboard.finish(allowed: ["currencies"])
         }
+        if var links = try root.table("links") {
+            if let v = try links.string("show") {
+                guard let show = LinkTemplates.Show(rawValue: v) else {
+                    throw document.error("links.show", "\"\(v)\" is not one of auto, always, never")
+                }
+                config.links.show = show
+            }
+            if let v = try links.string("stripe") {
+                config.links.stripe = try linkTemplate(v, document, "links.stripe", ["id"])
+            }
+            if let v = try links.string("braintree") {
+                config.links.braintree = try linkTemplate(v, document, "links.braintree", ["merchant", "id"])
+            }
+            if let v = try links.string("tracking") {
+                config.links.tracking = try linkTemplate(v, document, "links.tracking", ["tracking"])
+            }
+            if var carriers = try links.table("carriers") {
+                for name in carriers.values.keys.sorted() {
+                    guard let v = try carriers.string(name) else { continue }
+                    config.links.carriers[name] = try linkTemplate(
+                        v, document, "links.carriers.\(name)", ["tracking"])
+                }
+            }
+            try links.finish(allowed: ["show", "stripe", "braintree", "tracking", "carriers"])
+        }
+        config.links.braintreeMerchant = config.payments.braintreeMerchantID
         try root.finish(allowed: [
             "database", "theme", "refresh", "stuck_after", "timezone", "operators", "refunds", "payments", "serve",
             "keys",
-            "silence", "dashboard",
+            "silence", "dashboard", "links",
         ])
         return config
+    }
+
+    /// A link template, or nil for "" (no link).
+    static func linkTemplate(
+        _ text: String, _ document: TOMLDocument, _ path: String, _ placeholders: [String]
+    ) throws(ConfigError) -> String? {
+        if text.isEmpty { return nil }
+        if let problem = LinkTemplates.problem(text, placeholders: placeholders) {
+            throw document.error(path, problem)
+        }
+        return text
     }
 
     /// `2s`, `500ms`, `1m`: at least 200 ms.
@@ -331,6 +370,15 @@ public struct ConsoleConfig: Sendable {
         }
         lines.append("\n[dashboard]   # shown first in the revenue and refund panels, then the rest by order count")
         lines.append("currencies = [\(mainCurrencies.map { "\"\($0.code)\"" }.joined(separator: ", "))]")
+        lines.append("\n[links]   # where ids lead, as OSC 8 hyperlinks (\"\" for none)")
+        lines.append("show = \"\(links.show.rawValue)\"")
+        lines.append("stripe = \"\(links.stripe ?? "")\"")
+        lines.append("braintree = \"\(links.braintree ?? "")\"")
+        lines.append("tracking = \"\(links.tracking ?? "")\"")
+        lines.append("[links.carriers]")
+        for (name, template) in links.carriers.sorted(by: { $0.key < $1.key }) {
+            lines.append("\"\(name)\" = \"\(template)\"")
+        }
         lines.append("\n[operators]\ndefault_role = \"\(policy.defaultRole.rawValue)\"")
         if !policy.roles.isEmpty {
             lines.append("[operators.roles]")

@@ -75,7 +75,10 @@ public struct CustomerScreen: Sendable {
             for p in c.payments {
                 set.append(
                     [
-                        TableCell("payment"), TableCell(p.provider.label), TableCell(p.providerTransactionID),
+                        TableCell("payment"), TableCell(p.provider.label),
+                        TableCell(
+                            p.providerTransactionID,
+                            link: state.links.payment(p.provider, id: p.providerTransactionID)),
                         TableCell(p.money.formatted, .money), ConsoleFormat.paymentStatus(p.status, theme),
                         TableCell(p.createdAt.display(in: zone)),
                     ], .order(p.orderID))
@@ -103,7 +106,10 @@ public struct CustomerScreen: Sendable {
                 set.append(
                     [
                         TableCell(j.id), ConsoleFormat.jobStatus(j, theme, now: now, stuckThreshold: stuckThreshold),
-                        TableCell(j.partner), TableCell(j.trackingNumber ?? "—"),
+                        TableCell(j.partner),
+                        TableCell(
+                            j.trackingNumber ?? "—",
+                            link: j.trackingNumber.flatMap { state.links.tracking($0, carrier: j.carrier) }),
                         TableCell(j.updatedAt.display(in: zone)),
                     ], .printJob(j.id))
             }

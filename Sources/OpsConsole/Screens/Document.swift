@@ -41,10 +41,17 @@ public struct Document: Sendable {
                 let cell = i < cells.count ? cells[i] : TableCell("")
                 let text = TerminalText.fit(
                     TerminalText.sanitize(cell.text), to: widths[i], alignment: column.alignment)
-                segments.append(
-                    StatusLine.Segment(
-                        text + (i == columns.count - 1 ? "" : "  "),
-                        header ? .muted : (cell.role ?? .text)))
+                let gap = i == columns.count - 1 ? "" : "  "
+                let role = header ? .muted : (cell.role ?? .text)
+                if let link = cell.link, column.alignment == .left {
+                    // The link covers the text, not the padding after it.
+                    var shown = Substring(text)
+                    while shown.hasSuffix(" ") { shown.removeLast() }
+                    segments.append(StatusLine.Segment(String(shown), role, link: link))
+                    segments.append(StatusLine.Segment(String(text.dropFirst(shown.count)) + gap, role))
+                } else {
+                    segments.append(StatusLine.Segment(text + gap, role))
+                }
             }
             return segments
         }
@@ -65,9 +72,11 @@ public struct Document: Sendable {
             }
             var x = rect.x
             for segment in lines[index].segments where x < rect.maxX {
-                x += buffer.put(
+                let drawn = buffer.put(
                     segment.text, x: x, y: rect.y + row, style: isSelected ? theme[.selection] : theme[segment.role],
                     maxWidth: rect.maxX - x)
+                if let url = segment.link { buffer.link(url, x: x, y: rect.y + row, width: drawn) }
+                x += drawn
             }
         }
         if lines.count > rect.height {

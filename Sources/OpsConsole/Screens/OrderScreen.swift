@@ -94,7 +94,8 @@ public struct OrderScreen: Sendable {
                         TableCell(b.payment.provider.label),
                         TableCell(
                             b.payment.providerTransactionID
-                                + (b.payment.providerChargeID.map { " / \($0)" } ?? "")),
+                                + (b.payment.providerChargeID.map { " / \($0)" } ?? ""),
+                            link: state.links.payment(b.payment.provider, id: b.payment.providerTransactionID)),
                         ConsoleFormat.paymentStatus(b.payment.status, theme),
                         TableCell(b.money(b.captured).formatted, .money),
                         TableCell(b.money(b.refunded + b.inFlight).formatted + (b.inFlight > 0 ? "*" : ""), .money),
@@ -155,7 +156,10 @@ public struct OrderScreen: Sendable {
                 (
                     [
                         TableCell(j.id), ConsoleFormat.jobStatus(j, theme, now: now, stuckThreshold: stuckThreshold),
-                        TableCell(j.partner), TableCell(j.trackingNumber ?? "—"),
+                        TableCell(j.partner),
+                        TableCell(
+                            j.trackingNumber ?? "—",
+                            link: j.trackingNumber.flatMap { state.links.tracking($0, carrier: j.carrier) }),
                         TableCell(j.updatedAt.display(in: zone)),
                     ],
                     .printJob(j.id)

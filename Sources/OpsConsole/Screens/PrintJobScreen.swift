@@ -46,7 +46,14 @@ public struct PrintJobScreen: Sendable {
                     StatusLine.Segment(" <\(d.user.email)>", .muted),
                 ], target: .customer(d.user.id)))
         if let tracking = j.trackingNumber {
-            doc.add("Tracking \(tracking)" + (j.carrier.map { " with \($0)" } ?? ""), .text)
+            doc.add(
+                Document.Line([
+                    StatusLine.Segment("Tracking ", .text),
+                    StatusLine.Segment(
+                        TerminalText.sanitize(tracking), .text,
+                        link: state.links.tracking(tracking, carrier: j.carrier)),
+                    StatusLine.Segment(j.carrier.map { " with \($0)" } ?? "", .text),
+                ]))
         }
         doc.add(
             "Created \(j.createdAt.display(in: zone)) · last event \(j.updatedAt.display(in: zone)) "

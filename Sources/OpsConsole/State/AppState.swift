@@ -84,6 +84,8 @@ public struct AppState: Sendable {
     public var mainCurrencies: [Currency] = ConsoleConfig.defaultMainCurrencies
     /// The zone times are shown in (configuration `timezone`); the dashboard's "today" is its day.
     public var zone: DisplayZone = .utc
+    /// Where payment ids and tracking numbers lead (configuration `[links]`).
+    public var links = LinkTemplates()
     public var quitting = false
     /// The records opened lately, newest first (`:recent`, ctrl-o).
     public var recent: [RecentItem] = []

@@ -30,6 +30,8 @@ public struct Cell: Hashable, Sendable {
 public struct Buffer: Hashable, Sendable {
     public private(set) var size: Size
     public private(set) var cells: [Cell]
+    /// Runs of cells that lead to a page elsewhere (drawn as OSC 8 hyperlinks by a backend that shows them).
+    public private(set) var links: [Hyperlink] = []
 
     public init(size: Size, fill: Cell = .blank) {
         self.size = size
@@ -40,6 +42,15 @@ public struct Buffer: Hashable, Sendable {
 
     public subscript(x: Int, y: Int) -> Cell {
         cells[y * size.width + x]
+    }
+
+    /// Marks `width` cells from (x, y) as a link to `url`, clipped to the buffer. A link never reaches the last
+    /// column (a terminal's cursor waits there to wrap, which a backend redrawing the link must not meet).
+    public mutating func link(_ url: String, x: Int, y: Int, width: Int) {
+        guard y >= 0, y < size.height, x >= 0, url.utf8.count <= Hyperlink.maximumURLLength else { return }
+        let end = min(x + width, size.width - 1)
+        guard end > x else { return }
+        links.append(Hyperlink(url: url, x: x, y: y, width: end - x))
     }
 
     /// Fills `rect` with blanks of `style`.
@@ -186,5 +197,24 @@ public struct Buffer: Hashable, Sendable {
             out.append((i % size.width, i / size.width, cells[i]))
         }
         return out
+    }
+}
+
+// MARK: - Hyperlink
+
+/// A run of cells on one row that leads to `url`.
+public struct Hyperlink: Hashable, Sendable {
+    public var url: String
+    public var x: Int
+    public var y: Int
+    public var width: Int
+
+    /// Longer URLs are not linked (terminals cap them too: VTE at 2,083 bytes).
+    public static let maximumURLLength = 2048
+
+    /// Whether `url` may be sent to a terminal inside OSC 8: printable ASCII only, so that nothing in it ends
+    /// the sequence or starts another.
+    public static func isSafe(_ url: String) -> Bool {
+        !url.isEmpty && url.utf8.count <= maximumURLLength && url.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
     }
 }

@@ -71,10 +71,13 @@ public enum StatusLine {
     public struct Segment: Sendable {
         public var text: String
         public var role: ThemeRole
+        /// Where the text leads (an OSC 8 hyperlink where the terminal shows them).
+        public var link: String?
 
-        public init(_ text: String, _ role: ThemeRole) {
+        public init(_ text: String, _ role: ThemeRole, link: String? = nil) {
             self.text = text
             self.role = role
+            self.link = link
         }
     }
 

@@ -18,14 +18,17 @@ public struct TableColumn: Hashable, Sendable {
     }
 }
 
-/// One cell of a table: text, and a role of the theme when it is not plain text.
+/// One cell of a table: text, a role of the theme when it is not plain text, and a link (an OSC 8 hyperlink where
+/// the terminal shows them) when the text stands for a page elsewhere.
 public struct TableCell: Hashable, Sendable {
     public var text: String
     public var role: ThemeRole?
+    public var link: String?
 
-    public init(_ text: String, _ role: ThemeRole? = nil) {
+    public init(_ text: String, _ role: ThemeRole? = nil, link: String? = nil) {
         self.text = text
         self.role = role
+        self.link = link
     }
 }
 
@@ -132,6 +135,10 @@ public enum Table {
                 buffer.put(
                     cell.text, in: Rect(x: cx, y: y, width: widths[i], height: 1), style: style,
                     alignment: column.alignment)
+                if let url = cell.link, column.alignment == .left {
+                    let shown = min(widths[i], TerminalText.width(TerminalText.sanitize(cell.text)))
+                    buffer.link(url, x: cx, y: y, width: shown)
+                }
                 cx += widths[i] + 2
             }
         }

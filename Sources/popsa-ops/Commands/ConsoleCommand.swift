@@ -20,7 +20,13 @@ struct ConsoleCommand: ParsableCommand {
         let waker = Waker()
         let backend: CursesBackend
         do {
-            backend = try CursesBackend(wakeFD: waker.readFD)
+            let links: Bool =
+                switch setup.config.links.show {
+                case .always: true
+                case .never: false
+                case .auto: CursesBackend.hyperlinksByDefault(term: ProcessInfo.processInfo.environment["TERM"] ?? "")
+                }
+            backend = try CursesBackend(wakeFD: waker.readFD, hyperlinks: links)
         } catch let error as CursesError {
             throw CommandFailure(message: error.description, code: .unavailable)
         }

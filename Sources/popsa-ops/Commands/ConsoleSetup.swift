@@ -98,6 +98,7 @@ struct ConsoleSetup {
         state.silence = config.silence
         state.mainCurrencies = config.mainCurrencies
         state.zone = config.zone
+        state.links = config.links
         self.state = state
     }
 

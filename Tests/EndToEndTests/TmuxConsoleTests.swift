@@ -137,8 +137,11 @@ import Testing
         let output = TestSupport.temporaryDirectory() + "/pane-output"
         try session.tmuxOutput(["pipe-pane", "-o", "-t", session.name, "cat >> '\(output)'"])
         try session.paste(order)
+        _ = try session.waitUntil(timeout: .seconds(10)) { $0.contains("→ order") }
         try session.send(key: "enter")
-        let pane = try session.waitUntil { $0.contains("Order \(order)") && $0.contains(tracking) }
+        let pane = try session.waitUntil(timeout: .seconds(10)) {
+            $0.contains("Order \(order)") && $0.contains(tracking)
+        }
         #expect(pane.contains(intent) && pane.contains(tracking), "pane: \(pane)")
         #expect(!pane.contains("]8;"), "no link sequence shows as text: \(pane)")
         usleep(300_000)

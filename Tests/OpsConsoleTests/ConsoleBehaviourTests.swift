@@ -236,10 +236,10 @@ import Testing
         let pilot = try Pilot()
         let row = try TestSupport.fields(
             TestSupport.fixtureDatabase,
-            "SELECT o.id || '|' || u.id || '|' || u.name FROM orders o JOIN users u ON u.id = o.user_id "
-                + "ORDER BY o.id LIMIT 1 OFFSET 3"
+            "SELECT o.id || '|' || u.id || '|' || u.name || '|' || j.id FROM orders o JOIN users u ON u.id = o.user_id "
+                + "JOIN print_jobs j ON j.order_id = o.id ORDER BY o.id LIMIT 1 OFFSET 3"
         )
-        let (order, user, name) = (row[0], row[1], row[2])
+        let (order, user, name, job) = (row[0], row[1], row[2], row[3])
         pilot.press("ctrl-o")
         #expect(pilot.screen.contains("No other record opened yet"))
         for command in ["customer \(user)", "metrics", "order \(order)"] {
@@ -249,14 +249,34 @@ import Testing
         pilot.wait()
         #expect((pilot.state.current as? CustomerScreen)?.userID == user, "back to the customer, past the dashboard")
         pilot.press("ctrl-o")
+        #expect(pilot.screen.contains("The first record opened"))
+        #expect((pilot.state.current as? CustomerScreen)?.userID == user)
+        // Forward again (ctrl-i is tab in a terminal: forward is ctrl-n).
+        pilot.press("ctrl-n")
         pilot.wait()
-        #expect((pilot.state.current as? OrderScreen)?.orderID == order, "and to the order again")
+        #expect((pilot.state.current as? OrderScreen)?.orderID == order, "forward to the order again")
+        pilot.press("ctrl-n")
+        #expect(pilot.screen.contains("Nothing to go forward to"))
+        // Back, then a record opened anew: the forward part of the list is gone, as in a browser.
+        pilot.press("ctrl-o")
+        pilot.wait()
+        pilot.command("job \(job)")
+        pilot.press("ctrl-n")
+        #expect(pilot.screen.contains("Nothing to go forward to"))
+        pilot.press("ctrl-o")
+        pilot.wait()
+        #expect((pilot.state.current as? CustomerScreen)?.userID == user, "back from the job to the customer")
+        pilot.press("ctrl-n")
+        pilot.wait()
+        #expect((pilot.state.current as? PrintJobScreen)?.jobID == job)
+        pilot.command("order \(order)")
         pilot.command("recent")
         let lines = pilot.screen.split(separator: "\n").map(String.init)
         let orderLine = lines.firstIndex { $0.contains(order) && $0.contains("order id") }
         let customerLine = lines.firstIndex { $0.contains(name) && $0.contains("customer id") }
         #expect(orderLine != nil && customerLine != nil && orderLine! < customerLine!, "\(pilot.screen)")
-        pilot.press("down", "enter")
+        // Newest first: the order, the job, the customer.
+        pilot.press("down", "down", "enter")
         pilot.wait()
         #expect((pilot.state.current as? CustomerScreen)?.userID == user)
     }

@@ -9,7 +9,7 @@ public enum UICommand: String, CaseIterable, Hashable, Sendable {
     case refund, openOrder = "open-order", openCustomer = "open-customer", partner
     case prevPartner = "previous-partner"
     case pause, window, audit, disputes, copy
-    case jumpBack = "jump-back"
+    case jumpBack = "jump-back", jumpForward = "jump-forward"
 
     /// What the help overlay says it does.
     public var summary: String {
@@ -44,7 +44,8 @@ public enum UICommand: String, CaseIterable, Hashable, Sendable {
         case .audit: "audit log"
         case .disputes: "chargebacks, by evidence due date"
         case .copy: "copy the id to your clipboard (OSC 52)"
-        case .jumpBack: "the record opened before this one (:recent lists them)"
+        case .jumpBack: "back through the records opened (:recent lists them)"
+        case .jumpForward: "forward again (ctrl-i is tab in a terminal)"
         }
     }
 }
@@ -113,7 +114,7 @@ public struct Keymap: Hashable, Sendable {
             (["up", "k"], .up), (["down", "j"], .down), (["pgup", "ctrl-b"], .pageUp), (["pgdn", "ctrl-f"], .pageDown),
             (["home", "g"], .top), (["end", "G"], .bottom), (["enter"], .open), (["tab"], .nextTab),
             (["backtab"], .prevTab), (["ctrl-r"], .refresh), (["m"], .metrics), (["H"], .home), (["y"], .copy),
-            (["ctrl-o"], .jumpBack),
+            (["ctrl-o"], .jumpBack), (["ctrl-n"], .jumpForward),
         ] as [([String], UICommand)] {
             for name in names { global[k(name)] = command }
         }

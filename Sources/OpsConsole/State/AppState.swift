@@ -89,6 +89,9 @@ public struct AppState: Sendable {
     public var quitting = false
     /// The records opened lately, newest first (`:recent`, ctrl-o).
     public var recent: [RecentItem] = []
+    /// The records opened, in order, and where ctrl-o / ctrl-n stand in them (a jump list, as in vim).
+    public var jumps: [Destination] = []
+    public var jumpIndex = -1
     /// The print partners' names (loaded at start), for `:jobs partner=` completion and checks.
     public var partners: [String] = []
     /// Text `y` asked to put on the operator's clipboard, for the terminal loop to send (OSC 52) and clear.

@@ -29,8 +29,9 @@ extension AppState {
         withCurrent(body, effects: { $0 })
     }
 
-    /// Pushes the screen for `destination` and asks for its data.
-    mutating func open(_ destination: Destination) -> [Effect] {
+    /// Pushes the screen for `destination` and asks for its data. A record opened other than by a jump ends the
+    /// jump list there (as a browser's history does).
+    mutating func open(_ destination: Destination, jumping: Bool = false) -> [Effect] {
         overlay = nil
         if case .search(let text) = destination { return searchFromHome(text) }
         if case .metrics(let window) = destination, current.kind == .metrics {
@@ -48,6 +49,14 @@ extension AppState {
         guard let screen = destination.makeScreen(state: self) else { return [] }
         stack.append(StackEntry(id: nextScreenID(), screen: screen, destination: destination))
         remember(destination, label: screen.title)
+        if !jumping, RecentItem.remembers(destination),
+            jumps.indices.contains(jumpIndex) ? jumps[jumpIndex] != destination : true
+        {
+            jumps.removeSubrange(min(jumps.count, jumpIndex + 1)...)
+            jumps.append(destination)
+            if jumps.count > RecentItem.limit { jumps.removeFirst(jumps.count - RecentItem.limit) }
+            jumpIndex = jumps.count - 1
+        }
         return reloadCurrent()
     }
 
@@ -60,12 +69,29 @@ extension AppState {
 
     /// ctrl-o: the record opened before the one shown (or the newest, from anywhere else); again, the one before.
     mutating func jumpBack() -> [Effect] {
-        let here = stack.last?.destination
-        guard let target = recent.first(where: { $0.destination != here })?.destination else {
-            message = StatusMessage("No other record opened yet (:recent lists them)", .warning)
+        // From a list or the dashboard, back is the record where the jump list stands; from that record, the one
+        // before it.
+        let target =
+            jumps.indices.contains(jumpIndex) && stack.last?.destination != jumps[jumpIndex]
+            ? jumpIndex : jumpIndex - 1
+        guard jumps.indices.contains(target) else {
+            message = StatusMessage(
+                jumps.isEmpty ? "No other record opened yet (:recent lists them)" : "The first record opened",
+                .warning)
             return []
         }
-        return open(target)
+        jumpIndex = target
+        return open(jumps[target], jumping: true)
+    }
+
+    /// The record ctrl-o left, again.
+    mutating func jumpForward() -> [Effect] {
+        guard jumpIndex + 1 < jumps.count else {
+            message = StatusMessage("Nothing to go forward to (ctrl-o goes back)", .warning)
+            return []
+        }
+        jumpIndex += 1
+        return open(jumps[jumpIndex], jumping: true)
     }
 
     /// Back to the search screen, which reloads, its text selected so that the next ticket's id replaces it.

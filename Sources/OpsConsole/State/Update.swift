@@ -137,6 +137,8 @@ extension AppState {
             return []
         case .jumpBack:
             return jumpBack()
+        case .jumpForward:
+            return jumpForward()
         case .home:
             return home()
         case .refresh:

@@ -171,7 +171,7 @@ extension AppState {
                 "Everywhere",
                 entries([
                     .up, .down, .pageUp, .pageDown, .top, .bottom, .back, .command, .help, .refresh, .copy,
-                    .jumpBack, .metrics, .home, .quit,
+                    .jumpBack, .jumpForward, .metrics, .home, .quit,
                 ])
             ),
         ]

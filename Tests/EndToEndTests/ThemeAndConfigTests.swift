@@ -101,7 +101,7 @@ import Testing
         (
             "theme = \"mono\"\ncolour = \"blue\"\n",
             ":2: colour: unknown key (expected one of: database, theme, refresh, stuck_after, timezone, operators, "
-                + "refunds, payments, serve, keys, silence, dashboard, links)"
+                + "refunds, payments, serve, keys, silence, dashboard, links, privacy)"
         ),
         (
             "[serve]\nlisten = \"everywhere\"\n",
@@ -160,6 +160,11 @@ import Testing
         ),
         ("timezone = \"EST\"\n", ":1: timezone: \"EST\" is not a time zone"),
         ("[links]\nshow = \"sometimes\"\n", ":2: links.show: \"sometimes\" is not one of auto, always, never"),
+        (
+            "[privacy]\nexport_roles = [\"viewer\"]\n",
+            ":2: privacy.export_roles: viewers cannot reveal or export personal data"
+        ),
+        ("[privacy]\nreveal_for = \"2d\"\n", ":2: privacy.reveal_for: \"2d\" is not a duration up to 8h (e.g. 5m)"),
         ("[links]\nstripe = \"ftp://x/{id}\"\n", ":2: links.stripe: \"ftp://x/{id}\" is not an http or https URL"),
         (
             "[links]\nstripe = \"https://x/{tracking}\"\n",
@@ -257,6 +262,29 @@ import Testing
         #expect(json.stdout.contains("\"created_at\": \"2026-08-10T14:43:11Z\""), "\(json.stdout)")
         let check = try TestSupport.popsaOps(["config", "check", "--config", config])
         #expect(check.stdout.contains("timezone = \"Asia/Kolkata\""), "\(check.stdout)")
+    }
+
+    /// `query` prints personal data masked; `--json` too, unless the configuration lets the operator's role export
+    /// it (supervisors by default).
+    @Test func queryOutputMasksPersonalDataUnlessTheRoleMayExport() throws {
+        let row = try TestSupport.fields(
+            TestSupport.fixtureDatabase, "SELECT id || '|' || email FROM users ORDER BY id LIMIT 1 OFFSET 9")
+        let (user, email) = (row[0], row[1])
+        let home = TestSupport.temporaryDirectory("home")
+        let query = ["query", "customer", user, "--db", TestSupport.fixtureDatabase, "--now", TestSupport.now]
+        let text = try TestSupport.popsaOps(query, home: home)
+        #expect(text.status == 0 && !text.stdout.contains(email), "\(text.stdout)")
+        let masked = String(email.prefix(2)) + "***" + email.drop { $0 != "@" }
+        #expect(text.stdout.contains(masked), "\(masked) in \(text.stdout)")
+        let json = try TestSupport.popsaOps(query + ["--json"], home: home)
+        #expect(json.status == 0 && !json.stdout.contains(email) && json.stdout.contains("\"line1\": \"•••\""))
+        let config = try write("[privacy]\nexport_roles = [\"agent\", \"supervisor\"]\n")
+        let exported = try TestSupport.popsaOps(
+            query + ["--json"], environment: ["POPSA_OPS_CONFIG": config], home: home)
+        #expect(exported.status == 0 && exported.stdout.contains("\"email\": \"\(email)\""), "\(exported.stdout)")
+        // Text stays masked whatever the role: the reveal is the console's, audited.
+        let textAgain = try TestSupport.popsaOps(query, environment: ["POPSA_OPS_CONFIG": config], home: home)
+        #expect(!textAgain.stdout.contains(email))
     }
 
     @Test func anUnreadableConfigurationSaysWhy() throws {

@@ -336,7 +336,9 @@ import Testing
                 + "WHERE user_id = '\(first.id)'"
         )
         let words = summary.split(separator: " ").map(String.init)
-        let line = pilot.screen.split(separator: "\n").first { $0.contains(first.email) } ?? ""
+        // The email is masked on screen (is***@yahoo.com): the row is found by its masked form.
+        let masked = PersonalData.email(first.email, .masked)
+        let line = pilot.screen.split(separator: "\n").first { $0.contains(masked) } ?? ""
         #expect(line.contains(" \(words[0])  ") && line.contains(words[1]), "\(line) vs \(summary)")
     }
 
@@ -758,5 +760,77 @@ private final class QuietBackend: TerminalBackend {
         refresh()
         #expect(!pilot.screen.contains("ord_zznew2"))
         #expect(pilot.state.positionText?.hasSuffix("/\(NumberText.grouped(paid + 1))") == true)
+    }
+}
+
+// MARK: - Personal data
+
+@Suite struct PersonalDataTests {
+    /// Masked by default; `v` types `:reveal `, a reason reveals the customer in full for the configured time once
+    /// the audit log has recorded it; then masked again. A viewer never; a shared screen never.
+    @Test func personalDataIsShownOnlyWhenRevealedForAReason() throws {
+        let db = TestSupport.fixtureCopy()
+        let row = try TestSupport.fields(
+            db,
+            "SELECT o.id || '|' || u.id || '|' || u.email || '|' || u.name FROM orders o "
+                + "JOIN users u ON u.id = o.user_id ORDER BY o.id LIMIT 1 OFFSET 5")
+        let (order, user, email, name) = (row[0], row[1], row[2], row[3])
+        var privacy = PrivacyPolicy()
+        privacy.revealSeconds = 120
+        // The console's clock moves with ticks here, so that the reveal can run out.
+        let pilot = try Pilot(
+            size: Size(width: 140, height: 30), database: db, withAuditLog: true, privacy: privacy,
+            clockFrozen: false)
+        pilot.command("order \(order)")
+        pilot.wait()
+        #expect(!pilot.screen.contains(email), "\(pilot.screen)")
+        #expect(pilot.screen.contains(PersonalData.email(email, .masked)))
+        #expect(pilot.screen.contains("•••"), "the street line is hidden")
+        pilot.press("v")
+        #expect(pilot.screen.contains("\n:reveal"), "v types the command; the reason is chosen with tab")
+        pilot.press("esc")
+        pilot.command("reveal")
+        #expect(pilot.screen.contains("say why: :reveal ticket|delivery|payment|fraud|request"))
+        pilot.command("reveal delivery")
+        pilot.wait()
+        #expect(pilot.screen.contains(email), "\(pilot.screen)")
+        #expect(pilot.screen.contains("recorded in the audit log"))
+        let audit = try TestSupport.fields(
+            db,
+            "SELECT operator || '|' || action || '|' || target || '|' || reason FROM audit_log "
+                + "ORDER BY seq DESC LIMIT 1")
+        #expect(audit == ["tester", "personal_data.revealed", "customer \(user)", "delivery"])
+        // Another customer stays masked; this one is masked again once the time is up.
+        pilot.console.dispatch(.tick(TestSupport.nowTimestamp.adding(seconds: 121)))
+        pilot.wait()
+        #expect(!pilot.screen.contains(email) && pilot.screen.contains(PersonalData.email(email, .masked)))
+        // A shared screen: initials, no email at all, and no reveal.
+        pilot.command("share")
+        #expect(pilot.screen.contains("SHARE-SAFE") && !pilot.screen.contains(name), "\(pilot.screen)")
+        pilot.command("reveal ticket")
+        #expect(pilot.screen.contains("end screen-share-safe mode first"))
+        pilot.command("share")
+        #expect(pilot.screen.contains(name))
+    }
+
+    @Test func aViewerCannotRevealAndWithoutAnAuditLogNothingIsRevealed() throws {
+        let order = try TestSupport.sql(TestSupport.fixtureDatabase, "SELECT id FROM orders ORDER BY id LIMIT 1")
+        let email = try TestSupport.sql(
+            TestSupport.fixtureDatabase,
+            "SELECT u.email FROM orders o JOIN users u ON u.id = o.user_id WHERE o.id = '\(order)'")
+        let viewer = try Pilot(size: Size(width: 140, height: 30), role: .viewer)
+        viewer.command("order \(order)")
+        viewer.wait()
+        viewer.command("reveal ticket")
+        viewer.wait()
+        #expect(viewer.screen.contains("A viewer may not reveal personal data"))
+        #expect(!viewer.screen.contains(email))
+        let agent = try Pilot(size: Size(width: 140, height: 30))
+        agent.command("order \(order)")
+        agent.wait()
+        agent.command("reveal ticket")
+        agent.wait()
+        #expect(agent.screen.contains("Not revealed: the audit log did not record it"), "\(agent.screen)")
+        #expect(!agent.screen.contains(email))
     }
 }

@@ -14,16 +14,22 @@ final class Pilot {
     /// `client` may replace any of the live client's calls (to hold answers, fail them, reorder them).
     init(
         size: Size = Size(width: 100, height: 30), database: String = TestSupport.fixtureDatabase,
-        role: Role = .agent, client: (ConsoleClient) -> ConsoleClient = { $0 }
+        role: Role = .agent, withAuditLog: Bool = false, privacy: PrivacyPolicy = PrivacyPolicy(),
+        clockFrozen: Bool = true,
+        client: (ConsoleClient) -> ConsoleClient = { $0 }
     ) throws {
         let store = try SQLiteStore.open(path: database)
         let engine = Engine(store: store, clock: .frozen(TestSupport.nowTimestamp))
         let session = Session(
             operatorName: "tester", sshClient: "10.0.0.7", role: role, databaseName: "fixture.sqlite",
             readOnly: false)
-        let state = AppState(
-            size: size, theme: .builtIn, session: session, now: TestSupport.nowTimestamp, clockFrozen: true)
-        let live = ConsoleEnvironment(engine: engine)
+        var state = AppState(
+            size: size, theme: .builtIn, session: session, now: TestSupport.nowTimestamp, clockFrozen: clockFrozen)
+        state.privacy = privacy
+        // The audit log only where a test writes to it (on its own copy of the fixture).
+        let live = ConsoleEnvironment(
+            engine: engine, audit: withAuditLog ? store : nil,
+            identity: OperatorIdentity(name: "tester", sshClient: "10.0.0.7", role: role))
         console = Console(state: state, environment: ConsoleEnvironment(client: client(live.client)))
         console.start()
         _ = console.settle(timeout: .seconds(10))

@@ -100,3 +100,22 @@ import Testing
         #expect(PaymentBalance(payment: authorized, refunds: []).remaining == 0)
     }
 }
+
+@Suite struct PersonalDataRulesTests {
+    @Test func maskedShowsEnoughToTellCustomersApartAndNoMore() {
+        #expect(PersonalData.email("isabel.martin@yahoo.com", .masked) == "is***@yahoo.com")
+        #expect(PersonalData.email("isabel.martin@yahoo.com", .revealed) == "isabel.martin@yahoo.com")
+        #expect(PersonalData.email("isabel.martin@yahoo.com", .shareSafe) == "***")
+        #expect(PersonalData.email("not-an-email", .masked) == "***")
+        #expect(PersonalData.postcode("SW1A 1AA", .masked) == "SW1A ***")
+        #expect(PersonalData.postcode("75008", .masked) == "75***")
+        #expect(PersonalData.postcode("", .masked) == "")
+        #expect(PersonalData.name("Isabel Martin-Lopez", .shareSafe) == "I. M. L.")
+        #expect(PersonalData.name("Isabel Martin", .masked) == "Isabel Martin")
+        let home = Address(
+            name: "Isabel Martin", line1: "12 High St", line2: "Flat 3", city: "Leeds", postcode: "LS1 4AB",
+            country: "GB")
+        #expect(PersonalData.address(home, .masked).singleLine == "Isabel Martin, •••, Leeds LS1 ***, GB")
+        #expect(PersonalData.address(home, .revealed) == home)
+    }
+}

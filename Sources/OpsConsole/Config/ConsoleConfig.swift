@@ -72,6 +72,8 @@ public struct ConsoleConfig: Sendable {
     public var zone: DisplayZone = .utc
     /// `[links]`: where payment ids and tracking numbers lead (OSC 8 hyperlinks).
     public var links = LinkTemplates()
+    /// `[privacy]`: who may reveal or export personal data, and for how long a reveal lasts.
+    public var privacy = PrivacyPolicy()
     public static let defaultMainCurrencies: [Currency] = [.gbp, .eur, .usd]
     public var policy: RefundPolicy
     public var payments = PaymentsConfig()
@@ -259,6 +261,25 @@ public struct ConsoleConfig: Sendable {
             }
             try dashboard.finish(allowed: ["currencies"])
         }
+        if var privacy = try root.table("privacy") {
+            if let v = try privacy.string("reveal_for") {
+                guard let seconds = try? DurationText.parse(v), seconds > 0, seconds <= 8 * 3600 else {
+                    throw document.error("privacy.reveal_for", "\"\(v)\" is not a duration up to 8h (e.g. 5m)")
+                }
+                config.privacy.revealSeconds = seconds
+            }
+            for (key, path) in [("reveal_roles", \PrivacyPolicy.revealRoles), ("export_roles", \.exportRoles)] {
+                guard let names = try privacy.strings(key) else { continue }
+                var roles = Set<Role>()
+                for name in names { roles.insert(try parseRole(name, document, "privacy.\(key)")) }
+                // Viewers only look: they never reveal or export.
+                if roles.contains(.viewer) {
+                    throw document.error("privacy.\(key)", "viewers cannot reveal or export personal data")
+                }
+                config.privacy[keyPath: path] = roles
+            }
+            try privacy.finish(allowed: ["reveal_for", "reveal_roles", "export_roles"])
+        }
         if var links = try root.table("links") {
             if let v = try links.string("show") {
                 guard let show = LinkTemplates.Show(rawValue: v) else {
@@ -288,7 +309,7 @@ public struct ConsoleConfig: Sendable {
         try root.finish(allowed: [
             "database", "theme", "refresh", "stuck_after", "timezone", "operators", "refunds", "payments", "serve",
             "keys",
-            "silence", "dashboard", "links",
+            "silence", "dashboard", "links", "privacy",
         ])
         return config
     }
@@ -370,6 +391,14 @@ public struct ConsoleConfig: Sendable {
         }
         lines.append("\n[dashboard]   # shown first in the revenue and refund panels, then the rest by order count")
         lines.append("currencies = [\(mainCurrencies.map { "\"\($0.code)\"" }.joined(separator: ", "))]")
+        lines.append("\n[privacy]   # personal data is masked; a reveal is audited and lasts reveal_for")
+        lines.append(
+            "reveal_for = \"\(DurationText.format(privacy.revealSeconds).replacingOccurrences(of: " ", with: ""))\"")
+        func roles(_ set: Set<Role>) -> String {
+            "[" + set.sorted().map { "\"\($0.rawValue)\"" }.joined(separator: ", ") + "]"
+        }
+        lines.append("reveal_roles = \(roles(privacy.revealRoles))")
+        lines.append("export_roles = \(roles(privacy.exportRoles))")
         lines.append("\n[links]   # where ids lead, as OSC 8 hyperlinks (\"\" for none)")
         lines.append("show = \"\(links.show.rawValue)\"")
         lines.append("stripe = \"\(links.stripe ?? "")\"")

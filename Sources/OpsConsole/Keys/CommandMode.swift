@@ -31,6 +31,11 @@ enum CommandMode {
             name: "theme", aliases: [], usage: ":theme NAME",
             arguments: ["default", "light", "high-contrast", "solarized-dark", "mono", "colorblind"]),
         Spec(name: "refund", aliases: [], usage: ":refund (on an order)", arguments: []),
+        Spec(
+            name: "reveal", aliases: [],
+            usage: ":reveal \(RevealReason.allCases.map(\.rawValue).joined(separator: "|"))",
+            arguments: RevealReason.allCases.map(\.rawValue)),
+        Spec(name: "share", aliases: [], usage: ":share (screen-share-safe mode on or off)", arguments: []),
         Spec(name: "refresh", aliases: ["reload"], usage: ":refresh", arguments: []),
         Spec(name: "help", aliases: ["h"], usage: ":help", arguments: []),
         Spec(name: "quit", aliases: ["q", "exit"], usage: ":quit", arguments: []),
@@ -74,6 +79,8 @@ enum CommandMode {
         case go(Destination)
         case home, refresh, help, quit, audit, refund
         case metrics(MetricsWindow?)
+        case reveal(RevealReason)
+        case share
         case theme(String)
     }
 
@@ -152,6 +159,12 @@ enum CommandMode {
             return .metrics(window)
         case "theme": return .theme(try one())
         case "refund": return .refund
+        case "share": return .share
+        case "reveal":
+            guard rest.count == 1, let reason = RevealReason(rawValue: rest[0].lowercased()) else {
+                throw .message("say why: :reveal \(RevealReason.allCases.map(\.rawValue).joined(separator: "|"))")
+            }
+            return .reveal(reason)
         case "refresh": return .refresh
         case "help": return .help
         default: return .quit

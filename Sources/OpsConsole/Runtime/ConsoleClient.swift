@@ -23,6 +23,9 @@ public struct ConsoleClient: Sendable {
     public var dashboard: @Sendable (MetricsWindow, DisplayZone) async throws -> DashboardData
     /// The audit log's newest entries and the chain's verification; nil when this console has no audit log.
     public var audit: (@Sendable () async throws -> AuditPage)?
+    /// Records a reveal of personal data in the audit log; nil when this console has no audit log to record it
+    /// in (then nothing is revealed).
+    public var recordReveal: (@Sendable (Reveal) async throws -> Void)?
     /// Plans and executes a refund; nil when refunds are not available in this console.
     public var refund: (@Sendable (RefundSubmission) async throws -> RefundResult)?
     /// Finishes refunds left pending or unknown; nil for a viewer or without refunds.
@@ -92,7 +95,7 @@ public struct ConsoleClient: Sendable {
                 }
             }
         }
-        return ConsoleClient(
+        var client = ConsoleClient(
             search: { try await engine.search($0) },
             // `:customer`, `:order` and `:job` take any identifier the search takes (an email, a pi_, a tracking
             // number); an id costs nothing more.
@@ -112,5 +115,16 @@ public struct ConsoleClient: Sendable {
             freshness: { try await engine.freshness() },
             dashboard: { try await engine.dashboard(window: $0, zone: $1) },
             audit: auditPage, refund: refund, reconcile: reconcile)
+        if let store = audit {
+            client.recordReveal = { @Sendable reveal in
+                try await store.appendAudit(
+                    AuditRecord(
+                        at: engine.clock.now(), operatorName: identity.name, sshClient: identity.sshClient ?? "",
+                        action: "personal_data.revealed", target: "customer \(reveal.userID)",
+                        reason: reveal.reason.rawValue, result: "ok",
+                        detail: "shown in full until \(reveal.until.iso8601)"))
+            }
+        }
+        return client
     }
 }

@@ -5,6 +5,8 @@ import OpsCore
 import OpsEngine
 import Synchronization
 
+// MARK: - Waking the terminal loop
+
 /// Wakes a thread blocked waiting for terminal input: a pipe whose read end the backend polls.
 public final class Waker: Sendable {
     public let readFD: Int32
@@ -39,6 +41,8 @@ public final class Waker: Sendable {
     }
 }
 
+// MARK: - Where effects run
+
 /// Runs effect tasks on Dispatch threads of their own rather than the shared cooperative pool: the thread that
 /// waits for results (the headless runner, a test) may itself be a pool thread, and on a two-core machine the
 /// pool has only two.
@@ -71,6 +75,8 @@ public struct ConsoleEnvironment: Sendable {
         client = .live(engine: engine, refunds: refunds, audit: audit, identity: identity)
     }
 }
+
+// MARK: - EffectRunner
 
 /// Runs effects as tasks off the UI thread and posts their results back as actions.
 public final class EffectRunner: Sendable {
@@ -186,6 +192,15 @@ public final class EffectRunner: Sendable {
             }
         case .loadDashboard(let window, let zone, let request):
             return .loaded(request: request, .dashboard(await run { try await client.dashboard(window, zone) }))
+        case .recordReveal(let reveal):
+            guard let record = client.recordReveal else {
+                return .revealRecorded(reveal, .failure(EffectError("this console has no audit log to record it in")))
+            }
+            return .revealRecorded(
+                reveal,
+                await run {
+                    try await record(reveal); return true
+                })
         case .fetch(let fetch, let request):
             return .loaded(request: request, .value(await run { try await fetch.run(client) }))
         }

@@ -47,6 +47,8 @@ public protocol ConsoleScreen: Sendable {
     /// What `y` copies to the operator's clipboard: the selected row's id, else the record's own (an order id, a
     /// tracking number, an email); nil when there is nothing to copy.
     func copyTarget(state: AppState) -> Copyable?
+    /// The customer whose personal data this screen shows (for `:reveal`): their id and name; nil when none.
+    func personalDataOwner(state: AppState) -> (userID: String, name: String)?
     func render(into buffer: inout Buffer, state: AppState)
 }
 
@@ -59,6 +61,7 @@ extension ConsoleScreen {
     public mutating func tick(state: inout AppState, due: Bool) -> [Effect] { [] }
     public func positionText(state: AppState) -> String? { nil }
     public func copyTarget(state: AppState) -> Copyable? { nil }
+    public func personalDataOwner(state: AppState) -> (userID: String, name: String)? { nil }
 }
 
 // MARK: - What a screen answers

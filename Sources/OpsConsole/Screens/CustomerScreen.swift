@@ -155,7 +155,7 @@ public struct CustomerScreen: Sendable {
 extension CustomerScreen: FilteringScreen {
     public var kind: ScreenKind { .customer }
     public var title: String { data.value?.user.name ?? userID }
-    public var helpCommands: [UICommand] { [.nextTab, .prevTab, .open, .filter] }
+    public var helpCommands: [UICommand] { [.nextTab, .prevTab, .open, .filter, .reveal] }
 
     public mutating func load(state: inout AppState) -> [Effect] {
         request = state.requestID()
@@ -167,11 +167,19 @@ extension CustomerScreen: FilteringScreen {
         return []
     }
 
-    /// The selected row's id, else the customer's email (what other tools search by).
+    /// The selected row's id, else the customer's email (what other tools search by) when it is shown in full,
+    /// else the customer's id.
     public func copyTarget(state: AppState) -> Copyable? {
         let set = rows(state: state)
         return set.copyable(at: (tables[tab] ?? TableState()).selected)
-            ?? data.value.map { Copyable("email", $0.user.email) }
+            ?? data.value.map {
+                state.exposure(of: $0.user.id) == .revealed
+                    ? Copyable("email", $0.user.email) : Copyable("customer id", $0.user.id)
+            }
+    }
+
+    public func personalDataOwner(state: AppState) -> (userID: String, name: String)? {
+        (userID, data.value?.user.name ?? userID)
     }
 
     public mutating func receive(_ result: EffectResult, request: Int, state: AppState) {
@@ -226,8 +234,15 @@ extension CustomerScreen: FilteringScreen {
         case .loaded(let c):
             let u = c.user
             var x = profile.x
-            x += buffer.put(u.name, x: x, y: profile.y, style: theme[.title], maxWidth: profile.width / 2)
-            x += buffer.put("  <\(u.email)>", x: x, y: profile.y, style: theme[.text], maxWidth: profile.maxX - x)
+            x += buffer.put(
+                state.name(u.name, of: u.id), x: x, y: profile.y, style: theme[.title], maxWidth: profile.width / 2)
+            x += buffer.put(
+                "  <\(state.email(u))>", x: x, y: profile.y, style: theme[.text], maxWidth: profile.maxX - x)
+            if case .revealed = state.exposure(of: u.id), let until = state.reveals[u.id] {
+                buffer.put(
+                    "  revealed until \(until.timeOfDay(in: state.zone))", x: x, y: profile.y,
+                    style: theme[.statusWarning], maxWidth: profile.maxX - x)
+            }
             let tone: StatusTone = u.status == .active ? .ok : (u.status == .locked ? .warning : .error)
             x = profile.x
             x += buffer.put("\(u.id)   \(u.country) · \(u.locale) · ", x: x, y: profile.y + 1, style: theme[.muted])

@@ -103,7 +103,8 @@ extension DisputesScreen: ConsoleScreen {
                     }
                 return [
                     due, TableCell(theme.status(d.status.label, tone), tone.role),
-                    TableCell(d.money.formatted, .money), TableCell(d.reasonText), TableCell(row.customerName),
+                    TableCell(d.money.formatted, .money), TableCell(d.reasonText),
+                    TableCell(state.listName(row.customerName)),
                     TableCell(d.orderID), TableCell(d.provider.label), TableCell(d.id, .muted),
                 ]
             }

@@ -45,7 +45,7 @@ public struct OrdersListScreen: Sendable {
             set.append(
                 [
                     TableCell(r.id), ConsoleFormat.orderStatus(r.status, theme), TableCell(r.total.formatted, .money),
-                    TableCell(r.customerName), TableCell(r.createdAt.display(in: zone)),
+                    TableCell(state.listName(r.customerName)), TableCell(r.createdAt.display(in: zone)),
                 ], .order(r.id))
         }
         return set
@@ -159,7 +159,7 @@ public struct PrintJobsListScreen: Sendable {
                     ConsoleFormat.jobStatus(r.job, state.theme, now: state.now, stuckThreshold: state.stuckThreshold),
                     TableCell(r.job.partner),
                     TableCell(DurationText.format(state.now.seconds - r.job.updatedAt.seconds)),
-                    TableCell(r.customerName), TableCell(r.job.orderID, .muted),
+                    TableCell(state.listName(r.customerName)), TableCell(r.job.orderID, .muted),
                 ], .printJob(r.job.id))
         }
         return set

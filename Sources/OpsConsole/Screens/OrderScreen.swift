@@ -37,10 +37,11 @@ public struct OrderScreen: Sendable {
         doc.add(
             Document.Line(
                 [
-                    StatusLine.Segment("Customer ", .muted), StatusLine.Segment(d.user.name, .text),
-                    StatusLine.Segment(" <\(d.user.email)>", .muted),
+                    StatusLine.Segment("Customer ", .muted),
+                    StatusLine.Segment(state.name(d.user.name, of: d.user.id), .text),
+                    StatusLine.Segment(" <\(state.email(d.user))>", .muted),
                 ], target: .customer(d.user.id)))
-        doc.add("Ship to \(o.shippingAddress.singleLine)", .muted)
+        doc.add("Ship to \(state.address(o.shippingAddress, of: d.user.id))", .muted)
         if let p = d.print {
             doc.add(
                 "Print \"\(p.print.title)\" · \(p.print.product.label) · photos \(p.photos.uploaded) uploaded, "
@@ -175,10 +176,14 @@ public struct OrderScreen: Sendable {
 extension OrderScreen: DetailScreen {
     public var kind: ScreenKind { .order }
     public var title: String { "Order \(orderID)" }
-    public var helpCommands: [UICommand] { [.open, .refund, .openCustomer] }
+    public var helpCommands: [UICommand] { [.open, .refund, .openCustomer, .reveal] }
     public var hintCommands: [UICommand] { [.refund, .openCustomer, .open] }
     public var loadingText: String { "Loading order \(orderID)…" }
     public var ownCopy: Copyable? { data.value.map { Copyable("order id", $0.detail.order.id) } }
+
+    public func personalDataOwner(state: AppState) -> (userID: String, name: String)? {
+        data.value.map { ($0.detail.user.id, $0.detail.user.name) }
+    }
 
     public func loadEffect(request: Int) -> Effect { .loadOrder(orderID, request: request) }
 

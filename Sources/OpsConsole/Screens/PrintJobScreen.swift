@@ -42,8 +42,9 @@ public struct PrintJobScreen: Sendable {
         doc.add(
             Document.Line(
                 [
-                    StatusLine.Segment("Customer ", .muted), StatusLine.Segment(d.user.name, .text),
-                    StatusLine.Segment(" <\(d.user.email)>", .muted),
+                    StatusLine.Segment("Customer ", .muted),
+                    StatusLine.Segment(state.name(d.user.name, of: d.user.id), .text),
+                    StatusLine.Segment(" <\(state.email(d.user))>", .muted),
                 ], target: .customer(d.user.id)))
         if let tracking = j.trackingNumber {
             doc.add(
@@ -85,9 +86,13 @@ public struct PrintJobScreen: Sendable {
 extension PrintJobScreen: DetailScreen {
     public var kind: ScreenKind { .printJob }
     public var title: String { "Job \(jobID)" }
-    public var helpCommands: [UICommand] { [.open, .openOrder, .openCustomer] }
+    public var helpCommands: [UICommand] { [.open, .openOrder, .openCustomer, .reveal] }
     public var hintCommands: [UICommand] { [.openOrder, .openCustomer, .open] }
     public var loadingText: String { "Loading print job \(jobID)…" }
+    public func personalDataOwner(state: AppState) -> (userID: String, name: String)? {
+        data.value.map { ($0.user.id, $0.user.name) }
+    }
+
     public var ownCopy: Copyable? {
         data.value.map { d in
             d.job.trackingNumber.map { Copyable("tracking number", $0) } ?? Copyable("print job id", d.job.id)

@@ -238,7 +238,8 @@ extension SearchScreen: ConsoleScreen {
             for u in r.customers {
                 let summary = r.summaries[u.id]
                 rows.append([
-                    TableCell(u.name), TableCell(u.email), TableCell(summary?.city ?? "", .muted),
+                    TableCell(state.name(u.name, of: u.id)), TableCell(state.email(u)),
+                    TableCell(summary?.city ?? "", .muted),
                     TableCell(u.country), TableCell(NumberText.grouped(summary?.orders ?? 0)),
                     TableCell(summary?.lastOrderAt.map { $0.date(in: state.zone) } ?? "—", .muted),
                     TableCell(

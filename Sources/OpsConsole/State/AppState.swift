@@ -86,6 +86,12 @@ public struct AppState: Sendable {
     public var zone: DisplayZone = .utc
     /// Where payment ids and tracking numbers lead (configuration `[links]`).
     public var links = LinkTemplates()
+    /// Who may reveal personal data, and for how long (configuration `[privacy]`).
+    public var privacy = PrivacyPolicy()
+    /// Customers whose personal data is shown in full, until when (an audited `:reveal`).
+    public var reveals: [String: Timestamp] = [:]
+    /// A screen share (`:share`): names as initials, no email or postcode, whatever was revealed.
+    public var shareSafe = false
     public var quitting = false
     /// The records opened lately, newest first (`:recent`, ctrl-o).
     public var recent: [RecentItem] = []
@@ -149,6 +155,27 @@ extension Optional where Wrapped == Overlay {
 /// The `:` command line: the text being typed, completion and history position.
 public struct CommandLineState: Sendable {
     public var field = TextField("", maxLength: 200)
+
+    public init(_ text: String = "") { field.set(text) }
     /// Index into the history while browsing it with up/down.
     public var historyIndex: Int?
+}
+
+// MARK: - Personal data
+
+extension AppState {
+    /// How `userID`'s personal data is shown now.
+    public func exposure(of userID: String) -> Exposure {
+        if shareSafe { return .shareSafe }
+        if let until = reveals[userID], until > now { return .revealed }
+        return .masked
+    }
+
+    public func email(_ user: User) -> String { PersonalData.email(user.email, exposure(of: user.id)) }
+    /// A name in a list of many customers' records: initials on a shared screen, else the name.
+    public func listName(_ name: String) -> String { PersonalData.name(name, shareSafe ? .shareSafe : .masked) }
+    public func name(_ name: String, of userID: String) -> String { PersonalData.name(name, exposure(of: userID)) }
+    public func address(_ address: Address, of userID: String) -> String {
+        PersonalData.address(address, exposure(of: userID)).singleLine
+    }
 }

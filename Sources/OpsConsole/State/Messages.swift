@@ -20,6 +20,8 @@ public enum Action: Sendable {
     case refundFinished(request: Int, Result<RefundResult, EffectError>)
     case reconciled(ReconcileReport)
     case themeLoaded(String, Result<Theme, EffectError>)
+    /// A reveal was recorded in the audit log (or could not be: then nothing is shown).
+    case revealRecorded(Reveal, Result<Bool, EffectError>)
     /// The console started: what it needs beyond the first screen.
     case started
     /// A warning for the status line from the runtime (an interrupt answered with a question).
@@ -57,6 +59,23 @@ public enum Effect: Sendable, Hashable {
     case fetch(Fetch, request: Int)
     case loadDashboard(MetricsWindow, zone: DisplayZone, request: Int)
     case loadTheme(String)
+    /// Records a reveal of a customer's personal data in the audit log; only once it is recorded is it shown.
+    case recordReveal(Reveal)
+}
+
+/// An operator's reveal of one customer's personal data: why, and until when it is shown.
+public struct Reveal: Sendable, Hashable {
+    public var userID: String
+    public var name: String
+    public var reason: RevealReason
+    public var until: Timestamp
+
+    public init(userID: String, name: String, reason: RevealReason, until: Timestamp) {
+        self.userID = userID
+        self.name = name
+        self.reason = reason
+        self.until = until
+    }
 }
 
 /// A call on the console's client that a screen defines itself, so a new screen needs no new effect, result or

@@ -61,6 +61,17 @@ extension AppState {
         case .warn(let text):
             message = StatusMessage(text, .warning)
             return []
+        case .revealRecorded(let reveal, let result):
+            switch result {
+            case .success:
+                reveals[reveal.userID] = reveal.until
+                message = StatusMessage(
+                    "Showing \(reveal.name)'s personal data until \(reveal.until.timeOfDay(in: zone)) "
+                        + "(\(reveal.reason.label)): recorded in the audit log", .ok)
+            case .failure(let error):
+                message = StatusMessage("Not revealed: the audit log did not record it: \(error.message)", .error)
+            }
+            return []
         case .themeLoaded(let name, let result):
             switch result {
             case .success(var theme):
@@ -134,6 +145,10 @@ extension AppState {
             return openRefundDialog()
         case .copy:
             copySelection()
+            return []
+        case .reveal:
+            // The reason is chosen on the command line, with completion: `v` types the command.
+            overlay = .command(CommandLineState("reveal "))
             return []
         case .jumpBack:
             return jumpBack()
@@ -252,6 +267,15 @@ extension AppState {
                     return [.loadTheme(name)]
                 case .refund:
                     return openRefundDialog()
+                case .reveal(let reason):
+                    return reveal(reason)
+                case .share:
+                    shareSafe.toggle()
+                    message = StatusMessage(
+                        shareSafe
+                            ? "Screen-share-safe: names as initials, no emails or postcodes (:share again ends it)"
+                            : "Screen-share-safe mode ended", .ok)
+                    return []
                 case .quit:
                     quitting = true
                     return []

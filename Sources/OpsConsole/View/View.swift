@@ -60,7 +60,13 @@ extension AppState {
 
     private func renderBreadcrumb(into buffer: inout Buffer) {
         let separator = theme.asciiOnly ? " > " : " › "
-        var parts = ["popsa-ops"] + stack.map(\.screen.title)
+        // On a shared screen a customer's crumb is their id, not their name.
+        var parts =
+            ["popsa-ops"]
+            + stack.map { entry in
+                if shareSafe, case .customer(let id, _)? = entry.destination { return id }
+                return entry.screen.title
+            }
         // Drop the oldest crumbs (keeping the first) until the trail fits.
         while parts.count > 3,
             TerminalText.width(TerminalText.sanitize(parts.joined(separator: separator))) > size.width
@@ -113,6 +119,7 @@ extension AppState {
         left.append(.init("\(session.role.rawValue) ", .statusBar))
         left.append(.init("· \(session.databaseName) ", .statusBar))
         if session.readOnly { left.append(.init(" READ-ONLY ", .badge)) }
+        if shareSafe { left.append(.init(" SHARE-SAFE ", .badge)) }
         left += freshnessSegments
         var right: [StatusLine.Segment] = []
         if let position = positionText { right.append(.init(" \(position) ", .statusBar)) }

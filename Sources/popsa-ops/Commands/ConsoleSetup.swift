@@ -99,6 +99,7 @@ struct ConsoleSetup {
         state.mainCurrencies = config.mainCurrencies
         state.zone = config.zone
         state.links = config.links
+        state.privacy = config.privacy
         self.state = state
     }
 

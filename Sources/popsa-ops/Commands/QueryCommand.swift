@@ -26,22 +26,41 @@ struct QueryCommand: AsyncParsableCommand {
         /// The zone text shows times in: the configuration's `timezone` (UTC when no configuration is found).
         /// JSON keeps UTC, as the records do.
         static func displayZone() throws -> DisplayZone {
+            try configuration()?.zone ?? .utc
+        }
+
+        /// The configuration found the usual way; nil when there is none (then the defaults apply).
+        static func configuration() throws -> ConsoleConfig? {
             let environment = Environment.values(of: ConsoleConfig.locateVariables)
             do {
-                guard let path = ConsoleConfig.locate(explicit: nil, environment: environment) else { return .utc }
-                return try ConsoleConfig.load(path: path).zone
+                guard let path = ConsoleConfig.locate(explicit: nil, environment: environment) else { return nil }
+                return try ConsoleConfig.load(path: path)
             } catch {
                 throw CommandFailure(message: error.description, code: .config)
             }
         }
 
-        /// Runs a query, printing JSON or text; a missing record is exit 1 with a one-line message.
+        /// How personal data is printed: masked in text; in JSON in full only for a role the configuration lets
+        /// export (`[privacy] export_roles`, supervisors by default).
+        func exposure() throws -> Exposure {
+            guard json else { return .masked }
+            let config: ConsoleConfig
+            do { config = try Self.configuration() ?? ConsoleConfig.load(path: nil) } catch let error as ConfigError {
+                throw CommandFailure(message: error.description, code: .config)
+            }
+            let role = config.policy.role(of: Operator.current().name)
+            return config.privacy.exportRoles.contains(role) ? .revealed : .masked
+        }
+
+        /// Runs a query, printing JSON or text, personal data masked as `exposure()` says; a missing record is
+        /// exit 1 with a one-line message.
         func run<T: Sendable>(
-            _ body: (Engine) async throws -> T, json toJSON: (T) -> JSONValue,
+            _ body: (Engine) async throws -> T, mask: (T, Exposure) -> T = { result, _ in result },
+            json toJSON: (T) -> JSONValue,
             text toText: (T, DisplayZone) -> String
         ) async throws {
             do {
-                let result = try await body(try engine())
+                let result = mask(try await body(try engine()), try exposure())
                 Stdout.line(json ? toJSON(result).serialized(pretty: true) : toText(result, try Self.displayZone()))
                 // Done: exit without tearing the read-only connection down (nothing to checkpoint or flush; the
                 // system releases the file and its locks), which is a measurable share of a query's wall time.
@@ -74,6 +93,11 @@ struct QueryCommand: AsyncParsableCommand {
         func run() async throws {
             try await common.run(
                 { try await $0.search(text, limit: limit) },
+                mask: { result, exposure in
+                    var masked = result
+                    masked.customers = result.customers.map { $0.masked(exposure) }
+                    return masked
+                },
                 json: { result in
                     .object([
                         ("query", .string(result.query)), ("exact", result.exact?.json ?? .null),
@@ -92,7 +116,8 @@ struct QueryCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await common.run(
-                { try await $0.customer(identifiedBy: id) }, json: \.json, text: TextReports.customer)
+                { try await $0.customer(identifiedBy: id) }, mask: { $0.masked($1) }, json: \.json,
+                text: TextReports.customer)
         }
     }
 
@@ -107,6 +132,11 @@ struct QueryCommand: AsyncParsableCommand {
         func run() async throws {
             try await common.run(
                 { try await $0.order(identifiedBy: id) },
+                mask: { view, exposure in
+                    var masked = view
+                    masked.detail = view.detail.masked(exposure)
+                    return masked
+                },
                 json: { view in
                     guard case .object(var fields) = view.detail.order.json else { return .null }
                     fields.append(("customer", view.detail.user.json))
@@ -131,7 +161,7 @@ struct QueryCommand: AsyncParsableCommand {
         func run() async throws {
             let now = common.time.timestamp
             try await common.run(
-                { try await $0.printJob(identifiedBy: id) }, json: \.json,
+                { try await $0.printJob(identifiedBy: id) }, mask: { $0.masked($1) }, json: \.json,
                 text: {
                     TextReports.printJob($0, now: now, stuckThreshold: OrderDiagnosis.defaultStuckThreshold, zone: $1)
                 })

@@ -27,6 +27,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
@@ -49,6 +51,17 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // PostgreSQL through postgres-nio: the store many ops boxes share; the only module importing PostgresNIO.
+        .target(
+            name: "OpsStorePostgres",
+            dependencies: [
+                "OpsCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -110,7 +123,8 @@ let package = Package(
         .executableTarget(
             name: "popsa-ops",
             dependencies: [
-                "OpsCore", "OpsStore", "OpsEngine", "OpsPayments", "OpsMetrics", "OpsTUI", "OpsConsole", "OpsCurses",
+                "OpsCore", "OpsStore", "OpsStorePostgres", "OpsEngine", "OpsPayments", "OpsMetrics", "OpsTUI",
+                "OpsConsole", "OpsCurses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -133,6 +147,10 @@ let package = Package(
         .testTarget(name: "OpsCoreTests", dependencies: ["OpsCore", "OpsTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "OpsStoreTests", dependencies: ["OpsCore", "OpsStore", "OpsEngine", "OpsTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "OpsStorePostgresTests",
+            dependencies: ["OpsCore", "OpsStore", "OpsStorePostgres", "OpsEngine", "OpsTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(name: "OpsTUITests", dependencies: ["OpsTUI"], swiftSettings: swiftSettings),
         .testTarget(

@@ -16,6 +16,8 @@ command -v curl >/dev/null || apt_packages+=(curl)
 command -v man >/dev/null || apt_packages+=(man-db)
 command -v lintian >/dev/null || apt_packages+=(lintian)
 [ -f /usr/share/bash-completion/bash_completion ] || apt_packages+=(bash-completion)
+# PostgreSQL (Debian's, 15 here): the shared store's tests run against a throw-away cluster (scripts/postgres.sh).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_packages+=(postgresql)
 for pkg in libsqlite3-dev libncurses-dev libxml2-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || apt_packages+=("$pkg")
 done

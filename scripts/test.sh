@@ -10,6 +10,13 @@ scripts/test-deps.sh
 swift format lint --strict -r Sources Tests Package.swift
 
 swift build --build-tests
+
+# The PostgreSQL store's tests use a cluster made for this run, stopped at the end whatever happens.
+pg_dir=$(mktemp -d /tmp/popsa-ops-pg.XXXXXX)
+trap 'scripts/postgres.sh stop "$pg_dir"' EXIT
+POPSA_OPS_TEST_POSTGRES=$(scripts/postgres.sh start "$pg_dir")
+export POPSA_OPS_TEST_POSTGRES
+
 swift test --skip-build "$@"
 
 # The Debian package (a release build with the Swift runtime linked in, about 8 minutes from a clean clone):

@@ -88,40 +88,10 @@ public final class Engine: Sendable {
     /// Free text or any identifier. An identifier (no spaces) is resolved exactly first; words search names and
     /// emails. Both can hit: "smith" may be a customer's name and a print partner's order reference.
     public func search(_ text: String, limit: Int = 50) async throws -> SearchResult {
-        try await timed("search") {
-            let trimmed = text.trimmingWhitespace()
-            guard !trimmed.isEmpty else { return SearchResult(query: text, exact: nil, customers: []) }
-            var exact = try await store.resolve(identifier: trimmed)
-            // A tracking number (or any id) read out with spaces: "JD 0146 0892 7188 42".
-            let compact = trimmed.filter { !$0.isWhitespace }
-            if exact == nil, compact.count != trimmed.count, compact.count >= 8,
-                compact.contains(where: \.isNumber)
-            {
-                exact = try await store.resolve(identifier: compact)
-            }
-            if let exact, exact.kind != .user && exact.kind != .email || trimmed.contains("@") {
-                // An id or email is not also a name: skip the word search.
-                return SearchResult(query: text, exact: exact, customers: [])
-            }
-            var customers = try await store.searchCustomers(trimmed, limit: limit)
-            // A postcode ("sw1a 1aa", "10115"): the customers who had orders shipped there come first.
-            if Self.mayBePostcode(compact) {
-                let shipped = try await store.customersByPostcode(compact, limit: limit)
-                customers = shipped + customers.filter { c in !shipped.contains { $0.id == c.id } }
-                customers = Array(customers.prefix(limit))
-            }
-            var result = SearchResult(query: text, exact: exact, customers: customers)
-            result.summaries = try await store.customerSummaries(customers.map(\.id))
-            return result
-        }
+        try await timed("search") { try await CustomerSearch.search(text, limit: limit, in: store) }
     }
 
-    /// Letters and digits, 3 to 10 of them, at least one digit: what postcodes look like in the countries Popsa
-    /// ships to (a name never has a digit, so names cost no extra query).
-    static func mayBePostcode(_ compact: String) -> Bool {
-        (3...10).contains(compact.count) && compact.contains(where: \.isNumber)
-            && compact.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
-    }
+    static func mayBePostcode(_ compact: String) -> Bool { CustomerSearch.mayBePostcode(compact) }
 
     /// A customer from any identifier a ticket carries: a user id first (no extra cost), else whatever the search
     /// resolves exactly (an email, an order, a `pi_`/`ch_`, a tracking number, a dispute…).
@@ -283,5 +253,45 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .notFound(let kind, let id): "no \(kind.noun) with id \(id)"
         }
+    }
+}
+
+// MARK: - CustomerSearch
+
+/// The search box's use case over any store that finds customers (SQLite, PostgreSQL): an exact identifier first,
+/// then names and email words, a postcode's customers first, each row with what tells customers apart.
+public enum CustomerSearch {
+    public static func search(
+        _ text: String, limit: Int = 50, in store: any CustomerSearchStore
+    ) async throws -> SearchResult {
+        let trimmed = text.trimmingWhitespace()
+        guard !trimmed.isEmpty else { return SearchResult(query: text, exact: nil, customers: []) }
+        var exact = try await store.resolve(identifier: trimmed)
+        // A tracking number (or any id) read out with spaces: "JD 0146 0892 7188 42".
+        let compact = trimmed.filter { !$0.isWhitespace }
+        if exact == nil, compact.count != trimmed.count, compact.count >= 8, compact.contains(where: \.isNumber) {
+            exact = try await store.resolve(identifier: compact)
+        }
+        if let exact, exact.kind != .user && exact.kind != .email || trimmed.contains("@") {
+            // An id or email is not also a name: skip the word search.
+            return SearchResult(query: text, exact: exact, customers: [])
+        }
+        var customers = try await store.searchCustomers(trimmed, limit: limit)
+        // A postcode ("sw1a 1aa", "10115"): the customers who had orders shipped there come first.
+        if mayBePostcode(compact) {
+            let shipped = try await store.customersByPostcode(compact, limit: limit)
+            customers = shipped + customers.filter { c in !shipped.contains { $0.id == c.id } }
+            customers = Array(customers.prefix(limit))
+        }
+        var result = SearchResult(query: text, exact: exact, customers: customers)
+        result.summaries = try await store.customerSummaries(customers.map(\.id))
+        return result
+    }
+
+    /// Letters and digits, 3 to 10 of them, at least one digit: what postcodes look like in the countries Popsa
+    /// ships to (a name never has a digit, so names cost no extra query).
+    static func mayBePostcode(_ compact: String) -> Bool {
+        (3...10).contains(compact.count) && compact.contains(where: \.isNumber)
+            && compact.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
     }
 }

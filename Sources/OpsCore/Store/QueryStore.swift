@@ -1,13 +1,28 @@
-/// The read side of the store the engine's use cases need: lookups by identifier, free-text search and the
-/// customer, order and print job views. Implemented by the SQLite store; a PostgreSQL store implements the same.
+/// Finding a customer from what a ticket carries: the part of the read side both stores (SQLite and PostgreSQL)
+/// answer, with the same meaning, checked by one contract suite run against each.
 ///
 /// Methods return `nil` for an id that does not exist and throw only for store failures.
-public protocol QueryStore: Sendable {
-    /// Customers whose name or email contain words starting with the words of `text` (accent-insensitive).
+public protocol CustomerSearchStore: Sendable {
+    /// Customers whose name or email contain words starting with the words of `text` (accent-insensitive),
+    /// newest first.
     func searchCustomers(_ text: String, limit: Int) async throws -> [User]
 
     /// Resolves an exact identifier of any kind (ids, email, provider transaction, tracking number).
     func resolve(identifier: String) async throws -> ResolvedIdentifier?
+
+    /// Customers who had an order shipped to this postcode (compared upper case, without spaces), newest first.
+    func customersByPostcode(_ postcode: String, limit: Int) async throws -> [User]
+
+    /// For each customer shown in a search: their number of orders, the last one's date, and its city.
+    func customerSummaries(_ userIDs: [String]) async throws -> [String: CustomerSummary]
+}
+
+/// The read side of the store the engine's use cases need: lookups by identifier, free-text search and the
+/// customer, order and print job views. Implemented by the SQLite store; the PostgreSQL store implements the
+/// customer search so far (`CustomerSearchStore`).
+///
+/// Methods return `nil` for an id that does not exist and throw only for store failures.
+public protocol QueryStore: CustomerSearchStore {
 
     func customer360(userID: String) async throws -> Customer360?
     func orderDetail(orderID: String) async throws -> OrderDetail?
@@ -19,12 +34,6 @@ public protocol QueryStore: Sendable {
 
     /// Print jobs, most recently updated first; stuck jobs longest-stuck first.
     func printJobs(_ filter: PrintJobFilter, page: PageRequest, limit: Int) async throws -> Page<PrintJobRow>
-
-    /// Customers who had an order shipped to this postcode (compared upper case, without spaces), newest first.
-    func customersByPostcode(_ postcode: String, limit: Int) async throws -> [User]
-
-    /// What tells customers of the same name apart in a search: their orders, the last one's date and city.
-    func customerSummaries(_ userIDs: [String]) async throws -> [String: CustomerSummary]
 
     /// The print partners that have jobs, sorted.
     func partners() async throws -> [String]

@@ -323,22 +323,8 @@ extension SQLiteStore: QueryStore {
 /// Turns what a person typed into an FTS5 query: every word becomes a quoted prefix term, all required.
 public enum FullTextQuery {
     public static func prefixMatch(_ text: String) -> String? {
-        var words: [String] = []
-        var current = ""
-        for scalar in text.unicodeScalars {
-            let p = scalar.properties
-            // The same split as the unicode61 tokenizer: letters, digits and marks make words.
-            if p.isAlphabetic || p.numericType != nil || p.generalCategory == .nonspacingMark
-                || p.generalCategory == .spacingMark
-            {
-                current.unicodeScalars.append(scalar)
-            } else if !current.isEmpty {
-                words.append(current)
-                current = ""
-            }
-        }
-        if !current.isEmpty { words.append(current) }
+        let words = SearchWords.split(text)
         guard !words.isEmpty else { return nil }
-        return words.prefix(8).map { "\"\($0)\"*" }.joined(separator: " ")
+        return words.map { "\"\($0)\"*" }.joined(separator: " ")
     }
 }

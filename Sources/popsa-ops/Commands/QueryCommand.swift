@@ -4,6 +4,7 @@ import OpsConsole
 import OpsCore
 import OpsEngine
 import OpsStore
+import OpsStorePostgres
 
 struct QueryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -59,8 +60,16 @@ struct QueryCommand: AsyncParsableCommand {
             json toJSON: (T) -> JSONValue,
             text toText: (T, DisplayZone) -> String
         ) async throws {
+            try await run(fetch: { try await body(try engine()) }, mask: mask, json: toJSON, text: toText)
+        }
+
+        /// The same, for a result fetched some other way (from PostgreSQL).
+        func run<T: Sendable>(
+            fetch: () async throws -> T, mask: (T, Exposure) -> T, json toJSON: (T) -> JSONValue,
+            text toText: (T, DisplayZone) -> String
+        ) async throws {
             do {
-                let result = mask(try await body(try engine()), try exposure())
+                let result = mask(try await fetch(), try exposure())
                 Stdout.line(json ? toJSON(result).serialized(pretty: true) : toText(result, try Self.displayZone()))
                 // Done: exit without tearing the read-only connection down (nothing to checkpoint or flush; the
                 // system releases the file and its locks), which is a measurable share of a query's wall time.
@@ -91,19 +100,35 @@ struct QueryCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
+            let mask = { (result: SearchResult, exposure: Exposure) -> SearchResult in
+                var masked = result
+                masked.customers = result.customers.map { $0.masked(exposure) }
+                return masked
+            }
+            let json = { (result: SearchResult) -> JSONValue in
+                .object([
+                    ("query", .string(result.query)), ("exact", result.exact?.json ?? .null),
+                    ("customers", .array(result.customers.map(\.json))),
+                ])
+            }
+            // On PostgreSQL (the shared store): the same search, the same answer.
+            if let url = common.database.db, PostgresLocation.isURL(url) {
+                let store = try await PostgresConnect.open(url)
+                do {
+                    try await common.run(
+                        fetch: {
+                            let found = try await CustomerSearch.search(text, limit: limit, in: store)
+                            await store.close()
+                            return found
+                        }, mask: mask, json: json, text: TextReports.search)
+                } catch {
+                    await store.close()
+                    throw error
+                }
+                return
+            }
             try await common.run(
-                { try await $0.search(text, limit: limit) },
-                mask: { result, exposure in
-                    var masked = result
-                    masked.customers = result.customers.map { $0.masked(exposure) }
-                    return masked
-                },
-                json: { result in
-                    .object([
-                        ("query", .string(result.query)), ("exact", result.exact?.json ?? .null),
-                        ("customers", .array(result.customers.map(\.json))),
-                    ])
-                }, text: TextReports.search)
+                { try await $0.search(text, limit: limit) }, mask: mask, json: json, text: TextReports.search)
         }
     }
 

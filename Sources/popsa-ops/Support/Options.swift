@@ -54,6 +54,11 @@ struct DatabaseOptions: ParsableArguments {
             case .known(let path): path
             case .lookUp: db == nil ? try Self.configuredDatabase() : nil
             }
+        if let url = db ?? configured, url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            throw CommandFailure(
+                message: "this command does not work on PostgreSQL yet (so far: query customers, and migrate to "
+                    + "copy a SQLite database in)", code: .unavailable)
+        }
         defer { if shared, let db = db ?? configured { SharedDatabase.shareFiles(of: db) } }
         if let db = db ?? configured {
             if let problem = SharedDatabase.accessProblem(db) {

@@ -1,0 +1,74 @@
+// MARK: - Moving a database from one store to another
+
+/// A column's value as it moves between stores (`popsa-ops migrate`): the stores keep integers (times, amounts)
+/// and text (ids, JSON) only.
+public enum StoreValue: Hashable, Sendable {
+    case null
+    case integer(Int64)
+    case text(String)
+}
+
+/// What `popsa-ops migrate` copies, parents before children: each table's columns (the same in both stores) and
+/// the key it is read in order of.
+public enum StoreTransfer {
+    public struct Table: Sendable {
+        public var name: String
+        public var columns: [String]
+        public var key: [String]
+        /// The column keeping SQLite's insertion order (its rowid), for a table whose order the search follows.
+        public var insertionOrder: String?
+
+        init(name: String, columns: [String], key: [String], insertionOrder: String? = nil) {
+            self.name = name
+            self.columns = columns
+            self.key = key
+            self.insertionOrder = insertionOrder
+        }
+    }
+
+    public static let tables: [Table] = [
+        Table(
+            name: "users",
+            columns: ["id", "email", "name", "country", "locale", "status", "created_at", "search_email"],
+            key: ["id"], insertionOrder: "seq"),
+        Table(
+            name: "prints",
+            columns: ["id", "user_id", "product", "title", "page_count", "photo_count", "created_at", "updated_at"],
+            key: ["id"]),
+        Table(
+            name: "photos", columns: ["print_id", "position", "status", "filename", "uploaded_at"],
+            key: ["print_id", "position"]),
+        Table(
+            name: "orders",
+            columns: [
+                "id", "user_id", "print_id", "currency", "line_items", "subtotal_amount", "shipping_amount",
+                "tax_amount", "total_amount", "shipping_address", "status", "created_at",
+            ], key: ["id"]),
+        Table(
+            name: "payments",
+            columns: [
+                "id", "order_id", "provider", "provider_transaction_id", "provider_charge_id", "amount", "currency",
+                "status", "created_at", "settled_at",
+            ], key: ["id"]),
+        Table(
+            name: "print_jobs",
+            columns: ["id", "order_id", "partner", "status", "tracking_number", "carrier", "created_at", "updated_at"],
+            key: ["id"]),
+        Table(
+            name: "print_job_events", columns: ["job_id", "sequence", "at", "status", "message"],
+            key: ["job_id", "sequence"]),
+        Table(
+            name: "disputes",
+            columns: [
+                "id", "payment_id", "order_id", "provider", "amount", "currency", "reason", "status", "provider_status",
+                "evidence_due_by", "created_at", "updated_at", "event_at",
+            ], key: ["id"]),
+    ]
+}
+
+/// Reads a store's tables for a copy, a page at a time in key order.
+public protocol TransferSource: Sendable {
+    /// Up to `limit` rows of `table` after the row whose key is `after` (nil: from the first), each as its columns'
+    /// values, followed by its insertion order (SQLite's rowid) when the table keeps one.
+    func exportRows(_ table: StoreTransfer.Table, after: [StoreValue]?, limit: Int) async throws -> [[StoreValue]]
+}

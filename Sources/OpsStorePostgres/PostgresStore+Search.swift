@@ -1,0 +1,122 @@
+import OpsCore
+import PostgresNIO
+
+// MARK: - PostgresStore: CustomerSearchStore
+
+extension PostgresStore: CustomerSearchStore {
+    static let userColumns = "u.id, u.email, u.name, u.country, u.locale, u.status, u.created_at"
+
+    public func searchCustomers(_ text: String, limit: Int) async throws -> [User] {
+        let words = SearchWords.split(text)
+        guard !words.isEmpty else { return [] }
+        // Each word, as the index makes words (lower case, accents removed), a required prefix. The words carry
+        // letters, digits and marks only, so none is an operator; one that unaccents into two is two prefixes.
+        return try await users(
+            """
+            SELECT \(Self.userColumns) FROM users u
+            WHERE \(PostgresSchema.searchVector.replacingOccurrences(of: "(name", with: "(u.name")
+                .replacingOccurrences(of: "search_email", with: "u.search_email"))
+              @@ to_tsquery('simple', array_to_string(ARRAY(
+                SELECT regexp_replace(trim(popsa_search_words(w)), ' +', ':* & ', 'g') || ':*'
+                FROM unnest(string_to_array($1, ' ')) AS w WHERE trim(popsa_search_words(w)) <> ''), ' & '))
+            ORDER BY u.seq DESC LIMIT $2
+            """, [.text(words.joined(separator: " ")), .integer(Int64(limit))])
+    }
+
+    public func customersByPostcode(_ postcode: String, limit: Int) async throws -> [User] {
+        let key = postcode.uppercased().filter { !$0.isWhitespace }
+        guard !key.isEmpty else { return [] }
+        return try await users(
+            """
+            SELECT \(Self.userColumns) FROM users u WHERE u.id IN (
+              SELECT o.user_id FROM orders o WHERE \(PostgresSchema.postcodeKey.replacingOccurrences(
+                of: "(shipping_address", with: "(o.shipping_address")) = $1)
+            ORDER BY u.created_at DESC, u.id LIMIT $2
+            """, [.text(key), .integer(Int64(limit))])
+    }
+
+    public func customerSummaries(_ userIDs: [String]) async throws -> [String: CustomerSummary] {
+        guard !userIDs.isEmpty else { return [:] }
+        let rows = try await client.query(
+            """
+            SELECT o.user_id, count(*), max(o.created_at),
+              (SELECT (l.shipping_address::jsonb)->>'city' FROM orders l WHERE l.user_id = o.user_id
+               ORDER BY l.created_at DESC LIMIT 1)
+            FROM orders o WHERE o.user_id = ANY(\(userIDs)) GROUP BY o.user_id
+            """, logger: logger)
+        var out: [String: CustomerSummary] = [:]
+        for try await (user, count, last, city) in rows.decode((String, Int, Int64?, String?).self) {
+            out[user] = CustomerSummary(orders: count, lastOrderAt: last.map(Timestamp.init(seconds:)), city: city)
+        }
+        return out
+    }
+
+    /// Every identifier kind in one statement, the first kind that matches winning, in the SQLite store's order.
+    static let resolveSQL = """
+        SELECT kind, user_id, order_id, job_id, print_id, intent FROM (
+          SELECT 1 AS rank, 'user' AS kind, u.id AS user_id, NULL::text AS order_id, NULL::text AS job_id,
+                 NULL::text AS print_id, NULL::text AS intent FROM users u WHERE u.id = $1
+          UNION ALL SELECT 2, 'email', u.id, NULL, NULL, NULL, NULL FROM users u WHERE lower(u.email) = lower($1)
+          UNION ALL SELECT 3, 'order', o.user_id, o.id, NULL, NULL, NULL FROM orders o WHERE o.id = $1
+          UNION ALL SELECT 4, 'print', p.user_id, NULL, NULL, p.id, NULL FROM prints p WHERE p.id = $1
+          UNION ALL SELECT 5, 'print_job', o.user_id, o.id, j.id, NULL, NULL
+            FROM print_jobs j JOIN orders o ON o.id = j.order_id WHERE j.id = $1
+          UNION ALL SELECT 6, 'payment', o.user_id, o.id, NULL, NULL, NULL
+            FROM payments pay JOIN orders o ON o.id = pay.order_id WHERE pay.id = $1
+          UNION ALL SELECT 7, 'provider_transaction', o.user_id, o.id, NULL, NULL, NULL
+            FROM payments pay JOIN orders o ON o.id = pay.order_id WHERE pay.provider_transaction_id = $1
+          UNION ALL SELECT 8, 'provider_charge', o.user_id, o.id, NULL, NULL, pay.provider_transaction_id
+            FROM payments pay JOIN orders o ON o.id = pay.order_id WHERE pay.provider_charge_id = $1
+          UNION ALL SELECT 9, 'provider_transaction', o.user_id, o.id, NULL, NULL, NULL
+            FROM payments pay JOIN orders o ON o.id = pay.order_id
+            WHERE pay.provider_transaction_id = lower($1) AND pay.provider = 'braintree'
+          UNION ALL SELECT 10, 'tracking_number', o.user_id, o.id, j.id, NULL, NULL
+            FROM print_jobs j JOIN orders o ON o.id = j.order_id
+            WHERE lower(j.tracking_number) = lower($1) AND j.tracking_number IS NOT NULL
+          UNION ALL SELECT 11, 'dispute', o.user_id, o.id, NULL, NULL, NULL
+            FROM disputes d JOIN orders o ON o.id = d.order_id WHERE d.id = $1
+        ) found ORDER BY rank LIMIT 1
+        """
+
+    public func resolve(identifier: String) async throws -> ResolvedIdentifier? {
+        let text = identifier.trimmingWhitespace()
+        guard !text.isEmpty, !text.contains(where: \.isWhitespace) else { return nil }
+        var bindings = PostgresBindings()
+        bindings.append(text)
+        let rows = try await client.query(PostgresQuery(unsafeSQL: Self.resolveSQL, binds: bindings), logger: logger)
+        for try await (kindName, user, order, job, print, intent) in rows.decode(
+            (String, String, String?, String?, String?, String?).self)
+        {
+            guard let kind = IdentifierKind(rawValue: kindName) else { return nil }
+            var found = ResolvedIdentifier(kind: kind, userID: user, orderID: order, printJobID: job, printID: print)
+            found.paymentIntent = intent
+            return found
+        }
+        return nil
+    }
+
+    private func users(_ sql: String, _ arguments: [StoreValue]) async throws -> [User] {
+        var bindings = PostgresBindings()
+        for argument in arguments {
+            switch argument {
+            case .null: bindings.appendNull()
+            case .integer(let v): bindings.append(v)
+            case .text(let v): bindings.append(v)
+            }
+        }
+        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+        var out: [User] = []
+        for try await (id, email, name, country, locale, status, created) in rows.decode(
+            (String, String, String, String, String, String, Int64).self)
+        {
+            guard let status = AccountStatus(rawValue: status) else {
+                throw PostgresStoreError.badValue(table: "users", column: "status")
+            }
+            out.append(
+                User(
+                    id: id, email: email, name: name, country: country, locale: locale, status: status,
+                    createdAt: Timestamp(seconds: created)))
+        }
+        return out
+    }
+}

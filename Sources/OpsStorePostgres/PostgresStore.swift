@@ -1,0 +1,167 @@
+import Foundation
+import Logging
+import NIOSSL
+import OpsCore
+import PostgresNIO
+
+// MARK: - PostgresStore
+
+/// The store on PostgreSQL, for many ops boxes sharing one database: a connection pool (`PostgresClient`), the
+/// versioned schema, and (so far) the customer search and a copy of an existing SQLite database.
+public final class PostgresStore: Sendable {
+    public let location: PostgresLocation
+    let client: PostgresClient
+    let logger: Logger
+    /// The pool works only while its `run()` does: a task for the store's lifetime.
+    private let runner: Task<Void, Never>
+
+    private init(location: PostgresLocation, client: PostgresClient, logger: Logger) {
+        self.location = location
+        self.client = client
+        self.logger = logger
+        runner = Task { await client.run() }
+    }
+
+    /// Connects, and migrates the schema (a database written by a newer popsa-ops is refused).
+    /// - Parameter password: from the environment (`POPSA_OPS_DATABASE_PASSWORD`), never from the URL.
+    /// - Parameter deadline: how long the first connection may take (the pool would otherwise keep retrying for
+    ///   a minute before it gives up on a server that is not there).
+    public static func open(
+        _ location: PostgresLocation, password: String?, deadline: Duration = .seconds(10),
+        logger: Logger = Logger(label: "popsa-ops.postgres")
+    ) async throws -> PostgresStore {
+        let configuration: PostgresClient.Configuration
+        switch location.endpoint {
+        case .socket(let directory, let port):
+            configuration = .init(
+                unixSocketPath: "\(directory)/.s.PGSQL.\(port)", username: location.user, password: password,
+                database: location.database)
+        case .tcp(let host, let port):
+            // Credentials and customer data cross the network only encrypted.
+            let tls: PostgresClient.Configuration.TLS =
+                location.isLocal ? .prefer(.makeClientConfiguration()) : .require(.makeClientConfiguration())
+            configuration = .init(
+                host: host, port: port, username: location.user, password: password, database: location.database,
+                tls: tls)
+        }
+        let store = PostgresStore(
+            location: location, client: PostgresClient(configuration: configuration, backgroundLogger: logger),
+            logger: logger)
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await store.client.query("SELECT 1", logger: store.logger) }
+                group.addTask {
+                    try await Task.sleep(for: deadline)
+                    throw PostgresStoreError.unreachable(location.description, seconds: deadline.components.seconds)
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+            // Connected: the migrations take what they take (a large database's may take minutes).
+            try await store.migrate()
+        } catch {
+            await store.close()
+            throw error
+        }
+        return store
+    }
+
+    /// Stops the pool; the store cannot be used afterwards.
+    public func close() async {
+        runner.cancel()
+        await runner.value
+    }
+
+    // MARK: - Migrations
+
+    /// The migrations applied, in order (`schema_migrations`).
+    public func appliedMigrations() async throws -> [String] {
+        var names: [String] = []
+        let rows = try await client.query("SELECT name FROM schema_migrations ORDER BY version", logger: logger)
+        for try await name in rows.decode(String.self) { names.append(name) }
+        return names
+    }
+
+    /// A transaction; an error of the work inside is thrown as itself (postgres-nio wraps it).
+    func transaction<T>(_ work: (PostgresConnection) async throws -> sending T) async throws -> sending T {
+        do {
+            return try await client.withTransaction(logger: logger, work)
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error.beginError ?? error.commitError ?? error
+        }
+    }
+
+    func migrate() async throws {
+        try await transaction { connection in
+            // One migrator at a time, whichever box opens the database first.
+            try await connection.query("SELECT pg_advisory_xact_lock(7076010)", logger: logger)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                  version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+                """, logger: logger)
+            var applied: [(Int, String)] = []
+            let rows = try await connection.query(
+                "SELECT version, name FROM schema_migrations ORDER BY version", logger: logger)
+            for try await (version, name) in rows.decode((Int, String).self) { applied.append((version, name)) }
+            let known = PostgresSchema.migrations
+            if let unknown = applied.first(where: { $0.0 > known.count || known[$0.0 - 1].name != $0.1 }) {
+                throw PostgresStoreError.newerSchema(location.description, migration: unknown.1)
+            }
+            for (index, migration) in known.enumerated() where index >= applied.count {
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query(
+                    "INSERT INTO schema_migrations (version, name) VALUES (\(index + 1), \(migration.name))",
+                    logger: logger)
+            }
+        }
+    }
+}
+
+// MARK: - PostgresStoreError
+
+public enum PostgresStoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    case newerSchema(String, migration: String)
+    case notEmpty(String, table: String)
+    case badValue(table: String, column: String)
+    case unreachable(String, seconds: Int64)
+
+    public var description: String {
+        switch self {
+        case .newerSchema(let database, let migration):
+            "\(database) was written by a newer version of popsa-ops (its schema has \"\(migration)\", which this "
+                + "version does not know); upgrade popsa-ops to open it"
+        case .notEmpty(let database, let table):
+            "\(database) already holds data (its \(table) table is not empty): a copy goes into an empty database only"
+        case .unreachable(let database, let seconds):
+            "cannot reach \(database): no connection within \(seconds)s (is the server running, and are the host, "
+                + "port or socket folder right?)"
+        case .badValue(let table, let column):
+            "\(table).\(column) holds a value of another type than the schema says"
+        }
+    }
+}
+
+// MARK: - Errors in words
+
+extension PostgresStore {
+    /// A driver error as one line: the server's message when it sent one, else what failed (postgres-nio keeps
+    /// its details out of `description`, so that a query's text never reaches a log by accident).
+    public static func describe(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else {
+            // The pool gives up after failed connection attempts.
+            if "\(error)".contains("ConnectionPoolError") {
+                return "no connection could be made (is the server running, and are the host, port or socket folder "
+                    + "right?)"
+            }
+            return "\(error)"
+        }
+        if let message = error.serverInfo?[.message] {
+            return message + (error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
+        }
+        if let underlying = error.underlying { return "\(error.code): \(underlying)" }
+        return "\(error.code)"
+    }
+}

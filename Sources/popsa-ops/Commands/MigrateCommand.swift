@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import OpsCore
+import OpsStore
+import OpsStorePostgres
+
+// MARK: - migrate
+
+/// Copies an ops database from SQLite into PostgreSQL, the store many ops boxes share.
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Copy an ops database from SQLite into an empty PostgreSQL database.",
+        discussion: """
+            The PostgreSQL database is given as a URL (postgres://USER@HOST/DB, or postgresql:///DB?host=/run/\
+            postgresql for a unix socket); its password, if it needs one, comes from POPSA_OPS_DATABASE_PASSWORD, \
+            never from the URL. The schema is created (or migrated) first; the copy is one transaction, into an \
+            empty database only. So far the customers, prints, photos, orders, payments, print jobs with their \
+            partner events, and disputes are copied: the refund ledger and the audit chain follow with the \
+            PostgreSQL refund store.
+            """)
+
+    @Option(help: ArgumentHelp("The SQLite database to copy.", valueName: "path")) var from: String
+    @Option(help: ArgumentHelp("The PostgreSQL database to copy into (a URL).", valueName: "url")) var to: String
+
+    func run() async throws {
+        guard FileManager.default.fileExists(atPath: from) else {
+            throw CommandFailure(message: "no database at \(from)", code: .noInput)
+        }
+        let source = try wrap { try SQLiteStore.open(path: from, readOnly: true) }
+        let store = try await PostgresConnect.open(to)
+        let started = ContinuousClock.now
+        do {
+            let report = try await store.copy(from: source) { table, count in
+                if count % 100_000 == 0 { Stderr.line("migrate: \(table) \(NumberText.grouped(count))") }
+            }
+            await store.close()
+            let seconds =
+                Double((ContinuousClock.now - started).components.attoseconds) / 1e18
+                + Double((ContinuousClock.now - started).components.seconds)
+            Stdout.line(
+                "Copied \(from) into \(store.location) in \(String(format: "%.1f", seconds))s: "
+                    + report.rows.map { "\(NumberText.grouped($0.count)) \($0.table)" }.joined(separator: ", "))
+        } catch let error as PostgresStoreError {
+            await store.close()
+            throw CommandFailure(message: error.description, code: .dataError)
+        } catch {
+            await store.close()
+            throw CommandFailure(message: "the copy failed, nothing was kept: \(error)", code: .unavailable)
+        }
+    }
+}
+
+// MARK: - Reaching PostgreSQL
+
+enum PostgresConnect {
+    /// The store at `url`, as this account (the URL may name another user), with the password from the
+    /// environment; every failure is a one-line message with its exit code.
+    static func open(_ url: String) async throws -> PostgresStore {
+        let location: PostgresLocation
+        do {
+            location = try PostgresLocation(url: url, defaultUser: Operator.current().name)
+        } catch {
+            throw CommandFailure(message: "\(error.description)", code: .usage)
+        }
+        let password = Environment.values(of: [PostgresLocation.passwordVariable])[PostgresLocation.passwordVariable]
+        do {
+            return try await PostgresStore.open(location, password: password)
+        } catch let error as PostgresStoreError {
+            if case .unreachable = error { throw CommandFailure(message: error.description, code: .unavailable) }
+            throw CommandFailure(message: error.description, code: .dataError)
+        } catch {
+            throw CommandFailure(
+                message: "cannot reach \(location): \(PostgresStore.describe(error))", code: .unavailable)
+        }
+    }
+}

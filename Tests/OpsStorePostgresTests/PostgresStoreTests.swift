@@ -1,0 +1,85 @@
+import Foundation
+import OpsCore
+import OpsEngine
+import OpsStore
+import OpsStorePostgres
+import OpsTestSupport
+import Testing
+
+/// A PostgreSQL database with the fixture copied in, once per test process (the copy is what `migrate` does).
+/// Made by the first test that asks, in a task the others await (never a blocked thread: the cooperative pool
+/// has two on this machine).
+actor PostgresFixture {
+    static let shared = PostgresFixture()
+    private var making: Task<String, any Error>?
+
+    func url() async throws -> String {
+        if let making { return try await making.value }
+        let task = Task {
+            let url = try TestSupport.postgresDatabase()
+            let store = try await PostgresStore.openForTests(try PostgresLocation(url: url, defaultUser: "ops"))
+            do {
+                _ = try await store.copy(from: try SQLiteStore.open(path: TestSupport.fixtureDatabase, readOnly: true))
+            } catch {
+                await store.close()
+                throw error
+            }
+            await store.close()
+            return url
+        }
+        making = task
+        return try await task.value
+    }
+
+    static func open() async throws -> PostgresStore {
+        try await PostgresStore.openForTests(try PostgresLocation(url: try await shared.url(), defaultUser: "ops"))
+    }
+}
+
+@Suite struct PostgresStoreTests {
+    @Test func migrationsRunOnceAndANewerSchemaIsRefused() async throws {
+        let url = try TestSupport.postgresDatabase()
+        let location = try PostgresLocation(url: url, defaultUser: "ops")
+        let store = try await PostgresStore.openForTests(location)
+        let applied = try await store.appliedMigrations()
+        #expect(applied == ["v1 entities and the customer search"])
+        await store.close()
+        // Opened again: nothing runs twice.
+        let again = try await PostgresStore.openForTests(location)
+        #expect(try await again.appliedMigrations() == applied)
+        await again.close()
+        try TestSupport.psql(url, "INSERT INTO schema_migrations (version, name) VALUES (99, 'v99 from the future')")
+        await #expect(throws: PostgresStoreError.newerSchema(location.description, migration: "v99 from the future")) {
+            _ = try await PostgresStore.openForTests(location)
+        }
+    }
+
+    /// The copy moves every table whole, keeps the newest-first order of customers, and goes only into an empty
+    /// database (all or nothing).
+    @Test func aCopyMovesEveryTableIntoAnEmptyDatabaseOnly() async throws {
+        let url = try await PostgresFixture.shared.url()
+        for table in StoreTransfer.tables {
+            let sqlite = try TestSupport.sql(TestSupport.fixtureDatabase, "SELECT count(*) FROM \(table.name)")
+            let postgres = try TestSupport.psql(url, "SELECT count(*) FROM \(table.name)")
+            #expect(sqlite == postgres, "\(table.name)")
+            #expect(Int(sqlite)! > 0 || table.name == "disputes", "\(table.name) has rows in the fixture")
+        }
+        let newest = try TestSupport.sql(
+            TestSupport.fixtureDatabase, "SELECT id FROM users ORDER BY rowid DESC LIMIT 3")
+        #expect(try TestSupport.psql(url, "SELECT id FROM users ORDER BY seq DESC LIMIT 3") == newest)
+        let store = try await PostgresFixture.open()
+        let source = try SQLiteStore.open(path: TestSupport.fixtureDatabase, readOnly: true)
+        await #expect(throws: PostgresStoreError.notEmpty(store.location.description, table: "users")) {
+            _ = try await store.copy(from: source)
+        }
+        await store.close()
+    }
+}
+
+extension PostgresStore {
+    /// A test process runs many tests at once on two cores: the first connection may wait its turn longer than a
+    /// command's deadline allows.
+    static func openForTests(_ location: PostgresLocation) async throws -> PostgresStore {
+        try await open(location, password: nil, deadline: .seconds(120))
+    }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# A throw-away PostgreSQL cluster for one test run: `scripts/postgres.sh start DIR` creates it in DIR (a unix
+# socket there, no TCP, fsync off) and prints its URL; `scripts/postgres.sh stop DIR` stops it and removes DIR.
+# initdb refuses to run as root: as root the cluster belongs to the unprivileged test account.
+set -euo pipefail
+
+action=${1:?usage: postgres.sh start|stop DIR}
+dir=${2:?usage: postgres.sh start|stop DIR}
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+[ -n "$bin" ] || { echo "postgres.sh: PostgreSQL is not installed (scripts/test-deps.sh installs it)" >&2; exit 69; }
+
+as_owner() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u popsa-ops-test -- "$@"; else "$@"; fi
+}
+
+case "$action" in
+start)
+  mkdir -p "$dir"
+  if [ "$(id -u)" -eq 0 ]; then chown popsa-ops-test: "$dir"; fi
+  as_owner "$bin/initdb" -D "$dir/data" -U ops --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+    || { cat "$dir/initdb.log" >&2; exit 1; }
+  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+    -o "-c listen_addresses='' -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start \
+    >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+  as_owner "$bin/createdb" -h "$dir" -U ops popsa
+  # The tests (run by whoever runs them) reach the socket; trust, as the cluster lives only for the run.
+  chmod 0755 "$dir"
+  echo "postgresql://ops@/popsa?host=$dir"
+  ;;
+stop)
+  if [ -d "$dir/data" ]; then as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true; fi
+  rm -rf "$dir"
+  ;;
+*)
+  echo "usage: postgres.sh start|stop DIR" >&2
+  exit 64
+  ;;
+esac

@@ -111,8 +111,8 @@ struct QueryCommand: AsyncParsableCommand {
                     ("customers", .array(result.customers.map(\.json))),
                 ])
             }
-            // On PostgreSQL (the shared store): the same search, the same answer.
-            if let url = common.database.db, PostgresLocation.isURL(url) {
+            // On PostgreSQL (the shared store, named by --db or the configuration): the same search and answer.
+            if let url = try common.database.db ?? DatabaseOptions.configuredDatabase(), PostgresLocation.isURL(url) {
                 let store = try await PostgresConnect.open(url)
                 do {
                     try await common.run(

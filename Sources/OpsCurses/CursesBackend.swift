@@ -160,7 +160,8 @@ public final class CursesBackend: TerminalBackend {
             if !supportsUnicode && cell.width == 2 { text += "?" }
             // putp reads "$<" as a padding delay: such a cell is not worth a link.
             guard !text.contains("$") else { return }
-            cells.append((text, resolve(cell.style).0, resolve(cell.style).1))
+            let (attributes, pair) = resolve(cell.style)
+            cells.append((text, attributes, pair))
         }
         driver.drawLink(y: link.y, x: link.x, url: link.url, cells: cells)
     }

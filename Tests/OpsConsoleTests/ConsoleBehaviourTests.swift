@@ -807,6 +807,12 @@ private final class QuietBackend: TerminalBackend {
         // A shared screen: initials, no email at all, and no reveal.
         pilot.command("share")
         #expect(pilot.screen.contains("SHARE-SAFE") && !pilot.screen.contains(name), "\(pilot.screen)")
+        pilot.press("r")
+        #expect(pilot.screen.contains("Refund") && !pilot.screen.contains(name), "the dialog too: \(pilot.screen)")
+        pilot.press("esc")
+        pilot.command("recent")
+        #expect(pilot.screen.contains(order) && !pilot.screen.contains(name), "and the recent records")
+        pilot.press("esc")
         pilot.command("reveal ticket")
         #expect(pilot.screen.contains("end screen-share-safe mode first"))
         pilot.command("share")

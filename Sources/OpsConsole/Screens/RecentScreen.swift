@@ -84,7 +84,9 @@ extension RecentScreen: ConsoleScreen {
         let rows = state.recent.map { item -> [TableCell] in
             let what = item.destination.copyable?.what ?? ""
             return [
-                TableCell(item.label), TableCell(what, .muted), TableCell(item.destination.copyable?.text ?? ""),
+                // A record's label may be a customer's name: initials on a shared screen.
+                TableCell(state.listName(item.label)), TableCell(what, .muted),
+                TableCell(item.destination.copyable?.text ?? ""),
                 TableCell(DurationText.format(max(0, state.now.seconds - item.openedAt.seconds)) + " ago", .muted),
             ]
         }

@@ -14,7 +14,8 @@ public struct RefundDialog: Sendable {
     enum Field: Sendable, CaseIterable { case payment, amount, reason, note }
 
     public let orderID: String
-    let customerName: String
+    /// As the screen behind shows it (initials on a shared screen).
+    var customerName: String
     /// Every payment of the order; the operator picks one when there are several.
     var balances: [PaymentBalance]
     var paymentIndex: Int

@@ -222,7 +222,9 @@ extension AppState {
             message = StatusMessage("Nothing is left to refund on this order", .warning)
             return []
         }
-        overlay = .refund(RefundDialog(view: view, role: session.role, policy: policy, now: now))
+        var dialog = RefundDialog(view: view, role: session.role, policy: policy, now: now)
+        dialog.customerName = listName(dialog.customerName)
+        overlay = .refund(dialog)
         return []
     }
 

@@ -91,8 +91,6 @@ public final class Engine: Sendable {
         try await timed("search") { try await CustomerSearch.search(text, limit: limit, in: store) }
     }
 
-    static func mayBePostcode(_ compact: String) -> Bool { CustomerSearch.mayBePostcode(compact) }
-
     /// A customer from any identifier a ticket carries: a user id first (no extra cost), else whatever the search
     /// resolves exactly (an email, an order, a `pi_`/`ch_`, a tracking number, a dispute…).
     public func customer(identifiedBy text: String) async throws -> Customer360 {

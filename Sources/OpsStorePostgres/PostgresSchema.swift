@@ -74,7 +74,7 @@ enum PostgresSchema {
         "CREATE INDEX orders_status ON orders (status, created_at, id)",
         "CREATE INDEX orders_created ON orders (created_at, id)",
         // The postcode as searched: upper case, spaces removed (the expression the search compares).
-        "CREATE INDEX orders_postcode ON orders (\(postcodeKey))",
+        "CREATE INDEX orders_postcode ON orders (\(postcodeKey()))",
         """
         CREATE TABLE payments (
           id TEXT PRIMARY KEY,
@@ -154,12 +154,17 @@ enum PostgresSchema {
           LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
           RETURN regexp_replace(popsa_unaccent(lower($1)), '[^[:alnum:]]+', ' ', 'g')
         """,
-        "CREATE INDEX users_search ON users USING gin (\(searchVector))",
+        "CREATE INDEX users_search ON users USING gin (\(searchVector()))",
     ]
 
-    /// What the search index holds for a customer.
-    static let searchVector = "to_tsvector('simple', popsa_search_words(name || ' ' || search_email))"
+    /// What the search index holds for a customer (`table`: the alias a query gives users, if any).
+    static func searchVector(_ table: String = "") -> String {
+        let t = table.isEmpty ? "" : table + "."
+        return "to_tsvector('simple', popsa_search_words(\(t)name || ' ' || \(t)search_email))"
+    }
 
     /// A shipping address's postcode as searched.
-    static let postcodeKey = "upper(replace((shipping_address::jsonb)->>'postcode', ' ', ''))"
+    static func postcodeKey(_ table: String = "") -> String {
+        "upper(replace((\(table.isEmpty ? "" : table + ".")shipping_address::jsonb)->>'postcode', ' ', ''))"
+    }
 }

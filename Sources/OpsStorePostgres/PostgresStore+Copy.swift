@@ -69,11 +69,7 @@ extension PostgresStore {
             for value in row {
                 n += 1
                 placeholders.append("$\(n)")
-                switch value {
-                case .null: bindings.appendNull()
-                case .integer(let v): bindings.append(v)
-                case .text(let v): bindings.append(v)
-                }
+                bindings.append(value)
             }
             tuples.append("(\(placeholders.joined(separator: ",")))")
         }
@@ -81,5 +77,16 @@ extension PostgresStore {
             "INSERT INTO \(table) (\(columns.joined(separator: ", "))) "
             + (table == "users" ? "OVERRIDING SYSTEM VALUE " : "") + "VALUES " + tuples.joined(separator: ",")
         try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+    }
+}
+
+extension PostgresBindings {
+    /// A value as it moves between stores, bound as its PostgreSQL type.
+    mutating func append(_ value: StoreValue) {
+        switch value {
+        case .null: appendNull()
+        case .integer(let v): append(v)
+        case .text(let v): append(v)
+        }
     }
 }

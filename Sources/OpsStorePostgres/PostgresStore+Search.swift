@@ -14,8 +14,7 @@ extension PostgresStore: CustomerSearchStore {
         return try await users(
             """
             SELECT \(Self.userColumns) FROM users u
-            WHERE \(PostgresSchema.searchVector.replacingOccurrences(of: "(name", with: "(u.name")
-                .replacingOccurrences(of: "search_email", with: "u.search_email"))
+            WHERE \(PostgresSchema.searchVector("u"))
               @@ to_tsquery('simple', array_to_string(ARRAY(
                 SELECT regexp_replace(trim(popsa_search_words(w)), ' +', ':* & ', 'g') || ':*'
                 FROM unnest(string_to_array($1, ' ')) AS w WHERE trim(popsa_search_words(w)) <> ''), ' & '))
@@ -29,8 +28,7 @@ extension PostgresStore: CustomerSearchStore {
         return try await users(
             """
             SELECT \(Self.userColumns) FROM users u WHERE u.id IN (
-              SELECT o.user_id FROM orders o WHERE \(PostgresSchema.postcodeKey.replacingOccurrences(
-                of: "(shipping_address", with: "(o.shipping_address")) = $1)
+              SELECT o.user_id FROM orders o WHERE \(PostgresSchema.postcodeKey("o")) = $1)
             ORDER BY u.created_at DESC, u.id LIMIT $2
             """, [.text(key), .integer(Int64(limit))])
     }
@@ -97,13 +95,7 @@ extension PostgresStore: CustomerSearchStore {
 
     private func users(_ sql: String, _ arguments: [StoreValue]) async throws -> [User] {
         var bindings = PostgresBindings()
-        for argument in arguments {
-            switch argument {
-            case .null: bindings.appendNull()
-            case .integer(let v): bindings.append(v)
-            case .text(let v): bindings.append(v)
-            }
-        }
+        for argument in arguments { bindings.append(argument) }
         let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
         var out: [User] = []
         for try await (id, email, name, country, locale, status, created) in rows.decode(

@@ -64,6 +64,8 @@ public struct LinkTemplates: Hashable, Sendable {
         return out
     }
 
+    private static let hex = Array("0123456789ABCDEF")
+
     static func encode(_ value: String) -> String {
         var out = ""
         for byte in value.utf8 {
@@ -73,7 +75,6 @@ public struct LinkTemplates: Hashable, Sendable {
                 UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
-                let hex = Array("0123456789ABCDEF")
                 out += "%\(hex[Int(byte >> 4)])\(hex[Int(byte & 15)])"
             }
         }

@@ -26,22 +26,22 @@ public struct DisplayZone: Hashable, Sendable, CustomStringConvertible {
     /// The IANA name (`Europe/London`), as configured.
     public var identifier: String
     /// Oldest first; the first covers everything before the second.
-    public private(set) var periods: [Period]
+    public let periods: [Period]
+    /// The columns `display(in:)` takes at most: a table's time column is this wide (drawn every frame, so kept).
+    public let displayWidth: Int
 
     /// `periods` must not be empty; they are sorted by start here.
     public init(identifier: String, periods: [Period]) {
         precondition(!periods.isEmpty, "a zone has at least one period")
         self.identifier = identifier
         self.periods = periods.sorted { $0.start < $1.start }
+        displayWidth = 17 + periods.map(\.abbreviation.utf8.count).max()!
     }
 
     public static let utc = DisplayZone(
         identifier: "UTC", periods: [Period(start: .min, offset: 0, abbreviation: "UTC")])
 
     public var description: String { identifier }
-
-    /// The columns `display(in:)` takes at most: a table's time column is this wide.
-    public var displayWidth: Int { 17 + periods.map(\.abbreviation.utf8.count).max()! }
 
     /// The period `t` falls in.
     public func period(at t: Timestamp) -> Period {

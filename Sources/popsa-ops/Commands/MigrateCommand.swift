@@ -35,9 +35,7 @@ struct MigrateCommand: AsyncParsableCommand {
                 if count % 100_000 == 0 { Stderr.line("migrate: \(table) \(NumberText.grouped(count))") }
             }
             await store.close()
-            let seconds =
-                Double((ContinuousClock.now - started).components.attoseconds) / 1e18
-                + Double((ContinuousClock.now - started).components.seconds)
+            let seconds = (ContinuousClock.now - started).seconds
             Stdout.line(
                 "Copied \(from) into \(store.location) in \(String(format: "%.1f", seconds))s: "
                     + report.rows.map { "\(NumberText.grouped($0.count)) \($0.table)" }.joined(separator: ", "))

@@ -62,6 +62,7 @@ let package = Package(
                 "OpsCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -150,7 +151,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "OpsStorePostgresTests",
-            dependencies: ["OpsCore", "OpsStore", "OpsStorePostgres", "OpsEngine", "OpsTestSupport"],
+            dependencies: [
+                "OpsCore", "OpsStore", "OpsStorePostgres", "OpsEngine", "OpsPayments", "OpsTestSupport",
+            ],
             swiftSettings: swiftSettings),
         .testTarget(name: "OpsTUITests", dependencies: ["OpsTUI"], swiftSettings: swiftSettings),
         .testTarget(

@@ -12,7 +12,8 @@ enum PostgresSchema {
     }
 
     static let migrations: [Migration] = [
-        Migration(name: "v1 entities and the customer search", statements: entities + search)
+        Migration(name: "v1 entities and the customer search", statements: entities + search),
+        Migration(name: "v2 refunds, audit log, sandbox ledger", statements: ledger),
     ]
 
     static let entities = [
@@ -136,6 +137,80 @@ enum PostgresSchema {
         """,
         "CREATE INDEX disputes_by_order ON disputes (order_id)",
         "CREATE INDEX disputes_by_payment ON disputes (payment_id)",
+    ]
+
+    /// The refund ledger, the hash-chained audit log and its head, and the sandbox gateways' own ledger: the
+    /// SQLite store's tables, column for column (so that `migrate` copies them and the chain still verifies).
+    static let ledger = [
+        """
+        CREATE TABLE refunds (
+          id TEXT PRIMARY KEY,
+          order_id TEXT NOT NULL REFERENCES orders(id),
+          payment_id TEXT NOT NULL REFERENCES payments(id),
+          provider TEXT NOT NULL,
+          amount BIGINT NOT NULL CHECK (amount > 0),
+          currency TEXT NOT NULL,
+          status TEXT NOT NULL,
+          reason TEXT NOT NULL,
+          note TEXT NOT NULL DEFAULT '',
+          idempotency_key TEXT NOT NULL UNIQUE,
+          gateway_refund_id TEXT,
+          is_void BIGINT NOT NULL DEFAULT 0,
+          operator TEXT NOT NULL,
+          failure_message TEXT,
+          created_at BIGINT NOT NULL,
+          updated_at BIGINT NOT NULL,
+          lease_until BIGINT NOT NULL DEFAULT 0
+        )
+        """,
+        "CREATE INDEX refunds_order ON refunds (order_id)",
+        "CREATE INDEX refunds_payment ON refunds (payment_id)",
+        "CREATE INDEX refunds_gateway ON refunds (gateway_refund_id) WHERE gateway_refund_id IS NOT NULL",
+        "CREATE INDEX refunds_open ON refunds (updated_at) WHERE status IN ('pending', 'unknown')",
+        """
+        CREATE TABLE audit_log (
+          seq BIGINT PRIMARY KEY,
+          at BIGINT NOT NULL,
+          operator TEXT NOT NULL,
+          ssh_client TEXT NOT NULL DEFAULT '',
+          action TEXT NOT NULL,
+          target TEXT NOT NULL,
+          amount BIGINT,
+          currency TEXT,
+          reason TEXT NOT NULL DEFAULT '',
+          idempotency_key TEXT NOT NULL DEFAULT '',
+          gateway_ids TEXT NOT NULL DEFAULT '',
+          result TEXT NOT NULL,
+          detail TEXT NOT NULL DEFAULT '',
+          prev_hash TEXT NOT NULL,
+          hash TEXT NOT NULL
+        )
+        """,
+        // One row, locked by every audited write (SELECT … FOR UPDATE): the chain advances one entry at a time
+        // whichever box writes.
+        "CREATE TABLE audit_head (id BIGINT PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, hash TEXT NOT NULL)",
+        """
+        CREATE TABLE sandbox_refunds (
+          id TEXT PRIMARY KEY,
+          provider TEXT NOT NULL,
+          transaction_id TEXT NOT NULL,
+          amount BIGINT NOT NULL,
+          currency TEXT NOT NULL,
+          is_void BIGINT NOT NULL,
+          idempotency_key TEXT NOT NULL,
+          fingerprint TEXT NOT NULL,
+          intent_id TEXT,
+          created_at BIGINT NOT NULL
+        )
+        """,
+        "CREATE UNIQUE INDEX sandbox_refunds_key ON sandbox_refunds (provider, idempotency_key)",
+        "CREATE INDEX sandbox_refunds_transaction ON sandbox_refunds (provider, transaction_id)",
+        """
+        CREATE TABLE sandbox_transaction_status (
+          provider TEXT NOT NULL, transaction_id TEXT NOT NULL, status TEXT NOT NULL,
+          PRIMARY KEY (provider, transaction_id)
+        )
+        """,
     ]
 
     /// Accent-insensitive, word-prefix search over names and email words, as SQLite's FTS5 with

@@ -49,7 +49,7 @@ struct PopsaOps: AsyncParsableCommand {
             log.notice("exit", metadata: ["code": "\(failure.code.rawValue)", "message": "\(failure.message)"])
             Stderr.line("popsa-ops: \(failure.message)")
             Foundation.exit(failure.code.rawValue)
-        } catch let error as StoreError {
+        } catch let error where error is StoreError || error is StoredValueError {
             // A store error no command wrapped: the same words and codes as `wrap` gives.
             do { try wrap { throw error } } catch let failure as CommandFailure {
                 Stderr.line("popsa-ops: \(failure.message)")

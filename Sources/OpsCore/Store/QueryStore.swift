@@ -17,16 +17,22 @@ public protocol CustomerSearchStore: Sendable {
     func customerSummaries(_ userIDs: [String]) async throws -> [String: CustomerSummary]
 }
 
-/// The read side of the store the engine's use cases need: lookups by identifier, free-text search and the
-/// customer, order and print job views. Implemented by the SQLite store; the PostgreSQL store implements the
-/// customer search so far (`CustomerSearchStore`).
+/// One record with everything around it: the customer, order and print job views, answered by both stores with
+/// the same meaning (the same contract suite checks them).
 ///
 /// Methods return `nil` for an id that does not exist and throw only for store failures.
-public protocol QueryStore: CustomerSearchStore {
-
+public protocol RecordViewStore: Sendable {
     func customer360(userID: String) async throws -> Customer360?
     func orderDetail(orderID: String) async throws -> OrderDetail?
     func printJobDetail(jobID: String) async throws -> PrintJobDetail?
+}
+
+/// The read side of the store the engine's use cases need: lookups by identifier, free-text search, the record
+/// views and the lists. Implemented by the SQLite store; the PostgreSQL store implements the customer search and
+/// the record views so far (`CustomerSearchStore`, `RecordViewStore`).
+///
+/// Methods return `nil` for an id that does not exist and throw only for store failures.
+public protocol QueryStore: CustomerSearchStore, RecordViewStore {
 
     /// Orders newest first, optionally of one status.
     /// `text`: only orders of customers matching it (name or email, as the search), or of the record an id names.

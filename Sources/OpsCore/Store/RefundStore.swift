@@ -247,6 +247,21 @@ public struct SandboxRecord: Hashable, Sendable {
     }
 }
 
+extension SandboxRecord {
+    /// A new refund's ids as the provider would make them: the id the gateway answers with (Stripe `re_…`,
+    /// Braintree a short id, a void its transaction's id) and the ledger row's own (a void's is `void_…`).
+    public static func newIDs(
+        provider: PaymentProvider, isVoid: Bool, transactionID: String
+    ) -> (answered: String, row: String) {
+        var random = SystemRandomNumberGenerator()
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        let suffix = String(
+            (0..<(provider == .stripe ? 24 : 8)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] })
+        let answered = provider == .stripe ? "re_" + suffix : (isVoid ? transactionID : suffix)
+        return (answered, isVoid ? "void_" + suffix : answered)
+    }
+}
+
 // MARK: - SandboxLedger
 
 /// The ledger behind the in-process sandbox gateways, kept in the database so demo refunds survive restarts and

@@ -63,6 +63,31 @@ public enum StoreTransfer {
                 "id", "payment_id", "order_id", "provider", "amount", "currency", "reason", "status", "provider_status",
                 "evidence_due_by", "created_at", "updated_at", "event_at",
             ], key: ["id"]),
+        // The money history moves whole: refunds and intents with their keys and leases, the audit chain (entry
+        // by entry, with its head, so it verifies afterwards) and the sandbox gateways' own ledger.
+        Table(
+            name: "refunds",
+            columns: [
+                "id", "order_id", "payment_id", "provider", "amount", "currency", "status", "reason", "note",
+                "idempotency_key", "gateway_refund_id", "is_void", "operator", "failure_message", "created_at",
+                "updated_at", "lease_until",
+            ], key: ["id"]),
+        Table(
+            name: "audit_log",
+            columns: [
+                "seq", "at", "operator", "ssh_client", "action", "target", "amount", "currency", "reason",
+                "idempotency_key", "gateway_ids", "result", "detail", "prev_hash", "hash",
+            ], key: ["seq"]),
+        Table(name: "audit_head", columns: ["id", "seq", "hash"], key: ["id"]),
+        Table(
+            name: "sandbox_refunds",
+            columns: [
+                "id", "provider", "transaction_id", "amount", "currency", "is_void", "idempotency_key", "fingerprint",
+                "intent_id", "created_at",
+            ], key: ["id"]),
+        Table(
+            name: "sandbox_transaction_status", columns: ["provider", "transaction_id", "status"],
+            key: ["provider", "transaction_id"]),
     ]
 }
 

@@ -29,7 +29,7 @@ extension SQLiteStore {
                     from: "FROM orders o \(filter.index("orders_user")) JOIN users u ON u.id = o.user_id")
             }
             return try list.fetch(db, page: page, limit: limit) { row in
-                let currency = try decodeCurrency(row, 5, "orders")
+                let currency = try row.storedCurrency(5, "orders")
                 return OrderRow(
                     id: row[0], userID: row[1], customerName: row[2],
                     status: try decodeEnum(row, 3, "orders", "status"),

@@ -13,20 +13,14 @@ import Glibc
 /// head (last sequence number and hash) is kept apart, so an edited, deleted, inserted or reordered entry — or a
 /// deleted tail — breaks the chain at a place `verify` can name.
 extension SQLiteStore {
-    static let genesisHash = String(repeating: "0", count: 64)
+    static let genesisHash = AuditChain.genesisHash
 
-    /// The bytes an entry's hash covers: the previous hash and every field, in a fixed order.
-    static func auditHash(sequence: Int64, record r: AuditRecord, previousHash: String) -> String {
-        let canonical = JSONValue.array([
-            .integer(sequence), .integer(r.at.seconds), .string(r.operatorName), .string(r.sshClient),
-            .string(r.action),
-            .string(r.target), r.amount.map { .integer($0.minorUnits) } ?? .null,
-            r.amount.map { .string($0.currency.code) } ?? .null, .string(r.reason), .string(r.idempotencyKey),
-            .string(r.gatewayIDs), .string(r.result), .string(r.detail),
-        ]).serialized()
-        let digest = SHA256.hash(data: Data((previousHash + "\n" + canonical).utf8))
-        return digest.map { byte in String(byte, radix: 16).leftPadded(to: 2) }.joined()
+    /// An entry's hash: SHA-256 of the text the chain defines (`AuditChain.hashedText`), in hex.
+    static func auditHash(sequence: Int64, record: AuditRecord, previousHash: String) -> String {
+        digest(AuditChain.hashedText(sequence: sequence, record: record, previousHash: previousHash))
     }
+
+    static func digest(_ text: String) -> String { AuditChain.hex(SHA256.hash(data: Data(text.utf8))) }
 
     /// Appends inside the caller's write transaction.
     static func appendAudit(_ db: Database, _ record: AuditRecord) throws {
@@ -137,46 +131,14 @@ extension SQLiteStore {
 
     public func verifyAudit() async throws -> AuditVerification {
         try readNow { db in
-            var expectedSequence: Int64 = 1
-            var previous = Self.genesisHash
+            var walk = AuditChain.Walk(digest: Self.digest)
             let cursor = try Row.fetchCursor(db, sql: "SELECT \(Self.auditColumns) FROM audit_log ORDER BY rowid")
             while let row = try cursor.next() {
-                let entry = Self.auditEntry(row)
-                if entry.sequence != expectedSequence {
-                    return .broken(
-                        sequence: entry.sequence,
-                        problem: entry.sequence > expectedSequence
-                            ? "entries \(expectedSequence)…\(entry.sequence - 1) are missing before it (deleted)"
-                            : "it is out of order (expected entry \(expectedSequence) here)")
-                }
-                if entry.previousHash != previous {
-                    return .broken(
-                        sequence: entry.sequence,
-                        problem:
-                            "it does not follow entry \(entry.sequence - 1) (an entry before it was changed, deleted "
-                            + "or reordered)"
-                    )
-                }
-                if Self.auditHash(sequence: entry.sequence, record: entry.record, previousHash: entry.previousHash)
-                    != entry.hash
-                {
-                    return .broken(
-                        sequence: entry.sequence, problem: "its contents were edited (the hash does not match)")
-                }
-                previous = entry.hash
-                expectedSequence += 1
+                if let broken = walk.check(Self.auditEntry(row)) { return broken }
             }
             let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1")
-            let headSequence: Int64 = head?[0] ?? 0
-            let headHash: String = head?[1] ?? Self.genesisHash
-            if headSequence != expectedSequence - 1 || headHash != previous {
-                return .broken(
-                    sequence: expectedSequence,
-                    problem:
-                        "the log ends at entry \(expectedSequence - 1) but its head records entry \(headSequence): "
-                        + "newer entries were deleted"
-                )
-            }
+            if let broken = walk.checkHead(sequence: head?[0], hash: head?[1]) { return broken }
+            let expectedSequence = walk.expectedSequence
             if let problem = try anchorProblem(db, lastSequence: expectedSequence - 1) {
                 return .broken(sequence: expectedSequence, problem: problem)
             }
@@ -259,15 +221,7 @@ extension SQLiteStore {
                 ORDER BY 1 LIMIT 1
                 """)
         guard let row = rows.first else { return nil }
-        let target: String = row[0]
-        return "the refunds of \(target) do not match the audit log (\(row[1] as Int64) intents and \(row[3] as Int64)"
-            + " succeeded in the ledger, \(row[2] as Int64) and \(row[4] as Int64) in the log): refunds or entries were"
-            + " deleted, inserted or the log was wiped"
+        return AuditChain.ledgerMismatch(
+            target: row[0], ledgerIntents: row[1], ledgerSucceeded: row[3], logIntents: row[2], logSucceeded: row[4])
     }
-}
-
-// MARK: - String
-
-extension String {
-    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

@@ -38,11 +38,8 @@ extension SQLiteStore: SandboxLedger {
                 case .refund(let a): a
                 case .void: state.amount.minorUnits
                 }
-            var random = SystemRandomNumberGenerator()
-            let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
-            let suffix = String(
-                (0..<(provider == .stripe ? 24 : 8)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] })
-            let id = provider == .stripe ? "re_" + suffix : (isVoid ? state.transactionID : suffix)
+            let (id, rowID) = SandboxRecord.newIDs(
+                provider: provider, isVoid: isVoid, transactionID: state.transactionID)
             try db.execute(
                 sql: """
                     INSERT INTO sandbox_refunds (id, provider, transaction_id, amount, currency, is_void, \
@@ -50,7 +47,7 @@ extension SQLiteStore: SandboxLedger {
                       intent_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)
                     """,
                 arguments: [
-                    isVoid ? "void_" + suffix : id, provider.rawValue, state.transactionID, amount,
+                    rowID, provider.rawValue, state.transactionID, amount,
                     state.amount.currency.code, isVoid, idempotencyKey, fingerprint, intentID, now.seconds,
                 ])
             if isVoid {
@@ -114,7 +111,7 @@ extension SQLiteStore: SandboxLedger {
     }
 
     static func sandboxRecord(_ row: Row) throws -> SandboxRecord {
-        let currency = try decodeCurrency(row, 3, "sandbox_refunds")
+        let currency = try row.storedCurrency(3, "sandbox_refunds")
         let id: String = row[0]
         let isVoid: Bool = row[4]
         return SandboxRecord(

@@ -226,6 +226,9 @@ func wrap<T>(_ body: () throws -> T) throws -> T {
         throw CommandFailure(message: error.description, code: code)
     } catch let error as StoreWriteFailure {
         throw CommandFailure(storeWrite: error)
+    } catch let error as StoredValueError {
+        throw CommandFailure(
+            message: "the database holds a record this version cannot read: \(error)", code: .dataError)
     } catch let error as SeedError {
         if case .busy = error { throw CommandFailure(message: error.description, code: .tempFail) }
         throw CommandFailure(message: error.description, code: .usage)

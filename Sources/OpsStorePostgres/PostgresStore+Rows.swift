@@ -1,0 +1,62 @@
+import OpsCore
+import PostgresNIO
+
+// MARK: - PostgresRecordRow
+
+/// A PostgreSQL row read by position, for the domain decoders in OpsCore (the same column lists as SQLite's).
+struct PostgresRecordRow: StoreRow {
+    let cells: PostgresRandomAccessRow
+
+    init(_ row: PostgresRow) { cells = row.makeRandomAccess() }
+
+    func text(_ index: Int) throws -> String { try cells[index].decode(String.self) }
+    func optionalText(_ index: Int) throws -> String? { try cells[index].decode(String?.self) }
+    func integer(_ index: Int) throws -> Int64 { try cells[index].decode(Int64.self) }
+    func optionalInteger(_ index: Int) throws -> Int64? { try cells[index].decode(Int64?.self) }
+}
+
+// MARK: - Queries
+
+/// Where a statement runs: on a transaction's connection, or on any connection of the pool.
+enum PostgresTarget {
+    case pool
+    case connection(PostgresConnection)
+}
+
+extension PostgresStore {
+    /// Runs `sql` (placeholders `$1`, `$2`…) and decodes every row.
+    func fetch<T>(
+        _ sql: String, _ arguments: [StoreValue] = [], on target: PostgresTarget = .pool,
+        _ decode: (PostgresRecordRow) throws -> T
+    ) async throws -> [T] {
+        var bindings = PostgresBindings(capacity: arguments.count)
+        for argument in arguments { bindings.append(argument) }
+        let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
+        let rows: PostgresRowSequence =
+            switch target {
+            case .pool: try await client.query(query, logger: logger)
+            case .connection(let connection): try await connection.query(query, logger: logger)
+            }
+        var out: [T] = []
+        for try await row in rows { out.append(try decode(PostgresRecordRow(row))) }
+        return out
+    }
+
+    /// The first decoded row, or nil.
+    func fetchFirst<T>(
+        _ sql: String, _ arguments: [StoreValue] = [], on target: PostgresTarget = .pool,
+        _ decode: (PostgresRecordRow) throws -> T
+    ) async throws -> T? {
+        try await fetch(sql, arguments, on: target, decode).first
+    }
+
+    /// Runs a statement that returns no rows.
+    func execute(_ sql: String, _ arguments: [StoreValue] = [], on target: PostgresTarget = .pool) async throws {
+        _ = try await fetch(sql, arguments, on: target) { _ in () }
+    }
+}
+
+extension StoreValue {
+    /// A flag as both stores keep it (0 or 1).
+    static func flag(_ value: Bool) -> StoreValue { .integer(value ? 1 : 0) }
+}

@@ -85,73 +85,26 @@ public final class Engine: Sendable {
         self.stuckThreshold = stuckThreshold
     }
 
-    /// Free text or any identifier. An identifier (no spaces) is resolved exactly first; words search names and
-    /// emails. Both can hit: "smith" may be a customer's name and a print partner's order reference.
+    /// The lookups of one record by what a ticket carries (the part of the engine both stores answer).
+    public var records: RecordLookup {
+        RecordLookup(store: store, clock: clock, stuckThreshold: stuckThreshold)
+    }
+
     public func search(_ text: String, limit: Int = 50) async throws -> SearchResult {
-        try await timed("search") { try await CustomerSearch.search(text, limit: limit, in: store) }
+        try await records.search(text, limit: limit)
     }
-
-    /// A customer from any identifier a ticket carries: a user id first (no extra cost), else whatever the search
-    /// resolves exactly (an email, an order, a `pi_`/`ch_`, a tracking number, a dispute…).
     public func customer(identifiedBy text: String) async throws -> Customer360 {
-        do { return try await customer(text) } catch EngineError.notFound {
-            guard let found = try await store.resolve(identifier: text.trimmingWhitespace()) else {
-                throw EngineError.notFound(.user, text)
-            }
-            return try await customer(found.userID)
-        }
+        try await records.customer(identifiedBy: text)
     }
-
-    /// An order from its id, or from any identifier that resolves to one order (payment, `pi_`/`ch_`, print job,
-    /// tracking number, dispute).
     public func order(identifiedBy text: String) async throws -> OrderView {
-        do { return try await order(text) } catch EngineError.notFound {
-            guard let orderID = try await store.resolve(identifier: text.trimmingWhitespace())?.orderID else {
-                throw EngineError.notFound(.order, text)
-            }
-            return try await order(orderID)
-        }
+        try await records.order(identifiedBy: text)
     }
-
-    /// A print job from its id or its tracking number.
     public func printJob(identifiedBy text: String) async throws -> PrintJobDetail {
-        do { return try await printJob(text) } catch EngineError.notFound {
-            guard let jobID = try await store.resolve(identifier: text.trimmingWhitespace())?.printJobID else {
-                throw EngineError.notFound(.printJob, text)
-            }
-            return try await printJob(jobID)
-        }
+        try await records.printJob(identifiedBy: text)
     }
-
-    public func customer(_ userID: String) async throws -> Customer360 {
-        try await timed("customer") {
-            guard let found = try await store.customer360(userID: userID) else {
-                throw EngineError.notFound(.user, userID)
-            }
-            return found
-        }
-    }
-
-    public func order(_ orderID: String) async throws -> OrderView {
-        try await timed("order") {
-            guard let detail = try await store.orderDetail(orderID: orderID) else {
-                throw EngineError.notFound(.order, orderID)
-            }
-            return OrderView(
-                detail: detail,
-                diagnosis: OrderDiagnosis(detail: detail, now: clock.now(), stuckThreshold: stuckThreshold),
-                balances: detail.payments.map { PaymentBalance(payment: $0, refunds: detail.refunds) })
-        }
-    }
-
-    public func printJob(_ jobID: String) async throws -> PrintJobDetail {
-        try await timed("print_job") {
-            guard let found = try await store.printJobDetail(jobID: jobID) else {
-                throw EngineError.notFound(.printJob, jobID)
-            }
-            return found
-        }
-    }
+    public func customer(_ userID: String) async throws -> Customer360 { try await records.customer(userID) }
+    public func order(_ orderID: String) async throws -> OrderView { try await records.order(orderID) }
+    public func printJob(_ jobID: String) async throws -> PrintJobDetail { try await records.printJob(jobID) }
 
     /// Orders, newest first; `text` keeps those of matching customers or of the record an id names.
     public func orders(
@@ -230,14 +183,106 @@ public final class Engine: Sendable {
     }
 
     private func timed<T>(_ name: String, _ body: () async throws -> T) async throws -> T {
-        let start = ContinuousClock.now
-        defer {
-            let elapsed = ContinuousClock.now - start
-            let (seconds, atto) = elapsed.components
-            Timer(label: "popsa_ops_query_duration_seconds", dimensions: [("query", name)])
-                .recordNanoseconds(seconds * 1_000_000_000 + atto / 1_000_000_000)
+        try await timedQuery(name, body)
+    }
+}
+
+/// Runs a use case, timing it into `popsa_ops_query_duration_seconds{query=name}`.
+func timedQuery<T>(_ name: String, _ body: () async throws -> T) async throws -> T {
+    let start = ContinuousClock.now
+    defer {
+        let elapsed = ContinuousClock.now - start
+        let (seconds, atto) = elapsed.components
+        Timer(label: "popsa_ops_query_duration_seconds", dimensions: [("query", name)])
+            .recordNanoseconds(seconds * 1_000_000_000 + atto / 1_000_000_000)
+    }
+    return try await body()
+}
+
+// MARK: - RecordLookup
+
+/// Finding one record from what a ticket carries, over any store that answers the search and the record views
+/// (SQLite, PostgreSQL): the engine's lookups, and the `query` commands' on either store.
+public struct RecordLookup: Sendable {
+    public let store: any CustomerSearchStore & RecordViewStore
+    public let clock: EngineClock
+    public let stuckThreshold: Int64
+
+    public init(
+        store: any CustomerSearchStore & RecordViewStore, clock: EngineClock = .system,
+        stuckThreshold: Int64 = OrderDiagnosis.defaultStuckThreshold
+    ) {
+        self.store = store
+        self.clock = clock
+        self.stuckThreshold = stuckThreshold
+    }
+
+    /// Free text or any identifier. An identifier (no spaces) is resolved exactly first; words search names and
+    /// emails. Both can hit: "smith" may be a customer's name and a print partner's order reference.
+    public func search(_ text: String, limit: Int = 50) async throws -> SearchResult {
+        try await timedQuery("search") { try await CustomerSearch.search(text, limit: limit, in: store) }
+    }
+
+    /// A customer from any identifier a ticket carries: a user id first (no extra cost), else whatever the search
+    /// resolves exactly (an email, an order, a `pi_`/`ch_`, a tracking number, a dispute…).
+    public func customer(identifiedBy text: String) async throws -> Customer360 {
+        do { return try await customer(text) } catch EngineError.notFound {
+            guard let found = try await store.resolve(identifier: text.trimmingWhitespace()) else {
+                throw EngineError.notFound(.user, text)
+            }
+            return try await customer(found.userID)
         }
-        return try await body()
+    }
+
+    /// An order from its id, or from any identifier that resolves to one order (payment, `pi_`/`ch_`, print job,
+    /// tracking number, dispute).
+    public func order(identifiedBy text: String) async throws -> OrderView {
+        do { return try await order(text) } catch EngineError.notFound {
+            guard let orderID = try await store.resolve(identifier: text.trimmingWhitespace())?.orderID else {
+                throw EngineError.notFound(.order, text)
+            }
+            return try await order(orderID)
+        }
+    }
+
+    /// A print job from its id or its tracking number.
+    public func printJob(identifiedBy text: String) async throws -> PrintJobDetail {
+        do { return try await printJob(text) } catch EngineError.notFound {
+            guard let jobID = try await store.resolve(identifier: text.trimmingWhitespace())?.printJobID else {
+                throw EngineError.notFound(.printJob, text)
+            }
+            return try await printJob(jobID)
+        }
+    }
+
+    public func customer(_ userID: String) async throws -> Customer360 {
+        try await timedQuery("customer") {
+            guard let found = try await store.customer360(userID: userID) else {
+                throw EngineError.notFound(.user, userID)
+            }
+            return found
+        }
+    }
+
+    public func order(_ orderID: String) async throws -> OrderView {
+        try await timedQuery("order") {
+            guard let detail = try await store.orderDetail(orderID: orderID) else {
+                throw EngineError.notFound(.order, orderID)
+            }
+            return OrderView(
+                detail: detail,
+                diagnosis: OrderDiagnosis(detail: detail, now: clock.now(), stuckThreshold: stuckThreshold),
+                balances: detail.payments.map { PaymentBalance(payment: $0, refunds: detail.refunds) })
+        }
+    }
+
+    public func printJob(_ jobID: String) async throws -> PrintJobDetail {
+        try await timedQuery("print_job") {
+            guard let found = try await store.printJobDetail(jobID: jobID) else {
+                throw EngineError.notFound(.printJob, jobID)
+            }
+            return found
+        }
     }
 }
 

@@ -13,21 +13,30 @@ import Testing
     }
 
     func order(_ db: String, _ condition: String) throws -> (id: String, amount: String, transaction: String) {
-        let row = try sql(
-            db,
+        try order(StoreUnderTest(sqlite: db), condition)
+    }
+
+    /// The first paid GBP order matching `condition`, its total as typed (pounds and pence), its transaction.
+    func order(
+        _ store: StoreUnderTest, _ condition: String
+    ) throws -> (id: String, amount: String, transaction: String) {
+        let row = try store.sql(
             """
-            SELECT o.id, printf('%d.%02d', o.total_amount / 100, o.total_amount % 100), pay.provider_transaction_id
+            SELECT o.id, o.total_amount, pay.provider_transaction_id
             FROM orders o JOIN payments pay ON pay.order_id = o.id
             WHERE o.currency = 'GBP' AND o.status = 'paid' AND \(condition) ORDER BY o.id LIMIT 1
             """
         ).split(separator: "|").map(String.init)
-        return (row[0], row[1], row[2])
+        let pence = Int(row[1])!
+        return (row[0], "\(pence / 100)." + (pence % 100 < 10 ? "0" : "") + "\(pence % 100)", row[2])
     }
 
-    @Test(arguments: ["after-reserve", "after-gateway", "after-record"])
-    func killedAtAnyStepAndRestartedThereIsExactlyOneRefund(point: String) throws {
-        let db = TestSupport.fixtureCopy()
-        let target = try order(db, "pay.provider = 'stripe' AND pay.status = 'settled'")
+    /// On both stores: the PostgreSQL ledger is crash-safe the same way.
+    @Test(arguments: ["after-reserve", "after-gateway", "after-record"], StoreUnderTest.Kind.allCases)
+    func killedAtAnyStepAndRestartedThereIsExactlyOneRefund(point: String, kind: StoreUnderTest.Kind) throws {
+        let store = try StoreUnderTest.fixtureCopy(kind)
+        let (db, sql) = (store.database, { (_: String, query: String) in try store.sql(query) })
+        let target = try order(store, "pay.provider = 'stripe' AND pay.status = 'settled'")
         let killed = try TestSupport.popsaOps(
             [
                 "refund", target.id, "--amount", "1.50", "--reason", "damaged", "--yes", "--db", db,
@@ -132,9 +141,12 @@ import Testing
         #expect(try sql(db, "SELECT count(*) FROM refunds WHERE order_id = '\(stripe.id)'") == "1")
     }
 
-    @Test func twoProcessesRefundingTheRemainderAtOnceSucceedExactlyOnce() throws {
-        let db = TestSupport.fixtureCopy()
-        let target = try order(db, "pay.provider = 'braintree' AND pay.status = 'settled'")
+    /// On both stores: on PostgreSQL the processes hold separate connections and meet on the payment's row lock.
+    @Test(arguments: StoreUnderTest.Kind.allCases)
+    func twoProcessesRefundingTheRemainderAtOnceSucceedExactlyOnce(kind: StoreUnderTest.Kind) throws {
+        let store = try StoreUnderTest.fixtureCopy(kind)
+        let (db, sql) = (store.database, { (_: String, query: String) in try store.sql(query) })
+        let target = try order(store, "pay.provider = 'braintree' AND pay.status = 'settled'")
         let config = TestSupport.temporaryDirectory() + "/config.toml"
         try """
         [operators]

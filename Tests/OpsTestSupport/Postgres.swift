@@ -30,3 +30,48 @@ extension TestSupport {
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
+
+// MARK: - StoreUnderTest
+
+/// A writable copy of the fixture on one of the two stores, for the end-to-end tests run against both: what
+/// `--db` takes, and SQL on it (rows one per line, fields separated by `|`, as both shells print them).
+public struct StoreUnderTest: Sendable, CustomStringConvertible {
+    public enum Kind: String, CaseIterable, Sendable, CustomStringConvertible {
+        case sqlite, postgres
+        public var description: String { rawValue }
+    }
+
+    public let kind: Kind
+    public let database: String
+
+    public init(sqlite path: String) {
+        kind = .sqlite
+        database = path
+    }
+
+    private init(postgres url: String) {
+        kind = .postgres
+        database = url
+    }
+
+    /// A fresh copy of the fixture: a file, or a new database on the run's cluster filled by `popsa-ops migrate`.
+    public static func fixtureCopy(_ kind: Kind) throws -> StoreUnderTest {
+        switch kind {
+        case .sqlite: return StoreUnderTest(sqlite: TestSupport.fixtureCopy())
+        case .postgres:
+            let url = try TestSupport.postgresDatabase()
+            let copy = try TestSupport.popsaOps(["migrate", "--from", TestSupport.fixtureDatabase, "--to", url])
+            guard copy.status == 0 else { throw TestFailure("migrate into \(url): \(copy.stderr)") }
+            return StoreUnderTest(postgres: url)
+        }
+    }
+
+    public func sql(_ query: String) throws -> String {
+        switch kind {
+        case .sqlite: try TestSupport.sql(database, query)
+        case .postgres: try TestSupport.psql(database, query)
+        }
+    }
+
+    public var description: String { kind.rawValue }
+}

@@ -74,7 +74,9 @@ struct ConsoleSetup {
         let services = try ServiceSetup(
             database: options.database, configuration: options.configuration, time: options.time,
             readOnly: options.readOnly)
-        (config, store, refunds, identity) = (services.config, services.store, services.refunds, services.identity)
+        (config, store, refunds, identity) = (
+            services.config, services.store.sqlite!, services.refunds, services.identity
+        )
         let now = options.time.timestamp
         engine = Engine(store: store, clock: services.clock, stuckThreshold: config.stuckThreshold)
         let session = Session(

@@ -63,7 +63,22 @@ struct QueryCommand: AsyncParsableCommand {
             try await run(fetch: { try await body(try engine()) }, mask: mask, json: toJSON, text: toText)
         }
 
-        /// The same, for a result fetched some other way (from PostgreSQL).
+        /// The same for a lookup of one record (or the search), on either store: SQLite or PostgreSQL.
+        func lookUp<T: Sendable>(
+            _ body: (RecordLookup) async throws -> T, mask: (T, Exposure) -> T = { result, _ in result },
+            json toJSON: (T) -> JSONValue,
+            text toText: (T, DisplayZone) -> String
+        ) async throws {
+            let store = try await database.openStore(now: time.timestamp, readOnly: true)
+            try await run(
+                fetch: {
+                    try await store.using {
+                        try await body(RecordLookup(store: $0.records, clock: .frozen(time.timestamp)))
+                    }
+                }, mask: mask, json: toJSON, text: toText)
+        }
+
+        /// The same, for a result fetched some other way.
         func run<T: Sendable>(
             fetch: () async throws -> T, mask: (T, Exposure) -> T, json toJSON: (T) -> JSONValue,
             text toText: (T, DisplayZone) -> String
@@ -111,23 +126,7 @@ struct QueryCommand: AsyncParsableCommand {
                     ("customers", .array(result.customers.map(\.json))),
                 ])
             }
-            // On PostgreSQL (the shared store, named by --db or the configuration): the same search and answer.
-            if let url = try common.database.db ?? DatabaseOptions.configuredDatabase(), PostgresLocation.isURL(url) {
-                let store = try await PostgresConnect.open(url)
-                do {
-                    try await common.run(
-                        fetch: {
-                            let found = try await CustomerSearch.search(text, limit: limit, in: store)
-                            await store.close()
-                            return found
-                        }, mask: mask, json: json, text: TextReports.search)
-                } catch {
-                    await store.close()
-                    throw error
-                }
-                return
-            }
-            try await common.run(
+            try await common.lookUp(
                 { try await $0.search(text, limit: limit) }, mask: mask, json: json, text: TextReports.search)
         }
     }
@@ -140,7 +139,7 @@ struct QueryCommand: AsyncParsableCommand {
         var id: String
 
         func run() async throws {
-            try await common.run(
+            try await common.lookUp(
                 { try await $0.customer(identifiedBy: id) }, mask: { $0.masked($1) }, json: \.json,
                 text: TextReports.customer)
         }
@@ -155,7 +154,7 @@ struct QueryCommand: AsyncParsableCommand {
         @Argument(help: "Order id, or a payment, pi_/ch_, print job, tracking number or dispute id.") var id: String
 
         func run() async throws {
-            try await common.run(
+            try await common.lookUp(
                 { try await $0.order(identifiedBy: id) },
                 mask: { view, exposure in
                     var masked = view
@@ -185,7 +184,7 @@ struct QueryCommand: AsyncParsableCommand {
 
         func run() async throws {
             let now = common.time.timestamp
-            try await common.run(
+            try await common.lookUp(
                 { try await $0.printJob(identifiedBy: id) }, mask: { $0.masked($1) }, json: \.json,
                 text: {
                     TextReports.printJob($0, now: now, stuckThreshold: OrderDiagnosis.defaultStuckThreshold, zone: $1)

@@ -48,7 +48,8 @@ struct RefundCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let setup = try ServiceSetup(database: database, configuration: configuration, time: time, readOnly: readOnly)
+        let setup = try await ServiceSetup.open(
+            database: database, configuration: configuration, time: time, readOnly: readOnly)
         let reason = RefundReason(rawValue: reason)!
         func refuse(_ message: String, code: CommandFailure.Code = .failure, kind: String = "refused") throws -> Never {
             let failure = CommandFailure(message: message, code: code)
@@ -140,7 +141,8 @@ struct ReconcileCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let setup = try ServiceSetup(database: database, configuration: configuration, time: time, readOnly: false)
+        let setup = try await ServiceSetup.open(
+            database: database, configuration: configuration, time: time, readOnly: false)
         if payments { return try await recheckPayments(setup) }
         let report = try await setup.refunds.reconcile(operator: setup.identity)
         if json {
@@ -199,8 +201,8 @@ struct AuditCommand: AsyncParsableCommand {
         @OptionGroup var time: TimeOptions
 
         func run() async throws {
-            let store = try database.open(now: time.timestamp, readOnly: true)
-            let entries = try await store.auditEntries(limit: limit)
+            let store = try await database.openStore(now: time.timestamp, readOnly: true)
+            let entries = try await store.using { try await $0.ledger.auditEntries(limit: limit) }
             if json {
                 Stdout.line(
                     JSONValue.array(
@@ -244,8 +246,8 @@ struct AuditCommand: AsyncParsableCommand {
         @OptionGroup var time: TimeOptions
 
         func run() async throws {
-            let store = try database.open(now: time.timestamp, readOnly: true)
-            switch try await store.verifyAudit() {
+            let store = try await database.openStore(now: time.timestamp, readOnly: true)
+            switch try await store.using({ try await $0.ledger.verifyAudit() }) {
             case .intact(let count):
                 Stdout.line("audit log intact: \(count) entries")
             case .broken(let sequence, let problem):

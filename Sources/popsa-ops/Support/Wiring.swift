@@ -34,17 +34,38 @@ struct ConfigOptions: ParsableArguments {
 /// refund service with its gateways, and who is acting.
 struct ServiceSetup {
     let config: ConsoleConfig
-    let store: SQLiteStore
+    let store: OpenedStore
     let clock: EngineClock
     let refunds: RefundService
     let identity: OperatorIdentity
 
-    init(database: DatabaseOptions, configuration: ConfigOptions, time: TimeOptions, readOnly: Bool) throws {
-        config = try configuration.load()
-        store = try database.open(now: time.timestamp, configured: .known(config.databasePath))
+    private init(config: ConsoleConfig, store: OpenedStore, time: TimeOptions, readOnly: Bool) throws {
+        self.config = config
+        self.store = store
         clock = time.clock
-        refunds = try PaymentsWiring.refundService(config, store: store, clock: clock)
+        refunds = try PaymentsWiring.refundService(config, store: store.ledger, clock: clock)
         identity = PaymentsWiring.operatorIdentity(config, readOnly: readOnly || store.isReadOnly)
+    }
+
+    /// On the SQLite database only (the console, so far).
+    init(database: DatabaseOptions, configuration: ConfigOptions, time: TimeOptions, readOnly: Bool) throws {
+        let config = try configuration.load()
+        let store = try database.open(now: time.timestamp, configured: .known(config.databasePath))
+        try self.init(config: config, store: OpenedStore(store), time: time, readOnly: readOnly)
+    }
+
+    /// On whichever database the options and configuration name, SQLite or PostgreSQL (refund, reconcile).
+    static func open(
+        database: DatabaseOptions, configuration: ConfigOptions, time: TimeOptions, readOnly: Bool
+    ) async throws -> ServiceSetup {
+        let config = try configuration.load()
+        let store = try await database.openStore(now: time.timestamp, configured: .known(config.databasePath))
+        do {
+            return try ServiceSetup(config: config, store: store, time: time, readOnly: readOnly)
+        } catch {
+            await store.close()
+            throw error
+        }
     }
 }
 
@@ -59,7 +80,7 @@ enum PaymentsWiring {
     }
 
     static func gateways(
-        _ config: ConsoleConfig, store: SQLiteStore, clock: EngineClock,
+        _ config: ConsoleConfig, store: any SandboxLedger, clock: EngineClock,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> Gateways {
         switch config.payments.mode {
@@ -104,7 +125,9 @@ enum PaymentsWiring {
         return "live \(provider.label) refunds need credentials: \(error.description)"
     }
 
-    static func refundService(_ config: ConsoleConfig, store: SQLiteStore, clock: EngineClock) throws -> RefundService {
+    static func refundService(
+        _ config: ConsoleConfig, store: any RefundStore & SandboxLedger, clock: EngineClock
+    ) throws -> RefundService {
         let wired = try gateways(config, store: store, clock: clock)
         return RefundService(
             store: store, gateways: wired.available, policy: config.policy, clock: clock,

@@ -1,0 +1,67 @@
+import Foundation
+import OpsCore
+import OpsEngine
+import OpsStore
+import OpsStorePostgres
+
+// MARK: - OpenedStore
+
+/// The store a command works on, whichever it is: a SQLite file (the demo database, `--db PATH`, the
+/// configuration's path) or the shared PostgreSQL database (`--db postgres://…` or the configuration's URL). The
+/// commands that run on both see it through the protocols both stores implement.
+struct OpenedStore: Sendable {
+    let records: any CustomerSearchStore & RecordViewStore
+    let ledger: any RefundStore & SandboxLedger
+    /// A database this account may only read (SQLite): refunds are refused before they start.
+    let isReadOnly: Bool
+    /// The SQLite store, for the commands and screens that need the rest of its protocols.
+    let sqlite: SQLiteStore?
+    private let postgres: PostgresStore?
+
+    init(_ store: SQLiteStore) {
+        (records, ledger, isReadOnly, sqlite, postgres) = (store, store, store.isReadOnly, store, nil)
+    }
+
+    init(_ store: PostgresStore) {
+        (records, ledger, isReadOnly, sqlite, postgres) = (store, store, false, nil, store)
+    }
+
+    /// Lets a PostgreSQL pool go (a SQLite store closes with the process).
+    func close() async { await postgres?.close() }
+
+    /// Runs `body` on the store, closing it afterwards whatever happens.
+    func using<T>(_ body: (OpenedStore) async throws -> T) async throws -> T {
+        do {
+            let result = try await body(self)
+            await close()
+            return result
+        } catch {
+            await close()
+            throw error
+        }
+    }
+}
+
+extension DatabaseOptions {
+    /// The PostgreSQL URL this command is pointed at (`--db`, else the configuration's `database`), or nil for
+    /// SQLite.
+    func postgresURL(configured: Configured = .lookUp) throws -> String? {
+        let named: String?
+        switch configured {
+        case .known(let path): named = db ?? path
+        case .lookUp: named = try db ?? Self.configuredDatabase()
+        }
+        guard let named, PostgresLocation.isURL(named) else { return nil }
+        return named
+    }
+
+    /// Opens the chosen database, SQLite or PostgreSQL (see `open(now:configured:create:readOnly:)` for SQLite's
+    /// rules; PostgreSQL is reached with the password from the environment, and migrated when older).
+    func openStore(now: Timestamp, configured: Configured = .lookUp, readOnly: Bool = false) async throws -> OpenedStore
+    {
+        if let url = try postgresURL(configured: configured) {
+            return OpenedStore(try await PostgresConnect.open(url))
+        }
+        return OpenedStore(try open(now: now, configured: configured, readOnly: readOnly))
+    }
+}

@@ -1,3 +1,5 @@
+import OpsCore
+
 // MARK: - Versioned migrations
 
 /// The PostgreSQL schema, as numbered migrations with the SQLite store's rules: an older database is migrated
@@ -14,6 +16,7 @@ enum PostgresSchema {
     static let migrations: [Migration] = [
         Migration(name: "v1 entities and the customer search", statements: entities + search),
         Migration(name: "v2 refunds, audit log, sandbox ledger", statements: ledger),
+        Migration(name: "v3 rollups, feed sources, change sequence", statements: rollups + changes),
     ]
 
     static let entities = [
@@ -212,6 +215,212 @@ enum PostgresSchema {
         )
         """,
     ]
+
+    /// The dashboard's and the lists' running counts, kept by triggers as the SQLite store's are (see its
+    /// `Rollups`): activity per minute and hour and kind, jobs by partner and status, orders by status, missing
+    /// photos, in-progress jobs by partner and hour of their last event. The copy (`migrate`) fills them as it
+    /// inserts. A counter row is locked until its writer commits: writers of the same status or partner queue on
+    /// it for the rest of their transaction (short ones: a refund, an ingest batch).
+    static let rollups = [
+        """
+        CREATE TABLE activity_minute (
+          kind TEXT NOT NULL, key TEXT NOT NULL, bucket BIGINT NOT NULL, count BIGINT NOT NULL, amount BIGINT NOT NULL,
+          PRIMARY KEY (kind, bucket, key))
+        """,
+        """
+        CREATE TABLE activity_hour (
+          kind TEXT NOT NULL, key TEXT NOT NULL, bucket BIGINT NOT NULL, count BIGINT NOT NULL, amount BIGINT NOT NULL,
+          PRIMARY KEY (kind, bucket, key))
+        """,
+        "CREATE TABLE job_counts (partner TEXT, status TEXT, n BIGINT NOT NULL, PRIMARY KEY (partner, status))",
+        "CREATE TABLE order_counts (status TEXT PRIMARY KEY, n BIGINT NOT NULL)",
+        "CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
+        """
+        CREATE TABLE job_progress_hour (partner TEXT, bucket BIGINT, n BIGINT NOT NULL, PRIMARY KEY (partner, bucket))
+        """,
+        "CREATE INDEX job_progress_hour_bucket ON job_progress_hour (bucket)",
+        """
+        CREATE INDEX print_jobs_in_progress ON print_jobs (updated_at)
+          WHERE status IN \(DashboardAssembly.inProgressJobStatuses)
+        """,
+        """
+        CREATE TABLE feed_sources (
+          source TEXT PRIMARY KEY, last_at BIGINT, deliveries BIGINT NOT NULL DEFAULT 0,
+          rejected BIGINT NOT NULL DEFAULT 0, last_error TEXT, last_error_at BIGINT)
+        """,
+        // A database from before v3: the counts from what it holds (minutes for the two days before its newest
+        // record, as the SQLite store's rebuild keeps them).
+        """
+        INSERT INTO activity_hour SELECT 'order', currency, created_at / 3600 * 3600, count(*), sum(total_amount)
+          FROM orders GROUP BY 2, 3
+        """,
+        """
+        INSERT INTO activity_minute SELECT 'order', currency, created_at / 60 * 60, count(*), sum(total_amount)
+          FROM orders WHERE created_at >= (SELECT max(created_at) - 172800 FROM orders) GROUP BY 2, 3
+        """,
+        "INSERT INTO activity_hour SELECT 'signup', '', created_at / 3600 * 3600, count(*), 0 FROM users GROUP BY 3",
+        """
+        INSERT INTO activity_minute SELECT 'signup', '', created_at / 60 * 60, count(*), 0 FROM users
+          WHERE created_at >= (SELECT max(created_at) - 172800 FROM users) GROUP BY 3
+        """,
+        """
+        INSERT INTO activity_hour SELECT 'upload', '', uploaded_at / 3600 * 3600, count(*), 0 FROM photos
+          WHERE status = 'uploaded' AND uploaded_at IS NOT NULL GROUP BY 3
+        """,
+        """
+        INSERT INTO activity_hour SELECT 'refund', currency, updated_at / 3600 * 3600, count(*), sum(amount)
+          FROM refunds WHERE status = 'succeeded' GROUP BY 2, 3
+        """,
+        """
+        INSERT INTO activity_hour SELECT 'refund_reason', reason, updated_at / 3600 * 3600, count(*), 0
+          FROM refunds WHERE status = 'succeeded' GROUP BY 2, 3
+        """,
+        "INSERT INTO job_counts SELECT partner, status, count(*) FROM print_jobs GROUP BY 1, 2",
+        "INSERT INTO order_counts SELECT status, count(*) FROM orders GROUP BY 1",
+        "INSERT INTO counters SELECT 'missing_photos', count(*) FROM photos WHERE status = 'missing'",
+        """
+        INSERT INTO job_progress_hour SELECT partner, updated_at / 3600 * 3600, count(*) FROM print_jobs
+          WHERE status IN \(DashboardAssembly.inProgressJobStatuses) GROUP BY 1, 2
+        """,
+        """
+        CREATE FUNCTION popsa_bump(kind text, key text, at bigint, amount bigint) RETURNS void LANGUAGE sql AS $$
+          INSERT INTO activity_minute VALUES (kind, key, at / 60 * 60, 1, amount) ON CONFLICT (kind, bucket, key)
+            DO UPDATE SET count = activity_minute.count + 1, amount = activity_minute.amount + excluded.amount;
+          INSERT INTO activity_hour VALUES (kind, key, at / 3600 * 3600, 1, amount) ON CONFLICT (kind, bucket, key)
+            DO UPDATE SET count = activity_hour.count + 1, amount = activity_hour.amount + excluded.amount;
+        $$
+        """,
+        """
+        CREATE FUNCTION popsa_count_job(partner text, status text, delta bigint) RETURNS void LANGUAGE sql AS $$
+          INSERT INTO job_counts VALUES (partner, status, delta) ON CONFLICT (partner, status)
+            DO UPDATE SET n = job_counts.n + excluded.n;
+        $$
+        """,
+        """
+        CREATE FUNCTION popsa_count_progress(partner text, at bigint, delta bigint) RETURNS void LANGUAGE sql AS $$
+          INSERT INTO job_progress_hour VALUES (partner, at / 3600 * 3600, delta) ON CONFLICT (partner, bucket)
+            DO UPDATE SET n = job_progress_hour.n + excluded.n;
+        $$
+        """,
+        """
+        CREATE FUNCTION popsa_count_order(status text, delta bigint) RETURNS void LANGUAGE sql AS $$
+          INSERT INTO order_counts VALUES (status, delta) ON CONFLICT (status)
+            DO UPDATE SET n = order_counts.n + excluded.n;
+        $$
+        """,
+        """
+        CREATE FUNCTION popsa_count_missing(delta bigint) RETURNS void LANGUAGE sql AS $$
+          INSERT INTO counters VALUES ('missing_photos', delta) ON CONFLICT (name)
+            DO UPDATE SET value = counters.value + excluded.value;
+        $$
+        """,
+        """
+        CREATE FUNCTION popsa_rollup_orders() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF TG_OP = 'INSERT' THEN
+            PERFORM popsa_bump('order', NEW.currency, NEW.created_at, NEW.total_amount);
+            PERFORM popsa_count_order(NEW.status, 1);
+          ELSIF OLD.status <> NEW.status THEN
+            PERFORM popsa_count_order(OLD.status, -1);
+            PERFORM popsa_count_order(NEW.status, 1);
+          END IF;
+          RETURN NULL;
+        END $$
+        """,
+        "CREATE TRIGGER rollup_orders AFTER INSERT OR UPDATE OF status ON orders FOR EACH ROW "
+            + "EXECUTE FUNCTION popsa_rollup_orders()",
+        """
+        CREATE FUNCTION popsa_rollup_users() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          PERFORM popsa_bump('signup', '', NEW.created_at, 0);
+          RETURN NULL;
+        END $$
+        """,
+        "CREATE TRIGGER rollup_users AFTER INSERT ON users FOR EACH ROW EXECUTE FUNCTION popsa_rollup_users()",
+        """
+        CREATE FUNCTION popsa_rollup_photos() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF TG_OP = 'INSERT' THEN
+            IF NEW.status = 'missing' THEN PERFORM popsa_count_missing(1); END IF;
+            IF NEW.status = 'uploaded' AND NEW.uploaded_at IS NOT NULL THEN
+              PERFORM popsa_bump('upload', '', NEW.uploaded_at, 0);
+            END IF;
+          ELSIF TG_OP = 'DELETE' THEN
+            IF OLD.status = 'missing' THEN PERFORM popsa_count_missing(-1); END IF;
+          ELSIF OLD.status <> NEW.status THEN
+            PERFORM popsa_count_missing(CASE WHEN NEW.status = 'missing' THEN 1 ELSE -1 END);
+            IF OLD.status = 'missing' AND NEW.status = 'uploaded' AND NEW.uploaded_at IS NOT NULL THEN
+              PERFORM popsa_bump('upload', '', NEW.uploaded_at, 0);
+            END IF;
+          END IF;
+          RETURN NULL;
+        END $$
+        """,
+        "CREATE TRIGGER rollup_photos AFTER INSERT OR DELETE OR UPDATE OF status ON photos FOR EACH ROW "
+            + "EXECUTE FUNCTION popsa_rollup_photos()",
+        """
+        CREATE FUNCTION popsa_rollup_jobs() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF TG_OP IN ('UPDATE', 'DELETE') THEN
+            IF TG_OP = 'DELETE' OR OLD.status <> NEW.status OR OLD.partner <> NEW.partner THEN
+              PERFORM popsa_count_job(OLD.partner, OLD.status, -1);
+            END IF;
+            IF OLD.status IN \(DashboardAssembly.inProgressJobStatuses) THEN
+              PERFORM popsa_count_progress(OLD.partner, OLD.updated_at, -1);
+            END IF;
+          END IF;
+          IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            IF TG_OP = 'INSERT' OR OLD.status <> NEW.status OR OLD.partner <> NEW.partner THEN
+              PERFORM popsa_count_job(NEW.partner, NEW.status, 1);
+            END IF;
+            IF NEW.status IN \(DashboardAssembly.inProgressJobStatuses) THEN
+              PERFORM popsa_count_progress(NEW.partner, NEW.updated_at, 1);
+            END IF;
+          END IF;
+          RETURN NULL;
+        END $$
+        """,
+        "CREATE TRIGGER rollup_jobs AFTER INSERT OR DELETE OR UPDATE OF status, partner, updated_at ON print_jobs "
+            + "FOR EACH ROW EXECUTE FUNCTION popsa_rollup_jobs()",
+        """
+        CREATE FUNCTION popsa_rollup_refunds() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.status = 'succeeded' AND (TG_OP = 'INSERT' OR OLD.status <> 'succeeded') THEN
+            PERFORM popsa_bump('refund', NEW.currency, NEW.updated_at, NEW.amount);
+            PERFORM popsa_bump('refund_reason', NEW.reason, NEW.updated_at, 0);
+          END IF;
+          RETURN NULL;
+        END $$
+        """,
+        "CREATE TRIGGER rollup_refunds AFTER INSERT OR UPDATE OF status ON refunds FOR EACH ROW "
+            + "EXECUTE FUNCTION popsa_rollup_refunds()",
+    ]
+
+    /// The change token: a sequence every committed write statement advances (statement triggers, so a batch
+    /// of a thousand rows advances it once), and a notification on `popsa_changes`, which PostgreSQL delivers
+    /// when the writer commits: consoles on every box listening there reload at once; the token, read on every
+    /// tick, catches whatever a lost notification missed.
+    static let changeTables = [
+        "users", "prints", "photos", "orders", "payments", "print_jobs", "print_job_events", "disputes", "refunds",
+        "feed_sources",
+    ]
+
+    static let changes =
+        [
+            "CREATE SEQUENCE popsa_changes",
+            """
+            CREATE FUNCTION popsa_note_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              PERFORM nextval('popsa_changes');
+              PERFORM pg_notify('popsa_changes', '');
+              RETURN NULL;
+            END $$
+            """,
+        ]
+        + changeTables.map { table in
+            "CREATE TRIGGER \(table)_changed AFTER INSERT OR UPDATE OR DELETE ON \(table) FOR EACH STATEMENT "
+                + "EXECUTE FUNCTION popsa_note_change()"
+        }
 
     /// Accent-insensitive, word-prefix search over names and email words, as SQLite's FTS5 with
     /// `remove_diacritics` does: `unaccent` is only STABLE, so an IMMUTABLE wrapper (over an explicit

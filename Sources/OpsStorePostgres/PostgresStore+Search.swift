@@ -9,17 +9,22 @@ extension PostgresStore: CustomerSearchStore {
     public func searchCustomers(_ text: String, limit: Int) async throws -> [User] {
         let words = SearchWords.split(text)
         guard !words.isEmpty else { return [] }
-        // Each word, as the index makes words (lower case, accents removed), a required prefix. The words carry
-        // letters, digits and marks only, so none is an operator; one that unaccents into two is two prefixes.
         return try await users(
-            """
-            SELECT \(Self.userColumns) FROM users u
-            WHERE \(PostgresSchema.searchVector("u"))
-              @@ to_tsquery('simple', array_to_string(ARRAY(
-                SELECT regexp_replace(trim(popsa_search_words(w)), ' +', ':* & ', 'g') || ':*'
-                FROM unnest(string_to_array($1, ' ')) AS w WHERE trim(popsa_search_words(w)) <> ''), ' & '))
-            ORDER BY u.seq DESC LIMIT $2
-            """, [.text(words.joined(separator: " ")), .integer(Int64(limit))])
+            Self.searchSQL(Self.userColumns), [.text(words.joined(separator: " ")), .integer(Int64(limit))])
+    }
+
+    /// Customers whose words start with the typed words (`$1`, the words joined by spaces), newest first, at most
+    /// `$2`. Each word, as the index makes words (lower case, accents removed), is a required prefix. The words carry
+    /// letters, digits and marks only, so none is an operator; one that unaccents into two is two prefixes.
+    static func searchSQL(_ columns: String) -> String {
+        """
+        SELECT \(columns) FROM users u
+        WHERE \(PostgresSchema.searchVector("u"))
+          @@ to_tsquery('simple', array_to_string(ARRAY(
+            SELECT regexp_replace(trim(popsa_search_words(w)), ' +', ':* & ', 'g') || ':*'
+            FROM unnest(string_to_array($1, ' ')) AS w WHERE trim(popsa_search_words(w)) <> ''), ' & '))
+        ORDER BY u.seq DESC LIMIT $2
+        """
     }
 
     public func customersByPostcode(_ postcode: String, limit: Int) async throws -> [User] {

@@ -88,6 +88,10 @@ public enum StoreTransfer {
         Table(
             name: "sandbox_transaction_status", columns: ["provider", "transaction_id", "status"],
             key: ["provider", "transaction_id"]),
+        // When each live source last delivered (the status bar's freshness, the dashboard's ingest panel).
+        Table(
+            name: "feed_sources",
+            columns: ["source", "last_at", "deliveries", "rejected", "last_error", "last_error_at"], key: ["source"]),
     ]
 }
 

@@ -132,7 +132,7 @@ enum Schema {
 
     /// The statuses of a print job still in progress, as SQL. Partial indexes and the queries that use them must
     /// spell this list the same way, or SQLite will not use the index.
-    static let inProgressJobStatuses = "('queued','sent','accepted','printing','shipped')"
+    static let inProgressJobStatuses = DashboardAssembly.inProgressJobStatuses
 
     /// The sandbox gateways' own ledger (their "server side"), and the audit log's head, which makes deleting
     /// the newest entries detectable.

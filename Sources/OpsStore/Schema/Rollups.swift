@@ -134,19 +134,8 @@ enum Rollups {
         END;
         """
 
-    /// Stuck print jobs, by partner: every job in progress (the running counts) less those with a partner event
-    /// since the cutoff — the hourly buckets from the first whole hour after it (at most threshold ÷ 1 h buckets
-    /// per partner, whatever the size of the data), and the jobs themselves for the part-hour before that.
-    static let stuckByPartnerSQL = """
-        SELECT partner, sum(n) AS stuck FROM (
-          SELECT partner, n FROM job_counts WHERE status IN \(Schema.inProgressJobStatuses)
-          UNION ALL
-          SELECT partner, -n FROM job_progress_hour WHERE bucket >= (?1 + 3599) / 3600 * 3600
-          UNION ALL
-          SELECT partner, -1 FROM print_jobs WHERE status IN \(Schema.inProgressJobStatuses)
-            AND updated_at >= ?1 AND updated_at < (?1 + 3599) / 3600 * 3600
-        ) GROUP BY partner
-        """
+    /// Stuck print jobs, by partner (see `DashboardAssembly.stuckByPartnerSQL`).
+    static let stuckByPartnerSQL = DashboardAssembly.stuckByPartnerSQL(parameter: "?1")
 
     /// Where the activity tables' buckets start keeping minutes (two days before `now`).
     static func minuteHorizon(_ now: Timestamp) -> Int64 { now.seconds - 2 * 86_400 }

@@ -62,7 +62,7 @@ enum Operator {
 /// Builds a console for the given options: configuration, store, engine, payments, first state.
 struct ConsoleSetup {
     let config: ConsoleConfig
-    let store: SQLiteStore
+    let store: OpenedStore
     let engine: Engine
     let refunds: RefundService
     let state: AppState
@@ -75,13 +75,13 @@ struct ConsoleSetup {
             database: options.database, configuration: options.configuration, time: options.time,
             readOnly: options.readOnly)
         (config, store, refunds, identity) = (
-            services.config, services.store.sqlite!, services.refunds, services.identity
+            services.config, services.store, services.refunds, services.identity
         )
         let now = options.time.timestamp
-        engine = Engine(store: store, clock: services.clock, stuckThreshold: config.stuckThreshold)
+        engine = Engine(store: store.reads, clock: services.clock, stuckThreshold: config.stuckThreshold)
         let session = Session(
             operatorName: identity.name, sshClient: identity.sshClient, role: identity.role,
-            databaseName: (store.path as NSString).lastPathComponent,
+            databaseName: store.name,
             readOnly: options.readOnly || store.isReadOnly)
         themePaths = ThemeLoader.searchPaths()
         let themeName = options.theme ?? config.themeName ?? "default"
@@ -106,7 +106,7 @@ struct ConsoleSetup {
     }
 
     var environment: ConsoleEnvironment {
-        var environment = ConsoleEnvironment(engine: engine, refunds: refunds, audit: store, identity: identity)
+        var environment = ConsoleEnvironment(engine: engine, refunds: refunds, audit: store.ledger, identity: identity)
         environment.themePaths = themePaths
         return environment
     }

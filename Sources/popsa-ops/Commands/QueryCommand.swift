@@ -19,11 +19,6 @@ struct QueryCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON (stable field names; money as integer minor units plus currency).")
         var json = false
 
-        func engine() throws -> Engine {
-            let store = try database.open(now: time.timestamp, readOnly: true)
-            return Engine(store: store, clock: .frozen(time.timestamp))
-        }
-
         /// The zone text shows times in: the configuration's `timezone` (UTC when no configuration is found).
         /// JSON keeps UTC, as the records do.
         static func displayZone() throws -> DisplayZone {
@@ -60,21 +55,11 @@ struct QueryCommand: AsyncParsableCommand {
             json toJSON: (T) -> JSONValue,
             text toText: (T, DisplayZone) -> String
         ) async throws {
-            try await run(fetch: { try await body(try engine()) }, mask: mask, json: toJSON, text: toText)
-        }
-
-        /// The same for a lookup of one record (or the search), on either store: SQLite or PostgreSQL.
-        func lookUp<T: Sendable>(
-            _ body: (RecordLookup) async throws -> T, mask: (T, Exposure) -> T = { result, _ in result },
-            json toJSON: (T) -> JSONValue,
-            text toText: (T, DisplayZone) -> String
-        ) async throws {
+            // Either store: the SQLite file or the shared PostgreSQL database.
             let store = try await database.openStore(now: time.timestamp, readOnly: true)
             try await run(
                 fetch: {
-                    try await store.using {
-                        try await body(RecordLookup(store: $0.records, clock: .frozen(time.timestamp)))
-                    }
+                    try await store.using { try await body(Engine(store: $0.reads, clock: .frozen(time.timestamp))) }
                 }, mask: mask, json: toJSON, text: toText)
         }
 
@@ -126,7 +111,7 @@ struct QueryCommand: AsyncParsableCommand {
                     ("customers", .array(result.customers.map(\.json))),
                 ])
             }
-            try await common.lookUp(
+            try await common.run(
                 { try await $0.search(text, limit: limit) }, mask: mask, json: json, text: TextReports.search)
         }
     }
@@ -139,7 +124,7 @@ struct QueryCommand: AsyncParsableCommand {
         var id: String
 
         func run() async throws {
-            try await common.lookUp(
+            try await common.run(
                 { try await $0.customer(identifiedBy: id) }, mask: { $0.masked($1) }, json: \.json,
                 text: TextReports.customer)
         }
@@ -154,7 +139,7 @@ struct QueryCommand: AsyncParsableCommand {
         @Argument(help: "Order id, or a payment, pi_/ch_, print job, tracking number or dispute id.") var id: String
 
         func run() async throws {
-            try await common.lookUp(
+            try await common.run(
                 { try await $0.order(identifiedBy: id) },
                 mask: { view, exposure in
                     var masked = view
@@ -184,7 +169,7 @@ struct QueryCommand: AsyncParsableCommand {
 
         func run() async throws {
             let now = common.time.timestamp
-            try await common.lookUp(
+            try await common.run(
                 { try await $0.printJob(identifiedBy: id) }, mask: { $0.masked($1) }, json: \.json,
                 text: {
                     TextReports.printJob($0, now: now, stuckThreshold: OrderDiagnosis.defaultStuckThreshold, zone: $1)

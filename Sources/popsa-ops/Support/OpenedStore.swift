@@ -10,20 +10,25 @@ import OpsStorePostgres
 /// configuration's path) or the shared PostgreSQL database (`--db postgres://…` or the configuration's URL). The
 /// commands that run on both see it through the protocols both stores implement.
 struct OpenedStore: Sendable {
-    let records: any CustomerSearchStore & RecordViewStore
+    /// What the engine reads: searches, records, lists, the dashboard.
+    let reads: any EngineStore
     let ledger: any RefundStore & SandboxLedger
     /// A database this account may only read (SQLite): refunds are refused before they start.
     let isReadOnly: Bool
-    /// The SQLite store, for the commands and screens that need the rest of its protocols.
+    /// What the status bar calls the database: the SQLite file's name, or the PostgreSQL database's.
+    let name: String
+    /// The SQLite store, for the commands that need the rest of its protocols.
     let sqlite: SQLiteStore?
     private let postgres: PostgresStore?
 
     init(_ store: SQLiteStore) {
-        (records, ledger, isReadOnly, sqlite, postgres) = (store, store, store.isReadOnly, store, nil)
+        (reads, ledger, isReadOnly, sqlite, postgres) = (store, store, store.isReadOnly, store, nil)
+        name = (store.path as NSString).lastPathComponent
     }
 
     init(_ store: PostgresStore) {
-        (records, ledger, isReadOnly, sqlite, postgres) = (store, store, false, nil, store)
+        (reads, ledger, isReadOnly, sqlite, postgres) = (store, store, false, nil, store)
+        name = store.location.database
     }
 
     /// Lets a PostgreSQL pool go (a SQLite store closes with the process).

@@ -47,11 +47,13 @@ struct ServiceSetup {
         identity = PaymentsWiring.operatorIdentity(config, readOnly: readOnly || store.isReadOnly)
     }
 
-    /// On the SQLite database only (the console, so far).
+    /// The same, for the console and headless mode, whose commands are synchronous (their loop owns the thread).
     init(database: DatabaseOptions, configuration: ConfigOptions, time: TimeOptions, readOnly: Bool) throws {
         let config = try configuration.load()
-        let store = try database.open(now: time.timestamp, configured: .known(config.databasePath))
-        try self.init(config: config, store: OpenedStore(store), time: time, readOnly: readOnly)
+        let store = try Blocking.run {
+            try await database.openStore(now: time.timestamp, configured: .known(config.databasePath))
+        }
+        try self.init(config: config, store: store, time: time, readOnly: readOnly)
     }
 
     /// On whichever database the options and configuration name, SQLite or PostgreSQL (refund, reconcile).

@@ -231,3 +231,35 @@ extension PostgresStore: DashboardStore {
         try await fetchFirst("SELECT value FROM counters WHERE name = 'missing_photos'") { try $0.integer(0) } ?? 0
     }
 }
+
+// MARK: - Notifications
+
+extension PostgresStore {
+    /// One element per notification on `popsa_changes` (sent by the writers' triggers, delivered when they
+    /// commit), on a connection of its own held while the stream is consumed. A lost connection is re-made
+    /// after a second and LISTEN said again; one element then stands for whatever was missed meanwhile.
+    public func changes(retryAfter: Duration = .seconds(1)) -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let listener = Task { [client, logger] in
+            var reconnected = false
+            while !Task.isCancelled {
+                do {
+                    try await client.withConnection { connection in
+                        try await connection.listen(on: "popsa_changes") { notifications in
+                            if reconnected { continuation.yield() }
+                            for try await _ in notifications { continuation.yield() }
+                        }
+                    }
+                } catch {
+                    if Task.isCancelled { break }
+                    logger.warning("change notifications lost", metadata: ["error": "\(Self.describe(error))"])
+                }
+                reconnected = true
+                do { try await Task.sleep(for: retryAfter) } catch { break }
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in listener.cancel() }
+        return stream
+    }
+}

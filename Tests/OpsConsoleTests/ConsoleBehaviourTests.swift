@@ -840,3 +840,29 @@ private final class QuietBackend: TerminalBackend {
         #expect(!agent.screen.contains(email))
     }
 }
+
+// MARK: - Change checks
+
+extension ConsoleBehaviourTests {
+    /// Without announcements the console asks for the change token every tick; with a store that announces
+    /// commits it asks every `checkChangesEveryTicks` ticks, and at once when one is announced.
+    @Test func theChangeCheckRunsEveryTickOrOnAnnouncement() throws {
+        func checks(_ effects: [Effect]) -> Int {
+            effects.filter { if case .checkChanges = $0 { true } else { false } }.count
+        }
+        var state = AppState(
+            size: Size(width: 80, height: 24), theme: .builtIn,
+            session: Session(operatorName: "t", sshClient: nil, role: .agent, databaseName: "x", readOnly: false),
+            now: TestSupport.nowTimestamp, clockFrozen: true)
+        let polled = (0..<3).map { _ in checks(state.update(.tick(TestSupport.nowTimestamp))) }
+        #expect(polled == [1, 1, 1])
+        state.checkChangesEveryTicks = 10
+        let announced = (0..<20).map { _ in checks(state.update(.tick(TestSupport.nowTimestamp))) }
+        #expect(announced.reduce(0, +) == 2 && announced[9] == 1 && announced[19] == 1, "\(announced)")
+        #expect(checks(state.update(.storeChanged)) == 1)
+        // The announcement restarts the count: the next safety check is ten ticks later.
+        let after = (0..<10).map { _ in checks(state.update(.tick(TestSupport.nowTimestamp))) }
+        #expect(after.firstIndex(of: 1) == 9)
+        #expect(checks(state.update(.tick(TestSupport.nowTimestamp, due: true))) == 1, "a headless wait always checks")
+    }
+}

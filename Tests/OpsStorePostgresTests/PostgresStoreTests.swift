@@ -4,6 +4,7 @@ import OpsEngine
 import OpsStore
 import OpsStorePostgres
 import OpsTestSupport
+import Synchronization
 import Testing
 
 /// A PostgreSQL database with the fixture copied in, once per test process (the copy is what `migrate` does).
@@ -119,5 +120,68 @@ extension PostgresStore {
     /// command's deadline allows.
     static func openForTests(_ location: PostgresLocation) async throws -> PostgresStore {
         try await open(location, password: nil, deadline: .seconds(120))
+    }
+}
+
+// MARK: - Notifications
+
+extension PostgresStoreTests {
+    /// Counts what a change stream delivers, from a task of its own.
+    final class Heard: Sendable {
+        final class Count: Sendable { let value = Mutex(0) }
+        let count = Count()
+        let task: Task<Void, Never>
+
+        init(_ stream: AsyncStream<Void>) {
+            let count = self.count
+            task = Task { for await _ in stream { count.value.withLock { $0 += 1 } } }
+        }
+
+        var value: Int { count.value.withLock { $0 } }
+
+        /// Waits up to `timeout` for more than `than` deliveries.
+        func more(than: Int, within timeout: Duration) async throws -> Bool {
+            let deadline = ContinuousClock.now + timeout
+            while value <= than && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            return value > than
+        }
+    }
+
+    /// A commit in another session reaches a listener at once; a listener whose connection is killed comes back
+    /// by itself, says so with one delivery (whatever it missed), and hears later commits again.
+    @Test func commitsAreAnnouncedAndAListenerSurvivesALostConnection() async throws {
+        let url = try TestSupport.postgresDatabase()
+        let store = try await PostgresStore.openForTests(try PostgresLocation(url: url, defaultUser: "ops"))
+        let heard = Heard(store.changes(retryAfter: .milliseconds(200)))
+        defer { heard.task.cancel() }
+        func commit(_ n: Int) throws {
+            try TestSupport.psql(url, "INSERT INTO feed_sources (source, deliveries) VALUES ('feed\(n)', 1)")
+        }
+        // Until the listener has said LISTEN, a commit may go unheard: write until the first one is.
+        var n = 0
+        while heard.value == 0 && n < 50 {
+            n += 1
+            try commit(n)
+            _ = try await heard.more(than: 0, within: .milliseconds(200))
+        }
+        let before = heard.value
+        #expect(before > 0, "no commit was ever announced")
+        let start = ContinuousClock.now
+        try commit(1000)
+        #expect(try await heard.more(than: before, within: .seconds(1)), "a commit was not announced within 1 s")
+        #expect(ContinuousClock.now - start < .seconds(1))
+        // The listening session is killed (a server restart, a network cut): the stream reconnects by itself.
+        let afterKill = heard.value
+        try TestSupport.psql(
+            url,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' "
+                + "AND pid <> pg_backend_pid()")
+        #expect(try await heard.more(than: afterKill, within: .seconds(5)), "no delivery after reconnecting")
+        try await Task.sleep(for: .milliseconds(300))
+        let settled = heard.value
+        try commit(1001)
+        #expect(try await heard.more(than: settled, within: .seconds(2)), "a commit after reconnecting was not heard")
+        heard.task.cancel()
+        await store.close()
     }
 }

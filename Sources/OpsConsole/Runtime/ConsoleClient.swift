@@ -30,6 +30,9 @@ public struct ConsoleClient: Sendable {
     public var refund: (@Sendable (RefundSubmission) async throws -> RefundResult)?
     /// Finishes refunds left pending or unknown; nil for a viewer or without refunds.
     public var reconcile: (@Sendable () async throws -> ReconcileReport)?
+    /// Signals that another process committed a change, as the store notices it (PostgreSQL's notifications),
+    /// so the console checks at once instead of at its next tick; nil when the store can only be polled.
+    public var changes: (@Sendable () -> AsyncStream<Void>)?
 
     public init(
         search: @escaping @Sendable (String) async throws -> SearchResult,

@@ -1,6 +1,7 @@
 import Foundation
 import OpsCore
 import OpsTUI
+import Synchronization
 
 /// The interactive main loop: waits for keys or results, updates, draws. Runs on the thread that owns the
 /// terminal; engine work runs elsewhere and wakes it.
@@ -20,6 +21,17 @@ public struct InteractiveLoop {
     ) -> Int32? {
         console.dispatch(.resize(backend.size))
         console.start()
+        // Another process's commit, as the store announces it: wake the loop, which checks the token at once.
+        let announced = Announcement()
+        let listener = console.runner.environment.client.changes.map { changes in
+            Task {
+                for await _ in changes() {
+                    announced.flag.store(true, ordering: .releasing)
+                    waker.wake()
+                }
+            }
+        }
+        defer { listener?.cancel() }
         var lastFrame: Buffer?
         let loopStart = ContinuousClock.now
         var nextTick = ContinuousClock.now + tickInterval
@@ -55,6 +67,7 @@ public struct InteractiveLoop {
                     lastFrame = nil
                 }
             }
+            if announced.flag.exchange(false, ordering: .acquiringAndReleasing) { console.dispatch(.storeChanged) }
             console.applyResults()
             if let text = console.takeClipboard() { backend.copyToClipboard(text) }
             if ContinuousClock.now >= nextTick {
@@ -68,4 +81,9 @@ public struct InteractiveLoop {
             }
         }
     }
+}
+
+/// A change announced by the store, raised by the listening task and taken by the loop.
+private final class Announcement: Sendable {
+    let flag = Atomic<Bool>(false)
 }

@@ -76,6 +76,12 @@ public struct AppState: Sendable {
     public var message: StatusMessage?
     /// The store's change token when the shown data was loaded.
     public var changeToken: Int64?
+    /// Every how many ticks the console asks the store for its change token itself: every tick (a second) when
+    /// polling is all it has; less often when the store announces other processes' commits (PostgreSQL), the
+    /// check then only a safety net for an announcement lost with a connection.
+    public var checkChangesEveryTicks = 1
+    /// Ticks since the token was last asked for.
+    var ticksSinceChangeCheck = 0
     /// When each live source last delivered, read with the change token; shown in the status bar.
     public var freshness: [SourceFreshness] = []
     /// How long each source may be silent before the status bar warns (configuration `[silence]`).

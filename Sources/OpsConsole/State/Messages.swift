@@ -17,6 +17,8 @@ public enum Action: Sendable {
     /// The store's change token, and when each live source last delivered (read only when the token moved: nil
     /// when it did not, since a delivery is a write).
     case changeToken(Int64, freshness: [SourceFreshness]? = nil)
+    /// The store says another process committed: check the change token now, not at the next tick.
+    case storeChanged
     case refundFinished(request: Int, Result<RefundResult, EffectError>)
     case reconciled(ReconcileReport)
     case themeLoaded(String, Result<Theme, EffectError>)

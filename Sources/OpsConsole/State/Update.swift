@@ -14,8 +14,16 @@ extension AppState {
         case .tick(let time, let monotonic, let due):
             if !clockFrozen { now = time }
             if monotonic > 0 { monotonicMilliseconds = monotonic }
+            ticksSinceChangeCheck += 1
+            var effects: [Effect] = []
+            if due || ticksSinceChangeCheck >= checkChangesEveryTicks {
+                ticksSinceChangeCheck = 0
+                effects.append(.checkChanges(known: changeToken))
+            }
+            return effects + withCurrent { screen, state in screen.tick(state: &state, due: due) }
+        case .storeChanged:
+            ticksSinceChangeCheck = 0
             return [.checkChanges(known: changeToken)]
-                + withCurrent { screen, state in screen.tick(state: &state, due: due) }
         case .changeToken(let token, let freshness):
             if let freshness { self.freshness = freshness }
             defer { changeToken = token }

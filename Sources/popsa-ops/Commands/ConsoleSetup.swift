@@ -102,11 +102,14 @@ struct ConsoleSetup {
         state.zone = config.zone
         state.links = config.links
         state.privacy = config.privacy
+        // PostgreSQL announces other boxes' commits: the console's own check becomes a safety net every 10 s.
+        if store.changes != nil { state.checkChangesEveryTicks = 10 }
         self.state = state
     }
 
     var environment: ConsoleEnvironment {
         var environment = ConsoleEnvironment(engine: engine, refunds: refunds, audit: store.ledger, identity: identity)
+        environment.client.changes = store.changes
         environment.themePaths = themePaths
         return environment
     }

@@ -31,6 +31,12 @@ struct OpenedStore: Sendable {
         name = store.location.database
     }
 
+    /// Other processes' commits as the store announces them (PostgreSQL), for the console to wake on.
+    var changes: (@Sendable () -> AsyncStream<Void>)? {
+        guard let postgres else { return nil }
+        return { postgres.changes() }
+    }
+
     /// Lets a PostgreSQL pool go (a SQLite store closes with the process).
     func close() async { await postgres?.close() }
 

@@ -16,7 +16,10 @@ enum PostgresSchema {
     static let migrations: [Migration] = [
         Migration(name: "v1 entities and the customer search", statements: entities + search),
         Migration(name: "v2 refunds, audit log, sandbox ledger", statements: ledger),
-        Migration(name: "v3 rollups, feed sources, change sequence", statements: rollups + changes),
+        Migration(
+            name: "v3 rollups, feed sources, change sequence",
+            // A database from before v3 gets its counts from what it holds, before the triggers keep them.
+            statements: rollupTables + rollupRebuild + rollups + changes),
     ]
 
     static let entities = [
@@ -221,7 +224,7 @@ enum PostgresSchema {
     /// photos, in-progress jobs by partner and hour of their last event. The copy (`migrate`) fills them as it
     /// inserts. A counter row is locked until its writer commits: writers of the same status or partner queue on
     /// it for the rest of their transaction (short ones: a refund, an ingest batch).
-    static let rollups = [
+    static let rollupTables = [
         """
         CREATE TABLE activity_minute (
           kind TEXT NOT NULL, key TEXT NOT NULL, bucket BIGINT NOT NULL, count BIGINT NOT NULL, amount BIGINT NOT NULL,
@@ -248,40 +251,45 @@ enum PostgresSchema {
           source TEXT PRIMARY KEY, last_at BIGINT, deliveries BIGINT NOT NULL DEFAULT 0,
           rejected BIGINT NOT NULL DEFAULT 0, last_error TEXT, last_error_at BIGINT)
         """,
-        // A database from before v3: the counts from what it holds (minutes for the two days before its newest
-        // record, as the SQLite store's rebuild keeps them).
-        """
-        INSERT INTO activity_hour SELECT 'order', currency, created_at / 3600 * 3600, count(*), sum(total_amount)
-          FROM orders GROUP BY 2, 3
-        """,
-        """
-        INSERT INTO activity_minute SELECT 'order', currency, created_at / 60 * 60, count(*), sum(total_amount)
-          FROM orders WHERE created_at >= (SELECT max(created_at) - 172800 FROM orders) GROUP BY 2, 3
-        """,
-        "INSERT INTO activity_hour SELECT 'signup', '', created_at / 3600 * 3600, count(*), 0 FROM users GROUP BY 3",
-        """
-        INSERT INTO activity_minute SELECT 'signup', '', created_at / 60 * 60, count(*), 0 FROM users
-          WHERE created_at >= (SELECT max(created_at) - 172800 FROM users) GROUP BY 3
-        """,
-        """
-        INSERT INTO activity_hour SELECT 'upload', '', uploaded_at / 3600 * 3600, count(*), 0 FROM photos
-          WHERE status = 'uploaded' AND uploaded_at IS NOT NULL GROUP BY 3
-        """,
-        """
-        INSERT INTO activity_hour SELECT 'refund', currency, updated_at / 3600 * 3600, count(*), sum(amount)
-          FROM refunds WHERE status = 'succeeded' GROUP BY 2, 3
-        """,
-        """
-        INSERT INTO activity_hour SELECT 'refund_reason', reason, updated_at / 3600 * 3600, count(*), 0
-          FROM refunds WHERE status = 'succeeded' GROUP BY 2, 3
-        """,
-        "INSERT INTO job_counts SELECT partner, status, count(*) FROM print_jobs GROUP BY 1, 2",
-        "INSERT INTO order_counts SELECT status, count(*) FROM orders GROUP BY 1",
-        "INSERT INTO counters SELECT 'missing_photos', count(*) FROM photos WHERE status = 'missing'",
-        """
-        INSERT INTO job_progress_hour SELECT partner, updated_at / 3600 * 3600, count(*) FROM print_jobs
-          WHERE status IN \(DashboardAssembly.inProgressJobStatuses) GROUP BY 1, 2
-        """,
+    ]
+
+    /// The running counts recomputed from the tables (an older database's migration, and after a bulk copy, which
+    /// goes in with the triggers off): activity by minute and by hour for every kind, the counts, the backlog.
+    static let rollupRebuild: [String] =
+        ["TRUNCATE activity_minute, activity_hour, job_counts, order_counts, counters, job_progress_hour"]
+        + [("activity_minute", 60), ("activity_hour", 3600)].flatMap { table, size in
+            [
+                """
+                INSERT INTO \(table) SELECT 'order', currency, created_at / \(size) * \(size), count(*), sum(total_amount)
+                  FROM orders GROUP BY 2, 3
+                """,
+                """
+                INSERT INTO \(table) SELECT 'signup', '', created_at / \(size) * \(size), count(*), 0 FROM users GROUP BY 3
+                """,
+                """
+                INSERT INTO \(table) SELECT 'upload', '', uploaded_at / \(size) * \(size), count(*), 0 FROM photos
+                  WHERE status = 'uploaded' AND uploaded_at IS NOT NULL GROUP BY 3
+                """,
+                """
+                INSERT INTO \(table) SELECT 'refund', currency, updated_at / \(size) * \(size), count(*), sum(amount)
+                  FROM refunds WHERE status = 'succeeded' GROUP BY 2, 3
+                """,
+                """
+                INSERT INTO \(table) SELECT 'refund_reason', reason, updated_at / \(size) * \(size), count(*), 0
+                  FROM refunds WHERE status = 'succeeded' GROUP BY 2, 3
+                """,
+            ]
+        } + [
+            "INSERT INTO job_counts SELECT partner, status, count(*) FROM print_jobs GROUP BY 1, 2",
+            "INSERT INTO order_counts SELECT status, count(*) FROM orders GROUP BY 1",
+            "INSERT INTO counters SELECT 'missing_photos', count(*) FROM photos WHERE status = 'missing'",
+            """
+            INSERT INTO job_progress_hour SELECT partner, updated_at / 3600 * 3600, count(*) FROM print_jobs
+              WHERE status IN \(DashboardAssembly.inProgressJobStatuses) GROUP BY 1, 2
+            """,
+        ]
+
+    static let rollups = [
         """
         CREATE FUNCTION popsa_bump(kind text, key text, at bigint, amount bigint) RETURNS void LANGUAGE sql AS $$
           INSERT INTO activity_minute VALUES (kind, key, at / 60 * 60, 1, amount) ON CONFLICT (kind, bucket, key)

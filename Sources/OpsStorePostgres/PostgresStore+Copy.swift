@@ -1,3 +1,4 @@
+import NIOCore
 import OpsCore
 import PostgresNIO
 
@@ -14,11 +15,13 @@ extension PostgresStore {
     }
 
     /// Copies every table of `source` into this database, which must be empty, in one transaction: all of it or
-    /// nothing. Rows go in batches of multi-row INSERTs (a bind per value, under PostgreSQL's 65,535).
+    /// nothing. Rows stream in with `COPY … FROM STDIN`, a batch at a time, with the triggers off; the running
+    /// counts they would have kept are recomputed once at the end.
     public func copy(
-        from source: any TransferSource, batch: Int = 2000, progress: (String, Int) -> Void = { _, _ in }
+        from source: any TransferSource, batch: Int = 5000, progress: (String, Int) -> Void = { _, _ in }
     ) async throws -> CopyReport {
         try await transaction { connection in
+            let on = PostgresTarget.connection(connection)
             for table in StoreTransfer.tables {
                 let rows = try await connection.query(
                     PostgresQuery(unsafeSQL: "SELECT EXISTS (SELECT 1 FROM \(table.name))"), logger: logger)
@@ -26,57 +29,66 @@ extension PostgresStore {
                     throw PostgresStoreError.notEmpty(location.description, table: table.name)
                 }
             }
+            for table in StoreTransfer.tables {
+                try await execute("ALTER TABLE \(table.name) DISABLE TRIGGER USER", on: on)
+            }
             var report = CopyReport()
             for table in StoreTransfer.tables {
                 var columns = table.columns
                 if let order = table.insertionOrder { columns.append(order) }
                 let keyIndexes = table.key.map { table.columns.firstIndex(of: $0)! }
-                let perStatement = max(1, min(batch, 60_000 / columns.count))
-                var after: [StoreValue]?
                 var count = 0
-                while true {
-                    let rows = try await source.exportRows(table, after: after, limit: perStatement)
-                    guard let last = rows.last else { break }
-                    try await insert(rows, into: table.name, columns: columns, on: connection)
-                    count += rows.count
-                    progress(table.name, count)
-                    after = keyIndexes.map { last[$0] }
-                    if rows.count < perStatement { break }
+                try await connection.copyFrom(table: table.name, columns: columns, logger: logger) { writer in
+                    var after: [StoreValue]?
+                    while true {
+                        let rows = try await source.exportRows(table, after: after, limit: batch)
+                        guard let last = rows.last else { break }
+                        var bytes: [UInt8] = []
+                        bytes.reserveCapacity(rows.count * 128)
+                        for row in rows { Self.appendCopyLine(row, to: &bytes) }
+                        try await writer.write(ByteBuffer(bytes: bytes))
+                        count += rows.count
+                        progress(table.name, count)
+                        after = keyIndexes.map { last[$0] }
+                        if rows.count < batch { break }
+                    }
                 }
                 report.rows.append((table.name, count))
             }
-            if StoreTransfer.tables.contains(where: { $0.insertionOrder != nil }) {
-                // New customers are numbered after the copied ones.
-                try await connection.query(
-                    """
-                    SELECT setval(pg_get_serial_sequence('users', 'seq'), coalesce(max(seq), 0) + 1, false) FROM users
-                    """,
-                    logger: logger)
+            for statement in PostgresSchema.rollupRebuild { try await execute(statement, on: on) }
+            for table in StoreTransfer.tables {
+                try await execute("ALTER TABLE \(table.name) ENABLE TRIGGER USER", on: on)
             }
+            // New customers are numbered after the copied ones; consoles already open hear of the copy.
+            try await execute(
+                "SELECT setval(pg_get_serial_sequence('users', 'seq'), coalesce(max(seq), 0) + 1, false) FROM users",
+                on: on)
+            try await execute("SELECT nextval('popsa_changes'), pg_notify('popsa_changes', '')", on: on)
             return report
         }
     }
 
-    private func insert(
-        _ rows: [[StoreValue]], into table: String, columns: [String], on connection: PostgresConnection
-    ) async throws {
-        var bindings = PostgresBindings(capacity: rows.count * columns.count)
-        var tuples: [String] = []
-        tuples.reserveCapacity(rows.count)
-        var n = 0
-        for row in rows {
-            var placeholders: [String] = []
-            for value in row {
-                n += 1
-                placeholders.append("$\(n)")
-                bindings.append(value)
+    /// One row in COPY's text format: tab-separated, `\N` for NULL, and in text the four characters the format
+    /// gives a meaning (backslash, tab, newline, carriage return) escaped; every other byte goes as it is.
+    static func appendCopyLine(_ row: [StoreValue], to bytes: inout [UInt8]) {
+        for (index, value) in row.enumerated() {
+            if index > 0 { bytes.append(0x09) }
+            switch value {
+            case .null: bytes += [0x5C, 0x4E]
+            case .integer(let v): bytes += String(v).utf8
+            case .text(let text):
+                for byte in text.utf8 {
+                    switch byte {
+                    case 0x5C: bytes += [0x5C, 0x5C]
+                    case 0x09: bytes += [0x5C, 0x74]
+                    case 0x0A: bytes += [0x5C, 0x6E]
+                    case 0x0D: bytes += [0x5C, 0x72]
+                    default: bytes.append(byte)
+                    }
+                }
             }
-            tuples.append("(\(placeholders.joined(separator: ",")))")
         }
-        let sql =
-            "INSERT INTO \(table) (\(columns.joined(separator: ", "))) "
-            + (table == "users" ? "OVERRIDING SYSTEM VALUE " : "") + "VALUES " + tuples.joined(separator: ",")
-        try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+        bytes.append(0x0A)
     }
 }
 

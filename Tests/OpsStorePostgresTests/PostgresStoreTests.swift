@@ -85,6 +85,28 @@ actor PostgresFixture {
 }
 
 extension PostgresStoreTests {
+    /// Text goes through COPY's format byte for byte: the characters the format gives a meaning (backslash, tab,
+    /// newline, carriage return), a literal `\N` (not a NULL), escape sequences and bidi controls.
+    @Test func aCopyKeepsEveryCharacterOfText() async throws {
+        let path = TestSupport.fixtureCopy()
+        let hostile = "tab\there\nnew\\line\rcr \\N \u{1B}]52;c;x\u{07} \u{202E}evil ø"
+        let user = try TestSupport.sql(path, "SELECT id FROM users ORDER BY id LIMIT 1")
+        try TestSupport.sql(
+            path,
+            "UPDATE users SET name = char("
+                + hostile.unicodeScalars.map { String($0.value) }.joined(separator: ",") + ") WHERE id = '\(user)'"
+        )
+        let url = try TestSupport.postgresDatabase()
+        let store = try await PostgresStore.openForTests(try PostgresLocation(url: url, defaultUser: "ops"))
+        _ = try await store.copy(from: try SQLiteStore.open(path: path, readOnly: true), batch: 7)
+        let copied = try await store.customer360(userID: user)?.user.name
+        #expect(copied == hostile)
+        #expect(try TestSupport.psql(url, "SELECT count(*) FROM users WHERE name = '\\N'") == "0")
+        await store.close()
+    }
+}
+
+extension PostgresStoreTests {
     /// A database from before the running counts (its v3 undone, with data in it) gets them when opened: the
     /// migration counts what the database holds, and the dashboard's totals are those of the SQLite original.
     @Test func anOlderDatabaseIsMigratedAndItsCountsFilledIn() async throws {

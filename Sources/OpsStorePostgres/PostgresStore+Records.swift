@@ -13,33 +13,32 @@ extension PostgresStore: RecordViewStore {
         FROM prints p
         """
 
-    public func customer360(userID: String) async throws -> Customer360? {
-        let id: [StoreValue] = [.text(userID)]
-        let userSQL = "SELECT \(StoredColumns.user) FROM users u WHERE u.id = $1"
-        guard let user = try await fetchFirst(userSQL, id, { try User(row: $0) }) else { return nil }
+    /// The customer-360 SQL, one statement per section (shared with the benchmark's floor).
+    static let customer360SQL: [String] = {
         func section(_ columns: String, _ join: String, _ order: String) -> String {
             "SELECT \(columns) FROM orders o JOIN \(join) WHERE o.user_id = $1 ORDER BY \(order)"
         }
+        return [
+            "SELECT \(StoredColumns.user) FROM users u WHERE u.id = $1",
+            printWithPhotos + " WHERE p.user_id = $1 ORDER BY p.created_at DESC, p.id",
+            "SELECT \(StoredColumns.order) FROM orders o WHERE o.user_id = $1 ORDER BY o.created_at DESC, o.id",
+            section(StoredColumns.payment, "payments pay ON pay.order_id = o.id", "pay.created_at DESC, pay.id"),
+            section(StoredColumns.refund, "refunds r ON r.order_id = o.id", "r.created_at DESC, r.id"),
+            section(StoredColumns.job, "print_jobs j ON j.order_id = o.id", "j.created_at DESC, j.id"),
+            section(StoredColumns.dispute, "disputes d ON d.order_id = o.id", "d.created_at DESC, d.id"),
+        ]
+    }()
+
+    public func customer360(userID: String) async throws -> Customer360? {
+        let (id, sql) = ([StoreValue.text(userID)], Self.customer360SQL)
+        guard let user = try await fetchFirst(sql[0], id, { try User(row: $0) }) else { return nil }
         return Customer360(
-            user: user,
-            prints: try await fetch(
-                Self.printWithPhotos + " WHERE p.user_id = $1 ORDER BY p.created_at DESC, p.id", id,
-                { try PrintSummary(row: $0) }),
-            orders: try await fetch(
-                "SELECT \(StoredColumns.order) FROM orders o WHERE o.user_id = $1 ORDER BY o.created_at DESC, o.id",
-                id, { try Order(row: $0) }),
-            payments: try await fetch(
-                section(StoredColumns.payment, "payments pay ON pay.order_id = o.id", "pay.created_at DESC, pay.id"),
-                id, { try Payment(row: $0) }),
-            refunds: try await fetch(
-                section(StoredColumns.refund, "refunds r ON r.order_id = o.id", "r.created_at DESC, r.id"), id,
-                { try Refund(row: $0) }),
-            printJobs: try await fetch(
-                section(StoredColumns.job, "print_jobs j ON j.order_id = o.id", "j.created_at DESC, j.id"), id,
-                { try PrintJob(row: $0) }),
-            disputes: try await fetch(
-                section(StoredColumns.dispute, "disputes d ON d.order_id = o.id", "d.created_at DESC, d.id"), id,
-                { try Dispute(row: $0) }))
+            user: user, prints: try await fetch(sql[1], id, { try PrintSummary(row: $0) }),
+            orders: try await fetch(sql[2], id, { try Order(row: $0) }),
+            payments: try await fetch(sql[3], id, { try Payment(row: $0) }),
+            refunds: try await fetch(sql[4], id, { try Refund(row: $0) }),
+            printJobs: try await fetch(sql[5], id, { try PrintJob(row: $0) }),
+            disputes: try await fetch(sql[6], id, { try Dispute(row: $0) }))
     }
 
     public func orderDetail(orderID: String) async throws -> OrderDetail? {

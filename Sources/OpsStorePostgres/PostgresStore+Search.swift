@@ -40,18 +40,22 @@ extension PostgresStore: CustomerSearchStore {
 
     public func customerSummaries(_ userIDs: [String]) async throws -> [String: CustomerSummary] {
         guard !userIDs.isEmpty else { return [:] }
-        let rows = try await client.query(
-            """
-            SELECT o.user_id, count(*), max(o.created_at),
-              (SELECT (l.shipping_address::jsonb)->>'city' FROM orders l WHERE l.user_id = o.user_id
-               ORDER BY l.created_at DESC LIMIT 1)
-            FROM orders o WHERE o.user_id = ANY(\(userIDs)) GROUP BY o.user_id
-            """, logger: logger)
+        let rows = try await client.query(Self.summariesQuery(userIDs), logger: logger)
         var out: [String: CustomerSummary] = [:]
         for try await (user, count, last, city) in rows.decode((String, Int, Int64?, String?).self) {
             out[user] = CustomerSummary(orders: count, lastOrderAt: last.map(Timestamp.init(seconds:)), city: city)
         }
         return out
+    }
+
+    /// Each customer's orders: how many, the last one's date, and its city (shared with the benchmark's floor).
+    static func summariesQuery(_ userIDs: [String]) -> PostgresQuery {
+        """
+        SELECT o.user_id, count(*), max(o.created_at),
+          (SELECT (l.shipping_address::jsonb)->>'city' FROM orders l WHERE l.user_id = o.user_id
+           ORDER BY l.created_at DESC LIMIT 1)
+        FROM orders o WHERE o.user_id = ANY(\(userIDs)) GROUP BY o.user_id
+        """
     }
 
     /// Every identifier kind in one statement, the first kind that matches winning, in the SQLite store's order.

@@ -3,14 +3,6 @@ import GRDB
 import OpsCore
 
 /// Inputs for the query benchmark, drawn at random from the database itself.
-public struct BenchSamples: Sendable {
-    /// What a person types into search: one or two word prefixes of real customers' names.
-    public var searchTerms: [String] = []
-    /// Identifiers a ticket may carry: order ids, emails, tracking numbers, Stripe and Braintree ids.
-    public var identifiers: [String] = []
-    public var userIDs: [String] = []
-}
-
 extension SQLiteStore {
     /// Draws `count` samples of each kind, deterministically for `seed`.
     public func benchSamples(count: Int, seed: UInt64) throws -> BenchSamples {
@@ -33,23 +25,10 @@ extension SQLiteStore {
                 guard maxRowid > 0, let row = try Row.fetchOne(userAt, arguments: [random.within64(1...maxRowid)])
                 else { break }
                 let id: String = row[0]
-                let email: String = row[1]
-                if samples.userIDs.count < count { samples.userIDs.append(id) }
-                // Email local parts are ASCII "given.family123": type-ahead of the first word, or of both.
-                let words = email.prefix { $0 != "@" }.split(separator: ".").map { String($0.prefix { !$0.isNumber }) }
-                if samples.searchTerms.count < count, let first = words.first, first.count >= 2 {
-                    let short = String(first.prefix(random.within(2...max(2, min(6, first.count)))))
-                    if words.count > 1, random.chance(500), let second = words.last, !second.isEmpty {
-                        samples.searchTerms.append("\(first) \(second.prefix(random.within(1...min(4, second.count))))")
-                    } else {
-                        samples.searchTerms.append(short)
-                    }
-                }
-                if samples.identifiers.count < count,
-                    let statement = identifierQueries[random.below(identifierQueries.count)],
-                    let value = try String.fetchOne(statement, arguments: [id])
+                if let kind = samples.addCustomer(userID: id, email: row[1], count: count, random: &random),
+                    let statement = identifierQueries[kind]
                 {
-                    samples.identifiers.append(value)
+                    samples.addIdentifier(try String.fetchOne(statement, arguments: [id]))
                 }
             }
             return samples

@@ -6,6 +6,7 @@ import OpsCurses
 import OpsEngine
 import OpsMetrics
 import OpsStore
+import OpsStorePostgres
 import OpsTUI
 
 /// Latency samples with percentiles.
@@ -64,6 +65,11 @@ struct BenchCommand: AsyncParsableCommand {
             valueName: "groups"))
     var only: String = "store,console,dashboard,process,import,ingest,live"
     @Option(help: "Seconds the idle-dashboard CPU measurement runs.") var idleSeconds = 20
+    @Option(
+        help: ArgumentHelp(
+            "With a PostgreSQL --db: a SQLite database (the same data) measured the same way in the same run.",
+            valueName: "path"))
+    var compare: String?
     @Option(help: "Customers in the generated export the import benchmark loads.") var importCustomers = 20_000
     @OptionGroup var time: TimeOptions
 
@@ -72,6 +78,12 @@ struct BenchCommand: AsyncParsableCommand {
         #if DEBUG
         Stderr.line("popsa-ops bench: this is a debug build; figures are only meaningful with -c release")
         #endif
+        if PostgresLocation.isURL(db) {
+            let groups = Set(only.split(separator: ",").map { $0.trimmingWhitespace() })
+            return try await PostgresBench(
+                url: db, sqlite: compare, iterations: iterations, now: time.timestamp, groups: groups
+            ).run()
+        }
         let seededHere = !FileManager.default.fileExists(atPath: db)
         if seededHere {
             let bar = ProgressBar(total: users, unit: "customers")
@@ -125,7 +137,20 @@ struct BenchCommand: AsyncParsableCommand {
             try await Self.runConsoleInChild(db: db, now: time.now)
         } else if groups.contains("console") {
             let samples = try store.benchSamples(count: 300, seed: 11)
-            try ConsoleBench(store: store, engine: engine, now: time.timestamp, samples: samples).run()
+            try ConsoleBench(open: Self.openSQLite(db), engine: engine, now: time.timestamp, samples: samples).run()
+        }
+    }
+
+    /// Opens the SQLite database afresh for each of the console benchmark's first frames.
+    static func openSQLite(_ path: String) -> () throws -> (store: any EngineStore, close: () -> Void) {
+        {
+            let store = try SQLiteStore.open(path: path)
+            return (
+                store,
+                {
+                    do { try store.close() } catch { Stderr.line("bench: closing \(path): \(error)") }
+                }
+            )
         }
     }
 
@@ -142,32 +167,49 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     static func measureQueries(store: SQLiteStore, engine: Engine, iterations: Int) async throws {
-        let samples = try store.benchSamples(count: iterations, seed: 7)
+        try await measureQueries(
+            label: "SQLite", customers: try store.userCount(),
+            samples: try store.benchSamples(count: iterations, seed: 7),
+            engine: engine, floorSearch: { try store.floorSearch($0, limit: 50) },
+            floorResolve: { try store.floorResolve($0) }, floor360: { try store.floorCustomer360($0) })
+    }
+
+    /// Search, exact-id lookup and customer 360 through the engine, each next to its floor (the same SQL, raw) on
+    /// the same input, in the same run.
+    static func measureQueries(
+        label: String, customers: Int, samples: BenchSamples, engine: Engine,
+        floorSearch: (String) async throws -> Int, floorResolve: (String) async throws -> Int,
+        floor360: (String) async throws -> Int
+    ) async throws {
         Stdout.line(
-            "customers: \(NumberText.grouped(try store.userCount())); samples: \(samples.searchTerms.count) "
+            "\(label): customers: \(NumberText.grouped(customers)); samples: \(samples.searchTerms.count) "
                 + "searches, \(samples.identifiers.count) identifiers, \(samples.userIDs.count) customers"
         )
 
         // Warm the page cache and statement caches, as a console that has been open a while has them.
         for term in samples.searchTerms.prefix(200) {
-            _ = try await engine.search(term); _ = try store.floorSearch(term, limit: 50)
+            _ = try await engine.search(term)
+            _ = try await floorSearch(term)
         }
-        for id in samples.userIDs.prefix(200) { _ = try await engine.customer(id); _ = try store.floorCustomer360(id) }
+        for id in samples.userIDs.prefix(200) {
+            _ = try await engine.customer(id)
+            _ = try await floor360(id)
+        }
 
         // Engine and floor run the same input back to back, in alternating order: whichever runs second finds
         // the pages the first one touched, so a fixed order would favour one side.
         var rows: [(String, Latencies, Latencies)] = []
         func pair(
             _ name: String, _ inputs: [String], engine engineCall: (String) async throws -> Void,
-            floor floorCall: (String) throws -> Void
+            floor floorCall: (String) async throws -> Int
         ) async throws {
             var onEngine = Latencies(), onFloor = Latencies()
             for (i, input) in inputs.enumerated() {
                 if i % 2 == 0 {
                     try await onEngine.measure { try await engineCall(input) }
-                    try onFloor.measureSync { try floorCall(input) }
+                    _ = try await onFloor.measure { try await floorCall(input) }
                 } else {
-                    try onFloor.measureSync { try floorCall(input) }
+                    _ = try await onFloor.measure { try await floorCall(input) }
                     try await onEngine.measure { try await engineCall(input) }
                 }
             }
@@ -175,20 +217,18 @@ struct BenchCommand: AsyncParsableCommand {
         }
         try await pair(
             "free-text search", samples.searchTerms, engine: { _ = try await engine.search($0, limit: 50) },
-            floor: { _ = try store.floorSearch($0, limit: 50) })
+            floor: floorSearch)
         try await pair(
             "exact-id lookup", samples.identifiers,
             engine: { id in
                 if try await engine.search(id).exact == nil {
                     throw CommandFailure(message: "bench: identifier \(id) did not resolve", code: .failure)
                 }
-            }, floor: { _ = try store.floorResolve($0) })
-        try await pair(
-            "customer 360", samples.userIDs, engine: { _ = try await engine.customer($0) },
-            floor: { _ = try store.floorCustomer360($0) })
+            }, floor: floorResolve)
+        try await pair("customer 360", samples.userIDs, engine: { _ = try await engine.customer($0) }, floor: floor360)
 
         Stdout.line("")
-        Stdout.line("query               engine p50  engine p99   floor p50   floor p99   p99 ratio   (ms)")
+        Stdout.line("\(label) query       engine p50  engine p99   floor p50   floor p99   p99 ratio   (ms)")
         for (name, engine, floor) in rows { Stdout.line(Latencies.row(name, engine, floor, ratioAt: 99)) }
     }
 }

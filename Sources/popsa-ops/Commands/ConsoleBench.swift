@@ -10,7 +10,8 @@ import OpsTUI
 /// frame, keystroke-to-frame latency of type-ahead search, bytes sent per keystroke against a full redraw, and
 /// memory while paging through a long list.
 struct ConsoleBench {
-    let store: SQLiteStore
+    /// Opens the store afresh, as a console starting on the box does, and lets it go again.
+    let open: () throws -> (store: any EngineStore, close: () -> Void)
     let engine: Engine
     let now: Timestamp
     let samples: BenchSamples
@@ -28,16 +29,16 @@ struct ConsoleBench {
         var firstFrame = Latencies()
         for _ in 0..<20 {
             try firstFrame.measureSync {
-                let fresh = try SQLiteStore.open(path: store.path)
+                let fresh = try open()
                 let session = Session(
                     operatorName: "bench", sshClient: nil, role: .agent, databaseName: "bench", readOnly: false)
                 let console = Console(
                     state: AppState(size: size, theme: .builtIn, session: session, now: now, clockFrozen: true),
-                    environment: ConsoleEnvironment(engine: Engine(store: fresh, clock: .frozen(now))))
+                    environment: ConsoleEnvironment(engine: Engine(store: fresh.store, clock: .frozen(now))))
                 console.start()
                 _ = console.settle(timeout: .seconds(10))
                 _ = console.render()
-                try fresh.close()
+                fresh.close()
             }
         }
 
@@ -110,7 +111,9 @@ struct ConsoleBench {
         let meanBytes = keystrokeBytes.isEmpty ? 0 : keystrokeBytes.reduce(0, +) / keystrokeBytes.count
         let meanFull = fullRedraws.isEmpty ? 1 : fullRedraws.reduce(0, +) / fullRedraws.count
         Stdout.line("")
-        Stdout.line("console (\(size), \(samples.searchTerms.count) searches, \(keystroke.samples.count) keystrokes)")
+        Stdout.line(
+            "console on \(engine.store is SQLiteStore ? "SQLite" : "PostgreSQL") (\(size), \(samples.searchTerms.count) searches, \(keystroke.samples.count) keystrokes)"
+        )
         Stdout.line(
             "  first frame                 p50 \(Latencies.ms(firstFrame.percentile(50))) ms   p99 "
                 + "\(Latencies.ms(firstFrame.percentile(99))) ms"

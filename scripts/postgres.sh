@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # A throw-away PostgreSQL cluster for one test run: `scripts/postgres.sh start DIR` creates it in DIR (a unix
-# socket there, no TCP, fsync off) and prints its URL; `scripts/postgres.sh stop DIR` stops it and removes DIR.
+# socket there, no TCP, fsync off) and prints its URL; `scripts/postgres.sh stop DIR` stops it and removes DIR;
+# `pause DIR` / `resume DIR` stop and start the server keeping its data (the restart tests).
 # initdb refuses to run as root: as root the cluster belongs to the unprivileged test account.
 set -euo pipefail
 
-action=${1:?usage: postgres.sh start|stop DIR}
-dir=${2:?usage: postgres.sh start|stop DIR}
+action=${1:?usage: postgres.sh start|stop|pause|resume DIR}
+dir=${2:?usage: postgres.sh start|stop|pause|resume DIR}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -n "$bin" ] || { echo "postgres.sh: PostgreSQL is not installed (scripts/test-deps.sh installs it)" >&2; exit 69; }
 
@@ -27,12 +28,21 @@ start)
   chmod 0755 "$dir"
   echo "postgresql://ops@/popsa?host=$dir"
   ;;
+pause)
+  # The server goes away, its data stays: `resume` brings it back (a restart, as ops boxes would see one).
+  as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+  ;;
+resume)
+  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+    -o "-c listen_addresses='' -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start \
+    >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+  ;;
 stop)
   if [ -d "$dir/data" ]; then as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true; fi
   rm -rf "$dir"
   ;;
 *)
-  echo "usage: postgres.sh start|stop DIR" >&2
+  echo "usage: postgres.sh start|stop|pause|resume DIR" >&2
   exit 64
   ;;
 esac

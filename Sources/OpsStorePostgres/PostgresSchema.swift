@@ -260,11 +260,13 @@ enum PostgresSchema {
         + [("activity_minute", 60), ("activity_hour", 3600)].flatMap { table, size in
             [
                 """
-                INSERT INTO \(table) SELECT 'order', currency, created_at / \(size) * \(size), count(*), sum(total_amount)
+                INSERT INTO \(table)
+                SELECT 'order', currency, created_at / \(size) * \(size), count(*), sum(total_amount)
                   FROM orders GROUP BY 2, 3
                 """,
                 """
-                INSERT INTO \(table) SELECT 'signup', '', created_at / \(size) * \(size), count(*), 0 FROM users GROUP BY 3
+                INSERT INTO \(table)
+                SELECT 'signup', '', created_at / \(size) * \(size), count(*), 0 FROM users GROUP BY 3
                 """,
                 """
                 INSERT INTO \(table) SELECT 'upload', '', uploaded_at / \(size) * \(size), count(*), 0 FROM photos

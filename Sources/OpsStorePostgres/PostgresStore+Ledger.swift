@@ -181,10 +181,16 @@ extension PostgresStore {
     /// in an operator's words: the server's text goes to the log only.
     func write<T>(_ work: (PostgresConnection) async throws -> sending T) async throws -> sending T {
         do {
+            // The pool would wait for a connection as long as the server is away: ask first, with the deadline
+            // (a server lost after this point fails the transaction at once).
+            try await execute("SELECT 1")
             return try await transaction(work)
         } catch let error as PSQLError {
             logger.error("write failed", metadata: ["error": "\(Self.describe(error))"])
             throw StoreWriteFailure(kind: Self.writeFailureKind(error), detail: Self.describe(error))
+        } catch PostgresStoreError.failed(let detail, let kind) {
+            logger.error("write failed", metadata: ["error": "\(detail)"])
+            throw StoreWriteFailure(kind: kind, detail: detail)
         }
     }
 

@@ -236,8 +236,9 @@ extension PostgresStore: DashboardStore {
 
 extension PostgresStore {
     /// One element per notification on `popsa_changes` (sent by the writers' triggers, delivered when they
-    /// commit), on a connection of its own held while the stream is consumed. A lost connection is re-made
-    /// after a second and LISTEN said again; one element then stands for whatever was missed meanwhile.
+    /// commit), on a connection of its own held while the stream is consumed. A lost connection yields one
+    /// element (the listener should check the store now), is re-made after `retryAfter` and LISTEN said again;
+    /// one element then stands for whatever was missed meanwhile.
     public func changes(retryAfter: Duration = .seconds(1)) -> AsyncStream<Void> {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let listener = Task { [client, logger] in
@@ -253,6 +254,8 @@ extension PostgresStore {
                 } catch {
                     if Task.isCancelled { break }
                     logger.warning("change notifications lost", metadata: ["error": "\(Self.describe(error))"])
+                    // The listener checks at once: a server that went away shows now, not at its next check.
+                    continuation.yield()
                 }
                 reconnected = true
                 do { try await Task.sleep(for: retryAfter) } catch { break }

@@ -24,7 +24,8 @@ enum PostgresTarget {
 }
 
 extension PostgresStore {
-    /// Runs `sql` (placeholders `$1`, `$2`…) and decodes every row.
+    /// Runs `sql` (placeholders `$1`, `$2`…) and decodes every row. On the pool the statement has the store's
+    /// deadline; the driver's errors come out as `PostgresStoreError.failed` in words.
     func fetch<T>(
         _ sql: String, _ arguments: [StoreValue] = [], on target: PostgresTarget = .pool,
         _ decode: (PostgresRecordRow) throws -> T
@@ -32,14 +33,26 @@ extension PostgresStore {
         var bindings = PostgresBindings(capacity: arguments.count)
         for argument in arguments { bindings.append(argument) }
         let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
-        let rows: PostgresRowSequence =
+        do {
             switch target {
-            case .pool: try await client.query(query, logger: logger)
-            case .connection(let connection): try await connection.query(query, logger: logger)
+            case .pool:
+                let (client, logger) = (self.client, self.logger)
+                let rows = try await withDeadline {
+                    var rows: [PostgresRow] = []
+                    for try await row in try await client.query(query, logger: logger) { rows.append(row) }
+                    return rows
+                }
+                return try rows.map { try decode(PostgresRecordRow($0)) }
+            case .connection(let connection):
+                var out: [T] = []
+                for try await row in try await connection.query(query, logger: logger) {
+                    out.append(try decode(PostgresRecordRow(row)))
+                }
+                return out
             }
-        var out: [T] = []
-        for try await row in rows { out.append(try decode(PostgresRecordRow(row))) }
-        return out
+        } catch let error as PSQLError {
+            throw PostgresStoreError.failed(Self.describe(error), kind: Self.writeFailureKind(error))
+        }
     }
 
     /// The first decoded row, or nil.

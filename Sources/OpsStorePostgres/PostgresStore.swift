@@ -10,13 +10,17 @@ import PostgresNIO
 /// versioned schema, and (so far) the customer search and a copy of an existing SQLite database.
 public final class PostgresStore: Sendable {
     public let location: PostgresLocation
+    /// How long a read or a write may wait for the server before it fails as unreachable (a pool waits for a
+    /// connection as long as it takes: a console must say so instead of loading forever).
+    public let deadline: Duration
     let client: PostgresClient
     let logger: Logger
     /// The pool works only while its `run()` does: a task for the store's lifetime.
     private let runner: Task<Void, Never>
 
-    private init(location: PostgresLocation, client: PostgresClient, logger: Logger) {
+    private init(location: PostgresLocation, client: PostgresClient, logger: Logger, deadline: Duration) {
         self.location = location
+        self.deadline = deadline
         self.client = client
         self.logger = logger
         runner = Task { await client.run() }
@@ -46,7 +50,7 @@ public final class PostgresStore: Sendable {
         }
         let store = PostgresStore(
             location: location, client: PostgresClient(configuration: configuration, backgroundLogger: logger),
-            logger: logger)
+            logger: logger, deadline: deadline)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await store.client.query("SELECT 1", logger: store.logger) }
@@ -80,6 +84,20 @@ public final class PostgresStore: Sendable {
         let rows = try await client.query("SELECT name FROM schema_migrations ORDER BY version", logger: logger)
         for try await name in rows.decode(String.self) { names.append(name) }
         return names
+    }
+
+    /// `work`, or `PostgresStoreError.unreachable` once `deadline` has passed (the work is cancelled).
+    func withDeadline<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        let (deadline, database) = (self.deadline, location.description)
+        return try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await work() }
+            group.addTask {
+                try await Task.sleep(for: deadline)
+                throw PostgresStoreError.unreachable(database, seconds: deadline.components.seconds)
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
     }
 
     /// A transaction; an error of the work inside is thrown as itself (postgres-nio wraps it).
@@ -127,6 +145,9 @@ public enum PostgresStoreError: Error, Equatable, Sendable, CustomStringConverti
     case notEmpty(String, table: String)
     case badValue(table: String, column: String)
     case unreachable(String, seconds: Int64)
+    /// A statement failed: the server's message, or what became of the connection. `kind` says how a write
+    /// that failed so reads to an operator.
+    case failed(String, kind: StoreWriteFailure.Kind)
 
     public var description: String {
         switch self {
@@ -138,6 +159,8 @@ public enum PostgresStoreError: Error, Equatable, Sendable, CustomStringConverti
         case .unreachable(let database, let seconds):
             "cannot reach \(database): no connection within \(seconds)s (is the server running, and are the host, "
                 + "port or socket folder right?)"
+        case .failed(let message, let kind):
+            kind == .ioError ? "the database connection failed: \(message)" : "the database refused: \(message)"
         case .badValue(let table, let column):
             "\(table).\(column) holds a value of another type than the schema says"
         }

@@ -164,9 +164,9 @@ public final class EffectRunner: Sendable {
                 }
                 return .changeToken(token, freshness: freshness)
             } catch {
-                // The next tick asks again; a store that keeps failing shows in the log, not as silence.
+                // The status bar says so and the next tick asks again; the log keeps the details.
                 Self.log.warning("change check failed", metadata: ["error": "\(error)"])
-                return nil
+                return .storeUnreachable(EffectError(error).message)
             }
         case .refund(let submission, let request):
             guard let refund = client.refund else {

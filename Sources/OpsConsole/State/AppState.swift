@@ -82,6 +82,9 @@ public struct AppState: Sendable {
     public var checkChangesEveryTicks = 1
     /// Ticks since the token was last asked for.
     var ticksSinceChangeCheck = 0
+    /// Why the store cannot be reached, while it cannot (the last change check failed): the status bar says so,
+    /// the screen keeps what it shows, and the next check that succeeds reloads it.
+    public var storeProblem: String?
     /// When each live source last delivered, read with the change token; shown in the status bar.
     public var freshness: [SourceFreshness] = []
     /// How long each source may be silent before the status bar warns (configuration `[silence]`).

@@ -19,6 +19,8 @@ public enum Action: Sendable {
     case changeToken(Int64, freshness: [SourceFreshness]? = nil)
     /// The store says another process committed: check the change token now, not at the next tick.
     case storeChanged
+    /// The change check failed: the store cannot be reached (a server restarting, a network cut), in words.
+    case storeUnreachable(String)
     case refundFinished(request: Int, Result<RefundResult, EffectError>)
     case reconciled(ReconcileReport)
     case themeLoaded(String, Result<Theme, EffectError>)

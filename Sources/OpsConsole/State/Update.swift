@@ -24,9 +24,20 @@ extension AppState {
         case .storeChanged:
             ticksSinceChangeCheck = 0
             return [.checkChanges(known: changeToken)]
+        case .storeUnreachable(let problem):
+            storeProblem = problem
+            // Checked again at every tick until it answers.
+            ticksSinceChangeCheck = checkChangesEveryTicks
+            return []
         case .changeToken(let token, let freshness):
             if let freshness { self.freshness = freshness }
             defer { changeToken = token }
+            if storeProblem != nil {
+                // Back: whatever the screen shows may have changed meanwhile (and may have failed to load).
+                storeProblem = nil
+                message = StatusMessage("The database answers again", .ok)
+                return current.reloadsOnChange ? reloadCurrent() : []
+            }
             // Another process (or this one) committed: reload what is shown, keeping cursor and typing. The
             // dashboard keeps its own refresh interval.
             if let previous = changeToken, previous != token {

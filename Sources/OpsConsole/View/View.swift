@@ -120,6 +120,7 @@ extension AppState {
         left.append(.init("· \(session.databaseName) ", .statusBar))
         if session.readOnly { left.append(.init(" READ-ONLY ", .badge)) }
         if shareSafe { left.append(.init(" SHARE-SAFE ", .badge)) }
+        if let storeProblem { left.append(.init(" DATABASE UNREACHABLE: \(storeProblem) ", .badge)) }
         left += freshnessSegments
         var right: [StatusLine.Segment] = []
         if let position = positionText { right.append(.init(" \(position) ", .statusBar)) }

@@ -9,6 +9,8 @@ import OpsStore
 import OpsStorePostgres
 import OpsTUI
 
+// MARK: - Latencies
+
 /// Latency samples with percentiles.
 struct Latencies {
     var samples: [Duration] = []
@@ -45,6 +47,8 @@ struct Latencies {
             + String(format: "%11.2fx", ratio)
     }
 }
+
+// MARK: - BenchCommand
 
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -232,6 +236,8 @@ struct BenchCommand: AsyncParsableCommand {
         for (name, engine, floor) in rows { Stdout.line(Latencies.row(name, engine, floor, ratioAt: 99)) }
     }
 }
+
+// MARK: - String
 
 extension String {
     func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }

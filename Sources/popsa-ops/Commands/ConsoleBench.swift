@@ -111,9 +111,10 @@ struct ConsoleBench {
         let meanBytes = keystrokeBytes.isEmpty ? 0 : keystrokeBytes.reduce(0, +) / keystrokeBytes.count
         let meanFull = fullRedraws.isEmpty ? 1 : fullRedraws.reduce(0, +) / fullRedraws.count
         Stdout.line("")
+        let storeName = engine.store is SQLiteStore ? "SQLite" : "PostgreSQL"
         Stdout.line(
-            "console on \(engine.store is SQLiteStore ? "SQLite" : "PostgreSQL") (\(size), \(samples.searchTerms.count) searches, \(keystroke.samples.count) keystrokes)"
-        )
+            "console on \(storeName) (\(size), \(samples.searchTerms.count) searches, "
+                + "\(keystroke.samples.count) keystrokes)")
         Stdout.line(
             "  first frame                 p50 \(Latencies.ms(firstFrame.percentile(50))) ms   p99 "
                 + "\(Latencies.ms(firstFrame.percentile(99))) ms"

@@ -63,7 +63,9 @@ enum PostgresConnect {
         }
         let password = Environment.values(of: [PostgresLocation.passwordVariable])[PostgresLocation.passwordVariable]
         do {
-            return try await PostgresStore.open(location, password: password)
+            // Five seconds for the first connection and for each read or write: a console says the database is
+            // unreachable instead of loading forever.
+            return try await PostgresStore.open(location, password: password, deadline: .seconds(5))
         } catch let error as PostgresStoreError {
             if case .unreachable = error { throw CommandFailure(message: error.description, code: .unavailable) }
             throw CommandFailure(message: error.description, code: .dataError)

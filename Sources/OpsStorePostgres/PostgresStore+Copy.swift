@@ -64,6 +64,9 @@ extension PostgresStore {
                 "SELECT setval(pg_get_serial_sequence('users', 'seq'), coalesce(max(seq), 0) + 1, false) FROM users",
                 on: on)
             try await execute("SELECT nextval('popsa_changes'), pg_notify('popsa_changes', '')", on: on)
+            // Statistics now, not whenever autovacuum gets to it: the planner's estimates right after a bulk copy
+            // would otherwise be guesses (and a lookup a scan).
+            try await execute("ANALYZE", on: on)
             return report
         }
     }

@@ -19,7 +19,7 @@ extension PostgresStore: CustomerSearchStore {
     static func searchSQL(_ columns: String) -> String {
         """
         SELECT \(columns) FROM users u
-        WHERE \(PostgresSchema.searchVector("u"))
+        WHERE u.search_vector
           @@ to_tsquery('simple', array_to_string(ARRAY(
             SELECT regexp_replace(trim(popsa_search_words(w)), ' +', ':* & ', 'g') || ':*'
             FROM unnest(string_to_array($1, ' ')) AS w WHERE trim(popsa_search_words(w)) <> ''), ' & '))

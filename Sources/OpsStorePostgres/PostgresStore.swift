@@ -34,7 +34,7 @@ public final class PostgresStore: Sendable {
         _ location: PostgresLocation, password: String?, deadline: Duration = .seconds(10),
         logger: Logger = Logger(label: "popsa-ops.postgres")
     ) async throws -> PostgresStore {
-        let configuration: PostgresClient.Configuration
+        var configuration: PostgresClient.Configuration
         switch location.endpoint {
         case .socket(let directory, let port):
             configuration = .init(
@@ -48,6 +48,9 @@ public final class PostgresStore: Sendable {
                 host: host, port: port, username: location.user, password: password, database: location.database,
                 tls: tls)
         }
+        // A console's statements are lookups of a few rows: a parallel plan's worker start-up (milliseconds) costs
+        // more than it saves, and bad estimates right after a bulk copy would pick one.
+        configuration.options.additionalStartupParameters = [("max_parallel_workers_per_gather", "0")]
         let store = PostgresStore(
             location: location, client: PostgresClient(configuration: configuration, backgroundLogger: logger),
             logger: logger, deadline: deadline)
@@ -126,7 +129,8 @@ public final class PostgresStore: Sendable {
             if let unknown = applied.first(where: { $0.0 > known.count || known[$0.0 - 1].name != $0.1 }) {
                 throw PostgresStoreError.newerSchema(location.description, migration: unknown.1)
             }
-            for (index, migration) in known.enumerated() where index >= applied.count {
+            let done = Set(applied.map(\.0))
+            for (index, migration) in known.enumerated() where !done.contains(index + 1) {
                 for statement in migration.statements {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }

@@ -20,7 +20,7 @@ enum PostgresSchema {
             name: "v3 rollups, feed sources, change sequence",
             // A database from before v3 gets its counts from what it holds, before the triggers keep them.
             statements: rollupTables + rollupRebuild + rollups + changes),
-        Migration(name: "v4 stored search vectors", statements: storedSearch),
+        Migration(name: "v4 stored search vectors, jobs by partner", statements: storedSearch),
     ]
 
     /// The search's words kept in a stored column (computed once per write, not per row a query looks at): a
@@ -33,6 +33,8 @@ enum PostgresSchema {
         """,
         "DROP INDEX users_search",
         "CREATE INDEX users_search_vector ON users USING gin (search_vector)",
+        // The partners' names by a skip scan (one probe per partner), and a partner's jobs in list order.
+        "CREATE INDEX print_jobs_partner ON print_jobs (partner, updated_at, id)",
     ]
 
     static let entities = [

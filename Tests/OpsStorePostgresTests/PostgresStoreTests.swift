@@ -46,7 +46,7 @@ actor PostgresFixture {
         #expect(
             applied == [
                 "v1 entities and the customer search", "v2 refunds, audit log, sandbox ledger",
-                "v3 rollups, feed sources, change sequence", "v4 stored search vectors",
+                "v3 rollups, feed sources, change sequence", "v4 stored search vectors, jobs by partner",
             ])
         await store.close()
         // Opened again: nothing runs twice.

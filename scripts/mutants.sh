@@ -18,6 +18,15 @@ logs=$work/logs
 
 "$root/scripts/test-deps.sh"
 
+# The PostgreSQL mutants' tests need a cluster: this run's own, unless one is given.
+if [ -z "${POPSA_OPS_TEST_POSTGRES:-}" ]; then
+  pg="$work/pg"
+  "$root/scripts/postgres.sh" stop "$pg"
+  POPSA_OPS_TEST_POSTGRES=$("$root/scripts/postgres.sh" start "$pg") || exit 2
+  export POPSA_OPS_TEST_POSTGRES
+  trap '"$root/scripts/postgres.sh" stop "$pg"' EXIT
+fi
+
 # A fresh copy of the working tree (uncommitted changes included), without build output.
 rm -rf "$src" "$logs"
 mkdir -p "$src" "$logs" "$scratch"

@@ -70,9 +70,15 @@ extension DatabaseOptions {
     /// rules; PostgreSQL is reached with the password from the environment, and migrated when older).
     func openStore(now: Timestamp, configured: Configured = .lookUp, readOnly: Bool = false) async throws -> OpenedStore
     {
-        if let url = try postgresURL(configured: configured) {
+        // The configuration is read once (without --db), whichever store it names.
+        let known: Configured =
+            switch configured {
+            case .known: configured
+            case .lookUp: .known(db == nil ? try Self.configuredDatabase() : nil)
+            }
+        if let url = try postgresURL(configured: known) {
             return OpenedStore(try await PostgresConnect.open(url))
         }
-        return OpenedStore(try open(now: now, configured: configured, readOnly: readOnly))
+        return OpenedStore(try open(now: now, configured: known, readOnly: readOnly))
     }
 }

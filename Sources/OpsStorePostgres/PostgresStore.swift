@@ -7,7 +7,8 @@ import PostgresNIO
 // MARK: - PostgresStore
 
 /// The store on PostgreSQL, for many ops boxes sharing one database: a connection pool (`PostgresClient`), the
-/// versioned schema, and (so far) the customer search and a copy of an existing SQLite database.
+/// versioned schema, the engine's reads, the refund and sandbox ledgers, the change stream, and the copy of an
+/// existing SQLite database (the files beside this one, by concern).
 public final class PostgresStore: Sendable {
     public let location: PostgresLocation
     /// How long a read or a write may wait for the server before it fails as unreachable (a pool waits for a

@@ -28,8 +28,7 @@ public protocol RecordViewStore: Sendable {
 }
 
 /// The read side of the store the engine's use cases need: lookups by identifier, free-text search, the record
-/// views and the lists. Implemented by the SQLite store; the PostgreSQL store implements the customer search and
-/// the record views so far (`CustomerSearchStore`, `RecordViewStore`).
+/// views and the lists. Implemented by both stores (SQLite and PostgreSQL), which the contract suites compare.
 ///
 /// Methods return `nil` for an id that does not exist and throw only for store failures.
 public protocol QueryStore: CustomerSearchStore, RecordViewStore {

@@ -31,19 +31,8 @@ extension PostgresStore: RefundStore {
             guard let context = try await refundContext(orderID: r.orderID, on: on) else {
                 throw ReservationError.orderNotFound(r.orderID)
             }
-            guard !locked.isEmpty, let payment = context.payments.first(where: { $0.id == r.paymentID }) else {
-                throw ReservationError.paymentNotFound(r.paymentID)
-            }
-            let balance = PaymentBalance(payment: payment, refunds: context.refunds)
-            guard r.amount <= balance.remaining else {
-                throw ReservationError.exceedsRemaining(
-                    requested: balance.money(r.amount), remaining: balance.money(balance.remaining))
-            }
-            if let block = Dispute.refundBlock(context.disputes, paymentID: r.paymentID), r.overridesDispute != block.id
-            {
-                throw ReservationError.disputed(
-                    block.warning(now: r.now) + " (\(block.provider.label) dispute \(block.id))")
-            }
+            guard !locked.isEmpty else { throw ReservationError.paymentNotFound(r.paymentID) }
+            let payment = try r.check(context)
             try await execute(
                 """
                 INSERT INTO refunds (id, order_id, payment_id, provider, amount, currency, status, reason, note,

@@ -13,8 +13,8 @@ import sys
 os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 M = [
  ("remaining-amount", "the store's reservation no longer checks what is left on the payment",
-  "withAGatewayThatAcceptsAnything|LocalstripeRace", "Sources/OpsStore/Refunds/SQLiteStore+Refunds.swift",
-  "guard r.amount <= balance.remaining else {", "guard true else {"),
+  "withAGatewayThatAcceptsAnything|LocalstripeRace", "Sources/OpsCore/Store/RefundStore.swift",
+  "guard amount <= balance.remaining else {", "guard true else {"),
  ("idempotency-key-reuse", "a retried refund is sent with a new idempotency key instead of the intent's own",
   "aLostAnswerIsResentWithTheSameKey", "Sources/OpsEngine/Refunds/RefundService.swift",
   "reason: refund.reason, idempotencyKey: refund.idempotencyKey, intentID: refund.id",
@@ -98,8 +98,8 @@ M = [
   '"ext_\\(refund.id)", orderID, paymentID, provider.rawValue, refund.amount, currency.code, status,',
   '"ext_\\(refund.id)", orderID, paymentID, provider.rawValue, 0, currency.code, status,'),
  ("dispute-reservation", "the reservation no longer refuses a refund on a payment with an open or lost dispute",
-  "DisputeGuardTests", "Sources/OpsStore/Refunds/SQLiteStore+Refunds.swift",
-  "paymentID: r.paymentID), r.overridesDispute != block.id", "paymentID: r.paymentID), r.overridesDispute != block.id, false"),
+  "DisputeGuardTests", "Sources/OpsCore/Store/RefundStore.swift",
+  "paymentID: paymentID), overridesDispute != block.id", "paymentID: paymentID), overridesDispute != block.id, false"),
  ("dispute-plan", "the refund rules no longer look at disputes (only the store's reservation would refuse)",
   "DisputeGuardTests|DisputeWebhookTests", "Sources/OpsEngine/Refunds/RefundService.swift",
   "guard let block = Dispute.refundBlock(disputes, paymentID: paymentID) else { return nil }",

@@ -154,6 +154,29 @@ public enum ReservationError: Error, Hashable, Sendable, CustomStringConvertible
     }
 }
 
+// MARK: - The store's own check
+
+extension RefundReservation {
+    /// What both stores check inside the reservation's transaction, after locking what they lock: the payment is
+    /// the order's, the amount is not more than what is left (captured − pending, unknown and succeeded refunds),
+    /// and no open or lost chargeback blocks it unless the override names that dispute (one that arrived after the
+    /// plan was checked still refuses). Returns the payment.
+    public func check(_ context: RefundContext) throws -> Payment {
+        guard let payment = context.payments.first(where: { $0.id == paymentID }) else {
+            throw ReservationError.paymentNotFound(paymentID)
+        }
+        let balance = PaymentBalance(payment: payment, refunds: context.refunds)
+        guard amount <= balance.remaining else {
+            throw ReservationError.exceedsRemaining(
+                requested: balance.money(amount), remaining: balance.money(balance.remaining))
+        }
+        if let block = Dispute.refundBlock(context.disputes, paymentID: paymentID), overridesDispute != block.id {
+            throw ReservationError.disputed(block.warning(now: now) + " (\(block.provider.label) dispute \(block.id))")
+        }
+        return payment
+    }
+}
+
 // MARK: - RefundStore
 
 /// The write side for refunds and the audit log. Reservations are atomic across processes: two consoles on one

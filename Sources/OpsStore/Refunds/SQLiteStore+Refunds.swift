@@ -49,21 +49,7 @@ extension SQLiteStore: RefundStore {
             guard let context = try Self.refundContext(db, orderID: r.orderID) else {
                 throw ReservationError.orderNotFound(r.orderID)
             }
-            guard let payment = context.payments.first(where: { $0.id == r.paymentID }) else {
-                throw ReservationError.paymentNotFound(r.paymentID)
-            }
-            let balance = PaymentBalance(payment: payment, refunds: context.refunds)
-            guard r.amount <= balance.remaining else {
-                throw ReservationError.exceedsRemaining(
-                    requested: balance.money(r.amount), remaining: balance.money(balance.remaining))
-            }
-            // Checked again here, in the reservation's transaction: a chargeback that arrived after the plan was
-            // checked still refuses the refund, and an override covers only the dispute it names.
-            if let block = Dispute.refundBlock(context.disputes, paymentID: r.paymentID), r.overridesDispute != block.id
-            {
-                throw ReservationError.disputed(
-                    block.warning(now: r.now) + " (\(block.provider.label) dispute \(block.id))")
-            }
+            let payment = try r.check(context)
             try db.execute(
                 sql: """
                     INSERT INTO refunds (id, order_id, payment_id, provider, amount, currency, status, reason, note, \

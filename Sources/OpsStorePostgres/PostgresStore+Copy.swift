@@ -22,12 +22,8 @@ extension PostgresStore {
     ) async throws -> CopyReport {
         try await transaction { connection in
             let on = PostgresTarget.connection(connection)
-            for table in StoreTransfer.tables {
-                let rows = try await connection.query(
-                    PostgresQuery(unsafeSQL: "SELECT EXISTS (SELECT 1 FROM \(table.name))"), logger: logger)
-                for try await exists in rows.decode(Bool.self) where exists {
-                    throw PostgresStoreError.notEmpty(location.description, table: table.name)
-                }
+            if let table = try await firstTableWithRows(on: on) {
+                throw PostgresStoreError.notEmpty(location.description, table: table)
             }
             for table in StoreTransfer.tables {
                 try await execute("ALTER TABLE \(table.name) DISABLE TRIGGER USER", on: on)
@@ -69,6 +65,25 @@ extension PostgresStore {
             try await execute("ANALYZE", on: on)
             return report
         }
+    }
+
+    /// Refuses a database that already holds data (`PostgresStoreError.notEmpty`), as a copy would: `seed` asks
+    /// before it spends a minute generating what the copy would then refuse.
+    public func requireEmpty() async throws {
+        if let table = try await firstTableWithRows(on: .pool) {
+            throw PostgresStoreError.notEmpty(location.description, table: table)
+        }
+    }
+
+    /// The first table a copy would fill that already has a row, or nil when the database is empty.
+    private func firstTableWithRows(on target: PostgresTarget) async throws -> String? {
+        for table in StoreTransfer.tables {
+            let found = try await fetchFirst("SELECT EXISTS (SELECT 1 FROM \(table.name))::int::bigint", on: target) {
+                try $0.integer(0)
+            }
+            if found == 1 { return table.name }
+        }
+        return nil
     }
 
     /// One row in COPY's text format: tab-separated, `\N` for NULL, and in text the four characters the format

@@ -64,6 +64,43 @@ import Testing
         #expect(load.status == 69 && load.stderr.contains("does not work on PostgreSQL yet"), "\(load.stderr)")
     }
 
+    @Test func seedFillsAnEmptyDatabaseWithWhatItGivesSQLite() throws {
+        let url = try TestSupport.postgresDatabase()
+        let scratch = TestSupport.temporaryDirectory("seed-tmp")
+        let sqlite = TestSupport.temporaryDirectory("seed-sqlite") + "/seeded.sqlite"
+        let arguments = ["--users", "400", "--seed", "7", "--now", TestSupport.now]
+        let onSQLite = try TestSupport.popsaOps(["seed", "--db", sqlite] + arguments)
+        #expect(onSQLite.status == 0, "\(onSQLite.stderr)")
+        let seeded = try TestSupport.popsaOps(["seed", "--db", url] + arguments, environment: ["TMPDIR": scratch])
+        #expect(seeded.status == 0, "\(seeded.stderr)")
+        // The same counts in the report, and the generated file is gone with its private folder.
+        let counts = { (out: String) in out.split(separator: "\n").first?.split(separator: ":").last.map(String.init) }
+        #expect(counts(seeded.stdout) != nil && counts(seeded.stdout) == counts(onSQLite.stdout), "\(seeded.stdout)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch).isEmpty)
+        for query in [
+            ["customers", "ma"], ["orders", "--json", "--limit", "9"], ["print-jobs", "--stuck-for", "2d"],
+            ["orders", "--status", "refunded"],
+        ] {
+            let fromSQLite = try TestSupport.popsaOps(["query"] + query + ["--db", sqlite, "--now", TestSupport.now])
+            let fromPostgres = try TestSupport.popsaOps(["query"] + query + ["--db", url, "--now", TestSupport.now])
+            #expect(fromPostgres.status == 0 && fromPostgres.stdout == fromSQLite.stdout, "\(query)")
+            #expect(!fromSQLite.stdout.isEmpty, "\(query)")
+        }
+        // The seeded refunds come with their audit entries, so the chain verifies there too.
+        let chain = try TestSupport.popsaOps(["audit", "verify", "--db", url])
+        let sqliteChain = try TestSupport.popsaOps(["audit", "verify", "--db", sqlite])
+        #expect(chain.status == 0 && chain.stdout == sqliteChain.stdout, "\(chain.stdout) \(chain.stderr)")
+        #expect(sqliteChain.stdout.contains("intact") && !sqliteChain.stdout.contains(": 0 entries"))
+        // Into an empty database only, asked before generating anything; --replace is for files.
+        let users = try TestSupport.psql(url, "SELECT count(*) FROM users")
+        let again = try TestSupport.popsaOps(["seed", "--db", url] + arguments, environment: ["TMPDIR": scratch])
+        #expect(again.status == 65 && again.stderr.contains("already holds data"), "\(again.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch).isEmpty)
+        let replace = try TestSupport.popsaOps(["seed", "--db", url, "--replace"] + arguments)
+        #expect(replace.status == 64 && replace.stderr.contains("SQLite files only"), "\(replace.stderr)")
+        #expect(try TestSupport.psql(url, "SELECT count(*) FROM users") == users && users == "400")
+    }
+
     @Test func badURLsAndUnreachableServersSaySo() throws {
         let password = try TestSupport.popsaOps(["query", "customers", "x", "--db", "postgres://ops:hunter2@db/popsa"])
         #expect(password.status == 64 && password.stderr.contains("does not belong in the URL"))

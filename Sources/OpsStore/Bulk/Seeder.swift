@@ -19,6 +19,8 @@ public struct SeedReport: Sendable, Equatable {
     public struct Phase: Sendable, Equatable {
         public var name: String
         public var seconds: Double
+
+        public init(name: String, seconds: Double) { (self.name, self.seconds) = (name, seconds) }
     }
 
     public init() {}

@@ -15,9 +15,8 @@ struct MigrateCommand: AsyncParsableCommand {
             The PostgreSQL database is given as a URL (postgres://USER@HOST/DB, or postgresql:///DB?host=/run/\
             postgresql for a unix socket); its password, if it needs one, comes from POPSA_OPS_DATABASE_PASSWORD, \
             never from the URL. The schema is created (or migrated) first; the copy is one transaction, into an \
-            empty database only. So far the customers, prints, photos, orders, payments, print jobs with their \
-            partner events, and disputes are copied: the refund ledger and the audit chain follow with the \
-            PostgreSQL refund store.
+            empty database only, and takes everything: the customers and their records, the refunds and \
+            intents, the audit chain (which verifies afterwards), the sandbox ledger and the feeds' freshness.
             """)
 
     @Option(help: ArgumentHelp("The SQLite database to copy.", valueName: "path")) var from: String

@@ -160,7 +160,8 @@ public enum PostgresStoreError: Error, Equatable, Sendable, CustomStringConverti
             "\(database) was written by a newer version of popsa-ops (its schema has \"\(migration)\", which this "
                 + "version does not know); upgrade popsa-ops to open it"
         case .notEmpty(let database, let table):
-            "\(database) already holds data (its \(table) table is not empty): seed and migrate fill an empty database only"
+            "\(database) already holds data (its \(table) table is not empty): seed and migrate fill an empty "
+                + "database only"
         case .unreachable(let database, let seconds):
             "cannot reach \(database): no connection within \(seconds)s (is the server running, and are the host, "
                 + "port or socket folder right?)"

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import OpsCore
 import OpsStore
+import OpsStorePostgres
 
 @main
 struct PopsaOps: AsyncParsableCommand {
@@ -61,6 +62,16 @@ struct PopsaOps: AsyncParsableCommand {
             let failure = CommandFailure(storeWrite: error)
             Stderr.line("popsa-ops: \(failure.message)")
             Foundation.exit(failure.code.rawValue)
+        } catch let error as PostgresStoreError {
+            // A PostgreSQL failure no command wrapped: a server away is "unavailable", the rest bad data.
+            let code: CommandFailure.Code =
+                switch error {
+                case .unreachable, .failed(_, kind: .ioError): .unavailable
+                default: .dataError
+                }
+            log.error("database failed", metadata: ["error": "\(error.description)"])
+            Stderr.line("popsa-ops: \(error.description)")
+            Foundation.exit(code.rawValue)
         } catch let failure as JSONFailure {
             Stderr.line(failure.object.serialized())
             Foundation.exit(failure.code.rawValue)

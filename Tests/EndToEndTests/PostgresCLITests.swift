@@ -101,6 +101,33 @@ import Testing
         #expect(try TestSupport.psql(url, "SELECT count(*) FROM users") == users && users == "400")
     }
 
+    @Test func metricsAndSimulateWorkOnPostgreSQL() throws {
+        let url = try TestSupport.postgresDatabase()
+        let copy = try TestSupport.popsaOps(["migrate", "--from", TestSupport.fixtureDatabase, "--to", url])
+        #expect(copy.status == 0, "\(copy.stderr)")
+        // The business gauges from PostgreSQL's running counts are SQLite's, sample for sample.
+        let business = { (db: String) throws -> [Substring] in
+            let out = try TestSupport.popsaOps(["metrics", "--db", db, "--now", TestSupport.now])
+            #expect(out.status == 0, "\(out.stderr)")
+            // The registry emits in no fixed order: compared as sets of samples.
+            return out.stdout.split(separator: "\n").filter { $0.hasPrefix("popsa_ops_") }.sorted()
+        }
+        let fromSQLite = try business(TestSupport.fixtureDatabase)
+        #expect(try business(url) == fromSQLite && fromSQLite.contains("popsa_ops_up 1.0"))
+        // Live traffic into the shared database: new customers a query finds, job steps, and the gauges move.
+        let before = try TestSupport.psql(url, "SELECT count(*) FROM users")
+        let simulated = try TestSupport.popsaOps(["simulate", "--db", url, "--rate", "200/s", "--duration", "2s"])
+        #expect(simulated.status == 0 && simulated.stdout.hasPrefix("Simulated "), "\(simulated.stderr)")
+        let signups = Int(simulated.stdout.split(separator: " ")[1]) ?? 0
+        let after = try TestSupport.psql(url, "SELECT count(*) FROM users")
+        #expect(signups > 0 && Int(after) == Int(before)! + signups, "\(after) \(before) \(signups)")
+        let newest = try TestSupport.psql(url, "SELECT id FROM users ORDER BY seq DESC LIMIT 1")
+        let found = try TestSupport.popsaOps(["query", "customer", newest, "--db", url])
+        #expect(found.status == 0 && found.stdout.contains(newest), "\(found.stderr)")
+        let moved = try business(url)
+        #expect(moved != fromSQLite)
+    }
+
     @Test func badURLsAndUnreachableServersSaySo() throws {
         let password = try TestSupport.popsaOps(["query", "customers", "x", "--db", "postgres://ops:hunter2@db/popsa"])
         #expect(password.status == 64 && password.stderr.contains("does not belong in the URL"))

@@ -175,3 +175,52 @@ public protocol TrafficStore: Sendable {
     /// Moves up to `limit` print jobs in progress one step on, with a partner event at `now`. Returns how many.
     func advancePrintJobs(limit: Int, now: Timestamp, seed: UInt64) async throws -> Int
 }
+
+// MARK: - SimulatedPartner
+
+/// How the traffic simulator moves a print job one step on, the same on both stores.
+public enum SimulatedPartner {
+    /// The jobs a partner works on next: the most recently active ones in progress (it works through its queue,
+    /// it does not revive stuck ones), ties broken by id so that both stores pick the same. One placeholder: how
+    /// many to read.
+    public static let candidatesSQL = """
+        SELECT \(StoredColumns.job) FROM print_jobs j WHERE j.status IN \(DashboardAssembly.inProgressJobStatuses)
+        ORDER BY j.updated_at DESC, j.id DESC LIMIT ?
+        """
+
+    /// Writes a step: status, updated_at, tracking number, carrier, then the job's id.
+    public static let updateSQL = """
+        UPDATE print_jobs SET status = ?, updated_at = ?, tracking_number = ?, carrier = ? WHERE id = ?
+        """
+    /// Records the partner's event: job, sequence, time, status, message.
+    public static let eventSQL = """
+        INSERT INTO print_job_events (job_id, sequence, at, status, message) VALUES (?, ?, ?, ?, ?)
+        """
+
+    /// The job's next step: its status, tracking number and carrier, and the partner's event message.
+    public struct Step: Sendable, Equatable {
+        public var status: PrintJobStatus
+        public var trackingNumber: String?
+        public var carrier: String?
+        public var message: String
+    }
+
+    /// The step `job` takes next (nil when it has none), given its next event's sequence and how many jobs this
+    /// tick already moved (so that two jobs shipped in one second get different tracking numbers).
+    public static func step(_ job: PrintJob, now: Timestamp, sequence: Int, moved: Int) -> Step? {
+        guard let next = job.status.next else { return nil }
+        let tracking =
+            next == .shipped ? (job.trackingNumber ?? "SIM\(now.seconds)\(sequence)\(moved)") : job.trackingNumber
+        let message: String =
+            switch next {
+            case .sent: "Sent to \(job.partner)"
+            case .accepted: "Accepted by partner"
+            case .printing: "In production"
+            case .shipped: "Dispatched, tracking \(tracking ?? "")"
+            default: "Delivered"
+            }
+        return Step(
+            status: next, trackingNumber: tracking, carrier: job.carrier ?? (next == .shipped ? "DHL" : nil),
+            message: message)
+    }
+}

@@ -1,12 +1,13 @@
 import GRDB
 import GRDBSQLite
+import OpsCore
 
 /// A prepared INSERT bound through the C API: the seed writes tens of millions of rows, and building a
 /// `StatementArguments` array per row costs more than SQLite's own work.
 ///
 /// A row's text values are copied into one reused byte arena and bound without SQLite copying them again
 /// (SQLITE_STATIC is safe: the arena does not change until the row has been stepped).
-struct BulkStatement {
+struct BulkStatement: RecordUpserts.Sink {
     private let statement: Statement
     private var handle: OpaquePointer { statement.sqliteStatement }
     private var index: Int32 = 0

@@ -30,40 +30,22 @@ extension SQLiteStore: TrafficStore {
     public func advancePrintJobs(limit: Int, now: Timestamp, seed: UInt64) async throws -> Int {
         try writeImmediately { db in
             var random = DemoRandom(seed: seed)
-            // The most recently active jobs: a partner works through its queue, it does not revive stuck ones.
-            let jobs = try fetchDecoded(
-                db,
-                """
-                SELECT \(Columns.job) FROM print_jobs j WHERE j.status IN \(Schema.inProgressJobStatuses)
-                ORDER BY j.updated_at DESC LIMIT ?
-                """, [limit * 4]
-            ) { try PrintJob(row: $0) }
+            let jobs = try fetchDecoded(db, SimulatedPartner.candidatesSQL, [limit * 4]) { try PrintJob(row: $0) }
             var moved = 0
             for job in jobs where moved < limit && random.chance(250) {
-                guard let next = job.status.next else { continue }
                 let sequence =
                     (try Int.fetchOne(
                         db, sql: "SELECT max(sequence) FROM print_job_events WHERE job_id = ?", arguments: [job.id])
                         ?? 0) + 1
-                let tracking =
-                    next == .shipped
-                    ? (job.trackingNumber ?? "SIM\(now.seconds)\(sequence)\(moved)") : job.trackingNumber
+                guard let step = SimulatedPartner.step(job, now: now, sequence: sequence, moved: moved) else {
+                    continue
+                }
                 try db.execute(
-                    sql: """
-                        UPDATE print_jobs SET status = ?, updated_at = ?, tracking_number = ?, carrier = \
-                        coalesce(carrier, ?) WHERE id = ?
-                        """, arguments: [next.rawValue, now.seconds, tracking, next == .shipped ? "DHL" : nil, job.id])
-                let message: String =
-                    switch next {
-                    case .sent: "Sent to \(job.partner)"
-                    case .accepted: "Accepted by partner"
-                    case .printing: "In production"
-                    case .shipped: "Dispatched, tracking \(tracking ?? "")"
-                    default: "Delivered"
-                    }
+                    sql: SimulatedPartner.updateSQL,
+                    arguments: [step.status.rawValue, now.seconds, step.trackingNumber, step.carrier, job.id])
                 try db.execute(
-                    sql: "INSERT INTO print_job_events (job_id, sequence, at, status, message) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [job.id, sequence, now.seconds, next.rawValue, message])
+                    sql: SimulatedPartner.eventSQL,
+                    arguments: [job.id, sequence, now.seconds, step.status.rawValue, step.message])
                 moved += 1
             }
             return moved

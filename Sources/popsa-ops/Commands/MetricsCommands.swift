@@ -19,9 +19,12 @@ struct MetricsCommand: AsyncParsableCommand {
     func run() async throws {
         OpsMetrics.shared.bootstrap()
         let config = try configuration.load()
-        let store = try database.open(now: time.timestamp, configured: .known(config.databasePath), readOnly: true)
-        let engine = Engine(store: store, clock: time.clock, stuckThreshold: config.stuckThreshold)
-        let totals = try await engine.businessTotals()
+        let opened = try await database.openStore(
+            now: time.timestamp, configured: .known(config.databasePath), readOnly: true)
+        let totals = try await opened.using { store in
+            try await Engine(store: store.reads, clock: time.clock, stuckThreshold: config.stuckThreshold)
+                .businessTotals()
+        }
         FileHandle.standardOutput.write(Data(OpsMetrics.shared.exposition(totals: totals).utf8))
     }
 }
@@ -54,7 +57,16 @@ struct SimulateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try database.open(now: time.timestamp)
+        let opened = try await database.openStore(now: time.timestamp)
+        try await opened.using { store in
+            guard !store.isReadOnly else {
+                throw CommandFailure(message: "\(store.name) is read-only for this account", code: .noPermission)
+            }
+            try await simulate(into: store.traffic)
+        }
+    }
+
+    private func simulate(into store: any TrafficStore) async throws {
         let seconds = try DurationText.parse(duration)
         let frozen = time.isFrozen ? time.timestamp : nil
         let simulator = TrafficSimulator(store: store, seed: seed)

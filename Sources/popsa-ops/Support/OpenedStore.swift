@@ -13,6 +13,8 @@ struct OpenedStore: Sendable {
     /// What the engine reads: searches, records, lists, the dashboard.
     let reads: any EngineStore
     let ledger: any RefundStore & SandboxLedger
+    /// What `simulate` writes through.
+    let traffic: any TrafficStore
     /// A database this account may only read (SQLite): refunds are refused before they start.
     let isReadOnly: Bool
     /// What the status bar calls the database: the SQLite file's name, or the PostgreSQL database's.
@@ -22,12 +24,14 @@ struct OpenedStore: Sendable {
     private let postgres: PostgresStore?
 
     init(_ store: SQLiteStore) {
-        (reads, ledger, isReadOnly, sqlite, postgres) = (store, store, store.isReadOnly, store, nil)
+        (reads, ledger, traffic, isReadOnly) = (store, store, store, store.isReadOnly)
+        (sqlite, postgres) = (store, nil)
         name = (store.path as NSString).lastPathComponent
     }
 
     init(_ store: PostgresStore) {
-        (reads, ledger, isReadOnly, sqlite, postgres) = (store, store, false, nil, store)
+        (reads, ledger, traffic, isReadOnly) = (store, store, store, false)
+        (sqlite, postgres) = (nil, store)
         name = store.location.database
     }
 

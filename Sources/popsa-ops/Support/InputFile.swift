@@ -1,4 +1,5 @@
 import Foundation
+import OpsCore
 
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import OpsStore
+import OpsCore
 
 #if canImport(Glibc)
 import Glibc

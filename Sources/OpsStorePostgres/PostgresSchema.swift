@@ -21,7 +21,15 @@ enum PostgresSchema {
             // A database from before v3 gets its counts from what it holds, before the triggers keep them.
             statements: rollupTables + rollupRebuild + rollups + changes),
         Migration(name: "v4 stored search vectors, jobs by partner", statements: storedSearch),
+        Migration(name: "v5 record versions", statements: [recordVersions]),
     ]
+
+    /// The newest version applied of each record a feed sent with one (an import's `version` field).
+    static let recordVersions = """
+        CREATE TABLE record_versions (
+          type TEXT NOT NULL, key TEXT NOT NULL, version BIGINT NOT NULL, deleted BIGINT NOT NULL DEFAULT 0,
+          PRIMARY KEY (type, key))
+        """
 
     /// The search's words kept in a stored column (computed once per write, not per row a query looks at): a
     /// type-ahead that walks the newest customers checks each row's vector without re-making it, and the GIN

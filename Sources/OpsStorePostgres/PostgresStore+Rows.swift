@@ -52,6 +52,11 @@ extension PostgresStore {
             }
         } catch let error as PSQLError {
             throw PostgresStoreError.failed(Self.describe(error), kind: Self.writeFailureKind(error))
+        } catch let error as PostgresDecodingError {
+            // Which column and types, never the value (postgres-nio keeps it out of its description for that reason).
+            throw PostgresStoreError.failed(
+                "column \(error.columnName) is \(error.postgresType), not the \(error.targetType) expected",
+                kind: .other)
         }
     }
 

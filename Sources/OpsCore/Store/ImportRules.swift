@@ -12,12 +12,15 @@ public enum ImportRules {
     /// What a stored payment a new version would replace says (one `?`: the payment id).
     public static let storedPaymentSQL =
         "SELECT order_id, provider, provider_transaction_id, amount, currency FROM payments WHERE id = ?"
-    /// The order's live payments, in sum (one `?`: the order id).
+    /// The order's live payments, in sum (one `?`: the order id; a sum is a BIGINT on both stores).
     public static let livePaymentsSQL =
-        "SELECT coalesce(sum(amount), 0) FROM payments WHERE order_id = ? AND \(livePayment)"
+        "SELECT CAST(coalesce(sum(amount), 0) AS BIGINT) FROM payments WHERE order_id = ? AND \(livePayment)"
     /// The order's other live payments, in sum (`?`: the order id, the payment's own id).
     public static let otherLivePaymentsSQL =
-        "SELECT coalesce(sum(amount), 0) FROM payments WHERE order_id = ? AND id != ? AND \(livePayment)"
+        """
+        SELECT CAST(coalesce(sum(amount), 0) AS BIGINT) FROM payments WHERE order_id = ? AND id != ? \
+        AND \(livePayment)
+        """
     /// The order's total (one `?`: the order id).
     public static let orderTotalSQL = "SELECT total_amount FROM orders WHERE id = ?"
     /// The payment a dispute is about: provider, currency, amount (one `?`: the payment id).
@@ -26,6 +29,14 @@ public enum ImportRules {
     public static func refundsExistSQL(_ column: String) -> String {
         "SELECT CASE WHEN EXISTS (SELECT 1 FROM refunds WHERE \(column) = ?) THEN 1 ELSE 0 END"
     }
+
+    /// The version already applied of a record (`?`: its type and key).
+    public static let appliedVersionSQL = "SELECT version FROM record_versions WHERE type = ? AND key = ?"
+    /// Notes the version applied (`?`: type, key, version, 1 for a tombstone else 0).
+    public static let recordVersionSQL = """
+        INSERT INTO record_versions (type, key, version, deleted) VALUES (?, ?, ?, ?)
+        ON CONFLICT(type, key) DO UPDATE SET version = excluded.version, deleted = excluded.deleted
+        """
 
     /// A record refers to one that is neither in the store nor earlier in the file.
     public static func missing(_ field: String, _ what: String, _ id: String) -> RecordFieldError {

@@ -92,6 +92,8 @@ public enum StoreTransfer {
         Table(
             name: "feed_sources",
             columns: ["source", "last_at", "deliveries", "rejected", "last_error", "last_error_at"], key: ["source"]),
+        // Which version of each record a feed sent was applied, so that an older one arriving late stays ignored.
+        Table(name: "record_versions", columns: ["type", "key", "version", "deleted"], key: ["type", "key"]),
     ]
 }
 

@@ -195,18 +195,12 @@ final class ReferenceChecker {
 enum Versions {
     /// The version already applied for the entry's record; -1 when none.
     static func applied(_ db: Database, _ entry: ImportEntry) throws -> Int64 {
-        try Int64.fetchOne(
-            db, sql: "SELECT version FROM record_versions WHERE type = ? AND key = ?",
-            arguments: [entry.type, entry.key]) ?? -1
+        try Int64.fetchOne(db, sql: ImportRules.appliedVersionSQL, arguments: [entry.type, entry.key]) ?? -1
     }
 
     static func record(_ db: Database, _ entry: ImportEntry, version: Int64) throws {
         let deleted: Bool = if case .delete = entry.change { true } else { false }
-        try db.execute(
-            sql: """
-                INSERT INTO record_versions (type, key, version, deleted) VALUES (?, ?, ?, ?)
-                ON CONFLICT(type, key) DO UPDATE SET version = excluded.version, deleted = excluded.deleted
-                """, arguments: [entry.type, entry.key, version, deleted])
+        try db.execute(sql: ImportRules.recordVersionSQL, arguments: [entry.type, entry.key, version, deleted])
     }
 }
 

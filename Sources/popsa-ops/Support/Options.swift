@@ -57,8 +57,8 @@ struct DatabaseOptions: ParsableArguments {
         if let url = db ?? configured, url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
             throw CommandFailure(
                 message: "this command does not work on PostgreSQL yet (there so far: the console, headless, query, "
-                    + "dispute, refund, reconcile, audit, seed, metrics, simulate, and migrate to copy a SQLite "
-                    + "database in)",
+                    + "dispute, refund, reconcile, audit, seed, import, metrics, simulate, and migrate to copy a "
+                    + "SQLite database in)",
                 code: .unavailable)
         }
         defer { if shared, let db = db ?? configured { SharedDatabase.shareFiles(of: db) } }

@@ -1,0 +1,102 @@
+import Foundation
+import OpsTestSupport
+import Testing
+
+/// `import` on both stores, from the same start (the fixture, and its copy on PostgreSQL): the same files give the
+/// same report, the same refusal (FILE:LINE, field, words, exit code) and the same records afterwards. One list of
+/// cases, run twice — the rules are OpsCore's, each store only fetches their facts.
+@Suite struct ImportContractTests {
+    static let user =
+        #"{"type":"user","id":"u1","email":"ana@example.com","name":"Ana Núñez","country":"ES","#
+        + #""created_at":"2026-01-02T10:00:00Z"}"#
+    static let good = [
+        user,
+        #"{"type":"print","id":"p1","user_id":"u1","product":"photobook","title":"Verano ☀","page_count":20,"#
+            + #""photo_count":2,"created_at":"2026-01-03T10:00:00Z"}"#,
+        #"{"type":"photo","print_id":"p1","position":1,"status":"uploaded","filename":"a.jpg","#
+            + #""uploaded_at":"2026-01-03T10:01:00Z"}"#,
+        #"{"type":"photo","print_id":"p1","position":2,"status":"missing"}"#,
+        #"{"type":"order","id":"o1","user_id":"u1","print_id":"p1","currency":"EUR","status":"paid","#
+            + #""line_items":[{"sku":"pb-20","description":"Photobook","quantity":1,"unit_amount":2999}],"#
+            + #""subtotal_amount":2999,"shipping_amount":399,"tax_amount":0,"total_amount":3398,"#
+            + #""shipping_address":{"name":"Ana","line1":"Calle Mayor 1","city":"Madrid","postcode":"28013","#
+            + #""country":"ES"},"created_at":"2026-01-04T10:00:00Z"}"#,
+        #"{"type":"payment","id":"pay1","order_id":"o1","provider":"stripe","provider_transaction_id":"pi_test1","#
+            + #""provider_charge_id":"ch_test1","amount":3398,"currency":"EUR","status":"settled","#
+            + #""created_at":"2026-01-04T10:00:00Z"}"#,
+        #"{"type":"print_job","id":"j1","order_id":"o1","partner":"imprenta-madrid","status":"shipped","#
+            + #""tracking_number":"JD0001","carrier":"Correos","created_at":"2026-01-04T11:00:00Z","#
+            + #""updated_at":"2026-01-06T09:00:00Z"}"#,
+        #"{"type":"print_job_event","job_id":"j1","sequence":1,"at":"2026-01-06T09:00:00Z","status":"shipped","#
+            + #""message":"Enviado"}"#,
+    ]
+
+    /// The files, in order, each as lines (a case may depend on what the ones before it brought in).
+    static func cases(refunded payment: [String: String]) -> [(name: String, lines: [String])] {
+        let trust = TrustTests()
+        let dupEmail = user.replacingOccurrences(of: #""id":"u1""#, with: #""id":"u2""#)
+            .replacingOccurrences(of: "ana@example.com", with: "ANA@Example.com")
+        let dupTransaction =
+            #"{"type":"payment","id":"pay2","order_id":"o1","provider":"stripe","provider_transaction_id":"pi_test1","#
+            + #""amount":10,"currency":"EUR","status":"failed","created_at":"2026-01-05T10:00:00Z"}"#
+        let versioned = { (version: Int, name: String) in
+            user.replacingOccurrences(of: "Ana Núñez", with: name).replacingOccurrences(
+                of: #""type":"user","#, with: #""type":"user","version":\#(version),"#)
+        }
+        return [
+            ("the good file", good),
+            ("the same again", good),
+            ("a newer version, then an older one", [versioned(5, "Ana Núñez García"), versioned(3, "Ana Old")]),
+            ("malformed JSON", [good[0], "{not json"]),
+            (
+                "a missing reference",
+                [good[1].replacingOccurrences(of: #""user_id":"u1""#, with: #""user_id":"nobody""#)]
+            ),
+            (
+                "the order's currency",
+                [good[5].replacingOccurrences(of: #""currency":"EUR""#, with: #""currency":"GBP""#)]
+            ),
+            ("an email taken, whatever its case", [dupEmail]),
+            ("a transaction taken", [dupTransaction]),
+            ("more than the order's total", [good[5].replacingOccurrences(of: #""id":"pay1""#, with: #""id":"pay3""#)]),
+            ("a refunded payment's amount", [trust.paymentLine(payment, amount: "100")]),
+            ("a refunded payment, unchanged", [trust.paymentLine(payment)]),
+            ("an order deleted", [#"{"type":"order","id":"o1","deleted":true}"#]),
+            ("a user others point at, deleted", [#"{"type":"user","id":"u1","deleted":true}"#]),
+            (
+                "a photo deleted, twice",
+                [
+                    #"{"type":"photo","print_id":"p1","position":2,"deleted":true}"#,
+                    #"{"type":"photo","print_id":"p1","position":2,"deleted":true}"#,
+                ]
+            ),
+        ]
+    }
+
+    @Test func bothStoresImportAndRefuseAlike() throws {
+        let sqlite = TestSupport.fixtureCopy()
+        let url = try TestSupport.postgresDatabase()
+        let copy = try TestSupport.popsaOps(["migrate", "--from", TestSupport.fixtureDatabase, "--to", url])
+        #expect(copy.status == 0, "\(copy.stderr)")
+        let folder = TestSupport.temporaryDirectory("import-contract")
+        var refusals = 0
+        for (index, (name, lines)) in Self.cases(refunded: try TrustTests().refundedPayment(sqlite)).enumerated() {
+            let file = folder + "/\(index).jsonl"
+            try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+            let a = try TestSupport.popsaOps(["import", "--db", sqlite, file])
+            let b = try TestSupport.popsaOps(["import", "--db", url, file])
+            #expect(a.status == b.status && a.stdout == b.stdout && a.stderr == b.stderr, "\(name): \(a) \(b)")
+            #expect(a.status == 0 || a.status == 65, "\(name): \(a.stderr)")
+            if a.status == 65 { refusals += 1 }
+        }
+        #expect(refusals == 9)
+        // What came in reads back alike, whole.
+        for query in [["customer", "u1", "--json"], ["order", "o1", "--json"], ["customers", "garcia"]] {
+            let a = try TestSupport.popsaOps(["query"] + query + ["--db", sqlite, "--now", TestSupport.now])
+            let b = try TestSupport.popsaOps(["query"] + query + ["--db", url, "--now", TestSupport.now])
+            #expect(a.status == 0 && a.stdout == b.stdout, "\(query): \(b.stderr)")
+        }
+        #expect(try TestSupport.psql(url, "SELECT count(*) FROM photos WHERE print_id = 'p1'") == "1")
+        #expect(try TestSupport.psql(url, "SELECT name FROM users WHERE id = 'u1'") == "Ana Núñez García")
+    }
+}

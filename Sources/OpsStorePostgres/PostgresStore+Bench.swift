@@ -78,3 +78,23 @@ extension PostgresStore {
         return count
     }
 }
+
+// MARK: - Scratch databases
+
+extension PostgresStore {
+    /// Creates an empty database next to this one (on the same server) for a benchmark that loads data, and
+    /// returns where it is. `name` must be a plain identifier (letters, digits, underscores).
+    public func createScratchDatabase(_ name: String) async throws -> PostgresLocation {
+        precondition(name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+        try await execute("CREATE DATABASE \(name)")
+        var scratch = location
+        scratch.database = name
+        return scratch
+    }
+
+    /// Drops a database `createScratchDatabase` made.
+    public func dropScratchDatabase(_ name: String) async throws {
+        precondition(name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+        try await execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+    }
+}

@@ -26,6 +26,7 @@ extension PostgresStore {
                 try await session.line(bytes)
                 if session.lineNumber % 5000 == 0 { progress(input.bytesRead, input.size) }
             }
+            try await session.flush()
             progress(input.bytesRead, max(input.size, input.bytesRead))
             return session.report
         }
@@ -42,6 +43,10 @@ private struct ImportSession {
     var report: ImportReport
     var lineNumber = 0
     var references = ImportReferences()
+    /// Rows checked but not yet written (prints, photos, print jobs and their events, the bulk of an export), sent
+    /// as one multi-row upsert per table when a read needs them, a tombstone or a version comes, the batch is
+    /// full, or the file ends: every read still sees every earlier line.
+    var pending = PendingRows()
 
     init(store: PostgresStore, connection: PostgresConnection, path: String) {
         (self.store, self.connection, self.path) = (store, connection, path)
@@ -64,7 +69,7 @@ private struct ImportSession {
             throw fail(error.field, error.message)
         }
         if let version = entry.version,
-            try await integer(ImportRules.appliedVersionSQL, [.text(entry.type), .text(entry.key)]) ?? -1 >= version
+            try await appliedVersion(entry) >= version
         {
             report.stale += 1
             return
@@ -73,15 +78,23 @@ private struct ImportSession {
             switch entry.change {
             case .upsert(let record):
                 try await check(record)
-                try await write(record)
+                if entry.version == nil, let batch = PendingRows.batch(record) {
+                    if pending.holds(batch) || pending.count >= PendingRows.capacity { try await flush() }
+                    pending.add(batch, line: lineNumber, record: record)
+                } else {
+                    try await flush()
+                    try await write(record)
+                }
                 references.remember(record)
             case .delete(let type, let key):
+                try await flush()
                 let statement = try ImportRules.tombstone(type: type, key: key)
                 do {
                     let gone = try await store.fetch(
                         PostgresStore.numbered(statement.sql + " RETURNING 1"), statement.values, on: on
                     ) { _ in () }
                     if !gone.isEmpty { report.deleted += 1 }
+                    references.forget(type: type, key: key)
                 } catch PostgresStoreError.failed(let message, _) where message.contains("SQLSTATE 23503") {
                     throw ImportRules.stillReferred(type: type, key: key)
                 }
@@ -105,7 +118,7 @@ private struct ImportSession {
 
     // MARK: Rules
 
-    private func check(_ record: ImportRecord) async throws {
+    private mutating func check(_ record: ImportRecord) async throws {
         switch record {
         case .user(let u):
             // Asked before the write: a refused statement would end the transaction, and the message names the
@@ -125,18 +138,16 @@ private struct ImportSession {
         case .order(let o):
             if try await !exists("users", o.userID) { throw ImportRules.missing("user_id", "user", o.userID) }
             try ImportRules.checkOwner(o, printOwner: try await value("prints", "user_id", o.printID))
-            let stored = try await store.fetchFirst(
-                PostgresStore.numbered(ImportRules.storedOrderSQL), [.text(o.id)], on: on
-            ) { (currency: try $0.text(0), total: try $0.integer(1)) }
+            let stored = try await first(ImportRules.storedOrderSQL, [.text(o.id)]) {
+                (currency: try $0.text(0), total: try $0.integer(1))
+            }
             guard let stored else { return }
             try ImportRules.checkMoney(
                 o, stored: stored, hasRefunds: try await hasRefunds("order_id", o.id),
                 paid: try await integer(ImportRules.livePaymentsSQL, [.text(o.id)]) ?? 0)
         case .payment(let p):
             try ImportRules.checkCurrency(p, orderCurrency: try await value("orders", "currency", p.orderID))
-            let stored = try await store.fetchFirst(
-                PostgresStore.numbered(ImportRules.storedPaymentSQL), [.text(p.id)], on: on
-            ) {
+            let stored = try await first(ImportRules.storedPaymentSQL, [.text(p.id)]) {
                 ImportRules.StoredPayment(
                     orderID: try $0.text(0), provider: try $0.text(1), transactionID: try $0.text(2),
                     amount: try $0.integer(3), currency: try $0.text(4))
@@ -154,9 +165,9 @@ private struct ImportSession {
         case .printJobEvent(let e):
             if try await !exists("print_jobs", e.jobID) { throw ImportRules.missing("job_id", "print job", e.jobID) }
         case .dispute(let d):
-            let payment = try await store.fetchFirst(
-                PostgresStore.numbered(ImportRules.disputedPaymentSQL), [.text(d.paymentID)], on: on
-            ) { (provider: try $0.text(0), currency: try $0.text(1), amount: try $0.integer(2)) }
+            let payment = try await first(ImportRules.disputedPaymentSQL, [.text(d.paymentID)]) {
+                (provider: try $0.text(0), currency: try $0.text(1), amount: try $0.integer(2))
+            }
             try ImportRules.checkDispute(d, payment: payment)
         }
     }
@@ -192,30 +203,137 @@ private struct ImportSession {
         return values
     }
 
+    // MARK: Batches
+
+    /// Writes what is pending, a multi-row upsert per table in reference order, inside a savepoint: a batch the
+    /// server refuses is rolled back to it and written again row by row, so that the refusal names its line.
+    mutating func flush() async throws {
+        guard !pending.isEmpty else { return }
+        let batch = pending
+        pending = PendingRows()
+        try await execute("SAVEPOINT popsa_import_batch", [])
+        do {
+            for (sql, values) in batch.statements() { try await execute(sql, values) }
+        } catch let error as PostgresStoreError {
+            try await execute("ROLLBACK TO SAVEPOINT popsa_import_batch", [])
+            for (line, record) in batch.lines {
+                do {
+                    try await write(record)
+                } catch let refusal as RecordFieldError {
+                    throw ImportError(file: path, line: line, field: refusal.field, message: refusal.message)
+                } catch let failure as PostgresStoreError {
+                    throw ImportError(file: path, line: line, field: "", message: failure.description)
+                }
+            }
+            // Every row went in on its own: what refused the batch as a whole is worth a look, not a refusal.
+            store.logger.warning("a batch was refused, its rows were not", metadata: ["error": "\(error)"])
+        }
+        try await execute("RELEASE SAVEPOINT popsa_import_batch", [])
+    }
+
     // MARK: Facts
 
-    private func value(_ table: String, _ column: String, _ id: String) async throws -> String? {
+    private mutating func value(_ table: String, _ column: String, _ id: String) async throws -> String? {
         if let known = references.known(table, id) { return known }
         return try await text(ImportReferences.lookupSQL(table, column), [.text(id)])
     }
 
-    private func exists(_ table: String, _ id: String) async throws -> Bool {
+    private mutating func exists(_ table: String, _ id: String) async throws -> Bool {
         try await value(table, "''", id) != nil
     }
 
-    private func hasRefunds(_ column: String, _ id: String) async throws -> Bool {
+    private mutating func hasRefunds(_ column: String, _ id: String) async throws -> Bool {
         try await integer(ImportRules.refundsExistSQL(column), [.text(id)]) == 1
     }
 
-    private func text(_ sql: String, _ values: [StoreValue]) async throws -> String? {
-        try await store.fetchFirst(PostgresStore.numbered(sql), values, on: on) { try $0.text(0) }
+    private mutating func appliedVersion(_ entry: ImportEntry) async throws -> Int64 {
+        try await integer(ImportRules.appliedVersionSQL, [.text(entry.type), .text(entry.key)]) ?? -1
     }
 
-    private func integer(_ sql: String, _ values: [StoreValue]) async throws -> Int64? {
-        try await store.fetchFirst(PostgresStore.numbered(sql), values, on: on) { try $0.integer(0) }
+    /// Every read goes through here: what is pending is written first.
+    private mutating func first<T>(
+        _ sql: String, _ values: [StoreValue], _ decode: (PostgresRecordRow) throws -> T
+    ) async throws -> T? {
+        try await flush()
+        return try await store.fetchFirst(PostgresStore.numbered(sql), values, on: on, decode)
+    }
+
+    private mutating func text(_ sql: String, _ values: [StoreValue]) async throws -> String? {
+        try await first(sql, values) { try $0.text(0) }
+    }
+
+    private mutating func integer(_ sql: String, _ values: [StoreValue]) async throws -> Int64? {
+        try await first(sql, values) { try $0.integer(0) }
     }
 
     private func execute(_ sql: String, _ values: [StoreValue]) async throws {
         try await store.execute(PostgresStore.numbered(sql), values, on: on)
+    }
+}
+
+// MARK: - PendingRows
+
+/// Checked rows waiting to be written together, per table, with the lines they came from.
+struct PendingRows {
+    /// One row for a table's multi-row upsert.
+    struct Batch {
+        var table: Int
+        var key: String
+        var values: [StoreValue]
+    }
+
+    /// The tables whose rows wait, in the order references allow writing them, with their upserts.
+    static let tables = [RecordUpserts.prints, RecordUpserts.photos, RecordUpserts.jobs, RecordUpserts.events]
+    static let capacity = 1_000
+
+    private var rows: [[[StoreValue]]] = Array(repeating: [], count: tables.count)
+    private var keys: Set<String> = []
+    private(set) var lines: [(line: Int, record: ImportRecord)] = []
+
+    var count: Int { lines.count }
+    var isEmpty: Bool { lines.isEmpty }
+
+    /// The row a record would add, or nil for a record written on its own (users, orders, payments, disputes:
+    /// their rules read the store first anyway).
+    static func batch(_ record: ImportRecord) -> Batch? {
+        var values = RecordUpserts.Values()
+        switch record {
+        case .print(let p):
+            RecordUpserts.bind(p, to: &values)
+            return Batch(table: 0, key: "print " + p.id, values: values.list)
+        case .photo(let p):
+            RecordUpserts.bind(p, to: &values)
+            return Batch(table: 1, key: "photo \(p.printID)#\(p.position)", values: values.list)
+        case .printJob(let j):
+            RecordUpserts.bind(j, to: &values)
+            return Batch(table: 2, key: "job " + j.id, values: values.list)
+        case .printJobEvent(let e):
+            RecordUpserts.bind(e, to: &values)
+            return Batch(table: 3, key: "event \(e.jobID)#\(e.sequence)", values: values.list)
+        case .user, .order, .payment, .dispute:
+            return nil
+        }
+    }
+
+    /// Whether the same record already waits (one statement may not upsert a row twice).
+    func holds(_ batch: Batch) -> Bool { keys.contains(batch.key) }
+
+    mutating func add(_ batch: Batch, line: Int, record: ImportRecord) {
+        rows[batch.table].append(batch.values)
+        keys.insert(batch.key)
+        lines.append((line, record))
+    }
+
+    /// One multi-row upsert per table that has rows, with `?` placeholders.
+    func statements() -> [(sql: String, values: [StoreValue])] {
+        zip(Self.tables, rows).compactMap { sql, rows in
+            guard let first = rows.first else { return nil }
+            guard let values = sql.range(of: "VALUES ("), let end = sql[values.upperBound...].firstIndex(of: ")")
+            else { preconditionFailure("an upsert without VALUES (…)") }
+            let one = "(" + Array(repeating: "?", count: first.count).joined(separator: ",") + ")"
+            let all = Array(repeating: one, count: rows.count).joined(separator: ",")
+            let text = sql[..<values.lowerBound] + "VALUES " + all + sql[sql.index(after: end)...]
+            return (String(text), rows.flatMap { $0 })
+        }
     }
 }

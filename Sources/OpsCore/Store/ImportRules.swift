@@ -214,6 +214,12 @@ public struct ImportReferences: Sendable {
         }
     }
 
+    /// Forgets a record a tombstone deleted: a child arriving after it must not find it here.
+    public mutating func forget(type: String, key: String) {
+        let table = ["user": "users", "print": "prints", "order": "orders", "print_job": "print_jobs"][type]
+        if let table { recent[table + " " + key] = nil }
+    }
+
     /// What the import remembers of `table`'s record `id`, or nil to ask the store.
     public func known(_ table: String, _ id: String) -> String? { recent[table + " " + id] }
 

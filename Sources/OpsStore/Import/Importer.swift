@@ -86,6 +86,7 @@ extension SQLiteStore {
                 case .delete(let type, let key):
                     do {
                         if try Tombstones.delete(db, type: type, key: key) { report.deleted += 1 }
+                        checker.forget(type: type, key: key)
                     } catch let error as RecordFieldError {
                         throw fail(error.field, error.message)
                     }
@@ -128,6 +129,8 @@ final class ReferenceChecker {
     private var references = ImportReferences()
 
     func remember(_ record: ImportRecord) { references.remember(record) }
+
+    func forget(type: String, key: String) { references.forget(type: type, key: key) }
 
     private func value(_ db: Database, _ table: String, _ column: String, _ id: String) throws -> String? {
         if let known = references.known(table, id) { return known }

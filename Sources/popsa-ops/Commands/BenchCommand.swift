@@ -85,7 +85,8 @@ struct BenchCommand: AsyncParsableCommand {
         if PostgresLocation.isURL(db) {
             let groups = Set(only.split(separator: ",").map { $0.trimmingWhitespace() })
             return try await PostgresBench(
-                url: db, sqlite: compare, iterations: iterations, now: time.timestamp, groups: groups
+                url: db, sqlite: compare, iterations: iterations, now: time.timestamp, groups: groups,
+                importCustomers: importCustomers
             ).run()
         }
         let seededHere = !FileManager.default.fileExists(atPath: db)

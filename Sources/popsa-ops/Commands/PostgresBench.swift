@@ -13,11 +13,13 @@ struct PostgresBench {
     let iterations: Int
     let now: Timestamp
     let groups: Set<String>
+    var importCustomers = 20_000
 
     func run() async throws {
-        let skipped = groups.subtracting(["store", "console"])
+        let skipped = groups.subtracting(["store", "console", "import"])
         if !skipped.isEmpty {
-            Stderr.line("bench: on PostgreSQL only the store and console groups run (skipped: \(skipped.sorted()))")
+            Stderr.line(
+                "bench: on PostgreSQL only the store, console and import groups run (skipped: \(skipped.sorted()))")
         }
         let store = try await PostgresConnect.open(url)
         let engine = Engine(store: store, clock: .frozen(now))
@@ -64,6 +66,51 @@ struct PostgresBench {
                 ).run()
             }
         }
+        if groups.contains("import") {
+            do {
+                try await measureImport(store)
+            } catch {
+                await store.close()
+                throw error
+            }
+        }
         await store.close()
+    }
+
+    /// The generated export imported by `popsa-ops import` into an empty PostgreSQL database (a scratch one made
+    /// on the same server, dropped afterwards) and into an empty SQLite file, one after the other, each in a
+    /// fresh process: both hold every line to the same rules, PostgreSQL asking its facts over the connection.
+    private func measureImport(_ store: PostgresStore) async throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        let dir = try BenchScratch.make("pg-import")
+        defer { BenchScratch.remove(dir) }
+        let export = dir + "/export.jsonl"
+        let lines = try ImportBench.writeExport(to: export, customers: importCustomers)
+        let name = "popsa_import_bench_\(getpid())"
+        let scratch: PostgresLocation
+        do {
+            scratch = try await store.createScratchDatabase(name)
+        } catch {
+            Stdout.line("import: cannot create a scratch database on the server (\(error)); skipped")
+            return
+        }
+        let postgres: Duration
+        do {
+            postgres = try ChildProcess.run(binary, ["import", "--db", scratch.description, export]).time
+        } catch {
+            try await store.dropScratchDatabase(name)
+            throw error
+        }
+        try await store.dropScratchDatabase(name)
+        let sqlite = try ChildProcess.run(binary, ["import", "--db", dir + "/ours.sqlite", export]).time
+        Stdout.line("")
+        Stdout.line(
+            "import of \(NumberText.grouped(lines)) lines (\(NumberText.grouped(importCustomers)) customers), one run each:"
+        )
+        Stdout.line(
+            String(
+                format: "  PostgreSQL %.2fs (%.0f lines/s)   SQLite %.2fs (%.0f lines/s)   ratio %.2fx",
+                postgres.seconds, Double(lines) / postgres.seconds, sqlite.seconds, Double(lines) / sqlite.seconds,
+                postgres.seconds / max(1e-9, sqlite.seconds)))
     }
 }

@@ -44,8 +44,8 @@ private struct ImportSession {
     var lineNumber = 0
     var references = ImportReferences()
     /// Rows checked but not yet written (prints, photos, print jobs and their events, the bulk of an export), sent
-    /// as one multi-row upsert per table when a read needs them, a tombstone or a version comes, the batch is
-    /// full, or the file ends: every read still sees every earlier line.
+    /// as one multi-row upsert per table when a read of their tables or a record pointing at them needs them, a
+    /// tombstone comes, the batch is full, or the file ends: every read still sees every earlier line.
     var pending = PendingRows()
 
     init(store: PostgresStore, connection: PostgresConnection, path: String) {
@@ -82,7 +82,12 @@ private struct ImportSession {
                     if pending.holds(batch) || pending.count >= PendingRows.capacity { try await flush() }
                     pending.add(batch, line: lineNumber, record: record)
                 } else {
-                    try await flush()
+                    // An order points at a print, a versioned print, photo, job or event at a parent: perhaps one
+                    // still waiting. Users, payments and disputes point only at what is never held back.
+                    switch record {
+                    case .user, .payment, .dispute: break
+                    case .order, .print, .photo, .printJob, .printJobEvent: try await flush()
+                    }
                     try await write(record)
                 }
                 references.remember(record)
@@ -138,28 +143,33 @@ private struct ImportSession {
         case .order(let o):
             if try await !exists("users", o.userID) { throw ImportRules.missing("user_id", "user", o.userID) }
             try ImportRules.checkOwner(o, printOwner: try await value("prints", "user_id", o.printID))
-            let stored = try await first(ImportRules.storedOrderSQL, [.text(o.id)]) {
-                (currency: try $0.text(0), total: try $0.integer(1))
+            let facts = try await first(ImportRules.orderFactsSQL, [.text(o.id)]) {
+                (
+                    currency: try $0.text(0), total: try $0.integer(1), refunded: try $0.integer(2),
+                    paid: try $0.integer(3)
+                )
             }
-            guard let stored else { return }
+            guard let facts else { return }
             try ImportRules.checkMoney(
-                o, stored: stored, hasRefunds: try await hasRefunds("order_id", o.id),
-                paid: try await integer(ImportRules.livePaymentsSQL, [.text(o.id)]) ?? 0)
+                o, stored: (facts.currency, facts.total), hasRefunds: facts.refunded == 1, paid: facts.paid)
         case .payment(let p):
             try ImportRules.checkCurrency(p, orderCurrency: try await value("orders", "currency", p.orderID))
-            let stored = try await first(ImportRules.storedPaymentSQL, [.text(p.id)]) {
-                ImportRules.StoredPayment(
-                    orderID: try $0.text(0), provider: try $0.text(1), transactionID: try $0.text(2),
-                    amount: try $0.integer(3), currency: try $0.text(4))
+            let facts = try await first(
+                ImportRules.paymentFactsSQL, [.text(p.orderID), .text(p.id), .text(p.orderID), .text(p.id)]
+            ) { row in
+                let stored = try row.optionalText(0).map {
+                    ImportRules.StoredPayment(
+                        orderID: $0, provider: try row.text(1), transactionID: try row.text(2),
+                        amount: try row.integer(3), currency: try row.text(4))
+                }
+                return (
+                    stored, refunded: try row.integer(5), others: try row.integer(6), total: try row.optionalInteger(7)
+                )
             }
-            let refunded = stored == nil ? false : try await hasRefunds("payment_id", p.id)
-            // A dead payment adds nothing to its order: its sums are not needed.
-            let others =
-                p.status.isDead
-                ? 0 : try await integer(ImportRules.otherLivePaymentsSQL, [.text(p.orderID), .text(p.id)]) ?? 0
-            let total = p.status.isDead ? 0 : try await integer(ImportRules.orderTotalSQL, [.text(p.orderID)]) ?? 0
+            guard let facts else { return }
             try ImportRules.checkMoney(
-                p, stored: stored, hasRefunds: refunded, otherLivePayments: others, orderTotal: total)
+                p, stored: facts.0, hasRefunds: facts.refunded == 1, otherLivePayments: facts.others,
+                orderTotal: facts.total ?? 0)
         case .printJob(let j):
             if try await !exists("orders", j.orderID) { throw ImportRules.missing("order_id", "order", j.orderID) }
         case .printJobEvent(let e):
@@ -235,26 +245,25 @@ private struct ImportSession {
 
     private mutating func value(_ table: String, _ column: String, _ id: String) async throws -> String? {
         if let known = references.known(table, id) { return known }
-        return try await text(ImportReferences.lookupSQL(table, column), [.text(id)])
+        return try await first(
+            ImportReferences.lookupSQL(table, column), [.text(id)], seesPending: PendingRows.waits(in: table)
+        ) { try $0.text(0) }
     }
 
     private mutating func exists(_ table: String, _ id: String) async throws -> Bool {
         try await value(table, "''", id) != nil
     }
 
-    private mutating func hasRefunds(_ column: String, _ id: String) async throws -> Bool {
-        try await integer(ImportRules.refundsExistSQL(column), [.text(id)]) == 1
-    }
-
     private mutating func appliedVersion(_ entry: ImportEntry) async throws -> Int64 {
         try await integer(ImportRules.appliedVersionSQL, [.text(entry.type), .text(entry.key)]) ?? -1
     }
 
-    /// Every read goes through here: what is pending is written first.
+    /// Every read goes through here. One that may see the tables rows wait for (prints, print jobs) has them
+    /// written first; the others read tables nothing waits for.
     private mutating func first<T>(
-        _ sql: String, _ values: [StoreValue], _ decode: (PostgresRecordRow) throws -> T
+        _ sql: String, _ values: [StoreValue], seesPending: Bool = false, _ decode: (PostgresRecordRow) throws -> T
     ) async throws -> T? {
-        try await flush()
+        if seesPending { try await flush() }
         return try await store.fetchFirst(PostgresStore.numbered(sql), values, on: on, decode)
     }
 
@@ -314,6 +323,9 @@ struct PendingRows {
             return nil
         }
     }
+
+    /// Whether rows of `table` may be waiting.
+    static func waits(in table: String) -> Bool { table == "prints" || table == "print_jobs" }
 
     /// Whether the same record already waits (one statement may not upsert a row twice).
     func holds(_ batch: Batch) -> Bool { keys.contains(batch.key) }

@@ -7,28 +7,29 @@ public enum ImportRules {
     /// Payments that captured, or may still capture, money.
     public static let livePayment = "status NOT IN ('voided', 'failed', 'declined')"
 
-    /// What a stored order a new version would replace says: its currency and total (one `?`: the order id).
-    public static let storedOrderSQL = "SELECT currency, total_amount FROM orders WHERE id = ?"
-    /// What a stored payment a new version would replace says (one `?`: the payment id).
-    public static let storedPaymentSQL =
-        "SELECT order_id, provider, provider_transaction_id, amount, currency FROM payments WHERE id = ?"
-    /// The order's live payments, in sum (one `?`: the order id; a sum is a BIGINT on both stores).
-    public static let livePaymentsSQL =
-        "SELECT CAST(coalesce(sum(amount), 0) AS BIGINT) FROM payments WHERE order_id = ? AND \(livePayment)"
-    /// The order's other live payments, in sum (`?`: the order id, the payment's own id).
-    public static let otherLivePaymentsSQL =
+    /// Every fact an order's money rule needs, in one statement (`?` ×1: the order id): the stored order's currency
+    /// and total, whether refunds were measured against it (1 or 0), and its live payments in sum. No row: a new
+    /// order. A sum is a BIGINT on both stores.
+    public static let orderFactsSQL = """
+        SELECT o.currency, o.total_amount,
+          CASE WHEN EXISTS (SELECT 1 FROM refunds r WHERE r.order_id = o.id) THEN 1 ELSE 0 END,
+          (SELECT CAST(coalesce(sum(pay.amount), 0) AS BIGINT) FROM payments pay
+           WHERE pay.order_id = o.id AND pay.\(livePayment))
+        FROM orders o WHERE o.id = ?
         """
-        SELECT CAST(coalesce(sum(amount), 0) AS BIGINT) FROM payments WHERE order_id = ? AND id != ? \
-        AND \(livePayment)
+    /// Every fact a payment's money rule needs, in one statement (`?` ×4: the order id, the payment id, the order
+    /// id, the payment id): the stored payment's order, provider, transaction, amount and currency (NULL for a new
+    /// payment), whether refunds were measured against it, the order's other live payments in sum, and its total.
+    public static let paymentFactsSQL = """
+        SELECT s.order_id, s.provider, s.provider_transaction_id, s.amount, s.currency,
+          CASE WHEN s.id IS NOT NULL AND EXISTS (SELECT 1 FROM refunds r WHERE r.payment_id = s.id) THEN 1 ELSE 0 END,
+          (SELECT CAST(coalesce(sum(pay.amount), 0) AS BIGINT) FROM payments pay
+           WHERE pay.order_id = ? AND pay.id <> ? AND pay.\(livePayment)),
+          (SELECT o.total_amount FROM orders o WHERE o.id = ?)
+        FROM (SELECT 1 AS one) one LEFT JOIN payments s ON s.id = ?
         """
-    /// The order's total (one `?`: the order id).
-    public static let orderTotalSQL = "SELECT total_amount FROM orders WHERE id = ?"
     /// The payment a dispute is about: provider, currency, amount (one `?`: the payment id).
     public static let disputedPaymentSQL = "SELECT provider, currency, amount FROM payments WHERE id = ?"
-    /// Whether refunds were measured against an order or a payment (`column`: `order_id` or `payment_id`).
-    public static func refundsExistSQL(_ column: String) -> String {
-        "SELECT CASE WHEN EXISTS (SELECT 1 FROM refunds WHERE \(column) = ?) THEN 1 ELSE 0 END"
-    }
 
     /// The version already applied of a record (`?`: its type and key).
     public static let appliedVersionSQL = "SELECT version FROM record_versions WHERE type = ? AND key = ?"
@@ -86,7 +87,7 @@ public enum ImportRules {
         }
     }
 
-    /// What a stored payment says, in `storedPaymentSQL`'s order.
+    /// What a stored payment says, in `paymentFactsSQL`'s order.
     public struct StoredPayment: Sendable {
         public var orderID, provider, transactionID: String
         public var amount: Int64

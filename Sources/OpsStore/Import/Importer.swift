@@ -229,33 +229,22 @@ enum Tombstones {
 /// refund intent exists, no import (or ingest) may change them.
 enum MoneyHistory {
     static func check(_ o: Order, _ db: Database) throws {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: ImportRules.storedOrderSQL), arguments: [o.id])
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: ImportRules.orderFactsSQL), arguments: [o.id])
         else { return }
-        let paid = try Int64.fetchOne(db.cachedStatement(sql: ImportRules.livePaymentsSQL), arguments: [o.id]) ?? 0
-        try ImportRules.checkMoney(
-            o, stored: (row[0], row[1]), hasRefunds: try hasRefunds(db, column: "order_id", id: o.id), paid: paid)
+        try ImportRules.checkMoney(o, stored: (row[0], row[1]), hasRefunds: row[2] as Int64 == 1, paid: row[3])
     }
 
     static func check(_ p: Payment, _ db: Database) throws {
-        let stored = try Row.fetchOne(db.cachedStatement(sql: ImportRules.storedPaymentSQL), arguments: [p.id]).map {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: ImportRules.paymentFactsSQL), arguments: [p.orderID, p.id, p.orderID, p.id])
+        else { return }
+        let stored = (row[0] as String?).map {
             ImportRules.StoredPayment(
-                orderID: $0[0], provider: $0[1], transactionID: $0[2], amount: $0[3], currency: $0[4])
+                orderID: $0, provider: row[1], transactionID: row[2], amount: row[3], currency: row[4])
         }
-        let refunded = try stored != nil && hasRefunds(db, column: "payment_id", id: p.id)
-        // A dead payment adds nothing to its order: its sums are not needed.
-        let others =
-            p.status.isDead
-            ? 0
-            : try Int64.fetchOne(
-                db.cachedStatement(sql: ImportRules.otherLivePaymentsSQL), arguments: [p.orderID, p.id]) ?? 0
-        let total =
-            p.status.isDead
-            ? 0 : try Int64.fetchOne(db.cachedStatement(sql: ImportRules.orderTotalSQL), arguments: [p.orderID]) ?? 0
         try ImportRules.checkMoney(
-            p, stored: stored, hasRefunds: refunded, otherLivePayments: others, orderTotal: total)
-    }
-
-    private static func hasRefunds(_ db: Database, column: String, id: String) throws -> Bool {
-        try Int64.fetchOne(db.cachedStatement(sql: ImportRules.refundsExistSQL(column)), arguments: [id]) == 1
+            p, stored: stored, hasRefunds: row[5] as Int64 == 1, otherLivePayments: row[6],
+            orderTotal: row[7] as Int64? ?? 0)
     }
 }

@@ -28,6 +28,9 @@ extension PostgresStore {
             for table in StoreTransfer.tables {
                 try await execute("ALTER TABLE \(table.name) DISABLE TRIGGER USER", on: on)
             }
+            // As pg_restore does: the secondary indexes and the foreign keys are made after the data, in one pass
+            // each, instead of row by row (in the same transaction: a failed copy leaves them as they were).
+            let deferred = try await deferIndexesAndKeys(on: on)
             var report = CopyReport()
             for table in StoreTransfer.tables {
                 var columns = table.columns
@@ -51,6 +54,7 @@ extension PostgresStore {
                 }
                 report.rows.append((table.name, count))
             }
+            for statement in deferred { try await execute(statement, on: on) }
             for statement in PostgresSchema.rollupRebuild { try await execute(statement, on: on) }
             for table in StoreTransfer.tables {
                 try await execute("ALTER TABLE \(table.name) ENABLE TRIGGER USER", on: on)
@@ -84,6 +88,31 @@ extension PostgresStore {
             if found == 1 { return table.name }
         }
         return nil
+    }
+
+    /// Drops the copied tables' foreign keys and the indexes no constraint owns, returning the statements that
+    /// make them again (indexes first, then the keys, which the indexes help check).
+    private func deferIndexesAndKeys(on target: PostgresTarget) async throws -> [String] {
+        let tables: [StoreValue] = [.text(StoreTransfer.tables.map(\.name).joined(separator: ","))]
+        let keys = try await fetch(
+            """
+            SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
+            WHERE c.contype = 'f' AND c.conrelid::regclass::text = ANY(string_to_array($1, ','))
+            ORDER BY 1, 2
+            """, tables, on: target
+        ) { (table: try $0.text(0), name: try $0.text(1), definition: try $0.text(2)) }
+        let indexes = try await fetch(
+            """
+            SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
+            WHERE i.indrelid::regclass::text = ANY(string_to_array($1, ','))
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+            ORDER BY 1
+            """, tables, on: target
+        ) { (name: try $0.text(0), definition: try $0.text(1)) }
+        for key in keys { try await execute("ALTER TABLE \(key.table) DROP CONSTRAINT \(key.name)", on: target) }
+        for index in indexes { try await execute("DROP INDEX \(index.name)", on: target) }
+        return indexes.map(\.definition)
+            + keys.map { "ALTER TABLE \($0.table) ADD CONSTRAINT \($0.name) \($0.definition)" }
     }
 
     /// One row in COPY's text format: tab-separated, `\N` for NULL, and in text the four characters the format

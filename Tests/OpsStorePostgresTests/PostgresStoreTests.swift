@@ -47,6 +47,7 @@ actor PostgresFixture {
             applied == [
                 "v1 entities and the customer search", "v2 refunds, audit log, sandbox ledger",
                 "v3 rollups, feed sources, change sequence", "v4 stored search vectors, jobs by partner",
+                "v5 record versions",
             ])
         await store.close()
         // Opened again: nothing runs twice.
@@ -68,10 +69,24 @@ actor PostgresFixture {
             let postgres = try TestSupport.psql(url, "SELECT count(*) FROM \(table.name)")
             #expect(sqlite == postgres, "\(table.name)")
             // The seed makes no chargebacks and no sandbox refunds (the ledger tests copy and make some).
-            let mayBeEmpty = ["disputes", "sandbox_refunds", "sandbox_transaction_status", "feed_sources"].contains(
+            let mayBeEmpty = [
+                "disputes", "sandbox_refunds", "sandbox_transaction_status", "feed_sources", "record_versions",
+            ].contains(
                 table.name)
             #expect(Int(sqlite)! > 0 || mayBeEmpty, "\(table.name) has rows in the fixture")
         }
+        // The indexes and foreign keys the copy set aside while the rows went in are all back, as the schema has
+        // them on a database that never saw a copy.
+        let schema = """
+            SELECT string_agg(name, ' ' ORDER BY name) FROM (
+              SELECT indexname || ':' || indexdef AS name FROM pg_indexes WHERE schemaname = 'public'
+              UNION ALL SELECT conname || ':' || pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f') x
+            """
+        let fresh = try TestSupport.postgresDatabase()
+        let empty = try await PostgresStore.openForTests(try PostgresLocation(url: fresh, defaultUser: "ops"))
+        await empty.close()
+        let copied = try TestSupport.psql(url, schema)
+        #expect(copied == (try TestSupport.psql(fresh, schema)) && copied.contains("FOREIGN KEY"))
         let newest = try TestSupport.sql(
             TestSupport.fixtureDatabase, "SELECT id FROM users ORDER BY rowid DESC LIMIT 3")
         #expect(try TestSupport.psql(url, "SELECT id FROM users ORDER BY seq DESC LIMIT 3") == newest)

@@ -178,7 +178,7 @@ let package = Package(
         .testTarget(
             name: "OpsEngineTests",
             dependencies: [
-                "OpsEngine", "OpsPayments", "OpsCore", "OpsStore", "OpsTestSupport",
+                "OpsEngine", "OpsPayments", "OpsCore", "OpsStore", "OpsStorePostgres", "OpsTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings),

@@ -14,7 +14,7 @@ import Testing
     func dispute(
         _ f: RefundFixture, order: String, id: String, status: DisputeStatus, due: String = "2026-11-30T09:00:00Z"
     ) throws {
-        let (payment, amount, currency) = try f.store.pool.read { db in
+        let (payment, amount, currency) = try f.sqlite!.pool.read { db in
             let row = try Row.fetchOne(
                 db, sql: "SELECT id, amount, currency FROM payments WHERE order_id = ? LIMIT 1", arguments: [order])!
             return (row[0] as String, row[1] as Int64, row[2] as String)
@@ -23,7 +23,7 @@ import Testing
             #"{"type":"dispute","id":"\#(id)","payment_id":"\#(payment)","amount":\#(amount),"#
             + #""currency":"\#(currency)","reason":"fraudulent","status":"\#(status.rawValue)","#
             + #""evidence_due_by":"\#(due)","created_at":"2026-11-26T09:00:00Z","updated_at":"2026-11-26T09:00:00Z"}"#
-        _ = try f.store.importJSONLines(bytes: Array(line.utf8), name: "disputes")
+        _ = try f.sqlite!.importJSONLines(bytes: Array(line.utf8), name: "disputes")
     }
 
     func order(_ f: RefundFixture) throws -> String {

@@ -148,7 +148,8 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "OpsCoreTests", dependencies: ["OpsCore", "OpsTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "OpsStoreTests", dependencies: ["OpsCore", "OpsStore", "OpsEngine", "OpsTestSupport"],
+            name: "OpsStoreTests",
+            dependencies: ["OpsCore", "OpsStore", "OpsStorePostgres", "OpsEngine", "OpsTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "OpsStorePostgresTests",

@@ -49,7 +49,7 @@ public struct StoreUnderTest: Sendable, CustomStringConvertible {
         database = path
     }
 
-    private init(postgres url: String) {
+    public init(postgres url: String) {
         kind = .postgres
         database = url
     }

@@ -72,12 +72,7 @@ extension SQLiteStore {
                     try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1")
                 })
             else { return }
-            let line = "\(head[0] as Int64) \(head[1] as String)\n"
-            let fd = Glibc.open(auditAnchorPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o666)
-            guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-            defer { Glibc.close(fd) }
-            let written = line.utf8CString.withUnsafeBufferPointer { Glibc.write(fd, $0.baseAddress, line.utf8.count) }
-            guard written == line.utf8.count else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            try AuditAnchor(path: auditAnchorPath).append(sequence: head[0], hash: head[1])
         } catch {
             StoreLog.warning("cannot anchor the audit head in \(auditAnchorPath): \(error)")
         }
@@ -130,6 +125,28 @@ extension SQLiteStore {
     }
 
     public func verifyAudit() async throws -> AuditVerification {
+        let chain = try walkAudit()
+        guard case .intact(let entries) = chain else { return chain }
+        // The anchor outside the database: every head anchored still in the chain, the chain reaching the newest.
+        let anchor = AuditAnchor(path: auditAnchorPath)
+        if let problem = try await anchor.problem(
+            lastSequence: entries,
+            hashAt: { sequence in
+                try self.readNow { db in
+                    try String.fetchOne(db, sql: "SELECT hash FROM audit_log WHERE seq = ?", arguments: [sequence])
+                }
+            })
+        {
+            return .broken(sequence: entries + 1, problem: problem)
+        }
+        if let problem = try readNow({ db in try Self.ledgerProblem(db) }) {
+            return .broken(sequence: entries + 1, problem: problem)
+        }
+        return chain
+    }
+
+    /// The chain walked entry by entry, and its head.
+    private func walkAudit() throws -> AuditVerification {
         try readNow { db in
             var walk = AuditChain.Walk(digest: Self.digest)
             let cursor = try Row.fetchCursor(db, sql: "SELECT \(Self.auditColumns) FROM audit_log ORDER BY rowid")
@@ -138,51 +155,8 @@ extension SQLiteStore {
             }
             let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1")
             if let broken = walk.checkHead(sequence: head?[0], hash: head?[1]) { return broken }
-            let expectedSequence = walk.expectedSequence
-            if let problem = try anchorProblem(db, lastSequence: expectedSequence - 1) {
-                return .broken(sequence: expectedSequence, problem: problem)
-            }
-            if let problem = try Self.ledgerProblem(db) {
-                return .broken(sequence: expectedSequence, problem: problem)
-            }
-            return .intact(entries: expectedSequence - 1)
+            return .intact(entries: walk.expectedSequence - 1)
         }
-    }
-
-    /// Every head ever anchored must still be in the chain, and the chain must reach the newest of them.
-    func anchorProblem(_ db: Database, lastSequence: Int64) throws -> String? {
-        // No anchor file yet: a database from before anchoring, or one that never had an entry. One that exists
-        // but cannot be read fails the check: an unreadable anchor proves nothing.
-        guard FileManager.default.fileExists(atPath: auditAnchorPath) else { return nil }
-        let text: String
-        do {
-            text = try String(contentsOfFile: auditAnchorPath, encoding: .utf8)
-        } catch {
-            return
-                "the anchor file \(auditAnchorPath) cannot be read (\(StoreError.reason(error))), so the chain "
-                + "cannot be"
-                + " checked against it"
-        }
-        var newest: Int64 = 0
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            guard parts.count == 2, let sequence = Int64(parts[0]) else {
-                return "the anchor file \(auditAnchorPath) has a line that is not \"SEQ HASH\": it was edited"
-            }
-            newest = max(newest, sequence)
-            guard sequence <= lastSequence else { continue }
-            let hash = try String.fetchOne(db, sql: "SELECT hash FROM audit_log WHERE seq = ?", arguments: [sequence])
-            if hash != String(parts[1]) {
-                return
-                    "entry \(sequence) is not the one anchored outside the database (\(auditAnchorPath)): the log "
-                    + "was rewritten"
-            }
-        }
-        if newest > lastSequence {
-            return "the log ends at entry \(lastSequence) but entry \(newest) was anchored outside the database"
-                + " (\(auditAnchorPath)): the database was rewound or its newest entries deleted"
-        }
-        return nil
     }
 
     /// Every refund and refund intent is matched by its audit entries, order by order: one request (or seeded

@@ -21,7 +21,7 @@ extension PostgresStore: RefundStore {
     }
 
     public func reserveRefund(_ r: RefundReservation, audit: AuditRecord) async throws -> Refund {
-        try await write { connection in
+        try await writeAudited { connection in
             let on = PostgresTarget.connection(connection)
             // The payment's row lock: whoever holds it is the only one deciding what is left on that payment.
             let locked = try await fetch(
@@ -54,7 +54,7 @@ extension PostgresStore: RefundStore {
     public func resolveRefund(
         id: String, _ resolution: RefundResolution, now: Timestamp, audit: AuditRecord
     ) async throws -> Refund {
-        try await write { connection in
+        try await writeAudited { connection in
             let on = PostgresTarget.connection(connection)
             guard let refund = try await refund(id: id, on: on) else { throw ReservationError.orderNotFound(id) }
             switch resolution {
@@ -236,7 +236,7 @@ extension PostgresStore {
     }
 
     public func appendAudit(_ record: AuditRecord) async throws {
-        try await write { connection in try await appendAudit(record, on: connection) }
+        try await writeAudited { connection in try await appendAudit(record, on: connection) }
     }
 
     static func auditEntry(_ row: PostgresRecordRow) throws -> AuditEntry {
@@ -262,6 +262,29 @@ extension PostgresStore {
     /// The chain entry by entry (streamed in sequence order), its head, and every order's refunds against their
     /// audit entries. A PostgreSQL database has no anchor file yet: a rewound database whose ledger still matches
     /// its log is not detected here (see README, "What `audit verify` proves").
+    /// A write whose transaction appends to the audit log; once it has committed, the head is anchored on this
+    /// box (perhaps a head another box's entry made since: any head of the chain anchors it as well).
+    func writeAudited<T>(_ work: (PostgresConnection) async throws -> sending T) async throws -> sending T {
+        let result = try await write(work)
+        await anchorHead()
+        return result
+    }
+
+    /// Appends the chain's head to this box's anchor; a failure is logged and never stops the refund that caused
+    /// it: the chain itself is whole, only its outside copy lags.
+    func anchorHead() async {
+        guard let auditAnchor else { return }
+        do {
+            let head = try await fetchFirst("SELECT seq, hash FROM audit_head WHERE id = 1", [], on: .pool) {
+                (try $0.integer(0), try $0.text(1))
+            }
+            guard let head else { return }
+            try auditAnchor.append(sequence: head.0, hash: head.1)
+        } catch {
+            logger.warning("audit head not anchored", metadata: ["path": "\(auditAnchor.path)", "error": "\(error)"])
+        }
+    }
+
     public func verifyAudit() async throws -> AuditVerification {
         try await client.withConnection { connection in
             var walk = AuditChain.Walk(digest: Self.digest)
@@ -274,6 +297,18 @@ extension PostgresStore {
                 "SELECT seq, hash FROM audit_head WHERE id = 1", on: .connection(connection),
                 { (try $0.integer(0), try $0.text(1)) })
             if let broken = walk.checkHead(sequence: head?.0, hash: head?.1) { return broken }
+            if let auditAnchor,
+                let problem = try await auditAnchor.problem(
+                    lastSequence: walk.lastSequence,
+                    hashAt: { sequence in
+                        try await self.fetchFirst(
+                            "SELECT hash FROM audit_log WHERE seq = $1", [.integer(sequence)],
+                            on: .connection(connection)
+                        ) { try $0.text(0) }
+                    })
+            {
+                return .broken(sequence: walk.expectedSequence, problem: problem)
+            }
             if let problem = try await ledgerProblem(on: .connection(connection)) {
                 return .broken(sequence: walk.expectedSequence, problem: problem)
             }

@@ -7,7 +7,7 @@ extension PostgresStore {
     public func adoptProviderRefunds(
         payment: Payment, refunds: [ProviderRefund], source: String, now: Timestamp
     ) async throws -> (adopted: Int, updated: Int) {
-        try await write { connection in
+        try await writeAudited { connection in
             let on = PostgresTarget.connection(connection)
             // The payment's row lock, as a reservation takes it: an adopted refund counts against what is left
             // before any box reserves more.

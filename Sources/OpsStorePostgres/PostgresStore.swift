@@ -14,14 +14,20 @@ public final class PostgresStore: Sendable {
     /// How long a read or a write may wait for the server before it fails as unreachable (a pool waits for a
     /// connection as long as it takes: a console must say so instead of loading forever).
     public let deadline: Duration
+    /// This box's copy of the audit chain's heads (see `AuditAnchor`), or nil when the caller keeps none.
+    public let auditAnchor: AuditAnchor?
     let client: PostgresClient
     let logger: Logger
     /// The pool works only while its `run()` does: a task for the store's lifetime.
     private let runner: Task<Void, Never>
 
-    private init(location: PostgresLocation, client: PostgresClient, logger: Logger, deadline: Duration) {
+    private init(
+        location: PostgresLocation, client: PostgresClient, logger: Logger, deadline: Duration,
+        auditAnchor: AuditAnchor?
+    ) {
         self.location = location
         self.deadline = deadline
+        self.auditAnchor = auditAnchor
         self.client = client
         self.logger = logger
         runner = Task { await client.run() }
@@ -31,9 +37,11 @@ public final class PostgresStore: Sendable {
     /// - Parameter password: from the environment (`POPSA_OPS_DATABASE_PASSWORD`), never from the URL.
     /// - Parameter deadline: how long the first connection may take (the pool would otherwise keep retrying for
     ///   a minute before it gives up on a server that is not there).
+    /// - Parameter auditAnchor: the file this box appends the audit chain's heads to after each audited write,
+    ///   and `verifyAudit` checks the chain against.
     public static func open(
         _ location: PostgresLocation, password: String?, deadline: Duration = .seconds(10),
-        logger: Logger = Logger(label: "popsa-ops.postgres")
+        auditAnchor: AuditAnchor? = nil, logger: Logger = Logger(label: "popsa-ops.postgres")
     ) async throws -> PostgresStore {
         var configuration: PostgresClient.Configuration
         switch location.endpoint {
@@ -54,7 +62,7 @@ public final class PostgresStore: Sendable {
         configuration.options.additionalStartupParameters = [("max_parallel_workers_per_gather", "0")]
         let store = PostgresStore(
             location: location, client: PostgresClient(configuration: configuration, backgroundLogger: logger),
-            logger: logger, deadline: deadline)
+            logger: logger, deadline: deadline, auditAnchor: auditAnchor)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await store.client.query("SELECT 1", logger: store.logger) }

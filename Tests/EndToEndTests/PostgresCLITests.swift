@@ -127,6 +127,45 @@ import Testing
         #expect(moved != fromSQLite)
     }
 
+    /// Each box anchors the heads of the shared chain its own writes made: rewinding the database (deleting the
+    /// newest entries and the head with them, as restoring an older backup would) is caught by any box that wrote
+    /// past the rewind point, though the chain left behind is whole.
+    @Test func aBoxsAnchorCatchesARewoundSharedChain() throws {
+        let store = try StoreUnderTest.fixtureCopy(.postgres)
+        let box = TestSupport.temporaryDirectory("box-a")
+        let order = try store.sql(
+            """
+            SELECT o.id FROM orders o JOIN payments pay ON pay.order_id = o.id WHERE pay.provider = 'stripe'
+              AND pay.status = 'settled' AND o.status = 'paid' AND o.currency = 'GBP' ORDER BY o.id LIMIT 1
+            """)
+        let refund = try TestSupport.popsaOps(
+            ["refund", order, "--amount", "1.00", "--reason", "damaged", "--yes", "--db", store.database], home: box)
+        #expect(refund.status == 0, "\(refund.stderr)")
+        let anchors = box + "/state/popsa-ops/audit-anchors"
+        let files = try FileManager.default.contentsOfDirectory(atPath: anchors)
+        #expect(files.count == 1, "\(files)")
+        let mode = (try FileManager.default.attributesOfItem(atPath: anchors)[.posixPermissions] as? Int) ?? 0
+        #expect(mode & 0o077 == 0, "the anchors' folder is the account's only: \(String(mode, radix: 8))")
+        #expect(try TestSupport.popsaOps(["audit", "verify", "--db", store.database], home: box).status == 0)
+        // The refund's entries and the head rewound to before them, the refund itself gone too: the chain and the
+        // ledger agree with each other, only the anchor knows.
+        let head = try store.sql("SELECT seq FROM audit_head")
+        let before = try store.sql("SELECT min(seq) - 1 FROM audit_log WHERE target = 'order \(order)'")
+        _ = try store.sql(
+            """
+            DELETE FROM refunds WHERE order_id = '\(order)';
+            DELETE FROM audit_log WHERE seq > \(before);
+            UPDATE audit_head SET seq = \(before), hash = (SELECT hash FROM audit_log WHERE seq = \(before));
+            """)
+        let other = try TestSupport.popsaOps(["audit", "verify", "--db", store.database])
+        #expect(other.status == 0, "a box that wrote nothing since knows nothing: \(other.stdout) \(other.stderr)")
+        let caught = try TestSupport.popsaOps(["audit", "verify", "--db", store.database], home: box)
+        #expect(caught.status != 0, "\(caught.stdout)")
+        #expect(
+            (caught.stdout + caught.stderr).contains("entry \(head) was anchored outside the database"),
+            "\(caught.stdout) \(caught.stderr)")
+    }
+
     @Test func badURLsAndUnreachableServersSaySo() throws {
         let password = try TestSupport.popsaOps(["query", "customers", "x", "--db", "postgres://ops:hunter2@db/popsa"])
         #expect(password.status == 64 && password.stderr.contains("does not belong in the URL"))

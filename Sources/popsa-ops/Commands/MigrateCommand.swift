@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import OpsCore
 import OpsStore
 import OpsStorePostgres
@@ -51,6 +52,29 @@ struct MigrateCommand: AsyncParsableCommand {
 // MARK: - Reaching PostgreSQL
 
 enum PostgresConnect {
+    /// This account's anchor of a shared database's audit chain: `$XDG_STATE_HOME/popsa-ops/audit-anchors/`, one
+    /// file per database (named after its URL), the folder owner-only. Nil (and logged) when there is no state
+    /// folder to keep it in: the chain is then verified without it.
+    static func auditAnchor(for location: PostgresLocation) -> AuditAnchor? {
+        let environment = Environment.values(of: ["XDG_STATE_HOME", "HOME"])
+        guard let state = FileLog.stateFolder(environment) else { return nil }
+        let folder = state + "/audit-anchors"
+        do {
+            try FileManager.default.createDirectory(
+                atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            Logger(label: "popsa-ops").warning(
+                "no audit anchor folder", metadata: ["path": "\(folder)", "error": "\(error)"])
+            return nil
+        }
+        let name = String(
+            location.description.unicodeScalars.map {
+                ($0.properties.isAlphabetic && $0.isASCII) || ("0"..."9").contains($0) || $0 == "." || $0 == "-"
+                    ? Character($0) : "_"
+            })
+        return AuditAnchor(path: folder + "/" + name)
+    }
+
     /// The store at `url`, as this account (the URL may name another user), with the password from the
     /// environment; every failure is a one-line message with its exit code.
     static func open(_ url: String) async throws -> PostgresStore {
@@ -64,7 +88,8 @@ enum PostgresConnect {
         do {
             // Five seconds for the first connection and for each read or write: a console says the database is
             // unreachable instead of loading forever.
-            return try await PostgresStore.open(location, password: password, deadline: .seconds(5))
+            return try await PostgresStore.open(
+                location, password: password, deadline: .seconds(5), auditAnchor: auditAnchor(for: location))
         } catch let error as PostgresStoreError {
             if case .unreachable = error { throw CommandFailure(message: error.description, code: .unavailable) }
             throw CommandFailure(message: error.description, code: .dataError)

@@ -29,15 +29,15 @@ enum FileLog {
         if let explicit = environment["POPSA_OPS_LOG"], !explicit.isEmpty {
             return explicit == "off" ? nil : explicit
         }
-        let state: String
-        if let xdg = environment["XDG_STATE_HOME"], xdg.hasPrefix("/") {
-            state = xdg
-        } else if let home = environment["HOME"], home.hasPrefix("/") {
-            state = home + "/.local/state"
-        } else {
-            return nil
-        }
-        return state + "/popsa-ops/popsa-ops.log"
+        return stateFolder(environment).map { $0 + "/popsa-ops.log" }
+    }
+
+    /// `$XDG_STATE_HOME/popsa-ops` (default `~/.local/state/popsa-ops`): the log, and the audit anchors of the
+    /// shared databases this account writes to.
+    static func stateFolder(_ environment: [String: String]) -> String? {
+        if let xdg = environment["XDG_STATE_HOME"], xdg.hasPrefix("/") { return xdg + "/popsa-ops" }
+        if let home = environment["HOME"], home.hasPrefix("/") { return home + "/.local/state/popsa-ops" }
+        return nil
     }
 }
 

@@ -180,17 +180,21 @@ extension PostgresStore {
         } catch PostgresStoreError.failed(let detail, let kind) {
             logger.error("write failed", metadata: ["error": "\(detail)"])
             throw StoreWriteFailure(kind: kind, detail: detail)
+        } catch let error as PostgresStoreError {
+            // No connection within the deadline: nothing of the write was sent.
+            logger.error("write failed", metadata: ["error": "\(error)"])
+            throw StoreWriteFailure(kind: .unreachable, detail: error.description)
         }
     }
 
     /// The kind of a failed write, from the server's SQLSTATE (or the connection's loss).
     static func writeFailureKind(_ error: PSQLError) -> StoreWriteFailure.Kind {
-        guard let state = error.serverInfo?[.sqlState] else { return .ioError }
+        guard let state = error.serverInfo?[.sqlState] else { return .unreachable }
         switch state {
         case "53100": return .diskFull
         case "25006", "42501": return .readOnly
         case "40001", "40P01", "55P03": return .busy
-        case _ where state.hasPrefix("08") || state.hasPrefix("57P"): return .ioError
+        case _ where state.hasPrefix("08") || state.hasPrefix("57P"): return .unreachable
         default: return .other
         }
     }

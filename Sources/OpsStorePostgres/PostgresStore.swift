@@ -174,7 +174,7 @@ public enum PostgresStoreError: Error, Equatable, Sendable, CustomStringConverti
             "cannot reach \(database): no connection within \(seconds)s (is the server running, and are the host, "
                 + "port or socket folder right?)"
         case .failed(let message, let kind):
-            kind == .ioError ? "the database connection failed: \(message)" : "the database refused: \(message)"
+            kind == .unreachable ? "the database connection failed: \(message)" : "the database refused: \(message)"
         case .badValue(let table, let column):
             "\(table).\(column) holds a value of another type than the schema says"
         }

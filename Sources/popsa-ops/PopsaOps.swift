@@ -66,7 +66,7 @@ struct PopsaOps: AsyncParsableCommand {
             // A PostgreSQL failure no command wrapped: a server away is "unavailable", the rest bad data.
             let code: CommandFailure.Code =
                 switch error {
-                case .unreachable, .failed(_, kind: .ioError): .unavailable
+                case .unreachable, .failed(_, kind: .unreachable): .unavailable
                 default: .dataError
                 }
             log.error("database failed", metadata: ["error": "\(error.description)"])

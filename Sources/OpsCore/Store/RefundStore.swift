@@ -318,6 +318,8 @@ public struct SandboxTransactionNotFound: Error, Hashable, Sendable {
 public struct StoreWriteFailure: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Kind: Hashable, Sendable {
         case diskFull, readOnly, ioError, busy, other
+        /// The database server could not be reached, or the connection to it was lost (PostgreSQL).
+        case unreachable
     }
 
     public var kind: Kind
@@ -334,6 +336,7 @@ public struct StoreWriteFailure: Error, Hashable, Sendable, CustomStringConverti
         case .readOnly: "the database is read-only for this account"
         case .ioError: "a disk I/O error"
         case .busy: "the database stayed locked by another process"
+        case .unreachable: "the database server could not be reached"
         case .other: "a database error (details in the log)"
         }
     }

@@ -328,6 +328,7 @@ public final class RefundService: Sendable {
             }
         let resolved: Refund
         do {
+            await TestFaults.pause(at: .pauseBeforeRecording)
             try TestFaults.fail(at: .recording)
             resolved = try await store.resolveRefund(
                 id: refund.id, resolution, now: clock.now(),
@@ -502,6 +503,9 @@ public enum TestFaults {
     public enum Point: String, Sendable {
         case afterReserve = "after-reserve", afterGateway = "after-gateway", afterRecord = "after-record"
         case recording = "fail-recording"
+        /// Waits before recording the gateway's answer until the file `POPSA_OPS_TEST_FAULT_MARKER` (which it
+        /// creates) is removed: a test stops the database server in that gap.
+        case pauseBeforeRecording = "pause-before-record"
     }
 
     /// A store failure after the gateway has answered (POPSA_OPS_TEST_FAULT=fail-recording): what a full disk
@@ -513,6 +517,20 @@ public enum TestFaults {
     public static func fail(at point: Point) throws {
         #if DEBUG
         if ProcessInfo.processInfo.environment["POPSA_OPS_TEST_FAULT"] == point.rawValue { throw InjectedFailure() }
+        #endif
+    }
+
+    public static func pause(at point: Point) async {
+        #if DEBUG
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["POPSA_OPS_TEST_FAULT"] == point.rawValue,
+            let marker = environment["POPSA_OPS_TEST_FAULT_MARKER"]
+        else { return }
+        FileManager.default.createFile(atPath: marker, contents: nil)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while FileManager.default.fileExists(atPath: marker) && ContinuousClock.now < deadline {
+            do { try await Task.sleep(for: .milliseconds(20)) } catch { return }
+        }
         #endif
     }
 

@@ -72,7 +72,7 @@ struct ImportCommand: AsyncParsableCommand {
             bar.finish()
             let code: CommandFailure.Code =
                 switch error {
-                case .unreachable, .failed(_, kind: .ioError): .unavailable
+                case .unreachable, .failed(_, kind: .unreachable): .unavailable
                 default: .dataError
                 }
             throw CommandFailure(message: "\(error.description) — nothing of \(file) was imported", code: code)

@@ -208,6 +208,7 @@ extension CommandFailure {
             case .diskFull, .ioError: .ioError
             case .readOnly: .noPermission
             case .busy: .tempFail
+            case .unreachable: .unavailable
             case .other: .dataError
             }
         self.init(message: "cannot write the database: \(failure.description); \(saved)", code: code)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A throw-away PostgreSQL cluster for one test run: `scripts/postgres.sh start DIR` creates it in DIR (a unix
 # socket there, no TCP, fsync off) and prints its URL; `scripts/postgres.sh stop DIR` stops it and removes DIR;
-# `pause DIR` / `resume DIR` stop and start the server keeping its data (the restart tests).
+# `pause DIR` / `resume DIR` stop and start the server keeping its data (the restart tests). Up to 300 connections:
+# the tests run many stores at once, each with its own pool.
 # initdb refuses to run as root: as root the cluster belongs to the unprivileged test account.
 set -euo pipefail
 
@@ -21,7 +22,7 @@ start)
   as_owner "$bin/initdb" -D "$dir/data" -U ops --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; exit 1; }
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-    -o "-c listen_addresses='' -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start \
+    -o "-c listen_addresses='' -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start \
     >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
   as_owner "$bin/createdb" -h "$dir" -U ops popsa
   # The tests (run by whoever runs them) reach the socket; trust, as the cluster lives only for the run.
@@ -34,7 +35,7 @@ pause)
   ;;
 resume)
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-    -o "-c listen_addresses='' -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start \
+    -o "-c listen_addresses='' -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start \
     >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
   ;;
 stop)

@@ -44,9 +44,10 @@ extension PostgresStore {
     public func floorSearch(_ term: String, limit: Int) async throws -> Int {
         let words = SearchWords.split(term)
         guard !words.isEmpty else { return 0 }
-        let ids = try await fetch(
-            Self.searchSQL(Self.userColumns), [.text(words.joined(separator: " ")), .integer(Int64(limit))]
-        ) { try $0.text(0) }
+        // The same statements as the engine's, rows read but not decoded into customers.
+        let ids = try await searchStaged(words.joined(separator: " "), limit: limit, columns: Self.userColumns) {
+            try $0.text(0)
+        }
         guard !ids.isEmpty else { return 0 }
         return ids.count + (try await rawCount(Self.summariesQuery(ids)))
     }

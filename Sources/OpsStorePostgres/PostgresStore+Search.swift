@@ -9,21 +9,61 @@ extension PostgresStore: CustomerSearchStore {
     public func searchCustomers(_ text: String, limit: Int) async throws -> [User] {
         let words = SearchWords.split(text)
         guard !words.isEmpty else { return [] }
-        return try await users(
-            Self.searchSQL(Self.userColumns), [.text(words.joined(separator: " ")), .integer(Int64(limit))])
+        return try await searchStaged(words.joined(separator: " "), limit: limit, columns: Self.userColumns) {
+            try User(row: $0)
+        }
     }
 
-    /// Customers whose words start with the typed words (`$1`, the words joined by spaces), newest first, at most
-    /// `$2`. Each word, as the index makes words (lower case, accents removed), is a required prefix. The words carry
-    /// letters, digits and marks only, so none is an operator; one that unaccents into two is two prefixes.
-    static func searchSQL(_ columns: String) -> String {
+    /// The search in two stages, each bounded. First the newest `searchWindow` (10,000) customers are read newest first
+    /// and checked (a few milliseconds): a prefix that many customers share fills the page there. Only when it
+    /// does not are the older customers asked through the GIN index and their matches sorted — few by then, or
+    /// the window would have filled. (One statement leaves the choice to the planner, which for a rare pair of
+    /// prefixes would walk every customer backwards: a second at a million.)
+    func searchStaged<T>(
+        _ query: String, limit: Int, columns: String, _ decode: (PostgresRecordRow) throws -> T
+    ) async throws -> [T] {
+        var found = try await fetch(
+            Self.newestSearchSQL(columns), [.text(query), .integer(Int64(limit)), .integer(searchWindow)], decode)
+        guard found.count < limit else { return found }
+        // The newest customer the window did not read; none: the window read them all.
+        let older = try await fetchFirst(
+            "SELECT seq FROM users ORDER BY seq DESC OFFSET $1 LIMIT 1", [.integer(searchWindow)]
+        ) { try $0.integer(0) }
+        guard let older else { return found }
+        found += try await fetch(
+            Self.olderSearchSQL(columns), [.text(query), .integer(Int64(limit - found.count)), .integer(older)], decode)
+        return found
+    }
+
+    /// The typed words (`$1`, joined by spaces) as a text-search query: each word, as the index makes words (lower
+    /// case, accents removed), a required prefix. The words carry letters, digits and marks only, so none is an
+    /// operator; one that unaccents into two is two prefixes.
+    static let typedQuery = """
+        to_tsquery('simple', array_to_string(ARRAY(
+          SELECT regexp_replace(trim(popsa_search_words(w)), ' +', ':* & ', 'g') || ':*'
+          FROM unnest(string_to_array($1, ' ')) AS w WHERE trim(popsa_search_words(w)) <> ''), ' & '))
         """
-        SELECT \(columns) FROM users u
-        WHERE u.search_vector
-          @@ to_tsquery('simple', array_to_string(ARRAY(
-            SELECT regexp_replace(trim(popsa_search_words(w)), ' +', ':* & ', 'g') || ':*'
-            FROM unnest(string_to_array($1, ' ')) AS w WHERE trim(popsa_search_words(w)) <> ''), ' & '))
-        ORDER BY u.seq DESC LIMIT $2
+
+    /// Customers whose words start with the typed words, newest first, at most `$2` (the whole table: the lists'
+    /// text filter).
+    static func searchSQL(_ columns: String) -> String {
+        "SELECT \(columns) FROM users u WHERE u.search_vector @@ \(typedQuery) ORDER BY u.seq DESC LIMIT $2"
+    }
+
+    /// The first stage: matches among the newest `$3` customers, newest first, at most `$2`.
+    static func newestSearchSQL(_ columns: String) -> String {
+        """
+        SELECT \(columns) FROM (SELECT * FROM users ORDER BY seq DESC LIMIT $3) u
+        WHERE u.search_vector @@ \(typedQuery) ORDER BY u.seq DESC LIMIT $2
+        """
+    }
+
+    /// The second stage: matches from customer `$3` back, through the index, sorted, at most `$2` (`seq + 0`
+    /// keeps the planner from walking the customers in order instead).
+    static func olderSearchSQL(_ columns: String) -> String {
+        """
+        SELECT \(columns) FROM users u WHERE u.seq <= $3 AND u.search_vector @@ \(typedQuery)
+        ORDER BY u.seq + 0 DESC LIMIT $2
         """
     }
 

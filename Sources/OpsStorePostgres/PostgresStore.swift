@@ -16,6 +16,8 @@ public final class PostgresStore: Sendable {
     public let deadline: Duration
     /// This box's copy of the audit chain's heads (see `AuditAnchor`), or nil when the caller keeps none.
     public let auditAnchor: AuditAnchor?
+    /// How many of the newest customers the search's first stage reads (see `searchStaged`).
+    public let searchWindow: Int64
     let client: PostgresClient
     let logger: Logger
     /// The pool works only while its `run()` does: a task for the store's lifetime.
@@ -23,11 +25,12 @@ public final class PostgresStore: Sendable {
 
     private init(
         location: PostgresLocation, client: PostgresClient, logger: Logger, deadline: Duration,
-        auditAnchor: AuditAnchor?
+        auditAnchor: AuditAnchor?, searchWindow: Int64
     ) {
         self.location = location
         self.deadline = deadline
         self.auditAnchor = auditAnchor
+        self.searchWindow = searchWindow
         self.client = client
         self.logger = logger
         runner = Task { await client.run() }
@@ -39,9 +42,12 @@ public final class PostgresStore: Sendable {
     ///   a minute before it gives up on a server that is not there).
     /// - Parameter auditAnchor: the file this box appends the audit chain's heads to after each audited write,
     ///   and `verifyAudit` checks the chain against.
+    /// - Parameter searchWindow: how many of the newest customers the search reads before it asks the index (a
+    ///   test makes it small to reach the second stage on a small database).
     public static func open(
         _ location: PostgresLocation, password: String?, deadline: Duration = .seconds(10),
-        auditAnchor: AuditAnchor? = nil, logger: Logger = Logger(label: "popsa-ops.postgres")
+        auditAnchor: AuditAnchor? = nil, searchWindow: Int64 = 10_000,
+        logger: Logger = Logger(label: "popsa-ops.postgres")
     ) async throws -> PostgresStore {
         var configuration: PostgresClient.Configuration
         switch location.endpoint {
@@ -62,7 +68,7 @@ public final class PostgresStore: Sendable {
         configuration.options.additionalStartupParameters = [("max_parallel_workers_per_gather", "0")]
         let store = PostgresStore(
             location: location, client: PostgresClient(configuration: configuration, backgroundLogger: logger),
-            logger: logger, deadline: deadline, auditAnchor: auditAnchor)
+            logger: logger, deadline: deadline, auditAnchor: auditAnchor, searchWindow: searchWindow)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await store.client.query("SELECT 1", logger: store.logger) }

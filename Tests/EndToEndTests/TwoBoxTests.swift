@@ -155,7 +155,8 @@ extension TwoBoxTests {
             try TestSupport.psql(
                 url,
                 """
-                SELECT count(*) FROM sandbox_refunds s JOIN payments pay ON pay.provider_transaction_id = s.transaction_id
+                SELECT count(*) FROM sandbox_refunds s
+                JOIN payments pay ON pay.provider_transaction_id = s.transaction_id
                 WHERE pay.order_id = '\(order)'
                 """) == "1")
         #expect(try TestSupport.popsaOps(["audit", "verify", "--db", url]).status == 0)

@@ -164,7 +164,8 @@ struct RefundFixture {
 
     func order(_ condition: String) throws -> String {
         let id = try under.sql(
-            "SELECT o.id FROM orders o JOIN payments pay ON pay.order_id = o.id WHERE \(condition) ORDER BY o.id LIMIT 1"
+            "SELECT o.id FROM orders o JOIN payments pay ON pay.order_id = o.id WHERE \(condition) "
+                + "ORDER BY o.id LIMIT 1"
         )
         guard !id.isEmpty else { throw TestFailure("no order where \(condition)") }
         return id

@@ -105,7 +105,8 @@ struct PostgresBench {
         let sqlite = try ChildProcess.run(binary, ["import", "--db", dir + "/ours.sqlite", export]).time
         Stdout.line("")
         Stdout.line(
-            "import of \(NumberText.grouped(lines)) lines (\(NumberText.grouped(importCustomers)) customers), one run each:"
+            "import of \(NumberText.grouped(lines)) lines (\(NumberText.grouped(importCustomers)) customers), "
+                + "one run each:"
         )
         Stdout.line(
             String(

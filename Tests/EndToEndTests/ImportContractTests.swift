@@ -31,6 +31,11 @@ import Testing
             + #""message":"Enviado"}"#,
     ]
 
+    static func dispute(_ payment: [String: String], amount: String) -> String {
+        #"{"type":"dispute","id":"dp_contract","payment_id":"\#(payment["id"]!)","created_at":"2026-11-20T00:00:00Z","#
+            + #""amount":\#(amount),"currency":"\#(payment["currency"]!)","status":"under_review"}"#
+    }
+
     /// The files, in order, each as lines (a case may depend on what the ones before it brought in).
     static func cases(refunded payment: [String: String]) -> [(name: String, lines: [String])] {
         let trust = TrustTests()
@@ -61,6 +66,8 @@ import Testing
             ("more than the order's total", [good[5].replacingOccurrences(of: #""id":"pay1""#, with: #""id":"pay3""#)]),
             ("a refunded payment's amount", [trust.paymentLine(payment, amount: "100")]),
             ("a refunded payment, unchanged", [trust.paymentLine(payment)]),
+            ("a dispute on it", [dispute(payment, amount: "1")]),
+            ("a dispute for more than was paid", [dispute(payment, amount: "\(Int(payment["amount"]!)! + 1)")]),
             ("an order deleted", [#"{"type":"order","id":"o1","deleted":true}"#]),
             ("a user others point at, deleted", [#"{"type":"user","id":"u1","deleted":true}"#]),
             (
@@ -98,9 +105,13 @@ import Testing
             #expect(a.status == 0 || a.status == 65, "\(name): \(a.stderr)")
             if a.status == 65 { refusals += 1 }
         }
-        #expect(refusals == 10)
+        #expect(refusals == 11)
         // What came in reads back alike, whole.
-        for query in [["customer", "u1", "--json"], ["order", "o1", "--json"], ["customers", "garcia"]] {
+        let refunded = try TrustTests().refundedPayment(sqlite)["order"]!
+        for query in [
+            ["customer", "u1", "--json"], ["order", "o1", "--json"], ["customers", "garcia"],
+            ["order", refunded, "--json"],
+        ] {
             let a = try TestSupport.popsaOps(["query"] + query + ["--db", sqlite, "--now", TestSupport.now])
             let b = try TestSupport.popsaOps(["query"] + query + ["--db", url, "--now", TestSupport.now])
             #expect(a.status == 0 && a.stdout == b.stdout, "\(query): \(b.stderr)")

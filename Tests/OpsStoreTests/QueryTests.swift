@@ -18,13 +18,14 @@ import Testing
     /// Runs `body` with the fixture on the store of `kind` (PostgreSQL: a copy in a new database), and the SQL
     /// the checks use run on it.
     static func with(
-        _ kind: StoreUnderTest.Kind, _ body: (any QueryStore, (String) throws -> String) async throws -> Void
+        _ kind: StoreUnderTest.Kind, writable: Bool = false,
+        _ body: (any QueryStore, (String) throws -> String) async throws -> Void
     ) async throws {
         switch kind {
         case .sqlite:
-            try await body(try SQLiteStore.open(path: TestSupport.fixtureDatabase, readOnly: true)) {
-                try TestSupport.sql(TestSupport.fixtureDatabase, $0)
-            }
+            // A private copy to write to: the shared fixture must stay as seeded for every other test.
+            let path = writable ? TestSupport.fixtureCopy() : TestSupport.fixtureDatabase
+            try await body(try SQLiteStore.open(path: path, readOnly: !writable)) { try TestSupport.sql(path, $0) }
         case .postgres:
             let under = try StoreUnderTest.fixtureCopy(.postgres)
             let store = try await PostgresStore.open(
@@ -39,67 +40,69 @@ import Testing
         }
     }
 
-    @Test func fullTextSearchIsAccentInsensitiveAndPrefixBased() async throws {
-        // A private copy: the shared fixture must stay as seeded for every other test.
-        let store = try SQLiteStore.open(path: TestSupport.fixtureCopy())
-        try importLines(
-            into: store,
-            [
+    @Test(arguments: StoreUnderTest.Kind.allCases)
+    func fullTextSearchIsAccentInsensitiveAndPrefixBased(kind: StoreUnderTest.Kind) async throws {
+        try await Self.with(kind, writable: true) { store, _ in
+            let lines = [
                 #"{"type":"user","id":"u_zoe","email":"zz.top@example.org","name":"Zoë Ångström","country":"SE","#
                     + #""created_at":"2026-01-01T00:00:00Z"}"#,
                 #"{"type":"user","id":"u_yamada","email":"taro@example.jp","name":"山田太郎","country":"JP","#
                     + #""created_at":"2026-01-01T00:00:00Z"}"#,
-            ])
-        #expect(try await store.searchCustomers("zoe angst", limit: 10).map(\.id).contains("u_zoe"))
-        #expect(try await store.searchCustomers("ANGSTROM", limit: 10).map(\.id).contains("u_zoe"))
-        #expect(try await store.searchCustomers("zz.top", limit: 10).map(\.id) == ["u_zoe"])
-        #expect(try await store.searchCustomers("山田", limit: 50).map(\.id).contains("u_yamada"))
-        #expect(try await store.searchCustomers("  ", limit: 10).isEmpty)
-        #expect(try await store.searchCustomers("\"*)(", limit: 10).isEmpty)
+            ]
+            let bytes = Array(lines.joined(separator: "\n").utf8)
+            if let postgres = store as? PostgresStore {
+                _ = try await postgres.importJSONLines(bytes: bytes, name: "lines")
+            } else {
+                _ = try #require(store as? SQLiteStore).importJSONLines(bytes: bytes, name: "lines")
+            }
+            #expect(try await store.searchCustomers("zoe angst", limit: 10).map(\.id).contains("u_zoe"))
+            #expect(try await store.searchCustomers("ANGSTROM", limit: 10).map(\.id).contains("u_zoe"))
+            #expect(try await store.searchCustomers("zz.top", limit: 10).map(\.id) == ["u_zoe"])
+            #expect(try await store.searchCustomers("山田", limit: 50).map(\.id).contains("u_yamada"))
+            #expect(try await store.searchCustomers("  ", limit: 10).isEmpty)
+            #expect(try await store.searchCustomers("\"*)(", limit: 10).isEmpty)
+        }
     }
 
     /// Every page carries the size of its whole list, from the running counts, and it equals a plain count.
-    @Test func everyPageCountsItsWholeListExactly() async throws {
-        let now = TestSupport.nowTimestamp
-        let partner = try any("SELECT partner FROM print_jobs GROUP BY partner ORDER BY count(*) DESC LIMIT 1")
-        let cutoff = now.seconds - 72 * 3600
-        let inProgress = "status IN ('queued', 'sent', 'accepted', 'printing', 'shipped')"  // shipped: stuck in transit
-        let cases: [(PrintJobFilter, String)] = [
-            (PrintJobFilter(now: now), "1"),
-            (PrintJobFilter(status: .shipped, now: now), "status = 'shipped'"),
-            (PrintJobFilter(partner: partner, now: now), "partner = '\(partner)'"),
-            (
-                PrintJobFilter(status: .delivered, partner: partner, now: now),
-                "status = 'delivered' AND partner = '\(partner)'"
-            ),
-            (PrintJobFilter(stuckFor: 72 * 3600, now: now), "\(inProgress) AND updated_at < \(cutoff)"),
-            (
-                PrintJobFilter(partner: partner, stuckFor: 72 * 3600, now: now),
-                "\(inProgress) AND updated_at < \(cutoff) AND partner = '\(partner)'"
-            ),
-            (
-                PrintJobFilter(status: .queued, stuckFor: 72 * 3600, now: now),
-                "status = 'queued' AND updated_at < \(cutoff)"
-            ),
-        ]
-        for (filter, condition) in cases {
-            let counted = Int(try any("SELECT count(*) FROM print_jobs WHERE \(condition)"))!
-            for request in [PageRequest.first, .last] {
-                let page = try await store.printJobs(filter, page: request, limit: 5)
-                #expect(page.total == counted, "\(filter) \(request)")
+    @Test(arguments: StoreUnderTest.Kind.allCases)
+    func everyPageCountsItsWholeListExactly(kind: StoreUnderTest.Kind) async throws {
+        try await Self.with(kind) { store, any in
+            let now = TestSupport.nowTimestamp
+            let partner = try any("SELECT partner FROM print_jobs GROUP BY partner ORDER BY count(*) DESC LIMIT 1")
+            let cutoff = now.seconds - 72 * 3600
+            let inProgress = "status IN ('queued', 'sent', 'accepted', 'printing', 'shipped')"  // shipped: stuck in transit
+            let cases: [(PrintJobFilter, String)] = [
+                (PrintJobFilter(now: now), "1 = 1"),
+                (PrintJobFilter(status: .shipped, now: now), "status = 'shipped'"),
+                (PrintJobFilter(partner: partner, now: now), "partner = '\(partner)'"),
+                (
+                    PrintJobFilter(status: .delivered, partner: partner, now: now),
+                    "status = 'delivered' AND partner = '\(partner)'"
+                ),
+                (PrintJobFilter(stuckFor: 72 * 3600, now: now), "\(inProgress) AND updated_at < \(cutoff)"),
+                (
+                    PrintJobFilter(partner: partner, stuckFor: 72 * 3600, now: now),
+                    "\(inProgress) AND updated_at < \(cutoff) AND partner = '\(partner)'"
+                ),
+                (
+                    PrintJobFilter(status: .queued, stuckFor: 72 * 3600, now: now),
+                    "status = 'queued' AND updated_at < \(cutoff)"
+                ),
+            ]
+            for (filter, condition) in cases {
+                let counted = Int(try any("SELECT count(*) FROM print_jobs WHERE \(condition)"))!
+                for request in [PageRequest.first, .last] {
+                    let page = try await store.printJobs(filter, page: request, limit: 5)
+                    #expect(page.total == counted, "\(filter) \(request)")
+                }
+            }
+            for status in [nil] + OrderStatus.allCases {
+                let counted = Int(
+                    try any("SELECT count(*) FROM orders" + (status.map { " WHERE status = '\($0.rawValue)'" } ?? "")))!
+                #expect(try await store.orders(status: status, page: .first, limit: 5).total == counted)
             }
         }
-        for status in [nil] + OrderStatus.allCases {
-            let counted = Int(
-                try any("SELECT count(*) FROM orders" + (status.map { " WHERE status = '\($0.rawValue)'" } ?? "")))!
-            #expect(try await store.orders(status: status, page: .first, limit: 5).total == counted)
-        }
-    }
-
-    func importLines(into store: SQLiteStore, _ lines: [String]) throws {
-        let file = TestSupport.temporaryDirectory() + "/lines.jsonl"
-        try lines.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
-        _ = try store.importJSONLines(path: file)
     }
 
     @Test(arguments: StoreUnderTest.Kind.allCases)

@@ -71,7 +71,8 @@ import Testing
             let now = TestSupport.nowTimestamp
             let partner = try any("SELECT partner FROM print_jobs GROUP BY partner ORDER BY count(*) DESC LIMIT 1")
             let cutoff = now.seconds - 72 * 3600
-            let inProgress = "status IN ('queued', 'sent', 'accepted', 'printing', 'shipped')"  // shipped: stuck in transit
+            // Shipped counts: a job can be stuck in transit.
+            let inProgress = "status IN ('queued', 'sent', 'accepted', 'printing', 'shipped')"
             let cases: [(PrintJobFilter, String)] = [
                 (PrintJobFilter(now: now), "1 = 1"),
                 (PrintJobFilter(status: .shipped, now: now), "status = 'shipped'"),

@@ -57,17 +57,7 @@ private struct ImportSession {
 
     mutating func line(_ bytes: ArraySlice<UInt8>) async throws {
         lineNumber += 1
-        // Invalid UTF-8 becomes U+FFFD: the text is kept, the damage is visible, nothing is dropped.
-        let text = String(decoding: bytes, as: UTF8.self)
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
-        let entry: ImportEntry
-        do {
-            entry = try ImportEntry.decode(try JSONValue.parse(text))
-        } catch let error as JSONParseError {
-            throw fail("", error.description)
-        } catch let error as RecordFieldError {
-            throw fail(error.field, error.message)
-        }
+        guard let entry = try ImportError.entry(bytes, file: path, line: lineNumber) else { return }
         if let version = entry.version,
             try await appliedVersion(entry) >= version
         {
@@ -124,6 +114,9 @@ private struct ImportSession {
     // MARK: Rules
 
     private mutating func check(_ record: ImportRecord) async throws {
+        if let parent = ImportReferences.parent(of: record), try await !exists(parent.table, parent.id) {
+            throw ImportRules.missing(parent.field, parent.what, parent.id)
+        }
         switch record {
         case .user(let u):
             // Asked before the write: a refused statement would end the transaction, and the message names the
@@ -136,12 +129,9 @@ private struct ImportSession {
             {
                 throw RecordFieldError(field: "email", message: ImportRules.emailTaken(u.email, owner: owner))
             }
-        case .print(let p):
-            if try await !exists("users", p.userID) { throw ImportRules.missing("user_id", "user", p.userID) }
-        case .photo(let p):
-            if try await !exists("prints", p.printID) { throw ImportRules.missing("print_id", "print", p.printID) }
+        case .print, .photo, .printJob, .printJobEvent:
+            break
         case .order(let o):
-            if try await !exists("users", o.userID) { throw ImportRules.missing("user_id", "user", o.userID) }
             try ImportRules.checkOwner(o, printOwner: try await value("prints", "user_id", o.printID))
             let facts = try await first(ImportRules.orderFactsSQL, [.text(o.id)]) {
                 (
@@ -170,10 +160,6 @@ private struct ImportSession {
             try ImportRules.checkMoney(
                 p, stored: facts.0, hasRefunds: facts.refunded == 1, otherLivePayments: facts.others,
                 orderTotal: facts.total ?? 0)
-        case .printJob(let j):
-            if try await !exists("orders", j.orderID) { throw ImportRules.missing("order_id", "order", j.orderID) }
-        case .printJobEvent(let e):
-            if try await !exists("print_jobs", e.jobID) { throw ImportRules.missing("job_id", "print job", e.jobID) }
         case .dispute(let d):
             let payment = try await first(ImportRules.disputedPaymentSQL, [.text(d.paymentID)]) {
                 (provider: try $0.text(0), currency: try $0.text(1), amount: try $0.integer(2))

@@ -63,15 +63,11 @@ struct PopsaOps: AsyncParsableCommand {
             Stderr.line("popsa-ops: \(failure.message)")
             Foundation.exit(failure.code.rawValue)
         } catch let error as PostgresStoreError {
-            // A PostgreSQL failure no command wrapped: a server away is "unavailable", the rest bad data.
-            let code: CommandFailure.Code =
-                switch error {
-                case .unreachable, .failed(_, kind: .unreachable): .unavailable
-                default: .dataError
-                }
+            // A PostgreSQL failure no command wrapped.
+            let failure = CommandFailure(postgres: error)
             log.error("database failed", metadata: ["error": "\(error.description)"])
-            Stderr.line("popsa-ops: \(error.description)")
-            Foundation.exit(code.rawValue)
+            Stderr.line("popsa-ops: \(failure.message)")
+            Foundation.exit(failure.code.rawValue)
         } catch let failure as JSONFailure {
             Stderr.line(failure.object.serialized())
             Foundation.exit(failure.code.rawValue)

@@ -75,3 +75,41 @@ public struct StoreUnderTest: Sendable, CustomStringConvertible {
 
     public var description: String { kind.rawValue }
 }
+
+// MARK: - RestartableCluster
+
+/// A PostgreSQL cluster of one test's own, holding a copy of the fixture, that the test may stop and start under
+/// the processes using it (the run's shared cluster must stay up for every other test).
+public struct RestartableCluster: Sendable {
+    public let url: String
+    private let directory: String
+    private static let script = TestSupport.packageRoot + "/scripts/postgres.sh"
+
+    /// Starts the cluster, copies the fixture in, runs `body`, and removes the cluster whatever happens.
+    public static func with(_ name: String, _ body: (RestartableCluster) throws -> Void) throws {
+        let directory = "/tmp/popsa-ops-pg-\(name)-" + UUID().uuidString.prefix(8).lowercased()
+        let started = try TestSupport.runDetached("/bin/bash", [script, "start", directory])
+        defer {
+            do { _ = try TestSupport.runDetached("/bin/bash", [script, "stop", directory]) } catch {
+                print("stopping the test cluster \(directory): \(error)")
+            }
+        }
+        guard started.status == 0 else { throw TestFailure("postgres.sh start: \(started.stderr)") }
+        let cluster = RestartableCluster(
+            url: started.stdout.trimmingCharacters(in: .whitespacesAndNewlines), directory: directory)
+        let copy = try TestSupport.popsaOps(["migrate", "--from", TestSupport.fixtureDatabase, "--to", cluster.url])
+        guard copy.status == 0 else { throw TestFailure("migrate into \(cluster.url): \(copy.stderr)") }
+        try body(cluster)
+    }
+
+    /// Stops the server, keeping its data.
+    public func pause() throws { try run("pause") }
+
+    /// Starts it again.
+    public func resume() throws { try run("resume") }
+
+    private func run(_ action: String) throws {
+        let result = try TestSupport.runDetached("/bin/bash", [Self.script, action, directory])
+        guard result.status == 0 else { throw TestFailure("postgres.sh \(action): \(result.stderr)") }
+    }
+}

@@ -50,6 +50,24 @@ public struct ImportError: Error, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The entry on line `line` of `file` (raw bytes, without the line break), or nil for a blank line; a line that
+    /// is not an entry is an `ImportError` naming the line and the field. Invalid UTF-8 becomes U+FFFD: the text is
+    /// kept, the damage is visible, nothing is dropped. Both stores' imports read their lines through here.
+    public static func entry(_ bytes: ArraySlice<UInt8>, file: String, line: Int) throws(ImportError) -> ImportEntry? {
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(String(decoding: bytes, as: UTF8.self))
+        } catch {
+            throw ImportError(file: file, line: line, field: "", message: error.description)
+        }
+        do {
+            return try ImportEntry.decode(value)
+        } catch {
+            throw ImportError(file: file, line: line, field: error.field, message: error.message)
+        }
+    }
+
     public static func cannotRead(_ path: String, errno code: Int32) -> ImportError {
         ImportError(file: path, line: 0, field: "", message: "cannot read: \(reason(errno: code))")
     }

@@ -215,6 +215,20 @@ public struct ImportReferences: Sendable {
         }
     }
 
+    /// The record `record` must find before it is written, earlier in the file or in the store: a print's user, a
+    /// photo's print, an order's user, a job's order, an event's job (the rules needing more of a parent than
+    /// its existence — an order's print, a payment's order, a dispute's payment — ask for it themselves).
+    public static func parent(of record: ImportRecord) -> (table: String, id: String, field: String, what: String)? {
+        switch record {
+        case .print(let p): ("users", p.userID, "user_id", "user")
+        case .photo(let p): ("prints", p.printID, "print_id", "print")
+        case .order(let o): ("users", o.userID, "user_id", "user")
+        case .printJob(let j): ("orders", j.orderID, "order_id", "order")
+        case .printJobEvent(let e): ("print_jobs", e.jobID, "job_id", "print job")
+        case .user, .payment, .dispute: nil
+        }
+    }
+
     /// Forgets a record a tombstone deleted: a child arriving after it must not find it here.
     public mutating func forget(type: String, key: String) {
         let table = ["user": "users", "print": "prints", "order": "orders", "print_job": "print_jobs"][type]

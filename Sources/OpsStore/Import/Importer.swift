@@ -52,19 +52,9 @@ extension SQLiteStore {
             var lineNumber = 0
             while let bytes = try input.nextLine() {
                 lineNumber += 1
-                // Invalid UTF-8 becomes U+FFFD: the text is kept, the damage is visible, nothing is dropped.
-                let text = String(decoding: bytes, as: UTF8.self)
-                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                guard let entry = try ImportError.entry(bytes, file: path, line: lineNumber) else { continue }
                 func fail(_ field: String, _ message: String) -> ImportError {
                     ImportError(file: path, line: lineNumber, field: field, message: message)
-                }
-                let entry: ImportEntry
-                do {
-                    entry = try ImportEntry.decode(try JSONValue.parse(text))
-                } catch let error as JSONParseError {
-                    throw fail("", error.description)
-                } catch let error as RecordFieldError {
-                    throw fail(error.field, error.message)
                 }
                 if let version = entry.version, try Versions.applied(db, entry) >= version {
                     report.stale += 1
@@ -139,27 +129,18 @@ final class ReferenceChecker {
     }
 
     func check(_ record: ImportRecord, _ db: Database) throws {
-        func exists(_ table: String, _ id: String) throws -> Bool {
-            try value(db, table, "''", id) != nil
+        if let parent = ImportReferences.parent(of: record), try value(db, parent.table, "''", parent.id) == nil {
+            throw ImportRules.missing(parent.field, parent.what, parent.id)
         }
         switch record {
-        case .user:
+        case .user, .print, .photo, .printJob, .printJobEvent:
             break
-        case .print(let p):
-            if try !exists("users", p.userID) { throw ImportRules.missing("user_id", "user", p.userID) }
-        case .photo(let p):
-            if try !exists("prints", p.printID) { throw ImportRules.missing("print_id", "print", p.printID) }
         case .order(let o):
-            if try !exists("users", o.userID) { throw ImportRules.missing("user_id", "user", o.userID) }
             try ImportRules.checkOwner(o, printOwner: try value(db, "prints", "user_id", o.printID))
             try MoneyHistory.check(o, db)
         case .payment(let p):
             try ImportRules.checkCurrency(p, orderCurrency: try value(db, "orders", "currency", p.orderID))
             try MoneyHistory.check(p, db)
-        case .printJob(let j):
-            if try !exists("orders", j.orderID) { throw ImportRules.missing("order_id", "order", j.orderID) }
-        case .printJobEvent(let e):
-            if try !exists("print_jobs", e.jobID) { throw ImportRules.missing("job_id", "print job", e.jobID) }
         case .dispute(let d):
             let row = try Row.fetchOne(db, sql: ImportRules.disputedPaymentSQL, arguments: [d.paymentID])
             try ImportRules.checkDispute(d, payment: row.map { ($0[0], $0[1], $0[2]) })

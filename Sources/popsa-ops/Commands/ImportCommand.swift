@@ -70,12 +70,7 @@ struct ImportCommand: AsyncParsableCommand {
             throw CommandFailure(storeWrite: error, saved: "nothing of \(file) was imported")
         } catch let error as PostgresStoreError {
             bar.finish()
-            let code: CommandFailure.Code =
-                switch error {
-                case .unreachable, .failed(_, kind: .unreachable): .unavailable
-                default: .dataError
-                }
-            throw CommandFailure(message: "\(error.description) — nothing of \(file) was imported", code: code)
+            throw CommandFailure(postgres: error, saved: " — nothing of \(file) was imported")
         } catch let error as ImportError {
             bar.finish()
             throw CommandFailure(

@@ -51,6 +51,19 @@ struct MigrateCommand: AsyncParsableCommand {
 
 // MARK: - Reaching PostgreSQL
 
+extension CommandFailure {
+    /// A PostgreSQL failure as one line: a server away is "unavailable" (69), anything else bad data (65);
+    /// `saved` says what became of the work.
+    init(postgres error: PostgresStoreError, saved: String = "") {
+        let code: Code =
+            switch error {
+            case .unreachable, .failed(_, kind: .unreachable): .unavailable
+            default: .dataError
+            }
+        self.init(message: error.description + saved, code: code)
+    }
+}
+
 enum PostgresConnect {
     /// This account's anchor of a shared database's audit chain: `$XDG_STATE_HOME/popsa-ops/audit-anchors/`, one
     /// file per database (named after its URL), the folder owner-only. Nil (and logged) when there is no state

@@ -22,7 +22,15 @@ enum PostgresSchema {
             statements: rollupTables + rollupRebuild + rollups + changes),
         Migration(name: "v4 stored search vectors, jobs by partner", statements: storedSearch),
         Migration(name: "v5 record versions", statements: [recordVersions]),
+        Migration(name: "v6 provider events", statements: [webhookEvents]),
     ]
+
+    /// The providers' events applied, by id: a redelivery (or a second box's delivery) is a duplicate.
+    static let webhookEvents = """
+        CREATE TABLE webhook_events (
+          provider TEXT NOT NULL, event_id TEXT NOT NULL, type TEXT NOT NULL, received_at BIGINT NOT NULL,
+          PRIMARY KEY (provider, event_id))
+        """
 
     /// The newest version applied of each record a feed sent with one (an import's `version` field).
     static let recordVersions = """

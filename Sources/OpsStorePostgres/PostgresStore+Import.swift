@@ -18,9 +18,14 @@ extension PostgresStore {
         try await importLines(LineReader(bytes: bytes, name: name), progress: { _, _ in })
     }
 
-    private func importLines(_ input: LineReader, progress: @escaping (Int, Int) -> Void) async throws -> ImportReport {
+    /// `first` runs in the import's transaction before its first line (the feed notes its delivery there).
+    func importLines(
+        _ input: LineReader, progress: @escaping (Int, Int) -> Void,
+        first: (PostgresConnection) async throws -> Void = { _ in }
+    ) async throws -> ImportReport {
         defer { input.close() }
         return try await write { connection in
+            try await first(connection)
             var session = ImportSession(store: self, connection: connection, path: input.path)
             while let bytes = try input.nextLine() {
                 try await session.line(bytes)

@@ -19,46 +19,41 @@ extension PostgresStore {
                 switch try await adopt(refund, payment: payment, source: source, now: now, on: connection) {
                 case .adopted: adopted += 1
                 case .updated: updated += 1
-                case .unchanged: break
+                default: break
                 }
             }
             return (adopted, updated)
         }
     }
 
-    enum Adoption { case adopted, updated, unchanged }
-
     /// Matches one refund a provider reports against the ledger, as the SQLite store does: the console's own (its
     /// intent id) is left alone; a known external one moves to its new state; an unknown one is adopted as an
     /// external refund, audited, counting against what is left to refund at once.
     func adopt(
         _ refund: ProviderRefund, payment: Payment, source: String, now: Timestamp, on connection: PostgresConnection
-    ) async throws -> Adoption {
+    ) async throws -> RefundAdoption {
         let on = PostgresTarget.connection(connection)
-        if let ours = refund.intentID, try await self.refund(id: ours, on: on) != nil { return .unchanged }
+        if let ours = refund.intentID, try await self.refund(id: ours, on: on) != nil { return .own }
         let status = refund.status.rawValue
-        let money = Money(minorUnits: refund.amount, currency: payment.currency)
-        let key = "external:\(refund.id)"
         let provider = payment.provider
-        if let (knownID, was) = try await fetchFirst(
+        func audit(settled: Bool) -> AuditRecord {
+            RefundAdoption.audit(
+                refund, orderID: payment.orderID, currency: payment.currency, provider: provider, source: source,
+                now: now, settled: settled)
+        }
+        let known = try await fetchFirst(
             "SELECT id, status FROM refunds WHERE gateway_refund_id = $1", [.text(refund.id)], on: on,
-            { (try $0.text(0), try $0.text(1)) })
-        {
-            guard knownID.hasPrefix("ext_"), was != status, was != "succeeded" else { return .unchanged }
+            { (id: try $0.text(0), status: try $0.text(1)) })
+        if let step = RefundAdoption.step(for: refund, known: known) {
+            guard step == .updated, let known else { return step }
             try await execute(
                 "UPDATE refunds SET status = $1, updated_at = $2 WHERE id = $3",
-                [.text(status), .integer(now.seconds), .text(knownID)], on: on)
-            if refund.status == .succeeded {
-                try await appendAudit(
-                    AuditRecord(
-                        at: now, operatorName: provider.rawValue, sshClient: "", action: "refund.external_succeeded",
-                        target: "order \(payment.orderID)", amount: money, reason: RefundReason.other.rawValue,
-                        idempotencyKey: key, gatewayIDs: refund.id, result: "succeeded", detail: source),
-                    on: connection)
-            }
+                [.text(status), .integer(now.seconds), .text(known.id)], on: on)
+            if refund.status == .succeeded { try await appendAudit(audit(settled: true), on: connection) }
             try await updateOrderStatus(orderID: payment.orderID, on: on)
             return .updated
         }
+        let row = RefundAdoption.row(refund, provider: provider)
         try await execute(
             """
             INSERT INTO refunds (id, order_id, payment_id, provider, amount, currency, status, reason, note,
@@ -67,17 +62,11 @@ extension PostgresStore {
             VALUES ($1, $2, $3, $4, $5, $6, $7, 'other', $8, $9, $10, 0, $4, NULL, $11, $11, 0)
             """,
             [
-                .text("ext_\(refund.id)"), .text(payment.orderID), .text(payment.id), .text(provider.rawValue),
-                .integer(refund.amount), .text(payment.currency.code), .text(status),
-                .text("made outside popsa-ops, at \(provider.label)"), .text(key), .text(refund.id),
-                .integer(now.seconds),
+                .text(row.id), .text(payment.orderID), .text(payment.id), .text(provider.rawValue),
+                .integer(refund.amount), .text(payment.currency.code), .text(status), .text(row.note), .text(row.key),
+                .text(refund.id), .integer(now.seconds),
             ], on: on)
-        try await appendAudit(
-            AuditRecord(
-                at: now, operatorName: provider.rawValue, sshClient: "", action: "refund.external",
-                target: "order \(payment.orderID)", amount: money, reason: RefundReason.other.rawValue,
-                idempotencyKey: key, gatewayIDs: refund.id, result: status, detail: "adopted from \(source)"),
-            on: connection)
+        try await appendAudit(audit(settled: false), on: connection)
         try await updateOrderStatus(orderID: payment.orderID, on: on)
         return .adopted
     }

@@ -94,6 +94,10 @@ public enum StoreTransfer {
             columns: ["source", "last_at", "deliveries", "rejected", "last_error", "last_error_at"], key: ["source"]),
         // Which version of each record a feed sent was applied, so that an older one arriving late stays ignored.
         Table(name: "record_versions", columns: ["type", "key", "version", "deleted"], key: ["type", "key"]),
+        // The providers' events already applied: a redelivery after the move is still a duplicate.
+        Table(
+            name: "webhook_events", columns: ["provider", "event_id", "type", "received_at"],
+            key: ["provider", "event_id"]),
     ]
 }
 

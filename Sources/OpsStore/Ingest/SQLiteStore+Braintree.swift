@@ -14,7 +14,11 @@ extension SQLiteStore {
                     return .duplicate
                 }
                 if let subject = event.dispute, event.kind.hasPrefix("dispute_") {
-                    return try Self.applyBraintreeDispute(db, subject, eventAt: event.at.seconds, now: now)
+                    let update = try DisputeUpdate.braintree(subject, eventAt: event.at.seconds)
+                    guard let payment = try Self.braintreePayment(db, update.transaction) else {
+                        return .unknownPayment
+                    }
+                    return try Self.upsertDispute(db, update, payment: payment, now: now)
                 }
                 guard let transaction = event.transactionID else { return .ignored }
                 switch event.kind {
@@ -49,12 +53,10 @@ extension SQLiteStore {
                             """, arguments: [now.seconds, id])
                     try Self.appendAudit(
                         db,
-                        AuditRecord(
-                            at: now, operatorName: "braintree", sshClient: "", action: "refund.failed",
-                            target: "order \(orderID)",
+                        .braintreeRefundFailed(
+                            orderID: orderID,
                             amount: Money(minorUnits: refund[2], currency: try Currency(code: refund[3] as String)),
-                            reason: RefundReason.other.rawValue, idempotencyKey: "", gatewayIDs: transaction,
-                            result: "failed", detail: "Braintree notification refund_failed"))
+                            transaction: transaction, now: now))
                     try Self.updateOrderStatus(db, orderID: orderID)
                     return .applied(adopted: 0, updated: 1, own: 0)
                 default:
@@ -73,30 +75,5 @@ extension SQLiteStore {
                 SELECT id, order_id, currency FROM payments
                 WHERE provider = 'braintree' AND provider_transaction_id = ?
                 """, arguments: [transaction])
-    }
-
-    private static func applyBraintreeDispute(
-        _ db: Database, _ d: BraintreeEvent.Subject, eventAt: Int64, now: Timestamp
-    ) throws -> WebhookOutcome {
-        guard let status = DisputeStatus.braintree(d.status) else {
-            throw RecordFieldError(field: "dispute.status", message: "unknown dispute status \"\(d.status)\"")
-        }
-        guard let payment = try braintreePayment(db, d.transactionID) else { return .unknownPayment }
-        let currency = try Currency(code: payment[2] as String)
-        guard d.currency.uppercased() == currency.code else {
-            throw RecordFieldError(
-                field: "dispute.currency-iso-code",
-                message: "\(d.currency) differs from the payment's currency \(currency.code)")
-        }
-        let amount: Money
-        do { amount = try Money.parse(d.amount, currency: currency) } catch {
-            throw RecordFieldError(field: "dispute.amount", message: error.description)
-        }
-        // Braintree gives the reply-by day: evidence is due by the end of it.
-        let due = try d.replyBy.map { try Timestamp(iso8601: $0 + "T23:59:59Z").seconds }
-        return try upsertDispute(
-            db, id: d.id, payment: payment, provider: .braintree, amount: amount.minorUnits, reason: d.reason,
-            status: status, providerStatus: d.status, due: due, created: d.createdAt?.seconds ?? eventAt,
-            eventAt: eventAt, now: now)
     }
 }

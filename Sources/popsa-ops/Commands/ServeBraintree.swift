@@ -12,8 +12,7 @@ import OpsStore
 extension HTTPService {
     /// Braintree's notifications (a form post of bt_signature and bt_payload, verified with the API key pair), and
     /// the endpoint check Braintree makes when a webhook is set up (GET with bt_challenge).
-    func addBraintreeWebhooks(store: SQLiteStore, publicKey: String, privateKey: String, clock: EngineClock) {
-        let queue = DispatchQueue(label: "popsa-ops.braintree")
+    func addBraintreeWebhooks(store: any FeedStore, publicKey: String, privateKey: String, clock: EngineClock) {
         router.get("/webhooks/braintree") { request, _ in
             let challenge = request.uri.queryParameters.get("bt_challenge") ?? ""
             guard
@@ -48,7 +47,7 @@ extension HTTPService {
                 return Self.json(.badRequest, Self.error("signature", error.description))
             }
             let now = clock.now()
-            let outcome = await Self.offload(queue) { try store.applyBraintreeEvent(event, now: now) }
+            let outcome = await Self.outcome { try await store.applyBraintreeEvent(event, now: now) }
             return Self.answer(outcome, provider: .braintree)
         }
     }

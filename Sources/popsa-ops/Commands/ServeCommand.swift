@@ -68,8 +68,9 @@ struct ServeCommand: AsyncParsableCommand {
                 throw CommandFailure(message: "serve: partner \(name)'s secret: \(error.description)", code: .config)
             }
         }
-        let store = try database.open(now: time.timestamp, configured: .known(config.databasePath))
-        let engine = Engine(store: store, clock: time.clock, stuckThreshold: config.stuckThreshold)
+        let opened = try await database.openStore(now: time.timestamp, configured: .known(config.databasePath))
+        let store = opened.feed
+        let engine = Engine(store: opened.reads, clock: time.clock, stuckThreshold: config.stuckThreshold)
         let routes = HTTPService(engine: engine)
         routes.addIngest(store: store, secret: secret, clock: time.clock)
         routes.addPartnerEvents(store: store, secrets: partnerSecrets, clock: time.clock)
@@ -78,7 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
         // In live mode, events naming only a charge can be matched by asking Stripe for its payment intent.
         let stripe =
             config.payments.mode == .live
-            ? try PaymentsWiring.gateways(config, store: store, clock: time.clock).available[.stripe] : nil
+            ? try PaymentsWiring.gateways(config, store: opened.ledger, clock: time.clock).available[.stripe] : nil
         do {
             let secret = try Secrets.read(
                 envName: stripeEnv, file: config.serve.stripeWebhookSecretFile,
@@ -109,8 +110,10 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure(message: "serve: the Braintree private key: \(error.description)", code: .config)
         }
-        try await routes.serve(
-            at: address, what: "/ingest, /partners/NAME/events, /webhooks/stripe|braintree, /healthz, /metrics")
+        try await opened.using { _ in
+            try await routes.serve(
+                at: address, what: "/ingest, /partners/NAME/events, /webhooks/stripe|braintree, /healthz, /metrics")
+        }
     }
 }
 
@@ -137,9 +140,10 @@ struct ServeMetricsCommand: AsyncParsableCommand {
     func run() async throws {
         OpsMetrics.shared.bootstrap()
         let config = try configuration.load()
-        let store = try database.open(now: time.timestamp, configured: .known(config.databasePath), readOnly: true)
-        let engine = Engine(store: store, clock: time.clock, stuckThreshold: config.stuckThreshold)
-        try await HTTPService(engine: engine).serve(at: listen, what: "/metrics")
+        let opened = try await database.openStore(
+            now: time.timestamp, configured: .known(config.databasePath), readOnly: true)
+        let engine = Engine(store: opened.reads, clock: time.clock, stuckThreshold: config.stuckThreshold)
+        try await opened.using { _ in try await HTTPService(engine: engine).serve(at: listen, what: "/metrics") }
     }
 }
 
@@ -178,10 +182,7 @@ final class HTTPService {
     }
 
     /// POST /ingest: a signed batch of JSON Lines, applied in one transaction through the importer's rules.
-    func addIngest(store: SQLiteStore, secret: String, clock: EngineClock) {
-        // Imports are synchronous SQLite writes: they run on a queue of their own, one at a time (SQLite takes
-        // one writer anyway), never on the server's event loops.
-        let queue = DispatchQueue(label: "popsa-ops.ingest")
+    func addIngest(store: any FeedStore, secret: String, clock: EngineClock) {
         router.post("/ingest") { request, _ in
             let body: [UInt8]
             switch await Self.signedBody(
@@ -191,9 +192,7 @@ final class HTTPService {
             case .body(let bytes): body = bytes
             }
             let received = clock.now()
-            let outcome = await Self.offload(queue) {
-                try store.importJSONLines(bytes: body, name: "batch", source: (.platform, received))
-            }
+            let outcome = await Self.outcome { try await store.ingest(body, name: "batch", received: received) }
             switch outcome {
             case .success(let report):
                 Counter(label: "popsa_ops_ingest_batches_total", dimensions: [("outcome", "applied")]).increment()
@@ -226,8 +225,7 @@ final class HTTPService {
     }
 
     /// POST /partners/{partner}/events: one job update from a print partner, signed with that partner's secret.
-    func addPartnerEvents(store: SQLiteStore, secrets: [String: String], clock: EngineClock) {
-        let queue = DispatchQueue(label: "popsa-ops.partners")
+    func addPartnerEvents(store: any FeedStore, secrets: [String: String], clock: EngineClock) {
         router.post("/partners/:partner/events") { request, context in
             let partner = context.parameters.get("partner") ?? ""
             guard let secret = secrets[partner] else {
@@ -250,8 +248,8 @@ final class HTTPService {
                 return Self.json(.unprocessableContent, Self.error("bad_event", "\(error)"))
             }
             let received = clock.now()
-            let outcome = await Self.offload(queue) {
-                try store.recordPartnerEvent(event, partner: partner, received: received)
+            let outcome = await Self.outcome {
+                try await store.recordPartnerEvent(event, partner: partner, received: received)
             }
             switch outcome {
             case .success(.recorded(let sequence, let current)):
@@ -273,9 +271,8 @@ final class HTTPService {
 
     /// POST /webhooks/stripe: Stripe's events, verified as Stripe specifies and applied exactly once.
     func addStripeWebhooks(
-        store: SQLiteStore, secret: String, clock: EngineClock, stripe: (any PaymentGateway)? = nil
+        store: any FeedStore, secret: String, clock: EngineClock, stripe: (any PaymentGateway)? = nil
     ) {
-        let queue = DispatchQueue(label: "popsa-ops.stripe")
         router.post("/webhooks/stripe") { request, _ in
             // Stripe's scheme is the one the ingest feed borrowed: t=…,v1=HMAC-SHA256 of "t.payload".
             let body: [UInt8]
@@ -285,20 +282,26 @@ final class HTTPService {
             case .refused(let response): return response
             case .body(let bytes): body = bytes
             }
-            let event: JSONValue
+            let json: JSONValue
             do {
-                event = try JSONValue.parse(String(decoding: body, as: UTF8.self))
+                json = try JSONValue.parse(String(decoding: body, as: UTF8.self))
             } catch {
                 return Self.json(.badRequest, Self.error("bad_event", "not JSON"))
+            }
+            let event: StripeEvent
+            do throws(RecordFieldError) {
+                event = try StripeEvent.read(json, now: clock.now())
+            } catch {
+                return Self.json(.badRequest, Self.error("bad_event", error.description))
             }
             // An event that names only a charge this database does not know cannot be matched by itself: ask
             // Stripe which payment intent the charge belongs to, and record the link first (live mode only).
             if let stripe {
                 do {
-                    if let charge = try store.unmatchedStripeCharge(in: event),
+                    if let charge = event.chargeAlone, try await !store.knowsStripeCharge(charge),
                         let intent = try await stripe.owningTransaction(of: charge)
                     {
-                        let linked = try store.linkStripeCharge(charge, toIntent: intent)
+                        let linked = try await store.linkStripeCharge(charge, toIntent: intent)
                         Self.log.info("charge looked up", metadata: ["charge": "\(charge)", "linked": "\(linked)"])
                     }
                 } catch {
@@ -307,7 +310,7 @@ final class HTTPService {
                 }
             }
             let now = clock.now()
-            let outcome = await Self.offload(queue) { try store.applyStripeEvent(event, now: now) }
+            let outcome = await Self.outcome { try await store.applyStripeEvent(event, now: now) }
             return Self.answer(outcome, provider: .stripe)
         }
     }
@@ -384,7 +387,7 @@ final class HTTPService {
     /// (never with the body).
     static func signedBody(
         _ request: Request, limit: Int, secret: String, from source: String, signing: Signing = Signing(),
-        feed: (SQLiteStore, FeedSource)? = nil
+        feed: (any FeedStore, FeedSource)? = nil
     ) async -> SignedBody {
         var request = request
         let body: [UInt8]
@@ -406,24 +409,18 @@ final class HTTPService {
     }
 
     /// Counts a refused request in the store, for the dashboard's ingest panel (a failure to is logged only).
-    static func noteRefusal(_ store: SQLiteStore, _ source: FeedSource, reason: String) async {
+    static func noteRefusal(_ store: any FeedStore, _ source: FeedSource, reason: String) async {
         let now = Timestamp(seconds: Int64(Date().timeIntervalSince1970))
-        if case .failure(let error) = await offload(
-            refusals, { try store.recordFeedRejection(source, reason: reason, at: now) })
-        {
+        if case .failure(let error) = await outcome({
+            try await store.recordFeedRejection(source, reason: reason, at: now)
+        }) {
             log.warning("refusal not counted", metadata: ["error": "\(error)"])
         }
     }
 
-    static let refusals = DispatchQueue(label: "popsa-ops.refusals")
-
-    /// Runs a synchronous store write on `queue`, off the server's event loops.
-    static func offload<T: Sendable>(
-        _ queue: DispatchQueue, _ work: @escaping @Sendable () throws -> T
-    ) async -> Result<T, any Error> {
-        await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: Result { try work() }) }
-        }
+    /// What a store write came to, as a value the route answers from.
+    static func outcome<T>(_ work: () async throws -> T) async -> Result<T, any Error> {
+        do { return .success(try await work()) } catch { return .failure(error) }
     }
 
     static func text(_ status: HTTPResponse.Status, _ text: String) -> Response {
@@ -446,4 +443,59 @@ final class HTTPService {
 
 enum IngestLimits {
     static let maxBody = 64 << 20
+}
+
+// MARK: - The SQLite store behind serve
+
+/// The SQLite store as `serve` writes it: its writes are synchronous, so each kind runs on a queue of its own, one
+/// at a time (SQLite takes one writer anyway), never on the server's event loops.
+struct SQLiteFeed: FeedStore {
+    let store: SQLiteStore
+    private static let ingestQueue = DispatchQueue(label: "popsa-ops.ingest")
+    private static let partnerQueue = DispatchQueue(label: "popsa-ops.partners")
+    private static let providerQueue = DispatchQueue(label: "popsa-ops.providers")
+    private static let refusalQueue = DispatchQueue(label: "popsa-ops.refusals")
+
+    func ingest(_ bytes: [UInt8], name: String, received: Timestamp) async throws -> ImportReport {
+        try await Self.run(Self.ingestQueue) {
+            try store.importJSONLines(bytes: bytes, name: name, source: (.platform, received))
+        }
+    }
+
+    func recordPartnerEvent(
+        _ event: PartnerEvent, partner: String, received: Timestamp
+    ) async throws -> PartnerEventOutcome {
+        try await Self.run(Self.partnerQueue) {
+            try store.recordPartnerEvent(event, partner: partner, received: received)
+        }
+    }
+
+    func applyStripeEvent(_ event: StripeEvent, now: Timestamp) async throws -> WebhookOutcome {
+        try await Self.run(Self.providerQueue) { try store.applyStripeEvent(event, now: now) }
+    }
+
+    func applyBraintreeEvent(_ event: BraintreeEvent, now: Timestamp) async throws -> WebhookOutcome {
+        try await Self.run(Self.providerQueue) { try store.applyBraintreeEvent(event, now: now) }
+    }
+
+    func knowsStripeCharge(_ charge: String) async throws -> Bool {
+        try await Self.run(Self.providerQueue) { try store.knowsStripeCharge(charge) }
+    }
+
+    func linkStripeCharge(_ charge: String, toIntent intent: String) async throws -> Bool {
+        try await Self.run(Self.providerQueue) { try store.linkStripeCharge(charge, toIntent: intent) }
+    }
+
+    func recordFeedRejection(_ source: FeedSource, reason: String, at: Timestamp) async throws {
+        try await Self.run(Self.refusalQueue) { try store.recordFeedRejection(source, reason: reason, at: at) }
+    }
+
+    /// Runs a synchronous store write on `queue`, off the server's event loops.
+    private static func run<T: Sendable>(
+        _ queue: DispatchQueue, _ work: @escaping @Sendable () throws -> T
+    ) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try work() }) }
+        }
+    }
 }

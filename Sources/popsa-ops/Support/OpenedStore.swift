@@ -15,6 +15,8 @@ struct OpenedStore: Sendable {
     let ledger: any RefundStore & SandboxLedger
     /// What `simulate` writes through.
     let traffic: any TrafficStore
+    /// What `serve` writes through.
+    let feed: any FeedStore
     /// A database this account may only read (SQLite): refunds are refused before they start.
     let isReadOnly: Bool
     /// What the status bar calls the database: the SQLite file's name, or the PostgreSQL database's.
@@ -25,12 +27,13 @@ struct OpenedStore: Sendable {
 
     init(_ store: SQLiteStore) {
         (reads, ledger, traffic, isReadOnly) = (store, store, store, store.isReadOnly)
+        feed = SQLiteFeed(store: store)
         (sqlite, postgres) = (store, nil)
         name = (store.path as NSString).lastPathComponent
     }
 
     init(_ store: PostgresStore) {
-        (reads, ledger, traffic, isReadOnly) = (store, store, store, false)
+        (reads, ledger, traffic, feed, isReadOnly) = (store, store, store, store, false)
         (sqlite, postgres) = (nil, store)
         name = store.location.database
     }

@@ -56,9 +56,7 @@ struct DatabaseOptions: ParsableArguments {
             }
         if let url = db ?? configured, url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
             throw CommandFailure(
-                message: "this command does not work on PostgreSQL yet (there so far: the console, headless, query, "
-                    + "dispute, refund, reconcile, audit, seed, import, metrics, simulate, and migrate to copy a "
-                    + "SQLite database in)",
+                message: "this step works on a SQLite file only, not on PostgreSQL",
                 code: .unavailable)
         }
         defer { if shared, let db = db ?? configured { SharedDatabase.shareFiles(of: db) } }

@@ -9,12 +9,12 @@ import Testing
     static let publicKey = "popsa_public_key"
     static let privateKey = "popsa_private_key_3c9e"
 
-    func server() throws -> IngestServiceTests.Server {
+    func server(on kind: StoreUnderTest.Kind = .sqlite) throws -> IngestServiceTests.Server {
         try IngestServiceTests.Server(
             environment: [
                 "POPSA_OPS_INGEST_SECRET": IngestServiceTests.secret, "BRAINTREE_PUBLIC_KEY": Self.publicKey,
                 "BRAINTREE_PRIVATE_KEY": Self.privateKey,
-            ])
+            ], on: kind)
     }
 
     /// Runs the SDK script: the status and the lines of the body.
@@ -43,23 +43,22 @@ import Testing
         #expect(refused.status == 400 && refused.body.contains("expected None"), "\(refused.body)")
     }
 
-    @Test func settlementAndDisputesApplyOnceAndTamperedNotificationsAreRefused() throws {
-        let server = try server()
+    @Test(arguments: StoreUnderTest.Kind.allCases)
+    func settlementAndDisputesApplyOnceAndTamperedNotificationsAreRefused(_ kind: StoreUnderTest.Kind) throws {
+        let server = try server(on: kind)
         defer { _ = server.stop() }
         // Settlement moves a payment still on its way there to settled, once.
-        let settling = try TestSupport.sql(
-            server.db,
+        let settling = try server.store.sql(
             "SELECT provider_transaction_id FROM payments WHERE provider = 'braintree' AND status = 'settling' "
                 + "ORDER BY id LIMIT 1")
         try #require(!settling.isEmpty)
         let settled = try send(server, "transaction_settled", settling)
         #expect(settled.status == 200 && settled.body.contains(#""updated":1"#), "\(settled.body)")
         #expect(
-            try TestSupport.sql(
-                server.db, "SELECT status FROM payments WHERE provider_transaction_id = '\(settling)'") == "settled")
+            try server.store.sql("SELECT status FROM payments WHERE provider_transaction_id = '\(settling)'")
+                == "settled")
         // The SDK's sample dispute is for USD 100.00 on the transaction with the id given (and has the same id).
-        let row = try TestSupport.fields(
-            server.db,
+        let row = try server.store.fields(
             "SELECT p.provider_transaction_id || '|' || p.order_id FROM payments p JOIN orders o ON o.id = p.order_id "
                 + "WHERE p.provider = 'braintree' AND p.status = 'settled' AND p.currency = 'USD' "
                 + "AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.payment_id = p.id) "
@@ -69,12 +68,12 @@ import Testing
         let (transaction, order) = (row[0], row[1])
         #expect(try send(server, "dispute_opened", transaction, mode: "tampered").status == 400)
         #expect(try send(server, "dispute_opened", transaction, mode: "otherkey").status == 400)
-        #expect(try TestSupport.sql(server.db, "SELECT count(*) FROM disputes") == "0")
+        #expect(try server.store.sql("SELECT count(*) FROM disputes") == "0")
         let opened = try send(server, "dispute_opened", transaction)
         #expect(opened.status == 200 && opened.body.contains(#""status":"needs_response""#), "\(opened.body)")
         #expect(
-            try TestSupport.sql(
-                server.db, "SELECT status || ' ' || provider_status || ' ' || amount || ' ' || order_id FROM disputes")
+            try server.store.sql(
+                "SELECT status || ' ' || provider_status || ' ' || amount || ' ' || order_id FROM disputes")
                 == "needs_response open 10000 \(order)")
         let refused = try TestSupport.popsaOps(
             ["refund", order, "--amount", "1.00", "--reason", "damaged", "--yes", "--db", server.db])

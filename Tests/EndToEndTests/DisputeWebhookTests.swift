@@ -16,16 +16,17 @@ import Testing
             + "}}}"
     }
 
-    @Test func aChargebackBlocksRefundsEverywhereUntilWonOrOverridden() throws {
+    @Test(arguments: StoreUnderTest.Kind.allCases) func aChargebackBlocksRefundsEverywhereUntilWonOrOverridden(
+        _ kind: StoreUnderTest.Kind
+    ) throws {
         let server = try IngestServiceTests.Server(
             environment: [
                 "POPSA_OPS_INGEST_SECRET": IngestServiceTests.secret,
                 "STRIPE_WEBHOOK_SECRET": StripeWebhookTests.secret,
-            ])
+            ], on: kind)
         defer { _ = server.stop() }
         let order = ConsoleScripts.placeholders["refundable_order"]!
-        let row = try TestSupport.fields(
-            server.db,
+        let row = try server.store.fields(
             "SELECT provider_transaction_id || '|' || amount FROM payments WHERE order_id = '\(order)' LIMIT 1"
         )
         try #require(row.count == 2)
@@ -39,7 +40,7 @@ import Testing
         // The console: the disputes list, the order's banner and diagnosis, the refund dialog, the customer.
         let console = try ConsoleScripts.run("dispute", size: "100x30", database: server.db)
         #expect(console.status == 0, "\(console.stderr)")
-        TestSupport.assertGolden(console.stdout, "console/dispute-100x30.txt")
+        TestSupport.assertGolden(server.store.screenAsOnSQLite(console.stdout), "console/dispute-100x30.txt")
 
         // The command line: an agent is refused, with the reason; a supervisor without the override too.
         let agent = try TestSupport.popsaOps(
@@ -52,7 +53,7 @@ import Testing
         let supervisor = ["refund", order, "--amount", "1.00", "--reason", "damaged", "--yes", "--db", server.db]
         let refused = try TestSupport.popsaOps(supervisor + ["--config", config])
         #expect(refused.status == 1 && refused.stderr.contains("a supervisor may override"), "\(refused.stderr)")
-        #expect(try TestSupport.sql(server.db, "SELECT count(*) FROM refunds WHERE order_id = '\(order)'") == "0")
+        #expect(try server.store.sql("SELECT count(*) FROM refunds WHERE order_id = '\(order)'") == "0")
         let overridden = try TestSupport.popsaOps(
             supervisor + ["--config", config, "--override-dispute", "--note", "issuer withdrew it by phone"])
         #expect(overridden.status == 0, "\(overridden.stdout)\(overridden.stderr)")

@@ -15,8 +15,10 @@ import Testing
         return result.stdout
     }
 
-    @Test func theStatusBarAndTheDashboardSayHowFreshEachSourceIs() throws {
-        let server = try IngestServiceTests.Server()
+    @Test(arguments: StoreUnderTest.Kind.allCases) func theStatusBarAndTheDashboardSayHowFreshEachSourceIs(
+        _ kind: StoreUnderTest.Kind
+    ) throws {
+        let server = try IngestServiceTests.Server(on: kind)
         defer { _ = server.stop() }
         // Nothing delivered yet: nothing to say.
         #expect(!(try statusBar(server.db, at: "2026-11-27T09:02:00Z")).contains("feed "))

@@ -6,17 +6,19 @@ import Testing
 @Suite(.serialized) struct IngestServiceTests {
     static let secret = "whsec_test_0f1e2d3c"
 
-    /// A running `serve` on a free loopback port, over its own copy of the fixture.
+    /// A running `serve` on a free loopback port, over its own copy of the fixture on either store.
     struct Server {
         let process: Process
         let port: Int
-        let db: String
+        let store: StoreUnderTest
+        /// What `--db` takes: the SQLite file or the PostgreSQL URL.
+        var db: String { store.database }
 
         init(
             environment: [String: String] = ["POPSA_OPS_INGEST_SECRET": IngestServiceTests.secret],
-            config: String = "", db existing: String? = nil
+            config: String = "", store existing: StoreUnderTest? = nil, on kind: StoreUnderTest.Kind = .sqlite
         ) throws {
-            db = existing ?? TestSupport.fixtureCopy()
+            store = try existing ?? StoreUnderTest.fixtureCopy(kind)
             port = BackgroundServer.freePort()
             let configFile = TestSupport.temporaryDirectory("serve-config") + "/config.toml"
             try config.write(toFile: configFile, atomically: true, encoding: .utf8)
@@ -67,10 +69,10 @@ import Testing
         #"{"type":"print","id":"prt_feed1","user_id":"usr_feed1","product":"photobook","#
         + #""title":"Zomer","page_count":20,"photo_count":0,"created_at":"2026-11-27T08:01:00Z"}"#
 
-    func count(_ db: String, _ sql: String) throws -> String { try TestSupport.sql(db, sql) }
-
-    @Test func aSignedBatchIsAppliedOnceAndSendingItAgainChangesNothing() throws {
-        let server = try Server()
+    @Test(arguments: StoreUnderTest.Kind.allCases) func aSignedBatchIsAppliedOnceAndSendingItAgainChangesNothing(
+        _ kind: StoreUnderTest.Kind
+    ) throws {
+        let server = try Server(on: kind)
         defer { _ = server.stop() }
         let first = try server.post([Self.user, Self.print])
         #expect(first.status == 200, "\(first.body)")
@@ -78,16 +80,18 @@ import Testing
         let query = try TestSupport.popsaOps(["query", "customer", "usr_feed1", "--db", server.db])
         #expect(query.stdout.contains("Fenna Feed"))
         let before =
-            try count(server.db, "SELECT count(*) FROM users") + "/" + count(server.db, "SELECT count(*) FROM prints")
+            try server.store.sql("SELECT count(*) FROM users") + "/" + server.store.sql("SELECT count(*) FROM prints")
         let again = try server.post([Self.user, Self.print])
         #expect(again.status == 200)
         let after =
-            try count(server.db, "SELECT count(*) FROM users") + "/" + count(server.db, "SELECT count(*) FROM prints")
+            try server.store.sql("SELECT count(*) FROM users") + "/" + server.store.sql("SELECT count(*) FROM prints")
         #expect(before == after)
     }
 
-    @Test func unsignedTamperedStaleAndFutureRequestsAreRefusedAndCounted() throws {
-        let server = try Server()
+    @Test(arguments: StoreUnderTest.Kind.allCases) func unsignedTamperedStaleAndFutureRequestsAreRefusedAndCounted(
+        _ kind: StoreUnderTest.Kind
+    ) throws {
+        let server = try Server(on: kind)
         defer { _ = server.stop() }
         #expect(try server.post([Self.user], secret: "not-the-secret").status == 401)
         #expect(try server.post([Self.user], offset: -600).body.contains("refused as a replay"))
@@ -99,7 +103,7 @@ import Testing
                 "http://127.0.0.1:\(server.port)/ingest",
             ])
         #expect(missing.stdout == "401")
-        #expect(try count(server.db, "SELECT count(*) FROM users WHERE id = 'usr_feed1'") == "0")
+        #expect(try server.store.sql("SELECT count(*) FROM users WHERE id = 'usr_feed1'") == "0")
         // While the secret is being rotated, a request signed with the old and the new one is accepted.
         #expect(try server.post([Self.user], extraSecret: "the-old-secret").status == 200)
         let metrics = try TestSupport.getText("http://127.0.0.1:\(server.port)/metrics")
@@ -110,8 +114,10 @@ import Testing
         #expect(metrics.contains("popsa_ops_ingest_records_total 1"))
     }
 
-    @Test func aBadRecordIsNamedByLineAndNothingOfTheBatchIsKept() throws {
-        let server = try Server()
+    @Test(arguments: StoreUnderTest.Kind.allCases) func aBadRecordIsNamedByLineAndNothingOfTheBatchIsKept(
+        _ kind: StoreUnderTest.Kind
+    ) throws {
+        let server = try Server(on: kind)
         defer { _ = server.stop() }
         let bad =
             #"{"type":"print","id":"prt_feed2","user_id":"usr_nobody","product":"photobook","#
@@ -120,7 +126,7 @@ import Testing
         #expect(result.status == 422, "\(result.body)")
         #expect(result.body.contains(#""line":2"#))
         #expect(result.body.contains(#""field":"user_id""#))
-        #expect(try count(server.db, "SELECT count(*) FROM users WHERE id = 'usr_feed1'") == "0")
+        #expect(try server.store.sql("SELECT count(*) FROM users WHERE id = 'usr_feed1'") == "0")
     }
 
     @Test func sigtermEndsTheServiceCleanly() throws {
@@ -153,15 +159,15 @@ import Testing
         sender.waitUntilExit()
         #expect(server.process.terminationReason == .uncaughtSignal)
         // Whatever moment the kill hit: the batch is all there or not at all, never half.
-        let after = try count(server.db, "SELECT count(*) FROM users WHERE id LIKE 'usr_k%'")
+        let after = try server.store.sql("SELECT count(*) FROM users WHERE id LIKE 'usr_k%'")
         #expect(after == "0" || after == "40000", "a killed batch left \(after) of its 40000 records")
-        #expect(try count(server.db, "PRAGMA integrity_check") == "ok")
+        #expect(try server.store.sql("PRAGMA integrity_check") == "ok")
         // The sender retries against the restarted service: everything is there, once.
-        let again = try Server(db: server.db)
+        let again = try Server(store: server.store)
         defer { _ = again.stop() }
         let retry = try again.post(lines)
         #expect(retry.status == 200, "\(retry.body)")
-        #expect(try count(again.db, "SELECT count(*) FROM users WHERE id LIKE 'usr_k%'") == "40000")
+        #expect(try again.store.sql("SELECT count(*) FROM users WHERE id LIKE 'usr_k%'") == "40000")
     }
 
     @Test func withoutItsSecretTheServiceDoesNotStart() throws {
@@ -186,17 +192,18 @@ import Testing
         #expect(refused.stderr.contains("maple-press"))
     }
 
-    @Test func aPartnersUpdateMovesItsJobAndUnsticksIt() throws {
+    @Test(arguments: StoreUnderTest.Kind.allCases) func aPartnersUpdateMovesItsJobAndUnsticksIt(
+        _ kind: StoreUnderTest.Kind
+    ) throws {
         let lion = "lion-secret-1"
         let config = """
             [serve.partners.lion-city-print]
             secret_env = "PARTNER_LION"
             """
         let server = try Server(
-            environment: ["POPSA_OPS_INGEST_SECRET": Self.secret, "PARTNER_LION": lion], config: config)
+            environment: ["POPSA_OPS_INGEST_SECRET": Self.secret, "PARTNER_LION": lion], config: config, on: kind)
         defer { _ = server.stop() }
-        let job = try count(
-            server.db,
+        let job = try server.store.sql(
             "SELECT id FROM print_jobs WHERE partner = 'lion-city-print' "
                 + "AND status IN ('sent','accepted','printing','shipped') "
                 + "ORDER BY updated_at LIMIT 1")
@@ -219,15 +226,15 @@ import Testing
         #expect(shown.stdout.contains("Delivered to the door"))
         // A retry is recognised; an older update joins the timeline without turning the job back.
         let eventsSQL = "SELECT count(*) FROM print_job_events WHERE job_id = '\(job)'"
-        let events = try count(server.db, eventsSQL)
+        let events = try server.store.sql(eventsSQL)
         #expect(try server.post([event], secret: lion, path: path).body.contains(#""duplicate":true"#))
-        #expect(try count(server.db, eventsSQL) == events)
+        #expect(try server.store.sql(eventsSQL) == events)
         let older = #"{"job_id":"\#(job)","status":"printing","at":"2026-11-20T08:00:00Z"}"#
         #expect(try server.post([older], secret: lion, path: path).body.contains(#""current":false"#))
-        #expect(try count(server.db, "SELECT status FROM print_jobs WHERE id = '\(job)'") == "delivered")
+        #expect(try server.store.sql("SELECT status FROM print_jobs WHERE id = '\(job)'") == "delivered")
         // Another partner's job, a job that does not exist, a partner not configured, a wrong signature, a bad
         // status.
-        let other = try count(server.db, "SELECT id FROM print_jobs WHERE partner != 'lion-city-print' LIMIT 1")
+        let other = try server.store.sql("SELECT id FROM print_jobs WHERE partner != 'lion-city-print' LIMIT 1")
         let theirs = #"{"job_id":"\#(other)","status":"delivered","at":"2026-11-27T08:30:00Z"}"#
         #expect(try server.post([theirs], secret: lion, path: path).status == 403)
         let nobody = #"{"job_id":"job_nope","status":"delivered","at":"2026-11-27T08:30:00Z"}"#

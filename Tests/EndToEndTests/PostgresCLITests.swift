@@ -57,10 +57,6 @@ import Testing
                     "audit", "list", "--json", "--limit", "5",
                     "--db", TestSupport.fixtureDatabase,
                 ])).stdout && log.stdout.contains("refund.imported"))
-        // What PostgreSQL does not do yet says so, instead of looking for a file named like the URL.
-        let serve = try TestSupport.popsaOps(
-            ["serve", "--db", url], environment: ["POPSA_OPS_INGEST_SECRET": String(repeating: "ab", count: 16)])
-        #expect(serve.status == 69 && serve.stderr.contains("does not work on PostgreSQL yet"), "\(serve.stderr)")
     }
 
     @Test func seedFillsAnEmptyDatabaseWithWhatItGivesSQLite() throws {

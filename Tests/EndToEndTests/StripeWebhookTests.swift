@@ -1,5 +1,6 @@
 import Foundation
 import OpsTestSupport
+import Synchronization
 import Testing
 
 /// `POST /webhooks/stripe`: events signed by Stripe's own library, applied once; refunds made in the Stripe
@@ -44,12 +45,14 @@ import Testing
             + #""charge":"\#(charge)","payment_intent":"\#(charge)","metadata":{}}}}"#
     }
 
-    @Test func aRefundMadeInTheDashboardCountsAgainstWhatIsLeftAndAppliesOnce() throws {
+    @Test(arguments: StoreUnderTest.Kind.allCases) func aRefundMadeInTheDashboardCountsAgainstWhatIsLeftAndAppliesOnce(
+        _ kind: StoreUnderTest.Kind
+    ) throws {
         let server = try IngestServiceTests.Server(
-            environment: ["POPSA_OPS_INGEST_SECRET": IngestServiceTests.secret, "STRIPE_WEBHOOK_SECRET": Self.secret])
+            environment: ["POPSA_OPS_INGEST_SECRET": IngestServiceTests.secret, "STRIPE_WEBHOOK_SECRET": Self.secret],
+            on: kind)
         defer { _ = server.stop() }
-        let row = try TestSupport.fields(
-            server.db,
+        let row = try server.store.fields(
             "SELECT p.order_id || '|' || p.provider_transaction_id || '|' || p.amount || '|' || p.currency "
                 + "FROM payments p JOIN orders o ON o.id = p.order_id WHERE p.provider = 'stripe' "
                 + "AND p.status = 'settled' AND o.status = 'paid' "
@@ -59,8 +62,7 @@ import Testing
         let (order, charge, amount, currency) = (row[0], row[1], Int64(row[2])!, row[3])
         func remaining() throws -> Int64 {
             Int64(
-                try TestSupport.sql(
-                    server.db,
+                try server.store.sql(
                     "SELECT \(amount) - coalesce(sum(amount), 0) FROM refunds WHERE order_id = '\(order)' "
                         + "AND status IN ('succeeded', 'pending', 'unknown')")) ?? -1
         }
@@ -99,18 +101,57 @@ import Testing
         #expect(try remaining() == left)
     }
 
-    @Test func tamperedStaleAndFutureEventsAreRefused() throws {
+    @Test(arguments: StoreUnderTest.Kind.allCases) func tamperedStaleAndFutureEventsAreRefused(
+        _ kind: StoreUnderTest.Kind
+    ) throws {
         let server = try IngestServiceTests.Server(
-            environment: ["POPSA_OPS_INGEST_SECRET": IngestServiceTests.secret, "STRIPE_WEBHOOK_SECRET": Self.secret])
+            environment: ["POPSA_OPS_INGEST_SECRET": IngestServiceTests.secret, "STRIPE_WEBHOOK_SECRET": Self.secret],
+            on: kind)
         defer { _ = server.stop() }
         let event = Self.chargeRefunded("evt_bad", charge: "ch_nope", refund: "re_bad", amount: 100, currency: "GBP")
         for mode in ["tampered", "stale", "future"] {
             #expect(try send(event, to: server, mode: mode).status == 400, "\(mode)")
         }
-        #expect(try TestSupport.sql(server.db, "SELECT count(*) FROM webhook_events") == "0")
+        #expect(try server.store.sql("SELECT count(*) FROM webhook_events") == "0")
         // Signed, for a payment this database does not hold: recorded (a retry is a duplicate), nothing changed.
         #expect(try send(event, to: server).body.contains("unknown_payment"))
         #expect(try send(event, to: server).body.contains("duplicate"))
+    }
+}
+
+/// Two ops boxes' `serve` on one PostgreSQL database: Stripe may deliver an event to either (or both, when an
+/// endpoint is registered per box); it is applied once, whichever box takes it first.
+@Suite(.serialized) struct TwoBoxWebhookTests {
+    @Test func oneEventDeliveredToTwoBoxesAtOnceIsAppliedOnce() throws {
+        let environment = [
+            "POPSA_OPS_INGEST_SECRET": IngestServiceTests.secret, "STRIPE_WEBHOOK_SECRET": StripeWebhookTests.secret,
+        ]
+        let first = try IngestServiceTests.Server(environment: environment, on: .postgres)
+        defer { _ = first.stop() }
+        let second = try IngestServiceTests.Server(environment: environment, store: first.store)
+        defer { _ = second.stop() }
+        let row = try first.store.fields(
+            "SELECT p.order_id || '|' || p.provider_transaction_id || '|' || p.currency FROM payments p "
+                + "WHERE p.provider = 'stripe' AND p.status = 'settled' "
+                + "AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.payment_id = p.id) ORDER BY p.id LIMIT 1")
+        try #require(row.count == 3)
+        let (order, charge, currency) = (row[0], row[1], row[2])
+        for trial in 1...5 {
+            let event = StripeWebhookTests.chargeRefunded(
+                "evt_two_\(trial)", charge: charge, refund: "re_two_\(trial)", amount: 10, currency: currency)
+            let answers = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: 2) { box in
+                let answer = try? StripeWebhookTests().send(event, to: box == 0 ? first : second)
+                answers.withLock { $0.append(answer.map { "\($0.status) \($0.body)" } ?? "no answer") }
+            }
+            let both = answers.withLock { $0 }
+            #expect(both.filter { $0.contains(#""adopted":1"#) }.count == 1, "\(both)")
+            #expect(both.filter { $0.contains(#""duplicate":true"#) }.count == 1, "\(both)")
+        }
+        #expect(
+            try first.store.sql("SELECT count(*) || ' ' || sum(amount) FROM refunds WHERE order_id = '\(order)'")
+                == "5 50")
+        #expect(try TestSupport.popsaOps(["audit", "verify", "--db", first.db]).status == 0)
     }
 }
 
@@ -134,28 +175,26 @@ import Testing
                 "url=http://127.0.0.1:\(server.port)/webhooks/stripe", "-d", "secret=\(StripeWebhookTests.secret)",
                 "-d", "events[]=payment_intent.succeeded",
             ])
-        let payment = try TestSupport.fields(
-            server.db,
+        let payment = try server.store.fields(
             "SELECT p.id || '|' || p.amount FROM payments p WHERE p.provider = 'stripe' AND p.status = 'settled' "
                 + "AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.payment_id = p.id) LIMIT 1"
         )
         try #require(payment.count == 2)
         let intent = try TestSupport.localstripePaymentIntent(amount: Int64(payment[1])!, base: base)
         // The payment in our ledger is that intent, still on its way to being captured.
-        _ = try TestSupport.sql(
-            server.db,
+        _ = try server.store.sql(
             "UPDATE payments SET provider_transaction_id = '\(intent)', provider_charge_id = NULL, "
                 + "status = 'submitted_for_settlement', settled_at = NULL WHERE id = '\(payment[0])'")
         // localstripe posts the event about a second after emitting it: the ledger knows the intent by then.
         var status = ""
         for _ in 0..<100 {
-            status = try TestSupport.sql(server.db, "SELECT status FROM payments WHERE id = '\(payment[0])'")
+            status = try server.store.sql("SELECT status FROM payments WHERE id = '\(payment[0])'")
             if status == "settled" { break }
             usleep(100_000)
         }
         #expect(status == "settled")
-        let delivered = try TestSupport.sql(
-            server.db, "SELECT count(*) FROM webhook_events WHERE type = 'payment_intent.succeeded'")
+        let delivered = try server.store.sql(
+            "SELECT count(*) FROM webhook_events WHERE type = 'payment_intent.succeeded'")
         #expect(delivered != "0")
     }
 }
@@ -225,8 +264,7 @@ import Testing
         ]
         let server = try IngestServiceTests.Server(environment: environment, config: config)
         defer { _ = server.stop() }
-        let row = try TestSupport.fields(
-            server.db,
+        let row = try server.store.fields(
             "SELECT p.id || '|' || p.order_id || '|' || p.amount FROM payments p WHERE p.provider = 'stripe' "
                 + "AND p.status = 'settled' AND p.currency = 'GBP' "
                 + "AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.payment_id = p.id) LIMIT 1"
@@ -235,8 +273,7 @@ import Testing
         let (payment, order, amount) = (row[0], row[1], Int64(row[2])!)
         // The payment is a real payment intent at localstripe; this database knows it by its pi_ only.
         let intent = try TestSupport.localstripePaymentIntent(amount: amount, base: base)
-        _ = try TestSupport.sql(
-            server.db,
+        _ = try server.store.sql(
             "UPDATE payments SET provider_transaction_id = '\(intent)', provider_charge_id = NULL "
                 + "WHERE id = '\(payment)'")
         let fetched = try TestSupport.run(
@@ -251,9 +288,9 @@ import Testing
         let answer = try StripeWebhookTests().send(event, to: server)
         #expect(answer.status == 200 && answer.body.contains(#""adopted":1"#), "\(answer.body)")
         #expect(
-            try TestSupport.sql(server.db, "SELECT provider_charge_id FROM payments WHERE id = '\(payment)'") == charge)
+            try server.store.sql("SELECT provider_charge_id FROM payments WHERE id = '\(payment)'") == charge)
         #expect(
-            try TestSupport.sql(server.db, "SELECT sum(amount) FROM refunds WHERE order_id = '\(order)'") == "250")
+            try server.store.sql("SELECT sum(amount) FROM refunds WHERE order_id = '\(order)'") == "250")
     }
 }
 

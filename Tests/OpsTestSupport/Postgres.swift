@@ -73,6 +73,33 @@ public struct StoreUnderTest: Sendable, CustomStringConvertible {
         }
     }
 
+    /// One row's fields (split at `|`).
+    public func fields(_ query: String) throws -> [String] {
+        try sql(query).split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    /// A screen as it shows on SQLite's fixture copy, whose status bar names the database `copy.sqlite`: the
+    /// PostgreSQL database's name put back to that, the gap after it widened or narrowed to keep the line's width.
+    public func screenAsOnSQLite(_ screen: String) -> String {
+        guard kind == .postgres, let path = database.split(separator: "?").first,
+            let name = path.split(separator: "/").last.map(String.init)
+        else { return screen }
+        let fixture = "copy.sqlite"
+        return screen.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            guard let at = line.range(of: " \(name) · ") else { return String(line) }
+            var rest = String(line[at.upperBound...])
+            let grown = name.count - fixture.count
+            if let gap = rest.range(of: "  ") {
+                if grown > 0 {
+                    rest.insert(contentsOf: String(repeating: " ", count: grown), at: gap.lowerBound)
+                } else if grown < 0 {
+                    rest.removeSubrange(gap.lowerBound..<rest.index(gap.lowerBound, offsetBy: -grown))
+                }
+            }
+            return String(line[..<at.lowerBound]) + " \(fixture) · " + rest
+        }.joined(separator: "\n")
+    }
+
     public var description: String { kind.rawValue }
 }
 

@@ -49,31 +49,43 @@ extension PostgresStore {
             try $0.text(0)
         }
         guard !ids.isEmpty else { return 0 }
-        return ids.count + (try await rawCount(Self.summariesQuery(ids)))
+        return ids.count + (try await rawCount(Self.summaries(ids)))
     }
 
-    /// The floor of identifier resolution: the same one statement, raw.
+    /// The floor of identifier resolution: the same one prepared statement, raw.
     public func floorResolve(_ identifier: String) async throws -> Int {
-        var bindings = PostgresBindings()
-        bindings.append(identifier)
-        return try await rawCount(PostgresQuery(unsafeSQL: Self.resolveSQL, binds: bindings))
+        try await rawCount(Prepared<PreparedSQL.Resolve>([.text(identifier)]))
     }
 
-    /// The floor of customer 360: the same seven statements, raw.
+    /// The floor of customer 360: the same seven prepared statements, raw, sent as the store sends them (the six
+    /// sections at once, beside the customer's row).
     public func floorCustomer360(_ userID: String) async throws -> Int {
-        var rows = 0
-        for sql in Self.customer360SQL {
-            var bindings = PostgresBindings()
-            bindings.append(userID)
-            rows += try await rawCount(PostgresQuery(unsafeSQL: sql, binds: bindings))
-        }
-        return rows
+        typealias S = PreparedSQL
+        let id: [StoreValue] = [.text(userID)]
+        async let prints = rawCount(Prepared<S.CustomerPrints>(id))
+        async let orders = rawCount(Prepared<S.CustomerOrders>(id))
+        async let payments = rawCount(Prepared<S.CustomerPayments>(id))
+        async let refunds = rawCount(Prepared<S.CustomerRefunds>(id))
+        async let jobs = rawCount(Prepared<S.CustomerJobs>(id))
+        async let disputes = rawCount(Prepared<S.CustomerDisputes>(id))
+        let user = try await rawCount(Prepared<S.Customer>(id))
+        let sections = try await [prints, orders, payments, refunds, jobs, disputes]
+        return user + sections.reduce(0, +)
     }
 
     /// Rows of a statement, each read and none decoded.
     func rawCount(_ query: PostgresQuery) async throws -> Int {
         var count = 0
         for try await _ in try await client.query(query, logger: logger) {
+            count += 1
+        }
+        return count
+    }
+
+    /// Rows of a prepared statement, each read and none decoded.
+    func rawCount<Text: PreparedText>(_ statement: Prepared<Text>) async throws -> Int {
+        var count = 0
+        for try await _ in try await client.execute(statement, logger: logger) {
             count += 1
         }
         return count

@@ -51,19 +51,13 @@ extension PostgresStore {
         _ text: Text.Type, _ statement: Prepared<Text>, _ decode: (PostgresRecordRow) throws -> T
     ) async throws -> [T] {
         let (client, logger) = (self.client, self.logger)
-        do {
+        return try await Self.inWords {
             let rows = try await withDeadline {
                 var rows: [PostgresRow] = []
                 for try await row in try await client.execute(statement, logger: logger) { rows.append(row) }
                 return rows
             }
             return try rows.map { try decode(PostgresRecordRow($0)) }
-        } catch let error as PSQLError {
-            throw PostgresStoreError.failed(Self.describe(error), kind: Self.writeFailureKind(error))
-        } catch let error as PostgresDecodingError {
-            throw PostgresStoreError.failed(
-                "column \(error.columnName) is \(error.postgresType), not the \(error.targetType) expected",
-                kind: .other)
         }
     }
 

@@ -33,7 +33,7 @@ extension PostgresStore {
         var bindings = PostgresBindings(capacity: arguments.count)
         for argument in arguments { bindings.append(argument) }
         let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
-        do {
+        return try await Self.inWords {
             switch target {
             case .pool:
                 let (client, logger) = (self.client, self.logger)
@@ -50,8 +50,15 @@ extension PostgresStore {
                 }
                 return out
             }
+        }
+    }
+
+    /// Runs `work`, the driver's errors coming out as `PostgresStoreError.failed` in words.
+    static func inWords<T>(_ work: () async throws -> T) async throws -> T {
+        do {
+            return try await work()
         } catch let error as PSQLError {
-            throw PostgresStoreError.failed(Self.describe(error), kind: Self.writeFailureKind(error))
+            throw PostgresStoreError.failed(describe(error), kind: writeFailureKind(error))
         } catch let error as PostgresDecodingError {
             // Which column and types, never the value (postgres-nio keeps it out of its description for that reason).
             throw PostgresStoreError.failed(

@@ -23,6 +23,29 @@ enum PostgresSchema {
         Migration(name: "v4 stored search vectors, jobs by partner", statements: storedSearch),
         Migration(name: "v5 record versions", statements: [recordVersions]),
         Migration(name: "v6 provider events", statements: [webhookEvents]),
+        Migration(name: "v7 prefix lexemes", statements: prefixLexemes),
+    ]
+
+    /// Every word's first one, two and three letters kept as lexemes of their own (`li~`), beside the words: a
+    /// short prefix is then one posting list, which the GIN index reads directly and the planner has statistics
+    /// for, instead of the union of every word that starts with it (thousands of lists for `b:*`).
+    static let prefixLexemes = [
+        """
+        CREATE FUNCTION popsa_search_vector(words text) RETURNS tsvector
+          LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
+            SELECT to_tsvector('simple', words) || array_to_tsvector(ARRAY(
+              SELECT DISTINCT left(l, n) || '~' FROM unnest(tsvector_to_array(to_tsvector('simple', words))) AS l,
+                generate_series(1, 3) AS n
+              WHERE length(l) >= n))
+          $$
+        """,
+        "DROP INDEX users_search_vector",
+        "ALTER TABLE users DROP COLUMN search_vector",
+        """
+        ALTER TABLE users ADD COLUMN search_vector tsvector
+          GENERATED ALWAYS AS (popsa_search_vector(popsa_search_words(name || ' ' || search_email))) STORED
+        """,
+        "CREATE INDEX users_search_vector ON users USING gin (search_vector)",
     ]
 
     /// The providers' events applied, by id: a redelivery (or a second box's delivery) is a duplicate.
@@ -482,7 +505,7 @@ enum PostgresSchema {
         "CREATE INDEX users_search ON users USING gin (\(searchVector()))",
     ]
 
-    /// What the search index holds for a customer (`table`: the alias a query gives users, if any).
+    /// What the first search index held for a customer (v1; v4 stored it, v7 added the prefix lexemes).
     static func searchVector(_ table: String = "") -> String {
         let t = table.isEmpty ? "" : table + "."
         return "to_tsvector('simple', popsa_search_words(\(t)name || ' ' || \(t)search_email))"

@@ -14,13 +14,15 @@ extension PostgresStore: CustomerSearchStore {
         }
     }
 
-    /// The search in two stages, each bounded. First the newest `searchWindow` (120,000) customers are read newest
+    /// The search in two stages, each bounded. First the newest `searchWindow` (30,000) customers are read newest
     /// first and checked against the query (made once), stopping at the page's last match: a prefix that one
-    /// customer in 2,400 shares fills the page there. Only when it does not are the older customers asked through the GIN
-    /// index and their matches sorted — few by then, or the window would have filled: a larger window costs the
-    /// first stage linearly and saves the second's worst case in proportion (10,000: p99 55 ms at a million;
-    /// 30,000: 40; 120,000: 28–31). One statement leaves the choice to the planner, which for a rare pair of
-    /// prefixes would walk every customer backwards: a second at a million.
+    /// customer in 600 shares fills the page there. Only when it does not are the older customers asked through
+    /// the GIN index and their matches sorted — few by then, or the window would have filled; and cheap to find,
+    /// a short prefix being one posting list (`PostgresSchema.prefixLexemes`). The window costs about 0.4 µs a
+    /// customer when nothing fills it (a typo: 12 ms at 30,000), the second stage in proportion to the matches it
+    /// sorts; 30,000 gave the lowest p99 at a million (10,000: 53 ms, 120,000: 33, measured per stage in psql).
+    /// One statement leaves the choice to the planner, which for a rare pair of common prefixes walks every
+    /// customer backwards: half a second at a million.
     func searchStaged<T>(
         _ query: String, limit: Int, columns: String, _ decode: (PostgresRecordRow) throws -> T
     ) async throws -> [T] {
@@ -38,14 +40,16 @@ extension PostgresStore: CustomerSearchStore {
     }
 
     /// The typed words (`$1`, joined by spaces) as a text-search query: each word, as the index makes words (lower
-    /// case, accents removed), a required prefix. The words carry letters, digits and marks only, so none is an
-    /// operator; one that unaccents into two is two prefixes. A scalar subquery, so that the query is made once
-    /// per statement: as a bare expression over the words' array it was parsed again for every row checked (most
-    /// of the first stage's time: 10,000 parses of the typed words).
+    /// case, accents removed), a required prefix — up to three letters the prefix's own lexeme (`li~`, see
+    /// `PostgresSchema.prefixLexemes`), longer ones `word:*`. The words carry letters, digits and marks only, so
+    /// none is an operator or a quote; one that unaccents into two is two prefixes. A scalar subquery, so that the
+    /// query is made once per statement: as a bare expression it was made again for every row checked.
     static let typedQuery = """
-        (SELECT to_tsquery('simple', array_to_string(ARRAY(
-          SELECT regexp_replace(trim(popsa_search_words(w)), ' +', ':* & ', 'g') || ':*'
-          FROM unnest(string_to_array($1, ' ')) AS w WHERE trim(popsa_search_words(w)) <> ''), ' & ')))
+        (SELECT array_to_string(ARRAY(
+          SELECT CASE WHEN length(x) <= 3 THEN quote_literal(x || '~') ELSE quote_literal(x) || ':*' END
+          FROM unnest(string_to_array($1, ' ')) AS w,
+            unnest(string_to_array(trim(popsa_search_words(w)), ' ')) AS x
+          WHERE x <> ''), ' & ')::tsquery)
         """
 
     /// Customers whose words start with the typed words, newest first, at most `$2` (the whole table: the lists'

@@ -46,7 +46,7 @@ public final class PostgresStore: Sendable {
     ///   test makes it small to reach the second stage on a small database).
     public static func open(
         _ location: PostgresLocation, password: String?, deadline: Duration = .seconds(10),
-        auditAnchor: AuditAnchor? = nil, searchWindow: Int64 = 120_000,
+        auditAnchor: AuditAnchor? = nil, searchWindow: Int64 = 30_000,
         logger: Logger = Logger(label: "popsa-ops.postgres")
     ) async throws -> PostgresStore {
         var configuration: PostgresClient.Configuration

@@ -47,7 +47,7 @@ actor PostgresFixture {
             applied == [
                 "v1 entities and the customer search", "v2 refunds, audit log, sandbox ledger",
                 "v3 rollups, feed sources, change sequence", "v4 stored search vectors, jobs by partner",
-                "v5 record versions", "v6 provider events",
+                "v5 record versions", "v6 provider events", "v7 prefix lexemes",
             ])
         await store.close()
         // Opened again: nothing runs twice.

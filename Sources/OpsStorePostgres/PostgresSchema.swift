@@ -24,6 +24,21 @@ enum PostgresSchema {
         Migration(name: "v5 record versions", statements: [recordVersions]),
         Migration(name: "v6 provider events", statements: [webhookEvents]),
         Migration(name: "v7 prefix lexemes", statements: prefixLexemes),
+        Migration(name: "v8 notes", statements: notes),
+    ]
+
+    /// Operators' notes, as on SQLite (v11 there): free text in a table an erasure can redact, never in the chain.
+    static let notes = [
+        """
+        CREATE TABLE notes (
+          id TEXT PRIMARY KEY, subject_kind TEXT NOT NULL, subject_id TEXT NOT NULL, user_id TEXT NOT NULL,
+          order_id TEXT, author TEXT NOT NULL, at BIGINT NOT NULL, text TEXT NOT NULL, ticket TEXT)
+        """,
+        "CREATE INDEX notes_by_customer ON notes (user_id, at)",
+        "CREATE INDEX notes_by_order ON notes (order_id, at) WHERE order_id IS NOT NULL",
+        // A note added on one box shows on the others' open screens, as every other write does.
+        "CREATE TRIGGER notes_changed AFTER INSERT OR UPDATE OR DELETE ON notes FOR EACH STATEMENT "
+            + "EXECUTE FUNCTION popsa_note_change()",
     ]
 
     /// Every word's first one, two and three letters kept as lexemes of their own (`li~`), beside the words: a

@@ -57,7 +57,7 @@ extension PostgresStore {
         try await rawCount(Prepared<PreparedSQL.Resolve>([.text(identifier)]))
     }
 
-    /// The floor of customer 360: the same seven prepared statements, raw, sent as the store sends them (the six
+    /// The floor of customer 360: the same eight prepared statements, raw, sent as the store sends them (the seven
     /// sections at once, beside the customer's row).
     public func floorCustomer360(_ userID: String) async throws -> Int {
         typealias S = PreparedSQL
@@ -68,8 +68,9 @@ extension PostgresStore {
         async let refunds = rawCount(Prepared<S.CustomerRefunds>(id))
         async let jobs = rawCount(Prepared<S.CustomerJobs>(id))
         async let disputes = rawCount(Prepared<S.CustomerDisputes>(id))
+        async let notes = rawCount(Prepared<S.CustomerNotes>(id))
         let user = try await rawCount(Prepared<S.Customer>(id))
-        let sections = try await [prints, orders, payments, refunds, jobs, disputes]
+        let sections = try await [prints, orders, payments, refunds, jobs, disputes, notes]
         return user + sections.reduce(0, +)
     }
 

@@ -42,6 +42,7 @@ enum PreparedSQL {
     enum CustomerRefunds: PreparedText { static var sql: String { PostgresStore.customer360SQL[4] } }
     enum CustomerJobs: PreparedText { static var sql: String { PostgresStore.customer360SQL[5] } }
     enum CustomerDisputes: PreparedText { static var sql: String { PostgresStore.customer360SQL[6] } }
+    enum CustomerNotes: PreparedText { static var sql: String { PostgresStore.customer360SQL[7] } }
 }
 
 extension PostgresStore {

@@ -26,6 +26,7 @@ extension PostgresStore: RecordViewStore {
             section(StoredColumns.refund, "refunds r ON r.order_id = o.id", "r.created_at DESC, r.id"),
             section(StoredColumns.job, "print_jobs j ON j.order_id = o.id", "j.created_at DESC, j.id"),
             section(StoredColumns.dispute, "disputes d ON d.order_id = o.id", "d.created_at DESC, d.id"),
+            numbered(NoteSQL.byCustomer),
         ]
     }()
 
@@ -33,17 +34,19 @@ extension PostgresStore: RecordViewStore {
         let id = [StoreValue.text(userID)]
         typealias S = PreparedSQL
         // The sections after the customer's row go out together, each on a connection of the pool: the view
-        // waits for the slowest section rather than for the sum of seven round trips.
+        // waits for the slowest section rather than for the sum of eight round trips.
         async let prints = fetchPrepared(S.CustomerPrints.self, id, { try PrintSummary(row: $0) })
         async let orders = fetchPrepared(S.CustomerOrders.self, id, { try Order(row: $0) })
         async let payments = fetchPrepared(S.CustomerPayments.self, id, { try Payment(row: $0) })
         async let refunds = fetchPrepared(S.CustomerRefunds.self, id, { try Refund(row: $0) })
         async let jobs = fetchPrepared(S.CustomerJobs.self, id, { try PrintJob(row: $0) })
         async let disputes = fetchPrepared(S.CustomerDisputes.self, id, { try Dispute(row: $0) })
+        async let notes = fetchPrepared(S.CustomerNotes.self, id, { try Note(row: $0) })
         guard let user = try await fetchPrepared(S.Customer.self, id, { try User(row: $0) }).first else { return nil }
         return Customer360(
             user: user, prints: try await prints, orders: try await orders, payments: try await payments,
-            refunds: try await refunds, printJobs: try await jobs, disputes: try await disputes)
+            refunds: try await refunds, printJobs: try await jobs, disputes: try await disputes,
+            notes: try await notes)
     }
 
     public func orderDetail(orderID: String) async throws -> OrderDetail? {
@@ -76,7 +79,8 @@ extension PostgresStore: RecordViewStore {
                 on: target, { try PrintJob(row: $0) }),
             disputes: try await fetch(
                 "SELECT \(StoredColumns.dispute) FROM disputes d WHERE d.order_id = $1 ORDER BY d.created_at DESC, "
-                    + "d.id", id, on: target, { try Dispute(row: $0) }))
+                    + "d.id", id, on: target, { try Dispute(row: $0) }),
+            notes: try await notes(NoteSQL.byOrder, id, on: target))
     }
 
     public func printJobDetail(jobID: String) async throws -> PrintJobDetail? {
@@ -102,7 +106,9 @@ extension PostgresStore: RecordViewStore {
                 jobID: try row.text(0), sequence: Int(try row.integer(1)), at: try row.timestamp(2),
                 status: try row.storedEnum(3, "print_job_events", "status"), message: try row.text(4))
         }
-        return PrintJobDetail(job: job, order: order, user: user, events: events)
+        return PrintJobDetail(
+            job: job, order: order, user: user, events: events,
+            notes: try await notes(NoteSQL.byJob, [.text(order.id), .text(jobID)], on: .pool))
     }
 
     /// One chargeback, by its provider id.

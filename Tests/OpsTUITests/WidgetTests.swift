@@ -105,3 +105,23 @@ import Testing
         #expect(ColorPalette.nearest((95, 135, 175), within: 256) == 67)
     }
 }
+
+@Suite struct TabsTests {
+    let titles = ["Prints (3)", "Orders (2)", "Payments & refunds (3)", "Print jobs (2)", "Notes (1)"]
+
+    func strip(active: Int, width: Int) -> String {
+        var buffer = Buffer(size: Size(width: width, height: 1))
+        Tabs.render(titles, active: active, into: &buffer, rect: buffer.area, theme: .builtIn)
+        return buffer.plainText
+    }
+
+    @Test func theActiveTabIsAlwaysShownTheOnesBeforeItGivingWay() {
+        // Wide enough: every tab, from the left.
+        #expect(strip(active: 4, width: 100).hasPrefix(" Prints (3)   Orders (2)"))
+        #expect(strip(active: 4, width: 100).hasSuffix(" Notes (1)"))
+        // 60 columns: the first tabs while one of them is active, the last ones once it is.
+        #expect(strip(active: 0, width: 60) == " Prints (3)   Orders (2)   Payments & refunds (3)")
+        let last = strip(active: 4, width: 60)
+        #expect(last.hasPrefix("‹ ") && last.hasSuffix(" Notes (1)") && !last.contains("Prints"), "\(last)")
+    }
+}

@@ -86,7 +86,7 @@ public struct StoreUnderTest: Sendable, CustomStringConvertible {
         else { return screen }
         let fixture = "copy.sqlite"
         return screen.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
-            guard let at = line.range(of: " \(name) · ") else { return String(line) }
+            guard let at = line.range(of: " \(name) ") else { return String(line) }
             var rest = String(line[at.upperBound...])
             let grown = name.count - fixture.count
             if let gap = rest.range(of: "  ") {
@@ -96,7 +96,7 @@ public struct StoreUnderTest: Sendable, CustomStringConvertible {
                     rest.removeSubrange(gap.lowerBound..<rest.index(gap.lowerBound, offsetBy: -grown))
                 }
             }
-            return String(line[..<at.lowerBound]) + " \(fixture) · " + rest
+            return String(line[..<at.lowerBound]) + " \(fixture) " + rest
         }.joined(separator: "\n")
     }
 

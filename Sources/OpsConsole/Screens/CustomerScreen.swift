@@ -4,10 +4,10 @@ import OpsTUI
 
 // MARK: - CustomerScreen
 
-/// A customer at a glance: profile, and tabs for prints, orders, payments and refunds, print jobs.
+/// A customer at a glance: profile, and tabs for prints, orders, payments and refunds, print jobs, notes.
 public struct CustomerScreen: Sendable {
     public enum Tab: Int, CaseIterable, Sendable, Hashable {
-        case prints, orders, payments, printJobs
+        case prints, orders, payments, printJobs, notes
 
         var title: String {
             switch self {
@@ -15,6 +15,7 @@ public struct CustomerScreen: Sendable {
             case .orders: "Orders"
             case .payments: "Payments & refunds"
             case .printJobs: "Print jobs"
+            case .notes: "Notes"
             }
         }
     }
@@ -113,6 +114,22 @@ public struct CustomerScreen: Sendable {
                         TableCell(j.updatedAt.display(in: zone)),
                     ], .printJob(j.id))
             }
+        case .notes:
+            // Newest first; a note on an order or a job leads there.
+            for n in c.notes {
+                let target: Destination? =
+                    switch n.subject {
+                    case .customer: nil
+                    case .order(let id): .order(id)
+                    case .printJob(let id): .printJob(id)
+                    }
+                set.append(
+                    [
+                        TableCell(n.at.display(in: zone)), TableCell(n.author),
+                        TableCell(n.subject.target, .muted), TableCell(n.ticket ?? "—", .muted),
+                        TableCell(n.text.replacingOccurrences(of: "\n", with: " ⏎ ")),
+                    ], target)
+            }
         }
         return set.filtered(filter)
     }
@@ -144,6 +161,12 @@ public struct CustomerScreen: Sendable {
                 TableColumn("JOB", .fixed(14)), TableColumn("STATUS", .fixed(18)),
                 TableColumn("PARTNER", .flex(min: 10, weight: 1)),
                 TableColumn("TRACKING", .flex(min: 8, weight: 1)), TableColumn("UPDATED", .fixed(zone.displayWidth)),
+            ]
+        case .notes:
+            [
+                TableColumn("WHEN", .fixed(zone.displayWidth)), TableColumn("BY", .fixed(10)),
+                TableColumn("ON", .flex(min: 8, weight: 1)), TableColumn("TICKET", .fixed(10)),
+                TableColumn("NOTE", .flex(min: 12, weight: 3)),
             ]
         }
     }
@@ -278,6 +301,7 @@ extension CustomerScreen: FilteringScreen {
                         (data.value?.payments.count ?? 0) + (data.value?.refunds.count ?? 0)
                             + (data.value?.disputes.count ?? 0)
                     case .printJobs: data.value?.printJobs.count ?? 0
+                    case .notes: data.value?.notes.count ?? 0
                     }
                 return "\(tab.title) (\(count))"
             }, active: tab.rawValue, into: &buffer, rect: tabsRect, theme: theme)

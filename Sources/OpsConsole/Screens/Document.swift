@@ -32,6 +32,33 @@ public struct Document: Sendable {
         lines.append(Line(text, .header))
     }
 
+    /// The NOTES section (when there are notes): newest first, a note on another record leading there.
+    mutating func notes(_ notes: [Note], zone: DisplayZone, width: Int, here: Destination) {
+        guard !notes.isEmpty else { return }
+        heading("NOTES")
+        table(
+            [
+                TableColumn("WHEN", .fixed(zone.displayWidth)), TableColumn("BY", .fixed(10)),
+                TableColumn("ON", .flex(min: 8, weight: 1)), TableColumn("TICKET", .fixed(10)),
+                TableColumn("NOTE", .flex(min: 12, weight: 3)),
+            ],
+            notes.map { n in
+                let target: Destination? =
+                    switch n.subject {
+                    case .customer(let id): .customer(id)
+                    case .order(let id): .order(id)
+                    case .printJob(let id): .printJob(id)
+                    }
+                return (
+                    [
+                        TableCell(n.at.display(in: zone)), TableCell(n.author), TableCell(n.subject.target, .muted),
+                        TableCell(n.ticket ?? "—", .muted),
+                        TableCell(n.text.replacingOccurrences(of: "\n", with: " ⏎ ")),
+                    ], target == here ? nil : target
+                )
+            }, width: width)
+    }
+
     /// Lines of a table: a header line and one line per row, laid out with `Table.widths`.
     mutating func table(_ columns: [TableColumn], _ rows: [([TableCell], Destination?)], width: Int) {
         let widths = Table.widths(columns, total: width)

@@ -210,3 +210,13 @@ extension PrintJobRow: JSONRepresentable {
         return .object(fields)
     }
 }
+
+extension Note: JSONRepresentable {
+    public var json: JSONValue {
+        .object([
+            ("id", .string(id)), ("subject_kind", .string(subject.kind)), ("subject_id", .string(subject.id)),
+            ("user_id", .string(userID)), ("order_id", .text(orderID)), ("author", .string(author)),
+            ("at", .time(at)), ("text", .string(text)), ("ticket", .text(ticket)),
+        ])
+    }
+}

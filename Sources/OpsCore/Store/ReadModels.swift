@@ -103,10 +103,12 @@ public struct Customer360: Hashable, Sendable {
     public var printJobs: [PrintJob]
     /// Chargebacks on the customer's payments, newest first.
     public var disputes: [Dispute]
+    /// Internal notes on the customer and on their orders and print jobs, newest first.
+    public var notes: [Note]
 
     public init(
         user: User, prints: [PrintSummary], orders: [Order], payments: [Payment], refunds: [Refund],
-        printJobs: [PrintJob], disputes: [Dispute] = []
+        printJobs: [PrintJob], disputes: [Dispute] = [], notes: [Note] = []
     ) {
         self.user = user
         self.prints = prints
@@ -115,6 +117,7 @@ public struct Customer360: Hashable, Sendable {
         self.refunds = refunds
         self.printJobs = printJobs
         self.disputes = disputes
+        self.notes = notes
     }
 }
 
@@ -130,10 +133,12 @@ public struct OrderDetail: Hashable, Sendable {
     public var printJobs: [PrintJob]
     /// Chargebacks on the order's payments, newest first.
     public var disputes: [Dispute]
+    /// Internal notes on the order and its print jobs, newest first.
+    public var notes: [Note]
 
     public init(
         order: Order, user: User, print: PrintSummary?, payments: [Payment], refunds: [Refund],
-        printJobs: [PrintJob], disputes: [Dispute] = []
+        printJobs: [PrintJob], disputes: [Dispute] = [], notes: [Note] = []
     ) {
         self.order = order
         self.user = user
@@ -142,6 +147,7 @@ public struct OrderDetail: Hashable, Sendable {
         self.refunds = refunds
         self.printJobs = printJobs
         self.disputes = disputes
+        self.notes = notes
     }
 }
 
@@ -171,12 +177,15 @@ public struct PrintJobDetail: Hashable, Sendable {
     public var user: User
     /// Oldest first.
     public var events: [PrintJobEvent]
+    /// Internal notes on the job and on its order, newest first.
+    public var notes: [Note]
 
-    public init(job: PrintJob, order: Order, user: User, events: [PrintJobEvent]) {
+    public init(job: PrintJob, order: Order, user: User, events: [PrintJobEvent], notes: [Note] = []) {
         self.job = job
         self.order = order
         self.user = user
         self.events = events
+        self.notes = notes
     }
 }
 

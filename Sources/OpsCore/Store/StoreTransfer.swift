@@ -94,6 +94,11 @@ public enum StoreTransfer {
             columns: ["source", "last_at", "deliveries", "rejected", "last_error", "last_error_at"], key: ["source"]),
         // Which version of each record a feed sent was applied, so that an older one arriving late stays ignored.
         Table(name: "record_versions", columns: ["type", "key", "version", "deleted"], key: ["type", "key"]),
+        // Operators' notes (free text, outside the audit chain).
+        Table(
+            name: "notes",
+            columns: ["id", "subject_kind", "subject_id", "user_id", "order_id", "author", "at", "text", "ticket"],
+            key: ["id"]),
         // The providers' events already applied: a redelivery after the move is still a duplicate.
         Table(
             name: "webhook_events", columns: ["provider", "event_id", "type", "received_at"],

@@ -52,6 +52,8 @@ public enum StoredColumns {
         d.id, d.payment_id, d.order_id, d.provider, d.amount, d.currency, d.reason, d.status, d.provider_status, \
         d.evidence_due_by, d.created_at, d.updated_at
         """
+    public static let note =
+        "n.id, n.subject_kind, n.subject_id, n.user_id, n.order_id, n.author, n.at, n.text, n.ticket"
     public static let userCount = 7
     public static let printCount = 8
     public static let orderCount = 12
@@ -133,6 +135,19 @@ extension PrintJob {
             status: try row.storedEnum(o + 3, "print_jobs", "status"),
             trackingNumber: try row.optionalText(o + 4), carrier: try row.optionalText(o + 5),
             createdAt: try row.timestamp(o + 6), updatedAt: try row.timestamp(o + 7))
+    }
+}
+
+extension Note {
+    public init(row: some StoreRow, at o: Int = 0) throws {
+        let kind = try row.text(o + 1)
+        guard let subject = Subject(kind: kind, id: try row.text(o + 2)) else {
+            throw StoredValueError(table: "notes", column: "subject_kind", value: kind)
+        }
+        self.init(
+            id: try row.text(o), subject: subject, userID: try row.text(o + 3), orderID: try row.optionalText(o + 4),
+            author: try row.text(o + 5), at: try row.timestamp(o + 6), text: try row.text(o + 7),
+            ticket: try row.optionalText(o + 8))
     }
 }
 

@@ -136,6 +136,7 @@ extension SQLiteStore: QueryStore {
         SELECT \(Columns.dispute) FROM orders o JOIN disputes d ON d.order_id = o.id
         WHERE o.user_id = ? ORDER BY d.created_at DESC, d.id
         """,
+        NoteSQL.byCustomer,
     ]
 
     static func customer360(_ db: Database, userID: String) throws -> Customer360? {
@@ -155,7 +156,7 @@ extension SQLiteStore: QueryStore {
         let disputes = try fetchDecoded(db, sql[6], [userID]) { try Dispute(row: $0) }
         return Customer360(
             user: user, prints: prints, orders: orders, payments: payments, refunds: refunds,
-            printJobs: jobs, disputes: disputes)
+            printJobs: jobs, disputes: disputes, notes: try notes(db, sql[7], [userID]))
     }
 
     public func orderDetail(orderID: String) async throws -> OrderDetail? {
@@ -212,7 +213,7 @@ extension SQLiteStore: QueryStore {
         ) { try Dispute(row: $0) }
         return OrderDetail(
             order: order, user: user, print: print, payments: payments, refunds: refunds, printJobs: jobs,
-            disputes: disputes)
+            disputes: disputes, notes: try notes(db, NoteSQL.byOrder, [orderID]))
     }
 
     public func printJobDetail(jobID: String) async throws -> PrintJobDetail? {
@@ -236,9 +237,11 @@ extension SQLiteStore: QueryStore {
                     jobID: row[0], sequence: row[1], at: Timestamp(seconds: row[2]),
                     status: try decodeEnum(row, 3, "print_job_events", "status"), message: row[4])
             }
+            let order = try Order(row: row, at: Columns.jobCount)
             return PrintJobDetail(
-                job: try PrintJob(row: row), order: try Order(row: row, at: Columns.jobCount),
-                user: try User(row: row, at: Columns.jobCount + Columns.orderCount), events: events)
+                job: try PrintJob(row: row), order: order,
+                user: try User(row: row, at: Columns.jobCount + Columns.orderCount), events: events,
+                notes: try Self.notes(db, NoteSQL.byJob, [order.id, jobID]))
         }
     }
 

@@ -103,6 +103,21 @@ enum Schema {
                     INSERT INTO users_fts(users_fts) VALUES('rebuild');
                     """)
         }
+        migrator.registerMigration("v11 notes") { db in
+            // Operators' notes: free text, so in a table of their own that an erasure can redact, never in the
+            // audit chain (whose entry names the note by id). No foreign keys: a note outlives a record the
+            // platform deletes, as the audit does.
+            try db.execute(
+                sql: """
+                    CREATE TABLE notes (
+                      id TEXT PRIMARY KEY, subject_kind TEXT NOT NULL, subject_id TEXT NOT NULL,
+                      user_id TEXT NOT NULL, order_id TEXT, author TEXT NOT NULL, at INTEGER NOT NULL,
+                      text TEXT NOT NULL, ticket TEXT
+                    );
+                    CREATE INDEX notes_by_customer ON notes(user_id, at);
+                    CREATE INDEX notes_by_order ON notes(order_id, at) WHERE order_id IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 

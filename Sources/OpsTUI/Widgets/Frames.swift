@@ -42,15 +42,26 @@ public enum Box {
 
 /// A row of tabs; the active one stands out.
 public enum Tabs {
+    /// The tabs from the left; when they do not all fit, those before the active one give way (a `‹` says so), so
+    /// the active tab is always shown.
     public static func render(_ titles: [String], active: Int, into buffer: inout Buffer, rect: Rect, theme: Theme) {
-        guard rect.height > 0 else { return }
+        guard rect.height > 0, !titles.isEmpty else { return }
+        let labels = titles.map { " \($0) " }
+        let widths = labels.map { TerminalText.width(TerminalText.sanitize($0)) }
+        let active = min(max(active, 0), titles.count - 1)
+        var first = 0
+        // Columns from the first tab shown to the end of the active one (and the marker when some are left out).
+        func needed(_ from: Int) -> Int { (from > 0 ? 2 : 0) + (from...active).reduce(-1) { $0 + widths[$1] + 1 } }
+        while first < active, needed(first) > rect.width { first += 1 }
         var x = rect.x
-        for (i, title) in titles.enumerated() {
-            let label = " \(title) "
-            let w = TerminalText.width(TerminalText.sanitize(label))
-            if x + w > rect.maxX { break }
-            buffer.put(label, x: x, y: rect.y, style: theme[i == active ? .tabActive : .tabInactive])
-            x += w + 1
+        if first > 0 {
+            buffer.put("‹", x: x, y: rect.y, style: theme[.tabInactive])
+            x += 2
+        }
+        for i in first..<titles.count {
+            if x + widths[i] > rect.maxX { break }
+            buffer.put(labels[i], x: x, y: rect.y, style: theme[i == active ? .tabActive : .tabInactive])
+            x += widths[i] + 1
         }
     }
 }

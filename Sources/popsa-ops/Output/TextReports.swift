@@ -59,7 +59,23 @@ enum TextReports {
         out.append(section("Payments", c.payments.count, payments(c.payments, zone: zone)))
         out.append(section("Refunds", c.refunds.count, refunds(c.refunds, zone: zone)))
         out.append(section("Print jobs", c.printJobs.count, jobs(c.printJobs, zone: zone)))
+        if !c.notes.isEmpty { out.append(section("Notes", c.notes.count, notes(c.notes, zone: zone))) }
         return out.joined(separator: "\n")
+    }
+
+    /// Notes, newest first: when, who, on what, the ticket, the text (line breaks shown as ⏎).
+    static func notes(_ notes: [Note], zone: DisplayZone) -> TextTable {
+        var table = TextTable([
+            .init(title: "AT"), .init(title: "BY"), .init(title: "ON"), .init(title: "TICKET"),
+            .init(title: "NOTE", maxWidth: 80),
+        ])
+        for n in notes {
+            table.add([
+                n.at.display(in: zone), n.author, n.subject.target, n.ticket ?? "-",
+                n.text.replacingOccurrences(of: "\n", with: " ⏎ "),
+            ])
+        }
+        return table
     }
 
     static func order(_ view: OrderView, zone: DisplayZone) -> String {
@@ -125,6 +141,7 @@ enum TextReports {
             }
             out.append(section("Disputes", d.disputes.count, disputes))
         }
+        if !d.notes.isEmpty { out.append(section("Notes", d.notes.count, notes(d.notes, zone: zone))) }
         return out.joined(separator: "\n")
     }
 
@@ -144,7 +161,8 @@ enum TextReports {
             .init(title: "MESSAGE", maxWidth: 80),
         ])
         for e in d.events { events.add(["\(e.sequence)", e.at.display(in: zone), e.status.label, e.message]) }
-        return header + "\n" + section("Timeline", d.events.count, events)
+        let notes = d.notes.isEmpty ? "" : "\n" + section("Notes", d.notes.count, notes(d.notes, zone: zone))
+        return header + "\n" + section("Timeline", d.events.count, events) + notes
     }
 
     static func orderList(_ page: Page<OrderRow>, zone: DisplayZone) -> String {

@@ -30,7 +30,7 @@ import Testing
         #expect(onJob.status == 0 && onJob.stdout.contains("to print job \(job)"), "\(onJob.stdout)\(onJob.stderr)")
         let user = try store.sql("SELECT user_id FROM orders WHERE id = '\(order)'")
         let onCustomer = try TestSupport.popsaOps(
-            ["note", "add", user, "--text", "Prefers email, not phone\nVIP since 2024", "--json"] + db)
+            ["note", "add", user, "--text", "Prefers email, not phone\nVIP since 2024", "--json"] + at(5))
         #expect(onCustomer.status == 0 && onCustomer.stdout.contains(#""subject_kind": "customer""#))
 
         // Refused: no text, an id that is nothing, a malformed ticket, a viewer.
@@ -56,11 +56,18 @@ import Testing
         #expect(console.status == 0, "\(console.stderr)")
         TestSupport.assertGolden(store.screenAsOnSQLite(console.stdout), "console/notes-100x30.txt")
 
+        // A viewer's console offers no notes; `n` types the command, which says so.
+        let script = "key :\ntype order \(order)\nkey enter\nwait\nkey n\ntype a viewer's note\nkey enter\n"
+        let readOnly = try TestSupport.popsaOps(
+            ["headless", "--read-only", "--size", "100x30", "--script", "-"] + db,
+            stdin: script + "expect Read-only: notes are off\n")
+        #expect(readOnly.status == 0, "\(readOnly.stdout)\(readOnly.stderr)")
+
         // The audit names each note by id; no note's text is in the chain, which still verifies.
-        #expect(try store.sql("SELECT count(*) FROM audit_log WHERE action = 'note.added'") == "3")
+        #expect(try store.sql("SELECT count(*) FROM audit_log WHERE action = 'note.added'") == "4")
         #expect(try store.sql("SELECT count(*) FROM audit_log WHERE detail LIKE '%crushed%'") == "0")
         let ids = try store.sql("SELECT id FROM notes ORDER BY id")
-        #expect(ids.split(separator: "\n").count == 3)
+        #expect(ids.split(separator: "\n").count == 4)
         for id in ids.split(separator: "\n") {
             #expect(try store.sql("SELECT count(*) FROM audit_log WHERE detail = '\(id)'") == "1")
         }

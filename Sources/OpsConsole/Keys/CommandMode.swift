@@ -36,6 +36,9 @@ enum CommandMode {
             usage: ":reveal \(RevealReason.allCases.map(\.rawValue).joined(separator: "|"))",
             arguments: RevealReason.allCases.map(\.rawValue)),
         Spec(name: "share", aliases: [], usage: ":share (screen-share-safe mode on or off)", arguments: []),
+        Spec(
+            name: "note", aliases: [], usage: ":note [#TICKET] TEXT (on a customer, an order or a print job)",
+            arguments: []),
         Spec(name: "refresh", aliases: ["reload"], usage: ":refresh", arguments: []),
         Spec(name: "help", aliases: ["h"], usage: ":help", arguments: []),
         Spec(name: "quit", aliases: ["q", "exit"], usage: ":quit", arguments: []),
@@ -80,6 +83,8 @@ enum CommandMode {
         case home, refresh, help, quit, audit, refund
         case metrics(MetricsWindow?)
         case reveal(RevealReason)
+        /// An internal note on the record shown; a first word `#ZD-48213` is its ticket.
+        case note(text: String, ticket: String?)
         case share
         case theme(String)
     }
@@ -165,6 +170,15 @@ enum CommandMode {
                 throw .message("say why: :reveal \(RevealReason.allCases.map(\.rawValue).joined(separator: "|"))")
             }
             return .reveal(reason)
+        case "note":
+            var words = rest
+            var ticket: String?
+            if let first = words.first, first.hasPrefix("#"), first.count > 1, words.count > 1 {
+                ticket = String(first.dropFirst())
+                words.removeFirst()
+            }
+            guard !words.isEmpty else { throw .message("usage: \(spec.usage)") }
+            return .note(text: words.joined(separator: " "), ticket: ticket)
         case "refresh": return .refresh
         case "help": return .help
         default: return .quit

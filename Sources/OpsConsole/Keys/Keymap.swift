@@ -9,7 +9,7 @@ public enum UICommand: String, CaseIterable, Hashable, Sendable {
     case refund, openOrder = "open-order", openCustomer = "open-customer", partner
     case prevPartner = "previous-partner"
     case pause, window, audit, disputes, copy
-    case jumpBack = "jump-back", jumpForward = "jump-forward", reveal
+    case jumpBack = "jump-back", jumpForward = "jump-forward", reveal, note
 
     /// What the help overlay says it does.
     public var summary: String {
@@ -47,6 +47,7 @@ public enum UICommand: String, CaseIterable, Hashable, Sendable {
         case .jumpBack: "back through the records opened (:recent lists them)"
         case .jumpForward: "forward again (ctrl-i is tab in a terminal)"
         case .reveal: "show this customer's personal data in full, for a reason (audited, for a few minutes)"
+        case .note: "add an internal note here (:note [#TICKET] TEXT)"
         }
     }
 }

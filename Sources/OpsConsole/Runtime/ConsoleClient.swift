@@ -26,6 +26,8 @@ public struct ConsoleClient: Sendable {
     /// Records a reveal of personal data in the audit log; nil when this console has no audit log to record it
     /// in (then nothing is revealed).
     public var recordReveal: (@Sendable (Reveal) async throws -> Void)?
+    /// Adds an internal note (about, text, ticket) as this console's operator; nil when notes cannot be added.
+    public var addNote: (@Sendable (String, String, String?) async throws -> Note)?
     /// Plans and executes a refund; nil when refunds are not available in this console.
     public var refund: (@Sendable (RefundSubmission) async throws -> RefundResult)?
     /// Finishes refunds left pending or unknown; nil for a viewer or without refunds.
@@ -118,6 +120,11 @@ public struct ConsoleClient: Sendable {
             freshness: { try await engine.freshness() },
             dashboard: { try await engine.dashboard(window: $0, zone: $1) },
             audit: auditPage, refund: refund, reconcile: reconcile)
+        if identity.role >= .agent {
+            client.addNote = { @Sendable about, text, ticket in
+                try await engine.addNote(about: about, text: text, ticket: ticket, by: identity)
+            }
+        }
         if let store = audit {
             client.recordReveal = { @Sendable reveal in
                 try await store.appendAudit(

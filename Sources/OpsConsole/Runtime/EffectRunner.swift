@@ -201,6 +201,11 @@ public final class EffectRunner: Sendable {
                 await run {
                     try await record(reveal); return true
                 })
+        case .addNote(let about, let text, let ticket):
+            guard let add = client.addNote else {
+                return .noteAdded(.failure(EffectError("notes cannot be added in this console")))
+            }
+            return .noteAdded(await run { try await add(about, text, ticket) })
         case .fetch(let fetch, let request):
             return .loaded(request: request, .value(await run { try await fetch.run(client) }))
         }

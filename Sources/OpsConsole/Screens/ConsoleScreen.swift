@@ -49,6 +49,8 @@ public protocol ConsoleScreen: Sendable {
     func copyTarget(state: AppState) -> Copyable?
     /// The customer whose personal data this screen shows (for `:reveal`): their id and name; nil when none.
     func personalDataOwner(state: AppState) -> (userID: String, name: String)?
+    /// The record a note added here is about (a customer, order or print job id); nil where notes do not belong.
+    var noteSubject: String? { get }
     func render(into buffer: inout Buffer, state: AppState)
 }
 
@@ -62,6 +64,7 @@ extension ConsoleScreen {
     public func positionText(state: AppState) -> String? { nil }
     public func copyTarget(state: AppState) -> Copyable? { nil }
     public func personalDataOwner(state: AppState) -> (userID: String, name: String)? { nil }
+    public var noteSubject: String? { nil }
 }
 
 // MARK: - What a screen answers

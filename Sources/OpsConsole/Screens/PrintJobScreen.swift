@@ -87,7 +87,8 @@ public struct PrintJobScreen: Sendable {
 extension PrintJobScreen: DetailScreen {
     public var kind: ScreenKind { .printJob }
     public var title: String { "Job \(jobID)" }
-    public var helpCommands: [UICommand] { [.open, .openOrder, .openCustomer, .reveal] }
+    public var noteSubject: String? { data.value?.job.id ?? jobID }
+    public var helpCommands: [UICommand] { [.open, .openOrder, .openCustomer, .reveal, .note] }
     public var hintCommands: [UICommand] { [.openOrder, .openCustomer, .open] }
     public var loadingText: String { "Loading print job \(jobID)…" }
     public func personalDataOwner(state: AppState) -> (userID: String, name: String)? {

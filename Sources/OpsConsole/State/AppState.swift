@@ -163,7 +163,8 @@ extension Optional where Wrapped == Overlay {
 
 /// The `:` command line: the text being typed, completion and history position.
 public struct CommandLineState: Sendable {
-    public var field = TextField("", maxLength: 200)
+    /// Long enough for a note (`:note` takes up to 2,000 characters).
+    public var field = TextField("", maxLength: Note.maxLength + 100)
 
     public init(_ text: String = "") { field.set(text) }
     /// Index into the history while browsing it with up/down.

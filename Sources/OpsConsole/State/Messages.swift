@@ -26,6 +26,8 @@ public enum Action: Sendable {
     case themeLoaded(String, Result<Theme, EffectError>)
     /// A reveal was recorded in the audit log (or could not be: then nothing is shown).
     case revealRecorded(Reveal, Result<Bool, EffectError>)
+    /// A note was added (or refused, in words).
+    case noteAdded(Result<Note, EffectError>)
     /// The console started: what it needs beyond the first screen.
     case started
     /// A warning for the status line from the runtime (an interrupt answered with a question).
@@ -65,6 +67,8 @@ public enum Effect: Sendable, Hashable {
     case loadTheme(String)
     /// Records a reveal of a customer's personal data in the audit log; only once it is recorded is it shown.
     case recordReveal(Reveal)
+    /// Adds an internal note to the record `about` names (a customer, order or print job id).
+    case addNote(about: String, text: String, ticket: String?)
 }
 
 /// An operator's reveal of one customer's personal data: why, and until when it is shown.

@@ -91,6 +91,15 @@ extension AppState {
                 message = StatusMessage("Not revealed: the audit log did not record it: \(error.message)", .error)
             }
             return []
+        case .noteAdded(let result):
+            switch result {
+            case .success(let note):
+                message = StatusMessage("Note added to \(note.subject.target)", .ok)
+                return reloadCurrent()
+            case .failure(let error):
+                message = StatusMessage("Note not added: \(error.message)", .error)
+                return []
+            }
         case .themeLoaded(let name, let result):
             switch result {
             case .success(var theme):
@@ -169,6 +178,9 @@ extension AppState {
             // The reason is chosen on the command line, with completion: `v` types the command.
             overlay = .command(CommandLineState("reveal "))
             return []
+        case .note:
+            overlay = .command(CommandLineState("note "))
+            return []
         case .jumpBack:
             return jumpBack()
         case .jumpForward:
@@ -221,6 +233,25 @@ extension AppState {
         }
         clipboard = target.text
         message = StatusMessage("Copied \(target.what) \(target.text)", .ok)
+    }
+
+    /// `:note TEXT` (and `n`, which types it): a note on the record shown, if this operator may add notes.
+    private mutating func addNote(_ text: String, ticket: String?) -> [Effect] {
+        guard let about = current.noteSubject else {
+            message = StatusMessage("Open a customer, an order or a print job to add a note", .warning)
+            return []
+        }
+        if session.role == .viewer {
+            message = StatusMessage(session.readOnly ? "Read-only: notes are off" : "Viewers cannot add notes", .error)
+            return []
+        }
+        do {
+            let checked = try Note.checked(text: text, ticket: ticket)
+            return [.addNote(about: about, text: checked.text, ticket: checked.ticket)]
+        } catch {
+            message = StatusMessage("Note not added: \(error.description)", .error)
+            return []
+        }
     }
 
     /// `r` on an order: the refund dialog, if this operator may refund and there is money left.
@@ -290,6 +321,8 @@ extension AppState {
                     return openRefundDialog()
                 case .reveal(let reason):
                     return reveal(reason)
+                case .note(let text, let ticket):
+                    return addNote(text, ticket: ticket)
                 case .share:
                     shareSafe.toggle()
                     message = StatusMessage(

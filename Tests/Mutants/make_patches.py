@@ -207,6 +207,16 @@ M = [
  ("prepared-names", "prepared statements keep postgres-nio's long default names (cut at 63 bytes: two become one)",
   "migrateCopiesInAndTheSearchAnswersAsOnSQLite", "Sources/OpsStorePostgres/PostgresStore+Prepared.swift",
   "    static var name: String { \"popsa.\" + String(describing: Text.self) }\n", ""),
+ ("note-text-in-audit", "a note's text goes into the hash-chained audit log (an erasure would break the chain)",
+  "NoteTests|NoteRuleTests", "Sources/OpsCore/Store/NotesStore.swift",
+  "            target: note.subject.target, result: \"ok\", detail: note.id)",
+  "            target: note.subject.target, result: \"ok\", detail: note.text)"),
+ ("note-viewer", "a viewer may add notes",
+  "NoteTests", "Sources/OpsEngine/Notes.swift",
+  "        guard identity.role >= .agent else { throw NoteRefusal.viewer }", "        guard identity.role >= .viewer else { throw NoteRefusal.viewer }"),
+ ("tabs-active-visible", "a tab strip too narrow for every tab hides the active one",
+  "TabsTests", "Sources/OpsTUI/Widgets/Frames.swift",
+  "        while first < active, needed(first) > rect.width { first += 1 }", "        while false { first += 1 }"),
 ]
 dirty = [p for p in sorted({m[3] for m in M}) if subprocess.run(["git", "diff", "--quiet", "--", p]).returncode != 0]
 if dirty:

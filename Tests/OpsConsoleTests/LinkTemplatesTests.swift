@@ -39,3 +39,13 @@ import Testing
         }
     }
 }
+
+@Suite struct TicketLinkTests {
+    @Test func aNotesTicketLeadsToTheHelpdeskOnlyWhenConfigured() {
+        var links = LinkTemplates()
+        #expect(links.ticket("ZD-48213") == nil)
+        links.ticket = "https://popsa.zendesk.com/agent/tickets/{ticket}"
+        #expect(links.ticket("ZD-48213") == "https://popsa.zendesk.com/agent/tickets/ZD-48213")
+        #expect(links.ticket("a/b#c") == "https://popsa.zendesk.com/agent/tickets/a%2Fb%23c")
+    }
+}

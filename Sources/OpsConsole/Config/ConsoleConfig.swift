@@ -296,6 +296,9 @@ public struct ConsoleConfig: Sendable {
             if let v = try links.string("tracking") {
                 config.links.tracking = try linkTemplate(v, document, "links.tracking", ["tracking"])
             }
+            if let v = try links.string("ticket") {
+                config.links.ticket = try linkTemplate(v, document, "links.ticket", ["ticket"])
+            }
             if var carriers = try links.table("carriers") {
                 for name in carriers.values.keys.sorted() {
                     guard let v = try carriers.string(name) else { continue }
@@ -303,7 +306,7 @@ public struct ConsoleConfig: Sendable {
                         v, document, "links.carriers.\(name)", ["tracking"])
                 }
             }
-            try links.finish(allowed: ["show", "stripe", "braintree", "tracking", "carriers"])
+            try links.finish(allowed: ["show", "stripe", "braintree", "tracking", "ticket", "carriers"])
         }
         config.links.braintreeMerchant = config.payments.braintreeMerchantID
         try root.finish(allowed: [
@@ -404,6 +407,7 @@ public struct ConsoleConfig: Sendable {
         lines.append("stripe = \"\(links.stripe ?? "")\"")
         lines.append("braintree = \"\(links.braintree ?? "")\"")
         lines.append("tracking = \"\(links.tracking ?? "")\"")
+        lines.append("ticket = \"\(links.ticket ?? "")\"")
         lines.append("[links.carriers]")
         for (name, template) in links.carriers.sorted(by: { $0.key < $1.key }) {
             lines.append("\"\(name)\" = \"\(template)\"")

@@ -23,6 +23,8 @@ public struct LinkTemplates: Hashable, Sendable {
     public var carriers: [String: String] = LinkTemplates.defaultCarriers
     /// `tracking`: for carriers not listed (a tracking aggregator); none by default.
     public var tracking: String?
+    /// `ticket`: a note's helpdesk ticket (`{ticket}`), e.g. the Zendesk agent page; none by default.
+    public var ticket: String?
 
     public init() {}
 
@@ -54,6 +56,11 @@ public struct LinkTemplates: Hashable, Sendable {
     public func tracking(_ number: String, carrier: String?) -> String? {
         guard let template = carrier.flatMap({ carriers[$0] }) ?? tracking else { return nil }
         return Self.fill(template, ["tracking": number.replacingOccurrences(of: " ", with: "")])
+    }
+
+    /// A note's ticket reference in the helpdesk, if a template is configured.
+    public func ticket(_ reference: String) -> String? {
+        ticket.map { Self.fill($0, ["ticket": reference]) }
     }
 
     /// `template` with each `{name}` replaced by its value, percent-encoded (only RFC 3986's unreserved characters

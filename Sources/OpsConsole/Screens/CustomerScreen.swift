@@ -126,7 +126,8 @@ public struct CustomerScreen: Sendable {
                 set.append(
                     [
                         TableCell(n.at.display(in: zone)), TableCell(n.author),
-                        TableCell(n.subject.target, .muted), TableCell(n.ticket ?? "—", .muted),
+                        TableCell(n.subject.target, .muted),
+                        TableCell(n.ticket ?? "—", .muted, link: n.ticket.flatMap(state.links.ticket)),
                         TableCell(n.text.replacingOccurrences(of: "\n", with: " ⏎ ")),
                     ], target)
             }

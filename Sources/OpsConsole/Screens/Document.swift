@@ -33,7 +33,7 @@ public struct Document: Sendable {
     }
 
     /// The NOTES section (when there are notes): newest first, a note on another record leading there.
-    mutating func notes(_ notes: [Note], zone: DisplayZone, width: Int, here: Destination) {
+    mutating func notes(_ notes: [Note], zone: DisplayZone, links: LinkTemplates, width: Int, here: Destination) {
         guard !notes.isEmpty else { return }
         heading("NOTES")
         table(
@@ -52,7 +52,7 @@ public struct Document: Sendable {
                 return (
                     [
                         TableCell(n.at.display(in: zone)), TableCell(n.author), TableCell(n.subject.target, .muted),
-                        TableCell(n.ticket ?? "—", .muted),
+                        TableCell(n.ticket ?? "—", .muted, link: n.ticket.flatMap(links.ticket)),
                         TableCell(n.text.replacingOccurrences(of: "\n", with: " ⏎ ")),
                     ], target == here ? nil : target
                 )

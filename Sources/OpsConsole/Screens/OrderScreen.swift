@@ -145,7 +145,7 @@ public struct OrderScreen: Sendable {
                     )
                 }, width: width)
         }
-        doc.notes(d.notes, zone: zone, width: width, here: .order(d.order.id))
+        doc.notes(d.notes, zone: zone, links: state.links, width: width, here: .order(d.order.id))
         doc.heading("PRINT JOBS")
         if d.printJobs.isEmpty { doc.add("none", .muted) }
         doc.table(

@@ -60,7 +60,7 @@ public struct PrintJobScreen: Sendable {
             "Created \(j.createdAt.display(in: zone)) · last event \(j.updatedAt.display(in: zone)) "
                 + "(\(DurationText.format(now.seconds - j.updatedAt.seconds)) ago)",
             .muted)
-        doc.notes(d.notes, zone: zone, width: width, here: .printJob(j.id))
+        doc.notes(d.notes, zone: zone, links: state.links, width: width, here: .printJob(j.id))
         doc.heading("PARTNER TIMELINE")
         doc.table(
             [

@@ -178,6 +178,7 @@ extension Customer360: JSONRepresentable {
             ("user", user.json), ("prints", .array(prints.map(\.json))), ("orders", .array(orders.map(\.json))),
             ("payments", .array(payments.map(\.json))), ("refunds", .array(refunds.map(\.json))),
             ("print_jobs", .array(printJobs.map(\.json))), ("disputes", .array(disputes.map(\.json))),
+            ("notes", .array(notes.map(\.json))),
         ])
     }
 }
@@ -217,6 +218,19 @@ extension Note: JSONRepresentable {
             ("id", .string(id)), ("subject_kind", .string(subject.kind)), ("subject_id", .string(subject.id)),
             ("user_id", .string(userID)), ("order_id", .text(orderID)), ("author", .string(author)),
             ("at", .time(at)), ("text", .string(text)), ("ticket", .text(ticket)),
+        ])
+    }
+}
+
+extension AuditEntry: JSONRepresentable {
+    public var json: JSONValue {
+        .object([
+            ("seq", .integer(sequence)), ("at", .string(record.at.iso8601)), ("operator", .string(record.operatorName)),
+            ("ssh_client", .string(record.sshClient)), ("action", .string(record.action)),
+            ("target", .string(record.target)), ("amount", record.amount.map { .integer($0.minorUnits) } ?? .null),
+            ("currency", record.amount.map { .string($0.currency.code) } ?? .null), ("reason", .string(record.reason)),
+            ("idempotency_key", .string(record.idempotencyKey)), ("gateway_ids", .string(record.gatewayIDs)),
+            ("result", .string(record.result)), ("detail", .string(record.detail)), ("hash", .string(hash)),
         ])
     }
 }

@@ -204,23 +204,7 @@ struct AuditCommand: AsyncParsableCommand {
             let store = try await database.openStore(now: time.timestamp, readOnly: true)
             let entries = try await store.using { try await $0.ledger.auditEntries(limit: limit) }
             if json {
-                Stdout.line(
-                    JSONValue.array(
-                        entries.map { e in
-                            .object([
-                                ("seq", .integer(e.sequence)), ("at", .string(e.record.at.iso8601)),
-                                ("operator", .string(e.record.operatorName)),
-                                ("ssh_client", .string(e.record.sshClient)),
-                                ("action", .string(e.record.action)), ("target", .string(e.record.target)),
-                                ("amount", e.record.amount.map { .integer($0.minorUnits) } ?? .null),
-                                ("currency", e.record.amount.map { .string($0.currency.code) } ?? .null),
-                                ("reason", .string(e.record.reason)),
-                                ("idempotency_key", .string(e.record.idempotencyKey)),
-                                ("gateway_ids", .string(e.record.gatewayIDs)), ("result", .string(e.record.result)),
-                                ("detail", .string(e.record.detail)), ("hash", .string(e.hash)),
-                            ])
-                        }
-                    ).serialized(pretty: true))
+                Stdout.line(JSONValue.array(entries.map(\.json)).serialized(pretty: true))
                 return
             }
             var table = TextTable("#", "AT", "OPERATOR", "ACTION", "TARGET", "AMOUNT", "RESULT", "DETAIL")

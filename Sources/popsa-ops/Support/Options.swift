@@ -183,6 +183,8 @@ struct CommandFailure: Error, CustomStringConvertible {
         case noInput = 66
         /// Something this program or its environment cannot do (sysexits EX_UNAVAILABLE).
         case unavailable = 69
+        /// An output file that exists or cannot be created (sysexits EX_CANTCREAT).
+        case cantCreate = 73
         /// The disk is full or failed: what was and was not saved is said (sysexits EX_IOERR).
         case ioError = 74
         /// Not done yet, try again later: a refund whose outcome the gateway did not give (EX_TEMPFAIL).

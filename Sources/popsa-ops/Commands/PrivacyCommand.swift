@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import OpsConsole
+import OpsCore
+import OpsEngine
+
+/// A customer's personal data on request (GDPR article 15): everything held about them, as JSON.
+struct PrivacyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "privacy",
+        abstract: "Customers' personal data on request.",
+        subcommands: [Export.self])
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export",
+            abstract: "Everything held about a customer, in full, as JSON.",
+            discussion: """
+                ID is anything the search resolves to a customer (user id, email, order id, pi_…). Only a role in \
+                [privacy] export_roles may export (supervisors by default); the export is recorded in the audit \
+                log (privacy.exported) before anything is written. With --out the file is created owner-only and \
+                never overwritten. Exit codes: 0 exported; 1 not allowed, or no such customer; 64 bad arguments; \
+                73 the output file exists or cannot be created.
+                """)
+        @Argument(help: "The customer.") var id: String
+        @Option(
+            help: ArgumentHelp("Write the JSON to this new file (owner-only) instead of stdout.", valueName: "file"))
+        var out: String?
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var configuration: ConfigOptions
+        @OptionGroup var time: TimeOptions
+
+        func run() async throws {
+            let setup = try await ServiceSetup.open(
+                database: database, configuration: configuration, time: time, readOnly: false)
+            let identity = setup.identity
+            guard setup.config.privacy.exportRoles.contains(identity.role) else {
+                await setup.store.close()
+                throw CommandFailure(
+                    message: "\(identity.name) (\(identity.role.rawValue)) may not export personal data: only "
+                        + "[privacy] export_roles may", code: .failure)
+            }
+            let output: FileHandle?
+            if let out {
+                // Created here, owner-only, before anything is read: an existing file is never overwritten.
+                let fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+                guard fd >= 0 else {
+                    await setup.store.close()
+                    let reason = String(cString: strerror(errno))
+                    throw CommandFailure(message: "--out \(out): \(reason)", code: .cantCreate)
+                }
+                output = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+            } else {
+                output = nil
+            }
+            try await setup.store.using { store in
+                let engine = Engine(store: store.reads, clock: setup.clock)
+                let customer = try await engine.customer(identifiedBy: id)
+                let now = setup.clock.now()
+                // Recorded before anything leaves the database.
+                try await store.ledger.appendAudit(
+                    AuditRecord(
+                        at: now, operatorName: identity.name, sshClient: identity.sshClient ?? "",
+                        action: "privacy.exported", target: "customer \(customer.user.id)", result: "ok",
+                        detail: out == nil ? "to standard output" : "to a file"))
+                let export = try await engine.privacyExport(identifiedBy: customer.user.id) {
+                    try await store.ledger.auditEntries(limit: Int.max)
+                }
+                let text = export.json(exportedAt: now, by: identity.name).serialized(pretty: true) + "\n"
+                if let output {
+                    try output.write(contentsOf: Data(text.utf8))
+                    try output.synchronize()
+                    Stdout.line("Exported \(customer.user.id) to \(out ?? "")")
+                } else {
+                    Stdout.line(text.trimmingSuffixNewline())
+                }
+            }
+        }
+    }
+}
+
+extension String {
+    fileprivate func trimmingSuffixNewline() -> String { hasSuffix("\n") ? String(dropLast()) : self }
+}

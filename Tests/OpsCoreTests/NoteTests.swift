@@ -1,4 +1,4 @@
-import OpsCore
+@testable import OpsCore
 import Testing
 
 @Suite struct NoteRuleTests {
@@ -24,5 +24,20 @@ import Testing
         #expect(entry.action == "note.added" && entry.target == "print job job_1" && entry.detail == "note_1")
         #expect(!"\(entry)".contains("4242") && !"\(entry)".contains("ZD-1"))
         #expect(Note.Subject(kind: note.subject.kind, id: note.subject.id) == note.subject)
+    }
+}
+
+@Suite struct TimelineRuleTests {
+    @Test func theTimelineIsNewestFirstAndAtOneTimeTheLaterStepFirst() throws {
+        let at = Timestamp(seconds: 1_000)
+        let entries = [
+            TimelineEntry(at: at, kind: .order, subject: "ord_1", text: "Order placed"),
+            TimelineEntry(at: Timestamp(seconds: 2_000), kind: .note, subject: "note_1", text: "Called"),
+            TimelineEntry(at: at, kind: .payment, subject: "pay_1", text: "Paid"),
+        ]
+        #expect(Timeline.sorted(entries).map(\.kind) == [.note, .payment, .order])
+        #expect(Timeline.sorted(entries.reversed()) == Timeline.sorted(entries))
+        #expect(try TimelineEntry.kinds("refund, print-job") == [.refund, .printJob])
+        #expect(throws: RecordFieldError.self) { try TimelineEntry.kinds("refund,gossip") }
     }
 }

@@ -45,8 +45,9 @@ struct PrivacyCommand: AsyncParsableCommand {
                 // Created here, owner-only, before anything is read: an existing file is never overwritten.
                 let fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
                 guard fd >= 0 else {
-                    await setup.store.close()
+                    // Read before anything else can change errno (closing a PostgreSQL pool does).
                     let reason = String(cString: strerror(errno))
+                    await setup.store.close()
                     throw CommandFailure(message: "--out \(out): \(reason)", code: .cantCreate)
                 }
                 output = FileHandle(fileDescriptor: fd, closeOnDealloc: true)

@@ -10,7 +10,9 @@ struct QueryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
         abstract: "Look customers, orders and print jobs up from the command line (a table, or --json).",
-        subcommands: [Customers.self, Customer.self, Order.self, PrintJob.self, PrintJobs.self, Orders.self])
+        subcommands: [
+            Customers.self, Customer.self, Order.self, PrintJob.self, PrintJobs.self, Orders.self, Timeline.self,
+        ])
 
     /// What every query takes: the database, the time, and the output form.
     struct Common: ParsableArguments {
@@ -173,6 +175,51 @@ struct QueryCommand: AsyncParsableCommand {
                 { try await $0.printJob(identifiedBy: id) }, mask: { $0.masked($1) }, json: \.json,
                 text: {
                     TextReports.printJob($0, now: now, stuckThreshold: OrderDiagnosis.defaultStuckThreshold, zone: $1)
+                })
+        }
+    }
+
+    struct Timeline: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "timeline",
+            abstract: "What happened to an order or a customer, newest first.",
+            discussion: """
+                An order's timeline when ID names an order (its id, a payment, pi_/ch_, a print job, a tracking \
+                number, a dispute), else the customer's: orders, payments and settlements, refunds with their \
+                provider ids and notes, chargebacks, print jobs and their partners' updates, notes. --kind keeps \
+                some: \(TimelineEntry.Kind.allCases.map(\.rawValue).joined(separator: ", ")).
+                """)
+        @OptionGroup var common: Common
+        @Argument(help: "An order, a customer, or anything the search resolves to one.") var id: String
+        @Option(help: ArgumentHelp("Only these kinds, comma-separated (e.g. refund,note).", valueName: "kinds"))
+        var kind: String?
+
+        func validate() throws {
+            if let kind {
+                do { _ = try TimelineEntry.kinds(kind) } catch { throw ValidationError("--kind: \(error.message)") }
+            }
+        }
+
+        func run() async throws {
+            let kinds = try kind.map { try TimelineEntry.kinds($0) }
+            try await common.run(
+                { engine in
+                    var found = try await engine.timeline(identifiedBy: id)
+                    if let kinds { found.entries = found.entries.filter { kinds.contains($0.kind) } }
+                    return found
+                }, json: \.json,
+                text: { (found: TimelineView, zone: DisplayZone) -> String in
+                    var table = TextTable([
+                        .init(title: "WHEN"), .init(title: "WHAT"), .init(title: "ON"),
+                        .init(title: "WHAT HAPPENED", maxWidth: 100),
+                    ])
+                    for e in found.entries {
+                        table.add([
+                            e.at.display(in: zone), e.kind.rawValue.replacingOccurrences(of: "_", with: " "),
+                            e.subject, e.text.replacingOccurrences(of: "\n", with: " ⏎ "),
+                        ])
+                    }
+                    return "Timeline of \(found.of)\n" + (found.entries.isEmpty ? "Nothing" : table.render())
                 })
         }
     }

@@ -1,5 +1,6 @@
-@testable import OpsCore
 import Testing
+
+@testable import OpsCore
 
 @Suite struct NoteRuleTests {
     @Test func aNoteIsTrimmedBoundedAndItsTicketIsAPlainReference() throws {

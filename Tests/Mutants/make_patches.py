@@ -221,6 +221,10 @@ M = [
   "PrivacyExportTests", "Sources/popsa-ops/Commands/PrivacyCommand.swift",
   "            guard setup.config.privacy.exportRoles.contains(identity.role) else {",
   "            guard true else {"),
+ ("timeline-order", "a timeline comes oldest first",
+  "TimelineTests|TimelineRuleTests", "Sources/OpsCore/Rules/Timeline.swift",
+  "($0.at.seconds, rank[$0.kind]!, $0.subject, $0.text) > ($1.at.seconds, rank[$1.kind]!, $1.subject, $1.text)",
+  "($0.at.seconds, rank[$0.kind]!, $0.subject, $0.text) < ($1.at.seconds, rank[$1.kind]!, $1.subject, $1.text)"),
 ]
 dirty = [p for p in sorted({m[3] for m in M}) if subprocess.run(["git", "diff", "--quiet", "--", p]).returncode != 0]
 if dirty:

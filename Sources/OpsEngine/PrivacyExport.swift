@@ -32,15 +32,12 @@ public struct PrivacyExport: Sendable {
 }
 
 extension Engine {
-    /// Gathers what is held about the customer `identifier` names; `audit` gives the audit log's entries (every
-    /// one: those about this customer are kept).
+    /// Gathers what is held about `customer` (as `customer(identifiedBy:)` read it); `audit` gives the audit log's
+    /// entries (every one: those about this customer are kept).
     public func privacyExport(
-        identifiedBy identifier: String, audit: () async throws -> [AuditEntry]
+        of customer: Customer360, audit: () async throws -> [AuditEntry]
     ) async throws -> PrivacyExport {
-        let customer = try await customer(identifiedBy: identifier)
-        var events: [String: [PrintJobEvent]] = [:]
-        for job in customer.printJobs { events[job.id] = try await printJob(job.id).events }
-        var export = PrivacyExport(customer: customer, jobEvents: events, audit: [])
+        var export = PrivacyExport(customer: customer, jobEvents: try await events(customer.printJobs), audit: [])
         let targets = export.targets
         export.audit = try await audit().filter { targets.contains($0.record.target) }.sorted {
             $0.sequence < $1.sequence

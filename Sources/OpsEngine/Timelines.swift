@@ -20,7 +20,8 @@ extension Engine {
             entries: Timeline.customer(customer, events: try await events(customer.printJobs)))
     }
 
-    private func events(_ jobs: [PrintJob]) async throws -> [String: [PrintJobEvent]] {
+    /// Each job's partner timeline, by job id (the timeline's and the privacy export's).
+    func events(_ jobs: [PrintJob]) async throws -> [String: [PrintJobEvent]] {
         var events: [String: [PrintJobEvent]] = [:]
         for job in jobs { events[job.id] = try await printJob(job.id).events }
         return events

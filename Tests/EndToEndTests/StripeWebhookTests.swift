@@ -141,8 +141,14 @@ import Testing
                 "evt_two_\(trial)", charge: charge, refund: "re_two_\(trial)", amount: 10, currency: currency)
             let answers = Mutex<[String]>([])
             DispatchQueue.concurrentPerform(iterations: 2) { box in
-                let answer = try? StripeWebhookTests().send(event, to: box == 0 ? first : second)
-                answers.withLock { $0.append(answer.map { "\($0.status) \($0.body)" } ?? "no answer") }
+                let answer: String
+                do {
+                    let sent = try StripeWebhookTests().send(event, to: box == 0 ? first : second)
+                    answer = "\(sent.status) \(sent.body)"
+                } catch {
+                    answer = "not sent: \(error)"
+                }
+                answers.withLock { $0.append(answer) }
             }
             let both = answers.withLock { $0 }
             #expect(both.filter { $0.contains(#""adopted":1"#) }.count == 1, "\(both)")

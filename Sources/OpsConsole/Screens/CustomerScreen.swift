@@ -115,21 +115,11 @@ public struct CustomerScreen: Sendable {
                     ], .printJob(j.id))
             }
         case .notes:
-            // Newest first; a note on an order or a job leads there.
+            // Newest first; a note on an order or a job leads there (one on the customer, nowhere).
             for n in c.notes {
-                let target: Destination? =
-                    switch n.subject {
-                    case .customer: nil
-                    case .order(let id): .order(id)
-                    case .printJob(let id): .printJob(id)
-                    }
+                let target = NoteRows.destination(n)
                 set.append(
-                    [
-                        TableCell(n.at.display(in: zone)), TableCell(n.author),
-                        TableCell(n.subject.target, .muted),
-                        TableCell(n.ticket ?? "—", .muted, link: n.ticket.flatMap(state.links.ticket)),
-                        TableCell(n.text.replacingOccurrences(of: "\n", with: " ⏎ ")),
-                    ], target)
+                    NoteRows.cells(n, zone: zone, links: state.links), n.subject.kind == "customer" ? nil : target)
             }
         }
         return set.filtered(filter)
@@ -164,11 +154,7 @@ public struct CustomerScreen: Sendable {
                 TableColumn("TRACKING", .flex(min: 8, weight: 1)), TableColumn("UPDATED", .fixed(zone.displayWidth)),
             ]
         case .notes:
-            [
-                TableColumn("WHEN", .fixed(zone.displayWidth)), TableColumn("BY", .fixed(10)),
-                TableColumn("ON", .flex(min: 8, weight: 1)), TableColumn("TICKET", .fixed(10)),
-                TableColumn("NOTE", .flex(min: 12, weight: 3)),
-            ]
+            NoteRows.columns(zone: zone)
         }
     }
 

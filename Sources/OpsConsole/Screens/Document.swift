@@ -37,25 +37,10 @@ public struct Document: Sendable {
         guard !notes.isEmpty else { return }
         heading("NOTES")
         table(
-            [
-                TableColumn("WHEN", .fixed(zone.displayWidth)), TableColumn("BY", .fixed(10)),
-                TableColumn("ON", .flex(min: 8, weight: 1)), TableColumn("TICKET", .fixed(10)),
-                TableColumn("NOTE", .flex(min: 12, weight: 3)),
-            ],
+            NoteRows.columns(zone: zone),
             notes.map { n in
-                let target: Destination? =
-                    switch n.subject {
-                    case .customer(let id): .customer(id)
-                    case .order(let id): .order(id)
-                    case .printJob(let id): .printJob(id)
-                    }
-                return (
-                    [
-                        TableCell(n.at.display(in: zone)), TableCell(n.author), TableCell(n.subject.target, .muted),
-                        TableCell(n.ticket ?? "—", .muted, link: n.ticket.flatMap(links.ticket)),
-                        TableCell(n.text.replacingOccurrences(of: "\n", with: " ⏎ ")),
-                    ], target == here ? nil : target
-                )
+                let target = NoteRows.destination(n)
+                return (NoteRows.cells(n, zone: zone, links: links), target == here ? nil : target)
             }, width: width)
     }
 
@@ -282,6 +267,37 @@ extension DetailScreen {
     public func render(into buffer: inout Buffer, state: AppState) {
         DocumentScreen.render(data, loading: loadingText, cursor: cursor, state: state, into: &buffer) { width in
             document(width: width, state: state)
+        }
+    }
+}
+
+// MARK: - Notes as rows
+
+/// How a note is shown as a table row: on an order's and a job's page, and on the customer's Notes tab.
+enum NoteRows {
+    static func columns(zone: DisplayZone) -> [TableColumn] {
+        [
+            TableColumn("WHEN", .fixed(zone.displayWidth)), TableColumn("BY", .fixed(10)),
+            TableColumn("ON", .flex(min: 8, weight: 1)), TableColumn("TICKET", .fixed(10)),
+            TableColumn("NOTE", .flex(min: 12, weight: 3)),
+        ]
+    }
+
+    /// When, who, on what, the ticket (a link when `[links] ticket` is set), the text (line breaks as ⏎).
+    static func cells(_ n: Note, zone: DisplayZone, links: LinkTemplates) -> [TableCell] {
+        [
+            TableCell(n.at.display(in: zone)), TableCell(n.author), TableCell(n.subject.target, .muted),
+            TableCell(n.ticket ?? "—", .muted, link: n.ticket.flatMap(links.ticket)),
+            TableCell(n.text.replacingOccurrences(of: "\n", with: " ⏎ ")),
+        ]
+    }
+
+    /// The record the note is on.
+    static func destination(_ n: Note) -> Destination {
+        switch n.subject {
+        case .customer(let id): .customer(id)
+        case .order(let id): .order(id)
+        case .printJob(let id): .printJob(id)
         }
     }
 }

@@ -62,7 +62,8 @@ struct NoteCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "list", abstract: "A customer's notes (on them, their orders and print jobs), newest first.")
         @OptionGroup var common: QueryCommand.Common
-        @Argument(help: "The customer: any identifier the search resolves (user id, email, order id…).") var id: String
+        @Argument(help: "The customer: any identifier the search resolves (user id, email, order id…).")
+        var id: String
 
         func run() async throws {
             try await common.run(

@@ -64,7 +64,7 @@ struct PrivacyCommand: AsyncParsableCommand {
                         at: now, operatorName: identity.name, sshClient: identity.sshClient ?? "",
                         action: "privacy.exported", target: "customer \(customer.user.id)", result: "ok",
                         detail: out == nil ? "to standard output" : "to a file"))
-                let export = try await engine.privacyExport(identifiedBy: customer.user.id) {
+                let export = try await engine.privacyExport(of: customer) {
                     try await store.ledger.auditEntries(limit: Int.max)
                 }
                 let text = export.json(exportedAt: now, by: identity.name).serialized(pretty: true) + "\n"

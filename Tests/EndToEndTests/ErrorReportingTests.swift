@@ -128,10 +128,15 @@ import Testing
             return
         }
         let mountPoint = TestSupport.temporaryDirectory("small")
-        let mounted = try TestSupport.run("/bin/mount", ["-t", "tmpfs", "-o", "size=640k", "tmpfs", mountPoint])
+        let mounted = try TestSupport.run("/bin/mount", ["-t", "tmpfs", "-o", "size=768k", "tmpfs", mountPoint])
         try #require(mounted.status == 0, "mount: \(mounted.stderr)")
         defer { _ = try? TestSupport.run("/bin/umount", ["-l", mountPoint]) }
         let db = mountPoint + "/small.sqlite"
+        // A seed that does not fit says so in words, and leaves no half-built file filling the disk.
+        let tooBig = try TestSupport.popsaOps(["seed", "--db", db, "--users", "3000", "--now", TestSupport.now])
+        #expect(tooBig.status == 74, "\(tooBig.stdout)\(tooBig.stderr)")
+        #expect(tooBig.stderr.contains("the disk is full") && !tooBig.stderr.contains("SQLite"), "\(tooBig.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: mountPoint).filter { $0.hasPrefix("small") } == [])
         let seeded = try TestSupport.popsaOps(["seed", "--db", db, "--users", "5", "--now", TestSupport.now])
         try #require(seeded.status == 0, "\(seeded.stderr)")
         let file = TestSupport.temporaryDirectory() + "/big.jsonl"

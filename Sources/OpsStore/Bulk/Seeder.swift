@@ -53,7 +53,28 @@ public enum Seeder {
         let lock = try SeedLock(path: path + ".seed-lock")
         defer { lock.release() }
         for suffix in ["", "-wal", "-shm", "-journal"] { try? fm.removeItem(atPath: building + suffix) }
+        do {
+            return try build(
+                building, into: path, users: users, seed: seed, now: now, started: started, progress: progress,
+                phase: phase)
+        } catch let error as DatabaseError {
+            // A full disk, an I/O error: the half-built file goes (it would fill the disk for nothing), the path
+            // keeps whatever it had, and the failure is said in words, not in SQLite's.
+            for suffix in ["", "-wal", "-shm", "-journal"] where fm.fileExists(atPath: building + suffix) {
+                do { try fm.removeItem(atPath: building + suffix) } catch {
+                    StoreLog.warning("cannot remove the half-built seed \(building + suffix): \(error)")
+                }
+            }
+            StoreLog.warning("seed of \(path) failed: \(error)")
+            throw SQLiteStore.writeFailure(error)
+        }
+    }
 
+    private static func build(
+        _ building: String, into path: String, users: Int, seed: UInt64, now: Timestamp,
+        started: ContinuousClock.Instant, progress: (Int) -> Void, phase: (String) -> Void
+    ) throws -> SeedReport {
+        let fm = FileManager.default
         var config = Configuration()
         config.foreignKeysEnabled = false  // generated data is consistent by construction; checked by tests
         let queue = try DatabaseQueue(path: building, configuration: config)

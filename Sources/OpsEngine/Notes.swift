@@ -23,7 +23,7 @@ extension Engine {
         default: subject = found.orderID.map { .order($0) } ?? .customer(found.userID)
         }
         let note = Note(
-            id: "note_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20),
+            id: RecordID.make("note_"),
             subject: subject, userID: found.userID, orderID: found.orderID, author: identity.name, at: clock.now(),
             text: checked.text, ticket: checked.ticket)
         try await store.addNote(note, audit: NoteSQL.audit(note, by: identity))

@@ -108,7 +108,8 @@ extension PostgresStore: RecordViewStore {
         }
         return PrintJobDetail(
             job: job, order: order, user: user, events: events,
-            notes: try await notes(NoteSQL.byJob, [.text(order.id), .text(jobID)], on: .pool))
+            notes: try await notes(NoteSQL.byJob, [.text(order.id), .text(jobID)], on: .pool),
+            hold: try await jobHold(jobID: jobID, on: .pool), actions: try await jobActions(jobID: jobID, on: .pool))
     }
 
     /// One chargeback, by its provider id.

@@ -101,7 +101,7 @@ import Testing
         (
             "theme = \"mono\"\ncolour = \"blue\"\n",
             ":2: colour: unknown key (expected one of: database, theme, refresh, stuck_after, timezone, operators, "
-                + "refunds, payments, serve, keys, silence, dashboard, links, privacy)"
+                + "refunds, payments, serve, keys, silence, dashboard, links, privacy, permissions)"
         ),
         (
             "[serve]\nlisten = \"everywhere\"\n",

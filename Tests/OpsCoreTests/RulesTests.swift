@@ -119,3 +119,51 @@ import Testing
         #expect(PersonalData.address(home, .revealed) == home)
     }
 }
+
+/// When support may hold, release or cancel a print job.
+@Suite struct JobActionRulesTests {
+    func context(_ status: PrintJobStatus, held: Bool = false, open: Bool = false) -> JobActionContext {
+        let at = Timestamp(seconds: 1_800_000_000)
+        let job = PrintJob(
+            id: "job_1", orderID: "ord_1", partner: "inkworks-uk", status: status, trackingNumber: nil, carrier: nil,
+            createdAt: at, updatedAt: at)
+        let action = JobAction(
+            id: "ja_1", jobID: "job_1", orderID: "ord_1", userID: "usr_1", kind: .hold, reason: .duplicate, note: "",
+            status: .unknown, idempotencyKey: "k", operatorName: "alice", message: nil, reference: nil, createdAt: at,
+            updatedAt: at, leaseUntil: at)
+        return JobActionContext(
+            job: job, userID: "usr_1", hold: held ? JobHold(actionID: "ja_0", since: at, by: "alice") : nil,
+            actions: open ? [action] : [])
+    }
+
+    @Test func holdAndCancelOnlyBeforePrintingReleaseOnlyWhenHeld() {
+        for status in PrintJobStatus.allCases {
+            let early = [.queued, .sent, .accepted].contains(status)
+            #expect((JobActionRules.refusal(.hold, context(status)) == nil) == early, "\(status)")
+            #expect((JobActionRules.refusal(.cancel, context(status)) == nil) == early, "\(status)")
+            #expect(JobActionRules.refusal(.release, context(status)) == "print job job_1 is not on hold")
+        }
+        #expect(JobActionRules.available(context(.queued, held: true)) == [.release, .cancel])
+        #expect(
+            JobActionRules.refusal(.hold, context(.queued, held: true))
+                == "print job job_1 is already on hold (by alice)")
+        #expect(
+            JobActionRules.refusal(.cancel, context(.printing))
+                == "print job job_1 is already printing at inkworks-uk: it can only be cancelled before printing")
+        #expect(JobActionRules.refusal(.cancel, context(.cancelled)) == "print job job_1 is already cancelled")
+    }
+
+    @Test func anActionWithoutAKnownOutcomeBlocksTheNext() {
+        let why = JobActionRules.refusal(.cancel, context(.queued, open: true))
+        #expect(why?.contains("(hold ja_1) has no known outcome yet: run popsa-ops reconcile") == true)
+        #expect(JobActionRules.available(context(.queued, open: true)).isEmpty)
+    }
+
+    @Test func viewersNeverActWhateverTheConfigurationSays() {
+        let permissive = ActionPermissions(roles: [.cancel: [.viewer, .agent]])
+        #expect(!permissive.allows(.cancel, .viewer))
+        #expect(permissive.allows(.cancel, .agent))
+        #expect(!ActionPermissions(roles: [.cancel: [.supervisor]]).allows(.cancel, .agent))
+        #expect(ActionPermissions().allows(.hold, .agent) && ActionPermissions().allows(.release, .supervisor))
+    }
+}

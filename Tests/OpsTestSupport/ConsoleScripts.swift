@@ -28,6 +28,7 @@ public enum ConsoleScripts {
                 "SELECT o.id FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.currency = 'JPY' AND "
                     + "o.status = 'paid' AND p.status = 'settled' ORDER BY o.id LIMIT 1"
             ),
+            "queued_job": sql("SELECT id FROM print_jobs WHERE status = 'queued' ORDER BY id LIMIT 1"),
             "stuck_job": sql(
                 "SELECT id FROM print_jobs WHERE status IN ('queued','sent','accepted','printing') AND updated_at < "
                     + "\(cutoff) ORDER BY id LIMIT 1"

@@ -74,6 +74,8 @@ public struct ConsoleConfig: Sendable {
     public var links = LinkTemplates()
     /// `[privacy]`: who may reveal or export personal data, and for how long a reveal lasts.
     public var privacy = PrivacyPolicy()
+    /// `[permissions]`: which roles may take each action on a print job (viewers never).
+    public var permissions = ActionPermissions()
     public static let defaultMainCurrencies: [Currency] = [.gbp, .eur, .usd]
     public var policy: RefundPolicy
     public var payments = PaymentsConfig()
@@ -280,6 +282,18 @@ public struct ConsoleConfig: Sendable {
             }
             try privacy.finish(allowed: ["reveal_for", "reveal_roles", "export_roles"])
         }
+        if var permissions = try root.table("permissions") {
+            for kind in JobActionKind.allCases {
+                guard let names = try permissions.strings(kind.rawValue) else { continue }
+                var roles = Set<Role>()
+                for name in names { roles.insert(try parseRole(name, document, "permissions.\(kind.rawValue)")) }
+                if roles.contains(.viewer) {
+                    throw document.error("permissions.\(kind.rawValue)", "viewers cannot act on print jobs")
+                }
+                config.permissions.roles[kind] = roles
+            }
+            try permissions.finish(allowed: JobActionKind.allCases.map(\.rawValue))
+        }
         if var links = try root.table("links") {
             if let v = try links.string("show") {
                 guard let show = LinkTemplates.Show(rawValue: v) else {
@@ -312,7 +326,7 @@ public struct ConsoleConfig: Sendable {
         try root.finish(allowed: [
             "database", "theme", "refresh", "stuck_after", "timezone", "operators", "refunds", "payments", "serve",
             "keys",
-            "silence", "dashboard", "links", "privacy",
+            "silence", "dashboard", "links", "privacy", "permissions",
         ])
         return config
     }
@@ -402,6 +416,10 @@ public struct ConsoleConfig: Sendable {
         }
         lines.append("reveal_roles = \(roles(privacy.revealRoles))")
         lines.append("export_roles = \(roles(privacy.exportRoles))")
+        lines.append("\n[permissions]   # which roles may act on print jobs (viewers never)")
+        for kind in JobActionKind.allCases {
+            lines.append("\(kind.rawValue) = \(roles(permissions.roles[kind] ?? []))")
+        }
         lines.append("\n[links]   # where ids lead, as OSC 8 hyperlinks (\"\" for none)")
         lines.append("show = \"\(links.show.rawValue)\"")
         lines.append("stripe = \"\(links.stripe ?? "")\"")

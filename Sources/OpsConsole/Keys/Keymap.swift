@@ -10,6 +10,7 @@ public enum UICommand: String, CaseIterable, Hashable, Sendable {
     case prevPartner = "previous-partner"
     case pause, window, audit, disputes, copy
     case jumpBack = "jump-back", jumpForward = "jump-forward", reveal, note
+    case jobAction = "job-action"
 
     /// What the help overlay says it does.
     public var summary: String {
@@ -48,6 +49,7 @@ public enum UICommand: String, CaseIterable, Hashable, Sendable {
         case .jumpForward: "forward again (ctrl-i is tab in a terminal)"
         case .reveal: "show this customer's personal data in full, for a reason (audited, for a few minutes)"
         case .note: "add an internal note here (:note [#TICKET] TEXT)"
+        case .jobAction: "hold, release or cancel this print job at the partner (audited)"
         }
     }
 }
@@ -62,6 +64,7 @@ extension UICommand {
         case .prevTab: "tabs"
         case .stuckJobs: "stuck"
         case .pageUp, .pageDown: "page"
+        case .jobAction: "actions"
         default: rawValue
         }
     }

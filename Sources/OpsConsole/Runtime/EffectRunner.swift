@@ -70,9 +70,10 @@ public struct ConsoleEnvironment: Sendable {
     /// The live client over `engine`, with refunds and the audit log when given, acting as `identity`.
     public init(
         engine: Engine, refunds: RefundService? = nil, audit: (any RefundStore)? = nil,
-        identity: OperatorIdentity = OperatorIdentity(name: "unknown", sshClient: nil, role: .viewer)
+        identity: OperatorIdentity = OperatorIdentity(name: "unknown", sshClient: nil, role: .viewer),
+        jobActions: JobActionService? = nil
     ) {
-        client = .live(engine: engine, refunds: refunds, audit: audit, identity: identity)
+        client = .live(engine: engine, refunds: refunds, audit: audit, identity: identity, jobActions: jobActions)
     }
 }
 
@@ -174,6 +175,12 @@ public final class EffectRunner: Sendable {
                     request: request, .failure(EffectError("refunds are not available in this console")))
             }
             return .refundFinished(request: request, await run { try await refund(submission) })
+        case .jobAction(let submission, let request):
+            guard let act = client.jobAction else {
+                return .jobActionFinished(
+                    request: request, .failure(EffectError("actions on print jobs are not available in this console")))
+            }
+            return .jobActionFinished(request: request, await run { try await act(submission) })
         case .reconcile:
             guard let reconcile = client.reconcile else { return nil }
             do {

@@ -15,7 +15,7 @@ public enum ScreenKind: String, CaseIterable, Hashable, Sendable {
         // empty field (↓, enter) and commands (`:orders`); configuration may bind function or control keys.
         .customer: [("v", .reveal), ("n", .note)],
         .order: [("r", .refund), ("c", .openCustomer), ("v", .reveal), ("n", .note)],
-        .printJob: [("o", .openOrder), ("c", .openCustomer), ("v", .reveal), ("n", .note)],
+        .printJob: [("o", .openOrder), ("c", .openCustomer), ("v", .reveal), ("n", .note), ("a", .jobAction)],
         .printJobs: [("p", .partner), ("P", .prevPartner)],
         .metrics: [("p", .pause), ("w", .window)],
     ]

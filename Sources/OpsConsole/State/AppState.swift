@@ -64,6 +64,8 @@ public struct AppState: Sendable {
     public var stuckThreshold: Int64
     /// Refund limits and confirmation thresholds, for the refund dialog's checks as the operator types.
     public var policy = RefundPolicy()
+    /// Which roles may act on print jobs, for the action dialog's choices.
+    public var permissions = ActionPermissions()
     /// How often the dashboard refreshes.
     public var refreshMilliseconds: Int64 = 2000
     /// Monotonic time of the last tick, for refresh intervals (the wall clock may be frozen with --now).
@@ -152,6 +154,7 @@ public enum Overlay: Sendable {
     case help
     case command(CommandLineState)
     case refund(RefundDialog)
+    case jobAction(JobActionDialog)
 }
 
 extension Optional where Wrapped == Overlay {

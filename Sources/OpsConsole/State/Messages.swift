@@ -22,6 +22,7 @@ public enum Action: Sendable {
     /// The change check failed: the store cannot be reached (a server restarting, a network cut), in words.
     case storeUnreachable(String)
     case refundFinished(request: Int, Result<RefundResult, EffectError>)
+    case jobActionFinished(request: Int, Result<JobActionResult, EffectError>)
     case reconciled(ReconcileReport)
     case themeLoaded(String, Result<Theme, EffectError>)
     /// A reveal was recorded in the audit log (or could not be: then nothing is shown).
@@ -59,6 +60,8 @@ public enum Effect: Sendable, Hashable {
     /// Reads the change token; `known` is the one the shown data was loaded with.
     case checkChanges(known: Int64?)
     case refund(RefundSubmission, request: Int)
+    /// Holds, releases or cancels a print job (the action dialog's submission).
+    case jobAction(JobActionSubmission, request: Int)
     /// Finish refunds left pending or unknown (at start-up).
     case reconcile
     /// Work a screen defines in its own file; answered to that screen as `EffectResult.value`.

@@ -56,7 +56,20 @@ extension AppState {
                 dialog.refresh(from: view)
                 overlay = .refund(dialog)
             }
+            if case .jobAction(var dialog)? = overlay, let detail = (current as? PrintJobScreen)?.data.value {
+                dialog.refresh(from: detail)
+                overlay = .jobAction(dialog)
+            }
             return effects
+        case .jobActionFinished(let request, let result):
+            guard case .jobAction(var dialog)? = overlay, dialog.request == request else { return [] }
+            switch result {
+            case .success(let r): dialog.step = .done(r.outcome, r.summary)
+            case .failure(let e): dialog.step = .done(.failed(e.message), e.message)
+            }
+            overlay = .jobAction(dialog)
+            // Show the job as it is now, behind the dialog.
+            return reloadCurrent()
         case .refundFinished(let request, let result):
             guard case .refund(var dialog)? = overlay, dialog.request == request else { return [] }
             switch result {
@@ -142,6 +155,20 @@ extension AppState {
             }
             overlay = .refund(dialog)
             return []
+        case .jobAction(var dialog)?:
+            let (submission, close) = dialog.handle(key)
+            if close {
+                overlay = nil
+                return []
+            }
+            if let submission {
+                let request = requestID()
+                dialog.request = request
+                overlay = .jobAction(dialog)
+                return [.jobAction(submission, request: request)]
+            }
+            overlay = .jobAction(dialog)
+            return []
         case nil:
             break
         }
@@ -171,6 +198,8 @@ extension AppState {
             return open(.audit)
         case .refund:
             return openRefundDialog()
+        case .jobAction:
+            return openJobActionDialog()
         case .copy:
             copySelection()
             return []
@@ -209,6 +238,10 @@ extension AppState {
         case .refund(var dialog)?:
             if !dialog.paste(text) { message = StatusMessage("Paste into the amount or the note", .warning) }
             overlay = .refund(dialog)
+            return []
+        case .jobAction(var dialog)?:
+            if !dialog.paste(text) { message = StatusMessage("Paste into the note", .warning) }
+            overlay = .jobAction(dialog)
             return []
         case nil:
             break
@@ -275,6 +308,37 @@ extension AppState {
         var dialog = RefundDialog(view: view, role: session.role, policy: policy, now: now)
         dialog.customerName = listName(dialog.customerName)
         overlay = .refund(dialog)
+        return []
+    }
+
+    /// `a` on a print job: the action dialog, if this operator may act and the job allows something now.
+    private mutating func openJobActionDialog() -> [Effect] {
+        guard let screen = current as? PrintJobScreen, let detail = screen.data.value else {
+            message = StatusMessage("Open a print job to act on it", .warning)
+            return []
+        }
+        if session.role == .viewer {
+            message = StatusMessage(
+                session.readOnly ? "Read-only: actions are off" : "Viewers cannot act on print jobs", .error)
+            return []
+        }
+        let context = detail.actionContext
+        let allowed = JobActionKind.allCases.filter { permissions.allows($0, session.role) }
+        guard !allowed.isEmpty else {
+            message = StatusMessage(
+                "A \(session.role.rawValue) may not act on print jobs (configuration [permissions])", .error)
+            return []
+        }
+        guard allowed.contains(where: { JobActionRules.refusal($0, context) == nil }) else {
+            // The reason the most common action is not possible says why nothing is.
+            let why = JobActionRules.refusal(allowed.contains(.cancel) ? .cancel : allowed[0], context) ?? ""
+            message = StatusMessage("Nothing to do on this job: \(why)", .warning)
+            return []
+        }
+        overlay = .jobAction(
+            JobActionDialog(
+                detail: detail, customerName: name(detail.user.name, of: detail.user.id), role: session.role,
+                permissions: permissions))
         return []
     }
 

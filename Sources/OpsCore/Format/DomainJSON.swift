@@ -189,7 +189,29 @@ extension PrintJobDetail: JSONRepresentable {
         fields.append(("user_id", .string(user.id)))
         fields.append(("customer_name", .string(user.name)))
         fields.append(("events", .array(events.map(\.json))))
+        fields.append(
+            (
+                "hold",
+                hold.map {
+                    .object([("action_id", .string($0.actionID)), ("since", .time($0.since)), ("by", .string($0.by))])
+                }
+                    ?? .null
+            ))
+        fields.append(("actions", .array(actions.map(\.json))))
         return .object(fields)
+    }
+}
+
+extension JobAction: JSONRepresentable {
+    public var json: JSONValue {
+        .object([
+            ("id", .string(id)), ("job_id", .string(jobID)), ("order_id", .string(orderID)),
+            ("user_id", .string(userID)), ("kind", .string(kind.rawValue)), ("reason", .string(reason.rawValue)),
+            ("note", .string(note)), ("status", .string(status.rawValue)),
+            ("idempotency_key", .string(idempotencyKey)), ("operator", .string(operatorName)),
+            ("message", .text(message)), ("reference", .text(reference)), ("created_at", .time(createdAt)),
+            ("updated_at", .time(updatedAt)),
+        ])
     }
 }
 

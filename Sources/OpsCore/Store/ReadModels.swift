@@ -179,13 +179,27 @@ public struct PrintJobDetail: Hashable, Sendable {
     public var events: [PrintJobEvent]
     /// Internal notes on the job and on its order, newest first.
     public var notes: [Note]
+    /// Support's hold on the job, if any.
+    public var hold: JobHold?
+    /// Support's actions on the job (hold, release, cancel), newest first.
+    public var actions: [JobAction]
 
-    public init(job: PrintJob, order: Order, user: User, events: [PrintJobEvent], notes: [Note] = []) {
+    public init(
+        job: PrintJob, order: Order, user: User, events: [PrintJobEvent], notes: [Note] = [], hold: JobHold? = nil,
+        actions: [JobAction] = []
+    ) {
         self.job = job
         self.order = order
         self.user = user
         self.events = events
         self.notes = notes
+        self.hold = hold
+        self.actions = actions
+    }
+
+    /// What deciding an action on the job needs.
+    public var actionContext: JobActionContext {
+        JobActionContext(job: job, userID: user.id, hold: hold, actions: actions)
     }
 }
 

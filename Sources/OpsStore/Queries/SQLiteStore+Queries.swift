@@ -241,7 +241,8 @@ extension SQLiteStore: QueryStore {
             return PrintJobDetail(
                 job: try PrintJob(row: row), order: order,
                 user: try User(row: row, at: Columns.jobCount + Columns.orderCount), events: events,
-                notes: try Self.notes(db, NoteSQL.byJob, [order.id, jobID]))
+                notes: try Self.notes(db, NoteSQL.byJob, [order.id, jobID]), hold: try Self.jobHold(db, jobID: jobID),
+                actions: try Self.jobActions(db, jobID: jobID))
         }
     }
 

@@ -65,6 +65,7 @@ struct ConsoleSetup {
     let store: OpenedStore
     let engine: Engine
     let refunds: RefundService
+    let jobActions: JobActionService
     let state: AppState
     let identity: OperatorIdentity
     let themePaths: [String]
@@ -74,8 +75,8 @@ struct ConsoleSetup {
         let services = try ServiceSetup(
             database: options.database, configuration: options.configuration, time: options.time,
             readOnly: options.readOnly)
-        (config, store, refunds, identity) = (
-            services.config, services.store, services.refunds, services.identity
+        (config, store, refunds, jobActions, identity) = (
+            services.config, services.store, services.refunds, services.jobActions, services.identity
         )
         let now = options.time.timestamp
         engine = Engine(store: store.reads, clock: services.clock, stuckThreshold: config.stuckThreshold)
@@ -102,13 +103,15 @@ struct ConsoleSetup {
         state.zone = config.zone
         state.links = config.links
         state.privacy = config.privacy
+        state.permissions = config.permissions
         // PostgreSQL announces other boxes' commits: the console's own check becomes a safety net every 10 s.
         if store.changes != nil { state.checkChangesEveryTicks = 10 }
         self.state = state
     }
 
     var environment: ConsoleEnvironment {
-        var environment = ConsoleEnvironment(engine: engine, refunds: refunds, audit: store.ledger, identity: identity)
+        var environment = ConsoleEnvironment(
+            engine: engine, refunds: refunds, audit: store.ledger, identity: identity, jobActions: jobActions)
         environment.client.changes = store.changes
         environment.themePaths = themePaths
         return environment

@@ -145,21 +145,32 @@ struct ReconcileCommand: AsyncParsableCommand {
             database: database, configuration: configuration, time: time, readOnly: false)
         if payments { return try await recheckPayments(setup) }
         let report = try await setup.refunds.reconcile(operator: setup.identity)
+        // Actions on print jobs left open are finished the same way: the platform is asked first.
+        let actions = try await setup.jobActions.reconcile(operator: setup.identity)
+        func counts(_ report: ReconcileReport) -> [(String, JSONValue)] {
+            [
+                ("examined", .integer(Int64(report.examined))), ("succeeded", .integer(Int64(report.succeeded))),
+                ("failed", .integer(Int64(report.failed))), ("still_unknown", .integer(Int64(report.stillUnknown))),
+                ("details", .array(report.lines.map(JSONValue.string))),
+            ]
+        }
         if json {
             Stdout.line(
-                JSONValue.object([
-                    ("examined", .integer(Int64(report.examined))), ("succeeded", .integer(Int64(report.succeeded))),
-                    ("failed", .integer(Int64(report.failed))), ("still_unknown", .integer(Int64(report.stillUnknown))),
-                    ("details", .array(report.lines.map(JSONValue.string))),
-                ]).serialized(pretty: true))
+                JSONValue.object(counts(report) + [("job_actions", .object(counts(actions)))]).serialized(pretty: true))
         } else {
             Stdout.line(
                 "Reconciled \(report.examined) refund intent(s): \(report.succeeded) succeeded, \(report.failed) "
                     + "failed, \(report.stillUnknown) still unknown"
             )
             for line in report.lines { Stdout.line("  \(TextReports.safe(line))") }
+            if actions.examined > 0 {
+                Stdout.line(
+                    "Reconciled \(actions.examined) job action(s): \(actions.succeeded) succeeded, "
+                        + "\(actions.failed) failed, \(actions.stillUnknown) still unknown")
+                for line in actions.lines { Stdout.line("  \(TextReports.safe(line))") }
+            }
         }
-        if report.stillUnknown > 0 { throw ExitCode(75) }
+        if report.stillUnknown > 0 || actions.stillUnknown > 0 { throw ExitCode(75) }
     }
 }
 

@@ -161,8 +161,29 @@ enum TextReports {
             .init(title: "MESSAGE", maxWidth: 80),
         ])
         for e in d.events { events.add(["\(e.sequence)", e.at.display(in: zone), e.status.label, e.message]) }
+        if let hold = d.hold {
+            header +=
+                "\nON HOLD since \(hold.since.display(in: zone)) (by \(safe(hold.by)), action \(safe(hold.actionID)))"
+        }
         let notes = d.notes.isEmpty ? "" : "\n" + section("Notes", d.notes.count, notes(d.notes, zone: zone))
-        return header + "\n" + section("Timeline", d.events.count, events) + notes
+        let actions =
+            d.actions.isEmpty ? "" : "\n" + section("Actions", d.actions.count, jobActions(d.actions, zone: zone))
+        return header + "\n" + section("Timeline", d.events.count, events) + actions + notes
+    }
+
+    /// Support's actions on a job, newest first.
+    static func jobActions(_ actions: [JobAction], zone: DisplayZone) -> TextTable {
+        var table = TextTable([
+            .init(title: "AT"), .init(title: "ACTION"), .init(title: "STATUS"), .init(title: "BY"),
+            .init(title: "REASON"), .init(title: "NOTE", maxWidth: 60),
+        ])
+        for a in actions {
+            table.add([
+                a.createdAt.display(in: zone), "\(a.kind.rawValue) \(a.id)",
+                a.status.label + (a.message.map { ": \($0)" } ?? ""), a.operatorName, a.reason.label, a.note,
+            ])
+        }
+        return table
     }
 
     static func orderList(_ page: Page<OrderRow>, zone: DisplayZone) -> String {

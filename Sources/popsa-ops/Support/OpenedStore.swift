@@ -13,6 +13,8 @@ struct OpenedStore: Sendable {
     /// What the engine reads: searches, records, lists, the dashboard.
     let reads: any EngineStore
     let ledger: any RefundStore & SandboxLedger
+    /// Support's actions on print jobs, and the sandbox platform's state.
+    let actions: any JobActionStore
     /// What `simulate` writes through.
     let traffic: any TrafficStore
     /// What `serve` writes through.
@@ -26,14 +28,14 @@ struct OpenedStore: Sendable {
     private let postgres: PostgresStore?
 
     init(_ store: SQLiteStore) {
-        (reads, ledger, traffic, isReadOnly) = (store, store, store, store.isReadOnly)
+        (reads, ledger, actions, traffic, isReadOnly) = (store, store, store, store, store.isReadOnly)
         feed = SQLiteFeed(store: store)
         (sqlite, postgres) = (store, nil)
         name = (store.path as NSString).lastPathComponent
     }
 
     init(_ store: PostgresStore) {
-        (reads, ledger, traffic, feed, isReadOnly) = (store, store, store, store, false)
+        (reads, ledger, actions, traffic, feed, isReadOnly) = (store, store, store, store, store, false)
         (sqlite, postgres) = (nil, store)
         name = store.location.database
     }

@@ -1,0 +1,151 @@
+import Foundation
+import OpsTestSupport
+import Testing
+
+/// Holding, releasing and cancelling print jobs from the command line and the console, on both stores: the rules
+/// (before printing only; one open action at a time), roles from `[permissions]`, the audit (reason codes, never
+/// the note), exactly once across a crash.
+@Suite(.serialized) struct JobActionTests {
+    static let later = "2026-11-27T09:10:00Z"  // past the creator's lease
+
+    func job(_ store: StoreUnderTest, _ status: String) throws -> String {
+        let id = try store.sql("SELECT id FROM print_jobs WHERE status = '\(status)' ORDER BY id LIMIT 1")
+        try #require(!id.isEmpty, "no \(status) job in the fixture")
+        return id
+    }
+
+    @Test(arguments: StoreUnderTest.Kind.allCases)
+    func actionsFollowTheRulesAndTheAuditKeepsReasonsNotNotes(_ kind: StoreUnderTest.Kind) throws {
+        let store = try StoreUnderTest.fixtureCopy(kind)
+        let db = ["--db", store.database, "--now", TestSupport.now]
+        let queued = try job(store, "queued")
+        func act(_ arguments: [String], config: String? = nil) throws -> TestSupport.Output {
+            try TestSupport.popsaOps(["job"] + arguments + db + (config.map { ["--config", $0] } ?? []))
+        }
+        let held = try act(["hold", queued, "--reason", "wrong_design", "--note", "wants photo 3 swapped", "--yes"])
+        #expect(held.status == 0 && held.stdout.contains("Hold done: print job \(queued) is held"), "\(held.stderr)")
+        let again = try act(["hold", queued, "--reason", "wrong_design", "--yes"])
+        #expect(again.status == 1 && again.stderr.contains("is already on hold (by"), "\(again.stderr)")
+        let shown = try TestSupport.popsaOps(["query", "print-job", queued] + db)
+        #expect(shown.stdout.contains("ON HOLD since") && shown.stdout.contains("wants photo 3 swapped"))
+        let json = try TestSupport.popsaOps(["query", "print-job", queued, "--json"] + db)
+        #expect(json.stdout.contains(#""kind": "hold""#) && json.stdout.contains(#""action_id": "ja_"#))
+        #expect(try act(["release", queued, "--reason", "customer_request", "--yes"]).status == 0)
+        #expect(try store.sql("SELECT count(*) FROM job_holds") == "0")
+
+        // Refused, each in words: no --yes, a reason not on the list, "other" without a note, a viewer, a role the
+        // configuration leaves out, a job already printing, an id that is nothing.
+        let unconfirmed = try act(["cancel", queued, "--reason", "duplicate"])
+        #expect(unconfirmed.status == 64 && unconfirmed.stderr.contains("add --yes"), "\(unconfirmed.stderr)")
+        let badReason = try act(["cancel", queued, "--reason", "bored", "--yes"])
+        #expect(badReason.status == 64 && badReason.stderr.contains("customer_request, wrong_design"))
+        let noNote = try act(["cancel", queued, "--reason", "other", "--yes"])
+        #expect(noNote.status == 64 && noNote.stderr.contains("\"Other\" needs a note"), "\(noNote.stderr)")
+        let viewer = try act(["cancel", queued, "--reason", "duplicate", "--yes", "--read-only"])
+        #expect(viewer.status == 1 && viewer.stderr.contains("viewers cannot act on print jobs"), "\(viewer.stderr)")
+        let config = TestSupport.temporaryDirectory("permissions") + "/config.toml"
+        try "[permissions]\ncancel = [\"supervisor\"]\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let agent = try act(["cancel", queued, "--reason", "duplicate", "--yes"], config: config)
+        #expect(agent.status == 1 && agent.stderr.contains("may not cancel print jobs"), "\(agent.stderr)")
+        let printing = try job(store, "printing")
+        let late = try act(["cancel", printing, "--reason", "duplicate", "--yes", "--json"])
+        #expect(late.status == 1 && late.stderr.contains(#""code":"refused""#), "\(late.stderr)")
+        #expect(late.stderr.contains("can only be cancelled before printing"), "\(late.stderr)")
+        let nothing = try act(["cancel", "job_nope", "--reason", "duplicate", "--yes"])
+        #expect(nothing.status == 1 && nothing.stderr.contains("no print job with id job_nope"), "\(nothing.stderr)")
+        #expect(try store.sql("SELECT count(*) FROM job_actions") == "2")
+
+        let cancelled = try act(["cancel", queued, "--reason", "duplicate", "--yes"])
+        #expect(cancelled.status == 0, "\(cancelled.stderr)")
+        #expect(try store.sql("SELECT status FROM print_jobs WHERE id = '\(queued)'") == "cancelled")
+        #expect(
+            try store.sql("SELECT message FROM print_job_events WHERE job_id = '\(queued)' AND status = 'cancelled'")
+                == "cancelled by Popsa support (duplicate, by \(TestSupport.accountName))")
+        let after = try act(["hold", queued, "--reason", "duplicate", "--yes"])
+        #expect(after.status == 1 && after.stderr.contains("is already cancelled"), "\(after.stderr)")
+
+        // The chain: requested and succeeded per action, by reason code; the note is not in it, and it verifies.
+        let actions = try store.sql(
+            "SELECT action || ' ' || reason FROM audit_log WHERE target = 'print job \(queued)' ORDER BY seq")
+        #expect(
+            actions.split(separator: "\n") == [
+                "job.hold.requested wrong_design", "job.hold.succeeded wrong_design",
+                "job.release.requested customer_request", "job.release.succeeded customer_request",
+                "job.cancel.requested duplicate", "job.cancel.succeeded duplicate",
+            ], "\(actions)")
+        #expect(try store.sql("SELECT count(*) FROM audit_log WHERE detail LIKE '%photo 3%'") == "0")
+        let verify = try TestSupport.popsaOps(["audit", "verify", "--db", store.database])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+    }
+
+    @Test(arguments: ["after-reserve", "after-gateway"], StoreUnderTest.Kind.allCases)
+    func killedAtAnyStepTheJobIsCancelledExactlyOnce(point: String, kind: StoreUnderTest.Kind) throws {
+        let store = try StoreUnderTest.fixtureCopy(kind)
+        let queued = try job(store, "queued")
+        let killed = try TestSupport.popsaOps(
+            [
+                "job", "cancel", queued, "--reason", "duplicate", "--yes", "--db", store.database, "--now",
+                TestSupport.now,
+            ],
+            environment: ["POPSA_OPS_TEST_FAULT": point])
+        #expect(killed.status == 86, "\(killed.stderr)")
+        #expect(try store.sql("SELECT status FROM print_jobs WHERE id = '\(queued)'") == "queued")
+        let reconciled = try TestSupport.popsaOps(["reconcile", "--db", store.database, "--now", Self.later])
+        #expect(reconciled.status == 0, "\(reconciled.stdout)\(reconciled.stderr)")
+        let how = point == "after-reserve" ? "sent again with its key" : "found at the platform by its key"
+        #expect(reconciled.stdout.contains("Reconciled 1 job action(s): 1 succeeded"), "\(reconciled.stdout)")
+        #expect(reconciled.stdout.contains(how), "\(reconciled.stdout)")
+        #expect(try store.sql("SELECT count(*) FROM sandbox_platform_calls") == "1")
+        #expect(try store.sql("SELECT status FROM print_jobs WHERE id = '\(queued)'") == "cancelled")
+        #expect(try store.sql("SELECT status FROM job_actions") == "succeeded")
+    }
+
+    @Test func anOutcomeThatCannotBeRecordedSaysUnknownNeverRefused() throws {
+        let store = try StoreUnderTest.fixtureCopy(.sqlite)
+        let queued = try job(store, "queued")
+        let result = try TestSupport.popsaOps(
+            [
+                "job", "hold", queued, "--reason", "duplicate", "--yes", "--db", store.database, "--now",
+                TestSupport.now,
+            ],
+            environment: ["POPSA_OPS_TEST_FAULT": "fail-recording"])
+        #expect(result.status == 75, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("recorded as unknown; run popsa-ops reconcile"), "\(result.stdout)")
+        let reconciled = try TestSupport.popsaOps(["reconcile", "--db", store.database, "--now", Self.later])
+        #expect(reconciled.status == 0 && reconciled.stdout.contains("found at the platform by its key"))
+        #expect(try store.sql("SELECT count(*) FROM job_holds WHERE job_id = '\(queued)'") == "1")
+    }
+
+    @Test func theConsoleHoldsAndCancelsThroughTheDialog() throws {
+        let store = try StoreUnderTest.fixtureCopy(.sqlite)
+        let console = try ConsoleScripts.run("job-action", size: "100x30", database: store.database)
+        #expect(console.status == 0, "\(console.stdout)\(console.stderr)")
+        // Action ids and the platform's references are random: the golden keeps their shape.
+        let screens = console.stdout.replacing(/ja_[0-9a-f]{20}/, with: "ja_…").replacing(
+            /plat_[0-9a-f]{20}/, with: "plat_…")
+        TestSupport.assertGolden(screens, "console/job-action-100x30.txt")
+        let queued = ConsoleScripts.placeholders["queued_job"]!
+        #expect(try store.sql("SELECT status FROM print_jobs WHERE id = '\(queued)'") == "cancelled")
+        #expect(try store.sql("SELECT note FROM job_actions WHERE kind = 'hold'") == "wants to swap photo 3")
+
+        // A viewer is told, and a job past printing has nothing to offer.
+        let db = ["--db", store.database, "--now", TestSupport.now]
+        let open = "key :\ntype job \(queued)\nkey enter\nwait\nkey a\n"
+        let viewer = try TestSupport.popsaOps(
+            ["headless", "--read-only", "--size", "100x30", "--script", "-"] + db,
+            stdin: open + "expect Read-only: actions are off\n")
+        #expect(viewer.status == 0, "\(viewer.stdout)\(viewer.stderr)")
+        let done = try TestSupport.popsaOps(
+            ["headless", "--size", "100x30", "--script", "-"] + db,
+            stdin: open + "expect Nothing to do on this job: print job \(queued) is already cancelled\n")
+        #expect(done.status == 0, "\(done.stdout)\(done.stderr)")
+    }
+
+    @Test func aConfigurationCannotLetViewersAct() throws {
+        let config = TestSupport.temporaryDirectory("viewer-permissions") + "/config.toml"
+        try "[permissions]\nhold = [\"agent\", \"viewer\"]\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let check = try TestSupport.popsaOps(["config", "check", "--config", config])
+        #expect(check.status == 78, "\(check.stdout)\(check.stderr)")
+        #expect(check.stderr.contains("permissions.hold") && check.stderr.contains("viewers cannot act on print jobs"))
+    }
+}

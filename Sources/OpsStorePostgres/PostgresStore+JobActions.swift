@@ -23,9 +23,7 @@ extension PostgresStore: JobActionStore {
     }
 
     func jobHold(jobID: String, on target: PostgresTarget) async throws -> JobHold? {
-        try await fetchFirst(Self.numbered(JobActionSQL.hold), [.text(jobID)], on: target) {
-            JobHold(actionID: try $0.text(0), since: try $0.timestamp(1), by: try $0.text(2))
-        }
+        try await fetchFirst(Self.numbered(JobActionSQL.hold), [.text(jobID)], on: target) { try JobHold(row: $0) }
     }
 
     func jobActions(jobID: String, on target: PostgresTarget) async throws -> [JobAction] {

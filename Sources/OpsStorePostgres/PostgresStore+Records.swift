@@ -80,7 +80,11 @@ extension PostgresStore: RecordViewStore {
             disputes: try await fetch(
                 "SELECT \(StoredColumns.dispute) FROM disputes d WHERE d.order_id = $1 ORDER BY d.created_at DESC, "
                     + "d.id", id, on: target, { try Dispute(row: $0) }),
-            notes: try await notes(NoteSQL.byOrder, id, on: target))
+            notes: try await notes(NoteSQL.byOrder, id, on: target),
+            holds: Dictionary(
+                try await fetch(Self.numbered(JobActionSQL.holdsOfOrder), id, on: target) {
+                    (try $0.text(0), try JobHold(row: $0, at: 1))
+                }, uniquingKeysWith: { first, _ in first }))
     }
 
     public func printJobDetail(jobID: String) async throws -> PrintJobDetail? {

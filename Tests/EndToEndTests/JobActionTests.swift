@@ -30,6 +30,11 @@ import Testing
         #expect(shown.stdout.contains("ON HOLD since") && shown.stdout.contains("wants photo 3 swapped"))
         let json = try TestSupport.popsaOps(["query", "print-job", queued, "--json"] + db)
         #expect(json.stdout.contains(#""kind": "hold""#) && json.stdout.contains(#""action_id": "ja_"#))
+        // The order's diagnosis says who holds it, and that release is what follows.
+        let order = try store.sql("SELECT order_id FROM print_jobs WHERE id = '\(queued)'")
+        let diagnosis = try TestSupport.popsaOps(["query", "order", order] + db)
+        #expect(
+            diagnosis.stdout.contains("On hold since") && diagnosis.stdout.contains("popsa-ops job release \(queued)"))
         #expect(try act(["release", queued, "--reason", "customer_request", "--yes"]).status == 0)
         #expect(try store.sql("SELECT count(*) FROM job_holds") == "0")
 
@@ -139,6 +144,51 @@ import Testing
             ["headless", "--size", "100x30", "--script", "-"] + db,
             stdin: open + "expect Nothing to do on this job: print job \(queued) is already cancelled\n")
         #expect(done.status == 0, "\(done.stdout)\(done.stderr)")
+    }
+
+    /// The order's diagnosis names the action that follows (a full refund with the book still at the partner:
+    /// cancel it) and `a` on the order takes it: the job's dialog opens with that action chosen.
+    @Test func theDiagnosisOffersTheNextActionOneKeyAway() throws {
+        let store = try StoreUnderTest.fixtureCopy(.sqlite)
+        let row = try store.fields(
+            """
+            SELECT o.id, o.total_amount, j.id FROM orders o JOIN print_jobs j ON j.order_id = o.id
+            JOIN payments pay ON pay.order_id = o.id
+            WHERE j.status = 'queued' AND o.status = 'paid' AND pay.status = 'settled' AND pay.provider = 'stripe'
+              AND o.currency = 'GBP' AND (SELECT count(*) FROM print_jobs x WHERE x.order_id = o.id) = 1
+            ORDER BY o.id LIMIT 1
+            """)
+        try #require(row.count == 3)
+        let (order, pence, job) = (row[0], Int(row[1])!, row[2])
+        let db = ["--db", store.database, "--now", TestSupport.now]
+        let amount = "\(pence / 100)." + (pence % 100 < 10 ? "0" : "") + "\(pence % 100)"
+        let refunded = try TestSupport.popsaOps(
+            ["refund", order, "--amount", amount, "--reason", "customer_request", "--yes"] + db)
+        try #require(refunded.status == 0, "\(refunded.stdout)\(refunded.stderr)")
+        let query = try TestSupport.popsaOps(["query", "order", order] + db)
+        #expect(query.stdout.contains("Cancel print job \(job) before it prints (popsa-ops job cancel \(job)"))
+        let script = """
+            key :
+            type order \(order)
+            key enter
+            wait
+            expect Cancel print job \(job) before it prints (press a)
+            key a
+            wait
+            expect ‹ Cancel ›
+            key tab
+            key right
+            key enter
+            key y
+            wait
+            expect Cancel done
+            """
+        let console = try TestSupport.popsaOps(
+            ["headless", "--size", "110x40", "--script", "-"] + db, stdin: script + "\n")
+        #expect(console.status == 0, "\(console.stdout)\(console.stderr)")
+        #expect(try store.sql("SELECT status FROM print_jobs WHERE id = '\(job)'") == "cancelled")
+        let after = try TestSupport.popsaOps(["query", "order", order] + db)
+        #expect(!after.stdout.contains("will still be printed"), "\(after.stdout)")
     }
 
     @Test func aConfigurationCannotLetViewersAct() throws {

@@ -55,6 +55,25 @@ import Testing
             payments: [], refunds: [], printJobs: jobs)
     }
 
+    @Test func diagnosisSuggestsTheJobActionThatFollowsAndNamesTheJob() {
+        // Refunded in full while the partner has not printed yet: cancel it, one key away.
+        let queued = job(.queued, hoursAgo: 2)
+        let refunded = OrderDiagnosis(detail: detail(status: .refunded, jobs: [queued]), now: now)
+        #expect(refunded.headline.severity == .problem)
+        #expect(refunded.headline.text.contains("will still be printed and shipped"))
+        #expect(refunded.nextAction?.action == .job(queued.id, .cancel))
+        // Already printing: nothing to cancel, so nothing suggested.
+        let printing = OrderDiagnosis(detail: detail(status: .refunded, jobs: [job(.printing, hoursAgo: 2)]), now: now)
+        #expect(printing.nextAction == nil)
+        // A job support holds: the diagnosis says so, and release is the next step.
+        var held = detail(jobs: [queued])
+        held.holds[queued.id] = JobHold(actionID: "ja_1", since: now, by: "alice")
+        let diagnosis = OrderDiagnosis(detail: held, now: now)
+        #expect(diagnosis.headline.text.hasPrefix("On hold since") && diagnosis.headline.text.contains("alice"))
+        #expect(diagnosis.nextAction?.action == .job(queued.id, .release))
+        #expect(OrderDiagnosis(detail: detail(jobs: [queued]), now: now).nextAction == nil)
+    }
+
     @Test func diagnosisExplainsWhyAnOrderHasNotArrived() {
         let blocked = OrderDiagnosis(detail: detail(missing: 2, jobs: [job(.queued, hoursAgo: 100)]), now: now)
         #expect(blocked.headline.severity == .problem)

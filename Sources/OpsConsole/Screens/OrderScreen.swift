@@ -58,7 +58,11 @@ public struct OrderScreen: Sendable {
                 case .problem: .error
                 }
             doc.add(Document.Line([StatusLine.Segment(theme.status(finding.text, tone), tone.role)]))
-            if let suggestion = finding.suggestion { doc.add("  → \(suggestion)", .muted) }
+            if let suggestion = finding.suggestion {
+                // The suggested action is one key away: `a` takes it (the job's dialog, the action chosen).
+                let key = finding.action != nil && view.diagnosis.nextAction?.finding == finding ? " (press a)" : ""
+                doc.add("  → \(suggestion)\(key)", finding.action != nil ? .text : .muted)
+            }
         }
         doc.heading("ITEMS")
         doc.table(
@@ -178,7 +182,7 @@ extension OrderScreen: DetailScreen {
     public var kind: ScreenKind { .order }
     public var title: String { "Order \(orderID)" }
     public var noteSubject: String? { data.value?.detail.order.id ?? orderID }
-    public var helpCommands: [UICommand] { [.open, .refund, .openCustomer, .reveal, .note] }
+    public var helpCommands: [UICommand] { [.open, .refund, .jobAction, .openCustomer, .reveal, .note] }
     public var hintCommands: [UICommand] { [.refund, .openCustomer, .open] }
     public var loadingText: String { "Loading order \(orderID)…" }
     public var ownCopy: Copyable? { data.value.map { Copyable("order id", $0.detail.order.id) } }

@@ -60,6 +60,12 @@ extension AppState {
                 dialog.refresh(from: detail)
                 overlay = .jobAction(dialog)
             }
+            if let pending = pendingJobAction, let screen = current as? PrintJobScreen, screen.jobID == pending.jobID,
+                screen.data.value != nil
+            {
+                pendingJobAction = nil
+                _ = openJobActionDialog(choosing: pending.kind)
+            }
             return effects
         case .jobActionFinished(let request, let result):
             guard case .jobAction(var dialog)? = overlay, dialog.request == request else { return [] }
@@ -311,8 +317,20 @@ extension AppState {
         return []
     }
 
-    /// `a` on a print job: the action dialog, if this operator may act and the job allows something now.
-    private mutating func openJobActionDialog() -> [Effect] {
+    /// `a` on an order: the action its diagnosis suggests, on that job's screen; on a print job: the action
+    /// dialog, if this operator may act and the job allows something now.
+    private mutating func openJobActionDialog(choosing chosen: JobActionKind? = nil) -> [Effect] {
+        if let order = current as? OrderScreen, let view = order.data.value {
+            guard case .job(let jobID, let kind)? = view.diagnosis.nextAction?.action else {
+                message = StatusMessage(
+                    view.detail.printJobs.isEmpty
+                        ? "This order has no print job to act on"
+                        : "Nothing to suggest here: open a print job (enter) and press a there", .warning)
+                return []
+            }
+            pendingJobAction = (jobID, kind)
+            return open(.printJob(jobID))
+        }
         guard let screen = current as? PrintJobScreen, let detail = screen.data.value else {
             message = StatusMessage("Open a print job to act on it", .warning)
             return []
@@ -335,10 +353,14 @@ extension AppState {
             message = StatusMessage("Nothing to do on this job: \(why)", .warning)
             return []
         }
-        overlay = .jobAction(
-            JobActionDialog(
-                detail: detail, customerName: name(detail.user.name, of: detail.user.id), role: session.role,
-                permissions: permissions))
+        var dialog = JobActionDialog(
+            detail: detail, customerName: name(detail.user.name, of: detail.user.id), role: session.role,
+            permissions: permissions)
+        if let chosen, let index = dialog.choices.firstIndex(of: chosen) {
+            dialog.actionIndex = index
+            dialog.error = dialog.problem(with: chosen)
+        }
+        overlay = .jobAction(dialog)
         return []
     }
 

@@ -362,6 +362,11 @@ public enum JobActionSQL {
         SELECT \(StoredColumns.job), o.user_id FROM print_jobs j JOIN orders o ON o.id = j.order_id WHERE j.id = ?
         """
     public static let hold = "SELECT action_id, since, operator FROM job_holds WHERE job_id = ?"
+    /// The holds on an order's jobs (`?`: the order id), each row the job id then `hold`'s columns.
+    public static let holdsOfOrder = """
+        SELECT h.job_id, h.action_id, h.since, h.operator FROM job_holds h JOIN print_jobs j ON j.id = h.job_id
+        WHERE j.order_id = ?
+        """
     /// Records the outcome (`?`: status, message, reference, now, id).
     public static let resolve =
         "UPDATE job_actions SET status = ?, message = ?, reference = ?, updated_at = ? WHERE id = ?"
@@ -408,6 +413,13 @@ public enum JobActionSQL {
             .text(resolution.status.rawValue), message.map { .text($0) } ?? .null,
             reference.map { .text($0) } ?? .null, .integer(now.seconds), .text(id),
         ]
+    }
+}
+
+extension JobHold {
+    /// A row of `JobActionSQL.hold` (at 0) or `holdsOfOrder` (at 1, after the job id).
+    public init(row: some StoreRow, at o: Int = 0) throws {
+        self.init(actionID: try row.text(o), since: try row.timestamp(o + 1), by: try row.text(o + 2))
     }
 }
 

@@ -14,12 +14,28 @@ public struct OrderDiagnosis: Hashable, Sendable {
         public var text: String
         /// What support can do about it, per Popsa's refund and reprint policy.
         public var suggestion: String?
+        /// The action the suggestion names, when the console can take it (one key on the order: `a`).
+        public var action: SuggestedAction?
 
-        public init(_ severity: Severity, _ text: String, suggestion: String? = nil) {
+        public init(_ severity: Severity, _ text: String, suggestion: String? = nil, action: SuggestedAction? = nil) {
             self.severity = severity
             self.text = text
             self.suggestion = suggestion
+            self.action = action
         }
+    }
+
+    /// An action a finding suggests, which the console offers on the order.
+    public enum SuggestedAction: Hashable, Sendable {
+        case job(String, JobActionKind)
+    }
+
+    /// The first action the findings suggest, most serious finding first.
+    public var nextAction: (finding: Finding, action: SuggestedAction)? {
+        for finding in findings.sorted(by: { $0.severity > $1.severity }) {
+            if let action = finding.action { return (finding, action) }
+        }
+        return nil
     }
 
     public var findings: [Finding]
@@ -88,6 +104,28 @@ public struct OrderDiagnosis: Hashable, Sendable {
                     suggestion: "Escalate to the fulfilment team"))
         }
         for job in detail.printJobs {
+            if let hold = detail.holds[job.id], !job.status.isTerminal {
+                findings.append(
+                    Finding(
+                        .warning,
+                        "On hold since \(hold.since.dateOnly) (by \(hold.by)): \(job.partner) will not print it",
+                        suggestion: "Release print job \(job.id) when the customer is ready",
+                        action: .job(job.id, .release)))
+                continue
+            }
+            // Money back in full while the partner still has the job: it would be printed and shipped for free.
+            if order.status == .refunded || detail.payments.contains(where: { $0.status == .voided }),
+                JobActionRules.beforePrinting.contains(job.status)
+            {
+                findings.append(
+                    Finding(
+                        .problem,
+                        (order.status == .refunded ? "Refunded in full" : "Voided")
+                            + ", but print job \(job.id) (\(job.status.label) at \(job.partner), not printed yet) "
+                            + "will still be printed and shipped",
+                        suggestion: "Cancel print job \(job.id) before it prints", action: .job(job.id, .cancel)))
+                continue
+            }
             findings.append(Self.finding(for: job, now: now, stuckThreshold: stuckThreshold))
         }
         self.findings = findings.isEmpty ? [Finding(.info, "Nothing to report")] : findings

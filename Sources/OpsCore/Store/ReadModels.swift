@@ -135,11 +135,14 @@ public struct OrderDetail: Hashable, Sendable {
     public var disputes: [Dispute]
     /// Internal notes on the order and its print jobs, newest first.
     public var notes: [Note]
+    /// Support's holds on the order's print jobs, by job id.
+    public var holds: [String: JobHold]
 
     public init(
         order: Order, user: User, print: PrintSummary?, payments: [Payment], refunds: [Refund],
-        printJobs: [PrintJob], disputes: [Dispute] = [], notes: [Note] = []
+        printJobs: [PrintJob], disputes: [Dispute] = [], notes: [Note] = [], holds: [String: JobHold] = [:]
     ) {
+        self.holds = holds
         self.order = order
         self.user = user
         self.print = print

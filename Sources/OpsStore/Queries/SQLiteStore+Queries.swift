@@ -213,7 +213,11 @@ extension SQLiteStore: QueryStore {
         ) { try Dispute(row: $0) }
         return OrderDetail(
             order: order, user: user, print: print, payments: payments, refunds: refunds, printJobs: jobs,
-            disputes: disputes, notes: try notes(db, NoteSQL.byOrder, [orderID]))
+            disputes: disputes, notes: try notes(db, NoteSQL.byOrder, [orderID]),
+            holds: Dictionary(
+                try fetchDecoded(db, JobActionSQL.holdsOfOrder, [orderID]) {
+                    (try $0.text(0), try JobHold(row: $0, at: 1))
+                }, uniquingKeysWith: { first, _ in first }))
     }
 
     public func printJobDetail(jobID: String) async throws -> PrintJobDetail? {

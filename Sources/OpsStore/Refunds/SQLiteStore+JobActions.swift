@@ -21,9 +21,7 @@ extension SQLiteStore: JobActionStore {
     }
 
     static func jobHold(_ db: Database, jobID: String) throws -> JobHold? {
-        try fetchFirstDecoded(db, JobActionSQL.hold, [jobID]) {
-            JobHold(actionID: try $0.text(0), since: try $0.timestamp(1), by: try $0.text(2))
-        }
+        try fetchFirstDecoded(db, JobActionSQL.hold, [jobID]) { try JobHold(row: $0) }
     }
 
     static func jobActions(_ db: Database, jobID: String) throws -> [JobAction] {

@@ -95,7 +95,11 @@ enum TextReports {
         out.append("")
         out.append("Why not arrived? \(safe(view.diagnosis.headline.text))")
         for f in view.diagnosis.findings {
-            out.append("  [\(f.severity.rawValue)] \(safe(f.text))" + (f.suggestion.map { " → \(safe($0))" } ?? ""))
+            var line = "  [\(f.severity.rawValue)] \(safe(f.text))" + (f.suggestion.map { " → \(safe($0))" } ?? "")
+            if case .job(let job, let kind)? = f.action {
+                line += " (popsa-ops job \(kind.rawValue) \(safe(job)) --reason … --yes)"
+            }
+            out.append(line)
         }
         var items = TextTable([
             .init(title: "SKU"), .init(title: "ITEM"), .init(title: "QTY", alignment: .right),

@@ -4,11 +4,13 @@ import OpsCore
 
 /// Everything the store holds about one customer, in full (a data-subject access request): the customer, their
 /// prints, orders (with shipping addresses), payments, refunds, print jobs with their partner timelines, disputes,
-/// notes, and the audit entries about them or their orders and print jobs.
+/// notes, support's actions, and the audit entries about them or their orders and print jobs.
 public struct PrivacyExport: Sendable {
     public var customer: Customer360
     /// Each print job's partner timeline, by job id.
     public var jobEvents: [String: [PrintJobEvent]]
+    /// Support's actions on their account, orders and print jobs (with their notes and new addresses).
+    public var actions: [SupportAction] = []
     public var audit: [AuditEntry]
 
     /// What an audit entry's `target` is when it is about this customer's records.
@@ -26,7 +28,8 @@ public struct PrivacyExport: Sendable {
         return .object([
             ("format", .string("popsa-ops privacy export 1")), ("exported_at", .string(exportedAt.iso8601)),
             ("exported_by", .string(operatorName)), ("customer", customer.json),
-            ("print_job_events", .object(events)), ("audit", .array(audit.map(\.json))),
+            ("print_job_events", .object(events)), ("support_actions", .array(actions.map(\.json))),
+            ("audit", .array(audit.map(\.json))),
         ])
     }
 }
@@ -38,6 +41,7 @@ extension Engine {
         of customer: Customer360, audit: () async throws -> [AuditEntry]
     ) async throws -> PrivacyExport {
         var export = PrivacyExport(customer: customer, jobEvents: try await events(customer.printJobs), audit: [])
+        export.actions = try await store.actions(userID: customer.user.id)
         let targets = export.targets
         export.audit = try await audit().filter { targets.contains($0.record.target) }.sorted {
             $0.sequence < $1.sequence

@@ -12,12 +12,16 @@ extension Engine {
             let view = try await order(orderID)
             return TimelineView(
                 of: "order \(orderID)",
-                entries: Timeline.order(view.detail, events: try await events(view.detail.printJobs)))
+                entries: Timeline.order(
+                    view.detail, events: try await events(view.detail.printJobs),
+                    actions: try await store.actions(userID: view.detail.user.id)))
         }
         let customer = try await customer(found?.userID ?? text)
         return TimelineView(
             of: "customer \(customer.user.id)",
-            entries: Timeline.customer(customer, events: try await events(customer.printJobs)))
+            entries: Timeline.customer(
+                customer, events: try await events(customer.printJobs),
+                actions: try await store.actions(userID: customer.user.id)))
     }
 
     /// Each job's partner timeline, by job id (the timeline's and the privacy export's).

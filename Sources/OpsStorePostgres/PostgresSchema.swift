@@ -25,34 +25,36 @@ enum PostgresSchema {
         Migration(name: "v6 provider events", statements: [webhookEvents]),
         Migration(name: "v7 prefix lexemes", statements: prefixLexemes),
         Migration(name: "v8 notes", statements: notes),
-        Migration(name: "v9 job actions", statements: jobActions),
+        Migration(name: "v9 support actions", statements: supportActions),
     ]
 
-    /// Support's actions on print jobs, their holds and the sandbox platform's calls, as on SQLite (v12 there).
-    static let jobActions =
+    /// Support's actions on print jobs, orders and accounts, their holds and the sandbox platform's calls, as on
+    /// SQLite (v12 there).
+    static let supportActions =
         [
             """
-            CREATE TABLE job_actions (
-              id TEXT PRIMARY KEY, job_id TEXT NOT NULL, order_id TEXT NOT NULL, user_id TEXT NOT NULL,
-              kind TEXT NOT NULL, reason TEXT NOT NULL, note TEXT NOT NULL, status TEXT NOT NULL,
-              idempotency_key TEXT NOT NULL UNIQUE, operator TEXT NOT NULL, message TEXT, reference TEXT,
-              created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, lease_until BIGINT NOT NULL)
+            CREATE TABLE support_actions (
+              id TEXT PRIMARY KEY, subject_kind TEXT NOT NULL, subject_id TEXT NOT NULL, user_id TEXT NOT NULL,
+              order_id TEXT, kind TEXT NOT NULL, reason TEXT NOT NULL, note TEXT NOT NULL, address TEXT,
+              status TEXT NOT NULL, idempotency_key TEXT NOT NULL UNIQUE, operator TEXT NOT NULL, message TEXT,
+              reference TEXT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, lease_until BIGINT NOT NULL)
             """,
-            "CREATE INDEX job_actions_by_job ON job_actions (job_id, created_at)",
-            "CREATE INDEX job_actions_open ON job_actions (lease_until) WHERE status IN ('pending', 'unknown')",
+            "CREATE INDEX support_actions_by_subject ON support_actions (subject_id, created_at)",
+            "CREATE INDEX support_actions_by_customer ON support_actions (user_id, created_at)",
+            "CREATE INDEX support_actions_open ON support_actions (lease_until) WHERE status IN ('pending', 'unknown')",
             """
             CREATE TABLE job_holds (
               job_id TEXT PRIMARY KEY, action_id TEXT NOT NULL, since BIGINT NOT NULL, operator TEXT NOT NULL)
             """,
             """
             CREATE TABLE sandbox_platform_calls (
-              idempotency_key TEXT PRIMARY KEY, method TEXT NOT NULL, job_id TEXT NOT NULL, seq BIGINT NOT NULL,
+              idempotency_key TEXT PRIMARY KEY, method TEXT NOT NULL, subject_id TEXT NOT NULL, seq BIGINT NOT NULL,
               accepted BIGINT NOT NULL, reference TEXT NOT NULL, message TEXT NOT NULL, at BIGINT NOT NULL,
-              UNIQUE (job_id, seq))
+              UNIQUE (subject_id, seq))
             """,
         ]
         // An action taken on one box shows on the others' open screens.
-        + ["job_actions", "job_holds"].map { table in
+        + ["support_actions", "job_holds"].map { table in
             "CREATE TRIGGER \(table)_changed AFTER INSERT OR UPDATE OR DELETE ON \(table) FOR EACH STATEMENT "
                 + "EXECUTE FUNCTION popsa_note_change()"
         }

@@ -82,9 +82,9 @@ extension PostgresStore: RecordViewStore {
                     + "d.id", id, on: target, { try Dispute(row: $0) }),
             notes: try await notes(NoteSQL.byOrder, id, on: target),
             holds: Dictionary(
-                try await fetch(Self.numbered(JobActionSQL.holdsOfOrder), id, on: target) {
+                try await fetch(Self.numbered(ActionSQL.holdsOfOrder), id, on: target) {
                     (try $0.text(0), try JobHold(row: $0, at: 1))
-                }, uniquingKeysWith: { first, _ in first }))
+                }, uniquingKeysWith: { first, _ in first }), actions: try await actions(.order(orderID), on: target))
     }
 
     public func printJobDetail(jobID: String) async throws -> PrintJobDetail? {
@@ -113,7 +113,7 @@ extension PostgresStore: RecordViewStore {
         return PrintJobDetail(
             job: job, order: order, user: user, events: events,
             notes: try await notes(NoteSQL.byJob, [.text(order.id), .text(jobID)], on: .pool),
-            hold: try await jobHold(jobID: jobID, on: .pool), actions: try await jobActions(jobID: jobID, on: .pool))
+            hold: try await jobHold(jobID: jobID, on: .pool), actions: try await actions(.printJob(jobID), on: .pool))
     }
 
     /// One chargeback, by its provider id.

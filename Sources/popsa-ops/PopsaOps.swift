@@ -18,7 +18,8 @@ struct PopsaOps: AsyncParsableCommand {
         subcommands: [
             ConsoleCommand.self, HeadlessCommand.self, SeedCommand.self, ImportCommand.self, QueryCommand.self,
             RefundCommand.self, ReconcileCommand.self, AuditCommand.self, MetricsCommand.self, ServeCommand.self,
-            ServeMetricsCommand.self, DisputeCommand.self, NoteCommand.self, JobCommand.self, PrivacyCommand.self,
+            ServeMetricsCommand.self, DisputeCommand.self, NoteCommand.self, JobCommand.self, OrderCommand.self,
+            AccountCommand.self, PrivacyCommand.self,
             SimulateCommand.self, ConfigCommand.self, MigrateCommand.self, BenchCommand.self,
         ],
         defaultSubcommand: ConsoleCommand.self

@@ -139,43 +139,106 @@ import Testing
     }
 }
 
-/// When support may hold, release or cancel a print job.
-@Suite struct JobActionRulesTests {
-    func context(_ status: PrintJobStatus, held: Bool = false, open: Bool = false) -> JobActionContext {
-        let at = Timestamp(seconds: 1_800_000_000)
-        let job = PrintJob(
-            id: "job_1", orderID: "ord_1", partner: "inkworks-uk", status: status, trackingNumber: nil, carrier: nil,
-            createdAt: at, updatedAt: at)
-        let action = JobAction(
-            id: "ja_1", jobID: "job_1", orderID: "ord_1", userID: "usr_1", kind: .hold, reason: .duplicate, note: "",
-            status: .unknown, idempotencyKey: "k", operatorName: "alice", message: nil, reference: nil, createdAt: at,
-            updatedAt: at, leaseUntil: at)
-        return JobActionContext(
-            job: job, userID: "usr_1", hold: held ? JobHold(actionID: "ja_0", since: at, by: "alice") : nil,
-            actions: open ? [action] : [])
+/// When support may act: on print jobs (hold, release, cancel, reprint), orders (change address, resend the
+/// confirmation) and accounts (lock, unlock, password reset).
+@Suite struct ActionRulesTests {
+    let at = Timestamp(seconds: 1_800_000_000)
+    var user: User {
+        User(id: "usr_1", email: "a@b.c", name: "A", country: "GB", locale: "en-GB", status: .active, createdAt: at)
+    }
+    var order: Order {
+        Order(
+            id: "ord_1", userID: "usr_1", printID: "prt_1", currency: .gbp,
+            lineItems: [LineItem(sku: "x", description: "x", quantity: 1, unitAmount: 100)], subtotalAmount: 100,
+            shippingAmount: 0, taxAmount: 0, totalAmount: 100,
+            shippingAddress: Address(name: "A", line1: "1 High St", city: "Leeds", postcode: "LS1 4AB", country: "GB"),
+            status: .paid, createdAt: at)
     }
 
-    @Test func holdAndCancelOnlyBeforePrintingReleaseOnlyWhenHeld() {
+    func job(_ status: PrintJobStatus) -> PrintJob {
+        PrintJob(
+            id: "job_1", orderID: "ord_1", partner: "inkworks-uk", status: status, trackingNumber: nil, carrier: nil,
+            createdAt: at, updatedAt: at)
+    }
+
+    func action(_ kind: ActionKind, _ status: ActionStatus, on subject: ActionSubject) -> SupportAction {
+        SupportAction(
+            id: "act_1", subject: subject, userID: "usr_1", orderID: "ord_1", kind: kind, reason: .duplicate, note: "",
+            status: status, idempotencyKey: "k", operatorName: "alice", message: nil, reference: "job_r2",
+            createdAt: at, updatedAt: at, leaseUntil: at)
+    }
+
+    func context(_ status: PrintJobStatus, held: Bool = false, actions: [SupportAction] = []) -> ActionContext {
+        ActionContext(
+            subject: .printJob("job_1"), user: user, order: order, job: job(status),
+            hold: held ? JobHold(actionID: "act_0", since: at, by: "alice") : nil, actions: actions)
+    }
+
+    @Test func holdAndCancelOnlyBeforePrintingReleaseOnlyWhenHeldReprintOnce() {
         for status in PrintJobStatus.allCases {
             let early = [.queued, .sent, .accepted].contains(status)
-            #expect((JobActionRules.refusal(.hold, context(status)) == nil) == early, "\(status)")
-            #expect((JobActionRules.refusal(.cancel, context(status)) == nil) == early, "\(status)")
-            #expect(JobActionRules.refusal(.release, context(status)) == "print job job_1 is not on hold")
+            #expect((ActionRules.refusal(.hold, context(status)) == nil) == early, "\(status)")
+            #expect((ActionRules.refusal(.cancel, context(status)) == nil) == early, "\(status)")
+            #expect(ActionRules.refusal(.release, context(status)) == "print job job_1 is not on hold")
+            let made = [.shipped, .delivered, .failed].contains(status)
+            #expect((ActionRules.refusal(.reprint, context(status)) == nil) == made, "\(status)")
         }
-        #expect(JobActionRules.available(context(.queued, held: true)) == [.release, .cancel])
+        #expect(ActionRules.available(context(.queued, held: true)) == [.release, .cancel])
         #expect(
-            JobActionRules.refusal(.hold, context(.queued, held: true))
-                == "print job job_1 is already on hold (by alice)")
+            ActionRules.refusal(.hold, context(.queued, held: true)) == "print job job_1 is already on hold (by alice)")
         #expect(
-            JobActionRules.refusal(.cancel, context(.printing))
+            ActionRules.refusal(.cancel, context(.printing))
                 == "print job job_1 is already printing at inkworks-uk: it can only be cancelled before printing")
-        #expect(JobActionRules.refusal(.cancel, context(.cancelled)) == "print job job_1 is already cancelled")
+        #expect(ActionRules.refusal(.cancel, context(.cancelled)) == "print job job_1 is already cancelled")
+        let reprinted = context(.delivered, actions: [action(.reprint, .succeeded, on: .printJob("job_1"))])
+        #expect(ActionRules.refusal(.reprint, reprinted)?.contains("already reprinted as job_r2") == true)
     }
 
     @Test func anActionWithoutAKnownOutcomeBlocksTheNext() {
-        let why = JobActionRules.refusal(.cancel, context(.queued, open: true))
-        #expect(why?.contains("(hold ja_1) has no known outcome yet: run popsa-ops reconcile") == true)
-        #expect(JobActionRules.available(context(.queued, open: true)).isEmpty)
+        let open = context(.queued, actions: [action(.hold, .unknown, on: .printJob("job_1"))])
+        let why = ActionRules.refusal(.cancel, open)
+        #expect(why?.contains("(hold act_1) has no known outcome yet: run popsa-ops reconcile") == true)
+        #expect(ActionRules.available(open).isEmpty)
+    }
+
+    @Test func anAddressChangesBeforeTheJobIsSentWithinItsCountry() {
+        func orderContext(_ jobs: [PrintJobStatus]) -> ActionContext {
+            ActionContext(
+                subject: .order("ord_1"), user: user, order: order, job: nil, orderJobs: jobs.map(job), actions: [])
+        }
+        var moved = order.shippingAddress
+        moved.line1 = "2 Park Row"
+        #expect(ActionRules.refusal(.changeAddress, orderContext([.queued]), address: moved) == nil)
+        #expect(
+            ActionRules.refusal(.changeAddress, orderContext([.sent]), address: moved)
+                == "print job job_1 is already sent at inkworks-uk: the address can only change before the job is sent")
+        var abroad = moved
+        abroad.country = "FR"
+        #expect(
+            ActionRules.refusal(.changeAddress, orderContext([.queued]), address: abroad)?.hasPrefix(
+                "the country cannot change (GB → FR)") == true)
+        #expect(
+            ActionRules.refusal(.changeAddress, orderContext([.queued]), address: order.shippingAddress)
+                == "the new address is the same as the old one")
+        var blank = moved
+        blank.postcode = " "
+        #expect(
+            ActionRules.refusal(.changeAddress, orderContext([]), address: blank) == "the new address needs a postcode")
+        #expect(ActionRules.refusal(.hold, orderContext([.queued])) == "Hold is not an action on a order ord_1")
+    }
+
+    @Test func accountsLockUnlockAndResetInTurn() {
+        func account(_ status: AccountStatus) -> ActionContext {
+            var u = user
+            u.status = status
+            return ActionContext(subject: .customer("usr_1"), user: u, order: nil, job: nil, actions: [])
+        }
+        #expect(ActionRules.available(account(.active)) == [.lock, .passwordReset])
+        #expect(ActionRules.available(account(.locked)) == [.unlock])
+        #expect(ActionRules.available(account(.deleted)).isEmpty)
+        #expect(
+            ActionRules.refusal(.passwordReset, account(.locked))
+                == "the account of usr_1 is locked: unlock it first, then send the reset")
     }
 
     @Test func viewersNeverActWhateverTheConfigurationSays() {
@@ -184,5 +247,7 @@ import Testing
         #expect(permissive.allows(.cancel, .agent))
         #expect(!ActionPermissions(roles: [.cancel: [.supervisor]]).allows(.cancel, .agent))
         #expect(ActionPermissions().allows(.hold, .agent) && ActionPermissions().allows(.release, .supervisor))
+        // Unlocking is for supervisors unless the configuration says otherwise.
+        #expect(!ActionPermissions().allows(.unlock, .agent) && ActionPermissions().allows(.unlock, .supervisor))
     }
 }

@@ -47,7 +47,7 @@ actor PostgresFixture {
             applied == [
                 "v1 entities and the customer search", "v2 refunds, audit log, sandbox ledger",
                 "v3 rollups, feed sources, change sequence", "v4 stored search vectors, jobs by partner",
-                "v5 record versions", "v6 provider events", "v7 prefix lexemes", "v8 notes", "v9 job actions",
+                "v5 record versions", "v6 provider events", "v7 prefix lexemes", "v8 notes", "v9 support actions",
             ])
         await store.close()
         // Opened again: nothing runs twice.
@@ -71,7 +71,7 @@ actor PostgresFixture {
             // The seed makes no chargebacks and no sandbox refunds (the ledger tests copy and make some).
             let mayBeEmpty = [
                 "disputes", "sandbox_refunds", "sandbox_transaction_status", "feed_sources", "record_versions",
-                "webhook_events", "notes", "job_actions", "job_holds", "sandbox_platform_calls",
+                "webhook_events", "notes", "support_actions", "job_holds", "sandbox_platform_calls",
             ].contains(
                 table.name)
             #expect(Int(sqlite)! > 0 || mayBeEmpty, "\(table.name) has rows in the fixture")

@@ -283,16 +283,16 @@ public struct ConsoleConfig: Sendable {
             try privacy.finish(allowed: ["reveal_for", "reveal_roles", "export_roles"])
         }
         if var permissions = try root.table("permissions") {
-            for kind in JobActionKind.allCases {
+            for kind in ActionKind.allCases {
                 guard let names = try permissions.strings(kind.rawValue) else { continue }
                 var roles = Set<Role>()
                 for name in names { roles.insert(try parseRole(name, document, "permissions.\(kind.rawValue)")) }
                 if roles.contains(.viewer) {
-                    throw document.error("permissions.\(kind.rawValue)", "viewers cannot act on print jobs")
+                    throw document.error("permissions.\(kind.rawValue)", "viewers cannot take actions")
                 }
                 config.permissions.roles[kind] = roles
             }
-            try permissions.finish(allowed: JobActionKind.allCases.map(\.rawValue))
+            try permissions.finish(allowed: ActionKind.allCases.map(\.rawValue))
         }
         if var links = try root.table("links") {
             if let v = try links.string("show") {
@@ -416,8 +416,8 @@ public struct ConsoleConfig: Sendable {
         }
         lines.append("reveal_roles = \(roles(privacy.revealRoles))")
         lines.append("export_roles = \(roles(privacy.exportRoles))")
-        lines.append("\n[permissions]   # which roles may act on print jobs (viewers never)")
-        for kind in JobActionKind.allCases {
+        lines.append("\n[permissions]   # which roles may take each action (viewers never)")
+        for kind in ActionKind.allCases {
             lines.append("\(kind.rawValue) = \(roles(permissions.roles[kind] ?? []))")
         }
         lines.append("\n[links]   # where ids lead, as OSC 8 hyperlinks (\"\" for none)")

@@ -10,7 +10,7 @@ public enum UICommand: String, CaseIterable, Hashable, Sendable {
     case prevPartner = "previous-partner"
     case pause, window, audit, disputes, copy
     case jumpBack = "jump-back", jumpForward = "jump-forward", reveal, note
-    case jobAction = "job-action"
+    case action
 
     /// What the help overlay says it does.
     public var summary: String {
@@ -49,7 +49,9 @@ public enum UICommand: String, CaseIterable, Hashable, Sendable {
         case .jumpForward: "forward again (ctrl-i is tab in a terminal)"
         case .reveal: "show this customer's personal data in full, for a reason (audited, for a few minutes)"
         case .note: "add an internal note here (:note [#TICKET] TEXT)"
-        case .jobAction: "hold, release or cancel this print job at the partner (audited)"
+        case .action:
+            "act on this record: hold, release, cancel or reprint a print job; change an order's address or resend "
+                + "its confirmation; lock, unlock or reset an account (audited; on an order, its diagnosis's next step)"
         }
     }
 }
@@ -64,7 +66,7 @@ extension UICommand {
         case .prevTab: "tabs"
         case .stuckJobs: "stuck"
         case .pageUp, .pageDown: "page"
-        case .jobAction: "actions"
+        case .action: "actions"
         default: rawValue
         }
     }

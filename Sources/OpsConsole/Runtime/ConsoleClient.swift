@@ -30,8 +30,10 @@ public struct ConsoleClient: Sendable {
     public var addNote: (@Sendable (String, String, String?) async throws -> Note)?
     /// Plans and executes a refund; nil when refunds are not available in this console.
     public var refund: (@Sendable (RefundSubmission) async throws -> RefundResult)?
-    /// Holds, releases or cancels a print job (planned and executed exactly once); nil when not available.
-    public var jobAction: (@Sendable (JobActionSubmission) async throws -> JobActionResult)?
+    /// Takes a support action (planned and executed exactly once); nil when not available (a viewer).
+    public var act: (@Sendable (ActionSubmission) async throws -> ActionResult)?
+    /// What the action dialog needs about a record; nil when actions are not available.
+    public var actionContext: (@Sendable (ActionSubject) async throws -> ActionContext)?
     /// Finishes refunds left pending or unknown; nil for a viewer or without refunds.
     public var reconcile: (@Sendable () async throws -> ReconcileReport)?
     /// Signals that another process committed a change, as the store notices it (PostgreSQL's notifications),
@@ -78,7 +80,7 @@ public struct ConsoleClient: Sendable {
     /// The real thing: the engine, the refund service and the audit log, acting as `identity`.
     public static func live(
         engine: Engine, refunds: RefundService?, audit: (any RefundStore)?,
-        identity: OperatorIdentity, jobActions: JobActionService? = nil
+        identity: OperatorIdentity, actions: ActionService? = nil
     ) -> ConsoleClient {
         var auditPage: (@Sendable () async throws -> AuditPage)?
         if let store = audit {
@@ -122,13 +124,14 @@ public struct ConsoleClient: Sendable {
             freshness: { try await engine.freshness() },
             dashboard: { try await engine.dashboard(window: $0, zone: $1) },
             audit: auditPage, refund: refund, reconcile: reconcile)
-        if let jobActions, identity.role >= .agent {
-            client.jobAction = { @Sendable submission in
-                let plan = try await jobActions.plan(
-                    jobID: submission.jobID, kind: submission.kind, reason: submission.reason, note: submission.note,
-                    operator: identity)
-                return try await jobActions.execute(plan, operator: identity)
+        if let actions, identity.role >= .agent {
+            client.act = { @Sendable submission in
+                let plan = try await actions.plan(
+                    submission.subject, kind: submission.kind, reason: submission.reason, note: submission.note,
+                    address: submission.address, operator: identity)
+                return try await actions.execute(plan, operator: identity)
             }
+            client.actionContext = { @Sendable subject in try await actions.context(subject) }
         }
         if identity.role >= .agent {
             client.addNote = { @Sendable about, text, ticket in

@@ -71,9 +71,9 @@ public struct ConsoleEnvironment: Sendable {
     public init(
         engine: Engine, refunds: RefundService? = nil, audit: (any RefundStore)? = nil,
         identity: OperatorIdentity = OperatorIdentity(name: "unknown", sshClient: nil, role: .viewer),
-        jobActions: JobActionService? = nil
+        actions: ActionService? = nil
     ) {
-        client = .live(engine: engine, refunds: refunds, audit: audit, identity: identity, jobActions: jobActions)
+        client = .live(engine: engine, refunds: refunds, audit: audit, identity: identity, actions: actions)
     }
 }
 
@@ -175,12 +175,18 @@ public final class EffectRunner: Sendable {
                     request: request, .failure(EffectError("refunds are not available in this console")))
             }
             return .refundFinished(request: request, await run { try await refund(submission) })
-        case .jobAction(let submission, let request):
-            guard let act = client.jobAction else {
-                return .jobActionFinished(
-                    request: request, .failure(EffectError("actions on print jobs are not available in this console")))
+        case .act(let submission, let request):
+            guard let act = client.act else {
+                return .actionFinished(
+                    request: request, .failure(EffectError("actions are not available in this console")))
             }
-            return .jobActionFinished(request: request, await run { try await act(submission) })
+            return .actionFinished(request: request, await run { try await act(submission) })
+        case .loadActionContext(let subject, let chosen):
+            guard let load = client.actionContext else {
+                return .actionContextLoaded(
+                    subject, chosen: chosen, .failure(EffectError("actions are not available in this console")))
+            }
+            return .actionContextLoaded(subject, chosen: chosen, await run { try await load(subject) })
         case .reconcile:
             guard let reconcile = client.reconcile else { return nil }
             do {

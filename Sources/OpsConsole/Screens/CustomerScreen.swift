@@ -166,7 +166,7 @@ extension CustomerScreen: FilteringScreen {
     public var kind: ScreenKind { .customer }
     public var title: String { data.value?.user.name ?? userID }
     public var noteSubject: String? { data.value?.user.id ?? userID }
-    public var helpCommands: [UICommand] { [.nextTab, .prevTab, .open, .filter, .reveal, .note] }
+    public var helpCommands: [UICommand] { [.nextTab, .prevTab, .open, .filter, .action, .reveal, .note] }
 
     public mutating func load(state: inout AppState) -> [Effect] {
         request = state.requestID()

@@ -44,6 +44,37 @@ public struct Document: Sendable {
             }, width: width)
     }
 
+    /// The SUPPORT ACTIONS section (when there are some): newest first, the outcome coloured, the reason and
+    /// note (a reprint leads to its new job; a change of address says it changed, not what to).
+    mutating func actions(_ actions: [SupportAction], zone: DisplayZone, width: Int) {
+        guard !actions.isEmpty else { return }
+        heading("SUPPORT ACTIONS (\(actions.count))")
+        table(
+            [
+                TableColumn("AT", .fixed(zone.displayWidth)), TableColumn("ACTION", .fixed(14)),
+                TableColumn("OUTCOME", .fixed(10)), TableColumn("BY", .fixed(10)),
+                TableColumn("REASON / NOTE", .flex(min: 20, weight: 1)),
+            ],
+            actions.map { a in
+                let outcome: ThemeRole =
+                    switch a.status {
+                    case .succeeded: .statusOK
+                    case .failed: .statusError
+                    case .pending, .unknown: .statusWarning
+                    }
+                let reprint = a.kind == .reprint && a.status == .succeeded ? a.reference : nil
+                return (
+                    [
+                        TableCell(a.createdAt.display(in: zone)), TableCell(a.kind.label.lowercased()),
+                        TableCell(a.status.label, outcome), TableCell(a.operatorName),
+                        TableCell(
+                            a.reason.label + (a.note.isEmpty ? "" : ": " + a.note)
+                                + (reprint.map { " → \($0)" } ?? "") + (a.message.map { " (\($0))" } ?? "")),
+                    ], reprint.map { .printJob($0) }
+                )
+            }, width: width)
+    }
+
     /// Lines of a table: a header line and one line per row, laid out with `Table.widths`.
     mutating func table(_ columns: [TableColumn], _ rows: [([TableCell], Destination?)], width: Int) {
         let widths = Table.widths(columns, total: width)

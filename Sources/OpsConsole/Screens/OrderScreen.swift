@@ -149,6 +149,7 @@ public struct OrderScreen: Sendable {
                     )
                 }, width: width)
         }
+        doc.actions(d.actions, zone: zone, width: width)
         doc.notes(d.notes, zone: zone, links: state.links, width: width, here: .order(d.order.id))
         doc.heading("PRINT JOBS")
         if d.printJobs.isEmpty { doc.add("none", .muted) }
@@ -182,7 +183,7 @@ extension OrderScreen: DetailScreen {
     public var kind: ScreenKind { .order }
     public var title: String { "Order \(orderID)" }
     public var noteSubject: String? { data.value?.detail.order.id ?? orderID }
-    public var helpCommands: [UICommand] { [.open, .refund, .jobAction, .openCustomer, .reveal, .note] }
+    public var helpCommands: [UICommand] { [.open, .refund, .action, .openCustomer, .reveal, .note] }
     public var hintCommands: [UICommand] { [.refund, .openCustomer, .open] }
     public var loadingText: String { "Loading order \(orderID)…" }
     public var ownCopy: Copyable? { data.value.map { Copyable("order id", $0.detail.order.id) } }

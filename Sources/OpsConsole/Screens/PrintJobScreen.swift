@@ -66,32 +66,7 @@ public struct PrintJobScreen: Sendable {
             "Created \(j.createdAt.display(in: zone)) · last event \(j.updatedAt.display(in: zone)) "
                 + "(\(DurationText.format(now.seconds - j.updatedAt.seconds)) ago)",
             .muted)
-        if !d.actions.isEmpty {
-            doc.heading("SUPPORT ACTIONS (\(d.actions.count))")
-            doc.table(
-                [
-                    TableColumn("AT", .fixed(zone.displayWidth)), TableColumn("ACTION", .fixed(8)),
-                    TableColumn("OUTCOME", .fixed(10)), TableColumn("BY", .fixed(10)),
-                    TableColumn("REASON / NOTE", .flex(min: 20, weight: 1)),
-                ],
-                d.actions.map { a in
-                    let outcome: ThemeRole =
-                        switch a.status {
-                        case .succeeded: .statusOK
-                        case .failed: .statusError
-                        case .pending, .unknown: .statusWarning
-                        }
-                    return (
-                        [
-                            TableCell(a.createdAt.display(in: zone)), TableCell(a.kind.rawValue),
-                            TableCell(a.status.label, outcome), TableCell(a.operatorName),
-                            TableCell(
-                                a.reason.label + (a.note.isEmpty ? "" : ": " + a.note)
-                                    + (a.message.map { " (\($0))" } ?? "")),
-                        ], nil
-                    )
-                }, width: width)
-        }
+        doc.actions(d.actions, zone: zone, width: width)
         doc.notes(d.notes, zone: zone, links: state.links, width: width, here: .printJob(j.id))
         doc.heading("PARTNER TIMELINE")
         doc.table(
@@ -120,8 +95,8 @@ extension PrintJobScreen: DetailScreen {
     public var kind: ScreenKind { .printJob }
     public var title: String { "Job \(jobID)" }
     public var noteSubject: String? { data.value?.job.id ?? jobID }
-    public var helpCommands: [UICommand] { [.open, .openOrder, .openCustomer, .jobAction, .reveal, .note] }
-    public var hintCommands: [UICommand] { [.jobAction, .openOrder, .openCustomer, .open] }
+    public var helpCommands: [UICommand] { [.open, .openOrder, .openCustomer, .action, .reveal, .note] }
+    public var hintCommands: [UICommand] { [.action, .openOrder, .openCustomer, .open] }
     public var loadingText: String { "Loading print job \(jobID)…" }
     public func personalDataOwner(state: AppState) -> (userID: String, name: String)? {
         data.value.map { ($0.user.id, $0.user.name) }

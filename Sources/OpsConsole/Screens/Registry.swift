@@ -13,9 +13,9 @@ public enum ScreenKind: String, CaseIterable, Hashable, Sendable {
     static let defaultKeys: [ScreenKind: [(String, UICommand)]] = [
         // None on the search screen: every printable key there is text. Its destinations are a list under the
         // empty field (↓, enter) and commands (`:orders`); configuration may bind function or control keys.
-        .customer: [("v", .reveal), ("n", .note)],
-        .order: [("r", .refund), ("c", .openCustomer), ("v", .reveal), ("n", .note), ("a", .jobAction)],
-        .printJob: [("o", .openOrder), ("c", .openCustomer), ("v", .reveal), ("n", .note), ("a", .jobAction)],
+        .customer: [("v", .reveal), ("n", .note), ("a", .action)],
+        .order: [("r", .refund), ("c", .openCustomer), ("v", .reveal), ("n", .note), ("a", .action)],
+        .printJob: [("o", .openOrder), ("c", .openCustomer), ("v", .reveal), ("n", .note), ("a", .action)],
         .printJobs: [("p", .partner), ("P", .prevPartner)],
         .metrics: [("p", .pause), ("w", .window)],
     ]

@@ -66,9 +66,6 @@ public struct AppState: Sendable {
     public var policy = RefundPolicy()
     /// Which roles may act on print jobs, for the action dialog's choices.
     public var permissions = ActionPermissions()
-    /// `a` on an order whose diagnosis suggests an action: the job's screen opens, then its dialog with that
-    /// action chosen, once the job has loaded.
-    var pendingJobAction: (jobID: String, kind: JobActionKind)?
     /// How often the dashboard refreshes.
     public var refreshMilliseconds: Int64 = 2000
     /// Monotonic time of the last tick, for refresh intervals (the wall clock may be frozen with --now).
@@ -157,7 +154,7 @@ public enum Overlay: Sendable {
     case help
     case command(CommandLineState)
     case refund(RefundDialog)
-    case jobAction(JobActionDialog)
+    case action(ActionDialog)
 }
 
 extension Optional where Wrapped == Overlay {

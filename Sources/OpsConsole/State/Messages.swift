@@ -22,7 +22,9 @@ public enum Action: Sendable {
     /// The change check failed: the store cannot be reached (a server restarting, a network cut), in words.
     case storeUnreachable(String)
     case refundFinished(request: Int, Result<RefundResult, EffectError>)
-    case jobActionFinished(request: Int, Result<JobActionResult, EffectError>)
+    case actionFinished(request: Int, Result<ActionResult, EffectError>)
+    /// A record's action context, for the action dialog to open on (`chosen`: the action it opens on).
+    case actionContextLoaded(ActionSubject, chosen: ActionKind?, Result<ActionContext, EffectError>)
     case reconciled(ReconcileReport)
     case themeLoaded(String, Result<Theme, EffectError>)
     /// A reveal was recorded in the audit log (or could not be: then nothing is shown).
@@ -60,8 +62,10 @@ public enum Effect: Sendable, Hashable {
     /// Reads the change token; `known` is the one the shown data was loaded with.
     case checkChanges(known: Int64?)
     case refund(RefundSubmission, request: Int)
-    /// Holds, releases or cancels a print job (the action dialog's submission).
-    case jobAction(JobActionSubmission, request: Int)
+    /// Takes a support action (the action dialog's submission).
+    case act(ActionSubmission, request: Int)
+    /// Reads what the action dialog needs about a record.
+    case loadActionContext(ActionSubject, chosen: ActionKind?)
     /// Finish refunds left pending or unknown (at start-up).
     case reconcile
     /// Work a screen defines in its own file; answered to that screen as `EffectResult.value`.

@@ -207,7 +207,7 @@ extension Effect {
             .loadPrintJob(_, let request), .loadOrders(_, _, _, let request), .loadPrintJobs(_, _, let request),
             .loadPartners(let request), .fetch(_, let request), .loadDashboard(_, _, let request):
             request
-        case .refund, .jobAction, .checkChanges, .reconcile, .loadTheme, .recordReveal, .addNote:
+        case .refund, .act, .loadActionContext, .checkChanges, .reconcile, .loadTheme, .recordReveal, .addNote:
             nil
         }
     }

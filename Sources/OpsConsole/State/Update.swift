@@ -56,25 +56,31 @@ extension AppState {
                 dialog.refresh(from: view)
                 overlay = .refund(dialog)
             }
-            if case .jobAction(var dialog)? = overlay, let detail = (current as? PrintJobScreen)?.data.value {
-                dialog.refresh(from: detail)
-                overlay = .jobAction(dialog)
-            }
-            if let pending = pendingJobAction, let screen = current as? PrintJobScreen, screen.jobID == pending.jobID,
-                screen.data.value != nil
-            {
-                pendingJobAction = nil
-                _ = openJobActionDialog(choosing: pending.kind)
+            // The action dialog checks what is chosen against the record as the screen behind just loaded it.
+            if case .action(var dialog)? = overlay {
+                if let detail = (current as? PrintJobScreen)?.data.value {
+                    dialog.refresh(from: detail.actionContext)
+                } else if let view = (current as? OrderScreen)?.data.value {
+                    dialog.refresh(from: view.detail.actionContext)
+                }
+                overlay = .action(dialog)
             }
             return effects
-        case .jobActionFinished(let request, let result):
-            guard case .jobAction(var dialog)? = overlay, dialog.request == request else { return [] }
+        case .actionContextLoaded(let subject, let chosen, let result):
+            switch result {
+            case .success(let context): openActionDialog(context, choosing: chosen)
+            case .failure(let error):
+                message = StatusMessage("Cannot act on \(subject.target): \(error.message)", .error)
+            }
+            return []
+        case .actionFinished(let request, let result):
+            guard case .action(var dialog)? = overlay, dialog.request == request else { return [] }
             switch result {
             case .success(let r): dialog.step = .done(r.outcome, r.summary)
             case .failure(let e): dialog.step = .done(.failed(e.message), e.message)
             }
-            overlay = .jobAction(dialog)
-            // Show the job as it is now, behind the dialog.
+            overlay = .action(dialog)
+            // Show the record as it is now, behind the dialog.
             return reloadCurrent()
         case .refundFinished(let request, let result):
             guard case .refund(var dialog)? = overlay, dialog.request == request else { return [] }
@@ -161,7 +167,7 @@ extension AppState {
             }
             overlay = .refund(dialog)
             return []
-        case .jobAction(var dialog)?:
+        case .action(var dialog)?:
             let (submission, close) = dialog.handle(key)
             if close {
                 overlay = nil
@@ -170,10 +176,10 @@ extension AppState {
             if let submission {
                 let request = requestID()
                 dialog.request = request
-                overlay = .jobAction(dialog)
-                return [.jobAction(submission, request: request)]
+                overlay = .action(dialog)
+                return [.act(submission, request: request)]
             }
-            overlay = .jobAction(dialog)
+            overlay = .action(dialog)
             return []
         case nil:
             break
@@ -204,8 +210,8 @@ extension AppState {
             return open(.audit)
         case .refund:
             return openRefundDialog()
-        case .jobAction:
-            return openJobActionDialog()
+        case .action:
+            return requestActionDialog()
         case .copy:
             copySelection()
             return []
@@ -245,9 +251,9 @@ extension AppState {
             if !dialog.paste(text) { message = StatusMessage("Paste into the amount or the note", .warning) }
             overlay = .refund(dialog)
             return []
-        case .jobAction(var dialog)?:
-            if !dialog.paste(text) { message = StatusMessage("Paste into the note", .warning) }
-            overlay = .jobAction(dialog)
+        case .action(var dialog)?:
+            if !dialog.paste(text) { message = StatusMessage("Paste into the note or the address", .warning) }
+            overlay = .action(dialog)
             return []
         case nil:
             break
@@ -317,51 +323,55 @@ extension AppState {
         return []
     }
 
-    /// `a` on an order: the action its diagnosis suggests, on that job's screen; on a print job: the action
-    /// dialog, if this operator may act and the job allows something now.
-    private mutating func openJobActionDialog(choosing chosen: JobActionKind? = nil) -> [Effect] {
-        if let order = current as? OrderScreen, let view = order.data.value {
-            guard case .job(let jobID, let kind)? = view.diagnosis.nextAction?.action else {
-                message = StatusMessage(
-                    view.detail.printJobs.isEmpty
-                        ? "This order has no print job to act on"
-                        : "Nothing to suggest here: open a print job (enter) and press a there", .warning)
-                return []
+    /// `a`: the action dialog for the record shown — a print job, an order, a customer's account; on an order
+    /// whose diagnosis names a job action, that action on that job. The record is read afresh first.
+    private mutating func requestActionDialog() -> [Effect] {
+        var subject: ActionSubject?
+        var chosen: ActionKind?
+        if let detail = (current as? PrintJobScreen)?.data.value {
+            subject = .printJob(detail.job.id)
+        } else if let view = (current as? OrderScreen)?.data.value {
+            if case .job(let job, let kind)? = view.diagnosis.nextAction?.action {
+                (subject, chosen) = (.printJob(job), kind)
+            } else {
+                subject = .order(view.detail.order.id)
             }
-            pendingJobAction = (jobID, kind)
-            return open(.printJob(jobID))
+        } else if let customer = (current as? CustomerScreen)?.data.value {
+            subject = .customer(customer.user.id)
         }
-        guard let screen = current as? PrintJobScreen, let detail = screen.data.value else {
-            message = StatusMessage("Open a print job to act on it", .warning)
+        guard let subject else {
+            message = StatusMessage("Open a print job, an order or a customer to act on it", .warning)
             return []
         }
         if session.role == .viewer {
             message = StatusMessage(
-                session.readOnly ? "Read-only: actions are off" : "Viewers cannot act on print jobs", .error)
+                session.readOnly ? "Read-only: actions are off" : "Viewers cannot take actions", .error)
             return []
         }
-        let context = detail.actionContext
-        let allowed = JobActionKind.allCases.filter { permissions.allows($0, session.role) }
-        guard !allowed.isEmpty else {
+        guard ActionKind.on(subject.kind).contains(where: { permissions.allows($0, session.role) }) else {
             message = StatusMessage(
-                "A \(session.role.rawValue) may not act on print jobs (configuration [permissions])", .error)
+                "A \(session.role.rawValue) may not act on a \(subject.kind.label) (configuration [permissions])",
+                .error)
             return []
         }
-        guard allowed.contains(where: { JobActionRules.refusal($0, context) == nil }) else {
-            // The reason the most common action is not possible says why nothing is.
-            let why = JobActionRules.refusal(allowed.contains(.cancel) ? .cancel : allowed[0], context) ?? ""
-            message = StatusMessage("Nothing to do on this job: \(why)", .warning)
-            return []
+        return [.loadActionContext(subject, chosen: chosen)]
+    }
+
+    /// Opens the dialog on a record's context, if something is possible on it now; else says why not.
+    private mutating func openActionDialog(_ context: ActionContext, choosing chosen: ActionKind?) {
+        let allowed = ActionKind.on(context.subject.kind).filter { permissions.allows($0, session.role) }
+        guard allowed.contains(where: { ActionRules.refusal($0, context) == nil }) else {
+            // The reason the most telling action is not possible says why nothing is.
+            let first =
+                chosen.flatMap { allowed.contains($0) ? $0 : nil } ?? (allowed.contains(.cancel) ? .cancel : allowed[0])
+            message = StatusMessage(
+                "Nothing to do on \(context.subject.target): \(ActionRules.refusal(first, context) ?? "")", .warning)
+            return
         }
-        var dialog = JobActionDialog(
-            detail: detail, customerName: name(detail.user.name, of: detail.user.id), role: session.role,
-            permissions: permissions)
-        if let chosen, let index = dialog.choices.firstIndex(of: chosen) {
-            dialog.actionIndex = index
-            dialog.error = dialog.problem(with: chosen)
-        }
-        overlay = .jobAction(dialog)
-        return []
+        overlay = .action(
+            ActionDialog(
+                context: context, customerName: name(context.user.name, of: context.user.id),
+                customerEmail: email(context.user), role: session.role, permissions: permissions, choosing: chosen))
     }
 
     private mutating func handleCommandLine(_ key: Key, _ line: inout CommandLineState) -> [Effect] {

@@ -17,7 +17,7 @@ extension AppState {
         switch overlay {
         case .help?: renderHelp(into: &buffer)
         case .refund(let dialog)?: dialog.render(into: &buffer, theme: theme, busy: busy)
-        case .jobAction(let dialog)?: dialog.render(into: &buffer, theme: theme)
+        case .action(let dialog)?: dialog.render(into: &buffer, theme: theme)
         case .command(let line)?:
             let y = size.height - 2
             buffer.fill(Rect(x: 0, y: y, width: size.width, height: 1), style: theme[.input])

@@ -202,15 +202,15 @@ extension PrintJobDetail: JSONRepresentable {
     }
 }
 
-extension JobAction: JSONRepresentable {
+extension SupportAction: JSONRepresentable {
     public var json: JSONValue {
         .object([
-            ("id", .string(id)), ("job_id", .string(jobID)), ("order_id", .string(orderID)),
-            ("user_id", .string(userID)), ("kind", .string(kind.rawValue)), ("reason", .string(reason.rawValue)),
-            ("note", .string(note)), ("status", .string(status.rawValue)),
-            ("idempotency_key", .string(idempotencyKey)), ("operator", .string(operatorName)),
-            ("message", .text(message)), ("reference", .text(reference)), ("created_at", .time(createdAt)),
-            ("updated_at", .time(updatedAt)),
+            ("id", .string(id)), ("subject_kind", .string(subject.kind.rawValue)), ("subject_id", .string(subject.id)),
+            ("user_id", .string(userID)), ("order_id", .text(orderID)), ("kind", .string(kind.rawValue)),
+            ("reason", .string(reason.rawValue)), ("note", .string(note)), ("address", address?.json ?? .null),
+            ("status", .string(status.rawValue)), ("idempotency_key", .string(idempotencyKey)),
+            ("operator", .string(operatorName)), ("message", .text(message)), ("reference", .text(reference)),
+            ("created_at", .time(createdAt)), ("updated_at", .time(updatedAt)),
         ])
     }
 }

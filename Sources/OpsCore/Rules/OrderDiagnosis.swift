@@ -27,7 +27,7 @@ public struct OrderDiagnosis: Hashable, Sendable {
 
     /// An action a finding suggests, which the console offers on the order.
     public enum SuggestedAction: Hashable, Sendable {
-        case job(String, JobActionKind)
+        case job(String, ActionKind)
     }
 
     /// The first action the findings suggest, most serious finding first.
@@ -115,7 +115,7 @@ public struct OrderDiagnosis: Hashable, Sendable {
             }
             // Money back in full while the partner still has the job: it would be printed and shipped for free.
             if order.status == .refunded || detail.payments.contains(where: { $0.status == .voided }),
-                JobActionRules.beforePrinting.contains(job.status)
+                ActionRules.beforePrinting.contains(job.status)
             {
                 findings.append(
                     Finding(

@@ -5,7 +5,7 @@
 /// updates, and operators' notes.
 public struct TimelineEntry: Hashable, Sendable {
     public enum Kind: String, Hashable, Sendable, CaseIterable {
-        case signup, order, payment, refund, dispute, printJob = "print_job", partner, note
+        case signup, order, payment, refund, dispute, printJob = "print_job", partner, action, note
     }
 
     public var at: Timestamp
@@ -66,7 +66,9 @@ public struct TimelineView: Hashable, Sendable {
 
 public enum Timeline {
     /// A customer's: their signup and everything of theirs; `events` are their print jobs' partner timelines.
-    public static func customer(_ c: Customer360, events: [String: [PrintJobEvent]]) -> [TimelineEntry] {
+    public static func customer(
+        _ c: Customer360, events: [String: [PrintJobEvent]], actions: [SupportAction] = []
+    ) -> [TimelineEntry] {
         var entries = [
             TimelineEntry(
                 at: c.user.createdAt, kind: .signup, subject: c.user.id, text: "Signed up (\(c.user.country))")
@@ -74,17 +76,20 @@ public enum Timeline {
         entries += c.orders.map(order)
         entries += records(
             payments: c.payments, refunds: c.refunds, disputes: c.disputes, jobs: c.printJobs, events: events,
-            notes: c.notes)
+            notes: c.notes, actions: actions)
         return sorted(entries)
     }
 
     /// An order's: the order, its payments, refunds, chargebacks, print jobs with their partners' updates, notes.
-    public static func order(_ d: OrderDetail, events: [String: [PrintJobEvent]]) -> [TimelineEntry] {
+    /// `actions`: the customer's; those on this order and its jobs are kept.
+    public static func order(
+        _ d: OrderDetail, events: [String: [PrintJobEvent]], actions: [SupportAction] = []
+    ) -> [TimelineEntry] {
         sorted(
             [order(d.order)]
                 + records(
                     payments: d.payments, refunds: d.refunds, disputes: d.disputes, jobs: d.printJobs, events: events,
-                    notes: d.notes))
+                    notes: d.notes, actions: actions.filter { $0.orderID == d.order.id }))
     }
 
     static func order(_ o: Order) -> TimelineEntry {
@@ -97,7 +102,7 @@ public enum Timeline {
 
     static func records(
         payments: [Payment], refunds: [Refund], disputes: [Dispute], jobs: [PrintJob],
-        events: [String: [PrintJobEvent]], notes: [Note]
+        events: [String: [PrintJobEvent]], notes: [Note], actions: [SupportAction]
     ) -> [TimelineEntry] {
         var entries: [TimelineEntry] = []
         for p in payments {
@@ -139,6 +144,14 @@ public enum Timeline {
                         at: e.at, kind: .partner, subject: j.id,
                         text: "\(j.partner): \(e.status.label)" + (e.message.isEmpty ? "" : " — \(e.message)")))
             }
+        }
+        for a in actions {
+            var text = "\(a.kind.label) (\(a.subject.target)) by \(a.operatorName), \(a.reason.label.lowercased()): "
+            text += a.status.label
+            if a.kind == .reprint, a.status == .succeeded, let job = a.reference { text += " · new job \(job)" }
+            if let message = a.message { text += " · \(message)" }
+            if !a.note.isEmpty { text += " · note: \(a.note)" }
+            entries.append(TimelineEntry(at: a.createdAt, kind: .action, subject: a.id, text: text))
         }
         for n in notes {
             entries.append(

@@ -137,12 +137,16 @@ public struct OrderDetail: Hashable, Sendable {
     public var notes: [Note]
     /// Support's holds on the order's print jobs, by job id.
     public var holds: [String: JobHold]
+    /// Support's actions on the order itself (a change of address, a confirmation sent again), newest first.
+    public var actions: [SupportAction]
 
     public init(
         order: Order, user: User, print: PrintSummary?, payments: [Payment], refunds: [Refund],
-        printJobs: [PrintJob], disputes: [Dispute] = [], notes: [Note] = [], holds: [String: JobHold] = [:]
+        printJobs: [PrintJob], disputes: [Dispute] = [], notes: [Note] = [], holds: [String: JobHold] = [:],
+        actions: [SupportAction] = []
     ) {
         self.holds = holds
+        self.actions = actions
         self.order = order
         self.user = user
         self.print = print
@@ -151,6 +155,14 @@ public struct OrderDetail: Hashable, Sendable {
         self.printJobs = printJobs
         self.disputes = disputes
         self.notes = notes
+    }
+}
+
+extension OrderDetail {
+    /// What deciding an action on the order needs.
+    public var actionContext: ActionContext {
+        ActionContext(
+            subject: .order(order.id), user: user, order: order, job: nil, orderJobs: printJobs, actions: actions)
     }
 }
 
@@ -184,12 +196,12 @@ public struct PrintJobDetail: Hashable, Sendable {
     public var notes: [Note]
     /// Support's hold on the job, if any.
     public var hold: JobHold?
-    /// Support's actions on the job (hold, release, cancel), newest first.
-    public var actions: [JobAction]
+    /// Support's actions on the job (hold, release, cancel, reprint), newest first.
+    public var actions: [SupportAction]
 
     public init(
         job: PrintJob, order: Order, user: User, events: [PrintJobEvent], notes: [Note] = [], hold: JobHold? = nil,
-        actions: [JobAction] = []
+        actions: [SupportAction] = []
     ) {
         self.job = job
         self.order = order
@@ -201,8 +213,8 @@ public struct PrintJobDetail: Hashable, Sendable {
     }
 
     /// What deciding an action on the job needs.
-    public var actionContext: JobActionContext {
-        JobActionContext(job: job, userID: user.id, hold: hold, actions: actions)
+    public var actionContext: ActionContext {
+        ActionContext(subject: .printJob(job.id), user: user, order: order, job: job, hold: hold, actions: actions)
     }
 }
 

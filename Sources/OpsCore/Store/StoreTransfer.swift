@@ -99,18 +99,19 @@ public enum StoreTransfer {
             name: "notes",
             columns: ["id", "subject_kind", "subject_id", "user_id", "order_id", "author", "at", "text", "ticket"],
             key: ["id"]),
-        // Support's actions on print jobs (their notes are free text, outside the chain), the holds they placed,
-        // and the sandbox platform's calls (its state, as the sandbox payments' is theirs).
+        // Support's actions (their notes are free text, outside the chain), the holds they placed, and the sandbox
+        // platform's calls (its state, as the sandbox payments' is theirs).
         Table(
-            name: "job_actions",
+            name: "support_actions",
             columns: [
-                "id", "job_id", "order_id", "user_id", "kind", "reason", "note", "status", "idempotency_key",
-                "operator", "message", "reference", "created_at", "updated_at", "lease_until",
+                "id", "subject_kind", "subject_id", "user_id", "order_id", "kind", "reason", "note", "address",
+                "status", "idempotency_key", "operator", "message", "reference", "created_at", "updated_at",
+                "lease_until",
             ], key: ["id"]),
         Table(name: "job_holds", columns: ["job_id", "action_id", "since", "operator"], key: ["job_id"]),
         Table(
             name: "sandbox_platform_calls",
-            columns: ["idempotency_key", "method", "job_id", "seq", "accepted", "reference", "message", "at"],
+            columns: ["idempotency_key", "method", "subject_id", "seq", "accepted", "reference", "message", "at"],
             key: ["idempotency_key"]),
         // The providers' events already applied: a redelivery after the move is still a duplicate.
         Table(

@@ -2,7 +2,7 @@ import OpsCore
 
 // MARK: - PlatformFacade
 
-/// The platform's job service as support's actions reach it, like the payment facades: one protocol, a sandbox
+/// The platform's services as support's actions reach them, like the payment facades: one protocol, a sandbox
 /// twin whose state lives in the database (the default), and, later, the live service through the platform's API
 /// gateway. A refusal is an answer (`accepted == false`); a call whose outcome is not known throws.
 public protocol PlatformFacade: Sendable {
@@ -32,10 +32,10 @@ public enum PlatformError: Error, Hashable, Sendable, CustomStringConvertible {
 /// The platform's twin, in the ops database: it applies the platform's own rule (`SandboxPlatformRule`) to the
 /// job as the partner last reported it, once per key.
 public struct SandboxPlatform: PlatformFacade {
-    let store: any JobActionStore
+    let store: any ActionStore
     let clock: EngineClock
 
-    public init(store: any JobActionStore, clock: EngineClock = .system) {
+    public init(store: any ActionStore, clock: EngineClock = .system) {
         self.store = store
         self.clock = clock
     }

@@ -215,9 +215,9 @@ extension SQLiteStore: QueryStore {
             order: order, user: user, print: print, payments: payments, refunds: refunds, printJobs: jobs,
             disputes: disputes, notes: try notes(db, NoteSQL.byOrder, [orderID]),
             holds: Dictionary(
-                try fetchDecoded(db, JobActionSQL.holdsOfOrder, [orderID]) {
+                try fetchDecoded(db, ActionSQL.holdsOfOrder, [orderID]) {
                     (try $0.text(0), try JobHold(row: $0, at: 1))
-                }, uniquingKeysWith: { first, _ in first }))
+                }, uniquingKeysWith: { first, _ in first }), actions: try Self.actions(db, .order(orderID)))
     }
 
     public func printJobDetail(jobID: String) async throws -> PrintJobDetail? {
@@ -246,7 +246,7 @@ extension SQLiteStore: QueryStore {
                 job: try PrintJob(row: row), order: order,
                 user: try User(row: row, at: Columns.jobCount + Columns.orderCount), events: events,
                 notes: try Self.notes(db, NoteSQL.byJob, [order.id, jobID]), hold: try Self.jobHold(db, jobID: jobID),
-                actions: try Self.jobActions(db, jobID: jobID))
+                actions: try Self.actions(db, .printJob(jobID)))
         }
     }
 

@@ -118,27 +118,30 @@ enum Schema {
                     CREATE INDEX notes_by_order ON notes(order_id, at) WHERE order_id IS NOT NULL;
                     """)
         }
-        migrator.registerMigration("v12 job actions") { db in
-            // Support's actions on print jobs, exactly once like refunds (an intent with its key before the
-            // platform is called); the holds they placed; the sandbox platform's calls, one per key. A note is free
-            // text, so it lives here (redactable), never in the chain.
+        migrator.registerMigration("v12 support actions") { db in
+            // Support's actions on print jobs, orders and accounts, exactly once like refunds (an intent with its
+            // key before the platform is called); the holds they placed; the sandbox platform's calls, one per
+            // key. A note is free text, so it lives here (redactable), never in the chain.
             try db.execute(
                 sql: """
-                    CREATE TABLE job_actions (
-                      id TEXT PRIMARY KEY, job_id TEXT NOT NULL, order_id TEXT NOT NULL, user_id TEXT NOT NULL,
-                      kind TEXT NOT NULL, reason TEXT NOT NULL, note TEXT NOT NULL, status TEXT NOT NULL,
-                      idempotency_key TEXT NOT NULL UNIQUE, operator TEXT NOT NULL, message TEXT, reference TEXT,
-                      created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, lease_until INTEGER NOT NULL
+                    CREATE TABLE support_actions (
+                      id TEXT PRIMARY KEY, subject_kind TEXT NOT NULL, subject_id TEXT NOT NULL,
+                      user_id TEXT NOT NULL, order_id TEXT, kind TEXT NOT NULL, reason TEXT NOT NULL,
+                      note TEXT NOT NULL, address TEXT, status TEXT NOT NULL, idempotency_key TEXT NOT NULL UNIQUE,
+                      operator TEXT NOT NULL, message TEXT, reference TEXT, created_at INTEGER NOT NULL,
+                      updated_at INTEGER NOT NULL, lease_until INTEGER NOT NULL
                     );
-                    CREATE INDEX job_actions_by_job ON job_actions(job_id, created_at);
-                    CREATE INDEX job_actions_open ON job_actions(lease_until) WHERE status IN ('pending', 'unknown');
+                    CREATE INDEX support_actions_by_subject ON support_actions(subject_id, created_at);
+                    CREATE INDEX support_actions_by_customer ON support_actions(user_id, created_at);
+                    CREATE INDEX support_actions_open ON support_actions(lease_until)
+                      WHERE status IN ('pending', 'unknown');
                     CREATE TABLE job_holds (
                       job_id TEXT PRIMARY KEY, action_id TEXT NOT NULL, since INTEGER NOT NULL, operator TEXT NOT NULL
                     );
                     CREATE TABLE sandbox_platform_calls (
-                      idempotency_key TEXT PRIMARY KEY, method TEXT NOT NULL, job_id TEXT NOT NULL,
+                      idempotency_key TEXT PRIMARY KEY, method TEXT NOT NULL, subject_id TEXT NOT NULL,
                       seq INTEGER NOT NULL, accepted INTEGER NOT NULL, reference TEXT NOT NULL, message TEXT NOT NULL,
-                      at INTEGER NOT NULL, UNIQUE (job_id, seq)
+                      at INTEGER NOT NULL, UNIQUE (subject_id, seq)
                     );
                     """)
         }

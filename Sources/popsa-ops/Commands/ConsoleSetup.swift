@@ -65,7 +65,7 @@ struct ConsoleSetup {
     let store: OpenedStore
     let engine: Engine
     let refunds: RefundService
-    let jobActions: JobActionService
+    let actions: ActionService
     let state: AppState
     let identity: OperatorIdentity
     let themePaths: [String]
@@ -75,8 +75,8 @@ struct ConsoleSetup {
         let services = try ServiceSetup(
             database: options.database, configuration: options.configuration, time: options.time,
             readOnly: options.readOnly)
-        (config, store, refunds, jobActions, identity) = (
-            services.config, services.store, services.refunds, services.jobActions, services.identity
+        (config, store, refunds, actions, identity) = (
+            services.config, services.store, services.refunds, services.actions, services.identity
         )
         let now = options.time.timestamp
         engine = Engine(store: store.reads, clock: services.clock, stuckThreshold: config.stuckThreshold)
@@ -111,7 +111,7 @@ struct ConsoleSetup {
 
     var environment: ConsoleEnvironment {
         var environment = ConsoleEnvironment(
-            engine: engine, refunds: refunds, audit: store.ledger, identity: identity, jobActions: jobActions)
+            engine: engine, refunds: refunds, audit: store.ledger, identity: identity, actions: actions)
         environment.client.changes = store.changes
         environment.themePaths = themePaths
         return environment

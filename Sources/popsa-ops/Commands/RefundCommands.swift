@@ -145,8 +145,8 @@ struct ReconcileCommand: AsyncParsableCommand {
             database: database, configuration: configuration, time: time, readOnly: false)
         if payments { return try await recheckPayments(setup) }
         let report = try await setup.refunds.reconcile(operator: setup.identity)
-        // Actions on print jobs left open are finished the same way: the platform is asked first.
-        let actions = try await setup.jobActions.reconcile(operator: setup.identity)
+        // Support's actions left open are finished the same way: the platform is asked first.
+        let actions = try await setup.actions.reconcile(operator: setup.identity)
         func counts(_ report: ReconcileReport) -> [(String, JSONValue)] {
             [
                 ("examined", .integer(Int64(report.examined))), ("succeeded", .integer(Int64(report.succeeded))),
@@ -165,7 +165,7 @@ struct ReconcileCommand: AsyncParsableCommand {
             for line in report.lines { Stdout.line("  \(TextReports.safe(line))") }
             if actions.examined > 0 {
                 Stdout.line(
-                    "Reconciled \(actions.examined) job action(s): \(actions.succeeded) succeeded, "
+                    "Reconciled \(actions.examined) support action(s): \(actions.succeeded) succeeded, "
                         + "\(actions.failed) failed, \(actions.stillUnknown) still unknown")
                 for line in actions.lines { Stdout.line("  \(TextReports.safe(line))") }
             }

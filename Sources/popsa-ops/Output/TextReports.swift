@@ -145,6 +145,7 @@ enum TextReports {
             }
             out.append(section("Disputes", d.disputes.count, disputes))
         }
+        if !d.actions.isEmpty { out.append(section("Actions", d.actions.count, actions(d.actions, zone: zone))) }
         if !d.notes.isEmpty { out.append(section("Notes", d.notes.count, notes(d.notes, zone: zone))) }
         return out.joined(separator: "\n")
     }
@@ -171,19 +172,21 @@ enum TextReports {
         }
         let notes = d.notes.isEmpty ? "" : "\n" + section("Notes", d.notes.count, notes(d.notes, zone: zone))
         let actions =
-            d.actions.isEmpty ? "" : "\n" + section("Actions", d.actions.count, jobActions(d.actions, zone: zone))
+            d.actions.isEmpty ? "" : "\n" + section("Actions", d.actions.count, actions(d.actions, zone: zone))
         return header + "\n" + section("Timeline", d.events.count, events) + actions + notes
     }
 
-    /// Support's actions on a job, newest first.
-    static func jobActions(_ actions: [JobAction], zone: DisplayZone) -> TextTable {
+    /// Support's actions on a record, newest first.
+    static func actions(_ actions: [SupportAction], zone: DisplayZone) -> TextTable {
         var table = TextTable([
             .init(title: "AT"), .init(title: "ACTION"), .init(title: "STATUS"), .init(title: "BY"),
             .init(title: "REASON"), .init(title: "NOTE", maxWidth: 60),
         ])
         for a in actions {
             table.add([
-                a.createdAt.display(in: zone), "\(a.kind.rawValue) \(a.id)",
+                a.createdAt.display(in: zone),
+                "\(a.kind.rawValue) \(a.id)"
+                    + (a.kind == .reprint && a.status == .succeeded ? " → \(a.reference ?? "")" : ""),
                 a.status.label + (a.message.map { ": \($0)" } ?? ""), a.operatorName, a.reason.label, a.note,
             ])
         }

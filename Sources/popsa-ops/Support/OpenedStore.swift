@@ -13,8 +13,8 @@ struct OpenedStore: Sendable {
     /// What the engine reads: searches, records, lists, the dashboard.
     let reads: any EngineStore
     let ledger: any RefundStore & SandboxLedger
-    /// Support's actions on print jobs, and the sandbox platform's state.
-    let actions: any JobActionStore
+    /// Support's actions (print jobs, orders, accounts), and the sandbox platform's state.
+    let actions: any ActionStore
     /// What `simulate` writes through.
     let traffic: any TrafficStore
     /// What `serve` writes through.

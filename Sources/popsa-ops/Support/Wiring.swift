@@ -37,7 +37,7 @@ struct ServiceSetup {
     let store: OpenedStore
     let clock: EngineClock
     let refunds: RefundService
-    let jobActions: JobActionService
+    let actions: ActionService
     let identity: OperatorIdentity
 
     private init(config: ConsoleConfig, store: OpenedStore, time: TimeOptions, readOnly: Bool) throws {
@@ -45,7 +45,7 @@ struct ServiceSetup {
         self.store = store
         clock = time.clock
         refunds = try PaymentsWiring.refundService(config, store: store.ledger, clock: clock)
-        jobActions = JobActionService(
+        actions = ActionService(
             store: store.actions, platform: SandboxPlatform(store: store.actions, clock: clock),
             permissions: config.permissions, clock: clock)
         identity = PaymentsWiring.operatorIdentity(config, readOnly: readOnly || store.isReadOnly)

@@ -45,16 +45,16 @@ final class CountingPlatform: PlatformFacade {
 /// Holds, releases and cancels exactly once, on both stores: the rule is checked again with the job's row locked,
 /// a lost answer is found at the platform by its key (never sent twice), a call that never arrived is sent again
 /// with the same key, and two processes racing for one job act once.
-@Suite(.serialized) struct JobActionServiceTests {
+@Suite(.serialized) struct ActionServiceTests {
     static let agent = RefundFixture.agent
 
     func service(
         _ f: RefundFixture, clock: EngineClock = .frozen(RefundFixture.now),
         permissions: ActionPermissions = ActionPermissions(),
         wrap: (any PlatformFacade) -> any PlatformFacade = { $0 }
-    ) -> JobActionService {
-        let store = f.store as! any JobActionStore
-        return JobActionService(
+    ) -> ActionService {
+        let store = f.store as! any ActionStore
+        return ActionService(
             store: store, platform: wrap(SandboxPlatform(store: store, clock: clock)), permissions: permissions,
             clock: clock)
     }
@@ -73,24 +73,24 @@ final class CountingPlatform: PlatformFacade {
             let job = try queuedJob(f)
             let lossy = service(f) { LosesPlatformAnswers(base: $0) }
             let plan = try await lossy.plan(
-                jobID: job, kind: .cancel, reason: .duplicate, note: "", operator: Self.agent)
+                .printJob(job), kind: .cancel, reason: .duplicate, note: "", operator: Self.agent)
             let result = try await lossy.execute(plan, operator: Self.agent)
             guard case .unknown = result.outcome else { Issue.record("\(result.outcome)"); return }
             // The platform cancelled it; the ops database does not know yet, and nothing else may be done to it.
-            #expect(try f.count("SELECT count(*) FROM sandbox_platform_calls WHERE job_id = '\(job)'") == 1)
+            #expect(try f.count("SELECT count(*) FROM sandbox_platform_calls WHERE subject_id = '\(job)'") == 1)
             #expect(try f.under.sql("SELECT status FROM print_jobs WHERE id = '\(job)'") == "queued")
-            await #expect(throws: JobActionRefusal.self) {
+            await #expect(throws: ActionRefusal.self) {
                 _ = try await service(f).plan(
-                    jobID: job, kind: .hold, reason: .duplicate, note: "", operator: Self.agent)
+                    .printJob(job), kind: .hold, reason: .duplicate, note: "", operator: Self.agent)
             }
             // Within the creator's lease the reconciler leaves it alone; after it, it asks the platform first.
             #expect(try await service(f).reconcile(operator: Self.agent).examined == 0)
-            let counting = CountingPlatform(SandboxPlatform(store: f.store as! any JobActionStore, clock: Self.later))
+            let counting = CountingPlatform(SandboxPlatform(store: f.store as! any ActionStore, clock: Self.later))
             let report = try await service(f, clock: Self.later) { _ in counting }.reconcile(operator: Self.agent)
             #expect(report.examined == 1 && report.succeeded == 1, "\(report.lines)")
             #expect(report.lines.first?.contains("found at the platform by its key") == true, "\(report.lines)")
             #expect(counting.performed.withLock { $0 } == 0)
-            #expect(try f.count("SELECT count(*) FROM sandbox_platform_calls WHERE job_id = '\(job)'") == 1)
+            #expect(try f.count("SELECT count(*) FROM sandbox_platform_calls WHERE subject_id = '\(job)'") == 1)
             #expect(try f.under.sql("SELECT status FROM print_jobs WHERE id = '\(job)'") == "cancelled")
             #expect(
                 try f.count(
@@ -104,7 +104,8 @@ final class CountingPlatform: PlatformFacade {
         try await RefundFixture.with(kind) { f in
             let job = try queuedJob(f)
             let cut = service(f) { _ in UnreachablePlatform() }
-            let plan = try await cut.plan(jobID: job, kind: .hold, reason: .wrongDesign, note: "", operator: Self.agent)
+            let plan = try await cut.plan(
+                .printJob(job), kind: .hold, reason: .wrongDesign, note: "", operator: Self.agent)
             let result = try await cut.execute(plan, operator: Self.agent)
             guard case .unknown = result.outcome else { Issue.record("\(result.outcome)"); return }
             #expect(try f.count("SELECT count(*) FROM sandbox_platform_calls") == 0)
@@ -127,9 +128,9 @@ final class CountingPlatform: PlatformFacade {
                         do {
                             let s = service(f)
                             let plan = try await s.plan(
-                                jobID: job, kind: .cancel, reason: .duplicate, note: "", operator: Self.agent)
+                                .printJob(job), kind: .cancel, reason: .duplicate, note: "", operator: Self.agent)
                             return try await s.execute(plan, operator: Self.agent).outcomeName
-                        } catch let refusal as JobActionRefusal {
+                        } catch let refusal as ActionRefusal {
                             return "refused: \(refusal)"
                         } catch {
                             return "error: \(error)"
@@ -140,8 +141,8 @@ final class CountingPlatform: PlatformFacade {
             }
             #expect(outcomes.filter { $0 == "succeeded" }.count == 1, "\(outcomes)")
             #expect(outcomes.allSatisfy { $0 == "succeeded" || $0.hasPrefix("refused: ") }, "\(outcomes)")
-            #expect(try f.count("SELECT count(*) FROM job_actions WHERE job_id = '\(job)'") == 1)
-            #expect(try f.count("SELECT count(*) FROM sandbox_platform_calls WHERE job_id = '\(job)'") == 1)
+            #expect(try f.count("SELECT count(*) FROM support_actions WHERE subject_id = '\(job)'") == 1)
+            #expect(try f.count("SELECT count(*) FROM sandbox_platform_calls WHERE subject_id = '\(job)'") == 1)
             #expect(
                 try f.count("SELECT count(*) FROM print_job_events WHERE job_id = '\(job)' AND status = 'cancelled'")
                     == 1)
@@ -153,17 +154,18 @@ final class CountingPlatform: PlatformFacade {
         try await RefundFixture.with(kind) { f in
             let job = try queuedJob(f)
             let s = service(f)
-            let plan = try await s.plan(jobID: job, kind: .cancel, reason: .duplicate, note: "", operator: Self.agent)
+            let plan = try await s.plan(
+                .printJob(job), kind: .cancel, reason: .duplicate, note: "", operator: Self.agent)
             // The partner starts printing between the plan and the confirmation.
             _ = try f.under.sql("UPDATE print_jobs SET status = 'printing' WHERE id = '\(job)'")
             await #expect(
-                throws: JobActionRefusal.notPossible(
-                    "print job \(job) is already printing at \(plan.context.job.partner): it can only be cancelled "
+                throws: ActionRefusal.notPossible(
+                    "print job \(job) is already printing at \(plan.context.job!.partner): it can only be cancelled "
                         + "before printing")
             ) {
                 _ = try await s.execute(plan, operator: Self.agent)
             }
-            #expect(try f.count("SELECT count(*) FROM job_actions") == 0)
+            #expect(try f.count("SELECT count(*) FROM support_actions") == 0)
             #expect(try f.count("SELECT count(*) FROM sandbox_platform_calls") == 0)
         }
     }
@@ -172,21 +174,23 @@ final class CountingPlatform: PlatformFacade {
         try await RefundFixture.with(.sqlite) { f in
             let job = try queuedJob(f)
             let supervisorsOnly = ActionPermissions(roles: [.cancel: [.supervisor]])
-            await #expect(throws: JobActionRefusal.self) {
+            await #expect(throws: ActionRefusal.self) {
                 _ = try await service(f, permissions: supervisorsOnly).plan(
-                    jobID: job, kind: .cancel, reason: .duplicate, note: "", operator: Self.agent)
+                    .printJob(job), kind: .cancel, reason: .duplicate, note: "", operator: Self.agent)
             }
             let viewer = OperatorIdentity(name: "vic", sshClient: nil, role: .viewer)
-            await #expect(throws: JobActionRefusal.self) {
-                _ = try await service(f).plan(jobID: job, kind: .hold, reason: .duplicate, note: "", operator: viewer)
+            await #expect(throws: ActionRefusal.self) {
+                _ = try await service(f).plan(
+                    .printJob(job), kind: .hold, reason: .duplicate, note: "", operator: viewer)
             }
-            await #expect(throws: JobActionRefusal.noteRequired) {
-                _ = try await service(f).plan(jobID: job, kind: .hold, reason: .other, note: "  ", operator: Self.agent)
+            await #expect(throws: ActionRefusal.noteRequired) {
+                _ = try await service(f).plan(
+                    .printJob(job), kind: .hold, reason: .other, note: "  ", operator: Self.agent)
             }
             let plan = try await service(f, permissions: supervisorsOnly).plan(
-                jobID: job, kind: .cancel, reason: .duplicate, note: "", operator: RefundFixture.supervisor)
+                .printJob(job), kind: .cancel, reason: .duplicate, note: "", operator: RefundFixture.supervisor)
             #expect(try await service(f).execute(plan, operator: RefundFixture.supervisor).outcome == .succeeded)
-            #expect(try f.count("SELECT count(*) FROM job_actions") == 1)
+            #expect(try f.count("SELECT count(*) FROM support_actions") == 1)
         }
     }
 }

@@ -118,6 +118,17 @@ extension TestSupport {
         return server
     }
 
+    /// A fresh simulator of the platform's API gateway (each test gets its own state), accepting `token`.
+    public static func platformSimulator(token: String = "platform-token") throws -> BackgroundServer {
+        let server = try BackgroundServer(
+            arguments: [
+                "python3", packageRoot + "/Tests/Simulators/platform_simulator.py", "--port", "0", "--token", token,
+            ],
+            portFromOutput: true, fixedPort: nil)
+        atexit { BackgroundServer.all.forEach { $0.process.terminate() } }
+        return server
+    }
+
     /// Sends a JSON body to a loopback URL (control endpoints of the simulators). A control request that fails
     /// (connection, HTTP error) throws: a fault that silently never reached the simulator would make a test lie.
     @discardableResult

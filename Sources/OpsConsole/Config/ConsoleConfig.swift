@@ -21,6 +21,23 @@ public struct PaymentsConfig: Hashable, Sendable {
     public init() {}
 }
 
+// MARK: - PlatformConfig
+
+/// How support's actions reach the platform: its sandbox twin in the ops database (default), or the live
+/// services through their API gateway with a bearer token from the environment or an owner-only file.
+public struct PlatformConfig: Hashable, Sendable {
+    public enum Mode: String, Sendable { case sandbox, live }
+
+    public var mode: Mode = .sandbox
+    public var apiBase = "http://127.0.0.1:8080"
+    public var tokenEnv = "POPSA_PLATFORM_TOKEN"
+    public var tokenFile: String?
+    /// How long a call may take before its outcome counts as unknown, in seconds.
+    public var timeoutSeconds: Int64 = 10
+
+    public init() {}
+}
+
 // MARK: - ServeConfig
 
 /// The long-running service (`popsa-ops serve`): where it listens and the secret ingest requests are signed with.
@@ -79,6 +96,7 @@ public struct ConsoleConfig: Sendable {
     public static let defaultMainCurrencies: [Currency] = [.gbp, .eur, .usd]
     public var policy: RefundPolicy
     public var payments = PaymentsConfig()
+    public var platform = PlatformConfig()
     public var serve = ServeConfig()
     public var keymap: Keymap = .defaults
 
@@ -201,6 +219,28 @@ public struct ConsoleConfig: Sendable {
                 ])
             }
             try payments.finish(allowed: ["mode", "stripe", "braintree"])
+        }
+        if var platform = try root.table("platform") {
+            if let mode = try platform.string("mode") {
+                guard let m = PlatformConfig.Mode(rawValue: mode) else {
+                    throw document.error("platform.mode", "\"\(mode)\" is not a mode (expected sandbox or live)")
+                }
+                config.platform.mode = m
+            }
+            if let v = try platform.string("api_base") {
+                config.platform.apiBase = try url(v, document, "platform.api_base")
+            }
+            if let v = try platform.string("token_env") {
+                config.platform.tokenEnv = try envName(v, document, "platform.token_env")
+            }
+            if let v = try platform.string("token_file") { config.platform.tokenFile = v }
+            if let v = try platform.string("timeout") {
+                guard let seconds = try? DurationText.parse(v), seconds >= 1, seconds <= 120 else {
+                    throw document.error("platform.timeout", "\"\(v)\" is not a duration from 1s to 2m (e.g. 10s)")
+                }
+                config.platform.timeoutSeconds = seconds
+            }
+            try platform.finish(allowed: ["mode", "api_base", "token_env", "token_file", "timeout"])
         }
         if var serve = try root.table("serve") {
             if let v = try serve.string("listen") {
@@ -326,7 +366,7 @@ public struct ConsoleConfig: Sendable {
         try root.finish(allowed: [
             "database", "theme", "refresh", "stuck_after", "timezone", "operators", "refunds", "payments", "serve",
             "keys",
-            "silence", "dashboard", "links", "privacy", "permissions",
+            "silence", "dashboard", "links", "privacy", "permissions", "platform",
         ])
         return config
     }
@@ -465,6 +505,12 @@ public struct ConsoleConfig: Sendable {
         if let file = payments.braintreePrivateKeyFile {
             lines.append("private_key_file = \"\(file)\"   # contents ****")
         }
+        lines.append("\n[platform]   # where support's actions go: the sandbox twin, or the live API gateway")
+        lines.append("mode = \"\(platform.mode.rawValue)\"\napi_base = \"\(platform.apiBase)\"")
+        lines.append("token_env = \"\(platform.tokenEnv)\"   # \(Secrets.describe(platform.tokenEnv))")
+        if let file = platform.tokenFile { lines.append("token_file = \"\(file)\"   # contents ****") }
+        lines.append(
+            "timeout = \"\(DurationText.format(platform.timeoutSeconds).replacingOccurrences(of: " ", with: ""))\"")
         lines.append("\n[serve]\nlisten = \"\(serve.listen)\"")
         lines.append("ingest_secret_env = \"\(serve.ingestSecretEnv)\"   # " + Secrets.describe(serve.ingestSecretEnv))
         if let file = serve.ingestSecretFile { lines.append("ingest_secret_file = \"\(file)\"   # contents ****") }
@@ -531,12 +577,13 @@ public enum Secrets {
     }
 
     /// Checks every secret file the configuration names, as the commands that use them would.
-    public static func checkFiles(_ payments: PaymentsConfig, _ serve: ServeConfig = ServeConfig()) throws(ConfigError)
-    {
+    public static func checkFiles(
+        _ payments: PaymentsConfig, _ serve: ServeConfig = ServeConfig(), platform: PlatformConfig = PlatformConfig()
+    ) throws(ConfigError) {
         let files =
             [
                 payments.stripeSecretKeyFile, payments.braintreePrivateKeyFile, serve.ingestSecretFile,
-                serve.stripeWebhookSecretFile,
+                serve.stripeWebhookSecretFile, platform.tokenFile,
             ]
             + serve.partners.values.map(\.file)
         for file in files.compactMap({ $0 }) {

@@ -69,12 +69,15 @@ public final class ActionService: Sendable {
     public let permissions: ActionPermissions
     let clock: EngineClock
     let leaseSeconds: Int64
+    /// Why no action can be taken in this process (live mode without the platform's token), or nil.
+    let unavailable: String?
     let log = Logger(label: "popsa-ops.actions")
 
     public init(
         store: any ActionStore, platform: any PlatformFacade, permissions: ActionPermissions,
-        clock: EngineClock = .system, leaseSeconds: Int64 = 120
+        clock: EngineClock = .system, leaseSeconds: Int64 = 120, unavailable: String? = nil
     ) {
+        self.unavailable = unavailable
         self.store = store
         self.platform = platform
         self.permissions = permissions
@@ -106,6 +109,7 @@ public final class ActionService: Sendable {
                 "\"\(reason.rawValue)\" is not a reason to \(kind.label.lowercased()) (expected one of "
                     + kind.reasons.map(\.rawValue).joined(separator: ", ") + ")")
         }
+        if let unavailable { throw ActionRefusal.notPermitted(unavailable) }
         if kind == .changeAddress && address == nil {
             throw ActionRefusal.notPossible("a change of address needs the new address")
         }
@@ -200,6 +204,8 @@ public final class ActionService: Sendable {
     /// call again with the same key only when it never received it.
     public func reconcile(operator who: OperatorIdentity) async throws -> ReconcileReport {
         var report = ReconcileReport()
+        // Without the live platform there is no one to ask: open intents wait for a process that has it.
+        if unavailable != nil { return report }
         for action in try await store.claimActionsToReconcile(now: clock.now(), leaseSeconds: leaseSeconds) {
             report.examined += 1
             let found: PlatformAnswer?

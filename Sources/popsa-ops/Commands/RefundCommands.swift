@@ -272,7 +272,7 @@ struct ConfigCommand: ParsableCommand {
             // The same checks as the commands that read the secret files: a key readable by others is refused here
             // too, before the day a refund needs it.
             do {
-                try Secrets.checkFiles(config.payments, config.serve)
+                try Secrets.checkFiles(config.payments, config.serve, platform: config.platform)
             } catch {
                 throw CommandFailure(message: error.description, code: .config)
             }

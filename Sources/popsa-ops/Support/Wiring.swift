@@ -45,9 +45,7 @@ struct ServiceSetup {
         self.store = store
         clock = time.clock
         refunds = try PaymentsWiring.refundService(config, store: store.ledger, clock: clock)
-        actions = ActionService(
-            store: store.actions, platform: SandboxPlatform(store: store.actions, clock: clock),
-            permissions: config.permissions, clock: clock)
+        actions = try PlatformWiring.actionService(config, store: store.actions, clock: clock)
         identity = PaymentsWiring.operatorIdentity(config, readOnly: readOnly || store.isReadOnly)
     }
 
@@ -145,5 +143,41 @@ enum PaymentsWiring {
         let who = Operator.current()
         return OperatorIdentity(
             name: who.name, sshClient: who.ssh, role: readOnly ? .viewer : config.policy.role(of: who.name))
+    }
+}
+
+/// Builds where support's actions go: the sandbox twin in the database (default), or the live API gateway with
+/// its token from the environment or an owner-only file. Live without a token: actions are refused before
+/// anything is recorded, saying which secret to set.
+enum PlatformWiring {
+    static func actionService(
+        _ config: ConsoleConfig, store: any ActionStore, clock: EngineClock,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> ActionService {
+        let p = config.platform
+        switch p.mode {
+        case .sandbox:
+            return ActionService(
+                store: store, platform: SandboxPlatform(store: store, clock: clock), permissions: config.permissions,
+                clock: clock)
+        case .live:
+            let platform: any PlatformFacade
+            var unavailable: String?
+            do {
+                let token = try Secrets.read(envName: p.tokenEnv, file: p.tokenFile, environment: environment)
+                platform = LivePlatform(
+                    apiBase: p.apiBase, token: token,
+                    transport: AsyncHTTPTransport(readTimeout: .seconds(p.timeoutSeconds)))
+            } catch {
+                guard error.file == "environment" else {
+                    throw CommandFailure(message: "live platform: \(error.description)", code: .config)
+                }
+                unavailable = "live platform actions need the platform's token: \(error.description)"
+                platform = SandboxPlatform(store: store, clock: clock)
+            }
+            return ActionService(
+                store: store, platform: platform, permissions: config.permissions, clock: clock,
+                unavailable: unavailable)
+        }
     }
 }

@@ -69,7 +69,7 @@ public struct OrderView: Hashable, Sendable {
 /// let found = try await engine.search("ord_8x2k…")
 /// ```
 /// What the engine reads: the queries, and the dashboard's rollups.
-public typealias EngineStore = QueryStore & DashboardStore & NotesStore & ActionStore
+public typealias EngineStore = QueryStore & DashboardStore & NotesStore & ActionStore & ErasureStore
 
 public final class Engine: Sendable {
     public let store: any EngineStore

@@ -49,3 +49,18 @@ extension Engine {
         return export
     }
 }
+
+// MARK: - Erasure
+
+extension Engine {
+    /// Erases a customer's personal data (`ErasureSQL`), recorded as `privacy.erased` in the same transaction.
+    public func erase(
+        _ userID: String, reason: ErasureReason, by who: OperatorIdentity
+    ) async throws -> ErasureReport {
+        try await store.eraseCustomer(
+            userID,
+            audit: AuditRecord(
+                at: clock.now(), operatorName: who.name, sshClient: who.sshClient ?? "", action: "privacy.erased",
+                target: "customer \(userID)", reason: reason.rawValue, result: "ok"))
+    }
+}

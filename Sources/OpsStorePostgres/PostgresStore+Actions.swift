@@ -161,3 +161,37 @@ extension PostgresStore: ActionStore {
         try await fetchFirst(Self.numbered(ActionSQL.byID), [.text(id)], on: target) { try SupportAction(row: $0) }
     }
 }
+
+// MARK: - PostgresStore: ErasureStore
+
+extension PostgresStore: ErasureStore {
+    public func eraseCustomer(_ userID: String, audit: AuditRecord) async throws -> ErasureReport {
+        try await writeAudited { connection in
+            let on = PostgresTarget.connection(connection)
+            let id: [StoreValue] = [.text(userID)]
+            // The account's row first: an erasure and an action on the same customer do not interleave.
+            guard
+                try await fetchFirst("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", id, on: on, { try $0.integer(0) })
+                    != nil
+            else { throw ActionRefusal.notFound("customer \(userID)") }
+            let ids = Array(repeating: StoreValue.text(userID), count: ErasureSQL.countPlaceholders)
+            guard
+                let report = try await fetchFirst(
+                    Self.numbered(ErasureSQL.counts), ids, on: on, { try ErasureSQL.report(userID, $0) })
+            else { throw ActionRefusal.notFound("customer \(userID)") }
+            let addresses = try await fetch(Self.numbered(ErasureSQL.addresses), id, on: on) {
+                (try $0.text(0), try StoredJSON.decodeAddress(try $0.text(1)))
+            }
+            for (order, address) in addresses {
+                try await execute(
+                    Self.numbered(ErasureSQL.address), [.text(ErasureSQL.erased(address)), .text(order)], on: on)
+            }
+            try await execute(Self.numbered(ErasureSQL.user), id, on: on)
+            for sql in ErasureSQL.redactions { try await execute(Self.numbered(sql), id, on: on) }
+            var entry = audit
+            entry.detail = report.summary
+            try await appendAudit(entry, on: connection)
+            return report
+        }
+    }
+}

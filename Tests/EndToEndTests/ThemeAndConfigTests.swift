@@ -101,7 +101,7 @@ import Testing
         (
             "theme = \"mono\"\ncolour = \"blue\"\n",
             ":2: colour: unknown key (expected one of: database, theme, refresh, stuck_after, timezone, operators, "
-                + "refunds, payments, serve, keys, silence, dashboard, links, privacy, permissions)"
+                + "refunds, payments, serve, keys, silence, dashboard, links, privacy, permissions, platform)"
         ),
         (
             "[serve]\nlisten = \"everywhere\"\n",
@@ -162,7 +162,7 @@ import Testing
         ("[links]\nshow = \"sometimes\"\n", ":2: links.show: \"sometimes\" is not one of auto, always, never"),
         (
             "[privacy]\nexport_roles = [\"viewer\"]\n",
-            ":2: privacy.export_roles: viewers cannot reveal or export personal data"
+            ":2: privacy.export_roles: viewers cannot reveal, export or erase personal data"
         ),
         ("[privacy]\nreveal_for = \"2d\"\n", ":2: privacy.reveal_for: \"2d\" is not a duration up to 8h (e.g. 5m)"),
         ("[links]\nstripe = \"ftp://x/{id}\"\n", ":2: links.stripe: \"ftp://x/{id}\" is not an http or https URL"),

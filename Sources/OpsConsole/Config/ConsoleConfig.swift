@@ -310,17 +310,20 @@ public struct ConsoleConfig: Sendable {
                 }
                 config.privacy.revealSeconds = seconds
             }
-            for (key, path) in [("reveal_roles", \PrivacyPolicy.revealRoles), ("export_roles", \.exportRoles)] {
+            for (key, path) in [
+                ("reveal_roles", \PrivacyPolicy.revealRoles), ("export_roles", \.exportRoles),
+                ("erase_roles", \.eraseRoles),
+            ] {
                 guard let names = try privacy.strings(key) else { continue }
                 var roles = Set<Role>()
                 for name in names { roles.insert(try parseRole(name, document, "privacy.\(key)")) }
                 // Viewers only look: they never reveal or export.
                 if roles.contains(.viewer) {
-                    throw document.error("privacy.\(key)", "viewers cannot reveal or export personal data")
+                    throw document.error("privacy.\(key)", "viewers cannot reveal, export or erase personal data")
                 }
                 config.privacy[keyPath: path] = roles
             }
-            try privacy.finish(allowed: ["reveal_for", "reveal_roles", "export_roles"])
+            try privacy.finish(allowed: ["reveal_for", "reveal_roles", "export_roles", "erase_roles"])
         }
         if var permissions = try root.table("permissions") {
             for kind in ActionKind.allCases {
@@ -456,6 +459,7 @@ public struct ConsoleConfig: Sendable {
         }
         lines.append("reveal_roles = \(roles(privacy.revealRoles))")
         lines.append("export_roles = \(roles(privacy.exportRoles))")
+        lines.append("erase_roles = \(roles(privacy.eraseRoles))")
         lines.append("\n[permissions]   # which roles may take each action (viewers never)")
         for kind in ActionKind.allCases {
             lines.append("\(kind.rawValue) = \(roles(permissions.roles[kind] ?? []))")

@@ -345,7 +345,7 @@ public struct RefundDialog: Sendable {
             buffer.put(
                 "Reason: \(reason?.label ?? "")", x: inner.x + 1, y: y, style: base, maxWidth: inner.width - 2)
             y += 1
-            // The whole note, wrapped (what goes to the audit is what the agent confirms), in the lines the
+            // The whole note, wrapped (what is kept with the refund is what the agent confirms), in the lines the
             // confirmation can spare.
             if !note.isEmpty {
                 let lines = TerminalText.wrap(TerminalText.sanitize("Note: " + note.text), width: inner.width - 2)
@@ -360,7 +360,8 @@ public struct RefundDialog: Sendable {
             if let dispute, overridesDispute {
                 buffer.put(
                     theme.status(
-                        "Overrides chargeback \(dispute.id) (\(dispute.status.label)): goes to the audit", .warning),
+                        "Overrides chargeback \(dispute.id) (\(dispute.status.label)): recorded in the audit",
+                        .warning),
                     x: inner.x + 1, y: y, style: theme[.statusWarning].withBackground(of: base),
                     maxWidth: inner.width - 2)
             }

@@ -79,6 +79,8 @@ public struct PrivacyPolicy: Hashable, Sendable {
     public var revealRoles: Set<Role> = [.agent, .supervisor]
     /// Roles whose `--json` output holds personal data in full.
     public var exportRoles: Set<Role> = [.supervisor]
+    /// Roles that may erase a customer's personal data.
+    public var eraseRoles: Set<Role> = [.supervisor]
 
     public init() {}
 }

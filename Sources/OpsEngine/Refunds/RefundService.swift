@@ -109,7 +109,7 @@ public enum RefundRules {
             throw .notPermitted("\(headline); only a supervisor can override a chargeback")
         }
         guard !note.trimmingWhitespace().isEmpty else {
-            throw .disputed("\(headline); to override it, write a note saying why (it goes to the audit)")
+            throw .disputed("\(headline); to override it, write a note saying why (the override is audited)")
         }
         return block
     }
@@ -256,9 +256,11 @@ public final class RefundService: Sendable {
                 overridesDispute: plan.overridesDispute?.id),
             audit: audit(
                 who, "refund.requested", plan.context.order.id, plan.amount, plan.reason, key, "", "ok",
+                // Flags and references only: the note is free text, kept in the refund's row (which an erasure can
+                // redact), never in the chain.
                 detail: (plan.isVoid ? "void; " : "")
                     + (plan.overridesDispute.map { "overrides \($0.status.label) chargeback \($0.id); " } ?? "")
-                    + plan.note))
+                    + "intent \(intentID)"))
         log.info(
             "refund reserved",
             metadata: [

@@ -135,3 +135,27 @@ extension SQLiteStore: ActionStore {
         StatementArguments(values.map(\.databaseValue))
     }
 }
+
+// MARK: - SQLiteStore: ErasureStore
+
+extension SQLiteStore: ErasureStore {
+    public func eraseCustomer(_ userID: String, audit: AuditRecord) async throws -> ErasureReport {
+        try writeAudited { db in
+            guard try Int.fetchOne(db, sql: "SELECT count(*) FROM users WHERE id = ?", arguments: [userID]) == 1 else {
+                throw ActionRefusal.notFound("customer \(userID)")
+            }
+            let ids = StatementArguments(Array(repeating: userID, count: ErasureSQL.countPlaceholders))
+            let report = try ErasureSQL.report(userID, try Row.fetchOne(db, sql: ErasureSQL.counts, arguments: ids)!)
+            for row in try Row.fetchAll(db, sql: ErasureSQL.addresses, arguments: [userID]) {
+                let address = try StoredJSON.decodeAddress(row[1])
+                try db.execute(sql: ErasureSQL.address, arguments: [ErasureSQL.erased(address), row[0] as String])
+            }
+            try db.execute(sql: ErasureSQL.user, arguments: [userID])
+            for sql in ErasureSQL.redactions { try db.execute(sql: sql, arguments: [userID]) }
+            var entry = audit
+            entry.detail = report.summary
+            try Self.appendAudit(db, entry)
+            return report
+        }
+    }
+}

@@ -9,7 +9,7 @@ struct PrivacyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "privacy",
         abstract: "Customers' personal data on request.",
-        subcommands: [Export.self])
+        subcommands: [Export.self, Erase.self])
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -82,4 +82,67 @@ struct PrivacyCommand: AsyncParsableCommand {
 
 extension String {
     fileprivate func trimmingSuffixNewline() -> String { hasSuffix("\n") ? String(dropLast()) : self }
+}
+
+// MARK: - Erase
+
+extension PrivacyCommand {
+    struct Erase: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "erase",
+            abstract: "Erase a customer's personal data; money records are kept.",
+            discussion: """
+                ID is anything the search resolves to a customer. Redacts the name and email (the account becomes \
+                deleted), the shipping addresses (the country is kept), print titles and photo file names, and the \
+                free text of notes, refund notes and actions; keeps orders, payments, refunds and chargebacks with \
+                their amounts, as accounting law requires, and the audit log, which never held personal data, so \
+                `audit verify` still passes. Only [privacy] erase_roles (supervisors by default); recorded as \
+                privacy.erased in the same transaction. It cannot be undone: --confirm must repeat the user id. The \
+                platform keeps its own copy: erase it there too. Exit codes: 0 erased; 1 not allowed, or no such \
+                customer; 64 bad arguments.
+                """)
+        @Argument(help: "The customer.") var id: String
+        @Option(help: ArgumentHelp("Why: \(ErasureReason.choices).", valueName: "reason")) var reason: String
+        @Option(help: ArgumentHelp("The customer's user id again: erasing cannot be undone.", valueName: "usr_…"))
+        var confirm: String
+        @Flag(help: "Print the report as JSON.") var json = false
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var configuration: ConfigOptions
+        @OptionGroup var time: TimeOptions
+
+        func validate() throws {
+            guard ErasureReason(rawValue: reason) != nil else {
+                throw ValidationError(
+                    "--reason: \"\(reason)\" is not a reason (expected one of \(ErasureReason.choices))")
+            }
+        }
+
+        func run() async throws {
+            let setup = try await ServiceSetup.open(
+                database: database, configuration: configuration, time: time, readOnly: false)
+            let identity = setup.identity
+            try await setup.store.using { store in
+                guard setup.config.privacy.eraseRoles.contains(identity.role) else {
+                    throw CommandFailure(
+                        message: "\(identity.name) (\(identity.role.rawValue)) may not erase personal data: only "
+                            + "[privacy] erase_roles may", code: .failure)
+                }
+                let engine = Engine(store: store.reads, clock: setup.clock)
+                let user: String
+                do { user = try await engine.customer(identifiedBy: id).user.id } catch EngineError.notFound {
+                    throw CommandFailure(message: "no customer with id \(id)", code: .failure)
+                }
+                guard confirm == user else {
+                    throw CommandFailure(
+                        message: "--confirm: \(id) is customer \(user); repeat that id to erase them", code: .usage)
+                }
+                let report = try await engine.erase(
+                    user, reason: ErasureReason(rawValue: reason)!, by: identity)
+                Stdout.line(
+                    json
+                        ? report.json.serialized(pretty: true)
+                        : "Erased customer \(user): \(report.summary)")
+            }
+        }
+    }
 }

@@ -16,10 +16,10 @@ struct RefundCommand: AsyncParsableCommand {
             The same checks as the console's dialog: the amount is read in the order's currency; it must be more \
             than zero, at most what is left, within your role's limit; a Braintree payment not yet settled can only \
             be voided in full. A payment with an open or lost chargeback is refused (the bank takes the money back: \
-            a refund would pay twice) unless a supervisor adds --override-dispute and a --note saying why, which \
-            goes to the audit. Exit codes: 0 refunded; 1 refused by a rule or by the gateway (the reason is \
-            printed); 64 bad arguments; 75 the gateway gave no answer (the intent is recorded; run \
-            `popsa-ops reconcile`).
+            a refund would pay twice) unless a supervisor adds --override-dispute and a --note saying why (the \
+            audit records the override; the note stays with the refund). Exit codes: 0 refunded; 1 refused by a \
+            rule or by the gateway (the reason is printed); 64 bad arguments; 75 the gateway gave no answer (the \
+            intent is recorded; run `popsa-ops reconcile`).
             """)
 
     @Argument(help: "Order id.") var orderID: String

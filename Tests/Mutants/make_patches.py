@@ -254,6 +254,19 @@ M = [
  ("seed-disk-full", "a seed that does not fit reports SQLite's own text",
   "aFullDiskSaysWhatWasNotSaved", "Sources/OpsStore/Bulk/Seeder.swift",
   "            throw SQLiteStore.writeFailure(error)\n", "            throw error\n"),
+ ("refund-note-in-audit", "a refund's free-text note goes into the hash-chained audit log (an erasure cannot remove it)",
+  "anErasureRedactsPersonalData|aSupervisorOverridesWithANote", "Sources/OpsEngine/Refunds/RefundService.swift",
+  "                    + \"intent \\(intentID)\"))", "                    + plan.note))"),
+ ("erase-refund-notes", "an erasure leaves refunds' notes as they were",
+  "anErasureRedactsPersonalData", "Sources/OpsCore/Store/ErasureStore.swift",
+  "        \"UPDATE refunds SET note = '' WHERE order_id IN (SELECT id FROM orders WHERE user_id = ?)\",\n", ""),
+ ("erase-roles", "any role may erase a customer's personal data",
+  "anErasureRedactsPersonalData", "Sources/popsa-ops/Commands/PrivacyCommand.swift",
+  "                guard setup.config.privacy.eraseRoles.contains(identity.role) else {",
+  "                guard true else {"),
+ ("platform-5xx-refusal", "a live platform's 5xx counts as a refusal (the action may have been done)",
+  "aFailureBeforeThePlatformActedIsSentAgain", "Sources/OpsEngine/Actions/LivePlatform.swift",
+  "        case 400..<500:", "        case 400..<600:"),
 ]
 dirty = [p for p in sorted({m[3] for m in M}) if subprocess.run(["git", "diff", "--quiet", "--", p]).returncode != 0]
 if dirty:

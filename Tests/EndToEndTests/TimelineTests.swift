@@ -49,3 +49,22 @@ import Testing
         #expect(theirs.filter { $0["kind"] as? String == "order" }.count == orders)
     }
 }
+
+/// The timeline in the console: `t` on a customer or an order, strands as tabs, enter on a line opening its
+/// record; the same entries as `query timeline`.
+@Suite struct ConsoleTimelineTests {
+    @Test func theTimelineOpensFromARecordKeepsAStrandAndLeadsToTheJob() throws {
+        let console = try ConsoleScripts.run("timeline", size: "100x30")
+        #expect(console.status == 0, "\(console.stdout)\(console.stderr)")
+        TestSupport.assertGolden(console.stdout, "console/timeline-100x30.txt")
+        // The console shows what `query timeline` says, line for line (first lines, newest first).
+        let user = ConsoleScripts.placeholders["refunded_user"]!
+        let query = try TestSupport.popsaOps(
+            ["query", "timeline", user, "--json", "--db", TestSupport.fixtureDatabase, "--now", TestSupport.now])
+        let newest = try #require(
+            query.stdout.split(separator: "\n").first { $0.contains(#""text""#) }.map {
+                $0.split(separator: "\"", omittingEmptySubsequences: false)[3]
+            })
+        #expect(console.stdout.contains(String(newest.prefix(40))), "\(newest)")
+    }
+}

@@ -39,6 +39,9 @@ enum CommandMode {
         Spec(
             name: "note", aliases: [], usage: ":note [#TICKET] TEXT (on a customer, an order or a print job)",
             arguments: []),
+        Spec(
+            name: "timeline", aliases: ["t"], usage: ":timeline [ID] (the customer's or order's shown, or ID's)",
+            arguments: []),
         Spec(name: "refresh", aliases: ["reload"], usage: ":refresh", arguments: []),
         Spec(name: "help", aliases: ["h"], usage: ":help", arguments: []),
         Spec(name: "quit", aliases: ["q", "exit"], usage: ":quit", arguments: []),
@@ -87,6 +90,8 @@ enum CommandMode {
         case note(text: String, ticket: String?)
         case share
         case theme(String)
+        /// The timeline of `ID`, or of the record shown.
+        case timeline(String?)
     }
 
     /// - Parameter partners: the print partners known to the store; a `partner=` naming another is refused (an
@@ -179,6 +184,9 @@ enum CommandMode {
             }
             guard !words.isEmpty else { throw .message("usage: \(spec.usage)") }
             return .note(text: words.joined(separator: " "), ticket: ticket)
+        case "timeline":
+            guard rest.count <= 1 else { throw .message("usage: \(spec.usage)") }
+            return .timeline(rest.first)
         case "refresh": return .refresh
         case "help": return .help
         default: return .quit

@@ -10,7 +10,7 @@ public enum UICommand: String, CaseIterable, Hashable, Sendable {
     case prevPartner = "previous-partner"
     case pause, window, audit, disputes, copy
     case jumpBack = "jump-back", jumpForward = "jump-forward", reveal, note
-    case action
+    case action, timeline
 
     /// What the help overlay says it does.
     public var summary: String {
@@ -49,6 +49,7 @@ public enum UICommand: String, CaseIterable, Hashable, Sendable {
         case .jumpForward: "forward again (ctrl-i is tab in a terminal)"
         case .reveal: "show this customer's personal data in full, for a reason (audited, for a few minutes)"
         case .note: "add an internal note here (:note [#TICKET] TEXT)"
+        case .timeline: "this customer's or order's timeline: money, fulfilment, support, newest first"
         case .action:
             "act on this record: hold, release, cancel or reprint a print job; change an order's address or resend "
                 + "its confirmation; lock, unlock or reset an account (audited; on an order, its diagnosis's next step)"

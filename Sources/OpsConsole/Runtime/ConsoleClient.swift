@@ -32,6 +32,8 @@ public struct ConsoleClient: Sendable {
     public var refund: (@Sendable (RefundSubmission) async throws -> RefundResult)?
     /// Takes a support action (planned and executed exactly once); nil when not available (a viewer).
     public var act: (@Sendable (ActionSubmission) async throws -> ActionResult)?
+    /// A customer's or an order's timeline (anything the search resolves); nil when not available.
+    public var timeline: (@Sendable (String) async throws -> TimelineView)?
     /// What the action dialog needs about a record; nil when actions are not available.
     public var actionContext: (@Sendable (ActionSubject) async throws -> ActionContext)?
     /// Finishes refunds left pending or unknown; nil for a viewer or without refunds.
@@ -124,6 +126,7 @@ public struct ConsoleClient: Sendable {
             freshness: { try await engine.freshness() },
             dashboard: { try await engine.dashboard(window: $0, zone: $1) },
             audit: auditPage, refund: refund, reconcile: reconcile)
+        client.timeline = { @Sendable of in try await engine.timeline(identifiedBy: of) }
         if let actions, identity.role >= .agent {
             client.act = { @Sendable submission in
                 let plan = try await actions.plan(

@@ -7,14 +7,14 @@ import OpsEngine
 /// screen rebinds the key.
 public enum ScreenKind: String, CaseIterable, Hashable, Sendable {
     case global, search, customer, order, printJob = "print_job", orders, printJobs = "print_jobs", metrics, audit
-    case disputes, recent
+    case disputes, recent, timeline
 
     /// The keys a screen binds beyond the global ones, by default.
     static let defaultKeys: [ScreenKind: [(String, UICommand)]] = [
         // None on the search screen: every printable key there is text. Its destinations are a list under the
         // empty field (↓, enter) and commands (`:orders`); configuration may bind function or control keys.
-        .customer: [("v", .reveal), ("n", .note), ("a", .action)],
-        .order: [("r", .refund), ("c", .openCustomer), ("v", .reveal), ("n", .note), ("a", .action)],
+        .customer: [("v", .reveal), ("n", .note), ("a", .action), ("t", .timeline)],
+        .order: [("r", .refund), ("c", .openCustomer), ("v", .reveal), ("n", .note), ("a", .action), ("t", .timeline)],
         .printJob: [("o", .openOrder), ("c", .openCustomer), ("v", .reveal), ("n", .note), ("a", .action)],
         .printJobs: [("p", .partner), ("P", .prevPartner)],
         .metrics: [("p", .pause), ("w", .window)],
@@ -37,6 +37,8 @@ public enum Destination: Sendable, Hashable {
     case disputes(openOnly: Bool)
     /// The records opened lately.
     case recent
+    /// A customer's or an order's timeline.
+    case timeline(String)
 
     /// The screen for an identifier a ticket carried.
     public static func resolved(_ r: ResolvedIdentifier) -> Destination {
@@ -59,6 +61,7 @@ public enum Destination: Sendable, Hashable {
         case .audit: AuditScreen()
         case .disputes(let openOnly): DisputesScreen(openOnly: openOnly)
         case .recent: RecentScreen()
+        case .timeline(let of): TimelineScreen(of: of)
         case .metrics(let window): MetricsScreen(monotonic: state.monotonicMilliseconds, window: window ?? .hour)
         case .search: nil
         }

@@ -212,6 +212,8 @@ extension AppState {
             return openRefundDialog()
         case .action:
             return requestActionDialog()
+        case .timeline:
+            return openTimeline(nil)
         case .copy:
             copySelection()
             return []
@@ -357,6 +359,22 @@ extension AppState {
         return [.loadActionContext(subject, chosen: chosen)]
     }
 
+    /// `t` (and `:timeline`): the timeline of what `id` names, else of the customer or order shown (a print job's
+    /// order).
+    private mutating func openTimeline(_ id: String?) -> [Effect] {
+        var of = id
+        if of == nil {
+            if let customer = current as? CustomerScreen { of = customer.data.value?.user.id ?? customer.userID }
+            if let order = current as? OrderScreen { of = order.data.value?.detail.order.id ?? order.orderID }
+            if let job = (current as? PrintJobScreen)?.data.value { of = job.order.id }
+        }
+        guard let of else {
+            message = StatusMessage("Open a customer or an order for its timeline (or :timeline ID)", .warning)
+            return []
+        }
+        return open(.timeline(of))
+    }
+
     /// Opens the dialog on a record's context, if something is possible on it now; else says why not.
     private mutating func openActionDialog(_ context: ActionContext, choosing chosen: ActionKind?) {
         let allowed = ActionKind.on(context.subject.kind).filter { permissions.allows($0, session.role) }
@@ -419,6 +437,8 @@ extension AppState {
                     return reveal(reason)
                 case .note(let text, let ticket):
                     return addNote(text, ticket: ticket)
+                case .timeline(let id):
+                    return openTimeline(id)
                 case .share:
                     shareSafe.toggle()
                     message = StatusMessage(

@@ -336,8 +336,10 @@ import Testing
             expect ‹ Lock account ›
             key tab
             key right
+            snapshot
             key enter
             expect can no longer sign in
+            snapshot
             key y
             wait
             expect Lock account done
@@ -355,18 +357,26 @@ import Testing
             key right
             key tab
             key tab
-            key ctrl-u
             type 9 Canal Wharf
+            key tab
+            key tab
+            key tab
+            type 10115
+            snapshot
             key enter
             expect 9 Canal Wharf
+            snapshot
             key y
             wait
             expect Change address done
+            snapshot
             """
         let console = try TestSupport.popsaOps(
             ["headless", "--size", "100x30", "--script", "-", "--db", store.database, "--now", TestSupport.now],
             stdin: script + "\n")
         #expect(console.status == 0, "\(console.stdout)\(console.stderr)")
+        // Every dialog of theirs as the agent sees it: the form, the confirmation, the outcome.
+        TestSupport.assertGolden(console.stdout, "console/actions-account-order-100x30.txt")
         #expect(try store.sql("SELECT status FROM users WHERE id = '\(user)'") == "locked")
         #expect(
             try store.sql("SELECT json_extract(shipping_address, '$.line1') FROM orders WHERE id = '\(order)'")

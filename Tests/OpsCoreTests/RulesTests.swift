@@ -72,6 +72,15 @@ import Testing
         #expect(diagnosis.headline.text.hasPrefix("On hold since") && diagnosis.headline.text.contains("alice"))
         #expect(diagnosis.nextAction?.action == .job(queued.id, .release))
         #expect(OrderDiagnosis(detail: detail(jobs: [queued]), now: now).nextAction == nil)
+        // A failed job, or one shipped too long ago: reprint it; not once a later job (its reprint) exists.
+        let failed = job(.failed, hoursAgo: 5)
+        #expect(
+            OrderDiagnosis(detail: detail(jobs: [failed]), now: now).nextAction?.action == .job(failed.id, .reprint))
+        let lost = job(.shipped, hoursAgo: 15 * 24)
+        #expect(OrderDiagnosis(detail: detail(jobs: [lost]), now: now).nextAction?.action == .job(lost.id, .reprint))
+        var reprint = job(.queued, hoursAgo: 1)
+        reprint.id = "job_r1"
+        #expect(OrderDiagnosis(detail: detail(jobs: [failed, reprint]), now: now).nextAction == nil)
     }
 
     @Test func diagnosisExplainsWhyAnOrderHasNotArrived() {

@@ -43,8 +43,10 @@ public struct ActionDialog: Sendable {
     /// No reason until the agent picks one.
     var reasonIndex: Int?
     var note = TextField("", maxLength: 300)
-    /// The new address, starting from the order's (only a change of address shows it).
+    /// The new address, starting from the order's (only a change of address shows it): the street lines and the
+    /// postcode only when the customer is revealed, as everywhere else; masked, the agent types them afresh.
     var address: [TextField]
+    let addressHidden: Bool
     var focus = Field.action
     public var step = Step.form
     var error: String?
@@ -52,7 +54,7 @@ public struct ActionDialog: Sendable {
 
     init(
         context: ActionContext, customerName: String, customerEmail: String, role: Role,
-        permissions: ActionPermissions, choosing chosen: ActionKind? = nil
+        permissions: ActionPermissions, exposure: Exposure = .masked, choosing chosen: ActionKind? = nil
     ) {
         self.context = context
         self.customerName = customerName
@@ -60,14 +62,15 @@ public struct ActionDialog: Sendable {
         self.role = role
         self.permissions = permissions
         let old = context.order?.shippingAddress
-        address = AddressPart.allCases.map { part in
+        addressHidden = exposure != .revealed
+        address = AddressPart.allCases.map { [addressHidden] part in
             let value =
                 switch part {
-                case .name: old?.name
-                case .line1: old?.line1
-                case .line2: old?.line2
+                case .name: exposure == .shareSafe ? nil : old?.name
+                case .line1: addressHidden ? nil : old?.line1
+                case .line2: addressHidden ? nil : old?.line2
                 case .city: old?.city
-                case .postcode: old?.postcode
+                case .postcode: addressHidden ? nil : old?.postcode
                 }
             return TextField(value ?? "", maxLength: 100)
         }
@@ -349,7 +352,9 @@ extension ActionDialog {
                 field(part.label, .address(part)) { buffer, rect in
                     address[part.rawValue].render(
                         into: &buffer, rect: rect, style: theme[.input], cursorStyle: theme[.inputCursor],
-                        focused: focus == .address(part), placeholder: part == .line2 ? "optional" : "required",
+                        focused: focus == .address(part),
+                        placeholder: part == .line2
+                            ? "optional" : addressHidden ? "required (hidden: type it, or reveal with v)" : "required",
                         placeholderStyle: theme[.muted].withBackground(of: theme[.input]))
                 }
             }

@@ -389,7 +389,8 @@ extension AppState {
         overlay = .action(
             ActionDialog(
                 context: context, customerName: name(context.user.name, of: context.user.id),
-                customerEmail: email(context.user), role: session.role, permissions: permissions, choosing: chosen))
+                customerEmail: email(context.user), role: session.role, permissions: permissions,
+                exposure: exposure(of: context.user.id), choosing: chosen))
     }
 
     private mutating func handleCommandLine(_ key: Key, _ line: inout CommandLineState) -> [Effect] {

@@ -126,7 +126,16 @@ public struct OrderDiagnosis: Hashable, Sendable {
                         suggestion: "Cancel print job \(job.id) before it prints", action: .job(job.id, .cancel)))
                 continue
             }
-            findings.append(Self.finding(for: job, now: now, stuckThreshold: stuckThreshold))
+            var finding = Self.finding(for: job, now: now, stuckThreshold: stuckThreshold)
+            // A book that failed or went missing is reprinted, unless a later job of the order already is its
+            // reprint.
+            let followedUp = detail.printJobs.contains {
+                ($0.createdAt.seconds, $0.id) > (job.createdAt.seconds, job.id)
+            }
+            if !followedUp, job.status == .failed || (finding.severity == .warning && job.status == .shipped) {
+                finding.action = .job(job.id, .reprint)
+            }
+            findings.append(finding)
         }
         self.findings = findings.isEmpty ? [Finding(.info, "Nothing to report")] : findings
     }
@@ -139,7 +148,8 @@ public struct OrderDiagnosis: Hashable, Sendable {
         case .failed:
             return Finding(
                 .problem, "\(job.partner) failed the job on \(job.updatedAt.dateOnly)",
-                suggestion: "Reprint, or refund if the customer does not want one (manufacturing fault)")
+                suggestion: "Reprint print job \(job.id), or refund if the customer does not want one (manufacturing "
+                    + "fault)")
         case .cancelled:
             return Finding(.info, "Print job was cancelled")
         case .shipped:
@@ -149,8 +159,8 @@ public struct OrderDiagnosis: Hashable, Sendable {
                 return Finding(
                     .warning, "Shipped \(since) ago with \(carrier)\(tracking) and not delivered",
                     suggestion:
-                        "Late delivery: a partial refund is possible after 14 days; after three failed deliveries, a "
-                        + "full refund"
+                        "Late delivery: reprint print job \(job.id) if it is lost; a partial refund is possible after "
+                        + "14 days; after three failed deliveries, a full refund"
                 )
             }
             return Finding(.info, "In transit with \(carrier)\(tracking), shipped \(since) ago")

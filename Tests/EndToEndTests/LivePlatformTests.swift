@@ -100,6 +100,27 @@ import Testing
         #expect(try live.store.sql("SELECT count(*) FROM job_holds WHERE job_id = '\(job)'") == "1")
     }
 
+    /// Killed at each step (after the intent, after the platform acted, unable to record its answer): one
+    /// reconcile later the platform has acted exactly once.
+    @Test(arguments: ["after-reserve", "after-gateway", "fail-recording"])
+    func killedAtAnyStepThePlatformActsExactlyOnce(point: String) throws {
+        let live = try Live()
+        let job = try live.queuedJob()
+        let killed = try TestSupport.popsaOps(
+            [
+                "job", "cancel", job, "--reason", "duplicate", "--yes", "--db", live.store.database, "--config",
+                live.config, "--now", TestSupport.now,
+            ], environment: ["POPSA_PLATFORM_TOKEN": "platform-token", "POPSA_OPS_TEST_FAULT": point])
+        #expect(killed.status == (point == "fail-recording" ? 75 : 86), "\(killed.stdout)\(killed.stderr)")
+        let reconciled = try live.run(["reconcile"], now: Self.later)
+        #expect(reconciled.status == 0, "\(reconciled.stdout)\(reconciled.stderr)")
+        let seen = try live.seen("/printjobs/PrintJobs.Cancel")
+        #expect(seen.performed.values.reduce(0, +) == 1, "\(seen)")
+        #expect(Set(seen.requests.map { $0["key"]! }).count == 1, "\(seen.requests)")
+        #expect(try live.store.sql("SELECT status FROM support_actions") == "succeeded")
+        #expect(try live.store.sql("SELECT status FROM print_jobs WHERE id = '\(job)'") == "cancelled")
+    }
+
     @Test func aRefusalIsSaidInThePlatformsWordsAndNothingChanges() throws {
         let live = try Live()
         let job = try live.queuedJob()

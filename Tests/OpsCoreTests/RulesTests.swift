@@ -90,6 +90,7 @@ import Testing
 
         let stuck = OrderDiagnosis(detail: detail(jobs: [job(.printing, hoursAgo: 100)]), now: now)
         #expect(stuck.headline.text == "Stuck: no update from inkworks-uk for 4d 4h (printing)")
+        #expect(stuck.nextAction?.action == .job("job_1", .chase))
 
         let late = OrderDiagnosis(detail: detail(jobs: [job(.shipped, hoursAgo: 15 * 24)]), now: now)
         #expect(late.headline.severity == .warning)
@@ -192,7 +193,9 @@ import Testing
             let made = [.shipped, .delivered, .failed].contains(status)
             #expect((ActionRules.refusal(.reprint, context(status)) == nil) == made, "\(status)")
         }
-        #expect(ActionRules.available(context(.queued, held: true)) == [.release, .cancel])
+        #expect(ActionRules.available(context(.queued, held: true)) == [.release, .cancel, .chase])
+        #expect(ActionRules.available(context(.printing)) == [.chase])
+        #expect(ActionRules.available(context(.delivered)) == [.reprint])
         #expect(
             ActionRules.refusal(.hold, context(.queued, held: true)) == "print job job_1 is already on hold (by alice)")
         #expect(

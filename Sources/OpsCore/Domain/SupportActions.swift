@@ -51,8 +51,8 @@ public enum ActionSubject: Hashable, Sendable {
 /// What support can ask the platform to do.
 public enum ActionKind: String, DomainEnum {
     /// Print jobs: keep one from printing until released; stop one for good before it prints; print and ship
-    /// a new one for a book that arrived damaged, got lost or came out badly.
-    case hold, release, cancel, reprint
+    /// a new one for a book that arrived damaged, got lost or came out badly; ask the partner for news of one.
+    case hold, release, cancel, reprint, chase
     /// Orders: a new shipping address (before the job goes to the partner, same country); the confirmation email
     /// sent again.
     case changeAddress = "change_address", resendConfirmation = "resend_confirmation"
@@ -61,7 +61,7 @@ public enum ActionKind: String, DomainEnum {
 
     public var subject: ActionSubject.Kind {
         switch self {
-        case .hold, .release, .cancel, .reprint: .printJob
+        case .hold, .release, .cancel, .reprint, .chase: .printJob
         case .changeAddress, .resendConfirmation: .order
         case .lock, .unlock, .passwordReset: .customer
         }
@@ -78,6 +78,7 @@ public enum ActionKind: String, DomainEnum {
         case .release: "Release"
         case .cancel: "Cancel"
         case .reprint: "Reprint"
+        case .chase: "Chase partner"
         case .changeAddress: "Change address"
         case .resendConfirmation: "Resend confirmation"
         case .lock: "Lock account"
@@ -275,7 +276,7 @@ public enum ActionRules {
                 + "popsa-ops reconcile"
         }
         switch kind {
-        case .hold, .release, .cancel, .reprint:
+        case .hold, .release, .cancel, .reprint, .chase:
             guard let job = context.job else { return "no print job to act on" }
             return jobRefusal(kind, job, context)
         case .changeAddress, .resendConfirmation:
@@ -295,6 +296,10 @@ public enum ActionRules {
             guard context.hold != nil else { return "print job \(job.id) is not on hold" }
         case .cancel:
             guard beforePrinting.contains(job.status) else { return tooLate(job, "cancelled") }
+        case .chase:
+            guard !job.status.isTerminal else {
+                return "print job \(job.id) is \(job.status.label): there is no news to chase"
+            }
         case .reprint:
             if let done = context.reprint {
                 return
@@ -402,6 +407,8 @@ extension ActionKind {
         case .cancel: return "\(partner) will not print or ship print job \(job); this cannot be undone"
         case .reprint:
             return "\(partner) prints and ships print job \(job) again as a new job, at Popsa's cost"
+        case .chase:
+            return "\(partner) is asked for news of print job \(job); the answer arrives as a partner update"
         case .changeAddress:
             return "the order ships to \(address?.singleLine ?? "the new address") instead"
         case .resendConfirmation: return "the order confirmation is emailed again to \(email)"
@@ -418,6 +425,7 @@ extension ActionKind {
         case .release: "\(subject.target) is released"
         case .cancel: "\(subject.target) is cancelled"
         case .reprint: "\(subject.target) is being reprinted as print job \(reference ?? "?")"
+        case .chase: "the partner was asked for news of \(subject.target)"
         case .changeAddress: "\(subject.target) ships to the new address"
         case .resendConfirmation: "the confirmation of \(subject.target) was sent again"
         case .lock: "the account of \(subject.id) is locked"
@@ -590,6 +598,11 @@ public enum SandboxPlatformRule {
             return facts.held ? (true, "released") : (false, "job is not held")
         case .reprint:
             return (true, "reprint ordered")
+        case .chase:
+            guard let status = facts.jobStatus, !status.isTerminal else {
+                return (false, "job is \(facts.jobStatus?.rawValue ?? "unknown") at the partner")
+            }
+            return (true, "partner asked for an update")
         case .changeAddress:
             guard facts.orderJobStatuses.allSatisfy({ $0 == .queued || $0 == .cancelled }) else {
                 return (false, "a job of the order is already with the partner")

@@ -168,7 +168,7 @@ public struct OrderDiagnosis: Hashable, Sendable {
             if job.isStuck(now: now, threshold: stuckThreshold) {
                 return Finding(
                     .warning, "Stuck: no update from \(job.partner) for \(since) (\(job.status.label))",
-                    suggestion: "Chase the partner with the print job id")
+                    suggestion: "Chase \(job.partner) for news of print job \(job.id)", action: .job(job.id, .chase))
             }
             return Finding(.info, "\(job.status.label.capitalizedFirst) at \(job.partner), last update \(since) ago")
         }

@@ -161,7 +161,7 @@ public enum ActionSQL {
                     sql: "UPDATE users SET status = ? WHERE id = ?",
                     values: [.text(action.kind == .lock ? "locked" : "active"), .text(id)])
             ]
-        case .resendConfirmation, .passwordReset:
+        case .resendConfirmation, .passwordReset, .chase:
             // The platform sends the email; nothing in the ops database changes but the action's own row.
             return []
         }

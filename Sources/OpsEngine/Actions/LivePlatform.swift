@@ -30,6 +30,7 @@ public struct LivePlatform: PlatformFacade {
         case .release: ("printjobs", "PrintJobs.Release")
         case .cancel: ("printjobs", "PrintJobs.Cancel")
         case .reprint: ("printjobs", "PrintJobs.Reprint")
+        case .chase: ("printjobs", "PrintJobs.RequestUpdate")
         case .changeAddress: ("orders", "Orders.UpdateShippingAddress")
         case .resendConfirmation: ("orders", "Orders.ResendConfirmation")
         case .lock: ("users", "Users.Lock")

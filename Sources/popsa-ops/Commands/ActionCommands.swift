@@ -12,14 +12,14 @@ import OpsEngine
 struct JobCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "job",
-        abstract: "Hold, release, cancel or reprint a print job at the partner, exactly once.",
+        abstract: "Hold, release, cancel, reprint or chase a print job at the partner, exactly once.",
         discussion: """
             JOB is a print job id or anything the search resolves to one job (a tracking number). A job can be held \
             or cancelled only before its partner starts printing; a hold is lifted with release; a job that was \
             shipped, delivered or failed can be reprinted once (reasons damaged, lost_in_delivery, print_quality, \
             other). \(ActionOptions.common)
             """,
-        subcommands: [Hold.self, Release.self, Cancel.self, Reprint.self])
+        subcommands: [Hold.self, Release.self, Cancel.self, Reprint.self, Chase.self])
 
     struct Hold: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Keep a job from printing until it is released.")
@@ -43,6 +43,15 @@ struct JobCommand: AsyncParsableCommand {
         @Argument(help: "The print job.") var job: String
         func validate() throws { try options.validate(.cancel) }
         func run() async throws { try await options.run(.cancel, job) }
+    }
+
+    struct Chase: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ask the partner for news of a job still in progress (its answer arrives as a partner update).")
+        @OptionGroup var options: ActionOptions
+        @Argument(help: "The print job.") var job: String
+        func validate() throws { try options.validate(.chase) }
+        func run() async throws { try await options.run(.chase, job) }
     }
 
     struct Reprint: AsyncParsableCommand {

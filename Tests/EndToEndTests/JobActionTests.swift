@@ -383,3 +383,47 @@ import Testing
                 == "9 Canal Wharf")
     }
 }
+
+/// The confirmation of every other action, as a supervisor sees it: what will happen, in words, before `y`.
+@Suite struct ActionDialogGoldenTests {
+    @Test func everyActionsConfirmationSaysWhatWillHappen() throws {
+        let store = try StoreUnderTest.fixtureCopy(.sqlite)
+        let db = ["--db", store.database, "--now", TestSupport.now]
+        let delivered = try store.sql("SELECT id FROM print_jobs WHERE status = 'delivered' ORDER BY id LIMIT 1")
+        let printing = try store.sql("SELECT id FROM print_jobs WHERE status = 'printing' ORDER BY id LIMIT 1")
+        let queued = try store.sql("SELECT id FROM print_jobs WHERE status = 'queued' ORDER BY id LIMIT 1")
+        // An order with nothing to suggest (its books delivered): `a` opens its own actions.
+        let paid = try store.sql(
+            """
+            SELECT o.id FROM orders o WHERE o.status = 'paid'
+              AND EXISTS (SELECT 1 FROM print_jobs j WHERE j.order_id = o.id)
+              AND NOT EXISTS (SELECT 1 FROM print_jobs j WHERE j.order_id = o.id AND j.status != 'delivered')
+            ORDER BY o.id LIMIT 1
+            """)
+        let locked = try store.sql("SELECT id FROM users WHERE status = 'locked' ORDER BY id LIMIT 1")
+        let active = try store.sql("SELECT id FROM users WHERE status = 'active' ORDER BY id LIMIT 1")
+        try #require(![delivered, printing, queued, paid, locked, active].contains(""))
+        #expect(
+            try TestSupport.popsaOps(["job", "hold", queued, "--reason", "wrong_design", "--yes"] + db).status == 0)
+        let config = TestSupport.temporaryDirectory("dialogs") + "/config.toml"
+        try "[operators]\ndefault_role = \"supervisor\"\n".write(toFile: config, atomically: true, encoding: .utf8)
+        // Each: open the record, a, the action (its position among those offered), the first reason, review.
+        func confirm(_ open: String, _ id: String, rights: Int, expect: String) -> String {
+            "key :\ntype \(open) \(id)\nkey enter\nwait\nkey a\nwait\n"
+                + String(repeating: "key right\n", count: rights)
+                + "key tab\nkey right\nkey enter\nexpect \(expect)\nsnapshot\nkey esc\nkey esc\n"
+        }
+        let script = [
+            confirm("job", delivered, rights: 0, expect: "prints and ships"),
+            confirm("job", printing, rights: 0, expect: "is asked for news"),
+            confirm("job", queued, rights: 0, expect: "may print print job"),
+            confirm("order", paid, rights: 0, expect: "emailed again"),
+            confirm("customer", locked, rights: 0, expect: "can sign in again"),
+            confirm("customer", active, rights: 2, expect: "password-reset link"),
+        ].joined()
+        let console = try TestSupport.popsaOps(
+            ["headless", "--size", "100x30", "--script", "-", "--config", config] + db, stdin: script)
+        #expect(console.status == 0, "\(console.stdout)\(console.stderr)")
+        TestSupport.assertGolden(console.stdout, "console/action-confirmations-100x30.txt")
+    }
+}

@@ -93,4 +93,12 @@ struct JSONFailure: Error {
         object = .object([("error", .object([("code", .string(kind)), ("message", .string(failure.message))]))])
         code = failure.code
     }
+
+    /// A command's refusal: a JSON error object (`kind` its code) with `--json`, else the plain line.
+    static func refusal(
+        _ message: String, code: CommandFailure.Code = .failure, kind: String = "refused", json: Bool
+    ) -> any Error {
+        let failure = CommandFailure(message: message, code: code)
+        return json ? JSONFailure(failure, kind: kind) : failure
+    }
 }

@@ -244,13 +244,7 @@ import Testing
     @Test(arguments: StoreUnderTest.Kind.allCases)
     func anAddressChangesBeforeTheJobIsSentWithinItsCountryAndStaysOutOfTheChain(_ kind: StoreUnderTest.Kind) throws {
         let store = try StoreUnderTest.fixtureCopy(kind)
-        let order = try store.sql(
-            """
-            SELECT o.id FROM orders o WHERE o.status = 'paid'
-              AND EXISTS (SELECT 1 FROM print_jobs j WHERE j.order_id = o.id)
-              AND NOT EXISTS (SELECT 1 FROM print_jobs j WHERE j.order_id = o.id AND j.status != 'queued')
-            ORDER BY o.id LIMIT 1
-            """)
+        let order = try store.paidOrder(allJobs: "queued")
         try #require(!order.isEmpty)
         let change = ["order", "change-address", order, "--reason", "address_problem", "--yes"]
         let abroad = try act(store, change + ["--country", "ZZ"])
@@ -315,13 +309,7 @@ import Testing
         let user = try store.sql("SELECT id FROM users WHERE status = 'active' ORDER BY id LIMIT 1")
         // The dialog shows the email as the screen does: masked until revealed.
         let email = try store.sql("SELECT email FROM users WHERE id = '\(user)'")
-        let order = try store.sql(
-            """
-            SELECT o.id FROM orders o WHERE o.status = 'paid'
-              AND EXISTS (SELECT 1 FROM print_jobs j WHERE j.order_id = o.id)
-              AND NOT EXISTS (SELECT 1 FROM print_jobs j WHERE j.order_id = o.id AND j.status != 'queued')
-            ORDER BY o.id LIMIT 1
-            """)
+        let order = try store.paidOrder(allJobs: "queued")
         let script = """
             key :
             type customer \(user)
@@ -393,13 +381,7 @@ import Testing
         let printing = try store.sql("SELECT id FROM print_jobs WHERE status = 'printing' ORDER BY id LIMIT 1")
         let queued = try store.sql("SELECT id FROM print_jobs WHERE status = 'queued' ORDER BY id LIMIT 1")
         // An order with nothing to suggest (its books delivered): `a` opens its own actions.
-        let paid = try store.sql(
-            """
-            SELECT o.id FROM orders o WHERE o.status = 'paid'
-              AND EXISTS (SELECT 1 FROM print_jobs j WHERE j.order_id = o.id)
-              AND NOT EXISTS (SELECT 1 FROM print_jobs j WHERE j.order_id = o.id AND j.status != 'delivered')
-            ORDER BY o.id LIMIT 1
-            """)
+        let paid = try store.paidOrder(allJobs: "delivered")
         let locked = try store.sql("SELECT id FROM users WHERE status = 'locked' ORDER BY id LIMIT 1")
         let active = try store.sql("SELECT id FROM users WHERE status = 'active' ORDER BY id LIMIT 1")
         try #require(![delivered, printing, queued, paid, locked, active].contains(""))
@@ -425,5 +407,18 @@ import Testing
             ["headless", "--size", "100x30", "--script", "-", "--config", config] + db, stdin: script)
         #expect(console.status == 0, "\(console.stdout)\(console.stderr)")
         TestSupport.assertGolden(console.stdout, "console/action-confirmations-100x30.txt")
+    }
+}
+
+extension StoreUnderTest {
+    /// The first paid order whose print jobs (one at least) are all in `status`.
+    func paidOrder(allJobs status: String) throws -> String {
+        try sql(
+            """
+            SELECT o.id FROM orders o WHERE o.status = 'paid'
+              AND EXISTS (SELECT 1 FROM print_jobs j WHERE j.order_id = o.id)
+              AND NOT EXISTS (SELECT 1 FROM print_jobs j WHERE j.order_id = o.id AND j.status != '\(status)')
+            ORDER BY o.id LIMIT 1
+            """)
     }
 }

@@ -153,34 +153,14 @@ extension AppState {
             if case .command? = overlay { overlay = .command(line) }
             return effects
         case .refund(var dialog)?:
-            let (submission, close) = dialog.handle(key)
-            if close {
-                // The screen behind was reloaded when the refund finished (`.refundFinished`).
-                overlay = nil
-                return []
-            }
-            if let submission {
-                let request = requestID()
-                dialog.request = request
-                overlay = .refund(dialog)
-                return [.refund(submission, request: request)]
-            }
-            overlay = .refund(dialog)
-            return []
+            // Closed, the screen behind was already reloaded when the refund finished (`.refundFinished`).
+            return dialogKey(
+                &dialog, key, handle: { $0.handle($1) }, request: \.request, overlay: Overlay.refund,
+                effect: Effect.refund)
         case .action(var dialog)?:
-            let (submission, close) = dialog.handle(key)
-            if close {
-                overlay = nil
-                return []
-            }
-            if let submission {
-                let request = requestID()
-                dialog.request = request
-                overlay = .action(dialog)
-                return [.act(submission, request: request)]
-            }
-            overlay = .action(dialog)
-            return []
+            return dialogKey(
+                &dialog, key, handle: { $0.handle($1) }, request: \.request, overlay: Overlay.action,
+                effect: Effect.act)
         case nil:
             break
         }
@@ -237,6 +217,27 @@ extension AppState {
         }
         let reply = withCurrent({ screen, state in screen.handle(command, state: &state) }, effects: \.effects)
         return apply(reply)
+    }
+
+    /// A key in a dialog: it closes it, sends its submission (under a new request id the dialog keeps, to match the
+    /// answer), or only changes it.
+    private mutating func dialogKey<Dialog, Submission>(
+        _ dialog: inout Dialog, _ key: Key, handle: (inout Dialog, Key) -> (submit: Submission?, close: Bool),
+        request: WritableKeyPath<Dialog, Int?>, overlay wrap: (Dialog) -> Overlay, effect: (Submission, Int) -> Effect
+    ) -> [Effect] {
+        let (submission, close) = handle(&dialog, key)
+        if close {
+            overlay = nil
+            return []
+        }
+        var effects: [Effect] = []
+        if let submission {
+            let id = requestID()
+            dialog[keyPath: request] = id
+            effects = [effect(submission, id)]
+        }
+        overlay = wrap(dialog)
+        return effects
     }
 
     /// A paste goes to the focused text field (the command line, the refund dialog's amount or note, the search

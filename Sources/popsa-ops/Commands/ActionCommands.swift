@@ -193,9 +193,7 @@ struct ActionOptions: ParsableArguments {
             database: database, configuration: configuration, time: time, readOnly: readOnly)
         try await setup.store.using { store in
             func refuse(_ message: String, kind: String = "refused") throws -> Never {
-                let failure = CommandFailure(message: message, code: .failure)
-                if json { throw JSONFailure(failure, kind: kind) }
-                throw failure
+                throw JSONFailure.refusal(message, kind: kind, json: json)
             }
             // Finish anything a crash left before starting something new; the action's own reservation re-checks.
             do {

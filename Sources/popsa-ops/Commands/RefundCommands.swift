@@ -52,9 +52,7 @@ struct RefundCommand: AsyncParsableCommand {
             database: database, configuration: configuration, time: time, readOnly: readOnly)
         let reason = RefundReason(rawValue: reason)!
         func refuse(_ message: String, code: CommandFailure.Code = .failure, kind: String = "refused") throws -> Never {
-            let failure = CommandFailure(message: message, code: code)
-            if json { throw JSONFailure(failure, kind: kind) }
-            throw failure
+            throw JSONFailure.refusal(message, code: code, kind: kind, json: json)
         }
         // Finish anything a crash left before starting something new.
         do {

@@ -84,3 +84,18 @@ import Testing
         #expect(!search.stdout.contains(user), "\(search.stdout)")
     }
 }
+
+/// The same order masked, revealed for a reason and on a shared screen, as goldens.
+@Suite struct PrivacyScreensTests {
+    @Test func anOrderMaskedRevealedAndShareSafe() throws {
+        let store = try StoreUnderTest.fixtureCopy(.sqlite)
+        let console = try ConsoleScripts.run("privacy", size: "100x30", database: store.database)
+        #expect(console.status == 0, "\(console.stdout)\(console.stderr)")
+        TestSupport.assertGolden(console.stdout, "console/privacy-100x30.txt")
+        let order = ConsoleScripts.placeholders["refundable_order"]!
+        let user = try store.sql("SELECT user_id FROM orders WHERE id = '\(order)'")
+        #expect(
+            try store.sql("SELECT action || ' ' || reason FROM audit_log WHERE target = 'customer \(user)'")
+                == "personal_data.revealed delivery")
+    }
+}

@@ -69,6 +69,13 @@ import Testing
         #expect(
             reprint.status == 0 && reprint.stdout.contains("reprinted as print job job_p000002"), "\(reprint.stdout)")
         #expect(try live.store.sql("SELECT status FROM print_jobs WHERE id = 'job_p000002'") == "queued")
+        // A reference that is not an id (it would become the new job's) is no answer to act on: unknown, and no
+        // job is made of it.
+        let failed = try live.store.sql("SELECT id FROM print_jobs WHERE status = 'failed' ORDER BY id LIMIT 1")
+        try live.faults(#"{"faults": [{"kind": "reference", "value": "job_x\u001b[2J; DROP"}]}"#)
+        let odd = try live.run(["job", "reprint", failed, "--reason", "print_quality", "--yes"])
+        #expect(odd.status == 75 && odd.stdout.contains("no usable reference"), "\(odd.stdout)\(odd.stderr)")
+        #expect(try live.store.sql("SELECT count(*) FROM print_jobs WHERE id LIKE 'job_x%'") == "0")
     }
 
     @Test func aTimeoutAfterThePlatformActedIsFoundByItsKeyAndNotSentAgain() throws {

@@ -10,7 +10,7 @@ was told. Faults, one consumed per call: a status before or after committing, a 
 Control endpoints (tests only):
   POST /_control/faults  {"faults": [{"kind": "status", "code": 503, "after_commit": false},
                                      {"kind": "slow", "seconds": 3}, {"kind": "refuse", "code": 409,
-                                     "detail": "job is printing"}]}
+                                     "detail": "job is printing"}, {"kind": "reference", "value": "…"}]}
   GET  /_control/state   {"requests": [{"path", "key", "authorization"}], "performed": {key: count}}
 Run: platform_simulator.py --port 0 [--token T] prints "listening on PORT" and serves until killed.
 """
@@ -96,6 +96,8 @@ class Handler(BaseHTTPRequestHandler):
                 COUNTER[0] += 1
                 n = COUNTER[0]
             reference = ("job_p%06d" % n) if parts[1] == "PrintJobs.Reprint" else ("plat_%06d" % n)
+            if fault and fault.get("kind") == "reference":
+                reference = fault["value"]
             answer = (200, {"id": body.get("id"), "reference": reference})
         with LOCK:
             ANSWERS[key] = answer

@@ -144,9 +144,18 @@ public enum ActionSQL {
                     sql: """
                         INSERT INTO print_jobs (id, order_id, partner, status, tracking_number, carrier, created_at,
                           updated_at)
-                        VALUES (?, ?, ?, 'queued', NULL, NULL, ?, ?)
+                        VALUES (?, ?, ?, 'queued', NULL, NULL, ?, ?) ON CONFLICT (id) DO NOTHING
                         """, values: [.text(reference), .text(order), .text(partner), at, at]),
-                event(reference, 1, now, "queued", "reprint of \(id) ordered by Popsa support (\(why(action)))"),
+                // The platform's feed may have brought the new job first: its first line is then the partner's.
+                Statement(
+                    sql: """
+                        INSERT INTO print_job_events (job_id, sequence, at, status, message) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT (job_id, sequence) DO NOTHING
+                        """,
+                    values: [
+                        .text(reference), .integer(1), at, .text("queued"),
+                        .text("reprint of \(id) ordered by Popsa support (\(why(action)))"),
+                    ]),
             ]
         case .changeAddress:
             guard let address = action.address else { return [] }

@@ -80,10 +80,14 @@ public struct LivePlatform: PlatformFacade {
         switch response.status {
         case 200..<300:
             let json = try json(response)
-            if case .string(let reference)? = json["reference"] {
-                return PlatformAnswer(accepted: true, reference: reference, message: "done")
+            guard case .string(let reference)? = json["reference"] else {
+                return PlatformAnswer(accepted: true, reference: "", message: "done")
             }
-            return PlatformAnswer(accepted: true, reference: "", message: "done")
+            // The reference becomes a record's id (a reprint's job): an id, or the answer is not one to act on.
+            guard Self.isID(reference) else {
+                throw PlatformError.outcomeUnknown("the platform's answer has no usable reference")
+            }
+            return PlatformAnswer(accepted: true, reference: reference, message: "done")
         case 429:
             throw PlatformError.unreachable("the platform is rate limiting (429): nothing was done")
         case 400..<500:
@@ -95,6 +99,14 @@ public struct LivePlatform: PlatformFacade {
         default:
             throw noAnswer(response)
         }
+    }
+
+    /// 1 to 64 letters, digits, `_` and `-`.
+    static func isID(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.count <= 64
+            && text.utf8.allSatisfy { b in
+                (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) || b == 0x5F || b == 0x2D
+            }
     }
 
     static func noAnswer(_ response: HTTPExchange) -> PlatformError {

@@ -180,6 +180,10 @@ import Testing
             key enter
             wait
             expect Cancel print job \(job) before it prints (press a)
+            key A
+            wait
+            expect ‹ Resend confirmation ›
+            key esc
             key a
             wait
             expect ‹ Cancel ›

@@ -11,6 +11,7 @@ public enum UICommand: String, CaseIterable, Hashable, Sendable {
     case pause, window, audit, disputes, copy
     case jumpBack = "jump-back", jumpForward = "jump-forward", reveal, note
     case action, timeline
+    case orderActions = "order-actions"
 
     /// What the help overlay says it does.
     public var summary: String {
@@ -50,6 +51,7 @@ public enum UICommand: String, CaseIterable, Hashable, Sendable {
         case .reveal: "show this customer's personal data in full, for a reason (audited, for a few minutes)"
         case .note: "add an internal note here (:note [#TICKET] TEXT)"
         case .timeline: "this customer's or order's timeline: money, fulfilment, support, newest first"
+        case .orderActions: "the order's own actions (change address, resend confirmation), whatever it suggests"
         case .action:
             "act on this record: hold, release, cancel or reprint a print job; change an order's address or resend "
                 + "its confirmation; lock, unlock or reset an account (audited; on an order, its diagnosis's next step)"
@@ -68,6 +70,7 @@ extension UICommand {
         case .stuckJobs: "stuck"
         case .pageUp, .pageDown: "page"
         case .action: "actions"
+        case .orderActions: "order actions"
         default: rawValue
         }
     }

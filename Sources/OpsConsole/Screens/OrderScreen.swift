@@ -183,7 +183,9 @@ extension OrderScreen: DetailScreen {
     public var kind: ScreenKind { .order }
     public var title: String { "Order \(orderID)" }
     public var noteSubject: String? { data.value?.detail.order.id ?? orderID }
-    public var helpCommands: [UICommand] { [.open, .refund, .action, .openCustomer, .reveal, .note] }
+    public var helpCommands: [UICommand] {
+        [.open, .refund, .action, .orderActions, .timeline, .openCustomer, .reveal, .note]
+    }
     public var hintCommands: [UICommand] { [.refund, .openCustomer, .open] }
     public var loadingText: String { "Loading order \(orderID)…" }
     public var ownCopy: Copyable? { data.value.map { Copyable("order id", $0.detail.order.id) } }

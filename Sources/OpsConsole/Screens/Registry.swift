@@ -14,7 +14,10 @@ public enum ScreenKind: String, CaseIterable, Hashable, Sendable {
         // None on the search screen: every printable key there is text. Its destinations are a list under the
         // empty field (↓, enter) and commands (`:orders`); configuration may bind function or control keys.
         .customer: [("v", .reveal), ("n", .note), ("a", .action), ("t", .timeline)],
-        .order: [("r", .refund), ("c", .openCustomer), ("v", .reveal), ("n", .note), ("a", .action), ("t", .timeline)],
+        .order: [
+            ("r", .refund), ("c", .openCustomer), ("v", .reveal), ("n", .note), ("a", .action), ("t", .timeline),
+            ("A", .orderActions),
+        ],
         .printJob: [("o", .openOrder), ("c", .openCustomer), ("v", .reveal), ("n", .note), ("a", .action)],
         .printJobs: [("p", .partner), ("P", .prevPartner)],
         .metrics: [("p", .pause), ("w", .window)],

@@ -192,6 +192,8 @@ extension AppState {
             return openRefundDialog()
         case .action:
             return requestActionDialog()
+        case .orderActions:
+            return requestActionDialog(ownActions: true)
         case .timeline:
             return openTimeline(nil)
         case .copy:
@@ -328,13 +330,13 @@ extension AppState {
 
     /// `a`: the action dialog for the record shown — a print job, an order, a customer's account; on an order
     /// whose diagnosis names a job action, that action on that job. The record is read afresh first.
-    private mutating func requestActionDialog() -> [Effect] {
+    private mutating func requestActionDialog(ownActions: Bool = false) -> [Effect] {
         var subject: ActionSubject?
         var chosen: ActionKind?
         if let detail = (current as? PrintJobScreen)?.data.value {
             subject = .printJob(detail.job.id)
         } else if let view = (current as? OrderScreen)?.data.value {
-            if case .job(let job, let kind)? = view.diagnosis.nextAction?.action {
+            if !ownActions, case .job(let job, let kind)? = view.diagnosis.nextAction?.action {
                 (subject, chosen) = (.printJob(job), kind)
             } else {
                 subject = .order(view.detail.order.id)

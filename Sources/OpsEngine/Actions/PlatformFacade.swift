@@ -3,8 +3,8 @@ import OpsCore
 // MARK: - PlatformFacade
 
 /// The platform's services as support's actions reach them, like the payment facades: one protocol, a sandbox
-/// twin whose state lives in the database (the default), and, later, the live service through the platform's API
-/// gateway. A refusal is an answer (`accepted == false`); a call whose outcome is not known throws.
+/// twin whose state lives in the database (the default), and the live services through the platform's API gateway
+/// (`LivePlatform`). A refusal is an answer (`accepted == false`); a call whose outcome is not known throws.
 public protocol PlatformFacade: Sendable {
     /// Performs `call` once per idempotency key: the same key again returns the first answer.
     func perform(_ call: PlatformCall) async throws -> PlatformAnswer

@@ -109,6 +109,10 @@ extension PostgresStore: ActionStore {
         return claimed.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
     }
 
+    public func leasedActions(now: Timestamp) async throws -> [SupportAction] {
+        try await fetch(Self.numbered(ActionSQL.leased), [.integer(now.seconds)]) { try SupportAction(row: $0) }
+    }
+
     public func sandboxPlatformPerform(_ call: PlatformCall, now: Timestamp) async throws -> PlatformAnswer {
         try await write { connection in
             let on = PostgresTarget.connection(connection)

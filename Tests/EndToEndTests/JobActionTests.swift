@@ -103,6 +103,10 @@ import Testing
             environment: ["POPSA_OPS_TEST_FAULT": point])
         #expect(killed.status == 86, "\(killed.stderr)")
         #expect(try store.sql("SELECT status FROM print_jobs WHERE id = '\(queued)'") == "queued")
+        // Inside the creator's lease: left alone, and said so (exit 75: not all is settled).
+        let early = try TestSupport.popsaOps(["reconcile", "--db", store.database, "--now", TestSupport.now])
+        #expect(early.status == 75 && early.stdout.contains("(leased)"), "\(early.stdout)\(early.stderr)")
+        #expect(try store.sql("SELECT count(*) FROM sandbox_platform_calls") == (point == "after-reserve" ? "0" : "1"))
         let reconciled = try TestSupport.popsaOps(["reconcile", "--db", store.database, "--now", Self.later])
         #expect(reconciled.status == 0, "\(reconciled.stdout)\(reconciled.stderr)")
         let how = point == "after-reserve" ? "sent again with its key" : "found at the platform by its key"

@@ -23,6 +23,10 @@ public protocol ActionStore: Sendable {
     /// Intents still pending or unknown whose lease has run out, claimed for `leaseSeconds` by the caller.
     func claimActionsToReconcile(now: Timestamp, leaseSeconds: Int64) async throws -> [SupportAction]
 
+    /// Intents still pending or unknown whose lease has not run out: a live process (or one that died moments
+    /// ago) is driving them, so a reconciler leaves them alone and says so.
+    func leasedActions(now: Timestamp) async throws -> [SupportAction]
+
     /// The sandbox platform's side, in the same database: performs `call` once per idempotency key (a repeat
     /// returns the first answer) by `SandboxPlatformRule`, and answers what a key was told, if anything.
     func sandboxPlatformPerform(_ call: PlatformCall, now: Timestamp) async throws -> PlatformAnswer
@@ -102,6 +106,11 @@ public enum ActionSQL {
         ORDER BY a.created_at, a.id
         """
     public static let lease = "UPDATE support_actions SET lease_until = ? WHERE id = ?"
+    /// Open intents still leased (`?`: now).
+    public static let leased = """
+        SELECT \(columns) FROM support_actions a WHERE a.status IN ('pending', 'unknown') AND a.lease_until > ?
+        ORDER BY a.created_at, a.id
+        """
     public static let jobStatus = "SELECT status FROM print_jobs WHERE id = ?"
     public static let nextEventSequence = "SELECT coalesce(max(sequence), 0) + 1 FROM print_job_events WHERE job_id = ?"
 

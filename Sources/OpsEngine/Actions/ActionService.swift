@@ -238,6 +238,12 @@ public final class ActionService: Sendable {
             report.lines.append(
                 "\(action.id) (\(action.kind.rawValue) \(action.subject.target)): \(how); \(result.outcomeName)")
         }
+        for leased in try await store.leasedActions(now: clock.now()) {
+            report.stillUnknown += 1
+            report.lines.append(
+                "\(leased.id) (\(leased.kind.rawValue) \(leased.subject.target)) is being driven by "
+                    + "\(leased.operatorName)'s process (leased); run reconcile again once it has finished")
+        }
         return report
     }
 

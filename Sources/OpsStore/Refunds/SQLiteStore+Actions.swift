@@ -87,6 +87,10 @@ extension SQLiteStore: ActionStore {
         }
     }
 
+    public func leasedActions(now: Timestamp) async throws -> [SupportAction] {
+        try readNow { db in try fetchDecoded(db, ActionSQL.leased, [now.seconds]) { try SupportAction(row: $0) } }
+    }
+
     public func sandboxPlatformPerform(_ call: PlatformCall, now: Timestamp) async throws -> PlatformAnswer {
         try writeImmediately { db in
             if let answer = try Self.sandboxAnswer(db, key: call.idempotencyKey) { return answer }

@@ -161,7 +161,7 @@ struct ReconcileCommand: AsyncParsableCommand {
                     + "failed, \(report.stillUnknown) still unknown"
             )
             for line in report.lines { Stdout.line("  \(TextReports.safe(line))") }
-            if actions.examined > 0 {
+            if actions.examined > 0 || !actions.lines.isEmpty {
                 Stdout.line(
                     "Reconciled \(actions.examined) support action(s): \(actions.succeeded) succeeded, "
                         + "\(actions.failed) failed, \(actions.stillUnknown) still unknown")

@@ -267,6 +267,10 @@ M = [
  ("platform-5xx-refusal", "a live platform's 5xx counts as a refusal (the action may have been done)",
   "aFailureBeforeThePlatformActedIsSentAgain", "Sources/OpsEngine/Actions/LivePlatform.swift",
   "        case 400..<500:", "        case 400..<600:"),
+ ("action-leased", "reconcile says nothing of actions a live process still holds, and exits 0",
+  "killedAtAnyStepTheJobIsCancelledExactlyOnce", "Sources/OpsEngine/Actions/ActionService.swift",
+  "        for leased in try await store.leasedActions(now: clock.now()) {",
+  "        for leased in try await store.leasedActions(now: clock.now()) where false {"),
 ]
 dirty = [p for p in sorted({m[3] for m in M}) if subprocess.run(["git", "diff", "--quiet", "--", p]).returncode != 0]
 if dirty:

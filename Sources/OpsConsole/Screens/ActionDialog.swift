@@ -331,7 +331,8 @@ extension ActionDialog {
         }
         field("Action", .action) { buffer, rect in
             let used = buffer.put(
-                "‹ \(kind.label) ›", x: rect.x, y: rect.y, style: focus == .action ? theme[.selection] : theme[.input])
+                "‹ \(kind.label) ›", x: rect.x, y: rect.y,
+                style: focus == .action ? theme[.selection] : theme[.input])
             let possible = choices.filter { ActionRules.refusal($0, context) == nil }.map(\.label)
             buffer.put(
                 possible.isEmpty ? "  none possible now" : "  possible: " + possible.joined(separator: ", "),
@@ -366,7 +367,8 @@ extension ActionDialog {
                 placeholderStyle: theme[.muted].withBackground(of: theme[.input]))
         }
         hint(
-            "enter review · tab next field · ←/→ action, reason · esc cancel", into: &buffer, inner: inner, theme: theme
+            "enter review · tab next field · ←/→ action, reason · esc cancel", into: &buffer, inner: inner,
+            theme: theme
         )
     }
 

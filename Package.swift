@@ -165,7 +165,7 @@ let package = Package(
             name: "PopsaOpsTests",
             dependencies: [
                 "popsa-ops", "OpsConsole", "OpsCore", "OpsStore",
-                "OpsTestSupport",
+                "OpsTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(

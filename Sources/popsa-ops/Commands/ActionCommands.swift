@@ -22,7 +22,8 @@ struct JobCommand: AsyncParsableCommand {
         subcommands: [Hold.self, Release.self, Cancel.self, Reprint.self, Chase.self])
 
     struct Hold: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Keep a job from printing until it is released.")
+        static let configuration = CommandConfiguration(
+            commandName: "hold", abstract: "Keep a job from printing until it is released.")
         @OptionGroup var options: ActionOptions
         @Argument(help: "The print job.") var job: String
         func validate() throws { try options.validate(.hold) }
@@ -30,7 +31,8 @@ struct JobCommand: AsyncParsableCommand {
     }
 
     struct Release: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Lift a hold: the partner may print the job again.")
+        static let configuration = CommandConfiguration(
+            commandName: "release", abstract: "Lift a hold: the partner may print the job again.")
         @OptionGroup var options: ActionOptions
         @Argument(help: "The print job.") var job: String
         func validate() throws { try options.validate(.release) }
@@ -38,7 +40,8 @@ struct JobCommand: AsyncParsableCommand {
     }
 
     struct Cancel: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Cancel a job before it prints (cannot be undone).")
+        static let configuration = CommandConfiguration(
+            commandName: "cancel", abstract: "Cancel a job before it prints (cannot be undone).")
         @OptionGroup var options: ActionOptions
         @Argument(help: "The print job.") var job: String
         func validate() throws { try options.validate(.cancel) }
@@ -47,6 +50,7 @@ struct JobCommand: AsyncParsableCommand {
 
     struct Chase: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "chase",
             abstract: "Ask the partner for news of a job still in progress (its answer arrives as a partner update).")
         @OptionGroup var options: ActionOptions
         @Argument(help: "The print job.") var job: String
@@ -56,6 +60,7 @@ struct JobCommand: AsyncParsableCommand {
 
     struct Reprint: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "reprint",
             abstract: "Print and ship a job again, as a new job linked to it (damaged, lost, print quality).")
         @OptionGroup var options: ActionOptions
         @Argument(help: "The print job.") var job: String
@@ -125,7 +130,7 @@ struct AccountCommand: AsyncParsableCommand {
         subcommands: [Lock.self, Unlock.self, PasswordReset.self])
 
     struct Lock: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Stop the customer signing in.")
+        static let configuration = CommandConfiguration(commandName: "lock", abstract: "Stop the customer signing in.")
         @OptionGroup var options: ActionOptions
         @Argument(help: "The customer.") var user: String
         func validate() throws { try options.validate(.lock) }
@@ -133,7 +138,8 @@ struct AccountCommand: AsyncParsableCommand {
     }
 
     struct Unlock: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Let the customer sign in again.")
+        static let configuration = CommandConfiguration(
+            commandName: "unlock", abstract: "Let the customer sign in again.")
         @OptionGroup var options: ActionOptions
         @Argument(help: "The customer.") var user: String
         func validate() throws { try options.validate(.unlock) }

@@ -63,8 +63,10 @@ printf 'popsa-ops (%s) stable; urgency=medium\n\n  * Built from %s.\n\n -- Popsa
   "$version" "$(git rev-parse --short HEAD 2>/dev/null || echo source)" "$(date -R)" \
   | gzip -9n > "$pkg/usr/share/doc/popsa-ops/changelog.gz"
 
-# What the binary still links dynamically, as package dependencies (libc, libxml2 for Braintree's XML, …).
-depends=$(ldd "$pkg/usr/bin/popsa-ops" | awk '/=> \//{print $3}' | while read -r lib; do
+# What the binary links dynamically, as package dependencies (libc, ncurses, SQLite, …), and libxml2, which it
+# opens itself (dlopen) when a Braintree webhook arrives, so ldd does not see it.
+depends=$( (ldd "$pkg/usr/bin/popsa-ops" | awk '/=> \//{print $3}'; echo /usr/lib/*-linux-gnu/libxml2.so.2) | \
+  while read -r lib; do
   dpkg -S "$(readlink -f "$lib")" 2>/dev/null || dpkg -S "$lib" 2>/dev/null || true
 done | cut -d: -f1 | sort -u | while read -r p; do
   v=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null | sed 's/-[^-]*$//'); echo "$p (>= ${v%%+*})"

@@ -6,7 +6,7 @@ set -euo pipefail
 sudo_if_needed() { if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
 
 # System packages: tmux (real-terminal tests), promtool from prometheus (exposition checks), sqlite3 (fixtures),
-# and the C headers the build links against.
+# the C headers the build links against, and libxml2, which the binary opens at run time for Braintree's webhooks.
 apt_packages=()
 command -v tmux >/dev/null || apt_packages+=(tmux)
 command -v promtool >/dev/null || apt_packages+=(prometheus)
@@ -18,7 +18,7 @@ command -v lintian >/dev/null || apt_packages+=(lintian)
 [ -f /usr/share/bash-completion/bash_completion ] || apt_packages+=(bash-completion)
 # PostgreSQL (Debian's, 15 here): the shared store's tests run against a throw-away cluster (scripts/postgres.sh).
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_packages+=(postgresql)
-for pkg in libsqlite3-dev libncurses-dev libxml2-dev; do
+for pkg in libsqlite3-dev libncurses-dev libxml2; do
   dpkg -s "$pkg" >/dev/null 2>&1 || apt_packages+=("$pkg")
 done
 if [ ${#apt_packages[@]} -gt 0 ]; then

@@ -72,4 +72,39 @@ import Testing
             try BraintreeWebhook.parse(payload: Data("<notification><kind>x".utf8).base64EncodedString())
         }
     }
+
+    /// libxml2 as `LibXML2Reader` opens it: entities and CDATA decoded, `nil="true"` and empty elements without
+    /// text, and a document type's external entity never read (no file, no network).
+    @Test func theXMLIsReadAsLibxml2ReadsItWithoutExternalEntities() throws {
+        let tree = try XMLElementNode.parse(
+            Data(
+                """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <!-- a comment -->
+                <notification><kind>a &amp; b &#233;</kind><note><![CDATA[<raw>]]></note><gone nil="true">x</gone>
+                <empty/><subject><id>tx_1</id></subject></notification>
+                """.utf8))
+        #expect(tree.name == "notification")
+        #expect(tree["kind"]?.text == "a & b é")
+        #expect(tree["note"]?.text == "<raw>")
+        #expect(tree["gone"] != nil && tree["gone"]?.text == nil)
+        #expect(tree["empty"]?.text == "" && tree["subject"]?["id"]?.text == "tx_1")
+        #expect(tree["subject"]?.text == nil)
+
+        let secret = FileManager.default.temporaryDirectory.appendingPathComponent("xxe-\(getpid()).txt")
+        try "SECRET-FROM-DISK".write(to: secret, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: secret) }
+        let hostile = """
+            <?xml version="1.0"?>
+            <!DOCTYPE notification [<!ENTITY x SYSTEM "file://\(secret.path)">]>
+            <notification><kind>&x;</kind><timestamp>2026-11-27T09:00:00Z</timestamp></notification>
+            """
+        let read = try? XMLElementNode.parse(Data(hostile.utf8))
+        #expect(read?["kind"]?.text?.contains("SECRET") != true)
+        #expect(throws: BraintreeWebhook.Refusal.self) {
+            try BraintreeWebhook.parse(payload: Data(hostile.utf8).base64EncodedString())
+        }
+        #expect(throws: XMLElementNode.ParseError.self) { try XMLElementNode.parse(Data("<a><b></a>".utf8)) }
+        #expect(throws: XMLElementNode.ParseError.self) { try XMLElementNode.parse(Data("not xml".utf8)) }
+    }
 }

@@ -2,10 +2,6 @@ import Crypto
 import Foundation
 import OpsCore
 
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
-
 // MARK: - Signature
 
 /// Braintree's webhook scheme: a form post of `bt_signature` and `bt_payload` (base64 of an XML notification).
@@ -119,8 +115,8 @@ public enum BraintreeWebhook {
 
 // MARK: - XMLElementNode
 
-/// A small element tree read with Foundation's XMLParser (libxml2): names, text, children. Braintree's
-/// notifications are plain elements with `type`/`nil` attributes; nothing else is kept.
+/// A small element tree read with libxml2 (`LibXML2Reader`): names, text, children. Braintree's notifications are
+/// plain elements with `type`/`nil` attributes; nothing else is kept.
 struct XMLElementNode {
     var name: String
     var text: String?
@@ -134,43 +130,30 @@ struct XMLElementNode {
     }
 
     static func parse(_ data: Data) throws -> XMLElementNode {
-        let builder = TreeBuilder()
-        let parser = XMLParser(data: data)
-        parser.shouldResolveExternalEntities = false
-        parser.delegate = builder
-        guard parser.parse(), let root = builder.root else {
-            throw ParseError(description: parser.parserError.map { "\($0.localizedDescription)" } ?? "malformed XML")
-        }
-        return root
-    }
-
-    /// Builds the tree as XMLParser reports it; used by one parse on one thread, then dropped.
-    private final class TreeBuilder: NSObject, XMLParserDelegate {
-        var stack: [XMLElementNode] = []
-        var texts: [String] = []
-        var isNil: [Bool] = []
+        var stack: [(node: XMLElementNode, text: String, isNil: Bool)] = []
         var root: XMLElementNode?
-
-        func parser(
-            _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-            attributes: [String: String] = [:]
-        ) {
-            stack.append(XMLElementNode(name: name))
-            texts.append("")
-            isNil.append(attributes["nil"] == "true")
-        }
-
-        func parser(_ parser: XMLParser, foundCharacters string: String) {
-            if !texts.isEmpty { texts[texts.count - 1] += string }
-        }
-
-        func parser(
-            _ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?
-        ) {
-            guard var node = stack.popLast(), let text = texts.popLast(), let null = isNil.popLast() else { return }
+        func end() {
+            guard var (node, text, isNil) = stack.popLast() else { return }
             let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            node.text = null || (trimmed.isEmpty && !node.children.isEmpty) ? nil : trimmed
-            if stack.isEmpty { root = node } else { stack[stack.count - 1].children.append(node) }
+            node.text = isNil || (trimmed.isEmpty && !node.children.isEmpty) ? nil : trimmed
+            if stack.isEmpty { root = root ?? node } else { stack[stack.count - 1].node.children.append(node) }
         }
+        do {
+            try LibXML2Reader.read(data) { event in
+                switch event {
+                case .start(let name, let isNil, let isEmpty):
+                    stack.append((XMLElementNode(name: name), "", isNil))
+                    if isEmpty { end() }
+                case .text(let text):
+                    if !stack.isEmpty { stack[stack.count - 1].text += text }
+                case .end:
+                    end()
+                }
+            }
+        } catch {
+            throw ParseError(description: error.description)
+        }
+        guard let root else { throw ParseError(description: "no element") }
+        return root
     }
 }

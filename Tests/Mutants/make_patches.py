@@ -271,6 +271,15 @@ M = [
   "killedAtAnyStepTheJobIsCancelledExactlyOnce", "Sources/OpsEngine/Actions/ActionService.swift",
   "        for leased in try await store.leasedActions(now: clock.now()) {",
   "        for leased in try await store.leasedActions(now: clock.now()) where false {"),
+ ("command-name", "a command without commandName (argument-parser then scans the conformances for its name)",
+  "CommandNameTests", "Sources/popsa-ops/Commands/ActionCommands.swift",
+  'commandName: "hold", ', ''),
+ ("xml-entities", "libxml2 substitutes entities and loads the DTD (an external entity reads a file)",
+  "theXMLIsReadAsLibxml2", "Sources/OpsEngine/Ingest/LibXML2Reader.swift",
+  "let options: Int32 = 2048 | 32 | 64", "let options: Int32 = 2 | 4 | 32 | 64"),
+ ("xml-linked", "Foundation's XML module linked again (libxml2 and ICU in every start-up)",
+  "StartupLinkageTests", "Sources/OpsEngine/Ingest/BraintreeWebhook.swift",
+  "import OpsCore\n", "import OpsCore\nimport FoundationXML\nfunc mutantParser() -> XMLParser { XMLParser(data: Data()) }\n"),
 ]
 dirty = [p for p in sorted({m[3] for m in M}) if subprocess.run(["git", "diff", "--quiet", "--", p]).returncode != 0]
 if dirty:

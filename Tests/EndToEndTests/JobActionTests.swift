@@ -107,6 +107,16 @@ import Testing
         let early = try TestSupport.popsaOps(["reconcile", "--db", store.database, "--now", TestSupport.now])
         #expect(early.status == 75 && early.stdout.contains("(leased)"), "\(early.stdout)\(early.stderr)")
         #expect(try store.sql("SELECT count(*) FROM sandbox_platform_calls") == (point == "after-reserve" ? "0" : "1"))
+        if point == "after-gateway" {
+            // An agent opening the console after the lease has run out finishes it, as for refunds.
+            let console = try TestSupport.popsaOps(
+                ["headless", "--size", "120x30", "--script", "-", "--db", store.database, "--now", Self.later],
+                stdin: "wait\nexpect Reconciled 1 support action left unfinished: 1 succeeded\n")
+            #expect(console.status == 0, "\(console.stdout)\(console.stderr)")
+            #expect(try store.sql("SELECT count(*) FROM sandbox_platform_calls") == "1")
+            #expect(try store.sql("SELECT status FROM print_jobs WHERE id = '\(queued)'") == "cancelled")
+            return
+        }
         let reconciled = try TestSupport.popsaOps(["reconcile", "--db", store.database, "--now", Self.later])
         #expect(reconciled.status == 0, "\(reconciled.stdout)\(reconciled.stderr)")
         let how = point == "after-reserve" ? "sent again with its key" : "found at the platform by its key"

@@ -38,6 +38,9 @@ public struct ConsoleClient: Sendable {
     public var actionContext: (@Sendable (ActionSubject) async throws -> ActionContext)?
     /// Finishes refunds left pending or unknown; nil for a viewer or without refunds.
     public var reconcile: (@Sendable () async throws -> ReconcileReport)?
+    /// Finishes support actions left pending or unknown (asking the platform first); nil when actions are not
+    /// available in this console.
+    public var reconcileActions: (@Sendable () async throws -> ReconcileReport)?
     /// Signals that another process committed a change, as the store notices it (PostgreSQL's notifications),
     /// so the console checks at once instead of at its next tick; nil when the store can only be polled.
     public var changes: (@Sendable () -> AsyncStream<Void>)?
@@ -135,6 +138,7 @@ public struct ConsoleClient: Sendable {
                 return try await actions.execute(plan, operator: identity)
             }
             client.actionContext = { @Sendable subject in try await actions.context(subject) }
+            client.reconcileActions = { @Sendable in try await actions.reconcile(operator: identity) }
         }
         if identity.role >= .agent {
             client.addNote = { @Sendable about, text, ticket in

@@ -188,14 +188,21 @@ public final class EffectRunner: Sendable {
             }
             return .actionContextLoaded(subject, chosen: chosen, await run { try await load(subject) })
         case .reconcile:
-            guard let reconcile = client.reconcile else { return nil }
-            do {
-                let report = try await reconcile()
-                return report.examined > 0 ? .reconciled(report) : nil
-            } catch {
-                Self.log.warning("reconcile at start-up failed", metadata: ["error": "\(error)"])
-                return nil
+            // Refunds and support actions a crash (of this box or another) left unfinished; each failure logged.
+            func finish(
+                _ what: String, _ reconcile: (@Sendable () async throws -> ReconcileReport)?
+            ) async
+                -> ReconcileReport
+            {
+                guard let reconcile else { return ReconcileReport() }
+                do { return try await reconcile() } catch {
+                    Self.log.warning("reconcile of \(what) at start-up failed", metadata: ["error": "\(error)"])
+                    return ReconcileReport()
+                }
             }
+            let refunds = await finish("refunds", client.reconcile)
+            let actions = await finish("support actions", client.reconcileActions)
+            return refunds.examined + actions.examined > 0 ? .reconciled(refunds: refunds, actions: actions) : nil
         case .loadTheme(let name):
             do {
                 return .themeLoaded(name, .success(try ThemeLoader.load(name, searchPaths: env.themePaths)))

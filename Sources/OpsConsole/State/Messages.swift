@@ -25,7 +25,7 @@ public enum Action: Sendable {
     case actionFinished(request: Int, Result<ActionResult, EffectError>)
     /// A record's action context, for the action dialog to open on (`chosen`: the action it opens on).
     case actionContextLoaded(ActionSubject, chosen: ActionKind?, Result<ActionContext, EffectError>)
-    case reconciled(ReconcileReport)
+    case reconciled(refunds: ReconcileReport, actions: ReconcileReport)
     case themeLoaded(String, Result<Theme, EffectError>)
     /// A reveal was recorded in the audit log (or could not be: then nothing is shown).
     case revealRecorded(Reveal, Result<Bool, EffectError>)

@@ -91,11 +91,17 @@ extension AppState {
             overlay = .refund(dialog)
             // Show the money where it is now, behind the dialog.
             return reloadCurrent()
-        case .reconciled(let report):
+        case .reconciled(let refunds, let actions):
+            func part(_ r: ReconcileReport, _ noun: String) -> String? {
+                r.examined == 0
+                    ? nil
+                    : "\(r.examined) \(noun)\(r.examined == 1 ? "" : "s") left unfinished: \(r.succeeded) succeeded, "
+                        + "\(r.failed) failed, \(r.stillUnknown) still unknown"
+            }
+            let parts = [part(refunds, "refund"), part(actions, "support action")].compactMap { $0 }
             message = StatusMessage(
-                "Reconciled \(report.examined) refund\(report.examined == 1 ? "" : "s") left unfinished: "
-                    + "\(report.succeeded) succeeded, \(report.failed) failed, \(report.stillUnknown) still unknown",
-                report.stillUnknown > 0 ? .warning : .ok)
+                "Reconciled " + parts.joined(separator: "; "),
+                refunds.stillUnknown + actions.stillUnknown > 0 ? .warning : .ok)
             return reloadCurrent()
         case .started:
             // The print partners' names, for the command line's completion and checks.

@@ -91,6 +91,49 @@ import Testing
                     + "photo 3 swapped") == true, "\(told)")
     }
 
+    /// A job support holds waits for the customer, not the partner: it leaves the stuck list, the stuck counts
+    /// (the list's total, the per-partner gauge the dashboard and `/metrics` read) and comes back on release.
+    @Test(arguments: StoreUnderTest.Kind.allCases)
+    func aHeldJobIsNotStuck(_ kind: StoreUnderTest.Kind) throws {
+        let store = try StoreUnderTest.fixtureCopy(kind)
+        let db = ["--db", store.database, "--now", TestSupport.now]
+        func stuck() throws -> (ids: [String], partnerGauges: [String: String]) {
+            let list = try TestSupport.popsaOps(["query", "print-jobs", "--stuck-for", "72h", "--limit", "500"] + db)
+            let metrics = try TestSupport.popsaOps(["metrics"] + db)
+            var gauges: [String: String] = [:]
+            for line in metrics.stdout.split(separator: "\n") where line.hasPrefix("popsa_ops_print_jobs_stuck{") {
+                let parts = line.split(separator: " ")
+                gauges[String(parts[0])] = String(parts[1])
+            }
+            let rows = list.stdout.split(separator: "\n").dropFirst().map { String($0.prefix(while: { $0 != " " })) }
+            return (rows, gauges)
+        }
+        let before = try stuck()
+        let listed = try TestSupport.popsaOps(["query", "print-jobs", "--stuck-for", "72h", "--limit", "500"] + db)
+        let line = try #require(
+            listed.stdout.split(separator: "\n").first { $0.contains(" accepted ") || $0.contains(" sent ") },
+            "no stuck job before printing in the fixture: \(listed.stdout)")
+        let job = String(line.prefix(while: { $0 != " " }))
+        let partner = try store.sql("SELECT partner FROM print_jobs WHERE id = '\(job)'")
+        let gauge = "popsa_ops_print_jobs_stuck{partner=\"\(partner)\"}"
+        #expect(before.ids.contains(job))
+        let held = try TestSupport.popsaOps(["job", "hold", job, "--reason", "customer_request", "--yes"] + db)
+        #expect(held.status == 0, "\(held.stderr)")
+        let during = try stuck()
+        #expect(!during.ids.contains(job) && during.ids.count == before.ids.count - 1, "\(during.ids)")
+        #expect(
+            Double(during.partnerGauges[gauge] ?? "") == Double(before.partnerGauges[gauge] ?? "").map { $0 - 1 },
+            "\(before.partnerGauges[gauge] ?? "none") → \(during.partnerGauges[gauge] ?? "none")")
+        let diagnosis = try TestSupport.popsaOps(
+            ["query", "order", try store.sql("SELECT order_id FROM print_jobs WHERE id = '\(job)'")] + db)
+        #expect(
+            diagnosis.stdout.contains("On hold since") && !diagnosis.stdout.contains("Stuck:"), "\(diagnosis.stdout)")
+        #expect(
+            try TestSupport.popsaOps(["job", "release", job, "--reason", "customer_request", "--yes"] + db).status == 0)
+        let after = try stuck()
+        #expect(after.ids == before.ids && after.partnerGauges == before.partnerGauges)
+    }
+
     @Test(arguments: ["after-reserve", "after-gateway"], StoreUnderTest.Kind.allCases)
     func killedAtAnyStepTheJobIsCancelledExactlyOnce(point: String, kind: StoreUnderTest.Kind) throws {
         let store = try StoreUnderTest.fixtureCopy(kind)

@@ -150,7 +150,9 @@ public struct DashboardAssembly {
     /// Stuck print jobs by partner (`$1`/`?1`: the cutoff): every job in progress (the running counts) less those
     /// with a partner event since the cutoff — the hourly buckets from the first whole hour after it (at most
     /// threshold ÷ 1 h buckets per partner, whatever the size of the data), and the jobs themselves for the
-    /// part-hour before that. `parameter` is how the store names its first parameter.
+    /// part-hour before that — and less those support holds on purpose (a held job waits for the customer, not the
+    /// partner: nobody should chase it; the holds are a handful). `parameter` is how the store names its first
+    /// parameter; a store that numbers `?` in order passes the cutoff `stuckParameterUses` times.
     public static func stuckByPartnerSQL(parameter p: String) -> String {
         """
         SELECT partner, CAST(sum(n) AS BIGINT) AS stuck FROM (
@@ -160,7 +162,16 @@ public struct DashboardAssembly {
           UNION ALL
           SELECT partner, -1 FROM print_jobs WHERE status IN \(inProgressJobStatuses)
             AND updated_at >= \(p) AND updated_at < (\(p) + 3599) / 3600 * 3600
+          UNION ALL
+          SELECT j.partner, -1 FROM job_holds h JOIN print_jobs j ON j.id = h.job_id
+            WHERE j.status IN \(inProgressJobStatuses) AND j.updated_at < \(p)
         ) stuck_rows GROUP BY partner
         """
     }
+
+    /// How many times `stuckByPartnerSQL` names its parameter.
+    public static let stuckParameterUses = 4
+
+    /// The condition that leaves a print job on hold out of the stuck ones (`j`: the print job).
+    public static let notOnHold = "NOT EXISTS (SELECT 1 FROM job_holds h WHERE h.job_id = j.id)"
 }

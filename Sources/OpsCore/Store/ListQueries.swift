@@ -47,6 +47,7 @@ public enum ListQueries {
             // Spelled exactly as in the partial indexes' WHERE clause so the stores can use them.
             conditions.append("j.status IN \(DashboardAssembly.inProgressJobStatuses)")
             conditions.append("j.updated_at < ?")
+            conditions.append(DashboardAssembly.notOnHold)
             arguments.append(.integer(filter.now.seconds - stuckFor))
         }
         if let status = filter.status {
@@ -94,7 +95,8 @@ public enum ListQueries {
                     "SELECT CAST(coalesce(sum(stuck), 0) AS BIGINT) FROM ("
                     + DashboardAssembly.stuckByPartnerSQL(parameter: "?") + ") s"
                     + (filter.partner == nil ? "" : " WHERE partner = ?"),
-                arguments: Array(repeating: .integer(filter.now.seconds - stuckFor), count: 3)
+                arguments: Array(
+                    repeating: .integer(filter.now.seconds - stuckFor), count: DashboardAssembly.stuckParameterUses)
                     + (filter.partner.map { [.text($0)] } ?? []))
         }
         var wheres: [String] = []
@@ -118,13 +120,15 @@ public enum ListQueries {
         case (let stuckFor?, nil):
             return KeysetList.Statement(
                 sql: "SELECT partner, stuck FROM (\(DashboardAssembly.stuckByPartnerSQL(parameter: "?"))) s",
-                arguments: Array(repeating: .integer(filter.now.seconds - stuckFor), count: 3))
+                arguments: Array(
+                    repeating: .integer(filter.now.seconds - stuckFor), count: DashboardAssembly.stuckParameterUses))
         case (let stuckFor?, let status?):
             guard !status.isTerminal else { return nil }
             return KeysetList.Statement(
                 sql: """
                     SELECT j.partner, count(*) FROM print_jobs j
                     WHERE j.status IN \(DashboardAssembly.inProgressJobStatuses) AND j.updated_at < ? AND j.status = ?
+                      AND \(DashboardAssembly.notOnHold)
                     GROUP BY j.partner
                     """, arguments: [.integer(filter.now.seconds - stuckFor), .text(status.rawValue)])
         case (nil, let status?):

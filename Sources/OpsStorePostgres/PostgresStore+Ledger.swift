@@ -320,8 +320,18 @@ extension PostgresStore {
         }
     }
 
-    /// Every refund and intent matched by its audit entries, order by order (as the SQLite store checks).
+    /// Every refund and intent matched by its audit entries, order by order, and every support action (as the
+    /// SQLite store checks).
     func ledgerProblem(on target: PostgresTarget) async throws -> String? {
+        if let problem = try await refundLedgerProblem(on: target) { return problem }
+        return try await fetchFirst(AuditChain.actionMismatchSQL, on: target) { row in
+            AuditChain.actionMismatch(
+                id: try row.text(0), exists: try row.integer(1) == 1, requested: try row.integer(2),
+                succeeded: try row.integer(3), actionSucceeded: try row.integer(4) == 1)
+        }
+    }
+
+    func refundLedgerProblem(on target: PostgresTarget) async throws -> String? {
         func list(_ actions: [String]) -> String { actions.map { "'\($0)'" }.joined(separator: ", ") }
         let intent = "action IN (\(list(AuditChain.intentActions)))"
         let done =

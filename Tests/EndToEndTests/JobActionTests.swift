@@ -91,6 +91,35 @@ import Testing
                     + "photo 3 swapped") == true, "\(told)")
     }
 
+    /// `audit verify` matches support actions against their entries, as it does refunds: an action deleted from
+    /// the database, or one whose outcome is rewritten, is found even though the hash chain itself is whole.
+    @Test(arguments: StoreUnderTest.Kind.allCases)
+    func auditVerifyCrossChecksSupportActions(_ kind: StoreUnderTest.Kind) throws {
+        let store = try StoreUnderTest.fixtureCopy(kind)
+        let db = ["--db", store.database, "--now", TestSupport.now]
+        let queued = try job(store, "queued")
+        #expect(try TestSupport.popsaOps(["job", "hold", queued, "--reason", "duplicate", "--yes"] + db).status == 0)
+        let printing = try job(store, "printing")
+        let refused = try TestSupport.popsaOps(["job", "cancel", printing, "--reason", "duplicate", "--yes"] + db)
+        #expect(refused.status == 1, "\(refused.stderr)")
+        let whole = try TestSupport.popsaOps(["audit", "verify"] + db)
+        #expect(whole.status == 0, "\(whole.stdout)\(whole.stderr)")
+
+        let held = try store.sql("SELECT id FROM support_actions WHERE kind = 'hold'")
+        _ = try store.sql("UPDATE support_actions SET status = 'failed' WHERE id = '\(held)'")
+        let rewritten = try TestSupport.popsaOps(["audit", "verify"] + db)
+        #expect(rewritten.status != 0, "\(rewritten.stdout)")
+        #expect(
+            (rewritten.stdout + rewritten.stderr).contains("support action \(held) (not succeeded) does not match"),
+            "\(rewritten.stdout)\(rewritten.stderr)")
+        _ = try store.sql("DELETE FROM support_actions WHERE id = '\(held)'")
+        let deleted = try TestSupport.popsaOps(["audit", "verify"] + db)
+        #expect(
+            deleted.status != 0
+                && (deleted.stdout + deleted.stderr).contains("names support action \(held), which is not in the"),
+            "\(deleted.stdout)\(deleted.stderr)")
+    }
+
     /// A job support holds waits for the customer, not the partner: it leaves the stuck list, the stuck counts
     /// (the list's total, the per-partner gauge the dashboard and `/metrics` read) and comes back on release.
     @Test(arguments: StoreUnderTest.Kind.allCases)

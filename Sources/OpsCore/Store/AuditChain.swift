@@ -89,6 +89,42 @@ public enum AuditChain {
             + " deleted, inserted or the log was wiped"
     }
 
+    /// Support actions checked against their entries (the same SQL on both stores): each action has exactly one
+    /// `….requested` entry naming its id, and one `….succeeded` entry (`….reconciled.succeeded` too) when it
+    /// succeeded, none otherwise; each such entry names an action that exists. Returns the action id, whether the
+    /// action exists (1/0), its requested and succeeded entries, and whether it succeeded (1/0): the first
+    /// mismatch, or no row.
+    public static let actionMismatchSQL = """
+        WITH log AS (
+          SELECT detail AS id,
+            sum(CASE WHEN action LIKE '%.requested' THEN 1 ELSE 0 END) AS requested,
+            sum(CASE WHEN action LIKE '%.succeeded' THEN 1 ELSE 0 END) AS succeeded
+          FROM audit_log
+          WHERE (action LIKE 'job.%' OR action LIKE 'order.%' OR action LIKE 'account.%')
+            AND (action LIKE '%.requested' OR action LIKE '%.succeeded')
+          GROUP BY detail
+        )
+        SELECT coalesce(a.id, l.id), CAST(CASE WHEN a.id IS NULL THEN 0 ELSE 1 END AS BIGINT),
+          coalesce(l.requested, 0),
+          coalesce(l.succeeded, 0), CAST(CASE WHEN a.status = 'succeeded' THEN 1 ELSE 0 END AS BIGINT)
+        FROM support_actions a FULL OUTER JOIN log l ON l.id = a.id
+        WHERE a.id IS NULL OR coalesce(l.requested, 0) <> 1
+          OR coalesce(l.succeeded, 0) <> CASE WHEN a.status = 'succeeded' THEN 1 ELSE 0 END
+        ORDER BY 1 LIMIT 1
+        """
+
+    /// What `actionMismatchSQL`'s row means, in words.
+    public static func actionMismatch(
+        id: String, exists: Bool, requested: Int64, succeeded: Int64, actionSucceeded: Bool
+    ) -> String {
+        guard exists else {
+            return "the audit log names support action \(id), which is not in the database: the action was deleted"
+        }
+        return "support action \(id) (\(actionSucceeded ? "succeeded" : "not succeeded")) does not match the audit "
+            + "log (\(requested) request and \(succeeded) success entries): actions or entries were deleted, "
+            + "inserted or changed"
+    }
+
     /// The audit actions that record a refund intent, and those that record a refund's success (besides an
     /// imported or external intent whose result is already `succeeded`).
     public static let intentActions = ["refund.requested", "refund.imported", "refund.external"]

@@ -162,6 +162,7 @@ extension SQLiteStore {
     /// Every refund and refund intent is matched by its audit entries, order by order: one request (or seeded
     /// import) entry per intent, and one success entry per succeeded refund, of the same amounts. Deleting refunds,
     /// inserting them, or wiping the log and its head is found here even though the remaining chain is whole.
+    /// Support actions likewise, action by action (`AuditChain.actionMismatchSQL`).
     static func ledgerProblem(_ db: Database) throws -> String? {
         let rows = try Row.fetchAll(
             db,
@@ -194,8 +195,14 @@ extension SQLiteStore {
                    OR coalesce(l.done_amount, 0) != coalesce(a.done_amount, 0)
                 ORDER BY 1 LIMIT 1
                 """)
-        guard let row = rows.first else { return nil }
-        return AuditChain.ledgerMismatch(
-            target: row[0], ledgerIntents: row[1], ledgerSucceeded: row[3], logIntents: row[2], logSucceeded: row[4])
+        if let row = rows.first {
+            return AuditChain.ledgerMismatch(
+                target: row[0], ledgerIntents: row[1], ledgerSucceeded: row[3], logIntents: row[2],
+                logSucceeded: row[4])
+        }
+        guard let action = try Row.fetchOne(db, sql: AuditChain.actionMismatchSQL) else { return nil }
+        return AuditChain.actionMismatch(
+            id: action[0], exists: action[1] as Int64 == 1, requested: action[2], succeeded: action[3],
+            actionSucceeded: action[4] as Int64 == 1)
     }
 }

@@ -86,6 +86,14 @@ import Testing
         #expect(lost.status == 75 && lost.stdout.contains("Outcome not known yet"), "\(lost.stdout)\(lost.stderr)")
         #expect(try live.store.sql("SELECT status FROM support_actions") == "unknown")
         #expect(try live.store.sql("SELECT status FROM print_jobs WHERE id = '\(job)'") == "queued")
+        // Without the token this process cannot ask: the intent is named as waiting, and why (exit 75), not
+        // passed over in silence.
+        let tokenless = try live.run(["reconcile"], now: Self.later, token: nil)
+        #expect(tokenless.status == 75, "\(tokenless.stdout)\(tokenless.stderr)")
+        #expect(
+            tokenless.stdout.contains("cannot be finished by this process")
+                && tokenless.stdout.contains("POPSA_PLATFORM_TOKEN"), "\(tokenless.stdout)")
+        #expect(try live.store.sql("SELECT status FROM support_actions") == "unknown")
         let reconciled = try live.run(["reconcile"], now: Self.later)
         #expect(reconciled.status == 0 && reconciled.stdout.contains("found at the platform by its key"))
         let seen = try live.seen("/printjobs/PrintJobs.Cancel")

@@ -33,6 +33,11 @@ public protocol ActionStore: Sendable {
     func sandboxPlatformAnswer(key: String) async throws -> PlatformAnswer?
 }
 
+extension ActionStore {
+    /// Every intent still pending or unknown, leased or not (every lease ends after the epoch).
+    public func openActions() async throws -> [SupportAction] { try await leasedActions(now: Timestamp(seconds: 0)) }
+}
+
 // MARK: - ActionSQL
 
 /// The actions' SQL, the same on both stores (`?` placeholders; PostgreSQL numbers them).

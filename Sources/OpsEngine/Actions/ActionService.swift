@@ -204,8 +204,17 @@ public final class ActionService: Sendable {
     /// call again with the same key only when it never received it.
     public func reconcile(operator who: OperatorIdentity) async throws -> ReconcileReport {
         var report = ReconcileReport()
-        // Without the live platform there is no one to ask: open intents wait for a process that has it.
-        if unavailable != nil { return report }
+        // Without the live platform there is no one to ask: open intents wait for a process that has it, and the
+        // report says so (each one still unknown, and why) rather than nothing.
+        if let unavailable {
+            for action in try await store.openActions() {
+                report.stillUnknown += 1
+                report.lines.append(
+                    "\(action.id) (\(action.kind.rawValue) \(action.subject.target)) cannot be finished by this "
+                        + "process: \(unavailable)")
+            }
+            return report
+        }
         for action in try await store.claimActionsToReconcile(now: clock.now(), leaseSeconds: leaseSeconds) {
             report.examined += 1
             let found: PlatformAnswer?

@@ -280,6 +280,22 @@ M = [
  ("xml-linked", "Foundation's XML module linked again (libxml2 and ICU in every start-up)",
   "StartupLinkageTests", "Sources/OpsEngine/Ingest/BraintreeWebhook.swift",
   "import OpsCore\n", "import OpsCore\nimport FoundationXML\nfunc mutantParser() -> XMLParser { XMLParser(data: Data()) }\n"),
+ ("console-action-reconcile", "the console's start-up leaves support actions a crash left unknown",
+  "killedAtAnyStepTheJobIsCancelledExactlyOnce", "Sources/OpsConsole/Runtime/ConsoleClient.swift",
+  "            client.reconcileActions = { @Sendable in try await actions.reconcile(operator: identity) }\n", ""),
+ ("held-stuck-count", "a job on hold still counts as stuck (the dashboard, the list's total, /metrics)",
+  "aHeldJobIsNotStuck", "Sources/OpsCore/Store/DashboardAssembly.swift",
+  "WHERE j.status IN \\(inProgressJobStatuses) AND j.updated_at < \\(p)\n",
+  "WHERE j.status IN \\(inProgressJobStatuses) AND j.updated_at < \\(p) AND 0 = 1\n"),
+ ("held-stuck-list", "a job on hold is still listed as stuck",
+  "aHeldJobIsNotStuck", "Sources/OpsCore/Store/ListQueries.swift",
+  "            conditions.append(DashboardAssembly.notOnHold)\n", ""),
+ ("action-cross-check", "audit verify no longer matches support actions against their entries",
+  "auditVerifyCrossChecksSupportActions", "Sources/OpsCore/Store/AuditChain.swift",
+  "        ORDER BY 1 LIMIT 1\n", "        ORDER BY 1 LIMIT 0\n"),
+ ("tokenless-reconcile", "reconcile without the platform's token says nothing of the actions it cannot finish",
+  "aTimeoutAfterThePlatformActedIsFoundByItsKey", "Sources/OpsEngine/Actions/ActionService.swift",
+  "            for action in try await store.openActions() {", "            for action in try await store.openActions() where false {"),
 ]
 dirty = [p for p in sorted({m[3] for m in M}) if subprocess.run(["git", "diff", "--quiet", "--", p]).returncode != 0]
 if dirty:

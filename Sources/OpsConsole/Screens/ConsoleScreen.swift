@@ -51,6 +51,11 @@ public protocol ConsoleScreen: Sendable {
     func personalDataOwner(state: AppState) -> (userID: String, name: String)?
     /// The record a note added here is about (a customer, order or print job id); nil where notes do not belong.
     var noteSubject: String? { get }
+    /// What `a` acts on here, once the record has loaded (`ownActions`: `A`, the record's own actions rather than
+    /// the one its diagnosis suggests), and the action to open on; nil where actions do not belong.
+    func actionTarget(ownActions: Bool) -> (subject: ActionSubject, chosen: ActionKind?)?
+    /// Whose timeline `t` opens here (a customer or an order id); nil where there is none.
+    var timelineSubject: String? { get }
     func render(into buffer: inout Buffer, state: AppState)
 }
 
@@ -65,6 +70,8 @@ extension ConsoleScreen {
     public func copyTarget(state: AppState) -> Copyable? { nil }
     public func personalDataOwner(state: AppState) -> (userID: String, name: String)? { nil }
     public var noteSubject: String? { nil }
+    public func actionTarget(ownActions: Bool) -> (subject: ActionSubject, chosen: ActionKind?)? { nil }
+    public var timelineSubject: String? { nil }
 }
 
 // MARK: - What a screen answers

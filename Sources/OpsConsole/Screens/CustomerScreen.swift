@@ -166,6 +166,10 @@ extension CustomerScreen: FilteringScreen {
     public var kind: ScreenKind { .customer }
     public var title: String { data.value?.user.name ?? userID }
     public var noteSubject: String? { data.value?.user.id ?? userID }
+    public var timelineSubject: String? { data.value?.user.id ?? userID }
+    public func actionTarget(ownActions: Bool) -> (subject: ActionSubject, chosen: ActionKind?)? {
+        data.value.map { (.customer($0.user.id), nil) }
+    }
     public var helpCommands: [UICommand] { [.nextTab, .prevTab, .open, .filter, .action, .reveal, .note] }
 
     public mutating func load(state: inout AppState) -> [Effect] {

@@ -183,6 +183,15 @@ extension OrderScreen: DetailScreen {
     public var kind: ScreenKind { .order }
     public var title: String { "Order \(orderID)" }
     public var noteSubject: String? { data.value?.detail.order.id ?? orderID }
+    public var timelineSubject: String? { data.value?.detail.order.id ?? orderID }
+    /// The job action the diagnosis names (cancel after a full refund, release a hold…), else the order's own.
+    public func actionTarget(ownActions: Bool) -> (subject: ActionSubject, chosen: ActionKind?)? {
+        guard let view = data.value else { return nil }
+        if !ownActions, case .job(let job, let kind)? = view.diagnosis.nextAction?.action {
+            return (.printJob(job), kind)
+        }
+        return (.order(view.detail.order.id), nil)
+    }
     public var helpCommands: [UICommand] {
         [.open, .refund, .action, .orderActions, .timeline, .openCustomer, .reveal, .note]
     }

@@ -95,6 +95,11 @@ extension PrintJobScreen: DetailScreen {
     public var kind: ScreenKind { .printJob }
     public var title: String { "Job \(jobID)" }
     public var noteSubject: String? { data.value?.job.id ?? jobID }
+    /// A job's timeline is its order's.
+    public var timelineSubject: String? { data.value?.order.id }
+    public func actionTarget(ownActions: Bool) -> (subject: ActionSubject, chosen: ActionKind?)? {
+        data.value.map { (.printJob($0.job.id), nil) }
+    }
     public var helpCommands: [UICommand] { [.open, .openOrder, .openCustomer, .action, .reveal, .note] }
     public var hintCommands: [UICommand] { [.action, .openOrder, .openCustomer, .open] }
     public var loadingText: String { "Loading print job \(jobID)…" }

@@ -337,20 +337,7 @@ extension AppState {
     /// `a`: the action dialog for the record shown — a print job, an order, a customer's account; on an order
     /// whose diagnosis names a job action, that action on that job. The record is read afresh first.
     private mutating func requestActionDialog(ownActions: Bool = false) -> [Effect] {
-        var subject: ActionSubject?
-        var chosen: ActionKind?
-        if let detail = (current as? PrintJobScreen)?.data.value {
-            subject = .printJob(detail.job.id)
-        } else if let view = (current as? OrderScreen)?.data.value {
-            if !ownActions, case .job(let job, let kind)? = view.diagnosis.nextAction?.action {
-                (subject, chosen) = (.printJob(job), kind)
-            } else {
-                subject = .order(view.detail.order.id)
-            }
-        } else if let customer = (current as? CustomerScreen)?.data.value {
-            subject = .customer(customer.user.id)
-        }
-        guard let subject else {
+        guard let (subject, chosen) = current.actionTarget(ownActions: ownActions) else {
             message = StatusMessage("Open a print job, an order or a customer to act on it", .warning)
             return []
         }
@@ -371,13 +358,7 @@ extension AppState {
     /// `t` (and `:timeline`): the timeline of what `id` names, else of the customer or order shown (a print job's
     /// order).
     private mutating func openTimeline(_ id: String?) -> [Effect] {
-        var of = id
-        if of == nil {
-            if let customer = current as? CustomerScreen { of = customer.data.value?.user.id ?? customer.userID }
-            if let order = current as? OrderScreen { of = order.data.value?.detail.order.id ?? order.orderID }
-            if let job = (current as? PrintJobScreen)?.data.value { of = job.order.id }
-        }
-        guard let of else {
+        guard let of = id ?? current.timelineSubject else {
             message = StatusMessage("Open a customer or an order for its timeline (or :timeline ID)", .warning)
             return []
         }

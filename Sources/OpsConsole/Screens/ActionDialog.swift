@@ -9,10 +9,7 @@ import OpsTUI
 /// then a confirmation that names what will happen; then the outcome in plain words. Nothing typed is lost on an
 /// error.
 public struct ActionDialog: Sendable {
-    public enum Step: Sendable, Equatable {
-        case form, confirm, working
-        case done(ActionResult.Outcome, String)
-    }
+    public typealias Step = DialogStep
 
     enum Field: Sendable, Hashable {
         case action, reason, note
@@ -130,16 +127,10 @@ public struct ActionDialog: Sendable {
 
     /// Handles a key. Returns the submission when the operator confirms, and whether the dialog should close.
     mutating func handle(_ key: Key) -> (submit: ActionSubmission?, close: Bool) {
+        if let close = step.afterSubmit(key) { return (nil, close) }
         switch step {
-        case .working:
+        case .working, .done:
             return (nil, false)
-        case .done(let outcome, _):
-            guard key == .enter || key == .escape else { return (nil, false) }
-            if case .failed = outcome {
-                step = .form
-                return (nil, false)
-            }
-            return (nil, true)
         case .confirm:
             switch key {
             case .escape:
@@ -286,13 +277,7 @@ extension ActionDialog {
                 "The action is recorded first, so it happens once whatever happens next.", x: inner.x + 1, y: y + 1,
                 style: base.adding(.dim), maxWidth: inner.width - 2)
         case .done(let outcome, let message):
-            let tone: StatusTone =
-                switch outcome {
-                case .succeeded: .ok
-                case .failed: .error
-                case .unknown: .warning
-                }
-            wrapped(theme.status(message, tone), tone.role, x: inner.x + 1, lines: 5)
+            wrapped(theme.status(message, outcome.tone), outcome.tone.role, x: inner.x + 1, lines: 5)
             if case .failed = outcome {
                 hint(
                     "enter back to the form (what you chose is kept) · esc too", into: &buffer, inner: inner,

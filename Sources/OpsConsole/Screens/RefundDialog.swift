@@ -6,10 +6,7 @@ import OpsTUI
 /// typed, a reason, a note; then a confirmation naming amount, currency, customer and provider (retyping the amount
 /// above a threshold); then the outcome in plain words. Nothing typed is lost on an error.
 public struct RefundDialog: Sendable {
-    public enum Step: Sendable, Equatable {
-        case form, confirm, working
-        case done(RefundResult.Outcome, String)
-    }
+    public typealias Step = DialogStep
 
     enum Field: Sendable, CaseIterable { case payment, amount, reason, note }
 
@@ -128,16 +125,10 @@ public struct RefundDialog: Sendable {
 
     /// Handles a key. Returns the submission when the operator confirms, and whether the dialog should close.
     mutating func handle(_ key: Key) -> (submit: RefundSubmission?, close: Bool) {
+        if let close = step.afterSubmit(key) { return (nil, close) }
         switch step {
-        case .working:
+        case .working, .done:
             return (nil, false)
-        case .done(let outcome, _):
-            guard key == .enter || key == .escape else { return (nil, false) }
-            if case .failed = outcome {
-                step = .form
-                return (nil, false)
-            }
-            return (nil, true)
         case .confirm:
             switch key {
             case .escape:
@@ -390,12 +381,7 @@ public struct RefundDialog: Sendable {
                 "The refund is recorded first, so it happens once whatever happens next.", x: inner.x + 1, y: y + 1,
                 style: base.adding(.dim), maxWidth: inner.width - 2)
         case .done(let outcome, let message):
-            let tone: StatusTone =
-                switch outcome {
-                case .succeeded: .ok
-                case .failed: .error
-                case .unknown: .warning
-                }
+            let tone = outcome.tone
             let lines = TerminalText.wrap(TerminalText.sanitize(message), width: inner.width - 4)
             for (i, text) in lines.prefix(5).enumerated() {
                 buffer.put(

@@ -75,19 +75,13 @@ extension AppState {
             return []
         case .actionFinished(let request, let result):
             guard case .action(var dialog)? = overlay, dialog.request == request else { return [] }
-            switch result {
-            case .success(let r): dialog.step = .done(r.outcome, r.summary)
-            case .failure(let e): dialog.step = .done(.failed(e.message), e.message)
-            }
+            dialog.step = .finished(result) { ($0.outcome, $0.summary) }
             overlay = .action(dialog)
             // Show the record as it is now, behind the dialog.
             return reloadCurrent()
         case .refundFinished(let request, let result):
             guard case .refund(var dialog)? = overlay, dialog.request == request else { return [] }
-            switch result {
-            case .success(let r): dialog.step = .done(r.outcome, r.summary)
-            case .failure(let e): dialog.step = .done(.failed(e.message), e.message)
-            }
+            dialog.step = .finished(result) { ($0.outcome, $0.summary) }
             overlay = .refund(dialog)
             // Show the money where it is now, behind the dialog.
             return reloadCurrent()

@@ -21,13 +21,7 @@ public struct ActionPlan: Hashable, Sendable {
 
 /// How an action ended.
 public struct ActionResult: Hashable, Sendable {
-    public enum Outcome: Hashable, Sendable {
-        case succeeded
-        /// Refused by the platform; nothing changed.
-        case failed(String)
-        /// The platform did not say; the reconciler will find out.
-        case unknown(String)
-    }
+    public typealias Outcome = ExecutionOutcome
 
     public var action: SupportAction
     public var outcome: Outcome

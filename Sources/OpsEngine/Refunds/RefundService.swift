@@ -119,13 +119,7 @@ public enum RefundRules {
 
 /// How a refund ended.
 public struct RefundResult: Hashable, Sendable {
-    public enum Outcome: Hashable, Sendable {
-        case succeeded
-        /// Refused by the gateway; nothing was refunded and the reservation is released.
-        case failed(String)
-        /// The gateway did not say; the reconciler will find out.
-        case unknown(String)
-    }
+    public typealias Outcome = ExecutionOutcome
 
     public var refund: Refund
     public var outcome: Outcome

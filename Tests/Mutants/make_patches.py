@@ -279,7 +279,8 @@ M = [
   "let options: Int32 = 2048 | 32 | 64", "let options: Int32 = 2 | 4 | 32 | 64"),
  ("xml-linked", "Foundation's XML module linked again (libxml2 and ICU in every start-up)",
   "StartupLinkageTests", "Sources/OpsEngine/Ingest/BraintreeWebhook.swift",
-  "import OpsCore\n", "import OpsCore\nimport FoundationXML\nfunc mutantParser() -> XMLParser { XMLParser(data: Data()) }\n"),
+  "import OpsCore\n",
+  "import OpsCore\nimport FoundationXML\nfunc mutantParser() -> XMLParser { XMLParser(data: Data()) }\n"),
  ("console-action-reconcile", "the console's start-up leaves support actions a crash left unknown",
   "killedAtAnyStepTheJobIsCancelledExactlyOnce", "Sources/OpsConsole/Runtime/ConsoleClient.swift",
   "            client.reconcileActions = { @Sendable in try await actions.reconcile(operator: identity) }\n", ""),
@@ -295,7 +296,8 @@ M = [
   "        ORDER BY 1 LIMIT 1\n", "        ORDER BY 1 LIMIT 0\n"),
  ("tokenless-reconcile", "reconcile without the platform's token says nothing of the actions it cannot finish",
   "aTimeoutAfterThePlatformActedIsFoundByItsKey", "Sources/OpsEngine/Actions/ActionService.swift",
-  "            for action in try await store.openActions() {", "            for action in try await store.openActions() where false {"),
+  "            for action in try await store.openActions() {",
+  "            for action in try await store.openActions() where false {"),
 ]
 dirty = [p for p in sorted({m[3] for m in M}) if subprocess.run(["git", "diff", "--quiet", "--", p]).returncode != 0]
 if dirty:

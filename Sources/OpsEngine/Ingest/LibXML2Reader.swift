@@ -21,21 +21,32 @@ enum LibXML2Reader {
     static func read(_ data: Data, _ body: (Event) -> Void) throws(ReadError) {
         let xml = try functions.get()
         let options: Int32 = 2048 | 32 | 64  // XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING
-        let reader = data.withUnsafeBytes { bytes in
-            xml.readerForMemory(
-                bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(clamping: bytes.count), nil, nil,
-                options)
+        // libxml2 reads the caller's memory in place (it does not copy it): the whole read happens while the
+        // bytes are lent.
+        let read: Result<Void, ReadError> = data.withUnsafeBytes { bytes in
+            guard
+                let reader = xml.readerForMemory(
+                    bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(clamping: bytes.count), nil, nil,
+                    options)
+            else { return .failure(ReadError(description: "libxml2 could not start a reader")) }
+            defer { xml.freeReader(reader) }
+            return events(reader, xml, body)
         }
-        guard let reader else { throw ReadError(description: "libxml2 could not start a reader") }
-        defer { xml.freeReader(reader) }
+        try read.get()
+    }
+
+    /// The reader's events until the end of the document, or the first error.
+    private static func events(
+        _ reader: Reader, _ xml: Functions, _ body: (Event) -> Void
+    ) -> Result<Void, ReadError> {
         func string(_ pointer: UnsafePointer<UInt8>?) -> String {
             pointer.map { String(cString: $0) } ?? ""
         }
         while true {
             let step = xml.read(reader)
-            if step == 0 { return }
+            if step == 0 { return .success(()) }
             guard step == 1 else {
-                throw ReadError(description: "malformed XML (line \(xml.lineNumber(reader)))")
+                return .failure(ReadError(description: "malformed XML (line \(xml.lineNumber(reader)))"))
             }
             switch xml.nodeType(reader) {
             case 1:  // element

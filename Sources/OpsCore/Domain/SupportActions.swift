@@ -6,11 +6,19 @@ public enum ActionSubject: Hashable, Sendable {
     case order(String)
     case customer(String)
 
-    public enum Kind: String, Hashable, Sendable {
+    public enum Kind: String, CaseIterable, Hashable, Sendable {
         case printJob = "print_job", order, customer
 
         /// `print job`, `order`, `customer`.
         public var label: String { rawValue.replacingUnderscores() }
+        /// What the audit's action names start with: `job`, `order`, `account`.
+        public var auditPrefix: String {
+            switch self {
+            case .printJob: "job"
+            case .order: "order"
+            case .customer: "account"
+            }
+        }
     }
 
     public var kind: Kind {
@@ -101,15 +109,7 @@ public enum ActionKind: String, DomainEnum {
     }
 
     /// The audit's action names: `job.cancel.requested`, `order.change_address.succeeded`, `account.lock.failed`.
-    public func audit(_ step: String) -> String {
-        let prefix =
-            switch subject {
-            case .printJob: "job"
-            case .order: "order"
-            case .customer: "account"
-            }
-        return "\(prefix).\(rawValue).\(step)"
-    }
+    public func audit(_ step: String) -> String { "\(subject.auditPrefix).\(rawValue).\(step)" }
 }
 
 // MARK: - ActionReason

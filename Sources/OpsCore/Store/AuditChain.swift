@@ -100,7 +100,7 @@ public enum AuditChain {
             sum(CASE WHEN action LIKE '%.requested' THEN 1 ELSE 0 END) AS requested,
             sum(CASE WHEN action LIKE '%.succeeded' THEN 1 ELSE 0 END) AS succeeded
           FROM audit_log
-          WHERE (action LIKE 'job.%' OR action LIKE 'order.%' OR action LIKE 'account.%')
+          WHERE (\(ActionSubject.Kind.allCases.map { "action LIKE '\($0.auditPrefix).%'" }.joined(separator: " OR ")))
             AND (action LIKE '%.requested' OR action LIKE '%.succeeded')
           GROUP BY detail
         )

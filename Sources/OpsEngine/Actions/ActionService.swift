@@ -204,8 +204,7 @@ public final class ActionService: Sendable {
             for action in try await store.openActions() {
                 report.stillUnknown += 1
                 report.lines.append(
-                    "\(action.id) (\(action.kind.rawValue) \(action.subject.target)) cannot be finished by this "
-                        + "process: \(unavailable)")
+                    "\(Self.named(action)) cannot be finished by this process: \(unavailable)")
             }
             return report
         }
@@ -239,15 +238,20 @@ public final class ActionService: Sendable {
             case .unknown: report.stillUnknown += 1
             }
             report.lines.append(
-                "\(action.id) (\(action.kind.rawValue) \(action.subject.target)): \(how); \(result.outcomeName)")
+                "\(Self.named(action)): \(how); \(result.outcomeName)")
         }
         for leased in try await store.leasedActions(now: clock.now()) {
             report.stillUnknown += 1
             report.lines.append(
-                "\(leased.id) (\(leased.kind.rawValue) \(leased.subject.target)) is being driven by "
+                "\(Self.named(leased)) is being driven by "
                     + "\(leased.operatorName)'s process (leased); run reconcile again once it has finished")
         }
         return report
+    }
+
+    /// An action as reconcile's lines name it: `act_… (cancel print job job_…)`.
+    static func named(_ action: SupportAction) -> String {
+        "\(action.id) (\(action.kind.rawValue) \(action.subject.target))"
     }
 
     func audit(
